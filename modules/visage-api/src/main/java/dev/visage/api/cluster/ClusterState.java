@@ -1,0 +1,35 @@
+package dev.visage.api.cluster;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.BiConsumer;
+
+/**
+ * Shared, live state of the cluster: session ownership and room membership. Written on the
+ * signalling path only, never per media packet.
+ */
+public interface ClusterState {
+
+    void putSession(SessionRecord session);
+
+    Optional<SessionRecord> session(String sessionId);
+
+    void removeSession(String sessionId);
+
+    Collection<SessionRecord> sessionsOfNode(String nodeId);
+
+    /** Members (session ids) of a live room. Call under the room lock when modifying. */
+    List<String> members(String roomId);
+
+    void setMembers(String roomId, List<String> sessionIds);
+
+    /** Publishes an event to every node's subscribers of the room (chat, join, leave, ...). */
+    void publishRoomEvent(String roomId, String eventJson);
+
+    /** Subscribes this node to room events: (roomId, eventJson). */
+    void onRoomEvent(BiConsumer<String, String> listener);
+
+    /** A cluster-wide secret shared by all nodes (created by the first node to ask). */
+    byte[] sharedSecret(String name, int length);
+}

@@ -1,0 +1,12 @@
+package dev.visage.api.cluster;
+
+/**
+ * A live node as the registry knows it.
+ *
+ * @param memberId the cluster member id (Hazelcast member UUID or Redis client id)
+ * @param load     active sessions on the node
+ */
+public record NodeInfo(String id, String region, String httpUrl, String wsUrl, String mediaHost,
+                       int mediaPort, String memberId, int load, int capacity, long startedAt,
+                       long heartbeatAt) {
+}
