@@ -1,0 +1,64 @@
+package dev.visage.users.mongo;
+
+import dev.visage.api.room.Room;
+import dev.visage.api.room.RoomStore;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class MongoRoomStoreTest {
+
+    private static final Instant T0 = Instant.parse("2025-01-01T10:00:00Z");
+
+    @TempDir
+    Path dataDir;
+
+    private MongoStorePlugin plugin;
+    private RoomStore rooms;
+
+    @BeforeEach
+    void startPlugin() throws Exception {
+        plugin = TestContext.startedPlugin(new TestContext(dataDir));
+        rooms = plugin.rooms();
+    }
+
+    @AfterEach
+    void closePlugin() {
+        plugin.close();
+    }
+
+    @Test
+    void creatingARoomWithATakenIdReturnsFalseAndKeepsTheFirst() {
+        Room first = new Room("blue-fox", "Standup", "owner-1", T0);
+
+        assertTrue(rooms.create(first));
+        assertFalse(rooms.create(new Room("blue-fox", "Hijack", "owner-2", T0.plusSeconds(1))));
+        assertEquals(first, rooms.find("blue-fox").orElseThrow());
+    }
+
+    @Test
+    void unknownRoomIsNotFound() {
+        assertTrue(rooms.find("nope").isEmpty());
+    }
+
+    @Test
+    void recentListsTheNewestRoomsFirst() {
+        for (int i = 0; i < 5; i++) {
+            rooms.create(new Room("room-" + i, "Room " + i, "owner", T0.plusSeconds(i)));
+        }
+
+        List<String> ids = rooms.recent(3).stream().map(Room::id).toList();
+
+        assertEquals(List.of("room-4", "room-3", "room-2"), ids);
+        assertTrue(rooms.recent(0).isEmpty());
+    }
+}
