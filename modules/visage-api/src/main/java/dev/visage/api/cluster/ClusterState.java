@@ -30,6 +30,9 @@ public interface ClusterState {
     /** Subscribes this node to room events: (roomId, eventJson). */
     void onRoomEvent(BiConsumer<String, String> listener);
 
-    /** A cluster-wide secret shared by all nodes (created by the first node to ask). */
-    byte[] sharedSecret(String name, int length);
+    /**
+     * A secret shared by all nodes: the one already in the cluster, or {@code candidate} if this
+     * node is the first to ask.
+     */
+    byte[] sharedSecret(String name, byte[] candidate);
 }
