@@ -1,0 +1,71 @@
+package dev.visage.core.cluster;
+
+import dev.visage.api.cluster.NodeInfo;
+import dev.visage.api.cluster.SessionRecord;
+import jakarta.json.Json;
+import jakarta.json.JsonArrayBuilder;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonObjectBuilder;
+import jakarta.json.JsonReader;
+
+import java.io.StringReader;
+import java.util.List;
+
+/**
+ * Cluster values travel as JSON strings: any node (and any plugin, such as the Redis one) reads
+ * them without sharing Java classes, and Hazelcast can query them.
+ */
+public final class ClusterCodec {
+
+    private ClusterCodec() {
+    }
+
+    public static String node(NodeInfo n) {
+        return Json.createObjectBuilder()
+                .add("id", n.id()).add("region", n.region()).add("httpUrl", n.httpUrl())
+                .add("wsUrl", n.wsUrl()).add("mediaHost", n.mediaHost()).add("mediaPort", n.mediaPort())
+                .add("memberId", n.memberId()).add("load", n.load()).add("capacity", n.capacity())
+                .add("startedAt", n.startedAt()).add("heartbeatAt", n.heartbeatAt())
+                .build().toString();
+    }
+
+    public static NodeInfo node(String json) {
+        JsonObject o = read(json);
+        return new NodeInfo(o.getString("id"), o.getString("region"), o.getString("httpUrl"),
+                o.getString("wsUrl"), o.getString("mediaHost"), o.getInt("mediaPort"), o.getString("memberId"),
+                o.getInt("load"), o.getInt("capacity"), o.getJsonNumber("startedAt").longValue(),
+                o.getJsonNumber("heartbeatAt").longValue());
+    }
+
+    public static String session(SessionRecord s) {
+        JsonObjectBuilder b = Json.createObjectBuilder()
+                .add("sessionId", s.sessionId()).add("userId", s.userId()).add("displayName", s.displayName())
+                .add("nodeId", s.nodeId()).add("openedAt", s.openedAt());
+        if (s.roomId() != null) {
+            b.add("roomId", s.roomId());
+        }
+        return b.build().toString();
+    }
+
+    public static SessionRecord session(String json) {
+        JsonObject o = read(json);
+        return new SessionRecord(o.getString("sessionId"), o.getString("userId"), o.getString("displayName"),
+                o.getString("nodeId"), o.getString("roomId", null), o.getJsonNumber("openedAt").longValue());
+    }
+
+    public static String members(List<String> sessionIds) {
+        JsonArrayBuilder array = Json.createArrayBuilder();
+        sessionIds.forEach(array::add);
+        return Json.createObjectBuilder().add("members", array).build().toString();
+    }
+
+    public static List<String> members(String json) {
+        return read(json).getJsonArray("members").getValuesAs(v -> ((jakarta.json.JsonString) v).getString());
+    }
+
+    static JsonObject read(String json) {
+        try (JsonReader reader = Json.createReader(new StringReader(json))) {
+            return reader.readObject();
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package dev.visage.core.cluster;
+
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.HazelcastJsonValue;
+import com.hazelcast.map.IMap;
+import com.hazelcast.query.Predicates;
+import com.hazelcast.topic.ITopic;
+import dev.visage.api.cluster.ClusterState;
+import dev.visage.api.cluster.SessionRecord;
+
+import java.util.Base64;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.BiConsumer;
+
+/**
+ * Session ownership and room membership on Payara's Hazelcast. Sessions are JSON values so the
+ * "sessions of node X" query runs on the members that own the data.
+ */
+public final class HazelcastClusterState implements ClusterState {
+
+    private final HazelcastInstance hazelcast;
+    private final IMap<String, HazelcastJsonValue> sessions;
+    private final IMap<String, String> members;
+    private final IMap<String, String> secrets;
+    private final ITopic<String> roomEvents;
+
+    public HazelcastClusterState(HazelcastInstance hazelcast) {
+        this.hazelcast = hazelcast;
+        this.sessions = hazelcast.getMap("visage.sessions");
+        this.members = hazelcast.getMap("visage.room-members");
+        this.secrets = hazelcast.getMap("visage.secrets");
+        this.roomEvents = hazelcast.getTopic("visage.room-events");
+    }
+
+    @Override
+    public void putSession(SessionRecord session) {
+        sessions.set(session.sessionId(), new HazelcastJsonValue(ClusterCodec.session(session)));
+    }
+
+    @Override
+    public Optional<SessionRecord> session(String sessionId) {
+        return Optional.ofNullable(sessions.get(sessionId)).map(v -> ClusterCodec.session(v.toString()));
+    }
+
+    @Override
+    public void removeSession(String sessionId) {
+        sessions.delete(sessionId);
+    }
+
+    @Override
+    public Collection<SessionRecord> sessionsOfNode(String nodeId) {
+        return sessions.values(Predicates.equal("nodeId", nodeId)).stream()
+                .map(v -> ClusterCodec.session(v.toString())).toList();
+    }
+
+    /** Every session in the cluster (for the dead-node sweep). */
+    public Collection<SessionRecord> allSessions() {
+        return sessions.values().stream().map(v -> ClusterCodec.session(v.toString())).toList();
+    }
+
+    @Override
+    public List<String> members(String roomId) {
+        String json = members.get(roomId);
+        return json == null ? List.of() : ClusterCodec.members(json);
+    }
+
+    @Override
+    public void setMembers(String roomId, List<String> sessionIds) {
+        if (sessionIds.isEmpty()) {
+            members.delete(roomId);
+        } else {
+            members.set(roomId, ClusterCodec.members(sessionIds));
+        }
+    }
+
+    @Override
+    public void publishRoomEvent(String roomId, String eventJson) {
+        roomEvents.publish(roomId + "\n" + eventJson);
+    }
+
+    @Override
+    public void onRoomEvent(BiConsumer<String, String> listener) {
+        roomEvents.addMessageListener(message -> {
+            String body = message.getMessageObject();
+            int split = body.indexOf('\n');
+            listener.accept(body.substring(0, split), body.substring(split + 1));
+        });
+    }
+
+    @Override
+    public byte[] sharedSecret(String name, byte[] candidate) {
+        String encoded = Base64.getEncoder().encodeToString(candidate);
+        String existing = secrets.putIfAbsent(name, encoded);
+        return existing != null ? Base64.getDecoder().decode(existing) : candidate.clone();
+    }
+
+    /** Number of Hazelcast members in the cluster. */
+    public int clusterSize() {
+        return hazelcast.getCluster().getMembers().size();
+    }
+}

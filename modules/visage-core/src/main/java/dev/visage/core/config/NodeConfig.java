@@ -1,0 +1,136 @@
+package dev.visage.core.config;
+
+import dev.visage.api.plugin.PluginContext;
+
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * The node's typed configuration, read once at start-up. Every setting has a dotted name
+ * ({@code visage.http.port}) looked up as a system property first, then as the environment
+ * variable of the same name upper-cased with underscores ({@code VISAGE_HTTP_PORT}).
+ * Defaults are documented in the README.
+ */
+public final class NodeConfig implements PluginContext {
+
+    private final Function<String, String> lookup;
+    private final String nodeId;
+    private final String region;
+    private final int httpPort;
+    private final String publicUrl;
+    private final Path dataDir;
+    private final int capacity;
+    private final Duration userTokenTtl;
+    private final Duration sessionTokenTtl;
+    private final Duration roomTokenTtl;
+    private final String storePlugin;
+    private final String mediaPlugin;
+
+    public NodeConfig(Function<String, String> lookup) {
+        this.lookup = lookup;
+        this.httpPort = intSetting("visage.http.port", 8080);
+        this.nodeId = setting("visage.node.id").orElseGet(NodeConfig::randomNodeId);
+        this.region = setting("visage.region").orElse("local");
+        this.publicUrl = setting("visage.public.url").orElse("http://localhost:" + httpPort);
+        this.dataDir = Path.of(setting("visage.data.dir").orElse("data")).toAbsolutePath();
+        this.capacity = intSetting("visage.capacity", 500);
+        this.userTokenTtl = Duration.ofSeconds(intSetting("visage.token.user.ttl.seconds", 12 * 3600));
+        this.sessionTokenTtl = Duration.ofSeconds(intSetting("visage.token.session.ttl.seconds", 12 * 3600));
+        this.roomTokenTtl = Duration.ofSeconds(intSetting("visage.token.room.ttl.seconds", 120));
+        this.storePlugin = setting("visage.store").orElse("mongo");
+        this.mediaPlugin = setting("visage.media").orElse("sfu");
+    }
+
+    /** Configuration from system properties and the process environment. */
+    public static NodeConfig fromEnvironment() {
+        Map<String, String> env = System.getenv();
+        return new NodeConfig(name -> {
+            String value = System.getProperty(name);
+            return value != null ? value : env.get(envName(name));
+        });
+    }
+
+    static String envName(String name) {
+        return name.toUpperCase(Locale.ROOT).replace('.', '_');
+    }
+
+    private static String randomNodeId() {
+        byte[] bytes = new byte[3];
+        new SecureRandom().nextBytes(bytes);
+        return "node-" + HexFormat.of().formatHex(bytes);
+    }
+
+    private int intSetting(String name, int fallback) {
+        return setting(name).map(value -> {
+            try {
+                return Integer.parseInt(value.trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("setting " + name + " is not a number: " + value, e);
+            }
+        }).orElse(fallback);
+    }
+
+    @Override
+    public Optional<String> setting(String name) {
+        return Optional.ofNullable(lookup.apply(name)).map(String::trim).filter(v -> !v.isEmpty());
+    }
+
+    @Override
+    public String nodeId() {
+        return nodeId;
+    }
+
+    @Override
+    public String region() {
+        return region;
+    }
+
+    @Override
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    public int httpPort() {
+        return httpPort;
+    }
+
+    /** The base URL clients use to reach this node, e.g. {@code http://10.0.0.5:8080}. */
+    public String publicUrl() {
+        return publicUrl;
+    }
+
+    public String wsUrl() {
+        return publicUrl.replaceFirst("^http", "ws") + "/ws";
+    }
+
+    /** Sessions this node accepts before it reports itself full. */
+    public int capacity() {
+        return capacity;
+    }
+
+    public Duration userTokenTtl() {
+        return userTokenTtl;
+    }
+
+    public Duration sessionTokenTtl() {
+        return sessionTokenTtl;
+    }
+
+    public Duration roomTokenTtl() {
+        return roomTokenTtl;
+    }
+
+    public String storePlugin() {
+        return storePlugin;
+    }
+
+    public String mediaPlugin() {
+        return mediaPlugin;
+    }
+}

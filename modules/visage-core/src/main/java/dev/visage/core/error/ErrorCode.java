@@ -1,0 +1,45 @@
+package dev.visage.core.error;
+
+/** Stable error codes of the REST and WebSocket contract, with the HTTP status each maps to. */
+public enum ErrorCode {
+    BAD_JSON(400),
+    BAD_REQUEST(400),
+    INVALID_USERNAME(400),
+    INVALID_PASSWORD(400),
+    INVALID_DISPLAY_NAME(400),
+    INVALID_ROOM_NAME(400),
+    INVALID_MESSAGE(400),
+    UNKNOWN_TYPE(400),
+    MESSAGE_TOO_LARGE(413),
+    UNAUTHORIZED(401),
+    BAD_CREDENTIALS(401),
+    TOKEN_MISSING(401),
+    TOKEN_INVALID(401),
+    TOKEN_EXPIRED(401),
+    TOKEN_MISMATCH(403),
+    NOT_IN_ROOM(409),
+    FORBIDDEN(403),
+    NOT_FOUND(404),
+    ROOM_NOT_FOUND(404),
+    USERNAME_TAKEN(409),
+    SESSION_NOT_CONNECTED(409),
+    SESSION_IN_USE(409),
+    NODE_FULL(503),
+    UNAVAILABLE(503),
+    INTERNAL(500);
+
+    private final int httpStatus;
+
+    ErrorCode(int httpStatus) {
+        this.httpStatus = httpStatus;
+    }
+
+    public int httpStatus() {
+        return httpStatus;
+    }
+
+    /** The code as clients see it: lower snake case. */
+    public String wire() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+}

@@ -1,0 +1,189 @@
+package dev.visage.core.room;
+
+import dev.visage.api.chat.ChatMessage;
+import dev.visage.api.chat.ChatStore;
+import dev.visage.api.cluster.ClusterState;
+import dev.visage.api.cluster.RoomLocks;
+import dev.visage.api.cluster.SessionRecord;
+import dev.visage.api.room.Room;
+import dev.visage.api.room.RoomStore;
+import dev.visage.api.user.User;
+import dev.visage.core.error.ErrorCode;
+import dev.visage.core.error.VisageException;
+import dev.visage.core.id.RandomIds;
+import dev.visage.core.token.TokenClaims;
+import dev.visage.core.token.TokenKind;
+import dev.visage.core.token.TokenService;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.logging.Logger;
+
+/**
+ * Rooms and their live membership. Membership changes run under the cluster-wide room lock, so
+ * concurrent joins and leaves on any nodes never lose an update.
+ */
+public final class RoomService {
+
+    private static final Logger LOG = Logger.getLogger(RoomService.class.getName());
+    private static final Duration LOCK_LEASE = Duration.ofSeconds(10);
+    private static final int MAX_ROOM_NAME = 100;
+    public static final int MAX_CHAT_TEXT = 4000;
+    public static final int HISTORY_ON_JOIN = 100;
+
+    private final RoomStore rooms;
+    private final ChatStore chat;
+    private final ClusterState cluster;
+    private final RoomLocks locks;
+    private final TokenService tokens;
+    private final Duration roomTokenTtl;
+    private final Clock clock;
+
+    public RoomService(RoomStore rooms, ChatStore chat, ClusterState cluster, RoomLocks locks,
+                       TokenService tokens, Duration roomTokenTtl, Clock clock) {
+        this.rooms = rooms;
+        this.chat = chat;
+        this.cluster = cluster;
+        this.locks = locks;
+        this.tokens = tokens;
+        this.roomTokenTtl = roomTokenTtl;
+        this.clock = clock;
+    }
+
+    public Room create(User owner, String name) {
+        String clean = name == null ? "" : name.strip();
+        if (clean.length() > MAX_ROOM_NAME || clean.chars().anyMatch(Character::isISOControl)) {
+            throw new VisageException(ErrorCode.INVALID_ROOM_NAME,
+                    "room name must be at most " + MAX_ROOM_NAME + " printable characters");
+        }
+        while (true) {
+            Room room = new Room(RandomIds.roomId(), clean, owner.id(), clock.instant());
+            if (rooms.create(room)) {
+                return room;
+            }
+        }
+    }
+
+    public Room get(String roomId) {
+        return find(roomId).orElseThrow(() -> new VisageException(ErrorCode.ROOM_NOT_FOUND, "no such room"));
+    }
+
+    public Optional<Room> find(String roomId) {
+        if (roomId == null || roomId.length() > 64) {
+            return Optional.empty();
+        }
+        return rooms.find(roomId);
+    }
+
+    /**
+     * Steps 4-6: the session asks to join; membership is written under the room lock and a room
+     * token bound to user, session and room is returned.
+     */
+    public String requestJoin(SessionRecord session, String roomId) {
+        get(roomId);
+        if (session.roomId() != null && !session.roomId().equals(roomId)) {
+            leave(session.sessionId(), "moved");
+        }
+        locks.withRoomLock(roomId, LOCK_LEASE, () -> {
+            List<String> members = new ArrayList<>(cluster.members(roomId));
+            if (!members.contains(session.sessionId())) {
+                members.add(session.sessionId());
+                cluster.setMembers(roomId, members);
+            }
+            cluster.putSession(session.inRoom(roomId));
+            return null;
+        });
+        LOG.info(() -> "room=" + roomId + " session=" + session.sessionId() + " node=" + session.nodeId()
+                + " join requested");
+        return tokens.issue(TokenClaims.room(session.userId(), session.displayName(), session.sessionId(), roomId,
+                tokens.nowSeconds() + roomTokenTtl.toSeconds()));
+    }
+
+    /** Step 7: the WebSocket presents the room token; the member is announced to the room. */
+    public SessionRecord confirmJoin(String sessionId, String roomToken) {
+        TokenClaims claims = tokens.verify(roomToken, TokenKind.ROOM);
+        if (!sessionId.equals(claims.sessionId())) {
+            throw new VisageException(ErrorCode.TOKEN_MISMATCH, "the room token belongs to another session");
+        }
+        SessionRecord session = cluster.session(sessionId)
+                .filter(s -> claims.roomId().equals(s.roomId()))
+                .orElseThrow(() -> new VisageException(ErrorCode.NOT_IN_ROOM,
+                        "the session is not a member of this room; join again"));
+        cluster.publishRoomEvent(session.roomId(), RoomEvents.memberJoined(session).toString());
+        return session;
+    }
+
+    public List<SessionRecord> members(String roomId) {
+        return cluster.members(roomId).stream()
+                .map(cluster::session).flatMap(Optional::stream).toList();
+    }
+
+    /** Removes the session from its room, if any. Returns the room it left. */
+    public Optional<String> leave(String sessionId, String reason) {
+        Optional<SessionRecord> session = cluster.session(sessionId);
+        String roomId = session.map(SessionRecord::roomId).orElse(null);
+        if (roomId == null) {
+            return Optional.empty();
+        }
+        removeMember(roomId, sessionId, reason);
+        cluster.putSession(session.get().inRoom(null));
+        return Optional.of(roomId);
+    }
+
+    private void removeMember(String roomId, String sessionId, String reason) {
+        boolean removed = locks.withRoomLock(roomId, LOCK_LEASE, () -> {
+            List<String> members = new ArrayList<>(cluster.members(roomId));
+            boolean wasMember = members.remove(sessionId);
+            if (wasMember) {
+                cluster.setMembers(roomId, members);
+            }
+            return wasMember;
+        });
+        if (removed) {
+            LOG.info(() -> "room=" + roomId + " session=" + sessionId + " left (" + reason + ")");
+            cluster.publishRoomEvent(roomId, RoomEvents.memberLeft(roomId, sessionId, reason).toString());
+        }
+    }
+
+    /** The connection closed: leave the room and forget the session. */
+    public void disconnect(String sessionId, String reason) {
+        leave(sessionId, reason);
+        cluster.removeSession(sessionId);
+    }
+
+    /** Removes every trace of a node that left or died: its sessions and their memberships. */
+    public int purgeNode(String nodeId) {
+        int purged = 0;
+        for (SessionRecord session : cluster.sessionsOfNode(nodeId)) {
+            if (session.roomId() != null) {
+                removeMember(session.roomId(), session.sessionId(), "node-gone");
+            }
+            cluster.removeSession(session.sessionId());
+            purged++;
+        }
+        return purged;
+    }
+
+    public ChatMessage chat(SessionRecord session, String text) {
+        if (session.roomId() == null) {
+            throw new VisageException(ErrorCode.NOT_IN_ROOM, "join a room before chatting");
+        }
+        if (text == null || text.isBlank() || text.length() > MAX_CHAT_TEXT) {
+            throw new VisageException(ErrorCode.INVALID_MESSAGE,
+                    "chat text must be 1 to " + MAX_CHAT_TEXT + " characters");
+        }
+        ChatMessage message = new ChatMessage(RandomIds.of(16), session.roomId(), session.userId(),
+                session.displayName(), text, clock.instant());
+        chat.append(message);
+        cluster.publishRoomEvent(session.roomId(), RoomEvents.chat(message).toString());
+        return message;
+    }
+
+    public List<ChatMessage> history(String roomId, int limit) {
+        get(roomId);
+        return chat.history(roomId, limit);
+    }
+}

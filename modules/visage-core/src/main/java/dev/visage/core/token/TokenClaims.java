@@ -1,0 +1,24 @@
+package dev.visage.core.token;
+
+/**
+ * What a token asserts. A user token binds only the user; a session token adds the session id;
+ * a room token adds the room id.
+ *
+ * @param expiresAt epoch seconds
+ */
+public record TokenClaims(TokenKind kind, String userId, String displayName, String sessionId,
+                          String roomId, long expiresAt) {
+
+    public static TokenClaims user(String userId, String displayName, long expiresAt) {
+        return new TokenClaims(TokenKind.USER, userId, displayName, null, null, expiresAt);
+    }
+
+    public static TokenClaims session(String userId, String displayName, String sessionId, long expiresAt) {
+        return new TokenClaims(TokenKind.SESSION, userId, displayName, sessionId, null, expiresAt);
+    }
+
+    public static TokenClaims room(String userId, String displayName, String sessionId, String roomId,
+                                   long expiresAt) {
+        return new TokenClaims(TokenKind.ROOM, userId, displayName, sessionId, roomId, expiresAt);
+    }
+}

@@ -1,0 +1,215 @@
+package dev.visage.web.node;
+
+import com.hazelcast.core.HazelcastInstance;
+import dev.visage.api.cluster.NodeInfo;
+import dev.visage.api.cluster.SessionRecord;
+import dev.visage.api.media.MediaEngine;
+import dev.visage.api.plugin.StorePlugin;
+import dev.visage.core.cluster.HazelcastClusterState;
+import dev.visage.core.cluster.HazelcastNodeRegistry;
+import dev.visage.core.cluster.HazelcastRoomLocks;
+import dev.visage.core.config.NodeConfig;
+import dev.visage.core.plugin.PluginLoader;
+import dev.visage.core.room.RoomService;
+import dev.visage.core.session.SessionService;
+import dev.visage.core.token.TokenService;
+import dev.visage.core.user.AccountService;
+import dev.visage.core.user.PasswordHasher;
+import dev.visage.web.signalling.LocalConnections;
+import jakarta.annotation.PreDestroy;
+import jakarta.annotation.Resource;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.context.Initialized;
+import jakarta.enterprise.event.Observes;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One Visage node: wires configuration, plugins, cluster state and services at deployment, keeps
+ * the node's registry entry alive, cleans up after nodes that died, and leaves cleanly on shutdown.
+ */
+@ApplicationScoped
+public class VisageNode {
+
+    private static final Logger LOG = Logger.getLogger(VisageNode.class.getName());
+    private static final Duration HEARTBEAT = Duration.ofSeconds(2);
+    private static final Duration NODE_TTL = Duration.ofSeconds(10);
+    private static final Duration SWEEP = Duration.ofSeconds(5);
+
+    @Resource(lookup = "payara/Hazelcast")
+    private HazelcastInstance hazelcast;
+
+    private final Clock clock = Clock.systemUTC();
+    private NodeConfig config;
+    private StorePlugin store;
+    private MediaEngine media;
+    private HazelcastClusterState cluster;
+    private HazelcastNodeRegistry registry;
+    private TokenService tokens;
+    private AccountService accounts;
+    private SessionService sessions;
+    private RoomService rooms;
+    private final LocalConnections connections = new LocalConnections();
+    private ScheduledExecutorService timers;
+    private long startedAt;
+    private String memberId;
+
+    void onDeploy(@Observes @Initialized(ApplicationScoped.class) Object ignored) {
+        long begin = System.nanoTime();
+        config = NodeConfig.fromEnvironment();
+        LOG.info(() -> logPrefix() + "starting: region=" + config.region() + " url=" + config.publicUrl()
+                + " data=" + config.dataDir());
+        ClassLoader loader = VisageNode.class.getClassLoader();
+        store = PluginLoader.find(StorePlugin.class, config.storePlugin(), loader).orElseThrow(() ->
+                new IllegalStateException("store plugin '" + config.storePlugin() + "' not found; available: "
+                        + PluginLoader.available(StorePlugin.class, loader)));
+        startPlugin(store);
+        cluster = new HazelcastClusterState(hazelcast);
+        registry = new HazelcastNodeRegistry(hazelcast, NODE_TTL);
+        memberId = registry.localMemberId();
+        tokens = new TokenService(new NodeSecrets(config).agreeOnTokenKey(cluster), clock);
+        PasswordHasher hasher = new PasswordHasher();
+        accounts = new AccountService(store.users(), hasher, tokens, config.userTokenTtl(), clock);
+        sessions = new SessionService(cluster, tokens, config.sessionTokenTtl(), config.nodeId(), clock);
+        rooms = new RoomService(store.rooms(), store.chat(), cluster, new HazelcastRoomLocks(hazelcast), tokens,
+                config.roomTokenTtl(), clock);
+        media = PluginLoader.find(MediaEngine.class, config.mediaPlugin(), loader).orElse(null);
+        if (media == null) {
+            LOG.warning(() -> logPrefix() + "media plugin '" + config.mediaPlugin()
+                    + "' not on the class path: chat only");
+        } else {
+            startPlugin(media);
+        }
+        cluster.onRoomEvent(connections::deliver);
+        registry.onNodeGone(this::purgeNode);
+        startedAt = clock.millis();
+        registry.register(selfInfo());
+        timers = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "visage-node-timers");
+            t.setDaemon(true);
+            return t;
+        });
+        timers.scheduleAtFixedRate(this::heartbeat, HEARTBEAT.toMillis(), HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
+        timers.scheduleAtFixedRate(this::sweepDeadNodes, SWEEP.toMillis(), SWEEP.toMillis(), TimeUnit.MILLISECONDS);
+        LOG.info(() -> logPrefix() + "started in " + (System.nanoTime() - begin) / 1_000_000 + " ms; cluster size "
+                + cluster.clusterSize());
+    }
+
+    private void startPlugin(dev.visage.api.plugin.Plugin plugin) {
+        try {
+            plugin.start(config);
+            LOG.info(() -> logPrefix() + "plugin '" + plugin.name() + "' started");
+        } catch (Exception e) {
+            throw new IllegalStateException("plugin '" + plugin.name() + "' failed to start: " + e.getMessage(), e);
+        }
+    }
+
+    @PreDestroy
+    void onUndeploy() {
+        LOG.info(() -> logPrefix() + "shutting down: telling " + connections.size() + " clients");
+        if (timers != null) {
+            timers.shutdownNow();
+        }
+        try {
+            connections.shutdownAll(sessionId -> rooms.disconnect(sessionId, "node-shutdown"));
+            registry.deregister(config.nodeId());
+            registry.close();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, logPrefix() + "cluster clean-up incomplete at shutdown", e);
+        }
+        if (media != null) {
+            media.close();
+        }
+        store.close();
+        LOG.info(() -> logPrefix() + "stopped");
+    }
+
+    private void heartbeat() {
+        try {
+            registry.heartbeat(selfInfo());
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, logPrefix() + "heartbeat failed", e);
+        }
+    }
+
+    /** Backstop to the membership listener: sessions owned by nodes that are no longer live. */
+    private void sweepDeadNodes() {
+        try {
+            Set<String> live = new HashSet<>();
+            registry.liveNodes().forEach(n -> live.add(n.id()));
+            Set<String> owners = new HashSet<>();
+            cluster.allSessions().stream().map(SessionRecord::nodeId).forEach(owners::add);
+            owners.removeAll(live);
+            owners.remove(config.nodeId());
+            owners.forEach(this::purgeNode);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, logPrefix() + "dead-node sweep failed", e);
+        }
+    }
+
+    private void purgeNode(String nodeId) {
+        if (nodeId.equals(config.nodeId())) {
+            return;
+        }
+        int purged = rooms.purgeNode(nodeId);
+        if (purged > 0) {
+            LOG.info(() -> logPrefix() + "removed " + purged + " sessions of gone node " + nodeId);
+        }
+    }
+
+    public NodeInfo selfInfo() {
+        return new NodeInfo(config.nodeId(), config.region(), config.publicUrl(), config.wsUrl(),
+                config.setting("visage.media.host").orElse(""), config.setting("visage.media.port")
+                .map(Integer::parseInt).orElse(10000), memberId, connections.size(), config.capacity(),
+                startedAt, clock.millis());
+    }
+
+    public String logPrefix() {
+        return "node=" + (config == null ? "?" : config.nodeId()) + " ";
+    }
+
+    public NodeConfig config() {
+        return config;
+    }
+
+    public StorePlugin store() {
+        return store;
+    }
+
+    public Optional<MediaEngine> media() {
+        return Optional.ofNullable(media);
+    }
+
+    public HazelcastClusterState cluster() {
+        return cluster;
+    }
+
+    public HazelcastNodeRegistry registry() {
+        return registry;
+    }
+
+    public AccountService accounts() {
+        return accounts;
+    }
+
+    public SessionService sessions() {
+        return sessions;
+    }
+
+    public RoomService rooms() {
+        return rooms;
+    }
+
+    public LocalConnections connections() {
+        return connections;
+    }
+}

@@ -1,0 +1,46 @@
+package dev.visage.web.rest;
+
+import dev.visage.core.error.ErrorCode;
+import dev.visage.core.error.VisageException;
+import jakarta.json.Json;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.ext.ExceptionMapper;
+import jakarta.ws.rs.ext.Provider;
+
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/** Every REST failure leaves as JSON {code, message} with the status the code maps to. */
+@Provider
+public class ApiErrors implements ExceptionMapper<Throwable> {
+
+    private static final Logger LOG = Logger.getLogger(ApiErrors.class.getName());
+
+    @Override
+    public Response toResponse(Throwable failure) {
+        if (failure instanceof VisageException e) {
+            return response(e.code().httpStatus(), e.code().wire(), e.getMessage());
+        }
+        if (failure instanceof WebApplicationException e) {
+            int status = e.getResponse().getStatus();
+            String code = switch (status) {
+                case 404 -> ErrorCode.NOT_FOUND.wire();
+                case 405 -> "method_not_allowed";
+                case 406, 415 -> "unsupported_media_type";
+                default -> status >= 500 ? ErrorCode.INTERNAL.wire() : ErrorCode.BAD_REQUEST.wire();
+            };
+            return response(status, code, e.getMessage());
+        }
+        LOG.log(Level.WARNING, "unhandled REST failure", failure);
+        return response(500, ErrorCode.INTERNAL.wire(), "internal error");
+    }
+
+    static Response response(int status, String code, String message) {
+        return Response.status(status).type(MediaType.APPLICATION_JSON_TYPE)
+                .entity(Json.createObjectBuilder().add("code", code)
+                        .add("message", message == null ? code : message).build().toString())
+                .build();
+    }
+}

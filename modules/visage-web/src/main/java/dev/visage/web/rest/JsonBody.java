@@ -1,0 +1,55 @@
+package dev.visage.web.rest;
+
+import dev.visage.core.error.ErrorCode;
+import dev.visage.core.error.VisageException;
+import jakarta.json.Json;
+import jakarta.json.JsonException;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonReader;
+import jakarta.json.JsonString;
+import jakarta.json.JsonValue;
+
+import java.io.StringReader;
+
+/** A request body parsed as one JSON object, with size and type checks that end in clear errors. */
+final class JsonBody {
+
+    static final int MAX_CHARS = 64 * 1024;
+
+    private final JsonObject object;
+
+    private JsonBody(JsonObject object) {
+        this.object = object;
+    }
+
+    /** An absent body reads as {}; anything but a JSON object under 64 KiB is rejected. */
+    static JsonBody parse(String body) {
+        if (body == null || body.isBlank()) {
+            return new JsonBody(JsonValue.EMPTY_JSON_OBJECT);
+        }
+        if (body.length() > MAX_CHARS) {
+            throw new VisageException(ErrorCode.MESSAGE_TOO_LARGE, "request bodies are limited to 64 KiB");
+        }
+        try (JsonReader reader = Json.createReader(new StringReader(body))) {
+            JsonValue value = reader.readValue();
+            if (value.getValueType() != JsonValue.ValueType.OBJECT) {
+                throw new VisageException(ErrorCode.BAD_JSON, "the body must be a JSON object");
+            }
+            return new JsonBody(value.asJsonObject());
+        } catch (JsonException e) {
+            throw new VisageException(ErrorCode.BAD_JSON, "the body is not valid JSON");
+        }
+    }
+
+    /** A string field, or null when absent; a field of another type is a bad request. */
+    String string(String name) {
+        JsonValue value = object.get(name);
+        if (value == null || value == JsonValue.NULL) {
+            return null;
+        }
+        if (!(value instanceof JsonString s)) {
+            throw new VisageException(ErrorCode.BAD_REQUEST, "'" + name + "' must be a string");
+        }
+        return s.getString();
+    }
+}

@@ -1,0 +1,78 @@
+package dev.visage.web.rest;
+
+import dev.visage.api.cluster.SessionRecord;
+import dev.visage.api.room.Room;
+import dev.visage.core.room.RoomEvents;
+import dev.visage.web.node.VisageNode;
+import jakarta.inject.Inject;
+import jakarta.json.Json;
+import jakarta.json.JsonArrayBuilder;
+import jakarta.json.JsonObject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+
+/** Rooms: create, look up, join (steps 4-6 of the join flow) and chat history. */
+@Path("rooms")
+@Consumes(MediaType.WILDCARD)
+@Produces(MediaType.APPLICATION_JSON)
+public class RoomResource {
+
+    @Inject
+    VisageNode node;
+
+    @Context
+    UriInfo uri;
+
+    @POST
+    public Response create(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, String body) {
+        var owner = node.accounts().authenticate(BearerToken.from(authorization));
+        Room room = node.rooms().create(owner, JsonBody.parse(body).string("name"));
+        return Response.status(Response.Status.CREATED).entity(roomJson(room).toString()).build();
+    }
+
+    @GET
+    @Path("{id}")
+    public String get(@PathParam("id") String id) {
+        Room room = node.rooms().get(id);
+        JsonArrayBuilder members = Json.createArrayBuilder();
+        node.rooms().members(id).forEach(m -> members.add(RoomEvents.member(m)));
+        return Json.createObjectBuilder(roomJson(room)).add("members", members).build().toString();
+    }
+
+    @POST
+    @Path("{id}/join")
+    public String join(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @PathParam("id") String id) {
+        SessionRecord session = node.sessions().connected(BearerToken.from(authorization));
+        String roomToken = node.rooms().requestJoin(session, id);
+        Room room = node.rooms().get(id);
+        return Json.createObjectBuilder().add("roomToken", roomToken)
+                .add("room", Json.createObjectBuilder().add("id", room.id()).add("name", room.name()))
+                .build().toString();
+    }
+
+    @GET
+    @Path("{id}/messages")
+    public String messages(@PathParam("id") String id, @QueryParam("limit") @DefaultValue("200") int limit) {
+        JsonArrayBuilder history = Json.createArrayBuilder();
+        node.rooms().history(id, Math.max(1, Math.min(limit, 1000))).forEach(m -> history.add(RoomEvents.chatFields(m)));
+        return history.build().toString();
+    }
+
+    private JsonObject roomJson(Room room) {
+        String base = uri.getBaseUri().toString().replaceFirst("/api/?$", "");
+        return Json.createObjectBuilder().add("roomId", room.id()).add("name", room.name())
+                .add("url", base + "/r/" + room.id()).add("createdAt", room.createdAt().toString()).build();
+    }
+}

@@ -1,0 +1,56 @@
+package dev.visage.web.rest;
+
+import dev.visage.api.user.User;
+import dev.visage.web.node.VisageNode;
+import jakarta.inject.Inject;
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+/** Registration, login and "who am I". */
+@Path("/")
+@Consumes(MediaType.WILDCARD)
+@Produces(MediaType.APPLICATION_JSON)
+public class UserResource {
+
+    @Inject
+    VisageNode node;
+
+    @POST
+    @Path("users")
+    public Response register(String body) {
+        JsonBody json = JsonBody.parse(body);
+        User user = node.accounts().register(json.string("username"), json.string("password"),
+                json.string("displayName"));
+        return Response.status(Response.Status.CREATED).entity(userJson(user).toString()).build();
+    }
+
+    @POST
+    @Path("login")
+    public String login(String body) {
+        JsonBody json = JsonBody.parse(body);
+        String username = json.string("username");
+        String token = node.accounts().login(username, json.string("password"));
+        User user = node.accounts().authenticate(token);
+        return Json.createObjectBuilder().add("userToken", token).add("user", userJson(user)).build().toString();
+    }
+
+    @GET
+    @Path("me")
+    public String me(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
+        return userJson(node.accounts().authenticate(BearerToken.from(authorization))).toString();
+    }
+
+    private static JsonObject userJson(User user) {
+        return Json.createObjectBuilder().add("id", user.id()).add("username", user.username())
+                .add("displayName", user.displayName()).build();
+    }
+}

@@ -1,0 +1,47 @@
+package dev.visage.web.signalling;
+
+import jakarta.json.Json;
+import jakarta.websocket.CloseReason;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+
+/** The WebSocket connections this node holds, and delivery of room events to them. */
+public final class LocalConnections {
+
+    private final Map<String, Connection> bySession = new ConcurrentHashMap<>();
+
+    void add(Connection connection) {
+        bySession.put(connection.sessionId(), connection);
+    }
+
+    void remove(Connection connection) {
+        bySession.remove(connection.sessionId(), connection);
+    }
+
+    public int size() {
+        return bySession.size();
+    }
+
+    /** A room event from any node: sent to this node's connections in that room. */
+    public void deliver(String roomId, String eventJson) {
+        for (Connection connection : bySession.values()) {
+            if (roomId.equals(connection.roomId())) {
+                connection.send(eventJson);
+            }
+        }
+    }
+
+    /** Node shutdown: tell every client to move, release its session, close its socket. */
+    public void shutdownAll(Consumer<String> releaseSession) {
+        String notice = Json.createObjectBuilder().add("type", "node-shutdown").build().toString();
+        for (Connection connection : bySession.values()) {
+            connection.send(notice);
+            connection.closeMedia();
+            releaseSession.accept(connection.sessionId());
+            bySession.remove(connection.sessionId());
+            connection.close(CloseReason.CloseCodes.GOING_AWAY, "node-shutdown");
+        }
+    }
+}

@@ -1,0 +1,198 @@
+package dev.visage.web.signalling;
+
+import dev.visage.api.cluster.SessionRecord;
+import dev.visage.api.media.MediaEndpoint;
+import dev.visage.api.media.Participant;
+import dev.visage.core.error.ErrorCode;
+import dev.visage.core.error.VisageException;
+import dev.visage.core.room.RoomEvents;
+import dev.visage.core.room.RoomService;
+import dev.visage.web.node.VisageNode;
+import jakarta.inject.Inject;
+import jakarta.json.Json;
+import jakarta.json.JsonArrayBuilder;
+import jakarta.json.JsonException;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonReader;
+import jakarta.json.JsonString;
+import jakarta.json.JsonValue;
+import jakarta.websocket.CloseReason;
+import jakarta.websocket.OnClose;
+import jakarta.websocket.OnError;
+import jakarta.websocket.OnMessage;
+import jakarta.websocket.OnOpen;
+import jakarta.websocket.Session;
+import jakarta.websocket.server.ServerEndpoint;
+
+import java.io.StringReader;
+import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The client's signalling socket, {@code /ws?token=<session token>}: one connection is one
+ * session. Handles join, leave, chat and ping itself and hands every other message type to the
+ * media engine. A bad message gets {@code {type:"error",code,message}}; the socket stays open.
+ */
+@ServerEndpoint("/ws")
+public class SignallingEndpoint {
+
+    private static final Logger LOG = Logger.getLogger(SignallingEndpoint.class.getName());
+    static final int MAX_MESSAGE_CHARS = 64 * 1024;
+    /** Frames up to this size reach us so we can answer "too large" instead of dropping the socket. */
+    private static final int FRAME_BUFFER = 1024 * 1024;
+    private static final long IDLE_TIMEOUT_MS = 60_000;
+
+    @Inject
+    VisageNode node;
+
+    private Connection connection;
+
+    @OnOpen
+    public void open(Session socket) {
+        socket.setMaxTextMessageBufferSize(FRAME_BUFFER);
+        socket.setMaxIdleTimeout(IDLE_TIMEOUT_MS);
+        List<String> tokens = socket.getRequestParameterMap().get("token");
+        try {
+            SessionRecord session = node.sessions().connect(tokens == null ? null : tokens.get(0));
+            connection = new Connection(socket, session);
+            node.connections().add(connection);
+            connection.send(Json.createObjectBuilder().add("type", "hello")
+                    .add("sessionId", session.sessionId()).add("nodeId", session.nodeId()).build());
+            LOG.info(() -> node.logPrefix() + "session=" + session.sessionId() + " user=" + session.userId()
+                    + " connected");
+        } catch (VisageException e) {
+            rejectOpen(socket, e);
+        }
+    }
+
+    private static void rejectOpen(Session socket, VisageException e) {
+        try {
+            socket.getBasicRemote().sendText(error(e.code(), e.getMessage()).toString());
+            socket.close(new CloseReason(CloseReason.CloseCodes.VIOLATED_POLICY, e.code().wire()));
+        } catch (Exception closeFailure) {
+            LOG.log(Level.FINE, "closing a rejected socket failed", closeFailure);
+        }
+    }
+
+    @OnMessage
+    public void message(String text) {
+        if (connection == null) {
+            return;
+        }
+        try {
+            if (text.length() > MAX_MESSAGE_CHARS) {
+                throw new VisageException(ErrorCode.MESSAGE_TOO_LARGE, "messages are limited to 64 KiB");
+            }
+            JsonObject message = parse(text);
+            dispatch(typeOf(message), message);
+        } catch (VisageException e) {
+            connection.send(error(e.code(), e.getMessage()));
+        } catch (IllegalArgumentException e) {
+            connection.send(error(ErrorCode.BAD_REQUEST, e.getMessage()));
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, node.logPrefix() + "session=" + connection.sessionId() + " room="
+                    + connection.roomId() + " message failed", e);
+            connection.send(error(ErrorCode.INTERNAL, "the server could not handle this message"));
+        }
+    }
+
+    private void dispatch(String type, JsonObject message) {
+        switch (type) {
+            case "join" -> join(stringField(message, "roomToken"));
+            case "leave" -> leave();
+            case "chat" -> node.rooms().chat(current(), stringField(message, "text"));
+            case "ping" -> connection.send(Json.createObjectBuilder().add("type", "pong").build());
+            default -> {
+                MediaEndpoint media = connection.media();
+                if (media == null || !media.onClientMessage(type, JsonMaps.toMap(message))) {
+                    throw new VisageException(ErrorCode.UNKNOWN_TYPE, "unknown message type '" + type + "'");
+                }
+            }
+        }
+    }
+
+    private void join(String roomToken) {
+        SessionRecord session = node.rooms().confirmJoin(connection.sessionId(), roomToken);
+        connection.closeMedia();
+        connection.session(session);
+        RoomService rooms = node.rooms();
+        JsonArrayBuilder members = Json.createArrayBuilder();
+        rooms.members(session.roomId()).forEach(m -> members.add(RoomEvents.member(m)));
+        JsonArrayBuilder history = Json.createArrayBuilder();
+        rooms.history(session.roomId(), RoomService.HISTORY_ON_JOIN).forEach(m -> history.add(RoomEvents.chatFields(m)));
+        var room = rooms.get(session.roomId());
+        connection.send(Json.createObjectBuilder()
+                .add("type", "joined").add("roomId", room.id()).add("sessionId", session.sessionId())
+                .add("room", Json.createObjectBuilder().add("id", room.id()).add("name", room.name()))
+                .add("members", members).add("history", history).build());
+        node.media().ifPresent(engine -> connection.media(engine.join(
+                new Participant(room.id(), session.sessionId(), session.userId(), session.displayName()),
+                message -> connection.send(JsonMaps.toJson(message)))));
+        LOG.info(() -> node.logPrefix() + "room=" + room.id() + " session=" + session.sessionId() + " joined");
+    }
+
+    private void leave() {
+        connection.closeMedia();
+        node.rooms().leave(connection.sessionId(), "left");
+        connection.session(connection.session().inRoom(null));
+        connection.send(Json.createObjectBuilder().add("type", "left").build());
+    }
+
+    private SessionRecord current() {
+        return node.cluster().session(connection.sessionId())
+                .orElseThrow(() -> new VisageException(ErrorCode.SESSION_NOT_CONNECTED, "the session has ended"));
+    }
+
+    @OnClose
+    public void close(Session socket, CloseReason reason) {
+        if (connection == null) {
+            return;
+        }
+        node.connections().remove(connection);
+        connection.closeMedia();
+        try {
+            node.rooms().disconnect(connection.sessionId(), "closed");
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, node.logPrefix() + "session=" + connection.sessionId() + " clean-up failed", e);
+        }
+        LOG.info(() -> node.logPrefix() + "session=" + connection.sessionId() + " closed: "
+                + reason.getCloseCode().getCode());
+    }
+
+    @OnError
+    public void error(Session socket, Throwable failure) {
+        LOG.log(Level.FINE, node.logPrefix() + "socket error on session="
+                + (connection == null ? "?" : connection.sessionId()), failure);
+    }
+
+    private static JsonObject parse(String text) {
+        try (JsonReader reader = Json.createReader(new StringReader(text))) {
+            JsonValue value = reader.readValue();
+            if (value.getValueType() != JsonValue.ValueType.OBJECT) {
+                throw new VisageException(ErrorCode.BAD_JSON, "a message must be a JSON object");
+            }
+            return value.asJsonObject();
+        } catch (JsonException e) {
+            throw new VisageException(ErrorCode.BAD_JSON, "the message is not valid JSON");
+        }
+    }
+
+    private static String typeOf(JsonObject message) {
+        JsonValue type = message.get("type");
+        if (!(type instanceof JsonString s)) {
+            throw new VisageException(ErrorCode.BAD_REQUEST, "a message needs a string 'type'");
+        }
+        return s.getString();
+    }
+
+    private static String stringField(JsonObject message, String name) {
+        JsonValue value = message.get(name);
+        return value instanceof JsonString s ? s.getString() : null;
+    }
+
+    static JsonObject error(ErrorCode code, String message) {
+        return Json.createObjectBuilder().add("type", "error").add("code", code.wire())
+                .add("message", message == null ? code.wire() : message).build();
+    }
+}
