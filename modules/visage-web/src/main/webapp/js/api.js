@@ -1,0 +1,190 @@
+// Visage REST and WebSocket helpers, plus the browser-side storage of auth and recent rooms.
+// No framework: plain fetch, plain WebSocket.
+
+const TOKEN_KEY = 'visage.userToken';
+const USER_KEY = 'visage.user';
+const RECENT_KEY = 'visage.recentRooms';
+const RECENT_MAX = 12;
+
+/** An error from the REST API: HTTP status plus the server's stable {code, message}. */
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message || code || `HTTP ${status}`);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code || (status ? `http_${status}` : 'network_error');
+  }
+}
+
+async function request(method, path, { body, token, signal } = {}) {
+  const headers = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let res;
+  try {
+    res = await fetch(path, {
+      method,
+      headers,
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+      signal,
+      cache: 'no-store',
+    });
+  } catch (e) {
+    if (e && e.name === 'AbortError') throw e;
+    throw new ApiError(0, 'network_error', 'Cannot reach the server. Check your connection.');
+  }
+  const text = await res.text();
+  let data = null;
+  if (text) {
+    try { data = JSON.parse(text); } catch { data = null; }
+  }
+  if (!res.ok) {
+    const code = data && typeof data.code === 'string' ? data.code : undefined;
+    const message = data && typeof data.message === 'string' && data.message
+      ? data.message
+      : defaultMessage(res.status);
+    throw new ApiError(res.status, code, message);
+  }
+  return data;
+}
+
+function defaultMessage(status) {
+  switch (status) {
+    case 400: return 'The request was not valid.';
+    case 401: return 'Please log in again.';
+    case 403: return 'You are not allowed to do that.';
+    case 404: return 'Not found.';
+    case 409: return 'That already exists.';
+    case 429: return 'Too many requests; try again in a moment.';
+    default: return status >= 500 ? `The server had a problem (HTTP ${status}).` : `Request failed (HTTP ${status}).`;
+  }
+}
+
+// ---- REST endpoints (see DESIGN.md "Interfaces") ----
+
+export const api = {
+  register: (username, password, displayName) =>
+    request('POST', '/api/users', { body: { username, password, displayName } }),
+  login: (username, password) =>
+    request('POST', '/api/login', { body: { username, password } }),
+  createRoom: (userToken, name) =>
+    request('POST', '/api/rooms', { token: userToken, body: name ? { name } : {} }),
+  getRoom: (roomId, token) =>
+    request('GET', `/api/rooms/${encodeURIComponent(roomId)}`, { token }),
+  createSession: (userToken) =>
+    request('POST', '/api/sessions', { token: userToken }),
+  joinRoom: (roomId, sessionToken) =>
+    request('POST', `/api/rooms/${encodeURIComponent(roomId)}/join`, { token: sessionToken }),
+  messages: (roomId, token) =>
+    request('GET', `/api/rooms/${encodeURIComponent(roomId)}/messages`, { token }),
+  nodes: (token) => request('GET', '/api/nodes', { token }),
+  health: () => request('GET', '/health'),
+};
+
+/**
+ * The WebSocket URL for a session: wsUrl from POST /api/sessions (absolute, or relative to this
+ * page) plus ?token=<sessionToken>.
+ */
+export function wsUrlFor(wsUrl, sessionToken) {
+  const url = new URL(wsUrl || '/ws', location.href);
+  if (url.protocol === 'http:') url.protocol = 'ws:';
+  else if (url.protocol === 'https:') url.protocol = 'wss:';
+  url.searchParams.set('token', sessionToken);
+  return url.toString();
+}
+
+// ---- Auth storage ----
+
+export const auth = {
+  token() {
+    try { return localStorage.getItem(TOKEN_KEY); } catch { return null; }
+  },
+  user() {
+    try {
+      const u = JSON.parse(localStorage.getItem(USER_KEY) || 'null');
+      return u && typeof u === 'object' ? u : null;
+    } catch { return null; }
+  },
+  save(userToken, user) {
+    localStorage.setItem(TOKEN_KEY, userToken);
+    localStorage.setItem(USER_KEY, JSON.stringify(user));
+  },
+  clear() {
+    localStorage.removeItem(TOKEN_KEY);
+    localStorage.removeItem(USER_KEY);
+  },
+  isLoggedIn() { return !!this.token(); },
+};
+
+/** Best effort: read claims from a JWT-shaped token (no verification; display only). */
+export function tokenClaims(token) {
+  try {
+    const parts = String(token).split('.');
+    const body = parts.length === 3 ? parts[1] : parts.length === 2 ? parts[0] : null;
+    if (!body) return null;
+    const bin = atob(body.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(body.length / 4) * 4, '='));
+    const claims = JSON.parse(new TextDecoder().decode(Uint8Array.from(bin, c => c.charCodeAt(0))));
+    return claims && typeof claims === 'object' ? claims : null;
+  } catch { return null; }
+}
+
+/** Register (optional) then log in; stores the token and user. Returns the stored user. */
+export async function loginFlow({ username, password, displayName, register }) {
+  if (register) await api.register(username, password, displayName || username);
+  const res = await api.login(username, password);
+  if (!res || !res.userToken) throw new ApiError(500, 'bad_response', 'The server sent no token.');
+  const claims = tokenClaims(res.userToken) || {};
+  const name = displayName
+    || res.displayName
+    || (typeof claims.displayName === 'string' && claims.displayName)
+    || (typeof claims.name === 'string' && claims.name)
+    || (auth.user() && auth.user().username === username && auth.user().displayName)
+    || username;
+  const user = { username, displayName: name };
+  auth.save(res.userToken, user);
+  return user;
+}
+
+// ---- Recent rooms (this browser only) ----
+
+export const recentRooms = {
+  list() {
+    try {
+      const list = JSON.parse(localStorage.getItem(RECENT_KEY) || '[]');
+      return Array.isArray(list) ? list.filter(r => r && typeof r.id === 'string') : [];
+    } catch { return []; }
+  },
+  add(id, name) {
+    const list = this.list().filter(r => r.id !== id);
+    const prev = this.list().find(r => r.id === id);
+    list.unshift({ id, name: name || (prev && prev.name) || '', visitedAt: Date.now() });
+    localStorage.setItem(RECENT_KEY, JSON.stringify(list.slice(0, RECENT_MAX)));
+  },
+  remove(id) {
+    localStorage.setItem(RECENT_KEY, JSON.stringify(this.list().filter(r => r.id !== id)));
+  },
+  clear() { localStorage.removeItem(RECENT_KEY); },
+};
+
+/** Absolute shareable URL for a room. */
+export function roomUrl(roomId, serverUrl) {
+  if (serverUrl) {
+    try { return new URL(serverUrl, location.origin).toString(); } catch { /* fall through */ }
+  }
+  return new URL(`/r/${encodeURIComponent(roomId)}`, location.origin).toString();
+}
+
+/** Room id from whatever the user pasted: a full URL, a /r/… path, or a bare id. */
+export function parseRoomInput(input) {
+  const s = String(input || '').trim();
+  if (!s) return null;
+  let path = s;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(s)) {
+    try { path = new URL(s).pathname; } catch { return null; }
+  }
+  const m = path.match(/(?:^|\/)r\/([^/?#]+)/);
+  let id = m ? m[1] : path.replace(/^\/+|\/+$/g, '').split(/[/?#]/).pop();
+  try { id = decodeURIComponent(id); } catch { /* keep raw */ }
+  id = id.trim();
+  return id && !/\s/.test(id) ? id : null;
+}
