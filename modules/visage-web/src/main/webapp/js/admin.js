@@ -12,9 +12,12 @@ function str(v) {
   return String(v);
 }
 
-function loadCell(load) {
+function loadCell(load, capacity) {
   const td = el('td');
-  if (typeof load === 'number' && Number.isFinite(load)) {
+  if (typeof load === 'number' && typeof capacity === 'number' && capacity > 0) {
+    const pct = Math.min(100, Math.round(load / capacity * 100));
+    td.append(el('span', { class: 'load-bar' }, el('span', { style: `width:${pct}%` })), `${load} / ${capacity}`);
+  } else if (typeof load === 'number' && Number.isFinite(load)) {
     if (load >= 0 && load <= 1) {
       const pct = Math.round(load * 100);
       td.append(el('span', { class: 'load-bar' }, el('span', { style: `width:${pct}%` })), `${pct}%`);
@@ -45,9 +48,9 @@ function renderNodes(nodes, selfId) {
   nodes.sort((a, b) => String(a.id).localeCompare(String(b.id)));
   body.replaceChildren(...nodes.map(n => {
     const http = n.httpUrl || n.url || (n.address || n.publicAddress ? `${n.address || n.publicAddress}${n.httpPort ? ':' + n.httpPort : ''}` : '');
-    const media = n.mediaPort || n.udpPort
-      ? `${n.publicAddress || n.address || ''}${n.publicAddress || n.address ? ':' : 'udp '}${n.mediaPort || n.udpPort}`
-      : '';
+    const host = n.mediaHost || n.publicAddress || n.address || '';
+    const port = n.mediaPort || n.udpPort;
+    const media = port ? `${host}${host ? ':' : 'udp '}${port}` : '';
     const httpCell = el('td', { class: 'mono' });
     if (/^https?:\/\//i.test(http)) httpCell.append(el('a', { href: http, target: '_blank', rel: 'noopener', text: http }));
     else httpCell.textContent = str(http);
@@ -56,7 +59,7 @@ function renderNodes(nodes, selfId) {
       el('td', { text: str(n.region) }),
       httpCell,
       el('td', { class: 'mono', text: str(media) }),
-      loadCell(n.load),
+      loadCell(n.load, n.capacity),
     );
   }));
 }
