@@ -1,0 +1,87 @@
+package dev.visage.web.cluster;
+
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonStructure;
+
+import java.io.StringReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/** A REST client for one node, speaking the contract in DESIGN.md. */
+final class Api {
+
+    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    record Reply(int status, String body) {
+        JsonObject json() {
+            return (JsonObject) parse(body);
+        }
+
+        String code() {
+            return json().getString("code");
+        }
+    }
+
+    private final String baseUrl;
+
+    Api(String baseUrl) {
+        this.baseUrl = baseUrl;
+    }
+
+    String baseUrl() {
+        return baseUrl;
+    }
+
+    Reply get(String path) throws Exception {
+        return send(HttpRequest.newBuilder(URI.create(baseUrl + path)).GET(), null);
+    }
+
+    Reply post(String path, String body, String bearer) throws Exception {
+        return send(HttpRequest.newBuilder(URI.create(baseUrl + path))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body == null ? "" : body)), bearer);
+    }
+
+    private static Reply send(HttpRequest.Builder request, String bearer) throws Exception {
+        if (bearer != null) {
+            request.header("Authorization", "Bearer " + bearer);
+        }
+        HttpResponse<String> response = HTTP.send(request.timeout(Duration.ofSeconds(30)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        return new Reply(response.statusCode(), response.body());
+    }
+
+    /** Registers (if needed) and logs in; returns the user token. */
+    String login(String username, String password) throws Exception {
+        post("/api/users", json("username", username, "password", password, "displayName", username), null);
+        Reply login = post("/api/login", json("username", username, "password", password), null);
+        if (login.status() != 200) {
+            throw new IllegalStateException("login failed: " + login);
+        }
+        return login.json().getString("userToken");
+    }
+
+    String createRoom(String userToken, String name) throws Exception {
+        Reply room = post("/api/rooms", json("name", name), userToken);
+        if (room.status() != 201) {
+            throw new IllegalStateException("room creation failed: " + room);
+        }
+        return room.json().getString("roomId");
+    }
+
+    static JsonStructure parse(String body) {
+        return Json.createReader(new StringReader(body)).read();
+    }
+
+    static String json(String... keyValues) {
+        var builder = Json.createObjectBuilder();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            builder.add(keyValues[i], keyValues[i + 1]);
+        }
+        return builder.build().toString();
+    }
+}

@@ -1,0 +1,349 @@
+package dev.visage.web.cluster;
+
+import dev.visage.core.token.TokenClaims;
+import dev.visage.core.token.TokenService;
+import jakarta.json.JsonArray;
+import jakarta.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A real cluster of two Payara Micro processes started with the launcher, sharing the embedded
+ * store process. Tests run in order on the same cluster; the last one kills a node.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterIT {
+
+    private static final Duration START = Duration.ofSeconds(240);
+    private final Path work = Path.of("target", "it-cluster").toAbsolutePath();
+    private SharedStoreProcess store;
+    private NodeProcess nodeA;
+    private NodeProcess nodeB;
+    private Api apiA;
+    private Api apiB;
+    private String tokenA;
+    private String tokenB;
+
+    @BeforeAll
+    void startCluster() throws Exception {
+        Files.createDirectories(work);
+        store = SharedStoreProcess.start(work.resolve("store.mv"));
+        var env = NodeProcess.env("VISAGE_MONGO_URI", store.uri);
+        String cluster = "visage-it-" + ProcessHandle.current().pid();
+        nodeA = NodeProcess.start("it-a", 18181, 11100, work.resolve("a"), cluster, 5930, env);
+        nodeB = NodeProcess.start("it-b", 18182, 11101, work.resolve("b"), cluster, 5930, env);
+        nodeA.awaitHealthy(START);
+        nodeB.awaitHealthy(START);
+        apiA = new Api(nodeA.baseUrl());
+        apiB = new Api(nodeB.baseUrl());
+    }
+
+    @AfterAll
+    void stopCluster() throws Exception {
+        for (AutoCloseable c : new AutoCloseable[]{nodeA, nodeB, store}) {
+            if (c != null) {
+                c.close();
+            }
+        }
+    }
+
+    @Test
+    @Order(1)
+    void bothNodesAppearInEachRegistryWithinTenSeconds() throws Exception {
+        long began = System.nanoTime();
+        awaitTrue(Duration.ofSeconds(10), () -> nodeIds(apiA).containsAll(List.of("it-a", "it-b"))
+                && nodeIds(apiB).containsAll(List.of("it-a", "it-b")));
+        System.out.printf("[figure] both nodes listed by both nodes %d ms after the second was healthy%n",
+                (System.nanoTime() - began) / 1_000_000);
+        JsonObject health = apiA.get("/health").json();
+        assertEquals("UP", health.getString("status"));
+        assertEquals(2, health.getInt("clusterSize"));
+    }
+
+    @Test
+    @Order(2)
+    void registrationAndLoginAnswerWithTheContractsStatuses() throws Exception {
+        String body = Api.json("username", "carol", "password", "correct horse", "displayName", "Carol");
+        assertEquals(201, apiA.post("/api/users", body, null).status());
+        Api.Reply again = apiB.post("/api/users", body, null);
+        assertEquals(409, again.status());
+        assertEquals("username_taken", again.code());
+        Api.Reply wrong = apiB.post("/api/login", Api.json("username", "carol", "password", "wrong horse"), null);
+        assertEquals(401, wrong.status());
+        assertEquals("bad_credentials", wrong.code());
+        assertEquals(200, apiB.post("/api/login", Api.json("username", "carol", "password", "correct horse"), null)
+                .status(), "a user registered on one node logs in on the other");
+    }
+
+    @Test
+    @Order(3)
+    void badRestInputGetsClearJsonErrors() throws Exception {
+        String user = apiA.login("dave", "dave-password");
+        assertError(apiA.post("/api/users", "{\"username\":", null), 400, "bad_json");
+        assertError(apiA.post("/api/users", "[1,2]", null), 400, "bad_json");
+        assertError(apiA.post("/api/users", Api.json("username", "erin", "password", ""), null), 400,
+                "invalid_password");
+        assertError(apiA.post("/api/users", Api.json("username", "erin", "password", "x".repeat(10 * 1024 * 1024)),
+                null), 413, "message_too_large");
+        assertError(apiA.post("/api/users", Api.json("username", "a b", "password", "long enough"), null), 400,
+                "invalid_username");
+        assertError(apiA.post("/api/users", "{\"username\":5,\"password\":\"long enough\"}", null), 400,
+                "bad_request");
+        assertError(apiA.post("/api/rooms", "{}", null), 401, "token_missing");
+        assertError(apiA.post("/api/rooms", "{}", user + "x"), 401, "token_invalid");
+        assertError(apiA.post("/api/rooms", "{}", forgedToken()), 401, "token_invalid");
+        assertError(apiA.post("/api/rooms", "{}", expiredUserToken()), 401, "token_expired");
+        assertError(apiA.get("/api/rooms/nosuchroom"), 404, "room_not_found");
+        assertError(apiA.get("/api/rooms/nosuchroom/messages"), 404, "room_not_found");
+        String room = apiA.createRoom(user, "errors");
+        assertError(apiA.post("/api/rooms/" + room + "/join", null, user), 401, "token_invalid");
+        String unconnected = apiA.post("/api/sessions", null, user).json().getString("sessionToken");
+        assertError(apiA.post("/api/rooms/" + room + "/join", null, unconnected), 409, "session_not_connected");
+        assertEquals("UP", apiA.get("/health").json().getString("status"), "the node is still up");
+    }
+
+    @Test
+    @Order(4)
+    void chatReachesMembersOnTheOtherNodeAndIsKept() throws Exception {
+        tokenA = apiA.login("alice", "alice-password");
+        tokenB = apiB.login("bob", "bob-password");
+        String room = apiA.createRoom(tokenA, "Standup");
+        try (SignalSocket alice = SignalSocket.open(apiA, tokenA); SignalSocket bob = SignalSocket.open(apiB, tokenB)) {
+            alice.join(apiA, room);
+            JsonObject bobJoined = bob.join(apiB, room);
+            assertEquals(2, bobJoined.getJsonArray("members").size());
+            alice.await(m -> "member-joined".equals(m.getString("type")) && bob.sessionId.equals(
+                    m.getString("sessionId")), Duration.ofSeconds(10));
+            alice.send("{\"type\":\"chat\",\"text\":\"hello from node A\"}");
+            JsonObject chat = bob.awaitType("chat");
+            assertEquals("hello from node A", chat.getString("text"));
+            assertEquals("alice", chat.getString("displayName"));
+        }
+        JsonArray history = (JsonArray) Api.parse(apiB.get("/api/rooms/" + room + "/messages").body());
+        assertEquals("hello from node A", history.getJsonObject(history.size() - 1).getString("text"));
+    }
+
+    @Test
+    @Order(5)
+    void badSocketInputGetsAnErrorAndTheSocketLivesOn() throws Exception {
+        String room = apiA.createRoom(tokenA, "noise");
+        String otherRoom = apiA.createRoom(tokenA, "elsewhere");
+        try (SignalSocket noisy = SignalSocket.open(apiA, tokenA); SignalSocket calm = SignalSocket.open(apiB, tokenB)) {
+            noisy.send("{\"type\":\"chat\",\"text\":\"too early\"}");
+            assertEquals("not_in_room", noisy.awaitType("error").getString("code"));
+            calm.join(apiB, room);
+            noisy.send("{not json");
+            assertEquals("bad_json", noisy.awaitType("error").getString("code"));
+            noisy.send("{\"type\":\"teleport\"}");
+            assertEquals("unknown_type", noisy.awaitType("error").getString("code"));
+            noisy.send("{\"type\":42}");
+            assertEquals("bad_request", noisy.awaitType("error").getString("code"));
+            noisy.send("{\"type\":\"chat\",\"text\":\"" + "y".repeat(70 * 1024) + "\"}");
+            assertEquals("message_too_large", noisy.awaitType("error").getString("code"));
+            noisy.send("{\"type\":\"join\",\"roomToken\":\"" + forgedToken() + "\"}");
+            assertEquals("token_invalid", noisy.awaitType("error").getString("code"));
+            noisy.send("{\"type\":\"join\"}");
+            assertEquals("token_missing", noisy.awaitType("error").getString("code"));
+
+            String calmToken = apiB.post("/api/rooms/" + room + "/join", null, calm.sessionToken).json()
+                    .getString("roomToken");
+            noisy.send("{\"type\":\"join\",\"roomToken\":\"" + calmToken + "\"}");
+            assertEquals("token_mismatch", noisy.awaitType("error").getString("code"));
+
+            String staleToken = apiA.post("/api/rooms/" + room + "/join", null, noisy.sessionToken).json()
+                    .getString("roomToken");
+            apiA.post("/api/rooms/" + otherRoom + "/join", null, noisy.sessionToken);
+            noisy.send("{\"type\":\"join\",\"roomToken\":\"" + staleToken + "\"}");
+            assertEquals("not_in_room", noisy.awaitType("error").getString("code"), "a token for the room it left");
+
+            noisy.send("{\"type\":\"join\",\"roomToken\":\"" + expiredRoomToken(noisy.sessionId, otherRoom) + "\"}");
+            assertEquals("token_expired", noisy.awaitType("error").getString("code"));
+
+            noisy.send("{\"type\":\"ping\"}");
+            noisy.awaitType("pong");
+            assertEquals("elsewhere", noisy.join(apiA, otherRoom).getJsonObject("room").getString("name"),
+                    "after all that, the socket still joins");
+            calm.send("{\"type\":\"chat\",\"text\":\"still here\"}");
+            assertEquals("still here", calm.awaitType("chat").getString("text"), "other sessions are untouched");
+        }
+        for (String token : new String[]{"", "garbage", forgedToken()}) {
+            try (SignalSocket rejected = SignalSocket.raw(apiA, token)) {
+                assertEquals(token.isEmpty() ? "token_missing" : "token_invalid",
+                        rejected.awaitType("error").getString("code"));
+                assertEquals(1008, rejected.closed.get(10, java.util.concurrent.TimeUnit.SECONDS));
+            }
+        }
+    }
+
+    @Test
+    @Order(6)
+    void fiftyConcurrentJoinsOverTwoNodesLeaveFiftyMembersAndFiftyLeavesLeaveNone() throws Exception {
+        String room = apiA.createRoom(tokenA, "crowd");
+        List<String> users = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            users.add((i % 2 == 0 ? apiA : apiB).login("crowd" + i, "crowd-password-" + i));
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(50);
+        try {
+            List<Callable<SignalSocket>> joins = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                Api api = i % 2 == 0 ? apiA : apiB;
+                String user = users.get(i % 10);
+                joins.add(() -> {
+                    SignalSocket socket = SignalSocket.open(api, user);
+                    socket.join(api, room);
+                    return socket;
+                });
+            }
+            long began = System.nanoTime();
+            List<SignalSocket> sockets = new ArrayList<>();
+            for (Future<SignalSocket> f : pool.invokeAll(joins)) {
+                sockets.add(f.get());
+            }
+            System.out.printf("[figure] 50 concurrent joins over 2 nodes took %d ms%n",
+                    (System.nanoTime() - began) / 1_000_000);
+            assertEquals(50, members(apiA, room).size());
+            assertEquals(50, members(apiB, room).size());
+
+            List<Callable<Void>> leaves = new ArrayList<>();
+            for (SignalSocket socket : sockets) {
+                leaves.add(() -> {
+                    socket.send("{\"type\":\"leave\"}");
+                    socket.awaitType("left");
+                    return null;
+                });
+            }
+            for (Future<Void> f : pool.invokeAll(leaves)) {
+                f.get();
+            }
+            assertEquals(0, members(apiB, room).size());
+            sockets.forEach(SignalSocket::close);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    @Order(7)
+    void aReloadedTabStaysInTheRoomWhenItsOldSocketClosesLate() throws Exception {
+        String room = apiA.createRoom(tokenA, "refresh");
+        SignalSocket first = SignalSocket.open(apiA, tokenA);
+        first.join(apiA, room);
+        try (SignalSocket second = SignalSocket.open(apiB, tokenA)) {
+            second.join(apiB, room);
+            first.close();
+            second.await(m -> "member-left".equals(m.getString("type"))
+                    && first.sessionId.equals(m.getString("sessionId")), Duration.ofSeconds(10));
+            List<String> members = members(apiA, room);
+            assertEquals(List.of(second.sessionId), members, "the user is still in the room with session B");
+        }
+    }
+
+    @Test
+    @Order(8)
+    void aKilledNodeLeavesTheRegistryAndItsSessionsLeaveTheirRooms() throws Exception {
+        String room = apiA.createRoom(tokenA, "survivors");
+        try (SignalSocket onA = SignalSocket.open(apiA, tokenA)) {
+            onA.join(apiA, room);
+            SignalSocket onB1 = SignalSocket.open(apiB, tokenB);
+            SignalSocket onB2 = SignalSocket.open(apiB, tokenB);
+            onB1.join(apiB, room);
+            onB2.join(apiB, room);
+            assertEquals(3, members(apiA, room).size());
+
+            long killed = System.nanoTime();
+            nodeB.kill9();
+            awaitTrue(Duration.ofSeconds(15), () -> !nodeIds(apiA).contains("it-b"));
+            long goneFromRegistry = (System.nanoTime() - killed) / 1_000_000;
+            awaitTrue(Duration.ofSeconds(15), () -> members(apiA, room).equals(List.of(onA.sessionId)));
+            long goneFromRoom = (System.nanoTime() - killed) / 1_000_000;
+            System.out.printf("[figure] after kill -9: gone from /api/nodes in %d ms, sessions removed in %d ms%n",
+                    goneFromRegistry, goneFromRoom);
+            assertTrue(goneFromRoom < 15_000);
+            onA.await(m -> "member-left".equals(m.getString("type")), Duration.ofSeconds(5));
+            onA.send("{\"type\":\"chat\",\"text\":\"anyone?\"}");
+            assertEquals("anyone?", onA.awaitType("chat").getString("text"));
+            assertEquals(200, apiA.post("/api/login", Api.json("username", "bob", "password", "bob-password"), null)
+                    .status(), "users survive the node");
+        }
+    }
+
+    private List<String> nodeIds(Api api) {
+        try {
+            return ((JsonArray) Api.parse(api.get("/api/nodes").body())).getValuesAs(JsonObject.class).stream()
+                    .map(n -> n.getString("id")).toList();
+        } catch (Exception e) {
+            return List.of();
+        }
+    }
+
+    private static List<String> members(Api api, String room) {
+        try {
+            return api.get("/api/rooms/" + room).json().getJsonArray("members").getValuesAs(JsonObject.class)
+                    .stream().map(m -> m.getString("sessionId")).toList();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void assertError(Api.Reply reply, int status, String code) {
+        assertEquals(status, reply.status(), reply.body());
+        assertEquals(code, reply.code(), reply.body());
+        assertFalse(reply.json().getString("message").isBlank());
+    }
+
+    /** A token in the right shape, signed with a key that is not the cluster's. */
+    private static String forgedToken() {
+        byte[] key = new byte[32];
+        return new TokenService(key, Clock.systemUTC()).issue(TokenClaims.user("someone", "Someone",
+                Clock.systemUTC().instant().getEpochSecond() + 3600));
+    }
+
+    private TokenService clusterTokens() throws Exception {
+        byte[] key = Base64.getDecoder().decode(Files.readString(nodeA.dataDir.resolve("token.key")).trim());
+        return new TokenService(key, Clock.systemUTC());
+    }
+
+    private String expiredUserToken() throws Exception {
+        TokenService tokens = clusterTokens();
+        return tokens.issue(TokenClaims.user("someone", "Someone", tokens.nowSeconds() - 1));
+    }
+
+    private String expiredRoomToken(String sessionId, String roomId) throws Exception {
+        TokenService tokens = clusterTokens();
+        return tokens.issue(TokenClaims.room("someone", "Someone", sessionId, roomId, tokens.nowSeconds() - 1));
+    }
+
+    private static void awaitTrue(Duration timeout, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not met within " + timeout);
+            }
+            Thread.sleep(200);
+        }
+    }
+}

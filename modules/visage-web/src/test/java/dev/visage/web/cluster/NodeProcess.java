@@ -1,0 +1,114 @@
+package dev.visage.web.cluster;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real Visage node started the way a user starts one: {@code ./visage run}. The launcher keeps
+ * the Payara Micro JVM's pid in DATA/node.pid, which lets a test kill -9 the node itself.
+ */
+final class NodeProcess implements AutoCloseable {
+
+    static final Path ROOT = Path.of(System.getProperty("visage.root", "../..")).toAbsolutePath().normalize();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    final String nodeId;
+    final int port;
+    final Path dataDir;
+    private final Process launcher;
+
+    private NodeProcess(String nodeId, int port, Path dataDir, Process launcher) {
+        this.nodeId = nodeId;
+        this.port = port;
+        this.dataDir = dataDir;
+        this.launcher = launcher;
+    }
+
+    /**
+     * Starts a node. {@code cluster} names a Hazelcast cluster private to the test; the extra
+     * environment may set VISAGE_MONGO_URI or token lifetimes.
+     */
+    static NodeProcess start(String nodeId, int port, int mediaPort, Path dataDir, String cluster, int hzPort,
+                             Map<String, String> extraEnv) throws IOException {
+        Files.createDirectories(dataDir);
+        ProcessBuilder builder = new ProcessBuilder(ROOT.resolve("visage").toString(), "run",
+                "--port", String.valueOf(port), "--data", dataDir.toString(), "--node-id", nodeId,
+                "--region", "test", "--media-port", String.valueOf(mediaPort))
+                .redirectErrorStream(true)
+                .redirectOutput(dataDir.resolve("launcher.log").toFile());
+        Map<String, String> env = builder.environment();
+        env.put("VISAGE_CLUSTER_NAME", cluster);
+        env.put("VISAGE_HZ_PORT", String.valueOf(hzPort));
+        env.put("VISAGE_JAVA_OPTS", "-Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1");
+        env.putAll(extraEnv);
+        return new NodeProcess(nodeId, port, dataDir, builder.start());
+    }
+
+    String baseUrl() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    /** Waits until /health says UP. */
+    NodeProcess awaitHealthy(Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!launcher.isAlive()) {
+                throw new IllegalStateException("node " + nodeId + " exited: see " + dataDir.resolve("node.log"));
+            }
+            try {
+                HttpResponse<String> health = HTTP.send(HttpRequest.newBuilder(URI.create(baseUrl() + "/health"))
+                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+                if (health.statusCode() == 200 && health.body().contains("\"UP\"")) {
+                    return this;
+                }
+            } catch (IOException notYet) {
+                // still starting
+            }
+            Thread.sleep(500);
+        }
+        throw new IllegalStateException("node " + nodeId + " not healthy after " + timeout);
+    }
+
+    long javaPid() throws IOException {
+        return Long.parseLong(Files.readString(dataDir.resolve("node.pid")).trim());
+    }
+
+    /** kill -9 of the node's JVM: no shutdown hook, no goodbye to the cluster. */
+    void kill9() throws Exception {
+        ProcessHandle.of(javaPid()).ifPresent(ProcessHandle::destroyForcibly);
+        launcher.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /** SIGTERM, as an operator stopping the node would send. */
+    void stop() throws Exception {
+        ProcessHandle.of(javaPid()).ifPresent(ProcessHandle::destroy);
+        if (!launcher.waitFor(60, TimeUnit.SECONDS)) {
+            ProcessHandle.of(javaPid()).ifPresent(ProcessHandle::destroyForcibly);
+            launcher.destroyForcibly();
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (launcher.isAlive()) {
+            stop();
+        }
+    }
+
+    static Map<String, String> env(String... keyValues) {
+        Map<String, String> env = new HashMap<>();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            env.put(keyValues[i], keyValues[i + 1]);
+        }
+        return env;
+    }
+}
