@@ -1,0 +1,173 @@
+// Visage media client: two RTCPeerConnections against the Visage SFU.
+//   publish   (browser -> SFU): the client offers sendonly audio/video, the server answers.
+//   subscribe (SFU -> browser): the server offers one m-section per remote track, the client answers.
+// Messages (all JSON with a "type"; see dev.visage.sfu.room.SfuEndpoint for the full reference):
+//   out: offer{pc:"publish",sdp} answer{pc:"subscribe",sdp} candidate{pc,candidate} mute{kind,muted} media-ready
+//   in : answer{pc:"publish",sdp} offer{pc:"subscribe",sdp} tracks{tracks:[{mid,sessionId,...}]}
+//        track-muted{sessionId,kind,muted} media-failed{pc,reason}
+// The app calls handle(msg) for every incoming message; it returns true if the message was a media one.
+
+export class MediaClient {
+  constructor({ send, onTrack = () => {}, onTrackRemoved = () => {}, onMuted = () => {}, onLocalStream = () => {}, iceServers = [] }) {
+    this.send = send;
+    this.onTrack = onTrack;
+    this.onTrackRemoved = onTrackRemoved;
+    this.onMuted = onMuted;
+    this.onLocalStream = onLocalStream;
+    this.iceServers = iceServers;
+    this.localStream = null;
+    this.pub = null;
+    this.sub = null;
+    this.senders = {};                // kind -> RTCRtpSender
+    this.midToTrack = new Map();      // subscribe mid -> {sessionId, kind, ...}
+    this.remoteStreams = new Map();   // sessionId -> MediaStream
+    this.pendingSubCandidates = [];
+    this.subQueue = Promise.resolve();
+    this.stopped = false;
+  }
+
+  async start({ audio = true, video = true } = {}) {
+    this.pub = this._newPc('publish');
+    this.sub = this._newPc('subscribe');
+    this.sub.ontrack = (ev) => this._onRemoteTrack(ev);
+    let stream = null;
+    if (audio || video) {
+      try {
+        stream = await navigator.mediaDevices.getUserMedia({ audio, video });
+      } catch (e) {
+        console.warn('getUserMedia failed, receiving only', e);
+      }
+    }
+    this.localStream = stream;
+    if (stream) {
+      this.onLocalStream(stream);
+      for (const track of stream.getTracks()) {
+        const t = this.pub.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+        this.senders[track.kind] = t.sender;
+      }
+      const offer = await this.pub.createOffer();
+      await this.pub.setLocalDescription(offer);
+      this.send({ type: 'offer', pc: 'publish', sdp: this.pub.localDescription.sdp });
+    } else {
+      this.send({ type: 'media-ready' });
+    }
+    return stream;
+  }
+
+  _newPc(pc) {
+    const conn = new RTCPeerConnection({ iceServers: this.iceServers, bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
+    conn.onicecandidate = (ev) => {
+      if (this.stopped) return;
+      const c = ev.candidate;
+      this.send({ type: 'candidate', pc, candidate: c ? { candidate: c.candidate, sdpMid: c.sdpMid, sdpMLineIndex: c.sdpMLineIndex } : null });
+    };
+    return conn;
+  }
+
+  handle(msg) {
+    if (!msg || typeof msg.type !== 'string') return false;
+    switch (msg.type) {
+      case 'answer':
+        if (msg.pc !== 'publish' || !this.pub) return false;
+        this.pub.setRemoteDescription({ type: 'answer', sdp: msg.sdp }).catch((e) => console.error('publish answer', e));
+        return true;
+      case 'offer':
+        if (msg.pc !== 'subscribe' || !this.sub) return false;
+        this.subQueue = this.subQueue.then(() => this._onSubscribeOffer(msg.sdp)).catch((e) => console.error('subscribe offer', e));
+        return true;
+      case 'tracks':
+        this._onTracks(msg.tracks || []);
+        return true;
+      case 'candidate': {
+        const pc = msg.pc === 'publish' ? this.pub : msg.pc === 'subscribe' ? this.sub : null;
+        if (!pc) return false;
+        if (msg.candidate) pc.addIceCandidate(msg.candidate).catch(() => {});
+        return true;
+      }
+      case 'track-muted':
+        this.onMuted(msg.sessionId, msg.kind, msg.muted);
+        return true;
+      case 'media-failed':
+        console.warn('media transport failed', msg.pc, msg.reason);
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  async _onSubscribeOffer(sdp) {
+    await this.sub.setRemoteDescription({ type: 'offer', sdp });
+    const answer = await this.sub.createAnswer();
+    await this.sub.setLocalDescription(answer);
+    this.send({ type: 'answer', pc: 'subscribe', sdp: this.sub.localDescription.sdp });
+  }
+
+  _onTracks(tracks) {
+    const next = new Map();
+    for (const t of tracks) next.set(t.mid, t);
+    const liveSessions = new Set(tracks.map((t) => t.sessionId));
+    for (const [mid, old] of this.midToTrack) {
+      if (!next.has(mid)) {
+        const stream = this.remoteStreams.get(old.sessionId);
+        if (stream) {
+          for (const tr of stream.getTracks()) if (tr.kind === old.kind) stream.removeTrack(tr);
+        }
+        if (!liveSessions.has(old.sessionId)) this.remoteStreams.delete(old.sessionId);
+        this.onTrackRemoved(old.sessionId, old.kind, !liveSessions.has(old.sessionId));
+      }
+    }
+    this.midToTrack = next;
+    for (const t of tracks) if (t.muted) this.onMuted(t.sessionId, t.kind, true);
+  }
+
+  _onRemoteTrack(ev) {
+    const mid = ev.transceiver && ev.transceiver.mid;
+    const info = this.midToTrack.get(mid);
+    const sessionId = info ? info.sessionId : (ev.streams[0] && ev.streams[0].id);
+    if (!sessionId) return;
+    let stream = this.remoteStreams.get(sessionId);
+    if (!stream) {
+      stream = new MediaStream();
+      this.remoteStreams.set(sessionId, stream);
+    }
+    for (const old of stream.getTracks()) if (old.kind === ev.track.kind && old !== ev.track) stream.removeTrack(old);
+    if (!stream.getTracks().includes(ev.track)) stream.addTrack(ev.track);
+    this.onTrack(sessionId, stream, info || null);
+  }
+
+  setMuted(kind, muted) {
+    if (this.localStream) for (const t of this.localStream.getTracks()) if (t.kind === kind) t.enabled = !muted;
+    this.send({ type: 'mute', kind, muted: !!muted });
+  }
+
+  async switchDevice(kind, deviceId) {
+    const constraints = kind === 'audio' ? { audio: { deviceId: { exact: deviceId } } } : { video: { deviceId: { exact: deviceId } } };
+    const s = await navigator.mediaDevices.getUserMedia(constraints);
+    const track = s.getTracks()[0];
+    const sender = this.senders[kind];
+    if (!sender) throw new Error('no ' + kind + ' sender');
+    const old = sender.track;
+    await sender.replaceTrack(track);
+    if (this.localStream) {
+      if (old) { this.localStream.removeTrack(old); old.stop(); }
+      this.localStream.addTrack(track);
+    }
+    return track;
+  }
+
+  async stats() {
+    const out = { publish: [], subscribe: [] };
+    if (this.pub) (await this.pub.getStats()).forEach((r) => out.publish.push(r));
+    if (this.sub) (await this.sub.getStats()).forEach((r) => out.subscribe.push(r));
+    return out;
+  }
+
+  stop() {
+    this.stopped = true;
+    if (this.localStream) for (const t of this.localStream.getTracks()) t.stop();
+    if (this.pub) this.pub.close();
+    if (this.sub) this.sub.close();
+    this.pub = this.sub = null;
+    this.remoteStreams.clear();
+  }
+}

@@ -1,0 +1,46 @@
+package dev.visage.sfu;
+
+import dev.visage.api.plugin.PluginContext;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Typed settings of the SFU, read once at start from {@link PluginContext#setting}:
+ * <pre>
+ * visage.media.port                 UDP port shared by all peers                  (10000)
+ * visage.media.addresses            comma-separated IPv4s to bind and advertise   (all non-loopback IPv4)
+ * visage.sfu.video-codecs           video codec preference, comma-separated       (VP8,H264,VP9,AV1)
+ * visage.sfu.consent-timeout-ms     fail a transport after this long without consent or media (15000)
+ * visage.sfu.pli-interval-ms        minimum interval between key-frame requests per stream (200)
+ * visage.sfu.nack-cache-packets     per video stream NACK cache size, power of two (512)
+ * visage.sfu.remb-bitrate           bits/s advertised to publishers in REMB        (2500000)
+ * visage.sfu.srtp-cipher            AES implementation: sunjce | openssl | bc     (sunjce)
+ * </pre>
+ */
+public record SfuConfig(int port, String addresses, List<String> videoCodecs, long consentTimeoutMillis,
+                        long pliIntervalMillis, int nackCachePackets, long rembBitrate, String srtpCipher) {
+
+    public static SfuConfig from(PluginContext ctx) {
+        return new SfuConfig(
+                Integer.parseInt(ctx.setting("visage.media.port").orElse("10000").trim()),
+                ctx.setting("visage.media.addresses").orElse(""),
+                Arrays.stream(ctx.setting("visage.sfu.video-codecs").orElse("VP8,H264,VP9,AV1").split(","))
+                        .map(s -> s.trim().toUpperCase(Locale.ROOT)).filter(s -> !s.isEmpty()).toList(),
+                Long.parseLong(ctx.setting("visage.sfu.consent-timeout-ms").orElse("15000").trim()),
+                Long.parseLong(ctx.setting("visage.sfu.pli-interval-ms").orElse("200").trim()),
+                Integer.highestOneBit(Math.max(64, Integer.parseInt(ctx.setting("visage.sfu.nack-cache-packets").orElse("512").trim()))),
+                Long.parseLong(ctx.setting("visage.sfu.remb-bitrate").orElse("2500000").trim()),
+                ctx.setting("visage.sfu.srtp-cipher").orElse("sunjce").trim().toLowerCase(Locale.ROOT));
+    }
+
+    /** jitsi-srtp cipher factory class for {@link #srtpCipher()}. */
+    public String aesFactoryClass() {
+        return switch (srtpCipher) {
+            case "openssl" -> "org.jitsi.srtp.crypto.Aes$OpenSSLCipherFactory";
+            case "bc" -> "org.jitsi.srtp.crypto.Aes$BouncyCastleCipherFactory";
+            default -> "org.jitsi.srtp.crypto.Aes$SunJCECipherFactory";
+        };
+    }
+}

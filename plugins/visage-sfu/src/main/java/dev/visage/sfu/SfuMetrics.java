@@ -1,0 +1,74 @@
+package dev.visage.sfu;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** Engine-wide counters, exported through {@code MediaEngine.metrics()} with Prometheus names. */
+public final class SfuMetrics {
+    public final AtomicLong packetsReceived = new AtomicLong();
+    public final AtomicLong bytesReceived = new AtomicLong();
+    public final AtomicLong rtpReceived = new AtomicLong();
+    public final AtomicLong rtcpReceived = new AtomicLong();
+    public final AtomicLong rtpForwarded = new AtomicLong();
+    public final AtomicLong rtcpSent = new AtomicLong();
+    public final AtomicLong dtlsReceived = new AtomicLong();
+    public final AtomicLong dropUnknown = new AtomicLong();
+    public final AtomicLong dropStunOnMediaPath = new AtomicLong();
+    public final AtomicLong dropMalformedRtp = new AtomicLong();
+    public final AtomicLong dropMalformedRtcp = new AtomicLong();
+    public final AtomicLong dropNotReady = new AtomicLong();
+    public final AtomicLong dropSrtpAuth = new AtomicLong();
+    public final AtomicLong dropSrtpReplay = new AtomicLong();
+    public final AtomicLong dropSrtpOther = new AtomicLong();
+    public final AtomicLong dropDtlsQueueFull = new AtomicLong();
+    public final AtomicLong dropUnknownSsrc = new AtomicLong();
+    public final AtomicLong dropRtx = new AtomicLong();
+    public final AtomicLong dtlsFailures = new AtomicLong();
+    public final AtomicLong dtlsHandshakes = new AtomicLong();
+    public final AtomicLong iceFailures = new AtomicLong();
+    public final AtomicLong consentTimeouts = new AtomicLong();
+    public final AtomicLong nacksReceived = new AtomicLong();
+    public final AtomicLong retransmissions = new AtomicLong();
+    public final AtomicLong retransmissionsMissing = new AtomicLong();
+    public final AtomicLong plisSent = new AtomicLong();
+    public final AtomicLong plisSuppressed = new AtomicLong();
+    public final AtomicLong sendErrors = new AtomicLong();
+    public final AtomicLong handlerErrors = new AtomicLong();
+
+    public Map<String, Number> snapshot(int endpoints, int rooms) {
+        Map<String, Number> m = new LinkedHashMap<>();
+        m.put("visage_sfu_endpoints", endpoints);
+        m.put("visage_sfu_rooms", rooms);
+        m.put("visage_sfu_packets_received_total", packetsReceived.get());
+        m.put("visage_sfu_bytes_received_total", bytesReceived.get());
+        m.put("visage_sfu_rtp_received_total", rtpReceived.get());
+        m.put("visage_sfu_rtcp_received_total", rtcpReceived.get());
+        m.put("visage_sfu_rtp_forwarded_total", rtpForwarded.get());
+        m.put("visage_sfu_rtcp_sent_total", rtcpSent.get());
+        m.put("visage_sfu_dtls_packets_received_total", dtlsReceived.get());
+        m.put("visage_sfu_dtls_handshakes_total", dtlsHandshakes.get());
+        m.put("visage_sfu_dtls_failures_total", dtlsFailures.get());
+        m.put("visage_sfu_ice_failures_total", iceFailures.get());
+        m.put("visage_sfu_consent_timeouts_total", consentTimeouts.get());
+        m.put("visage_sfu_dropped_unknown_total", dropUnknown.get());
+        m.put("visage_sfu_dropped_stun_total", dropStunOnMediaPath.get());
+        m.put("visage_sfu_dropped_malformed_rtp_total", dropMalformedRtp.get());
+        m.put("visage_sfu_dropped_malformed_rtcp_total", dropMalformedRtcp.get());
+        m.put("visage_sfu_dropped_not_ready_total", dropNotReady.get());
+        m.put("visage_sfu_dropped_srtp_auth_total", dropSrtpAuth.get());
+        m.put("visage_sfu_dropped_srtp_replay_total", dropSrtpReplay.get());
+        m.put("visage_sfu_dropped_srtp_other_total", dropSrtpOther.get());
+        m.put("visage_sfu_dropped_dtls_queue_full_total", dropDtlsQueueFull.get());
+        m.put("visage_sfu_dropped_unknown_ssrc_total", dropUnknownSsrc.get());
+        m.put("visage_sfu_dropped_rtx_total", dropRtx.get());
+        m.put("visage_sfu_nacks_received_total", nacksReceived.get());
+        m.put("visage_sfu_retransmissions_total", retransmissions.get());
+        m.put("visage_sfu_retransmissions_missing_total", retransmissionsMissing.get());
+        m.put("visage_sfu_pli_sent_total", plisSent.get());
+        m.put("visage_sfu_pli_suppressed_total", plisSuppressed.get());
+        m.put("visage_sfu_send_errors_total", sendErrors.get());
+        m.put("visage_sfu_handler_errors_total", handlerErrors.get());
+        return m;
+    }
+}

@@ -1,0 +1,805 @@
+package dev.visage.sfu.room;
+
+import dev.visage.api.media.MediaEndpoint;
+import dev.visage.api.media.Participant;
+import dev.visage.api.media.SignalSink;
+import dev.visage.sfu.SfuMetrics;
+import dev.visage.sfu.rtcp.Rtcp;
+import dev.visage.sfu.rtp.PacketCache;
+import dev.visage.sfu.rtp.RtpPacket;
+import dev.visage.sfu.sdp.MediaSection;
+import dev.visage.sfu.sdp.PublishAnswer;
+import dev.visage.sfu.sdp.SessionDescription;
+import dev.visage.sfu.sdp.SubscribeOffer;
+import dev.visage.sfu.sdp.TrackInfo;
+import dev.visage.sfu.sdp.TransportParams;
+import dev.visage.sfu.transport.PacketReceiver;
+import dev.visage.sfu.transport.PeerTransport;
+
+import java.io.IOException;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One participant on the SFU: a publish transport (browser -> SFU) and a subscribe transport
+ * (SFU -> browser), the tracks it publishes and the remote tracks it receives.
+ *
+ * <h2>Signalling (JSON over the app's WebSocket; every message has a {@code type})</h2>
+ * <pre>
+ * client -> server
+ *   {type:"offer",  pc:"publish",   sdp}              publish offer (sendonly audio/video); renegotiation allowed
+ *   {type:"answer", pc:"subscribe", sdp}              answer to the server's subscribe offer
+ *   {type:"candidate", pc:"publish"|"subscribe", candidate:{candidate, sdpMid, sdpMLineIndex} | null}
+ *   {type:"mute", kind:"audio"|"video", muted:bool}
+ *   {type:"media-ready"}                              receive-only client (no publish offer); lets the
+ *                                                     server send subscribe offers
+ * server -> client
+ *   {type:"answer", pc:"publish",   sdp}
+ *   {type:"tracks", tracks:[{mid, sessionId, userId, displayName, kind, trackId, muted}]}
+ *                                                     sent right before every subscribe offer: which
+ *                                                     subscribe m-section (mid) carries whose track
+ *   {type:"offer",  pc:"subscribe", sdp}              (re)offer whenever tracks come or go; the next one
+ *                                                     waits for the answer to the previous one
+ *   {type:"track-muted", sessionId, kind, muted}
+ *   {type:"media-failed", pc, reason}                 ICE/DTLS failure or consent loss on a transport
+ * </pre>
+ * The server's candidates are inside its SDPs (single port, host candidates, end-of-candidates);
+ * it never trickles. The first subscribe offer is sent after the client's publish offer (or
+ * media-ready), so the client's MediaClient exists when it arrives. Each remote track's
+ * MediaStream id is the publisher's sessionId. Malformed input raises IllegalArgumentException
+ * with a client-safe message.
+ */
+public final class SfuEndpoint implements MediaEndpoint {
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[1700]);
+    private static final ThreadLocal<byte[]> SCRATCH2 = ThreadLocal.withInitial(() -> new byte[1700]);
+    private static final System.Logger LOG = System.getLogger(SfuEndpoint.class.getName());
+
+    private final Room room;
+    private final Participant participant;
+    private final SignalSink sink;
+    private final RoomServices svc;
+    private final SfuMetrics metrics;
+    private final int feedbackSsrc = RANDOM.nextInt() | 1;
+    private final long sdpSessionId = RANDOM.nextLong() & Long.MAX_VALUE;
+
+    private volatile PeerTransport publish;
+    private volatile PeerTransport subscribe;
+    private volatile PublishedTrack[] tracks = new PublishedTrack[0];
+    private volatile Subscription[] subscriptions = new Subscription[0];
+
+    // signalling state, guarded by the room monitor
+    private final List<SubscribeOffer.Section> sections = new ArrayList<>();
+    private int nextMid;
+    private boolean clientReady;
+    private boolean awaitingAnswer;
+    private boolean dirty;
+    private long publishVersion;
+    private long subscribeVersion;
+    private boolean closed;
+
+    // timer-owned RTCP buffer
+    private final byte[] reportBuffer = new byte[1600];
+    private final int[] loss = new int[2];
+
+    SfuEndpoint(Room room, Participant participant, SignalSink sink, RoomServices svc) {
+        this.room = room;
+        this.participant = participant;
+        this.sink = sink;
+        this.svc = svc;
+        this.metrics = svc.metrics();
+    }
+
+    public static SfuEndpoint join(Room room, Participant p, SignalSink sink, RoomServices svc) {
+        SfuEndpoint e = new SfuEndpoint(room, p, sink, svc);
+        synchronized (room) {
+            room.add(e);
+            for (SfuEndpoint other : room.members()) {
+                if (other != e) {
+                    for (PublishedTrack t : other.tracks) {
+                        e.addSubscription(t);
+                    }
+                }
+            }
+        }
+        return e;
+    }
+
+    @Override
+    public String sessionId() {
+        return participant.sessionId();
+    }
+
+    public Participant participant() {
+        return participant;
+    }
+
+    PublishedTrack publishedTrack(int ssrc) {
+        PublishedTrack[] ts = tracks;
+        for (PublishedTrack t : ts) {
+            if (t.ssrc == ssrc) {
+                return t;
+            }
+        }
+        return null;
+    }
+
+    private boolean isRtxSsrc(int ssrc) {
+        for (PublishedTrack t : tracks) {
+            if (t.info.rtxSsrc() == ssrc && ssrc != 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    Subscription subscriptionFor(PublishedTrack t) {
+        Subscription[] ss = subscriptions;
+        for (Subscription s : ss) {
+            if (s.track == t) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    // ---------------------------------------------------------------- signalling
+
+    @Override
+    public boolean onClientMessage(String type, Map<String, Object> msg) {
+        if (type == null) {
+            return false;
+        }
+        switch (type) {
+            case "offer" -> {
+                requirePc(msg, "publish");
+                onPublishOffer(requireString(msg, "sdp"));
+            }
+            case "answer" -> {
+                requirePc(msg, "subscribe");
+                onSubscribeAnswer(requireString(msg, "sdp"));
+            }
+            case "candidate" -> onCandidate(msg);
+            case "mute" -> onMute(msg);
+            case "media-ready" -> {
+                synchronized (room) {
+                    clientReady = true;
+                    renegotiateSubscribe();
+                }
+            }
+            default -> {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String requireString(Map<String, Object> msg, String key) {
+        Object v = msg == null ? null : msg.get(key);
+        if (!(v instanceof String s) || s.isEmpty()) {
+            throw new IllegalArgumentException("missing or invalid '" + key + "'");
+        }
+        return s;
+    }
+
+    private static String requirePc(Map<String, Object> msg, String expected) {
+        Object pc = msg == null ? null : msg.get("pc");
+        if (pc != null && !expected.equals(pc)) {
+            throw new IllegalArgumentException("unexpected pc '" + pc + "' (expected " + expected + ")");
+        }
+        return expected;
+    }
+
+    private void onPublishOffer(String sdp) {
+        SessionDescription offer = SessionDescription.parse(sdp);
+        MediaSection first = offer.media.stream().filter(m -> m.port != 0 && m.iceUfrag != null).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("offer has no usable media section"));
+        synchronized (room) {
+            if (closed) {
+                return;
+            }
+            PeerTransport t = publish;
+            if (t == null) {
+                t = newTransport("pub", false, new PacketReceiver.MediaHandler() {
+                    @Override
+                    public void onRtp(byte[] buf, int off, int len) {
+                        onPublisherRtp(buf, off, len);
+                    }
+
+                    @Override
+                    public void onRtcp(byte[] buf, int off, int len) {
+                        onPublisherRtcp(buf, off, len);
+                    }
+                });
+                publish = t;
+            }
+            PublishAnswer answer = PublishAnswer.build(offer, params(t), svc.config().videoCodecs(), sdpSessionId,
+                    ++publishVersion);
+            t.setRemote(first.iceUfrag, first.icePwd, first.fingerprintAlgorithm, first.fingerprint);
+            for (MediaSection m : offer.media) {
+                for (String c : m.candidates) {
+                    addCandidateQuietly(t, c);
+                }
+            }
+            updatePublishedTracks(answer.tracks);
+            send(Map.of("type", "answer", "pc", "publish", "sdp", answer.sdp));
+            clientReady = true;
+            renegotiateSubscribe();
+        }
+    }
+
+    private void addCandidateQuietly(PeerTransport t, String c) {
+        try {
+            t.addRemoteCandidate(c);
+        } catch (IllegalArgumentException ignored) {
+            // a candidate we cannot use inside an otherwise fine SDP
+        }
+    }
+
+    private void updatePublishedTracks(List<TrackInfo> infos) {
+        List<PublishedTrack> keep = new ArrayList<>();
+        List<PublishedTrack> added = new ArrayList<>();
+        for (TrackInfo i : infos) {
+            PublishedTrack existing = publishedTrack(i.ssrc());
+            if (existing != null && existing.info.payloadType() == i.payloadType()) {
+                keep.add(existing);
+            } else {
+                PublishedTrack nt = new PublishedTrack(this, i, svc.config().nackCachePackets());
+                keep.add(nt);
+                added.add(nt);
+            }
+        }
+        List<PublishedTrack> removed = new ArrayList<>(Arrays.asList(tracks));
+        removed.removeAll(keep);
+        tracks = keep.toArray(new PublishedTrack[0]);
+        for (SfuEndpoint other : room.members()) {
+            if (other == this) {
+                continue;
+            }
+            for (PublishedTrack r : removed) {
+                other.removeSubscription(r);
+            }
+            for (PublishedTrack a : added) {
+                other.addSubscription(a);
+            }
+            if (!removed.isEmpty() || !added.isEmpty()) {
+                other.renegotiateSubscribe();
+            }
+        }
+    }
+
+    /** Under the room monitor. */
+    void addSubscription(PublishedTrack t) {
+        if (subscriptionFor(t) != null) {
+            return;
+        }
+        String mid = String.valueOf(nextMid++);
+        Subscription s = new Subscription(t, mid);
+        Subscription[] ss = Arrays.copyOf(subscriptions, subscriptions.length + 1);
+        ss[ss.length - 1] = s;
+        subscriptions = ss;
+        Participant owner = t.owner.participant;
+        sections.add(new SubscribeOffer.Section(mid, t.info.kind(), t.info, owner.sessionId(), owner.sessionId()));
+    }
+
+    /** Under the room monitor. */
+    void removeSubscription(PublishedTrack t) {
+        Subscription s = subscriptionFor(t);
+        if (s == null) {
+            return;
+        }
+        List<Subscription> l = new ArrayList<>(Arrays.asList(subscriptions));
+        l.remove(s);
+        subscriptions = l.toArray(new Subscription[0]);
+        for (int i = 0; i < sections.size(); i++) {
+            SubscribeOffer.Section sec = sections.get(i);
+            if (sec.mid().equals(s.mid)) {
+                sections.set(i, new SubscribeOffer.Section(sec.mid(), sec.kind(), null, sec.streamId(), sec.cname()));
+            }
+        }
+    }
+
+    /** Under the room monitor: sends a new subscribe offer now, or after the pending answer. */
+    void renegotiateSubscribe() {
+        if (closed || !clientReady || sections.isEmpty()) {
+            return;
+        }
+        if (awaitingAnswer) {
+            dirty = true;
+            return;
+        }
+        PeerTransport t = subscribe;
+        if (t == null) {
+            t = newTransport("sub", true, new PacketReceiver.MediaHandler() {
+                @Override
+                public void onRtp(byte[] buf, int off, int len) {
+                    metrics.dropUnknownSsrc.incrementAndGet(); // subscribers do not send media here
+                }
+
+                @Override
+                public void onRtcp(byte[] buf, int off, int len) {
+                    onSubscriberRtcp(buf, off, len);
+                }
+            });
+            if (t == null) {
+                return;
+            }
+            subscribe = t;
+        }
+        String sdp = SubscribeOffer.build(sections, params(t), sdpSessionId, ++subscribeVersion);
+        awaitingAnswer = true;
+        dirty = false;
+        List<Object> list = new ArrayList<>();
+        for (SubscribeOffer.Section sec : sections) {
+            if (sec.track() == null) {
+                continue;
+            }
+            Participant o = sec.track() == null ? null : findOwner(sec.track());
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("mid", sec.mid());
+            m.put("sessionId", sec.streamId());
+            m.put("userId", o != null ? o.userId() : "");
+            m.put("displayName", o != null && o.displayName() != null ? o.displayName() : "");
+            m.put("kind", sec.kind());
+            m.put("trackId", sec.track().trackId());
+            Subscription s = findSubscriptionByMid(sec.mid());
+            m.put("muted", s != null && s.track.muted);
+            list.add(m);
+        }
+        send(Map.of("type", "tracks", "tracks", list));
+        send(Map.of("type", "offer", "pc", "subscribe", "sdp", sdp));
+    }
+
+    private Participant findOwner(TrackInfo info) {
+        for (Subscription s : subscriptions) {
+            if (s.track.info == info) {
+                return s.track.owner.participant;
+            }
+        }
+        return null;
+    }
+
+    private Subscription findSubscriptionByMid(String mid) {
+        for (Subscription s : subscriptions) {
+            if (s.mid.equals(mid)) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    private void onSubscribeAnswer(String sdp) {
+        SessionDescription answer = SessionDescription.parse(sdp);
+        synchronized (room) {
+            PeerTransport t = subscribe;
+            if (t == null || !awaitingAnswer) {
+                throw new IllegalArgumentException("no subscribe offer is pending");
+            }
+            MediaSection first = answer.media.stream().filter(m -> m.port != 0 && m.iceUfrag != null).findFirst()
+                    .orElse(null);
+            if (first != null) {
+                t.setRemote(first.iceUfrag, first.icePwd, first.fingerprintAlgorithm, first.fingerprint);
+                for (MediaSection m : answer.media) {
+                    for (String c : m.candidates) {
+                        addCandidateQuietly(t, c);
+                    }
+                }
+            }
+            awaitingAnswer = false;
+            if (t.isConnected()) {
+                requestKeyFramesForNewSubscriptions();
+            }
+            if (dirty) {
+                renegotiateSubscribe();
+            }
+        }
+    }
+
+    private void requestKeyFramesForNewSubscriptions() {
+        for (Subscription s : subscriptions) {
+            if (s.track.video && !s.keyFrameRequested) {
+                s.keyFrameRequested = true;
+                requestKeyFrame(s.track, true);
+            }
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private void onCandidate(Map<String, Object> msg) {
+        Object pc = msg.get("pc");
+        if (!"publish".equals(pc) && !"subscribe".equals(pc)) {
+            throw new IllegalArgumentException("candidate needs pc 'publish' or 'subscribe'");
+        }
+        Object c = msg.get("candidate");
+        if (c == null) {
+            return; // end of candidates
+        }
+        String line;
+        if (c instanceof Map<?, ?> m) {
+            Object v = ((Map<String, Object>) m).get("candidate");
+            if (v == null || "".equals(v)) {
+                return;
+            }
+            if (!(v instanceof String)) {
+                throw new IllegalArgumentException("invalid candidate");
+            }
+            line = (String) v;
+        } else if (c instanceof String s) {
+            line = s;
+        } else {
+            throw new IllegalArgumentException("invalid candidate");
+        }
+        if (line.isEmpty()) {
+            return;
+        }
+        PeerTransport t = "publish".equals(pc) ? publish : subscribe;
+        if (t == null) {
+            throw new IllegalArgumentException("no " + pc + " transport yet");
+        }
+        t.addRemoteCandidate(line);
+    }
+
+    private void onMute(Map<String, Object> msg) {
+        Object kind = msg.get("kind");
+        Object muted = msg.get("muted");
+        if (!("audio".equals(kind) || "video".equals(kind)) || !(muted instanceof Boolean)) {
+            throw new IllegalArgumentException("mute needs kind 'audio'|'video' and boolean muted");
+        }
+        boolean m = (Boolean) muted;
+        boolean keyFrame = false;
+        for (PublishedTrack t : tracks) {
+            if (t.info.kind().equals(kind)) {
+                t.muted = m;
+                keyFrame |= t.video && !m;
+            }
+        }
+        Map<String, Object> event = Map.of("type", "track-muted", "sessionId", sessionId(), "kind", kind, "muted", m);
+        for (SfuEndpoint other : room.members()) {
+            if (other != this) {
+                other.send(event);
+            }
+        }
+    }
+
+    private PeerTransport newTransport(String label, boolean controlling, PacketReceiver.MediaHandler media) {
+        try {
+            return new PeerTransport(participant.sessionId() + "-" + label, metrics, svc.harvesters(), controlling,
+                    svc.certificate(), media, new PeerTransport.Listener() {
+                        @Override
+                        public void onConnected(PeerTransport t) {
+                            onTransportConnected(t);
+                        }
+
+                        @Override
+                        public void onFailed(PeerTransport t, String reason) {
+                            send(Map.of("type", "media-failed", "pc", t == publish ? "publish" : "subscribe",
+                                    "reason", reason));
+                        }
+                    }, svc.config().consentTimeoutMillis());
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot create media transport", e);
+        }
+    }
+
+    private void onTransportConnected(PeerTransport t) {
+        if (t == subscribe) {
+            synchronized (room) {
+                requestKeyFramesForNewSubscriptions();
+            }
+        } else {
+            sendReceiverReports();
+        }
+    }
+
+    private static TransportParams params(PeerTransport t) {
+        return new TransportParams(t.localUfrag(), t.localPassword(), t.certificateFingerprint(), t.localCandidates());
+    }
+
+    void send(Map<String, Object> msg) {
+        try {
+            sink.send(msg);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "signal send failed", e);
+        }
+    }
+
+    // ---------------------------------------------------------------- media path
+
+    /** Publisher RTP (decrypted): rewrite to canonical PT/extension ids, cache, fan out. */
+    void onPublisherRtp(byte[] buf, int off, int len) {
+        int ssrc = RtpPacket.ssrc(buf, off);
+        PublishedTrack t = publishedTrack(ssrc);
+        if (t == null) {
+            if (isRtxSsrc(ssrc)) {
+                metrics.dropRtx.incrementAndGet();
+            } else {
+                metrics.dropUnknownSsrc.incrementAndGet();
+            }
+            return;
+        }
+        if (RtpPacket.payloadType(buf, off) != t.info.payloadType()) {
+            metrics.dropUnknownSsrc.incrementAndGet();
+            return;
+        }
+        t.onReceived(RtpPacket.sequence(buf, off));
+        RtpPacket.setPayloadType(buf, off, t.canonicalPt);
+        if (!RtpPacket.remapExtensions(buf, off, len, t.extensionMap)) {
+            metrics.dropMalformedRtp.incrementAndGet();
+            return;
+        }
+        t.cache(buf, off, len);
+        byte[] scratch = SCRATCH.get();
+        SfuEndpoint[] ms = room.members();
+        for (SfuEndpoint m : ms) {
+            if (m == this) {
+                continue;
+            }
+            PeerTransport st = m.subscribe;
+            if (st == null || !st.isConnected() || m.subscriptionFor(t) == null) {
+                continue;
+            }
+            System.arraycopy(buf, off, scratch, 0, len);
+            if (st.sendRtp(scratch, 0, len)) {
+                metrics.rtpForwarded.incrementAndGet();
+            }
+        }
+    }
+
+    /** Publisher RTCP: note SRs (for our RR's LSR/DLSR) and pass them on to subscribers. */
+    void onPublisherRtcp(byte[] buf, int off, int len) {
+        int i = off;
+        int end = off + len;
+        byte[] scratch = SCRATCH.get();
+        while (i < end) {
+            int plen = Rtcp.packetLength(buf, i);
+            if (Rtcp.type(buf, i) == Rtcp.SR && plen >= 28) {
+                PublishedTrack t = publishedTrack(Rtcp.senderSsrc(buf, i));
+                if (t != null) {
+                    t.lastSrNtpMiddle = RtpPacket.i32(buf, i + 10);
+                    t.lastSrArrivalNanos = System.nanoTime();
+                    for (SfuEndpoint m : room.members()) {
+                        PeerTransport st = m.subscribe;
+                        if (m == this || st == null || !st.isConnected() || m.subscriptionFor(t) == null) {
+                            continue;
+                        }
+                        int n = Rtcp.copySrWithoutBlocks(buf, i, plen, scratch, 0);
+                        if (n > 0) {
+                            st.sendRtcp(scratch, 0, n);
+                        }
+                    }
+                }
+            }
+            i += plen;
+        }
+    }
+
+    /** Subscriber RTCP: PLI/FIR -> key-frame request to the publisher; NACK -> resend from cache. */
+    void onSubscriberRtcp(byte[] buf, int off, int len) {
+        int i = off;
+        int end = off + len;
+        while (i < end) {
+            int plen = Rtcp.packetLength(buf, i);
+            int pt = Rtcp.type(buf, i);
+            int fmt = Rtcp.fmt(buf, i);
+            if (pt == Rtcp.PSFB && plen >= 12) {
+                int ssrc = fmt == Rtcp.FMT_FIR ? Rtcp.firSsrc(buf, i, plen) : Rtcp.mediaSsrc(buf, i);
+                if (fmt == Rtcp.FMT_PLI || fmt == Rtcp.FMT_FIR) {
+                    PublishedTrack t = room.findTrack(ssrc);
+                    if (t != null && subscriptionFor(t) != null) {
+                        requestKeyFrame(t, false);
+                    }
+                }
+            } else if (pt == Rtcp.RTPFB && fmt == Rtcp.FMT_NACK && plen >= 16) {
+                PublishedTrack t = room.findTrack(Rtcp.mediaSsrc(buf, i));
+                Subscription s = t == null ? null : subscriptionFor(t);
+                if (s != null) {
+                    int n = Rtcp.nackEntries(plen);
+                    for (int k = 0; k < n; k++) {
+                        int pid = Rtcp.nackPid(buf, i, k);
+                        int blp = Rtcp.nackBlp(buf, i, k);
+                        resend(s, pid);
+                        for (int b = 0; b < 16; b++) {
+                            if ((blp & (1 << b)) != 0) {
+                                resend(s, (pid + b + 1) & 0xFFFF);
+                            }
+                        }
+                    }
+                }
+            }
+            i += plen;
+        }
+    }
+
+    private void resend(Subscription s, int seq) {
+        metrics.nacksReceived.incrementAndGet();
+        PublishedTrack t = s.track;
+        PeerTransport st = subscribe;
+        if (t.cache == null || st == null) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (!s.allowResend(seq, now, 30_000_000L)) {
+            return;
+        }
+        byte[] orig = SCRATCH2.get();
+        int len;
+        synchronized (t.cache) {
+            len = t.cache.get(seq, orig);
+        }
+        if (len < 0) {
+            metrics.retransmissionsMissing.incrementAndGet();
+            return;
+        }
+        int rtxSsrc = t.info.rtxSsrc();
+        if (rtxSsrc == 0 || t.canonicalRtxPt < 0) {
+            if (st.sendRtp(orig, 0, len)) {
+                metrics.retransmissions.incrementAndGet();
+            }
+            return;
+        }
+        // RFC 4588: RTX header, original sequence number, original payload (without padding)
+        byte[] out = SCRATCH.get();
+        int hl = RtpPacket.headerLength(orig, 0, len);
+        int payload = RtpPacket.payloadLength(orig, 0, len);
+        System.arraycopy(orig, 0, out, 0, hl);
+        out[0] &= (byte) ~0x20;
+        RtpPacket.setPayloadType(out, 0, t.canonicalRtxPt);
+        RtpPacket.setSsrc(out, 0, rtxSsrc);
+        RtpPacket.setSequence(out, 0, s.nextRtxSeq());
+        RtpPacket.w16(out, hl, seq);
+        System.arraycopy(orig, hl, out, hl + 2, payload);
+        if (st.sendRtp(out, 0, hl + 2 + payload)) {
+            metrics.retransmissions.incrementAndGet();
+        }
+    }
+
+    /** PLI to the publisher of t, at most once per pli-interval (force skips nothing but logging). */
+    void requestKeyFrame(PublishedTrack t, boolean joined) {
+        PeerTransport pt = t.owner.publish;
+        if (pt == null || !pt.isConnected()) {
+            return;
+        }
+        if (!t.allowKeyFrameRequest(System.nanoTime(), svc.config().pliIntervalMillis() * 1_000_000L)) {
+            metrics.plisSuppressed.incrementAndGet();
+            return;
+        }
+        byte[] b = new byte[64]; // signalling-rate path (<= 5/s per stream), not per packet
+        int n = Rtcp.writePli(b, 0, t.owner.feedbackSsrc, t.ssrc);
+        if (pt.sendRtcp(b, 0, n)) {
+            metrics.plisSent.incrementAndGet();
+        }
+    }
+
+    /** Timer: RR with a report block per published stream, plus REMB. Also the consent check. */
+    public void onTimer(long nowMillis) {
+        PeerTransport p = publish;
+        if (p != null) {
+            p.checkConsent(nowMillis);
+        }
+        PeerTransport s = subscribe;
+        if (s != null) {
+            s.checkConsent(nowMillis);
+        }
+        sendReceiverReports();
+    }
+
+    private synchronized void sendReceiverReports() {
+        PeerTransport p = publish;
+        PublishedTrack[] ts = tracks;
+        if (p == null || !p.isConnected() || ts.length == 0) {
+            return;
+        }
+        byte[] b = reportBuffer;
+        int at = Rtcp.writeEmptyRr(b, 0, feedbackSsrc);
+        long now = System.nanoTime();
+        int n = 0;
+        for (PublishedTrack t : ts) {
+            if (n == 31) {
+                break;
+            }
+            t.lossStats(loss);
+            int lsr = t.lastSrNtpMiddle;
+            int dlsr = t.lastSrArrivalNanos == 0 ? 0 : (int) (((now - t.lastSrArrivalNanos) * 65536L) / 1_000_000_000L);
+            at += Rtcp.writeReportBlock(b, at, 0, t.ssrc, loss[0], loss[1], t.extendedHighestSeq(), 0,
+                    t.lastSrArrivalNanos == 0 ? 0 : lsr, dlsr);
+            n++;
+        }
+        Rtcp.setLengthBytes(b, 0, at);
+        int rembAt = at;
+        int videoCount = 0;
+        for (PublishedTrack t : ts) {
+            if (t.video) {
+                videoCount++;
+            }
+        }
+        if (videoCount > 0) {
+            // REMB with all SSRCs
+            at += Rtcp.writeRemb(b, at, feedbackSsrc, svc.config().rembBitrate(), ts[0].ssrc);
+            b[rembAt + 16] = (byte) ts.length;
+            at = rembAt + 20;
+            for (PublishedTrack t : ts) {
+                RtpPacket.w32(b, at, t.ssrc);
+                at += 4;
+            }
+            Rtcp.setLengthBytes(b, rembAt, at - rembAt);
+        }
+        p.sendRtcp(b, 0, at);
+    }
+
+    // ---------------------------------------------------------------- lifecycle
+
+    @Override
+    public void close() {
+        synchronized (room) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            room.remove(this);
+            for (SfuEndpoint other : room.members()) {
+                boolean changed = false;
+                for (PublishedTrack t : tracks) {
+                    if (other.subscriptionFor(t) != null) {
+                        other.removeSubscription(t);
+                        changed = true;
+                    }
+                }
+                if (changed) {
+                    other.renegotiateSubscribe();
+                }
+            }
+        }
+        PeerTransport p = publish;
+        PeerTransport s = subscribe;
+        if (p != null) {
+            p.close();
+        }
+        if (s != null) {
+            s.close();
+        }
+        svc.onClosed().accept(this);
+    }
+
+    Room room() {
+        return room;
+    }
+
+    /** A remote track this endpoint receives, with its per-subscriber RTX state. */
+    static final class Subscription {
+        final PublishedTrack track;
+        final String mid;
+        volatile boolean keyFrameRequested;
+        private int rtxSeq = RANDOM.nextInt(0x10000);
+        private final int[] resentSeq = new int[256];
+        private final long[] resentAt = new long[256];
+
+        Subscription(PublishedTrack track, String mid) {
+            this.track = track;
+            this.mid = mid;
+            Arrays.fill(resentSeq, -1);
+        }
+
+        synchronized int nextRtxSeq() {
+            rtxSeq = (rtxSeq + 1) & 0xFFFF;
+            return rtxSeq;
+        }
+
+        synchronized boolean allowResend(int seq, long now, long minNanos) {
+            int i = seq & 0xFF;
+            if (resentSeq[i] == seq && now - resentAt[i] < minNanos) {
+                return false;
+            }
+            resentSeq[i] = seq;
+            resentAt[i] = now;
+            return true;
+        }
+    }
+
+    static int cacheSlot() {
+        return PacketCache.SLOT_SIZE;
+    }
+}

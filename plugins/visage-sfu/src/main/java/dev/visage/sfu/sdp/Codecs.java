@@ -1,0 +1,66 @@
+package dev.visage.sfu.sdp;
+
+import java.util.List;
+
+/**
+ * The codecs the SFU forwards and the canonical payload types and header extension ids it uses
+ * towards subscribers (publishers' own numbers are rewritten on the way through).
+ */
+public final class Codecs {
+    public static final String EXT_MID = "urn:ietf:params:rtp-hdrext:sdes:mid";
+    public static final String EXT_AUDIO_LEVEL = "urn:ietf:params:rtp-hdrext:ssrc-audio-level";
+    public static final String EXT_ABS_SEND_TIME = "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time";
+    public static final String EXT_VIDEO_ORIENTATION = "urn:3gpp:video-orientation";
+    public static final String EXT_TRANSPORT_CC = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
+
+    /** Extensions accepted from publishers (mid is accepted but stripped when forwarding). */
+    public static final List<String> PUBLISH_EXTENSIONS = List.of(EXT_MID, EXT_AUDIO_LEVEL, EXT_ABS_SEND_TIME,
+            EXT_VIDEO_ORIENTATION);
+
+    /** Canonical ids towards subscribers; index = id. */
+    public static int subscriberExtensionId(String uri) {
+        return switch (uri) {
+            case EXT_AUDIO_LEVEL -> 1;
+            case EXT_ABS_SEND_TIME -> 2;
+            case EXT_VIDEO_ORIENTATION -> 3;
+            default -> 0;
+        };
+    }
+
+    public static String subscriberExtensionUri(int id) {
+        return switch (id) {
+            case 1 -> EXT_AUDIO_LEVEL;
+            case 2 -> EXT_ABS_SEND_TIME;
+            case 3 -> EXT_VIDEO_ORIENTATION;
+            default -> null;
+        };
+    }
+
+    /** Canonical payload type of a codec towards subscribers. */
+    public static int canonicalPt(String codec) {
+        return switch (codec) {
+            case "OPUS" -> 111;
+            case "VP8" -> 96;
+            case "VP9" -> 98;
+            case "H264" -> 102;
+            case "AV1" -> 45;
+            default -> -1;
+        };
+    }
+
+    public static int canonicalRtxPt(String codec) {
+        int pt = canonicalPt(codec);
+        return pt < 0 || codec.equals("OPUS") ? -1 : pt + 1;
+    }
+
+    public static String rtpmapName(String codec) {
+        return switch (codec) {
+            case "OPUS" -> "opus";
+            case "AV1" -> "AV1";
+            default -> codec;
+        };
+    }
+
+    private Codecs() {
+    }
+}

@@ -1,0 +1,160 @@
+package dev.visage.sfu.sdp;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Answers a publisher's offer (we are DTLS server, ICE controlled, receive only). Audio: Opus.
+ * Video: the first codec of the preference list the offer has (VP8, H264 packetization-mode=1,
+ * VP9, AV1 by default) plus its RTX. Header extensions from {@link Codecs#PUBLISH_EXTENSIONS}
+ * keep the offer's ids. Feedback: nack, nack pli, ccm fir, goog-remb. Other m-sections
+ * (data channels, unsupported codecs) are rejected with port 0.
+ */
+public final class PublishAnswer {
+    public final String sdp;
+    public final List<TrackInfo> tracks;
+
+    private PublishAnswer(String sdp, List<TrackInfo> tracks) {
+        this.sdp = sdp;
+        this.tracks = tracks;
+    }
+
+    public static PublishAnswer build(SessionDescription offer, TransportParams transport, List<String> videoPreference,
+                                      long sessionId, long version) {
+        if (offer.media.isEmpty()) {
+            throw new IllegalArgumentException("offer has no media sections");
+        }
+        List<String> bundled = new ArrayList<>();
+        List<String> sections = new ArrayList<>();
+        List<TrackInfo> tracks = new ArrayList<>();
+        for (MediaSection m : offer.media) {
+            if (m.mid == null) {
+                throw new IllegalArgumentException("offer media section lacks a=mid");
+            }
+            SdpBuilder s = new SdpBuilder();
+            int[] chosen = m.port == 0 ? null : choose(m, videoPreference);
+            if (chosen == null) {
+                s.line("m=" + m.kind + " 0 " + m.proto + (m.formats.isEmpty() ? " 0" : " " + m.formats.get(0)));
+                s.line("c=IN IP4 0.0.0.0");
+                s.line("a=mid:" + m.mid);
+                s.line("a=inactive");
+                sections.add(s.toString());
+                continue;
+            }
+            int pt = chosen[0];
+            int rtxPt = chosen[1];
+            bundled.add(m.mid);
+            String codec = m.codecName(pt);
+            s.line("m=" + m.kind + " 9 UDP/TLS/RTP/SAVPF " + pt + (rtxPt >= 0 ? " " + rtxPt : ""));
+            s.transport(transport, "passive");
+            s.line("a=mid:" + m.mid);
+            Map<String, Integer> extIds = new LinkedHashMap<>();
+            for (Map.Entry<Integer, String> e : m.extmap.entrySet()) {
+                if (Codecs.PUBLISH_EXTENSIONS.contains(e.getValue()) && e.getKey() < 15) {
+                    s.line("a=extmap:" + e.getKey() + " " + e.getValue());
+                    extIds.put(e.getValue(), e.getKey());
+                }
+            }
+            boolean sends = m.sends();
+            s.line(sends ? "a=recvonly" : "a=inactive");
+            s.line("a=rtcp-mux");
+            s.line("a=rtcp-rsize");
+            s.line("a=rtpmap:" + pt + " " + m.rtpmap.get(pt));
+            if (m.kind.equals("video")) {
+                s.line("a=rtcp-fb:" + pt + " goog-remb");
+                s.line("a=rtcp-fb:" + pt + " ccm fir");
+                s.line("a=rtcp-fb:" + pt + " nack");
+                s.line("a=rtcp-fb:" + pt + " nack pli");
+            }
+            String fmtp = m.fmtp.get(pt);
+            if (fmtp != null) {
+                s.line("a=fmtp:" + pt + " " + fmtp);
+            }
+            if (rtxPt >= 0) {
+                s.line("a=rtpmap:" + rtxPt + " " + m.rtpmap.get(rtxPt));
+                s.line("a=fmtp:" + rtxPt + " apt=" + pt);
+            }
+            sections.add(s.toString());
+            if (sends && !m.ssrcs.isEmpty()) {
+                long primary = m.ssrcs.get(0);
+                long rtx = 0;
+                if (!m.fidGroups.isEmpty()) {
+                    Map.Entry<Long, Long> g = m.fidGroups.entrySet().iterator().next();
+                    primary = g.getKey();
+                    rtx = g.getValue();
+                }
+                tracks.add(new TrackInfo(m.kind, m.mid, (int) primary, rtxPt >= 0 ? (int) rtx : 0, codec, pt, rtxPt,
+                        m.clockRate(pt), fmtp, extIds, m.msidTrack != null ? m.msidTrack : m.kind + "-" + m.mid));
+            }
+        }
+        SdpBuilder out = new SdpBuilder();
+        out.session(sessionId, version, bundled);
+        StringBuilder sb = new StringBuilder(out.toString());
+        for (String s : sections) {
+            sb.append(s);
+        }
+        return new PublishAnswer(sb.toString(), tracks);
+    }
+
+    /** {pt, rtxPt or -1}, or null if nothing acceptable. */
+    static int[] choose(MediaSection m, List<String> videoPreference) {
+        if (!m.proto.contains("SAVPF")) {
+            return null;
+        }
+        if (m.kind.equals("audio")) {
+            for (int pt : m.formats) {
+                if ("OPUS".equals(m.codecName(pt)) && m.clockRate(pt) == 48000) {
+                    return new int[]{pt, -1};
+                }
+            }
+            return null;
+        }
+        if (!m.kind.equals("video")) {
+            return null;
+        }
+        for (String want : videoPreference) {
+            int best = -1;
+            for (int pt : m.formats) {
+                if (!want.equals(m.codecName(pt))) {
+                    continue;
+                }
+                if (want.equals("H264")) {
+                    if (!"1".equals(m.fmtpParam(pt, "packetization-mode"))) {
+                        continue;
+                    }
+                    String plid = m.fmtpParam(pt, "profile-level-id");
+                    boolean baseline = plid != null && plid.toLowerCase(Locale.ROOT).startsWith("42e0");
+                    if (best < 0 || baseline) {
+                        best = pt;
+                    }
+                    if (baseline) {
+                        break;
+                    }
+                } else if (want.equals("VP9")) {
+                    String profile = m.fmtpParam(pt, "profile-id");
+                    if (profile == null || profile.equals("0")) {
+                        best = pt;
+                        break;
+                    }
+                } else {
+                    best = pt;
+                    break;
+                }
+            }
+            if (best >= 0) {
+                int rtx = -1;
+                for (int pt : m.formats) {
+                    if ("RTX".equals(m.codecName(pt)) && String.valueOf(best).equals(m.fmtpParam(pt, "apt"))) {
+                        rtx = pt;
+                        break;
+                    }
+                }
+                return new int[]{best, rtx};
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,132 @@
+package dev.visage.sfu.transport;
+
+import dev.visage.sfu.SfuMetrics;
+import dev.visage.sfu.dtls.DtlsSession;
+import dev.visage.sfu.rtcp.Rtcp;
+import dev.visage.sfu.rtp.PacketKind;
+import dev.visage.sfu.rtp.RtpPacket;
+import dev.visage.sfu.srtp.SrtpSession;
+import org.jitsi.srtp.SrtpErrorStatus;
+
+/**
+ * The receive side of one transport: demultiplexes a datagram (RFC 7983), hands DTLS to the
+ * handshake, authenticates and decrypts SRTP/SRTCP in place and passes plaintext to the
+ * {@link MediaHandler}. Anything malformed, unauthenticated, replayed or early is dropped and
+ * counted; nothing here throws or allocates per packet.
+ */
+public final class PacketReceiver {
+    /** Plaintext packets out of a transport. */
+    public interface MediaHandler {
+        void onRtp(byte[] buf, int off, int len);
+
+        void onRtcp(byte[] buf, int off, int len);
+    }
+
+    private final SfuMetrics metrics;
+    private final MediaHandler handler;
+    private volatile DtlsSession dtls;
+    private volatile SrtpSession srtp;
+    private volatile long lastReceivedMillis;
+
+    public PacketReceiver(SfuMetrics metrics, MediaHandler handler) {
+        this.metrics = metrics;
+        this.handler = handler;
+    }
+
+    public void setDtls(DtlsSession dtls) {
+        this.dtls = dtls;
+    }
+
+    public void setSrtp(SrtpSession srtp) {
+        this.srtp = srtp;
+    }
+
+    public long lastReceivedMillis() {
+        return lastReceivedMillis;
+    }
+
+    public void receive(byte[] buf, int off, int len) {
+        metrics.packetsReceived.incrementAndGet();
+        metrics.bytesReceived.addAndGet(len);
+        try {
+            switch (PacketKind.classify(buf, off, len)) {
+                case DTLS -> receiveDtls(buf, off, len);
+                case RTP -> receiveRtp(buf, off, len);
+                case RTCP -> receiveRtcp(buf, off, len);
+                case STUN -> metrics.dropStunOnMediaPath.incrementAndGet();
+                default -> metrics.dropUnknown.incrementAndGet();
+            }
+        } catch (RuntimeException e) {
+            metrics.handlerErrors.incrementAndGet();
+        }
+    }
+
+    private void receiveDtls(byte[] buf, int off, int len) {
+        metrics.dtlsReceived.incrementAndGet();
+        DtlsSession d = dtls;
+        if (d == null) {
+            metrics.dropNotReady.incrementAndGet();
+        } else if (!d.offer(buf, off, len)) {
+            metrics.dropDtlsQueueFull.incrementAndGet();
+        }
+    }
+
+    private void receiveRtp(byte[] buf, int off, int len) {
+        SrtpSession s = srtp;
+        if (s == null) {
+            metrics.dropNotReady.incrementAndGet();
+            return;
+        }
+        if (len < RtpPacket.FIXED_HEADER + s.tagOverhead || RtpPacket.headerLength(buf, off, len - s.tagOverhead) < 0) {
+            metrics.dropMalformedRtp.incrementAndGet();
+            return;
+        }
+        SrtpErrorStatus st = s.unprotectRtp(buf, off, len, RtpPacket.ssrc(buf, off));
+        if (st != SrtpErrorStatus.OK) {
+            countSrtpError(st);
+            return;
+        }
+        int plen = s.resultLength();
+        if (!RtpPacket.isValid(buf, off, plen)) {
+            metrics.dropMalformedRtp.incrementAndGet();
+            return;
+        }
+        lastReceivedMillis = System.currentTimeMillis();
+        metrics.rtpReceived.incrementAndGet();
+        handler.onRtp(buf, off, plen);
+    }
+
+    private void receiveRtcp(byte[] buf, int off, int len) {
+        SrtpSession s = srtp;
+        if (s == null) {
+            metrics.dropNotReady.incrementAndGet();
+            return;
+        }
+        // header (8) + SRTCP index (4) + tag
+        if (len < 8 + 4 + s.tagOverhead || (buf[off] & 0xC0) != 0x80) {
+            metrics.dropMalformedRtcp.incrementAndGet();
+            return;
+        }
+        SrtpErrorStatus st = s.unprotectRtcp(buf, off, len, RtpPacket.i32(buf, off + 4));
+        if (st != SrtpErrorStatus.OK) {
+            countSrtpError(st);
+            return;
+        }
+        int plen = s.resultLength();
+        if (!Rtcp.isValidCompound(buf, off, plen)) {
+            metrics.dropMalformedRtcp.incrementAndGet();
+            return;
+        }
+        lastReceivedMillis = System.currentTimeMillis();
+        metrics.rtcpReceived.incrementAndGet();
+        handler.onRtcp(buf, off, plen);
+    }
+
+    private void countSrtpError(SrtpErrorStatus st) {
+        switch (st) {
+            case AUTH_FAIL -> metrics.dropSrtpAuth.incrementAndGet();
+            case REPLAY_FAIL, REPLAY_OLD -> metrics.dropSrtpReplay.incrementAndGet();
+            default -> metrics.dropSrtpOther.incrementAndGet();
+        }
+    }
+}

@@ -1,0 +1,313 @@
+package dev.visage.sfu.transport;
+
+import dev.visage.sfu.SfuMetrics;
+import dev.visage.sfu.dtls.DtlsCertificate;
+import dev.visage.sfu.dtls.DtlsSession;
+import dev.visage.sfu.dtls.SrtpKeys;
+import dev.visage.sfu.srtp.SrtpSession;
+import org.ice4j.Transport;
+import org.ice4j.TransportAddress;
+import org.ice4j.ice.Agent;
+import org.ice4j.ice.CandidatePair;
+import org.ice4j.ice.CandidateType;
+import org.ice4j.ice.Component;
+import org.ice4j.ice.IceMediaStream;
+import org.ice4j.ice.IceProcessingState;
+import org.ice4j.ice.KeepAliveStrategy;
+import org.ice4j.ice.LocalCandidate;
+import org.ice4j.ice.RemoteCandidate;
+import org.ice4j.ice.harvest.CandidateHarvester;
+import org.ice4j.util.BufferPool;
+import org.jitsi.srtp.SrtpErrorStatus;
+import org.jitsi.utils.logging2.LoggerImpl;
+
+import java.beans.PropertyChangeEvent;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One WebRTC transport (one browser PeerConnection): a full-ICE ice4j agent on the shared
+ * single-port harvesters, a DTLS 1.2 server session keyed to the peer's SDP fingerprint, and
+ * SRTP/SRTCP protection. Received datagrams run through the {@link PacketReceiver}; plaintext RTP
+ * and RTCP are sent with {@link #sendRtp}/{@link #sendRtcp}, which encrypt in place.
+ */
+public final class PeerTransport implements AutoCloseable {
+    /** Lifecycle events. */
+    public interface Listener {
+        void onConnected(PeerTransport t);
+
+        void onFailed(PeerTransport t, String reason);
+    }
+
+    private static final System.Logger LOG = System.getLogger(PeerTransport.class.getName());
+
+    private final String name;
+    private final SfuMetrics metrics;
+    private final Agent agent;
+    private final IceMediaStream stream;
+    private final Component component;
+    private final PacketReceiver receiver;
+    private final DtlsCertificate certificate;
+    private final Listener listener;
+    private final long consentTimeoutMillis;
+    private final AtomicBoolean remoteSet = new AtomicBoolean();
+    private final AtomicBoolean failed = new AtomicBoolean();
+    private volatile DtlsSession dtls;
+    private volatile SrtpSession srtp;
+    private volatile boolean closed;
+    private volatile long connectedAtMillis;
+
+    public PeerTransport(String name, SfuMetrics metrics, List<? extends CandidateHarvester> harvesters, boolean controlling,
+                         DtlsCertificate certificate, PacketReceiver.MediaHandler media, Listener listener,
+                         long consentTimeoutMillis) throws IOException {
+        this.name = name;
+        this.metrics = metrics;
+        this.certificate = certificate;
+        this.listener = listener;
+        this.consentTimeoutMillis = consentTimeoutMillis;
+        this.receiver = new PacketReceiver(metrics, media);
+        agent = new Agent(name, new LoggerImpl(PeerTransport.class.getName()));
+        agent.setUseDynamicPorts(false);
+        for (CandidateHarvester h : harvesters) {
+            agent.addCandidateHarvester(h);
+        }
+        agent.setControlling(controlling);
+        agent.setPerformConsentFreshness(true);
+        agent.setTrickling(true);
+        stream = agent.createMediaStream("media");
+        component = agent.createComponent(stream, KeepAliveStrategy.SELECTED_ONLY, false);
+        component.setBufferCallback(buffer -> {
+            try {
+                if (!closed) {
+                    receiver.receive(buffer.getBuffer(), buffer.getOffset(), buffer.getLength());
+                }
+            } finally {
+                BufferPool.returnBuffer.invoke(buffer);
+            }
+        });
+        agent.addStateChangeListener(this::onIceStateChange);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public String localUfrag() {
+        return agent.getLocalUfrag();
+    }
+
+    public String localPassword() {
+        return agent.getLocalPassword();
+    }
+
+    /** Our host candidates as SDP candidate attribute values ("candidate:..."). */
+    public List<String> localCandidates() {
+        List<String> out = new ArrayList<>();
+        for (LocalCandidate c : component.getLocalCandidates()) {
+            TransportAddress a = c.getTransportAddress();
+            out.add("candidate:" + c.getFoundation() + " 1 udp " + c.getPriority() + " " + a.getHostAddress() + " "
+                    + a.getPort() + " typ " + c.getType() + " generation 0");
+        }
+        return out;
+    }
+
+    public String certificateFingerprint() {
+        return certificate.fingerprint();
+    }
+
+    public boolean isConnected() {
+        return srtp != null;
+    }
+
+    /**
+     * Remote ICE credentials and DTLS fingerprint from the peer's SDP. The first call starts ICE
+     * checks and the DTLS server; later calls (renegotiations without ICE restart) are ignored.
+     */
+    public void setRemote(String ufrag, String password, String fingerprintAlgorithm, String fingerprint) {
+        if (ufrag == null || password == null || fingerprint == null || fingerprintAlgorithm == null) {
+            throw new IllegalArgumentException("sdp lacks ice-ufrag, ice-pwd or fingerprint");
+        }
+        DtlsCertificate.fingerprint(fingerprintAlgorithm, new byte[0]); // validates the hash name
+        if (!remoteSet.compareAndSet(false, true)) {
+            return;
+        }
+        stream.setRemoteUfrag(ufrag);
+        stream.setRemotePassword(password);
+        DtlsSession d = new DtlsSession(name, certificate, fingerprintAlgorithm, fingerprint,
+                component::send, this::onKeys, this::onDtlsFailure);
+        dtls = d;
+        receiver.setDtls(d);
+        d.start();
+        agent.startConnectivityEstablishment();
+    }
+
+    /** Adds a trickled remote candidate ("candidate:..." or "a=candidate:..."). Unusable ones are ignored. */
+    public void addRemoteCandidate(String line) {
+        RemoteCandidate rc = parseCandidate(line, component, stream.getRemoteUfrag());
+        if (rc != null) {
+            component.addUpdateRemoteCandidates(rc);
+            component.updateRemoteCandidates();
+        }
+    }
+
+    static RemoteCandidate parseCandidate(String line, Component component, String ufrag) {
+        if (line == null) {
+            return null;
+        }
+        String s = line.trim();
+        if (s.startsWith("a=")) {
+            s = s.substring(2);
+        }
+        if (!s.startsWith("candidate:")) {
+            throw new IllegalArgumentException("malformed candidate");
+        }
+        String[] p = s.substring(10).split(" ");
+        if (p.length < 8 || !p[6].equals("typ")) {
+            throw new IllegalArgumentException("malformed candidate");
+        }
+        if (!p[2].equalsIgnoreCase("udp") || !p[1].equals("1")) {
+            return null;
+        }
+        String ip = p[4];
+        if (ip.endsWith(".local") || ip.indexOf(':') >= 0) {
+            return null; // mDNS names cannot be resolved here; IPv6 is disabled
+        }
+        try {
+            long priority = Long.parseLong(p[3]);
+            int port = Integer.parseInt(p[5]);
+            if (port <= 0 || port > 65535 || !ip.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
+                throw new IllegalArgumentException("malformed candidate");
+            }
+            CandidateType type = CandidateType.parse(p[7].toLowerCase(Locale.ROOT));
+            TransportAddress addr = new TransportAddress(InetAddress.getByName(ip), port, Transport.UDP);
+            return new RemoteCandidate(addr, component, type, p[0], priority, null, ufrag);
+        } catch (NumberFormatException | java.net.UnknownHostException e) {
+            throw new IllegalArgumentException("malformed candidate");
+        }
+    }
+
+    private void onKeys(SrtpKeys keys) {
+        if (closed) {
+            return;
+        }
+        SrtpSession s = new SrtpSession(keys);
+        srtp = s;
+        receiver.setSrtp(s);
+        connectedAtMillis = System.currentTimeMillis();
+        metrics.dtlsHandshakes.incrementAndGet();
+        LOG.log(System.Logger.Level.INFO, () -> name + ": DTLS-SRTP connected, profile " + keys.profile());
+        listener.onConnected(this);
+    }
+
+    private void onDtlsFailure(Exception e) {
+        metrics.dtlsFailures.incrementAndGet();
+        LOG.log(System.Logger.Level.WARNING, name + ": DTLS failed", e);
+        fail("DTLS failed: " + e.getMessage());
+    }
+
+    private void onIceStateChange(PropertyChangeEvent ev) {
+        if (!Agent.PROPERTY_ICE_PROCESSING_STATE.equals(ev.getPropertyName())) {
+            return;
+        }
+        Object v = ev.getNewValue();
+        if (v == IceProcessingState.FAILED) {
+            metrics.iceFailures.incrementAndGet();
+            fail("ICE failed");
+        } else if (v == IceProcessingState.TERMINATED && ev.getOldValue() == IceProcessingState.RUNNING) {
+            metrics.iceFailures.incrementAndGet();
+            fail("ICE terminated before completing");
+        }
+    }
+
+    /**
+     * Our own consent check (ice4j does not fail the agent when consent is lost): fails the
+     * transport when neither a consent response nor any authenticated packet arrived within the
+     * timeout. Called periodically by the engine.
+     */
+    public void checkConsent(long nowMillis) {
+        if (closed || srtp == null) {
+            return;
+        }
+        long last = Math.max(receiver.lastReceivedMillis(), connectedAtMillis);
+        CandidatePair p = component.getSelectedPair();
+        if (p != null && p.getConsentFreshness() > 0) {
+            last = Math.max(last, p.getConsentFreshness());
+        }
+        if (nowMillis - last > consentTimeoutMillis) {
+            metrics.consentTimeouts.incrementAndGet();
+            fail("ICE consent expired");
+        }
+    }
+
+    private void fail(String reason) {
+        if (!closed && failed.compareAndSet(false, true)) {
+            LOG.log(System.Logger.Level.INFO, () -> name + ": " + reason);
+            listener.onFailed(this, reason);
+        }
+    }
+
+    /** Encrypts a plaintext RTP packet in place (needs tag room after len) and sends it. */
+    public boolean sendRtp(byte[] buf, int off, int len) {
+        SrtpSession s = srtp;
+        if (s == null || closed) {
+            return false;
+        }
+        synchronized (this) {
+            if (s.protectRtp(buf, off, len, dev.visage.sfu.rtp.RtpPacket.ssrc(buf, off)) != SrtpErrorStatus.OK) {
+                metrics.sendErrors.incrementAndGet();
+                return false;
+            }
+            return send(buf, off, s.protectedLength());
+        }
+    }
+
+    public boolean sendRtcp(byte[] buf, int off, int len) {
+        SrtpSession s = srtp;
+        if (s == null || closed) {
+            return false;
+        }
+        synchronized (this) {
+            if (s.protectRtcp(buf, off, len, dev.visage.sfu.rtp.RtpPacket.i32(buf, off + 4)) != SrtpErrorStatus.OK) {
+                metrics.sendErrors.incrementAndGet();
+                return false;
+            }
+            metrics.rtcpSent.incrementAndGet();
+            return send(buf, off, s.protectedLength());
+        }
+    }
+
+    private boolean send(byte[] buf, int off, int len) {
+        try {
+            component.send(buf, off, len);
+            return true;
+        } catch (IOException | RuntimeException e) {
+            metrics.sendErrors.incrementAndGet();
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        DtlsSession d = dtls;
+        if (d != null) {
+            d.close();
+        }
+        try {
+            agent.free();
+        } catch (RuntimeException ignored) {
+            // best effort
+        }
+        SrtpSession s = srtp;
+        if (s != null) {
+            s.close();
+        }
+    }
+}

@@ -1,0 +1,95 @@
+// Drives N headless Chromium pages against the SFU test harness and prints a JSON verdict built
+// from Chromium's own getStats(). Usage: node sfu-e2e.mjs BASE_URL PAGES SECONDS
+import { chromium } from 'playwright-core';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const base = process.argv[2] || 'http://localhost:8089';
+const pages = parseInt(process.argv[3] || '3', 10);
+const seconds = parseInt(process.argv[4] || '10', 10);
+const exe = process.env.CHROMIUM || '/usr/bin/chromium';
+const log = (...a) => console.error('[e2e]', ...a);
+
+const flags = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--allow-loopback-in-peer-connection',
+  '--disable-features=WebRtcHideLocalIpsWithMdns', '--autoplay-policy=no-user-gesture-required'];
+
+async function inbound(page) {
+  return page.evaluate(async () => {
+    const c = window.visage && window.visage.client;
+    if (!c || !c.sub) return [];
+    const rs = [];
+    (await c.sub.getStats()).forEach((r) => {
+      if (r.type === 'inbound-rtp') rs.push({ kind: r.kind, ssrc: r.ssrc, framesDecoded: r.framesDecoded || 0, frameWidth: r.frameWidth || 0, frameHeight: r.frameHeight || 0, packetsReceived: r.packetsReceived || 0, packetsLost: r.packetsLost || 0, nackCount: r.nackCount || 0, pliCount: r.pliCount || 0, bytesReceived: r.bytesReceived || 0, codecId: r.codecId });
+    });
+    return rs;
+  });
+}
+async function outbound(page) {
+  return page.evaluate(async () => {
+    const c = window.visage && window.visage.client;
+    if (!c || !c.pub) return [];
+    const rs = [];
+    (await c.pub.getStats()).forEach((r) => {
+      if (r.type === 'outbound-rtp') rs.push({ kind: r.kind, packetsSent: r.packetsSent, framesEncoded: r.framesEncoded, targetBitrate: r.targetBitrate, frameWidth: r.frameWidth, pliCount: r.pliCount, nackCount: r.nackCount });
+      if (r.type === 'candidate-pair' && r.nominated) rs.push({ kind: 'pair', state: r.state, availableOutgoingBitrate: r.availableOutgoingBitrate, currentRoundTripTime: r.currentRoundTripTime });
+    });
+    return rs;
+  });
+}
+
+const result = { pages, seconds, ok: false, perPage: [] };
+const dirs = [];
+const browsers = [];
+try {
+  const ps = [];
+  for (let i = 0; i < pages; i++) {
+    const dir = mkdtempSync(join(tmpdir(), 'visage-chromium-'));
+    dirs.push(dir);
+    const ctx = await chromium.launchPersistentContext(dir, { executablePath: exe, headless: true, args: flags, ignoreDefaultArgs: ['--headless'] });
+    browsers.push(ctx);
+    const page = ctx.pages()[0] || await ctx.newPage();
+    page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') log(`p${i} console.${m.type()}:`, m.text()); });
+    page.on('pageerror', (e) => log(`p${i} pageerror:`, e.message));
+    await page.goto(`${base}/?room=e2e&id=p${i}`);
+    ps.push(page);
+  }
+  // wait until every page decodes video from every other page
+  const deadline = Date.now() + 30000;
+  while (Date.now() < deadline) {
+    const all = await Promise.all(ps.map(inbound));
+    const ready = all.every((rs) => rs.filter((r) => r.kind === 'video' && r.framesDecoded > 0).length >= pages - 1);
+    if (ready) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const t0 = await Promise.all(ps.map(inbound));
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  const t1 = await Promise.all(ps.map(inbound));
+  const out = await Promise.all(ps.map(outbound));
+  let ok = true;
+  for (let i = 0; i < pages; i++) {
+    const streams = t1[i].map((r) => {
+      const before = t0[i].find((x) => x.ssrc === r.ssrc) || { framesDecoded: 0, packetsReceived: 0, packetsLost: 0 };
+      return { kind: r.kind, ssrc: r.ssrc, framesDecodedDelta: r.framesDecoded - before.framesDecoded, frameWidth: r.frameWidth, frameHeight: r.frameHeight,
+        packetsReceivedDelta: r.packetsReceived - before.packetsReceived, packetsReceived: r.packetsReceived, packetsLost: r.packetsLost,
+        lossPct: r.packetsReceived > 0 ? (100 * Math.max(0, r.packetsLost)) / (r.packetsReceived + Math.max(0, r.packetsLost)) : 100, nackCount: r.nackCount, pliCount: r.pliCount, bytesReceived: r.bytesReceived };
+    });
+    const video = streams.filter((s) => s.kind === 'video');
+    const audio = streams.filter((s) => s.kind === 'audio');
+    const pageOk = video.length >= pages - 1 && audio.length >= pages - 1 &&
+      video.every((s) => s.framesDecodedDelta >= 100 && s.frameWidth > 0 && s.lossPct < 1) &&
+      audio.every((s) => s.packetsReceivedDelta > 0 && s.lossPct < 1);
+    ok = ok && pageOk;
+    result.perPage.push({ page: `p${i}`, ok: pageOk, inbound: streams, outbound: out[i] });
+  }
+  try { result.metrics = await (await fetch(`${base}/metrics`)).json(); } catch (e) { /* harness may be gone */ }
+  result.ok = ok;
+} catch (e) {
+  result.error = String(e && e.stack || e);
+} finally {
+  for (const b of browsers) await b.close().catch(() => {});
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+}
+console.log(JSON.stringify(result));
