@@ -34,6 +34,7 @@ async function outbound(page) {
     const rs = [];
     (await c.pub.getStats()).forEach((r) => {
       if (r.type === 'outbound-rtp') rs.push({ kind: r.kind, packetsSent: r.packetsSent, framesEncoded: r.framesEncoded, targetBitrate: r.targetBitrate, frameWidth: r.frameWidth, pliCount: r.pliCount, nackCount: r.nackCount });
+      if (r.type === 'remote-inbound-rtp') rs.push({ kind: 'remote-inbound-' + r.kind, packetsLost: r.packetsLost, fractionLost: r.fractionLost, roundTripTime: r.roundTripTime, reportsReceived: r.reportsReceived });
       if (r.type === 'candidate-pair' && r.nominated) rs.push({ kind: 'pair', state: r.state, availableOutgoingBitrate: r.availableOutgoingBitrate, currentRoundTripTime: r.currentRoundTripTime });
     });
     return rs;
