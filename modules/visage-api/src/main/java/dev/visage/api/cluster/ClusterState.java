@@ -11,9 +11,13 @@ import java.util.function.BiConsumer;
  */
 public interface ClusterState {
 
-    void putSession(SessionRecord session);
+    /** Records a new session; false if one with this id already exists. */
+    boolean createSession(SessionRecord session);
 
     Optional<SessionRecord> session(String sessionId);
+
+    /** Updates a session that still exists; returns false (and writes nothing) if it has ended. */
+    boolean replaceSession(SessionRecord session);
 
     void removeSession(String sessionId);
 

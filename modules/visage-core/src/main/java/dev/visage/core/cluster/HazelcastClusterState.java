@@ -35,13 +35,18 @@ public final class HazelcastClusterState implements ClusterState {
     }
 
     @Override
-    public void putSession(SessionRecord session) {
-        sessions.set(session.sessionId(), new HazelcastJsonValue(ClusterCodec.session(session)));
+    public boolean createSession(SessionRecord session) {
+        return sessions.putIfAbsent(session.sessionId(), new HazelcastJsonValue(ClusterCodec.session(session))) == null;
     }
 
     @Override
     public Optional<SessionRecord> session(String sessionId) {
         return Optional.ofNullable(sessions.get(sessionId)).map(v -> ClusterCodec.session(v.toString()));
+    }
+
+    @Override
+    public boolean replaceSession(SessionRecord session) {
+        return sessions.replace(session.sessionId(), new HazelcastJsonValue(ClusterCodec.session(session))) != null;
     }
 
     @Override

@@ -2,7 +2,10 @@ package dev.visage.core.cluster;
 
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.core.EntryEvent;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.listener.EntryExpiredListener;
+import com.hazelcast.map.listener.EntryRemovedListener;
 import com.hazelcast.map.IMap;
 import dev.visage.api.cluster.NodeInfo;
 import dev.visage.api.cluster.NodeRegistry;
@@ -31,13 +34,16 @@ public final class HazelcastNodeRegistry implements NodeRegistry {
     private final IMap<String, String> nodes;
     private final Duration ttl;
     private final List<Consumer<String>> goneListeners = new CopyOnWriteArrayList<>();
-    private final UUID listenerId;
+    private final UUID membershipListener;
+    private final UUID entryListener;
 
     public HazelcastNodeRegistry(HazelcastInstance hazelcast, Duration ttl) {
         this.hazelcast = hazelcast;
         this.nodes = hazelcast.getMap(MAP);
         this.ttl = ttl;
-        this.listenerId = hazelcast.getCluster().addMembershipListener(new MembershipListener() {
+        // every node hears of every departure: clean deregistration, expiry, or removal after death
+        this.entryListener = nodes.addEntryListener(new NodeGoneListener(), false);
+        this.membershipListener = hazelcast.getCluster().addMembershipListener(new MembershipListener() {
             @Override
             public void memberAdded(MembershipEvent event) {
                 // a new node registers itself
@@ -68,7 +74,6 @@ public final class HazelcastNodeRegistry implements NodeRegistry {
     @Override
     public void deregister(String nodeId) {
         nodes.delete(nodeId);
-        goneListeners.forEach(l -> l.accept(nodeId));
     }
 
     @Override
@@ -91,12 +96,25 @@ public final class HazelcastNodeRegistry implements NodeRegistry {
             NodeInfo node = ClusterCodec.node(json);
             if (node.memberId().equals(memberId)) {
                 nodes.delete(node.id());
-                goneListeners.forEach(l -> l.accept(node.id()));
             }
         }
     }
 
     public void close() {
-        hazelcast.getCluster().removeMembershipListener(listenerId);
+        hazelcast.getCluster().removeMembershipListener(membershipListener);
+        nodes.removeEntryListener(entryListener);
+    }
+
+    private final class NodeGoneListener implements EntryRemovedListener<String, String>,
+            EntryExpiredListener<String, String> {
+        @Override
+        public void entryRemoved(EntryEvent<String, String> event) {
+            goneListeners.forEach(l -> l.accept(event.getKey()));
+        }
+
+        @Override
+        public void entryExpired(EntryEvent<String, String> event) {
+            goneListeners.forEach(l -> l.accept(event.getKey()));
+        }
     }
 }

@@ -88,12 +88,16 @@ public final class RoomService {
             leave(session.sessionId(), "moved");
         }
         locks.withRoomLock(roomId, LOCK_LEASE, () -> {
+            // the socket may have closed since the caller read the session: never revive it
+            SessionRecord current = cluster.session(session.sessionId()).orElseThrow(RoomService::notConnected);
+            if (!cluster.replaceSession(current.inRoom(roomId))) {
+                throw notConnected();
+            }
             List<String> members = new ArrayList<>(cluster.members(roomId));
             if (!members.contains(session.sessionId())) {
                 members.add(session.sessionId());
                 cluster.setMembers(roomId, members);
             }
-            cluster.putSession(session.inRoom(roomId));
             return null;
         });
         LOG.info(() -> "room=" + roomId + " session=" + session.sessionId() + " node=" + session.nodeId()
@@ -129,8 +133,12 @@ public final class RoomService {
             return Optional.empty();
         }
         removeMember(roomId, sessionId, reason);
-        cluster.putSession(session.get().inRoom(null));
+        cluster.replaceSession(session.get().inRoom(null));
         return Optional.of(roomId);
+    }
+
+    private static VisageException notConnected() {
+        return new VisageException(ErrorCode.SESSION_NOT_CONNECTED, "the session's connection has closed");
     }
 
     private void removeMember(String roomId, String sessionId, String reason) {

@@ -48,13 +48,12 @@ public final class SessionService {
      */
     public SessionRecord connect(String sessionToken) {
         TokenClaims claims = tokens.verify(sessionToken, TokenKind.SESSION);
-        if (cluster.session(claims.sessionId()).isPresent()) {
+        SessionRecord record = new SessionRecord(claims.sessionId(), claims.userId(), claims.displayName(),
+                nodeId, null, clock.millis());
+        if (!cluster.createSession(record)) {
             throw new VisageException(ErrorCode.SESSION_IN_USE,
                     "this session already has a connection; open a new session");
         }
-        SessionRecord record = new SessionRecord(claims.sessionId(), claims.userId(), claims.displayName(),
-                nodeId, null, clock.millis());
-        cluster.putSession(record);
         return record;
     }
 

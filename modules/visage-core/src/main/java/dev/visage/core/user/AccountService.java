@@ -66,7 +66,7 @@ public final class AccountService {
         if (username == null || password == null || password.length() > MAX_PASSWORD) {
             throw badCredentials();
         }
-        Optional<User> user = users.findByUsername(username);
+        Optional<User> user = USERNAME.matcher(username).matches() ? users.findByUsername(username) : Optional.empty();
         boolean ok = hasher.verify(password, user.map(User::passwordHash).orElse(decoyHash));
         if (user.isEmpty() || !ok) {
             throw badCredentials();

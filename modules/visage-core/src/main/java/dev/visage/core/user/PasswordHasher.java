@@ -19,6 +19,8 @@ public final class PasswordHasher {
     private static final int MEMORY_KIB = 19 * 1024;
     private static final int ITERATIONS = 2;
     private static final int PARALLELISM = 1;
+    /** A stored hash asking for more memory than this is corrupt, not a reason to allocate it. */
+    private static final int MAX_MEMORY_KIB = 256 * 1024;
     private static final int SALT_BYTES = 16;
     private static final int HASH_BYTES = 32;
     private static final Base64.Encoder B64 = Base64.getEncoder().withoutPadding();
@@ -34,7 +36,16 @@ public final class PasswordHasher {
                 + B64.encodeToString(salt) + "$" + B64.encodeToString(hash);
     }
 
+    /** False for a wrong password and for a stored hash this hasher cannot read. */
     public boolean verify(String password, String encoded) {
+        try {
+            return verifyEncoded(password, encoded);
+        } catch (RuntimeException unreadable) {
+            return false;
+        }
+    }
+
+    private boolean verifyEncoded(String password, String encoded) {
         String[] parts = encoded.split("\\$");
         // "", "argon2id", "v=19", "m=..,t=..,p=..", salt, hash
         if (parts.length != 6 || !"argon2id".equals(parts[1])) {
@@ -51,6 +62,10 @@ public final class PasswordHasher {
                 case 'p' -> parallelism = value;
                 default -> { return false; }
             }
+        }
+        if (memory < 8 || memory > MAX_MEMORY_KIB || iterations < 1 || iterations > 16 || parallelism < 1
+                || parallelism > 16) {
+            return false;
         }
         byte[] salt = B64D.decode(parts[4]);
         byte[] expected = B64D.decode(parts[5]);

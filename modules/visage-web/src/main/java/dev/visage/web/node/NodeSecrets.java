@@ -28,6 +28,7 @@ final class NodeSecrets {
         byte[] agreed = cluster.sharedSecret("token-key",
                 config.setting("visage.token.secret").map(Base64.getDecoder()::decode).orElseGet(this::storedKey));
         try {
+            Files.createDirectories(keyFile().getParent());
             Files.writeString(keyFile(), Base64.getEncoder().encodeToString(agreed));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot keep the token key in " + keyFile(), e);

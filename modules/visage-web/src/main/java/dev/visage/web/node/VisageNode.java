@@ -48,7 +48,8 @@ public class VisageNode {
     @Resource(lookup = "payara/Hazelcast")
     private HazelcastInstance hazelcast;
 
-    private final Clock clock = Clock.systemUTC();
+    /** Millisecond ticks: what the store keeps, so an event and the stored record agree. */
+    private final Clock clock = Clock.tick(Clock.systemUTC(), Duration.ofMillis(1));
     private NodeConfig config;
     private StorePlugin store;
     private MediaEngine media;
