@@ -7,6 +7,7 @@ import dev.visage.api.media.MediaEngine;
 import dev.visage.api.plugin.StorePlugin;
 import dev.visage.core.cluster.HazelcastClusterState;
 import dev.visage.core.cluster.HazelcastNodeRegistry;
+import dev.visage.core.cluster.HazelcastRelayBus;
 import dev.visage.core.cluster.HazelcastRoomLocks;
 import dev.visage.core.config.NodeConfig;
 import dev.visage.core.plugin.PluginLoader;
@@ -89,6 +90,9 @@ public class VisageNode {
                     + "' not on the class path: chat only");
         } else {
             startPlugin(media);
+        }
+        if (media != null) {
+            media.attach(new HazelcastRelayBus(hazelcast, config.nodeId(), cluster, registry));
         }
         cluster.onRoomEvent(connections::deliver);
         registry.onNodeGone(this::purgeNode);

@@ -4,6 +4,7 @@ import dev.visage.api.cluster.SessionRecord;
 import dev.visage.api.media.MediaEndpoint;
 import dev.visage.api.media.Participant;
 import dev.visage.core.error.ErrorCode;
+import dev.visage.core.json.JsonMaps;
 import dev.visage.core.error.VisageException;
 import dev.visage.core.room.RoomEvents;
 import dev.visage.core.room.RoomService;

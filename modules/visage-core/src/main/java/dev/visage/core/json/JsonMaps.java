@@ -1,4 +1,4 @@
-package dev.visage.web.signalling;
+package dev.visage.core.json;
 
 import jakarta.json.Json;
 import jakarta.json.JsonArray;
@@ -15,12 +15,12 @@ import java.util.List;
 import java.util.Map;
 
 /** Converts between JSON-P values and the plain maps the media SPI speaks. */
-final class JsonMaps {
+public final class JsonMaps {
 
     private JsonMaps() {
     }
 
-    static Map<String, Object> toMap(JsonObject object) {
+    public static Map<String, Object> toMap(JsonObject object) {
         Map<String, Object> map = new LinkedHashMap<>();
         object.forEach((key, value) -> map.put(key, toJava(value)));
         return map;
@@ -45,7 +45,7 @@ final class JsonMaps {
         };
     }
 
-    static JsonObject toJson(Map<String, ?> map) {
+    public static JsonObject toJson(Map<String, ?> map) {
         JsonObjectBuilder builder = Json.createObjectBuilder();
         map.forEach((key, value) -> builder.add(key, toJsonValue(value)));
         return builder.build();
