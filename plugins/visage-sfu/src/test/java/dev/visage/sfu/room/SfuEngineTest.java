@@ -1,0 +1,269 @@
+package dev.visage.sfu.room;
+
+import dev.visage.api.media.MediaEndpoint;
+import dev.visage.api.media.Participant;
+import dev.visage.api.plugin.PluginContext;
+import dev.visage.sfu.SfuEngine;
+import dev.visage.sfu.sdp.MediaSection;
+import dev.visage.sfu.sdp.SessionDescription;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import java.io.InputStream;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.ServiceLoader;
+import java.util.zip.CRC32;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The engine's signalling and its UDP socket, without a browser (media address 127.0.0.1). */
+class SfuEngineTest {
+    static SfuEngine engine;
+    static int port;
+
+    @BeforeAll
+    static void start() throws Exception {
+        try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        Map<String, String> settings = Map.of("visage.media.addresses", "127.0.0.1", "visage.media.port", String.valueOf(port));
+        engine = (SfuEngine) ServiceLoader.load(dev.visage.api.media.MediaEngine.class).stream()
+                .map(ServiceLoader.Provider::get).filter(e -> e.name().equals("sfu")).findFirst().orElseThrow();
+        engine.start(new PluginContext() {
+            public String nodeId() {
+                return "n1";
+            }
+
+            public String region() {
+                return "test";
+            }
+
+            public Path dataDir() {
+                return Path.of("target");
+            }
+
+            public Optional<String> setting(String name) {
+                return Optional.ofNullable(settings.get(name));
+            }
+        });
+    }
+
+    @AfterAll
+    static void stop() {
+        engine.close();
+    }
+
+    static String chromeOffer() throws Exception {
+        try (InputStream in = SfuEngineTest.class.getResourceAsStream("/sdp/chrome-publish-offer.sdp")) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8).replace("\n", "\r\n");
+        }
+    }
+
+    static final class Inbox {
+        final List<Map<String, Object>> messages = Collections.synchronizedList(new ArrayList<>());
+
+        List<Map<String, Object>> of(String type) {
+            synchronized (messages) {
+                return messages.stream().filter(m -> type.equals(m.get("type"))).toList();
+            }
+        }
+    }
+
+    static Map<String, Object> msg(Object... kv) {
+        Map<String, Object> m = new HashMap<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put((String) kv[i], kv[i + 1]);
+        }
+        return m;
+    }
+
+    @Test
+    void publishSubscribeMuteAndLeave() throws Exception {
+        Inbox a = new Inbox();
+        Inbox b = new Inbox();
+        MediaEndpoint ea = engine.join(new Participant("room1", "sA", "uA", "Alice"), a.messages::add);
+        MediaEndpoint eb = engine.join(new Participant("room1", "sB", "uB", "Bob"), b.messages::add);
+
+        assertTrue(ea.onClientMessage("offer", msg("type", "offer", "pc", "publish", "sdp", chromeOffer())));
+        Map<String, Object> answer = a.of("answer").get(0);
+        assertEquals("publish", answer.get("pc"));
+        SessionDescription ans = SessionDescription.parse((String) answer.get("sdp"));
+        MediaSection audio = ans.media.get(0);
+        assertEquals("passive", audio.setup);
+        assertEquals(engine.fingerprint(), audio.fingerprint);
+        assertTrue(audio.candidates.get(0).contains(" 127.0.0.1 " + port + " typ host"), audio.candidates.toString());
+        assertTrue(b.of("offer").isEmpty(), "no subscribe offer before the client is ready");
+
+        assertTrue(eb.onClientMessage("media-ready", msg("type", "media-ready")));
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> tracks = (List<Map<String, Object>>) b.of("tracks").get(0).get("tracks");
+        assertEquals(2, tracks.size());
+        assertEquals("sA", tracks.get(0).get("sessionId"));
+        assertEquals("Alice", tracks.get(0).get("displayName"));
+        String subOffer = (String) b.of("offer").get(0).get("sdp");
+        assertTrue(subOffer.contains("a=ssrc:2222222222 msid:sA videotrack1"), subOffer);
+        assertTrue(subOffer.contains("a=setup:actpass"));
+
+        assertTrue(ea.onClientMessage("mute", msg("type", "mute", "kind", "video", "muted", true)));
+        Map<String, Object> muted = b.of("track-muted").get(0);
+        assertEquals("sA", muted.get("sessionId"));
+        assertEquals(true, muted.get("muted"));
+
+        // B answers, then A leaves: B gets a re-offer without A's tracks
+        SessionDescription so = SessionDescription.parse(subOffer);
+        String bAnswer = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"
+                + "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:" + so.media.get(0).mid + "\r\na=ice-ufrag:bbbb\r\n"
+                + "a=ice-pwd:bbbbbbbbbbbbbbbbbbbbbbbb\r\na=fingerprint:sha-256 " + engine.fingerprint() + "\r\na=setup:active\r\n";
+        assertTrue(eb.onClientMessage("answer", msg("type", "answer", "pc", "subscribe", "sdp", bAnswer)));
+        ea.close();
+        assertEquals(2, b.of("offer").size());
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> after = (List<Map<String, Object>>) b.of("tracks").get(1).get("tracks");
+        assertTrue(after.isEmpty());
+        assertTrue(((String) b.of("offer").get(1).get("sdp")).contains("a=inactive"));
+        eb.close();
+        assertEquals(0, engine.metrics().get("visage_sfu_endpoints").intValue());
+    }
+
+    @Test
+    void malformedSignallingIsAnIllegalArgumentAndNeverKillsTheEndpoint() throws Exception {
+        Inbox a = new Inbox();
+        MediaEndpoint e = engine.join(new Participant("room2", "sX", "uX", "X"), a.messages::add);
+        assertFalse(e.onClientMessage("chat", msg("type", "chat", "text", "hi")));
+        assertThrows(IllegalArgumentException.class, () -> e.onClientMessage("offer", msg("type", "offer", "pc", "publish")));
+        assertThrows(IllegalArgumentException.class, () -> e.onClientMessage("offer", msg("type", "offer", "pc", "publish", "sdp", 42)));
+        assertThrows(IllegalArgumentException.class, () -> e.onClientMessage("offer", msg("type", "offer", "pc", "publish", "sdp", "garbage")));
+        assertThrows(IllegalArgumentException.class, () -> e.onClientMessage("offer", msg("type", "offer", "pc", "subscribe", "sdp", "v=0")));
+        assertThrows(IllegalArgumentException.class, () -> e.onClientMessage("offer", msg("type", "offer", "pc", "publish",
+                "sdp", "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\na=rtpmap:111 opus/48000/2\r\n")));
+        assertThrows(IllegalArgumentException.class, () -> e.onClientMessage("answer", msg("type", "answer", "pc", "subscribe", "sdp", "v=0\r\n")));
+        assertThrows(IllegalArgumentException.class, () -> e.onClientMessage("candidate", msg("type", "candidate")));
+        assertThrows(IllegalArgumentException.class, () -> e.onClientMessage("candidate", msg("type", "candidate", "pc", "publish", "candidate", 5)));
+        assertThrows(IllegalArgumentException.class, () -> e.onClientMessage("mute", msg("type", "mute", "kind", "screen", "muted", true)));
+        assertThrows(IllegalArgumentException.class, () -> e.onClientMessage("mute", msg("type", "mute", "kind", "audio", "muted", "yes")));
+        // a fingerprint with an unknown hash is refused before anything starts
+        String badFp = chromeOffer().replace("a=fingerprint:sha-256", "a=fingerprint:md5");
+        assertThrows(IllegalArgumentException.class, () -> e.onClientMessage("offer", msg("type", "offer", "pc", "publish", "sdp", badFp)));
+        // and afterwards a good offer still works
+        assertTrue(e.onClientMessage("offer", msg("type", "offer", "pc", "publish", "sdp", chromeOffer())));
+        assertEquals(1, a.of("answer").size());
+        assertThrows(IllegalArgumentException.class, () -> e.onClientMessage("candidate", msg("type", "candidate", "pc", "publish",
+                "candidate", msg("candidate", "candidate:x"))));
+        assertTrue(e.onClientMessage("candidate", msg("type", "candidate", "pc", "publish",
+                "candidate", msg("candidate", "candidate:1 1 udp 2122260223 10.1.2.3 5000 typ host generation 0"))));
+        assertTrue(e.onClientMessage("candidate", msg("type", "candidate", "pc", "publish", "candidate", null)));
+        e.close();
+    }
+
+    // --------------------------------------------------------------- STUN on the real socket
+
+    static byte[] bindingRequest(String username, byte[] key, Random r) throws Exception {
+        ByteBuffer b = ByteBuffer.allocate(512);
+        b.putShort((short) 0x0001).putShort((short) 0).putInt(0x2112A442);
+        byte[] tx = new byte[12];
+        r.nextBytes(tx);
+        b.put(tx);
+        byte[] u = username.getBytes(StandardCharsets.UTF_8);
+        b.putShort((short) 0x0006).putShort((short) u.length).put(u);
+        while (b.position() % 4 != 0) {
+            b.put((byte) 0);
+        }
+        b.putShort((short) 0x0024).putShort((short) 4).putInt(1853759231);
+        b.putShort((short) 0x802A).putShort((short) 8).putLong(r.nextLong());
+        int miAt = b.position();
+        b.putShort(2, (short) (miAt - 20 + 24));
+        Mac mac = Mac.getInstance("HmacSHA1");
+        mac.init(new SecretKeySpec(key, "HmacSHA1"));
+        mac.update(b.array(), 0, miAt);
+        b.putShort((short) 0x0008).putShort((short) 20).put(mac.doFinal());
+        int fpAt = b.position();
+        b.putShort(2, (short) (fpAt - 20 + 8));
+        CRC32 crc = new CRC32();
+        crc.update(b.array(), 0, fpAt);
+        b.putShort((short) 0x8028).putShort((short) 4).putInt((int) (crc.getValue() ^ 0x5354554EL));
+        byte[] out = new byte[b.position()];
+        System.arraycopy(b.array(), 0, out, 0, out.length);
+        return out;
+    }
+
+    /** Returns the STUN message type of the reply, or -1 if none came. */
+    static int exchange(DatagramSocket s, byte[] req) throws Exception {
+        s.send(new DatagramPacket(req, req.length, InetAddress.getLoopbackAddress(), port));
+        byte[] buf = new byte[1500];
+        DatagramPacket p = new DatagramPacket(buf, buf.length);
+        long deadline = System.currentTimeMillis() + 1500;
+        while (System.currentTimeMillis() < deadline) {
+            try {
+                s.receive(p);
+            } catch (SocketTimeoutException e) {
+                return -1;
+            }
+            int type = ((buf[0] & 0xFF) << 8) | (buf[1] & 0xFF);
+            if (type == 0x0101 || type == 0x0111) {
+                return type;
+            }
+        }
+        return -1;
+    }
+
+    @Test
+    void stunChecksNeedTheRightIntegrityAndGarbageDoesNotStopTheSocket() throws Exception {
+        Inbox a = new Inbox();
+        MediaEndpoint e = engine.join(new Participant("room3", "sS", "uS", "S"), a.messages::add);
+        e.onClientMessage("offer", msg("type", "offer", "pc", "publish", "sdp", chromeOffer()));
+        MediaSection m = SessionDescription.parse((String) a.of("answer").get(0).get("sdp")).media.get(0);
+        String user = m.iceUfrag + ":pmXa";
+        Random r = new Random(1);
+        try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            s.setSoTimeout(1500);
+            assertEquals(0x0101, exchange(s, bindingRequest(user, m.icePwd.getBytes(StandardCharsets.UTF_8), r)),
+                    "a correct check succeeds");
+            byte[] badKey = "not-the-password".getBytes(StandardCharsets.UTF_8);
+            assertNotEquals(0x0101, exchange(s, bindingRequest(user, badKey, r)), "bad MESSAGE-INTEGRITY must not succeed");
+            byte[] tampered = bindingRequest(user, m.icePwd.getBytes(StandardCharsets.UTF_8), r);
+            tampered[tampered.length - 20] ^= 1; // breaks the integrity (and fingerprint)
+            assertNotEquals(0x0101, exchange(s, tampered));
+            // random datagrams of every kind at the shared port
+            for (int i = 0; i < 2000; i++) {
+                byte[] junk = new byte[r.nextInt(1400) + 1];
+                r.nextBytes(junk);
+                if (i % 3 == 0 && junk.length > 20) {
+                    // STUN-looking junk naming our ufrag
+                    byte[] u = user.getBytes(StandardCharsets.UTF_8);
+                    junk[0] = 0;
+                    junk[1] = 1;
+                    System.arraycopy(u, 0, junk, 20, Math.min(u.length, junk.length - 20));
+                }
+                s.send(new DatagramPacket(junk, junk.length, InetAddress.getLoopbackAddress(), port));
+            }
+            // the kernel may drop datagrams while the backlog drains; ICE retransmits, and so do we
+            int reply = -1;
+            for (int attempt = 0; attempt < 5 && reply != 0x0101; attempt++) {
+                Thread.sleep(200);
+                reply = exchange(s, bindingRequest(user, m.icePwd.getBytes(StandardCharsets.UTF_8), r));
+            }
+            assertEquals(0x0101, reply, "a correct check still succeeds after the garbage");
+        }
+        e.close();
+    }
+}

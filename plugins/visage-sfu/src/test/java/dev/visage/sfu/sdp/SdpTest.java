@@ -1,0 +1,148 @@
+package dev.visage.sfu.sdp;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SdpTest {
+    static String chromeOffer() throws IOException {
+        try (InputStream in = SdpTest.class.getResourceAsStream("/sdp/chrome-publish-offer.sdp")) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8).replace("\n", "\r\n");
+        }
+    }
+
+    static final TransportParams OURS = new TransportParams("ufragX", "passwordpasswordpassword", "AA:BB",
+            List.of("candidate:1 1 udp 2130706431 10.0.0.1 10000 typ host generation 0"));
+
+    @Test
+    void parsesChromeOffer() throws IOException {
+        SessionDescription d = SessionDescription.parse(chromeOffer());
+        assertEquals(List.of("0", "1"), d.bundle);
+        assertEquals(3, d.media.size());
+        MediaSection a = d.media.get(0);
+        assertEquals("audio", a.kind);
+        assertEquals("pmXa", a.iceUfrag);
+        assertEquals("sha-256", a.fingerprintAlgorithm);
+        assertEquals("OPUS", a.codecName(111));
+        assertEquals(48000, a.clockRate(111));
+        assertEquals(List.of(1111111111L), a.ssrcs);
+        assertEquals("sendonly", a.direction);
+        assertEquals(2, a.candidates.size());
+        MediaSection v = d.media.get(1);
+        assertEquals(3333333333L, v.fidGroups.get(2222222222L));
+        assertEquals("96", v.fmtpParam(97, "apt"));
+        assertEquals("42e01f", v.fmtpParam(102, "profile-level-id"));
+        assertEquals(13, v.extensionId(Codecs.EXT_VIDEO_ORIENTATION));
+        assertEquals("videotrack1", v.msidTrack);
+    }
+
+    @Test
+    void answerAcceptsOpusAndPreferredVideoWithRtxAndRejectsDataChannel() throws IOException {
+        SessionDescription offer = SessionDescription.parse(chromeOffer());
+        PublishAnswer ans = PublishAnswer.build(offer, OURS, List.of("VP8", "H264"), 1, 1);
+        String sdp = ans.sdp;
+        assertTrue(sdp.contains("a=group:BUNDLE 0 1\r\n"), sdp);
+        assertTrue(sdp.contains("m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"));
+        assertTrue(sdp.contains("m=video 9 UDP/TLS/RTP/SAVPF 96 97\r\n"));
+        assertTrue(sdp.contains("m=application 0 UDP/DTLS/SCTP"));
+        assertTrue(sdp.contains("a=setup:passive"));
+        assertTrue(sdp.contains("a=recvonly"));
+        assertTrue(sdp.contains("a=fingerprint:sha-256 AA:BB"));
+        assertTrue(sdp.contains("a=ice-ufrag:ufragX"));
+        assertTrue(sdp.contains("a=extmap:13 urn:3gpp:video-orientation"));
+        assertFalse(sdp.contains("transport-wide-cc"), "transport-cc is not negotiated");
+        assertTrue(sdp.contains("a=rtcp-fb:96 goog-remb"));
+        assertEquals(2, ans.tracks.size());
+        TrackInfo video = ans.tracks.get(1);
+        assertEquals("VP8", video.codec());
+        assertEquals((int) 2222222222L, video.ssrc());
+        assertEquals((int) 3333333333L, video.rtxSsrc());
+        assertEquals(97, video.rtxPayloadType());
+        assertEquals(Map.of(Codecs.EXT_ABS_SEND_TIME, 2, Codecs.EXT_VIDEO_ORIENTATION, 13, Codecs.EXT_MID, 4),
+                video.extensionIds());
+        // the answer itself parses
+        SessionDescription back = SessionDescription.parse(sdp);
+        assertEquals(3, back.media.size());
+    }
+
+    @Test
+    void answerHonoursH264Preference() throws IOException {
+        PublishAnswer ans = PublishAnswer.build(SessionDescription.parse(chromeOffer()), OURS, List.of("H264"), 1, 1);
+        assertEquals("H264", ans.tracks.get(1).codec());
+        assertEquals(102, ans.tracks.get(1).payloadType());
+        assertEquals(103, ans.tracks.get(1).rtxPayloadType());
+    }
+
+    @Test
+    void subscribeOfferUsesCanonicalPayloadTypesAndSignalsSsrcs() throws IOException {
+        PublishAnswer ans = PublishAnswer.build(SessionDescription.parse(chromeOffer()), OURS, List.of("VP8"), 1, 1);
+        String sdp = SubscribeOffer.build(List.of(
+                new SubscribeOffer.Section("0", "audio", ans.tracks.get(0), "sessA", "sessA"),
+                new SubscribeOffer.Section("1", "video", ans.tracks.get(1), "sessA", "sessA"),
+                new SubscribeOffer.Section("2", "video", null, "sessB", "sessB")), OURS, 5, 3);
+        assertTrue(sdp.contains("a=group:BUNDLE 0 1 2"));
+        assertTrue(sdp.contains("a=setup:actpass"));
+        assertTrue(sdp.contains("a=ssrc-group:FID 2222222222 3333333333"));
+        assertTrue(sdp.contains("a=msid:sessA videotrack1"));
+        assertTrue(sdp.contains("a=rtpmap:96 VP8/90000"));
+        assertTrue(sdp.contains("a=fmtp:97 apt=96"));
+        assertTrue(sdp.contains("a=inactive"));
+        SessionDescription d = SessionDescription.parse(sdp);
+        assertEquals("sendonly", d.media.get(1).direction);
+        assertEquals("inactive", d.media.get(2).direction);
+        assertTrue(d.media.get(2).ssrcs.isEmpty());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "",
+            "   ",
+            "hello",
+            "v=0\r\nm=audio\r\n",
+            "v=0\r\nm=audio x UDP/TLS/RTP/SAVPF 111\r\n",
+            "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 300\r\n",
+            "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF abc\r\n",
+            "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=rtpmap:999 opus/48000\r\n",
+            "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=rtpmap:x\r\n",
+            "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=extmap:0 urn:x\r\n",
+            "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=extmap:abc urn:x\r\n",
+            "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=ssrc:-5 cname:x\r\n",
+            "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=ssrc:99999999999 cname:x\r\n",
+            "v=0\r\na=fingerprint:sha-256\r\n",
+            "v=0\r\nthis is not sdp\r\n",
+            "v=0\r\nm=audio 70000 UDP/TLS/RTP/SAVPF 111\r\n",
+    })
+    void malformedSdpIsAnIllegalArgument(String sdp) {
+        assertThrows(IllegalArgumentException.class, () -> SessionDescription.parse(sdp));
+    }
+
+    @Test
+    void hugeSdpIsRejected() {
+        String big = "v=0\r\n" + "a=x\r\n".repeat(100_000);
+        assertThrows(IllegalArgumentException.class, () -> SessionDescription.parse(big));
+    }
+
+    @Test
+    void offerWithoutAcceptableCodecsOrMidIsRejected() {
+        String noMid = "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=rtpmap:111 opus/48000/2\r\n";
+        assertThrows(IllegalArgumentException.class,
+                () -> PublishAnswer.build(SessionDescription.parse(noMid), OURS, List.of("VP8"), 1, 1));
+        assertThrows(IllegalArgumentException.class,
+                () -> PublishAnswer.build(SessionDescription.parse("v=0\r\n"), OURS, List.of("VP8"), 1, 1));
+        String pcmuOnly = "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:0\r\na=rtpmap:0 PCMU/8000\r\n";
+        PublishAnswer a = PublishAnswer.build(SessionDescription.parse(pcmuOnly), OURS, List.of("VP8"), 1, 1);
+        assertTrue(a.tracks.isEmpty());
+        assertTrue(a.sdp.contains("m=audio 0 "));
+    }
+}
