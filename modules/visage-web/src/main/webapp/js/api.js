@@ -16,13 +16,18 @@ export class ApiError extends Error {
   }
 }
 
-async function request(method, path, { body, token, signal } = {}) {
+/** `path` on node `base` (an httpUrl such as http://10.0.0.5:8080), or on this page's origin. */
+function urlOn(base, path) {
+  return base ? new URL(path, base).toString() : path;
+}
+
+async function request(method, path, { body, token, signal, base } = {}) {
   const headers = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (token) headers.Authorization = `Bearer ${token}`;
   let res;
   try {
-    res = await fetch(path, {
+    res = await fetch(urlOn(base, path), {
       method,
       headers,
       body: body !== undefined ? JSON.stringify(body) : undefined,
@@ -61,6 +66,9 @@ function defaultMessage(status) {
 }
 
 // ---- REST endpoints (see DESIGN.md "Interfaces") ----
+// Calls that belong to a session (sessions, join) take the base URL of the node chosen for it:
+// the page may have been loaded from another node, which may even be gone by now. The API allows
+// cross-origin calls (CorsFilter: bearer tokens, no cookies).
 
 export const api = {
   register: (username, password, displayName) =>
@@ -69,17 +77,106 @@ export const api = {
     request('POST', '/api/login', { body: { username, password } }),
   createRoom: (userToken, name) =>
     request('POST', '/api/rooms', { token: userToken, body: name ? { name } : {} }),
-  getRoom: (roomId, token) =>
-    request('GET', `/api/rooms/${encodeURIComponent(roomId)}`, { token }),
-  createSession: (userToken) =>
-    request('POST', '/api/sessions', { token: userToken }),
-  joinRoom: (roomId, sessionToken) =>
-    request('POST', `/api/rooms/${encodeURIComponent(roomId)}/join`, { token: sessionToken }),
-  messages: (roomId, token) =>
-    request('GET', `/api/rooms/${encodeURIComponent(roomId)}/messages`, { token }),
-  nodes: (token) => request('GET', '/api/nodes', { token }),
-  health: () => request('GET', '/health'),
+  getRoom: (roomId, token, base) =>
+    request('GET', `/api/rooms/${encodeURIComponent(roomId)}`, { token, base }),
+  createSession: (userToken, base) =>
+    request('POST', '/api/sessions', { token: userToken, base }),
+  joinRoom: (roomId, sessionToken, base) =>
+    request('POST', `/api/rooms/${encodeURIComponent(roomId)}/join`, { token: sessionToken, base }),
+  messages: (roomId, token, base) =>
+    request('GET', `/api/rooms/${encodeURIComponent(roomId)}/messages`, { token, base }),
+  nodes: (base, signal) => request('GET', '/api/nodes', { base, signal }),
+  nearest: (region, base) =>
+    request('GET', `/api/nodes/nearest${region ? `?region=${encodeURIComponent(region)}` : ''}`, { base }),
+  health: (base) => request('GET', '/health', { base }),
 };
+
+// ---- Nearest node ----
+
+const PROBES = 3;
+const PROBE_TIMEOUT_MS = 2000;
+const NODES_TIMEOUT_MS = 3000;
+const REGION_KEY = 'visage.region';
+
+function withTimeout(ms) {
+  const ctl = new AbortController();
+  const timer = setTimeout(() => ctl.abort(), ms);
+  return { signal: ctl.signal, done: () => clearTimeout(timer) };
+}
+
+/**
+ * Round-trip time to a node in ms: PROBES sequential GETs of <httpUrl>/api/nodes/ping (answered
+ * from memory; /health would add the node's store round trip), median of the three. The first
+ * one also pays the TCP handshake, which the median discards. null if the node does not answer.
+ */
+export async function probeRtt(httpUrl, { probes = PROBES, timeoutMs = PROBE_TIMEOUT_MS } = {}) {
+  const url = urlOn(httpUrl, '/api/nodes/ping');
+  const samples = [];
+  for (let i = 0; i < probes; i++) {
+    const t = withTimeout(timeoutMs);
+    const start = performance.now();
+    try {
+      const res = await fetch(url, { cache: 'no-store', mode: 'cors', signal: t.signal });
+      await res.arrayBuffer();
+      if (!res.ok) return null;
+      samples.push(performance.now() - start);
+    } catch {
+      return null; // refused, unreachable, timed out: not a candidate
+    } finally {
+      t.done();
+    }
+  }
+  samples.sort((a, b) => a - b);
+  return samples[Math.floor(samples.length / 2)];
+}
+
+/**
+ * The live nodes, asked of the first seed that answers (this page's origin first, then nodes
+ * seen before: the origin itself may be the node that died).
+ */
+export async function fetchNodes(seeds) {
+  for (const base of seeds) {
+    const t = withTimeout(NODES_TIMEOUT_MS);
+    try {
+      const list = await api.nodes(base, t.signal);
+      if (Array.isArray(list) && list.length) return { nodes: list, from: base || location.origin };
+    } catch { /* next seed */ } finally { t.done(); }
+  }
+  return { nodes: [], from: null };
+}
+
+/**
+ * Orders the nodes for a new session, nearest first: every live node that is not full and not in
+ * `exclude` (ids) is probed in parallel and ranked by median RTT (then load). When no node can be
+ * probed, the server decides: GET /api/nodes/nearest?region=<hint> (least-loaded free node of the
+ * hinted region, else of any). Returns {ranking:[{node, rtt}], method, nodes}.
+ */
+export async function rankNodes({ seeds = [''], exclude = new Set(), regionHint } = {}) {
+  const { nodes } = await fetchNodes(seeds);
+  const candidates = nodes.filter(n => n && n.httpUrl && !n.full && !exclude.has(n.id));
+  const rtts = await Promise.all(candidates.map(n => probeRtt(n.httpUrl)));
+  const ranking = candidates.map((node, i) => ({ node, rtt: rtts[i] }))
+    .filter(r => r.rtt !== null)
+    .sort((a, b) => (a.rtt - b.rtt) || ((a.node.load || 0) - (b.node.load || 0)));
+  if (ranking.length) return { ranking, method: 'rtt', nodes };
+  const hint = regionHint || savedRegion();
+  for (const base of seeds) {
+    try {
+      const node = await api.nearest(hint, base);
+      if (node && node.httpUrl && !exclude.has(node.id)) return { ranking: [{ node, rtt: null }], method: 'server', nodes };
+    } catch { /* next seed */ }
+  }
+  // Last resort: this page's own node, as before nearest-node selection existed.
+  return { ranking: [{ node: null, rtt: null }], method: 'origin', nodes };
+}
+
+export function savedRegion() {
+  try { return localStorage.getItem(REGION_KEY) || ''; } catch { return ''; }
+}
+
+export function saveRegion(region) {
+  try { if (region) localStorage.setItem(REGION_KEY, region); } catch { /* ignore */ }
+}
 
 /**
  * The WebSocket URL for a session: wsUrl from POST /api/sessions (absolute, or relative to this

@@ -5,7 +5,7 @@
 // {type:"joined"}. Media is delegated to /js/media.js (MediaClient), loaded dynamically so the
 // page still works (chat, members) if it is missing or broken.
 
-import { api, auth, wsUrlFor, recentRooms, roomUrl, ApiError } from '/js/api.js';
+import { api, auth, wsUrlFor, recentRooms, roomUrl, ApiError, rankNodes, saveRegion } from '/js/api.js';
 import {
   el, icon, toast, copyText, hydrateIcons, renderAuthForm, initials, hueOf, formatTime, linkified,
 } from '/js/ui.js';
@@ -19,6 +19,7 @@ const JOIN_TIMEOUT_MS = 15000;
 const MAX_BACKOFF_MS = 10000;
 const CHAT_MAX = 4000;
 const DEVICE_KEY = 'visage.devices';
+const EXCLUDE_MS = 60000;     // a node that announced its shutdown is not picked again for this long
 
 const state = {
   roomId: null,
@@ -26,6 +27,13 @@ const state = {
   gen: 0,               // connection generation: events from older connections are ignored
   ws: null,
   node: null,
+  nodeRtt: null,        // median RTT (ms) to state.node when it was picked, null if not measured
+  ranking: [],          // [{id, region, httpUrl, rtt}] of the last pick, nearest first
+  pickMethod: null,     // 'rtt' | 'server' | 'origin'
+  knownNodes: [],       // httpUrls of every node seen: seeds for /api/nodes when the origin is gone
+  excluded: new Map(),  // node id -> until (ms): nodes that said node-shutdown
+  moves: [],            // [{from, to, reason, at}] node changes, for the page's status and tests
+  lastLossAt: 0,        // when the last connection was lost
   sessionToken: null,
   sessionId: null,
   joined: false,
@@ -88,6 +96,14 @@ function setStatus(kind, text) {
   document.body.classList.toggle('is-offline', kind === 'reconnecting' || kind === 'connecting');
 }
 
+/** "Connected · eu (node-1) 3 ms": the node this page talks to and how far it is. */
+function connectedText() {
+  const n = state.node;
+  if (!n || !n.region) return 'Connected';
+  const rtt = state.nodeRtt === null || state.nodeRtt === undefined ? '' : ` ${Math.round(state.nodeRtt)} ms`;
+  return `Connected · ${n.region}${n.id ? ` (${n.id})` : ''}${rtt}`;
+}
+
 function showFatal(title, text, { retry = false } = {}) {
   state.fatal = true;
   teardownConnection();
@@ -140,6 +156,8 @@ function teardownConnection() {
 
 function scheduleReconnect(reason, { quick = false } = {}) {
   if (state.leaving || state.fatal) return;
+  if (state.joined || !state.lastLossAt) state.lastLossAt = Date.now();
+  state.lastReason = reason || '';
   teardownConnection();
   markMembersStale(true);
   const delay = quick && state.attempt === 0
@@ -163,26 +181,62 @@ async function connect() {
   const gen = state.gen;
   const token = auth.token();
   if (!token) { needLogin(); return; }
-  setStatus('connecting', state.everJoined ? 'Reconnecting…' : 'Connecting…');
+  setStatus('connecting', state.everJoined ? 'Reconnecting…' : 'Finding the nearest server…');
 
-  // Step 1: a session (and the node to talk to).
-  let session;
+  // Step 0: the nearest live node (RTT probes), then step 1: a session on it. A node that is full
+  // or does not answer gives way to the next-nearest.
+  const previous = state.node;
+  const now = Date.now();
+  for (const [id, until] of state.excluded) if (until < now) state.excluded.delete(id);
+  const seeds = ['', ...state.knownNodes.filter(u => u !== location.origin)];
+  let picked;
   try {
-    session = await api.createSession(token);
+    picked = await rankNodes({ seeds, exclude: new Set(state.excluded.keys()), regionHint: previous && previous.region });
   } catch (e) {
-    if (gen !== state.gen) return;
-    if (e instanceof ApiError && e.status === 401) { needLogin('Your login has expired. Please log in again.'); return; }
-    if (e instanceof ApiError && e.status === 403) { showFatal('Not allowed', e.message); return; }
-    scheduleReconnect(e.message);
-    return;
+    picked = { ranking: [{ node: null, rtt: null }], method: 'origin', nodes: [] };
   }
   if (gen !== state.gen) return;
+  for (const n of picked.nodes) if (n.httpUrl && !state.knownNodes.includes(n.httpUrl)) state.knownNodes.push(n.httpUrl);
+  state.ranking = picked.ranking.filter(r => r.node).map(r => ({
+    id: r.node.id, region: r.node.region, httpUrl: r.node.httpUrl, rtt: r.rtt === null ? null : Math.round(r.rtt * 10) / 10,
+  }));
+  state.pickMethod = picked.method;
+  if (state.ranking.length) console.info('[visage] nodes by RTT:', state.ranking.map(r => `${r.id}(${r.region}) ${r.rtt ?? '?'} ms`).join(', '));
+  setStatus('connecting', state.everJoined ? 'Reconnecting…' : 'Connecting…');
+
+  let session;
+  let chosen = null;
+  let lastError = null;
+  for (const candidate of picked.ranking) {
+    const base = candidate.node ? candidate.node.httpUrl : '';
+    try {
+      session = await api.createSession(token, base);
+      chosen = candidate;
+      break;
+    } catch (e) {
+      if (gen !== state.gen) return;
+      if (e instanceof ApiError && e.status === 401) { needLogin('Your login has expired. Please log in again.'); return; }
+      if (e instanceof ApiError && e.status === 403) { showFatal('Not allowed', e.message); return; }
+      lastError = e;
+      console.info('[visage] no session on', candidate.node ? candidate.node.id : 'origin', '-', e.code || e.message);
+    }
+  }
+  if (gen !== state.gen) return;
+  if (!chosen) {
+    scheduleReconnect(lastError ? lastError.message : 'no node available');
+    return;
+  }
   if (!session || !session.sessionToken || !session.node) {
     scheduleReconnect('bad session response');
     return;
   }
   state.sessionToken = session.sessionToken;
-  state.node = session.node;
+  state.node = { ...session.node, httpUrl: session.node.httpUrl || (chosen.node && chosen.node.httpUrl) || '' };
+  state.nodeRtt = chosen.rtt === null ? null : Math.round(chosen.rtt * 10) / 10;
+  if (state.node.httpUrl && !state.knownNodes.includes(state.node.httpUrl)) state.knownNodes.push(state.node.httpUrl);
+  if (previous && previous.id && previous.id !== state.node.id) {
+    state.moves.push({ from: previous.id, to: state.node.id, reason: state.lastReason || '', at: Date.now() });
+  }
 
   // Step 2: the WebSocket on that node.
   let ws;
@@ -214,7 +268,7 @@ async function connect() {
     if (gen !== state.gen) return;
     const why = `socket closed (${ev.code}${ev.reason ? ' ' + ev.reason : ''})`;
     if (state.joined) toast('Connection lost. Reconnecting…', 'warn', 3000);
-    scheduleReconnect(why);
+    scheduleReconnect(why, { quick: state.joined });
   };
   ws.onerror = () => { /* a close event follows */ };
 }
@@ -235,7 +289,7 @@ async function onHello(msg, gen) {
   // Step 4: the room token.
   let res;
   try {
-    res = await api.joinRoom(state.roomId, state.sessionToken);
+    res = await api.joinRoom(state.roomId, state.sessionToken, state.node && state.node.httpUrl);
   } catch (e) {
     if (gen !== state.gen) return;
     if (e instanceof ApiError && e.status === 404) {
@@ -300,7 +354,16 @@ function onJoined(msg, gen) {
   markMembersStale(false);
   syncTiles();
   renderMembers();
-  setStatus('connected', state.node && state.node.region ? `Connected · ${state.node.region}` : 'Connected');
+  setStatus('connected', connectedText());
+  if (state.node && state.node.region) saveRegion(state.node.region);
+  state.joinedAt = Date.now();
+  if (state.lastLossAt) {
+    state.lastRecoveryMs = state.joinedAt - state.lastLossAt;
+    state.lastLossAt = 0;
+  }
+  $('conn-status').title = state.ranking.length
+    ? `Nearest servers (${state.pickMethod}): ${state.ranking.map(r => `${r.region} (${r.id}) ${r.rtt === null ? '?' : Math.round(r.rtt)} ms`).join(', ')}`
+    : '';
   if (wasReconnect) toast('Reconnected', 'success', 2500);
 
   clearInterval(state.pingTimer);
@@ -344,6 +407,7 @@ function onMessage(msg, gen) {
     case 'error': onServerError(msg); return;
     case 'node-shutdown':
       toast('This server is shutting down; moving you to another one…', 'warn', 4000);
+      if (state.node && state.node.id) state.excluded.set(state.node.id, Date.now() + EXCLUDE_MS);
       scheduleReconnect('node-shutdown', { quick: true });
       return;
     case 'pong': return;
@@ -995,6 +1059,26 @@ function bindControls() {
   const narrow = window.matchMedia('(max-width: 900px)');
   setSideOpen(!narrow.matches);
 }
+
+// ---------------------------------------------------------------- inspection
+
+// A read-only view of the connection for support and for the browser tests (tests/netns).
+window.visage = Object.freeze({
+  get node() { return state.node ? { ...state.node } : null; },
+  get nodeRtt() { return state.nodeRtt; },
+  get ranking() { return state.ranking.map(r => ({ ...r })); },
+  get pickMethod() { return state.pickMethod; },
+  get joined() { return state.joined; },
+  get sessionId() { return state.sessionId; },
+  get roomId() { return state.roomId; },
+  get members() { return [...state.members.values()].map(m => ({ ...m })); },
+  get chat() { return [...$('chat-log').querySelectorAll('.chat-message')].map(li => li._text); },
+  get moves() { return state.moves.map(m => ({ ...m })); },
+  get joinedAt() { return state.joinedAt || 0; },
+  get lastRecoveryMs() { return state.lastRecoveryMs ?? null; },
+  get media() { return state.media; },
+  get status() { return $('conn-text').textContent; },
+});
 
 // ---------------------------------------------------------------- start
 

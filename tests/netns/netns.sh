@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Multi-namespace "regions" for Visage tests: a hub namespace switching between N namespaces, each
+# with one private address on 10.210.0.0/24 and a one-way link delay that plays its distance.
+#
+#   netns.sh up RUN NAME:IP:DELAY_MS ...   create vis-RUN-hub and vis-RUN-NAME for each NAME
+#   netns.sh down RUN                       kill every process left in those namespaces, delete them
+#   netns.sh exec RUN NAME cmd ...          run a command inside vis-RUN-NAME
+#   netns.sh mode RUN                       netem | switch | none: how the delays are made
+#
+# Topology: NAME's namespace has interface eth0 (IP/24, lo up); its veth peer sits in the hub.
+# Delays: a frame from A to B waits delay(A) + delay(B) one way (so RTT = 2*(dA+dB)).
+#   - netem:  a Linux bridge in the hub, and `tc qdisc netem delay D` on both ends of every link.
+#   - switch: when the kernel has no sch_netem (seen on this development VM), the hub runs
+#             delay-switch.py instead of the bridge: a user-space learning switch that holds every
+#             frame for the same delay(A)+delay(B). Needs python3.
+#   - none:   neither available: links without delay (VISAGE_NETNS_DELAY=none forces it).
+# VISAGE_NETNS_DELAY=netem|switch|none overrides the automatic choice.
+# Only namespaces this script creates are touched; nothing is configured in the root namespace.
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+
+state_dir() { echo "${TMPDIR:-/tmp}/visage-netns-$1"; }
+ns_name() { echo "vis-$1-$2"; }
+
+have_netem() {
+  local probe="vis-probe-$$"
+  ip netns add "$probe" 2>/dev/null || return 1
+  ip -n "$probe" link set lo up
+  local ok=1
+  ip netns exec "$probe" tc qdisc add dev lo root netem delay 1ms 2>/dev/null && ok=0
+  ip netns del "$probe"
+  return $ok
+}
+
+cmd_up() {
+  local run="$1"; shift
+  local dir; dir="$(state_dir "$run")"
+  [[ ${#run} -le 8 && "$run" =~ ^[a-z0-9]+$ ]] || { echo "RUN must be 1-8 chars [a-z0-9]" >&2; exit 2; }
+  mkdir -p "$dir"
+  local hub; hub="$(ns_name "$run" hub)"
+  local mode="${VISAGE_NETNS_DELAY:-auto}"
+  if [[ "$mode" == auto ]]; then
+    if have_netem; then mode=netem
+    elif command -v python3 >/dev/null 2>&1; then mode=switch
+    else mode=none; fi
+  fi
+  echo "$mode" > "$dir/mode"
+  echo "$hub" > "$dir/namespaces"
+  ip netns add "$hub"
+  ip -n "$hub" link set lo up
+  if [[ "$mode" != switch ]]; then
+    ip -n "$hub" link add br0 type bridge
+    ip -n "$hub" link set br0 up
+  fi
+  local ports=() i=0 spec name ip delay ns hubif
+  for spec in "$@"; do
+    IFS=: read -r name ip delay <<< "$spec"
+    ns="$(ns_name "$run" "$name")"
+    hubif="h${run}${i}"
+    ip netns add "$ns"
+    echo "$ns" >> "$dir/namespaces"
+    echo "$name $ip $delay" >> "$dir/hosts"
+    ip -n "$ns" link set lo up
+    ip -n "$ns" link add eth0 type veth peer name "$hubif" netns "$hub"
+    ip -n "$ns" addr add "$ip/24" dev eth0
+    ip -n "$ns" link set eth0 up
+    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 || true
+    ip -n "$hub" link set "$hubif" up
+    case "$mode" in
+      netem)
+        ip -n "$hub" link set "$hubif" master br0
+        if [[ "${delay:-0}" != 0 ]]; then
+          ip netns exec "$ns" tc qdisc add dev eth0 root netem delay "${delay}ms" limit 10000
+          ip netns exec "$hub" tc qdisc add dev "$hubif" root netem delay "${delay}ms" limit 10000
+        fi ;;
+      switch)
+        ip -n "$hub" link set "$hubif" promisc on
+        ports+=("$hubif=${delay:-0}") ;;
+      none)
+        ip -n "$hub" link set "$hubif" master br0 ;;
+    esac
+    i=$((i + 1))
+  done
+  if [[ "$mode" == switch ]]; then
+    ip netns exec "$hub" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 || true
+    ip netns exec "$hub" python3 -u "$HERE/delay-switch.py" "${ports[@]}" > "$dir/switch.log" 2>&1 &
+    echo $! > "$dir/switch.pid"
+    local n
+    for n in $(seq 1 50); do grep -q ready "$dir/switch.log" 2>/dev/null && break; sleep 0.1; done
+    grep -q ready "$dir/switch.log" || { cat "$dir/switch.log" >&2; echo "delay switch did not start" >&2; exit 1; }
+  fi
+  echo "[netns] $run up ($mode): $*" >&2
+}
+
+cmd_down() {
+  local run="$1" dir ns pid
+  dir="$(state_dir "$run")"
+  [[ -f "$dir/switch.pid" ]] && kill "$(cat "$dir/switch.pid")" 2>/dev/null || true
+  # Every process still inside one of our namespaces was started by this run: end it.
+  local list
+  list="$( { cat "$dir/namespaces" 2>/dev/null || true; ip netns list 2>/dev/null | awk '{print $1}' | grep "^vis-$run-" || true; } | sort -u)"
+  for sig in TERM KILL; do
+    local any=0
+    for ns in $list; do
+      for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -"$sig" "$pid" 2>/dev/null && any=1; done
+    done
+    [[ $any == 0 ]] && break
+    [[ $sig == TERM ]] && for _ in $(seq 1 30); do
+      local left=0
+      for ns in $list; do [[ -n "$(ip netns pids "$ns" 2>/dev/null)" ]] && left=1; done
+      [[ $left == 0 ]] && break
+      sleep 0.2
+    done
+  done
+  for ns in $list; do ip netns del "$ns" 2>/dev/null || true; done
+  rm -rf "$dir"
+  echo "[netns] $run down" >&2
+}
+
+case "${1:-}" in
+  up) shift; cmd_up "$@" ;;
+  down) shift; cmd_down "$@" ;;
+  exec) shift; run="$1"; name="$2"; shift 2; exec ip netns exec "$(ns_name "$run" "$name")" "$@" ;;
+  mode) cat "$(state_dir "$2")/mode" ;;
+  *) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+esac
