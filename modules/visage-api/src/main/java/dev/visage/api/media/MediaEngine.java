@@ -3,6 +3,7 @@ package dev.visage.api.media;
 import dev.visage.api.plugin.Plugin;
 import dev.visage.api.relay.RelayBus;
 
+import java.util.List;
 import java.util.Map;
 
 /** The media plugin: the SFU that terminates WebRTC transports and forwards RTP. */
@@ -18,6 +19,17 @@ public interface MediaEngine extends Plugin {
     default void attach(RelayBus bus) {
     }
 
-    /** Counters for /metrics: Prometheus metric name to value. */
+    /**
+     * Counters for /metrics: Prometheus metric name to value. A name may carry its own labels,
+     * e.g. {@code visage_relay_packets_sent_total{peer="node-2"}}; the node adds its own.
+     */
     Map<String, Number> metrics();
+
+    /**
+     * Quality of each stream of the room on this node (bitrate, rtt, jitter, loss, ...), as
+     * JSON-shaped maps for {@code GET /api/rooms/{id}/stats}.
+     */
+    default List<Map<String, Object>> streamStats(String roomId) {
+        return List.of();
+    }
 }

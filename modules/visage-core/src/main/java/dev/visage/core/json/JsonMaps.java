@@ -51,6 +51,12 @@ public final class JsonMaps {
         return builder.build();
     }
 
+    public static JsonArray toJsonArray(Iterable<? extends Map<String, ?>> maps) {
+        JsonArrayBuilder array = Json.createArrayBuilder();
+        maps.forEach(m -> array.add(toJson(m)));
+        return array.build();
+    }
+
     @SuppressWarnings("unchecked")
     private static JsonValue toJsonValue(Object value) {
         if (value == null) {

@@ -26,9 +26,15 @@ public class MetricsServlet extends HttpServlet {
         metrics.put("visage_nodes_live", node.registry().liveNodes().size());
         node.media().ifPresent(media -> metrics.putAll(media.metrics()));
         StringBuilder out = new StringBuilder();
-        String label = "{node=\"" + node.config().nodeId() + "\",region=\"" + node.config().region() + "\"}";
-        metrics.forEach((name, value) -> out.append(name).append(label).append(' ').append(value).append('\n'));
+        String labels = "node=\"" + node.config().nodeId() + "\",region=\"" + node.config().region() + "\"";
+        metrics.forEach((name, value) -> out.append(withLabels(name, labels)).append(' ').append(value).append('\n'));
         response.setContentType("text/plain; version=0.0.4");
         response.getWriter().write(out.toString());
+    }
+
+    /** {@code name} or {@code name{a="b"}} with the node's labels added. */
+    static String withLabels(String name, String labels) {
+        int brace = name.indexOf('{');
+        return brace < 0 ? name + "{" + labels + "}" : name.substring(0, name.length() - 1) + "," + labels + "}";
     }
 }

@@ -2,6 +2,7 @@ package dev.visage.web.rest;
 
 import dev.visage.api.cluster.SessionRecord;
 import dev.visage.api.room.Room;
+import dev.visage.core.json.JsonMaps;
 import dev.visage.core.room.RoomEvents;
 import dev.visage.web.node.VisageNode;
 import jakarta.inject.Inject;
@@ -60,6 +61,16 @@ public class RoomResource {
         return Json.createObjectBuilder().add("roomToken", roomToken)
                 .add("room", Json.createObjectBuilder().add("id", room.id()).add("name", room.name()))
                 .build().toString();
+    }
+
+    /** This node's view of the room's media: one entry per stream it receives, sends or relays. */
+    @GET
+    @Path("{id}/stats")
+    public String stats(@PathParam("id") String id) {
+        node.rooms().get(id);
+        var streams = node.media().map(media -> media.streamStats(id)).orElse(java.util.List.of());
+        return Json.createObjectBuilder().add("roomId", id).add("node", node.config().nodeId())
+                .add("streams", JsonMaps.toJsonArray(streams)).build().toString();
     }
 
     @GET
