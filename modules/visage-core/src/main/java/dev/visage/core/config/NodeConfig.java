@@ -26,6 +26,8 @@ public final class NodeConfig implements PluginContext {
     private final String publicUrl;
     private final Path dataDir;
     private final int capacity;
+    private final int mediaPort;
+    private final String mediaHost;
     private final Duration userTokenTtl;
     private final Duration sessionTokenTtl;
     private final Duration roomTokenTtl;
@@ -40,6 +42,8 @@ public final class NodeConfig implements PluginContext {
         this.publicUrl = setting("visage.public.url").orElse("http://localhost:" + httpPort);
         this.dataDir = Path.of(setting("visage.data.dir").orElse("data")).toAbsolutePath();
         this.capacity = intSetting("visage.capacity", 500);
+        this.mediaPort = intSetting("visage.media.port", 10000);
+        this.mediaHost = setting("visage.media.addresses").map(a -> a.split(",")[0].trim()).orElse("");
         this.userTokenTtl = Duration.ofSeconds(intSetting("visage.token.user.ttl.seconds", 12 * 3600));
         this.sessionTokenTtl = Duration.ofSeconds(intSetting("visage.token.session.ttl.seconds", 12 * 3600));
         this.roomTokenTtl = Duration.ofSeconds(intSetting("visage.token.room.ttl.seconds", 120));
@@ -107,6 +111,16 @@ public final class NodeConfig implements PluginContext {
 
     public String wsUrl() {
         return publicUrl.replaceFirst("^http", "ws") + "/ws";
+    }
+
+    /** The SFU's single UDP port. */
+    public int mediaPort() {
+        return mediaPort;
+    }
+
+    /** The first address the SFU advertises, or empty when it advertises all of the host's. */
+    public String mediaHost() {
+        return mediaHost;
     }
 
     /** Sessions this node accepts before it reports itself full. */

@@ -173,8 +173,7 @@ public class VisageNode {
 
     public NodeInfo selfInfo() {
         return new NodeInfo(config.nodeId(), config.region(), config.publicUrl(), config.wsUrl(),
-                config.setting("visage.media.host").orElse(""), config.setting("visage.media.port")
-                .map(Integer::parseInt).orElse(10000), memberId, connections.size(), config.capacity(),
+                config.mediaHost(), config.mediaPort(), memberId, connections.size(), config.capacity(),
                 startedAt, clock.millis());
     }
 
