@@ -14,6 +14,10 @@ ip link add v0 type veth peer name v1
 ip addr add 10.200.0.1/24 dev v0
 ip link set v0 up
 ip link set v1 up
+# optional impairment of everything on the host path, e.g. VISAGE_E2E_NETEM="loss 2%" or "delay 40ms 10ms"
+if [ -n "${VISAGE_E2E_NETEM:-}" ]; then
+  tc qdisc add dev lo root netem ${VISAGE_E2E_NETEM}
+fi
 HTTP_PORT=8089
 java ${VISAGE_E2E_JAVA_OPTS:-} -cp "$CP" dev.visage.sfu.harness.HarnessServer "$HTTP_PORT" 10.200.0.1 10000 "$MEDIA_JS" \
   > "$LOGDIR/harness.log" 2>&1 &

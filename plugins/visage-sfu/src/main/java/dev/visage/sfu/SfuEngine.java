@@ -61,16 +61,19 @@ public final class SfuEngine implements MediaEngine {
             t.setDaemon(true);
             return t;
         });
-        timer.scheduleAtFixedRate(this::tick, 1000, 1000, TimeUnit.MILLISECONDS);
+        timer.scheduleAtFixedRate(this::tick, 100, 100, TimeUnit.MILLISECONDS);
         LOG.log(System.Logger.Level.INFO, "SFU listening on UDP " + addresses + ":" + config.port()
                 + ", DTLS fingerprint sha-256 " + certificate.fingerprint());
     }
 
+    private long ticks;
+
     private void tick() {
         long now = System.currentTimeMillis();
+        boolean fullSecond = ++ticks % 10 == 0;
         for (SfuEndpoint e : endpoints) {
             try {
-                e.onTimer(now);
+                e.onTimer(now, fullSecond);
             } catch (RuntimeException ex) {
                 metrics.handlerErrors.incrementAndGet();
             }

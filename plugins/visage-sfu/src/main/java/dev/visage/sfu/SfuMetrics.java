@@ -29,12 +29,15 @@ public final class SfuMetrics {
     public final AtomicLong iceFailures = new AtomicLong();
     public final AtomicLong consentTimeouts = new AtomicLong();
     public final AtomicLong nacksReceived = new AtomicLong();
+    public final AtomicLong nacksSent = new AtomicLong();
+    public final AtomicLong recovered = new AtomicLong();
     public final AtomicLong retransmissions = new AtomicLong();
     public final AtomicLong retransmissionsMissing = new AtomicLong();
     public final AtomicLong plisSent = new AtomicLong();
     public final AtomicLong plisSuppressed = new AtomicLong();
     public final AtomicLong sendErrors = new AtomicLong();
     public final AtomicLong handlerErrors = new AtomicLong();
+    public final AtomicLong debugDropped = new AtomicLong();
 
     public Map<String, Number> snapshot(int endpoints, int rooms) {
         Map<String, Number> m = new LinkedHashMap<>();
@@ -62,13 +65,16 @@ public final class SfuMetrics {
         m.put("visage_sfu_dropped_dtls_queue_full_total", dropDtlsQueueFull.get());
         m.put("visage_sfu_dropped_unknown_ssrc_total", dropUnknownSsrc.get());
         m.put("visage_sfu_dropped_rtx_total", dropRtx.get());
-        m.put("visage_sfu_nacks_received_total", nacksReceived.get());
+        m.put("visage_sfu_nack_requested_packets_total", nacksReceived.get());
         m.put("visage_sfu_retransmissions_total", retransmissions.get());
+        m.put("visage_sfu_nacks_sent_total", nacksSent.get());
+        m.put("visage_sfu_recovered_total", recovered.get());
         m.put("visage_sfu_retransmissions_missing_total", retransmissionsMissing.get());
         m.put("visage_sfu_pli_sent_total", plisSent.get());
         m.put("visage_sfu_pli_suppressed_total", plisSuppressed.get());
         m.put("visage_sfu_send_errors_total", sendErrors.get());
         m.put("visage_sfu_handler_errors_total", handlerErrors.get());
+        m.put("visage_sfu_debug_dropped_total", debugDropped.get());
         return m;
     }
 }

@@ -41,6 +41,15 @@ public final class IceSetup {
         System.setProperty("ice4j.harvest.use-ipv6", "false");
         System.setProperty("ice4j.harvest.use-link-local-addresses", "false");
         System.setProperty("ice4j.harvest.udp.use-dynamic-ports", "false");
+        // A deep socket buffer rides out short stalls of the receive thread (GC, CPU contention);
+        // the kernel caps it at net.core.rmem_max.
+        if (System.getProperty("ice4j.harvest.udp.receive-buffer-size") == null) {
+            System.setProperty("ice4j.harvest.udp.receive-buffer-size", String.valueOf(8 * 1024 * 1024));
+        }
+        // Consent checks every ~5 s (JVB's value); SfuConfig's consent timeout acts on them.
+        if (System.getProperty("ice4j.consent-freshness.interval") == null) {
+            System.setProperty("ice4j.consent-freshness.interval", "5 seconds");
+        }
         // Legacy property names, in case an old config path reads them.
         System.setProperty("org.ice4j.ice.harvest.DISABLE_AWS_HARVESTER", "true");
         System.setProperty("org.ice4j.ice.harvest.DISABLE_LINK_LOCAL_ADDRESSES", "true");

@@ -1,5 +1,6 @@
 package dev.visage.sfu.room;
 
+import dev.visage.sfu.rtp.NackGenerator;
 import dev.visage.sfu.rtp.PacketCache;
 import dev.visage.sfu.rtp.RtpPacket;
 import dev.visage.sfu.sdp.Codecs;
@@ -22,6 +23,9 @@ public final class PublishedTrack {
     public final int canonicalPt;
     public final int canonicalRtxPt;
     final PacketCache cache;
+    /** Gap tracking and NACKs towards the publisher (video only); guarded by itself. */
+    final NackGenerator nacks;
+    final byte[] nackBuffer;
     volatile boolean muted;
 
     // receive statistics (written by the receive thread only)
@@ -50,6 +54,8 @@ public final class PublishedTrack {
             }
         }
         this.cache = video ? new PacketCache(cacheSize) : null;
+        this.nacks = video ? new NackGenerator() : null;
+        this.nackBuffer = video ? new byte[1500] : null;
     }
 
     /** RFC 3550 A.1-style sequence tracking (simplified: no probation). */

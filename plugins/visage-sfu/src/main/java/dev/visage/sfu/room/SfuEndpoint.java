@@ -7,6 +7,7 @@ import dev.visage.sfu.SfuMetrics;
 import dev.visage.sfu.rtcp.Rtcp;
 import dev.visage.sfu.rtp.PacketCache;
 import dev.visage.sfu.rtp.RtpPacket;
+import dev.visage.sfu.rtp.Rtx;
 import dev.visage.sfu.sdp.MediaSection;
 import dev.visage.sfu.sdp.PublishAnswer;
 import dev.visage.sfu.sdp.SessionDescription;
@@ -58,6 +59,7 @@ public final class SfuEndpoint implements MediaEndpoint {
     private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[1700]);
     private static final ThreadLocal<byte[]> SCRATCH2 = ThreadLocal.withInitial(() -> new byte[1700]);
     private static final System.Logger LOG = System.getLogger(SfuEndpoint.class.getName());
+    private static final long NACK_RETRY_NANOS = 100_000_000L;
 
     private final Room room;
     private final Participant participant;
@@ -128,13 +130,13 @@ public final class SfuEndpoint implements MediaEndpoint {
         return null;
     }
 
-    private boolean isRtxSsrc(int ssrc) {
+    private PublishedTrack trackByRtxSsrc(int ssrc) {
         for (PublishedTrack t : tracks) {
             if (t.info.rtxSsrc() == ssrc && ssrc != 0) {
-                return true;
+                return t;
             }
         }
-        return false;
+        return null;
     }
 
     Subscription subscriptionFor(PublishedTrack t) {
@@ -466,6 +468,12 @@ public final class SfuEndpoint implements MediaEndpoint {
     }
 
     private PeerTransport newTransport(String label, boolean controlling, PacketReceiver.MediaHandler media) {
+        PeerTransport t = createTransport(label, controlling, media);
+        t.setDebugDropRate(svc.config().debugDropRtpPercent() / 100.0);
+        return t;
+    }
+
+    private PeerTransport createTransport(String label, boolean controlling, PacketReceiver.MediaHandler media) {
         try {
             return new PeerTransport(participant.sessionId() + "-" + label, metrics, svc.harvesters(), controlling,
                     svc.certificate(), media, new PeerTransport.Listener() {
@@ -509,23 +517,57 @@ public final class SfuEndpoint implements MediaEndpoint {
 
     // ---------------------------------------------------------------- media path
 
-    /** Publisher RTP (decrypted): rewrite to canonical PT/extension ids, cache, fan out. */
+    /**
+     * Publisher RTP (decrypted): unwrap RTX answers to our NACKs, note gaps (NACK them), rewrite
+     * to canonical PT/extension ids, cache for subscribers' NACKs, fan out.
+     */
     void onPublisherRtp(byte[] buf, int off, int len) {
         int ssrc = RtpPacket.ssrc(buf, off);
         PublishedTrack t = publishedTrack(ssrc);
+        boolean retransmission = false;
         if (t == null) {
-            if (isRtxSsrc(ssrc)) {
-                metrics.dropRtx.incrementAndGet();
-            } else {
+            t = trackByRtxSsrc(ssrc);
+            if (t == null) {
                 metrics.dropUnknownSsrc.incrementAndGet();
+                return;
             }
-            return;
-        }
-        if (RtpPacket.payloadType(buf, off) != t.info.payloadType()) {
+            if (RtpPacket.payloadType(buf, off) != t.info.rtxPayloadType()) {
+                metrics.dropRtx.incrementAndGet();
+                return;
+            }
+            len = Rtx.unwrap(buf, off, len, t.ssrc, t.info.payloadType());
+            if (len < 0) {
+                metrics.dropRtx.incrementAndGet(); // padding-only probe
+                return;
+            }
+            retransmission = true;
+        } else if (RtpPacket.payloadType(buf, off) != t.info.payloadType()) {
             metrics.dropUnknownSsrc.incrementAndGet();
             return;
         }
-        t.onReceived(RtpPacket.sequence(buf, off));
+        int seq = RtpPacket.sequence(buf, off);
+        t.onReceived(seq);
+        if (t.nacks != null) {
+            int nackLen;
+            synchronized (t.nacks) {
+                boolean filled = t.nacks.onPacket(seq);
+                if (retransmission && !filled) {
+                    metrics.dropRtx.incrementAndGet(); // duplicate or unrequested
+                    return;
+                }
+                if (filled) {
+                    metrics.recovered.incrementAndGet();
+                }
+                nackLen = t.nacks.missingCount() == 0 ? 0
+                        : t.nacks.writeNack(t.nackBuffer, 0, feedbackSsrc, t.ssrc, System.nanoTime(), NACK_RETRY_NANOS);
+                if (nackLen > 0) {
+                    sendNack(t, nackLen);
+                }
+            }
+        } else if (retransmission) {
+            metrics.dropRtx.incrementAndGet();
+            return;
+        }
         RtpPacket.setPayloadType(buf, off, t.canonicalPt);
         if (!RtpPacket.remapExtensions(buf, off, len, t.extensionMap)) {
             metrics.dropMalformedRtp.incrementAndGet();
@@ -546,6 +588,14 @@ public final class SfuEndpoint implements MediaEndpoint {
             if (st.sendRtp(scratch, 0, len)) {
                 metrics.rtpForwarded.incrementAndGet();
             }
+        }
+    }
+
+    /** Caller holds t.nacks; the NACK is in t.nackBuffer. */
+    private void sendNack(PublishedTrack t, int len) {
+        PeerTransport p = publish;
+        if (p != null && p.sendRtcp(t.nackBuffer, 0, len)) {
+            metrics.nacksSent.incrementAndGet();
         }
     }
 
@@ -674,9 +724,30 @@ public final class SfuEndpoint implements MediaEndpoint {
         }
     }
 
-    /** Timer: RR with a report block per published stream, plus REMB. Also the consent check. */
-    public void onTimer(long nowMillis) {
+    /**
+     * Timer, every 100 ms: NACK retries towards the publisher; every second also RR + REMB and the
+     * consent check.
+     */
+    public void onTimer(long nowMillis, boolean fullSecond) {
         PeerTransport p = publish;
+        if (p != null && p.isConnected()) {
+            long now = System.nanoTime();
+            for (PublishedTrack t : tracks) {
+                if (t.nacks != null) {
+                    synchronized (t.nacks) {
+                        if (t.nacks.missingCount() > 0) {
+                            int n = t.nacks.writeNack(t.nackBuffer, 0, feedbackSsrc, t.ssrc, now, NACK_RETRY_NANOS);
+                            if (n > 0) {
+                                sendNack(t, n);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if (!fullSecond) {
+            return;
+        }
         if (p != null) {
             p.checkConsent(nowMillis);
         }

@@ -27,6 +27,12 @@ public final class PacketReceiver {
     private volatile DtlsSession dtls;
     private volatile SrtpSession srtp;
     private volatile long lastReceivedMillis;
+    private volatile double debugDropRate;
+
+    /** TESTING ONLY: drop this fraction (0..1) of received RTP before decryption. */
+    public void setDebugDropRate(double rate) {
+        this.debugDropRate = rate;
+    }
 
     public PacketReceiver(SfuMetrics metrics, MediaHandler handler) {
         this.metrics = metrics;
@@ -72,6 +78,10 @@ public final class PacketReceiver {
     }
 
     private void receiveRtp(byte[] buf, int off, int len) {
+        if (debugDropRate > 0 && java.util.concurrent.ThreadLocalRandom.current().nextDouble() < debugDropRate) {
+            metrics.debugDropped.incrementAndGet();
+            return;
+        }
         SrtpSession s = srtp;
         if (s == null) {
             metrics.dropNotReady.incrementAndGet();

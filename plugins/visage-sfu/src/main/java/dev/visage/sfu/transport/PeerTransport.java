@@ -60,6 +60,13 @@ public final class PeerTransport implements AutoCloseable {
     private volatile SrtpSession srtp;
     private volatile boolean closed;
     private volatile long connectedAtMillis;
+    private volatile double debugDropRate;
+
+    /** TESTING ONLY: drop this fraction (0..1) of RTP in both directions. */
+    public void setDebugDropRate(double rate) {
+        this.debugDropRate = rate;
+        receiver.setDebugDropRate(rate);
+    }
 
     public PeerTransport(String name, SfuMetrics metrics, List<? extends CandidateHarvester> harvesters, boolean controlling,
                          DtlsCertificate certificate, PacketReceiver.MediaHandler media, Listener listener,
@@ -255,6 +262,10 @@ public final class PeerTransport implements AutoCloseable {
         SrtpSession s = srtp;
         if (s == null || closed) {
             return false;
+        }
+        if (debugDropRate > 0 && java.util.concurrent.ThreadLocalRandom.current().nextDouble() < debugDropRate) {
+            metrics.debugDropped.incrementAndGet();
+            return true;
         }
         synchronized (this) {
             if (s.protectRtp(buf, off, len, dev.visage.sfu.rtp.RtpPacket.ssrc(buf, off)) != SrtpErrorStatus.OK) {
