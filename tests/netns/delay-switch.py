@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """A user-space Ethernet switch that delays frames: the fallback for kernels without sch_netem.
 
-Runs inside the hub namespace. Each port is a hub-side veth given as NAME=DELAY_MS: a frame that
-enters on port A and leaves on port B is held for delay(A) + delay(B) milliseconds, which is what
-`tc netem delay` on both ends of every link gives. Learning switch (MAC -> port), floods unknown
+Runs inside the hub namespace. Each port is a hub-side veth given as NAME=REGION:DELAY_MS, DELAY
+being the one-way delay of REGION's uplink. A frame between two ports of the same region passes at
+once; between regions A and B it is held for delay(A) + delay(B) milliseconds: the same as the
+netem topology of netns.sh (a bridge per region, each joined to a core bridge by a netem link). Learning switch (MAC -> port), floods unknown
 and broadcast destinations. Offloads pass through untouched with PACKET_VNET_HDR (checksum-partial
 and GSO frames keep their virtio-net header), so TCP works without ethtool.
 
-    delay-switch.py hub-eu=1 hub-sg=40 ...
+    delay-switch.py hA0=eu:5 hA1=sg:35 hA2=eu:5 ...
 """
 import heapq
 import os
@@ -27,21 +28,22 @@ VNET_HDR = 10
 def main():
     ports = []
     for arg in sys.argv[1:]:
-        name, _, delay = arg.partition('=')
+        name, _, rest = arg.partition('=')
+        region, _, delay = rest.partition(':')
         s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
         s.setsockopt(SOL_PACKET, PACKET_VNET_HDR, 1)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
         s.bind((name, ETH_P_ALL))
         s.setblocking(False)
-        ports.append((name, s, float(delay or 0) / 1000.0))
-    by_fd = {s.fileno(): i for i, (_, s, _) in enumerate(ports)}
+        ports.append((name, s, float(delay or 0) / 1000.0, region))
+    by_fd = {p[1].fileno(): i for i, p in enumerate(ports)}
     macs = {}          # mac -> port index
     queue = []         # (due, seq, port index, frame)
     seq = 0
     stats = [0, 0]     # forwarded, dropped
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    print('delay-switch ready: ' + ' '.join(f'{n}={d * 1000:g}ms' for n, _, d in ports), flush=True)
+    print('delay-switch ready: ' + ' '.join(f'{p[0]}={p[3]}:{p[2] * 1000:g}ms' for p in ports), flush=True)
     poll = select.epoll()
     for fd in by_fd:
         poll.register(fd, select.EPOLLIN)
@@ -75,7 +77,15 @@ def main():
                     if j == i:
                         continue
                     seq += 1
-                    heapq.heappush(queue, (t + ports[i][2] + ports[j][2], seq, j, frame))
+                    delay = 0.0 if ports[i][3] == ports[j][3] else ports[i][2] + ports[j][2]
+                    if delay == 0.0:
+                        try:
+                            ports[j][1].send(frame)
+                            stats[0] += 1
+                        except OSError:
+                            stats[1] += 1
+                        continue
+                    heapq.heappush(queue, (t + delay, seq, j, frame))
 
 
 if __name__ == '__main__':

@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
-# Multi-namespace "regions" for Visage tests: a hub namespace switching between N namespaces, each
-# with one private address on 10.210.0.0/24 and a one-way link delay that plays its distance.
+# Multi-namespace "regions" for Visage tests: namespaces with one private address each on
+# 10.210.0.0/24, grouped in regions; traffic inside a region passes at once, traffic between two
+# regions waits delay(A) + delay(B) one way (so RTT = 2*(dA+dB)), as if every region had one
+# uplink to a core with that one-way delay.
 #
-#   netns.sh up RUN NAME:IP:DELAY_MS ...   create vis-RUN-hub and vis-RUN-NAME for each NAME
-#   netns.sh down RUN                       kill every process left in those namespaces, delete them
-#   netns.sh exec RUN NAME cmd ...          run a command inside vis-RUN-NAME
-#   netns.sh mode RUN                       netem | switch | none: how the delays are made
+#   netns.sh up RUN REGION=DELAY_MS,... NAME:IP:REGION ...
+#                                  create vis-RUN-hub and vis-RUN-NAME for each NAME
+#   netns.sh down RUN              kill every process left in those namespaces, delete them
+#   netns.sh exec RUN NAME cmd ... run a command inside vis-RUN-NAME
+#   netns.sh mode RUN              netem | switch | none: how the delays are made
 #
-# Topology: NAME's namespace has interface eth0 (IP/24, lo up); its veth peer sits in the hub.
-# Delays: a frame from A to B waits delay(A) + delay(B) one way (so RTT = 2*(dA+dB)).
-#   - netem:  a Linux bridge in the hub, and `tc qdisc netem delay D` on both ends of every link.
-#   - switch: when the kernel has no sch_netem (seen on this development VM), the hub runs
-#             delay-switch.py instead of the bridge: a user-space learning switch that holds every
-#             frame for the same delay(A)+delay(B). Needs python3.
-#   - none:   neither available: links without delay (VISAGE_NETNS_DELAY=none forces it).
+# NAME's namespace has interface eth0 (IP/24, lo up); the veth peer sits in the hub namespace.
+#   - netem:  in the hub, a bridge per region (br-REGION) holds its members' veths and joins the
+#             core bridge through a veth pair with `tc qdisc netem delay DELAY` on both ends: one
+#             L2 segment, a tree (no loops), delays only between regions.
+#   - switch: when the kernel has no sch_netem (seen on the development VM), the hub runs
+#             delay-switch.py instead: a user-space learning switch that holds every frame for
+#             the same delays. Needs python3.
+#   - none:   neither available: no delays.
 # VISAGE_NETNS_DELAY=netem|switch|none overrides the automatic choice.
 # Only namespaces this script creates are touched; nothing is configured in the root namespace.
 set -euo pipefail
@@ -33,9 +37,9 @@ have_netem() {
 }
 
 cmd_up() {
-  local run="$1"; shift
+  local run="$1" delays="$2"; shift 2
   local dir; dir="$(state_dir "$run")"
-  [[ ${#run} -le 8 && "$run" =~ ^[a-z0-9]+$ ]] || { echo "RUN must be 1-8 chars [a-z0-9]" >&2; exit 2; }
+  [[ ${#run} -le 6 && "$run" =~ ^[a-z0-9]+$ ]] || { echo "RUN must be 1-6 chars [a-z0-9]" >&2; exit 2; }
   mkdir -p "$dir"
   local hub; hub="$(ns_name "$run" hub)"
   local mode="${VISAGE_NETNS_DELAY:-auto}"
@@ -46,50 +50,67 @@ cmd_up() {
   fi
   echo "$mode" > "$dir/mode"
   echo "$hub" > "$dir/namespaces"
+  declare -A delay_of=()
+  local pair r d
+  IFS=, read -ra pairs <<< "$delays"
+  for pair in "${pairs[@]}"; do r="${pair%%=*}"; d="${pair#*=}"; delay_of[$r]="$d"; done
   ip netns add "$hub"
   ip -n "$hub" link set lo up
+  ip netns exec "$hub" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 || true
   if [[ "$mode" != switch ]]; then
-    ip -n "$hub" link add br0 type bridge
-    ip -n "$hub" link set br0 up
+    ip -n "$hub" link add brcore type bridge
+    ip -n "$hub" link set brcore up
   fi
-  local ports=() i=0 spec name ip delay ns hubif
+  local ports=() i=0 spec name ip region ns hubif
+  declare -A region_index=()
   for spec in "$@"; do
-    IFS=: read -r name ip delay <<< "$spec"
+    IFS=: read -r name ip region <<< "$spec"
+    d="${delay_of[$region]:-0}"
     ns="$(ns_name "$run" "$name")"
-    hubif="h${run}${i}"
+    hubif="h${run}n${i}"
     ip netns add "$ns"
     echo "$ns" >> "$dir/namespaces"
-    echo "$name $ip $delay" >> "$dir/hosts"
+    echo "$name $ip $region $d" >> "$dir/hosts"
     ip -n "$ns" link set lo up
+    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 || true
     ip -n "$ns" link add eth0 type veth peer name "$hubif" netns "$hub"
     ip -n "$ns" addr add "$ip/24" dev eth0
     ip -n "$ns" link set eth0 up
-    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 || true
     ip -n "$hub" link set "$hubif" up
     case "$mode" in
       netem)
-        ip -n "$hub" link set "$hubif" master br0
-        if [[ "${delay:-0}" != 0 ]]; then
-          ip netns exec "$ns" tc qdisc add dev eth0 root netem delay "${delay}ms" limit 10000
-          ip netns exec "$hub" tc qdisc add dev "$hubif" root netem delay "${delay}ms" limit 10000
-        fi ;;
+        if [[ -z "${region_index[$region]:-}" ]]; then
+          local k=${#region_index[@]} br="br${k}" up="h${run}u${k}" down="h${run}d${k}"
+          region_index[$region]=$k
+          ip -n "$hub" link add "$br" type bridge
+          ip -n "$hub" link set "$br" up
+          ip -n "$hub" link add "$up" type veth peer name "$down"
+          ip -n "$hub" link set "$up" master "$br"
+          ip -n "$hub" link set "$down" master brcore
+          ip -n "$hub" link set "$up" up
+          ip -n "$hub" link set "$down" up
+          if [[ "$d" != 0 ]]; then
+            ip netns exec "$hub" tc qdisc add dev "$up" root netem delay "${d}ms" limit 100000
+            ip netns exec "$hub" tc qdisc add dev "$down" root netem delay "${d}ms" limit 100000
+          fi
+        fi
+        ip -n "$hub" link set "$hubif" master "br${region_index[$region]}" ;;
       switch)
         ip -n "$hub" link set "$hubif" promisc on
-        ports+=("$hubif=${delay:-0}") ;;
+        ports+=("$hubif=$region:$d") ;;
       none)
-        ip -n "$hub" link set "$hubif" master br0 ;;
+        ip -n "$hub" link set "$hubif" master brcore ;;
     esac
     i=$((i + 1))
   done
   if [[ "$mode" == switch ]]; then
-    ip netns exec "$hub" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 || true
     ip netns exec "$hub" python3 -u "$HERE/delay-switch.py" "${ports[@]}" > "$dir/switch.log" 2>&1 &
     echo $! > "$dir/switch.pid"
     local n
     for n in $(seq 1 50); do grep -q ready "$dir/switch.log" 2>/dev/null && break; sleep 0.1; done
     grep -q ready "$dir/switch.log" || { cat "$dir/switch.log" >&2; echo "delay switch did not start" >&2; exit 1; }
   fi
-  echo "[netns] $run up ($mode): $*" >&2
+  echo "[netns] $run up ($mode; one-way uplink delays $delays): $*" >&2
 }
 
 cmd_down() {

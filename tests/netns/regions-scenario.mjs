@@ -1,0 +1,201 @@
+// Browser scenarios over the region namespaces (started by regions-scenario.sh, which runs this
+// inside the "core" namespace). Prints one JSON verdict on stdout; progress and [figure] lines
+// go to stderr.
+//   selection: a page in the eu client namespace, loaded from the FAR node (sg), must open its
+//              session on node-eu (nearest by RTT); a page in the sg namespace must pick node-sg.
+//   failover:  both pages in one room with camera on, decoding each other; a chat message; then
+//              kill -9 of node-sg. Within 15 s the survivor must show no trace of node-sg's
+//              sessions, the sg page must be back in the room on node-eu and decode video again
+//              (getStats framesDecoded +>= 50 over 5 s), and users, room and chat must be intact.
+import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+
+const cfg = JSON.parse(process.env.VISAGE_SCENARIO);
+const nodeModules = process.env.NODE_PATH || join(dirname(new URL(import.meta.url).pathname), '../browser/node_modules');
+const { chromium } = createRequire(join(nodeModules, '..', 'noop.js'))('playwright-core');
+
+const log = (...a) => console.error('[driver]', ...a);
+const result = { ok: false, run: cfg.run, mode: cfg.mode, delays: cfg.delays, startupMs: cfg.startupMs, figures: [], selection: {}, failover: {} };
+const figure = (line) => { result.figures.push(line); console.error(`[figure] ${line}`); };
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const EU = cfg.nodes.eu, SG = cfg.nodes.sg;
+
+async function rest(base, method, path, body, token) {
+  const headers = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const res = await fetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(10000) });
+  const text = await res.text();
+  let json = null;
+  try { json = text ? JSON.parse(text) : null; } catch { json = text; }
+  return { status: res.status, json };
+}
+
+async function login(base, username, password) {
+  await rest(base, 'POST', '/api/users', { username, password, displayName: username });
+  const r = await rest(base, 'POST', '/api/login', { username, password });
+  if (r.status !== 200) throw new Error(`login ${username}: ${r.status} ${JSON.stringify(r.json)}`);
+  return r.json.userToken;
+}
+
+const flags = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
+  '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
+  '--disable-features=WebRtcHideLocalIpsWithMdns', '--autoplay-policy=no-user-gesture-required',
+  // http://<node ip> is not a secure context; getUserMedia needs one
+  `--unsafely-treat-insecure-origin-as-secure=${EU.url},${SG.url}`];
+
+const contexts = [];
+const dirs = [];
+async function openPage(client, origin, token, username, roomId) {
+  const dir = mkdtempSync(join(tmpdir(), `visage-${client}-`));
+  dirs.push(dir);
+  const ctx = await chromium.launchPersistentContext(dir, { executablePath: cfg.clients[client], headless: true, args: flags, ignoreDefaultArgs: ['--headless'] });
+  contexts.push(ctx);
+  const page = ctx.pages()[0] || await ctx.newPage();
+  page.on('console', (m) => log(`${client} console.${m.type()}:`, m.text()));
+  page.on('pageerror', (e) => log(`${client} pageerror:`, e.message));
+  await page.goto(`${origin}/health`);
+  await page.evaluate(([t, u]) => {
+    localStorage.setItem('visage.userToken', t);
+    localStorage.setItem('visage.user', JSON.stringify({ username: u, displayName: u }));
+  }, [token, username]);
+  await page.goto(`${origin}/r/${encodeURIComponent(roomId)}`);
+  return page;
+}
+
+const view = (page) => page.evaluate(() => {
+  const v = window.visage;
+  return v ? { joined: v.joined, node: v.node, nodeRtt: v.nodeRtt, ranking: v.ranking, pickMethod: v.pickMethod, sessionId: v.sessionId,
+    status: v.status, moves: v.moves, chat: v.chat, members: v.members.length, lastRecoveryMs: v.lastRecoveryMs } : null;
+});
+
+/** Video packets this page has sent to its node (publish transport up, camera on). */
+const videoPacketsSent = (page) => page.evaluate(async () => {
+  const m = window.visage && window.visage.media;
+  if (!m || !m.pub) return 0;
+  let n = 0;
+  (await m.pub.getStats()).forEach((r) => { if (r.type === 'outbound-rtp' && r.kind === 'video') n += r.packetsSent || 0; });
+  return n;
+});
+
+/** Sum of framesDecoded over the page's inbound video streams (Chromium's own getStats). */
+const framesDecoded = (page) => page.evaluate(async () => {
+  const m = window.visage && window.visage.media;
+  if (!m || !m.sub) return 0;
+  let n = 0;
+  (await m.sub.getStats()).forEach((r) => { if (r.type === 'inbound-rtp' && r.kind === 'video') n += r.framesDecoded || 0; });
+  return n;
+});
+
+async function waitFor(what, fn, timeoutMs, everyMs = 200) {
+  const end = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < end) {
+    last = await fn().catch((e) => { log(what, 'probe failed:', e.message); return null; });
+    if (last) return last;
+    await sleep(everyMs);
+  }
+  throw new Error(`timed out (${timeoutMs} ms) waiting for ${what}`);
+}
+
+const ranking = (v) => v.ranking.map((r) => `${r.id} ${r.rtt} ms`).join(', ');
+
+try {
+  // Users and the room, through the eu node (any node would do: one cluster, one store).
+  const password = 'regions-pass-123';
+  const aliceToken = await login(EU.url, 'alice', password);
+  const bobToken = await login(EU.url, 'bob', password);
+  const room = await rest(EU.url, 'POST', '/api/rooms', { name: 'Regions' }, aliceToken);
+  if (room.status !== 201) throw new Error(`room: ${room.status}`);
+  const roomId = room.json.roomId;
+  log('room', roomId);
+
+  // --- selection -------------------------------------------------------------------------------
+  const t0 = Date.now();
+  const pageA = await openPage('ceu', SG.url, aliceToken, 'alice', roomId); // loaded from the far node
+  const a = await waitFor('eu page joined', async () => { const v = await view(pageA); return v && v.joined ? v : null; }, 45000);
+  result.selection.eu = { ...a, chat: undefined, joinMs: Date.now() - t0 };
+  figure(`selection eu client (page from ${SG.id}): ${ranking(a)} -> ${a.node.id} [${a.pickMethod}] status "${a.status}"`);
+
+  const t1 = Date.now();
+  const pageB = await openPage('csg', SG.url, bobToken, 'bob', roomId);
+  const b = await waitFor('sg page joined', async () => { const v = await view(pageB); return v && v.joined ? v : null; }, 45000);
+  result.selection.sg = { ...b, chat: undefined, joinMs: Date.now() - t1 };
+  figure(`selection sg client: ${ranking(b)} -> ${b.node.id} [${b.pickMethod}] status "${b.status}"`);
+
+  // the server agrees: the room's members carry the node that owns each session
+  const members = (await rest(EU.url, 'GET', `/api/rooms/${roomId}`)).json.members;
+  result.selection.serverNodeOfEuPage = (members.find((m) => m.sessionId === a.sessionId) || {}).nodeId || null;
+  result.selection.serverNodeOfSgPage = (members.find((m) => m.sessionId === b.sessionId) || {}).nodeId || null;
+
+  // --- failover --------------------------------------------------------------------------------
+  const f = result.failover;
+  // Both publish their camera to their own node. (Until the SFU-to-SFU relay exists, pages on
+  // different nodes do not receive each other's media; after the move both are on node-eu.)
+  await waitFor('both pages sending video', async () => (await videoPacketsSent(pageA)) > 0 && (await videoPacketsSent(pageB)) > 0, 30000, 500);
+  f.framesDecodedBeforeKill = { eu: await framesDecoded(pageA), sg: await framesDecoded(pageB) };
+  const text = `hello before the kill ${Date.now()}`;
+  await pageA.fill('#chat-input', text);
+  await pageA.press('#chat-input', 'Enter');
+  await waitFor('chat seen by the sg page', async () => (await view(pageB)).chat.includes(text), 10000);
+  f.chatText = text;
+
+  const deadPid = Number(readFileSync(SG.pidFile, 'utf8').trim());
+  const oldB = await view(pageB);
+  const killAt = Date.now();
+  process.kill(deadPid, 'SIGKILL');
+  log('kill -9', SG.id, 'pid', deadPid);
+
+  let movedMs = null, cleanMs = null, videoMs = null;
+  const end = killAt + 20000;
+  while (Date.now() < end && (movedMs === null || cleanMs === null || videoMs === null)) {
+    const now = Date.now() - killAt;
+    if (movedMs === null) {
+      const v = await view(pageB).catch(() => null);
+      if (v && v.joined && v.node && v.node.id === EU.id) { movedMs = now; f.sgPageAfter = { ...v, chat: undefined }; }
+    }
+    if (cleanMs === null) {
+      try {
+        const r = await rest(EU.url, 'GET', `/api/rooms/${roomId}`);
+        const n = await rest(EU.url, 'GET', '/api/nodes');
+        const stale = r.json.members.filter((m) => m.nodeId === SG.id || m.sessionId === oldB.sessionId);
+        if (stale.length === 0 && !n.json.some((x) => x.id === SG.id)) { cleanMs = now; f.membersAfterClean = r.json.members; }
+      } catch (e) { log('survivor probe', e.message); }
+    }
+    if (movedMs !== null && videoMs === null && (await framesDecoded(pageB).catch(() => 0)) > 0) videoMs = Date.now() - killAt;
+    await sleep(100);
+  }
+  f.movedMs = movedMs; f.cleanMs = cleanMs; f.videoMs = videoMs;
+  figure(`failover: kill -9 ${SG.id} -> sg page rejoined on ${EU.id} in ${movedMs} ms (page's own count ${f.sgPageAfter && f.sgPageAfter.lastRecoveryMs} ms), survivor clean in ${cleanMs} ms, first video frame decoded at ${videoMs} ms`);
+
+  // video keeps flowing on the new node: framesDecoded +>= 50 over 5 s, on both pages
+  const b0 = await framesDecoded(pageB), a0 = await framesDecoded(pageA);
+  await sleep(5000);
+  const b1 = await framesDecoded(pageB), a1 = await framesDecoded(pageA);
+  f.sgPageFramesDelta5s = b1 - b0;
+  f.euPageFramesDelta5s = a1 - a0;
+  figure(`after failover, frames decoded in 5 s: sg page ${b1 - b0}, eu page ${a1 - a0}`);
+
+  // users, room and chat intact
+  const afterB = await view(pageB);
+  f.sgPageHasChat = afterB.chat.includes(text);
+  f.sgPageMembers = afterB.members;
+  f.loginAfter = [];
+  for (const u of ['alice', 'bob']) f.loginAfter.push((await rest(EU.url, 'POST', '/api/login', { username: u, password })).status);
+  const roomAfter = await rest(EU.url, 'GET', `/api/rooms/${roomId}`);
+  f.roomStatusAfter = roomAfter.status;
+  f.roomMembersAfter = roomAfter.json.members;
+  const history = await rest(EU.url, 'GET', `/api/rooms/${roomId}/messages`);
+  f.historyHasChat = Array.isArray(history.json) && history.json.some((m) => m.text === text);
+  f.nodesAfter = (await rest(EU.url, 'GET', '/api/nodes')).json.map((n) => n.id);
+  result.ok = true;
+} catch (e) {
+  result.error = String((e && e.stack) || e);
+} finally {
+  for (const c of contexts) await c.close().catch(() => {});
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+}
+console.log(JSON.stringify(result));

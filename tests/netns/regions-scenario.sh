@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Regions scenario: two Visage nodes in two "regions" (eu, sg) plus Chromium pages in client
+# namespaces of each region, over tests/netns/netns.sh. Prints ONE line of JSON on stdout (the
+# verdict of regions-scenario.mjs plus set-up figures); everything else goes to stderr and LOGDIR.
+#
+#   tests/netns/regions-scenario.sh [LOGDIR]
+#
+# Layout (10.210.0.0/24, one-way uplink delays eu=5 ms, sg=35 ms: eu<->eu ~0, eu<->sg 40 ms):
+#   core 10.210.0.2  (eu)  the shared embedded store and the test driver (node + playwright)
+#   eu   10.210.0.11 (eu)  node-eu        sg   10.210.0.12 (sg)  node-sg
+#   ceu  10.210.0.101 (eu) Chromium       csg  10.210.0.102 (sg) Chromium
+# Teardown (EXIT trap, also on failure or signal): every process in the run's namespaces is
+# killed, then the namespaces are deleted.
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+LOGDIR="${1:-$(mktemp -d /tmp/visage-regions-XXXXXX)}"
+mkdir -p "$LOGDIR"
+RUN="r$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' | head -c 5)"
+DELAYS="${VISAGE_REGION_DELAYS:-eu=5,sg=35}"
+PORT=8080
+say() { printf '[regions] %s\n' "$*" >&2; }
+fail() { printf '{"ok":false,"error":%s,"logdir":"%s"}\n' "$(printf '%s' "$*" | python3 -c 'import json,sys;print(json.dumps(sys.stdin.read()))' 2>/dev/null || echo "\"$*\"")" "$LOGDIR"; exit 0; }
+
+cleanup() { "$HERE/netns.sh" down "$RUN" 2>>"$LOGDIR/netns.log" || true; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+T0=$(date +%s%3N)
+"$HERE/netns.sh" up "$RUN" "$DELAYS" \
+  core:10.210.0.2:eu eu:10.210.0.11:eu sg:10.210.0.12:sg ceu:10.210.0.101:eu csg:10.210.0.102:sg 2>>"$LOGDIR/netns.log" \
+  || fail "netns set-up failed: $(tail -n 5 "$LOGDIR/netns.log")"
+MODE="$("$HERE/netns.sh" mode "$RUN")"
+say "namespaces up ($MODE) run $RUN, logs $LOGDIR"
+
+MONGO_JAR="$ROOT/plugins/visage-users-mongo/target/visage-users-mongo-0.1.0-SNAPSHOT.jar"
+MONGO_LIB="$ROOT/plugins/visage-users-mongo/target/lib"
+mkdir -p "$LOGDIR/store"
+"$HERE/netns.sh" exec "$RUN" core java -Xmx256m -cp "$MONGO_JAR:$MONGO_LIB/*" dev.visage.users.mongo.EmbeddedMongoServer \
+  --host 10.210.0.2 --port 27017 --file "$LOGDIR/store/visage.mv" > "$LOGDIR/store.log" 2>&1 &
+
+MEMBERS=10.210.0.11,10.210.0.12
+start_node() { # name ip region
+  local name="$1" ip="$2" region="$3"
+  mkdir -p "$LOGDIR/$name"
+  VISAGE_HZ_INTERFACE="$ip" VISAGE_HZ_MEMBERS="$MEMBERS" VISAGE_CLUSTER_NAME="vis-$RUN" \
+  VISAGE_PUBLIC_URL="http://$ip:$PORT" VISAGE_MONGO_URI="mongodb://10.210.0.2:27017" \
+  VISAGE_MEDIA_ADDRESSES="$ip" VISAGE_START_TIMEOUT=200 \
+  VISAGE_JAVA_OPTS="${VISAGE_NODE_JAVA_OPTS:--Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1}" \
+    "$HERE/netns.sh" exec "$RUN" "$name" "$ROOT/visage" run --port "$PORT" --data "$LOGDIR/$name" \
+      --region "$region" --node-id "node-$name" --media-port 10000 > "$LOGDIR/$name/launcher.log" 2>&1 &
+}
+for i in $(seq 1 50); do grep -q "listening on" "$LOGDIR/store.log" 2>/dev/null && break; sleep 0.2; done
+grep -q "listening on" "$LOGDIR/store.log" || fail "store did not start: $(tail -n 5 "$LOGDIR/store.log")"
+start_node eu 10.210.0.11 eu
+start_node sg 10.210.0.12 sg
+
+in_core() { "$HERE/netns.sh" exec "$RUN" core "$@"; }
+deadline=$((SECONDS + ${VISAGE_REGIONS_START_TIMEOUT:-200}))
+for ip in 10.210.0.11 10.210.0.12; do
+  until in_core curl -fsS -m 3 "http://$ip:$PORT/health" 2>/dev/null | grep -q '"clusterSize":2'; do
+    (( SECONDS < deadline )) || fail "node $ip not healthy in a 2-node cluster; see $LOGDIR/*/node.log"
+    sleep 1
+  done
+done
+T1=$(date +%s%3N)
+say "both nodes up and clustered in $((T1 - T0)) ms"
+
+# One Chromium wrapper per client namespace: playwright starts it, it execs Chromium inside.
+for c in ceu csg; do
+  printf '#!/bin/sh\nexec ip netns exec vis-%s-%s %s "$@"\n' "$RUN" "$c" "${CHROMIUM:-/usr/bin/chromium}" > "$LOGDIR/chromium-$c"
+  chmod +x "$LOGDIR/chromium-$c"
+done
+
+NODE_MODULES="${VISAGE_NODE_MODULES:-}"
+if [[ -z "$NODE_MODULES" ]]; then
+  if [[ -d "$HERE/node_modules/playwright-core" ]]; then NODE_MODULES="$HERE/node_modules"
+  else NODE_MODULES="$ROOT/tests/browser/node_modules"; fi
+fi
+CONFIG=$(cat <<JSON
+{"run":"$RUN","mode":"$MODE","delays":"$DELAYS","logdir":"$LOGDIR","startupMs":$((T1 - T0)),
+ "nodes":{"eu":{"id":"node-eu","url":"http://10.210.0.11:$PORT","pidFile":"$LOGDIR/eu/node.pid"},
+          "sg":{"id":"node-sg","url":"http://10.210.0.12:$PORT","pidFile":"$LOGDIR/sg/node.pid"}},
+ "clients":{"ceu":"$LOGDIR/chromium-ceu","csg":"$LOGDIR/chromium-csg"}}
+JSON
+)
+say "running the browser scenarios"
+in_core env NODE_PATH="$NODE_MODULES" VISAGE_SCENARIO="$CONFIG" node "$HERE/regions-scenario.mjs" 2> "$LOGDIR/driver.log" \
+  | tail -n 1 || fail "driver failed; see $LOGDIR/driver.log"
