@@ -4,6 +4,8 @@
 # verdict of regions-scenario.mjs plus set-up figures); everything else goes to stderr and LOGDIR.
 #
 #   tests/netns/regions-scenario.sh [LOGDIR]
+# Needs root, ip, chromium, node with playwright-core (tests/netns/node_modules, or
+# tests/browser/node_modules), and sch_netem or python3 for the delays (see netns.sh).
 #
 # Layout (10.210.0.0/24, one-way uplink delays eu=5 ms, sg=35 ms: eu<->eu ~0, eu<->sg 40 ms):
 #   core 10.210.0.2  (eu)  the shared embedded store and the test driver (node + playwright)
@@ -16,7 +18,8 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 LOGDIR="${1:-$(mktemp -d /tmp/visage-regions-XXXXXX)}"
 mkdir -p "$LOGDIR"
-RUN="r$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' | head -c 5)"
+# VISAGE_REGIONS_RUN lets a caller name the run, so it can `netns.sh down` it itself if needed
+RUN="${VISAGE_REGIONS_RUN:-r$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' | head -c 5)}"
 DELAYS="${VISAGE_REGION_DELAYS:-eu=5,sg=35}"
 PORT=8080
 say() { printf '[regions] %s\n' "$*" >&2; }
