@@ -1,0 +1,340 @@
+// Visage vs Janus VideoRoom on the same load: one werift publisher (VP8 ~30 fps + Opus 50 pps)
+// and N werift subscribers, N stepping up (10, 50, 100 by default) on one server at a time.
+// Runs inside the network namespace bench/run.sh creates. Usage (normally via ./visage bench):
+//   node bench.mjs [--subscribers 10,50,100] [--seconds 20] [--warmup 5] [--servers visage,janus]
+//                  [--workers 2] [--ip 10.203.0.1] [--iface bv0] [--ivf media/vp8-360p.ivf] [--out results/latest.md]
+import { fork, spawn } from 'node:child_process';
+import { readFileSync, writeFileSync, mkdirSync, mkdtempSync, openSync, existsSync } from 'node:fs';
+import { tmpdir, cpus, hostname } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RtpHeader, RtpPacket, MediaStreamTrack } from 'werift';
+import { makePc, waitFor } from './lib/peer.mjs';
+import { loadVp8Frames, packetizeVp8, opusPayload, stamp } from './lib/media.mjs';
+import { visageSetup, visagePublish, api } from './lib/visage.mjs';
+import { janusPublish } from './lib/janus.mjs';
+import { writeJanusConfig, startJanus } from './lib/janus-server.mjs';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = dirname(HERE);
+const args = parseArgs(process.argv.slice(2));
+const LEVELS = String(args.subscribers || '10,50,100').split(',').map((s) => parseInt(s, 10)).filter((n) => n > 0).sort((a, b) => a - b);
+const SECONDS = +(args.seconds || 20);
+const WARMUP = +(args.warmup || 5);
+const SERVERS = String(args.servers || 'visage,janus').split(',');
+const IP = args.ip || '10.203.0.1';
+const IFACE = args.iface || 'bv0';
+const WORKERS = Math.max(1, +(args.workers || 2));
+const IVF = args.ivf || join(HERE, 'media', 'vp8-360p.ivf');
+const OUT = args.out || join(HERE, 'results', 'latest.md');
+const RUNDIR = mkdtempSync(join(tmpdir(), 'visage-bench-'));
+const CLK_TCK = 100;
+
+function parseArgs(a) {
+  const o = {};
+  for (let i = 0; i < a.length; i++) if (a[i].startsWith('--')) { const k = a[i].slice(2); o[k] = a[i + 1] && !a[i + 1].startsWith('--') ? a[++i] : true; }
+  return o;
+}
+const log = (...a) => console.error('[bench]', ...a);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const progress = (s) => process.stderr.write(`\r\x1b[K[bench] ${s}`);
+const endProgress = () => process.stderr.write('\n');
+
+function cpuTicks(pid) {
+  const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+  return +f[11] + +f[12]; // utime + stime (fields 14, 15)
+}
+
+// ------------------------------------------------------------------ workers (subscribers)
+const workers = [];
+function startWorkers() {
+  for (let i = 0; i < WORKERS; i++) {
+    const w = fork(join(HERE, 'worker.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    w.waiters = [];
+    w.on('message', (m) => {
+      if (m.ev === 'ready') readySubs.add(m.id);
+      if (m.ev === 'failed') { failedSubs.set(m.id, m.error); }
+      const i = w.waiters.findIndex((x) => x.ev === m.ev);
+      if (i >= 0) w.waiters.splice(i, 1)[0].resolve(m);
+    });
+    workers.push(w);
+  }
+}
+const readySubs = new Set();
+const failedSubs = new Map();
+function ask(w, msg, ev) {
+  return new Promise((resolve) => { w.waiters.push({ ev, resolve }); w.send(msg); });
+}
+
+// ------------------------------------------------------------------ publisher
+const media = loadVp8Frames(IVF);
+class Publisher {
+  constructor() {
+    this.pc = makePc(IP);
+    this.video = new MediaStreamTrack({ kind: 'video' });
+    this.audio = new MediaStreamTrack({ kind: 'audio' });
+    this.vt = this.pc.addTransceiver(this.video, { direction: 'sendonly' });
+    this.at = this.pc.addTransceiver(this.audio, { direction: 'sendonly' });
+    this.nextId = 1;
+    this.seqV = 1000; this.seqA = 5000; this.tsV = 0; this.tsA = 0; this.pic = 0; this.frame = 0;
+    this.plis = 0; this.keyFramesForced = 0; this.lastForced = 0; this.wantKey = false;
+    this.sent = 0;
+    this.vt.sender.onRtcp.subscribe((p) => {
+      if (p.type === 206 && (p.feedback?.count === 1 || p.feedback?.count === 4)) { this.plis++; this.wantKey = true; }
+    });
+  }
+  start() {
+    const t0 = process.hrtime.bigint();
+    let vDue = 0, aDue = 0; // ms since t0
+    this.timer = setInterval(() => {
+      const now = Number(process.hrtime.bigint() - t0) / 1e6;
+      let guard = 0;
+      while (vDue <= now && guard++ < 5) { this.sendFrame(); vDue += 1000 / 30; }
+      guard = 0;
+      while (aDue <= now && guard++ < 5) { this.sendAudio(); aDue += 20; }
+      if (vDue < now - 200) vDue = now; // never burst after a long stall
+      if (aDue < now - 200) aDue = now;
+    }, 4);
+  }
+  sendFrame() {
+    if (this.wantKey && Date.now() - this.lastForced > 300) {
+      // answer PLI/FIR with the next key frame of the clip
+      this.wantKey = false; this.lastForced = Date.now(); this.keyFramesForced++;
+      let i = this.frame;
+      while (!media.frames[i % media.frames.length].key) i++;
+      this.frame = i % media.frames.length;
+    }
+    const f = media.frames[this.frame];
+    this.frame = (this.frame + 1) % media.frames.length;
+    this.tsV = (this.tsV + 3000) >>> 0;
+    this.pic = (this.pic + 1) & 0x7fff;
+    const payloads = packetizeVp8(f.data, this.pic);
+    payloads.forEach((p, i) => {
+      stamp(p, this.nextId++);
+      const h = new RtpHeader({ payloadType: 96, sequenceNumber: this.seqV, timestamp: this.tsV, marker: i === payloads.length - 1, ssrc: 0 });
+      this.seqV = (this.seqV + 1) & 0xffff;
+      this.video.writeRtp(new RtpPacket(h, p));
+      this.sent++;
+    });
+  }
+  sendAudio() {
+    const p = opusPayload(100);
+    stamp(p, this.nextId++);
+    this.tsA = (this.tsA + 960) >>> 0;
+    const h = new RtpHeader({ payloadType: 111, sequenceNumber: this.seqA, timestamp: this.tsA, marker: false, ssrc: 0 });
+    this.seqA = (this.seqA + 1) & 0xffff;
+    this.audio.writeRtp(new RtpPacket(h, p));
+    this.sent++;
+  }
+  async close() { clearInterval(this.timer); try { this.sig && this.sig.close(); } catch { /* */ } await this.pc.close().catch(() => {}); }
+}
+
+// ------------------------------------------------------------------ servers
+async function startVisage() {
+  const port = 8080, mediaPort = 10000;
+  const data = join(RUNDIR, 'visage');
+  mkdirSync(data, { recursive: true });
+  const logFd = openSync(join(RUNDIR, 'visage-launcher.log'), 'a');
+  const child = spawn(join(ROOT, 'visage'), ['run', '--port', String(port), '--data', data, '--media-port', String(mediaPort)], {
+    stdio: ['ignore', logFd, logFd],
+    env: { ...process.env, VISAGE_JAVA_OPTS: `${process.env.BENCH_VISAGE_JAVA_OPTS || '-Xmx1g -XX:+UseG1GC'} -Dvisage.media.addresses=${IP}`, VISAGE_PUBLIC_URL: `http://${IP}:${port}` },
+  });
+  const base = `http://${IP}:${port}`;
+  const t0 = Date.now();
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`visage exited during start-up; see ${data}/node.log`);
+    try { const h = await api(base, '/health'); if (h.status === 'UP') break; } catch { /* not yet */ }
+    if (Date.now() - t0 > 300000) throw new Error('visage not healthy after 300 s');
+    progress(`visage: starting Payara Micro ... ${Math.round((Date.now() - t0) / 1000)}s`);
+    await sleep(1000);
+  }
+  endProgress();
+  const pid = parseInt(readFileSync(join(data, 'node.pid'), 'utf8'), 10);
+  log(`visage up at ${base} (java pid ${pid}, log ${data}/node.log)`);
+  return {
+    name: 'Visage', pid, base,
+    async counters() {
+      try {
+        const t = await (await fetch(`${base}/metrics`)).text();
+        const m = {};
+        for (const line of t.split('\n')) { const mm = line.match(/^(visage_sfu_[a-z_]+)\s+([0-9.eE+-]+)/); if (mm) m[mm[1]] = +mm[2]; }
+        return m;
+      } catch { return {}; }
+    },
+    async stop() { child.kill('SIGTERM'); await Promise.race([new Promise((r) => child.once('exit', r)), sleep(30000)]); },
+  };
+}
+
+async function startJanusServer() {
+  const dir = join(RUNDIR, 'janus');
+  const wsPort = 8188;
+  writeJanusConfig(dir, { ip: IP, iface: IFACE, wsPort });
+  const child = startJanus(dir, join(RUNDIR, 'janus.log'));
+  const url = `ws://${IP}:${wsPort}`;
+  const t0 = Date.now();
+  const { default: WebSocket } = await import('ws');
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`janus exited during start-up; see ${RUNDIR}/janus.log`);
+    const ok = await new Promise((r) => { const ws = new WebSocket(url, 'janus-protocol'); ws.on('open', () => { ws.close(); r(true); }); ws.on('error', () => r(false)); });
+    if (ok) break;
+    if (Date.now() - t0 > 30000) throw new Error('janus not listening after 30 s');
+    progress(`janus: starting ... ${Math.round((Date.now() - t0) / 1000)}s`);
+    await sleep(300);
+  }
+  endProgress();
+  log(`janus up at ${url} (pid ${child.pid}, log ${RUNDIR}/janus.log)`);
+  return { name: 'Janus', pid: child.pid, url, async counters() { return {}; },
+    async stop() { child.kill('SIGTERM'); await Promise.race([new Promise((r) => child.once('exit', r)), sleep(10000)]); if (child.exitCode === null) child.kill('SIGKILL'); } };
+}
+
+// ------------------------------------------------------------------ one server, all levels
+async function runServer(kind) {
+  const server = kind === 'visage' ? await startVisage() : await startJanusServer();
+  const rows = [];
+  const pub = new Publisher();
+  let target;
+  try {
+    if (kind === 'visage') {
+      const setup = await visageSetup(server.base);
+      pub.sig = await visagePublish(server.base, setup, pub.pc);
+      target = { server: 'visage', ip: IP, visage: { base: server.base, setup } };
+    } else {
+      const room = 4242;
+      pub.sig = await janusPublish(server.url, room, pub.pc);
+      target = { server: 'janus', ip: IP, janus: { url: server.url, room, feed: pub.sig.feed } };
+    }
+    await waitFor(() => pub.pc.connectionState === 'connected', 20000, 'publisher connected');
+    pub.start();
+    log(`${server.name}: publisher connected and sending (${media.source})`);
+    readySubs.clear(); failedSubs.clear();
+    let have = 0;
+    for (const n of LEVELS) {
+      // add subscribers up to n, spread over the workers
+      const ids = [];
+      for (let i = have; i < n; i++) ids.push(`${kind}-${i}`);
+      const perWorker = workers.map(() => []);
+      ids.forEach((id, i) => perWorker[(have + i) % workers.length].push(id));
+      const t0 = Date.now();
+      const added = Promise.all(workers.map((w, i) => (perWorker[i].length ? ask(w, { cmd: 'add', ids: perWorker[i], ...target }, 'added') : null)));
+      let done = false;
+      added.then(() => { done = true; });
+      while (readySubs.size + failedSubs.size < n && Date.now() - t0 < 60000 + 1500 * ids.length) {
+        progress(`${server.name} N=${n}: subscribers receiving media ${readySubs.size}/${n}${failedSubs.size ? `, failed ${failedSubs.size}` : ''} (${Math.round((Date.now() - t0) / 1000)}s)`);
+        await sleep(500);
+      }
+      await Promise.race([added, sleep(5000)]);
+      endProgress();
+      have = n;
+      if (failedSubs.size) log(`${server.name}: ${failedSubs.size} subscribers failed, e.g. ${[...failedSubs.values()][0]}`);
+      if (readySubs.size < n) log(`${server.name}: only ${readySubs.size}/${n} subscribers receive media; measuring those`);
+      for (let s = WARMUP; s > 0; s--) { progress(`${server.name} N=${n}: warm-up ${s}s`); await sleep(1000); }
+      endProgress();
+      rows.push(await measure(server, pub, n));
+      const r = rows[rows.length - 1];
+      log(`${server.name} N=${n}: ${fmt(r.cpuUsPerPkt, 2)} µs CPU/pkt, ${fmt(r.pps, 0)} pkt/s, loss ${fmt(r.lossPct, 3)}%, latency p50 ${fmt(r.p50, 2)} ms p95 ${fmt(r.p95, 2)} ms`);
+      if (!done) log('(some subscriber set-ups were still pending)');
+    }
+  } finally {
+    progress(`${server.name}: closing peers`);
+    await Promise.all(workers.map((w) => ask(w, { cmd: 'close' }, 'closed')));
+    await pub.close();
+    endProgress();
+    await server.stop();
+    log(`${server.name}: stopped`);
+  }
+  return rows;
+}
+
+async function measure(server, pub, n) {
+  const pktRate = media.frames.reduce((a, f) => a + Math.ceil(f.data.length / 1100), 0) / media.frames.length * 30 + 50;
+  const cap = Math.ceil(pktRate * (SECONDS + 30) * 1.5);
+  const startId = pub.nextId;
+  const c0 = await server.counters();
+  const pli0 = pub.plis;
+  for (const w of workers) w.send({ cmd: 'window-start', startId, cap });
+  const cpu0 = cpuTicks(server.pid), t0 = process.hrtime.bigint(), sent0 = pub.sent, self0 = process.cpuUsage();
+  const deadline = Date.now() + SECONDS * 1000;
+  while (Date.now() < deadline) {
+    const st = await Promise.all(workers.map((w) => ask(w, { cmd: 'stats' }, 'stats')));
+    const cpuNow = (cpuTicks(server.pid) - cpu0) / CLK_TCK;
+    const el = Number(process.hrtime.bigint() - t0) / 1e9;
+    progress(`${server.name} N=${n}: measuring ${Math.ceil((deadline - Date.now()) / 1000)}s left, server CPU ${fmt(100 * cpuNow / el, 0)}% of a core, receiving ${st.reduce((a, s) => a + s.ready, 0)}/${n}`);
+    await sleep(Math.min(1000, Math.max(0, deadline - Date.now())));
+  }
+  const cpu1 = cpuTicks(server.pid), t1 = process.hrtime.bigint(), sent1 = pub.sent, selfCpu = process.cpuUsage(self0);
+  for (const w of workers) w.send({ cmd: 'window-end' });
+  const endId = pub.nextId;
+  endProgress();
+  await sleep(1500); // late packets of the window still count for loss
+  const c1 = await server.counters();
+  const reps = await Promise.all(workers.map((w) => ask(w, { cmd: 'report', endId }, 'report')));
+  const secs = Number(t1 - t0) / 1e9;
+  const received = reps.reduce((a, r) => a + r.received, 0);
+  const unique = reps.reduce((a, r) => a + r.unique, 0);
+  const counted = reps.reduce((a, r) => a + r.counted, 0);
+  const hist = new Array(reps[0].hist.length).fill(0);
+  for (const r of reps) r.hist.forEach((v, i) => { hist[i] += v; });
+  const pct = (q) => { const tot = hist.reduce((a, b) => a + b, 0); let acc = 0; for (let i = 0; i < hist.length; i++) { acc += hist[i]; if (acc >= q * tot) return (i + 0.5) / 10; } return NaN; };
+  const cpuSec = (cpu1 - cpu0) / CLK_TCK;
+  const expected = counted * (endId - startId);
+  const fwdCounter = c1.visage_sfu_rtp_forwarded_total !== undefined ? c1.visage_sfu_rtp_forwarded_total - c0.visage_sfu_rtp_forwarded_total : undefined;
+  return {
+    server: server.name, n, receiving: counted, secs, cpuSec, received,
+    cpuUsPerPkt: received ? (cpuSec * 1e6) / received : NaN,
+    pps: received / secs,
+    cpuPct: (100 * cpuSec) / secs,
+    lossPct: expected ? (100 * (expected - unique)) / expected : NaN,
+    p50: pct(0.5), p95: pct(0.95), p99: pct(0.99),
+    sentPps: (sent1 - sent0) / secs,
+    plis: pub.plis - pli0,
+    loadgenCpuPct: (100 * ((selfCpu.user + selfCpu.system) / 1000 + reps.reduce((a, r) => a + r.cpuMs, 0))) / 1000 / secs,
+    serverForwardedPps: fwdCounter !== undefined ? fwdCounter / secs : undefined,
+  };
+}
+
+function fmt(v, d) { return v === undefined || Number.isNaN(v) ? 'n/a' : v.toFixed(d); }
+
+function table(rows) {
+  const lines = [
+    '| server | N subs (receiving) | CPU µs / fwd pkt | fwd pkt/s | server CPU (% core) | loss % | latency p50 / p95 / p99 ms | load-gen CPU (% core) |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of rows) {
+    lines.push(`| ${r.server} | ${r.n} (${r.receiving}) | ${fmt(r.cpuUsPerPkt, 2)} | ${fmt(r.pps, 0)} | ${fmt(r.cpuPct, 1)} | ${fmt(r.lossPct, 3)} | ${fmt(r.p50, 2)} / ${fmt(r.p95, 2)} / ${fmt(r.p99, 2)} | ${fmt(r.loadgenCpuPct, 0)} |`);
+  }
+  const ratios = LEVELS.map((n) => {
+    const v = rows.find((r) => r.server === 'Visage' && r.n === n), j = rows.find((r) => r.server === 'Janus' && r.n === n);
+    return v && j ? `| ${n} | ${fmt(v.cpuUsPerPkt, 2)} | ${fmt(j.cpuUsPerPkt, 2)} | **${fmt(v.cpuUsPerPkt / j.cpuUsPerPkt, 2)}** | ${v.cpuUsPerPkt / j.cpuUsPerPkt <= 1 ? 'met' : 'not met'} |` : null;
+  }).filter(Boolean);
+  if (ratios.length) {
+    lines.push('', '| N | Visage µs/pkt | Janus µs/pkt | Visage / Janus | goal ≤ 1.0 |', '|---|---|---|---|---|', ...ratios);
+  }
+  return lines.join('\n');
+}
+
+// ------------------------------------------------------------------ main
+const started = new Date();
+log(`levels ${LEVELS.join(', ')} subscribers; ${WARMUP}s warm-up + ${SECONDS}s window each; servers ${SERVERS.join(', ')}; ${WORKERS} subscriber process(es); media ${IP} (${IFACE}); run dir ${RUNDIR}`);
+startWorkers();
+const rows = [];
+let failure = null;
+try {
+  for (const s of SERVERS) rows.push(...await runServer(s));
+} catch (e) {
+  failure = e;
+  log('error:', e.stack || e);
+}
+for (const w of workers) w.send({ cmd: 'exit' });
+const cpuModel = cpus()[0]?.model || 'unknown CPU';
+const head = `Run ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC on ${hostname()} (${cpus().length} × ${cpuModel}); `
+  + `1 publisher (VP8 ${media.source.includes('synthetic') ? 'synthetic' : '640x360 30 fps ~750 kbit/s'} + Opus 50 pkt/s, ~${fmt(rows[0]?.sentPps, 0)} pkt/s), `
+  + `${WARMUP}s warm-up, ${SECONDS}s window per level, ${WORKERS} subscriber process(es) of werift peers.`;
+const out = `${head}\n\n${table(rows)}\n`;
+console.log('\n' + out);
+if (rows.length) {
+  mkdirSync(dirname(OUT), { recursive: true });
+  writeFileSync(OUT, `# Benchmark: Visage vs Janus VideoRoom\n\n${out}\nRaw rows:\n\n\`\`\`json\n${JSON.stringify(rows, null, 1)}\n\`\`\`\n`);
+  log(`written ${OUT}`);
+}
+process.exit(failure ? 1 : 0);

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Visage vs Janus VideoRoom benchmark (see README "Benchmark"). Usually run as `./visage bench`.
+#   bench/run.sh [--subscribers 10,50,100] [--seconds 20] [--warmup 5] [--servers visage,janus] [--workers 2]
+# Installs what is missing (npm werift/ws in bench/, Debian janus + ffmpeg), builds Visage if
+# needed, makes a VP8 clip offline, then re-runs itself inside a new network namespace
+# (unshare -n): lo up plus a veth pair bv0/bv1 with 10.203.0.1/24 on bv0. All signalling and media
+# stay on that address inside the namespace; nothing reaches the machine's real interfaces.
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(dirname "$HERE")"
+IP=10.203.0.1
+say() { printf '[bench] %s\n' "$*" >&2; }
+
+if [[ "${BENCH_IN_NETNS:-}" != 1 ]]; then
+  [[ $(id -u) == 0 ]] || { say "needs root (network namespace, veth)"; exit 1; }
+  if [[ ! -d "$HERE/node_modules/werift" || ! -d "$HERE/node_modules/ws" ]]; then
+    say "npm install (werift, ws) in bench/ ..."
+    (cd "$HERE" && npm install --no-audit --no-fund --silent)
+  fi
+  if ! command -v janus >/dev/null || ! command -v ffmpeg >/dev/null; then
+    say "apt-get install janus ffmpeg ..."
+    apt-get update -q >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q janus ffmpeg >/dev/null
+  fi
+  # the apt package may start a system Janus; the benchmark runs its own with its own config
+  mkdir -p "$HERE/media"
+  if [[ ! -s "$HERE/media/vp8-360p.ivf" ]]; then
+    say "encoding a 10 s VP8 clip (640x360, 30 fps, ~750 kbit/s, key frame every 3 s) with ffmpeg ..."
+    ffmpeg -hide_banner -loglevel error -y -f lavfi -i testsrc2=size=640x360:rate=30 -t 10 \
+      -c:v libvpx -b:v 800k -minrate 800k -maxrate 800k -g 90 -deadline realtime -cpu-used 8 \
+      -f ivf "$HERE/media/vp8-360p.ivf"
+  fi
+  if [[ ! -f "$ROOT/modules/visage-web/target/visage-web.war" || ! -f "$ROOT/modules/visage-web/target/payara-micro.jar" ]]; then
+    say "building Visage ..."
+    "$ROOT/visage" build
+  fi
+  export BENCH_IN_NETNS=1
+  exec unshare -n bash "${BASH_SOURCE[0]}" "$@"
+fi
+
+# ---- inside the namespace
+ip link set lo up
+ip link add bv0 type veth peer name bv1
+ip addr add "$IP/24" dev bv0
+ip link set bv0 up
+ip link set bv1 up
+sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null || true
+cd "$HERE"
+exec node bench.mjs --ip "$IP" --iface bv0 "$@"

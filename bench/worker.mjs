@@ -1,0 +1,98 @@
+// A load-generator process holding benchmark subscribers (independent werift peers, each with its
+// own signalling connection, ICE agent, DTLS and SRTP). Driven by bench.mjs over IPC:
+//   {cmd:"add", server, ids, ip, visage:{base,setup} | janus:{url,room,feed}}
+//   {cmd:"window-start", startId, cap}   {cmd:"window-end"}   {cmd:"report", endId}
+//   {cmd:"stats"}   {cmd:"close"}
+import { makePc } from './lib/peer.mjs';
+import { readStamp } from './lib/media.mjs';
+import { visageSubscribe } from './lib/visage.mjs';
+import { janusSubscribe } from './lib/janus.mjs';
+
+const BINS = 50000; // 0.1 ms latency bins up to 5 s
+const subs = new Map();
+const win = { active: false, startId: 0, cap: 0, received: 0, hist: new Uint32Array(BINS), t0: 0n, t1: 0n };
+const send = (m) => process.send && process.send(m);
+
+function onPacket(sub, rtp) {
+  const st = readStamp(rtp.payload);
+  if (!st) return;
+  sub.total++;
+  if (!sub.ready) { sub.ready = true; send({ ev: 'ready', id: sub.id }); }
+  if (win.active) {
+    win.received++;
+    const lat = Number(process.hrtime.bigint() - st[1]) / 1e6;
+    win.hist[Math.min(BINS - 1, Math.max(0, Math.floor(lat * 10)))]++;
+  }
+  if (sub.uniq) {
+    const k = st[0] - win.startId;
+    if (k >= 0 && k < win.cap) sub.uniq[k] = 1;
+  }
+}
+
+async function addOne(id, msg) {
+  const pc = makePc(msg.ip);
+  const sub = { id, pc, total: 0, ready: false, uniq: null, sig: null };
+  subs.set(id, sub);
+  pc.onTrack.subscribe((track) => track.onReceiveRtp.subscribe((rtp) => onPacket(sub, rtp)));
+  pc.connectionStateChange.subscribe((s) => { if (s === 'failed') send({ ev: 'failed', id, error: 'connection failed' }); });
+  try {
+    if (msg.server === 'visage') sub.sig = await visageSubscribe(msg.visage.base, msg.visage.setup, pc);
+    else sub.sig = await janusSubscribe(msg.janus.url, msg.janus.room, msg.janus.feed, pc);
+  } catch (e) {
+    send({ ev: 'failed', id, error: String(e.message || e) });
+  }
+}
+
+process.on('message', async (msg) => {
+  switch (msg.cmd) {
+    case 'add': {
+      // a few at a time, so DTLS handshakes do not pile up on the event loop
+      const queue = [...msg.ids];
+      const lanes = Array.from({ length: Math.min(4, queue.length) }, async () => {
+        while (queue.length) await addOne(queue.shift(), msg);
+      });
+      await Promise.all(lanes);
+      send({ ev: 'added', ids: msg.ids });
+      break;
+    }
+    case 'window-start':
+      win.startId = msg.startId; win.cap = msg.cap; win.received = 0; win.hist.fill(0);
+      for (const s of subs.values()) s.uniq = s.ready ? new Uint8Array(msg.cap) : null;
+      win.t0 = process.hrtime.bigint(); win.active = true;
+      win.cpu0 = process.cpuUsage();
+      break;
+    case 'window-end':
+      win.active = false; win.t1 = process.hrtime.bigint();
+      win.cpu = process.cpuUsage(win.cpu0);
+      break;
+    case 'report': {
+      const n = msg.endId - win.startId;
+      let unique = 0, counted = 0;
+      for (const s of subs.values()) {
+        if (!s.uniq) continue;
+        counted++;
+        for (let i = 0; i < n && i < s.uniq.length; i++) unique += s.uniq[i];
+        s.uniq = null;
+      }
+      send({ ev: 'report', received: win.received, unique, counted, hist: Array.from(win.hist), cpuMs: (win.cpu.user + win.cpu.system) / 1000 });
+      break;
+    }
+    case 'stats': {
+      let total = 0, ready = 0;
+      for (const s of subs.values()) { total += s.total; if (s.ready) ready++; }
+      send({ ev: 'stats', total, ready, count: subs.size });
+      break;
+    }
+    case 'close':
+      for (const s of subs.values()) {
+        try { s.sig && s.sig.close(); } catch { /* ignore */ }
+        try { await s.pc.close(); } catch { /* ignore */ }
+      }
+      subs.clear();
+      send({ ev: 'closed' });
+      break;
+    case 'exit':
+      process.exit(0);
+  }
+});
+send({ ev: 'up' });
