@@ -131,6 +131,17 @@ try {
   result.selection.serverNodeOfEuPage = (members.find((m) => m.sessionId === a.sessionId) || {}).nodeId || null;
   result.selection.serverNodeOfSgPage = (members.find((m) => m.sessionId === b.sessionId) || {}).nodeId || null;
 
+  // --- server fallback and CORS, asked of the sg node ------------------------------------------
+  const nearest = async (q) => (await rest(SG.url, 'GET', `/api/nodes/nearest${q}`)).json.id;
+  result.api = {
+    nearestEu: await nearest('?region=eu'), nearestSg: await nearest('?region=sg'),
+    nearestUnknownRegion: await nearest('?region=mars'), nearestNoHint: await nearest(''),
+  };
+  const pre = await fetch(`${SG.url}/api/sessions`, { method: 'OPTIONS', headers: { Origin: EU.url,
+    'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization,content-type' } });
+  result.api.preflight = { status: pre.status, allowOrigin: pre.headers.get('access-control-allow-origin'),
+    allowHeaders: pre.headers.get('access-control-allow-headers'), allowMethods: pre.headers.get('access-control-allow-methods') };
+
   // --- failover --------------------------------------------------------------------------------
   const f = result.failover;
   // Both publish their camera to their own node. (Until the SFU-to-SFU relay exists, pages on
@@ -191,6 +202,7 @@ try {
   const history = await rest(EU.url, 'GET', `/api/rooms/${roomId}/messages`);
   f.historyHasChat = Array.isArray(history.json) && history.json.some((m) => m.text === text);
   f.nodesAfter = (await rest(EU.url, 'GET', '/api/nodes')).json.map((n) => n.id);
+  f.nearestSgAfter = (await rest(EU.url, 'GET', '/api/nodes/nearest?region=sg')).json.id;
   result.ok = true;
 } catch (e) {
   result.error = String((e && e.stack) || e);

@@ -12,8 +12,8 @@ import {
 
 const $ = id => document.getElementById(id);
 
-const PING_MS = 20000;
-const DEAD_MS = 50000;        // no message at all for this long: the socket is dead
+const PING_MS = 5000;
+const DEAD_MS = 15000;        // no message at all for this long: the node is hung or gone, move
 const HELLO_TIMEOUT_MS = 10000;
 const JOIN_TIMEOUT_MS = 15000;
 const MAX_BACKOFF_MS = 10000;

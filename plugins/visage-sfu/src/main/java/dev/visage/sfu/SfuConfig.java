@@ -11,6 +11,8 @@ import java.util.Locale;
  * <pre>
  * visage.media.port                 UDP port shared by all peers                  (10000)
  * visage.media.addresses            comma-separated IPv4s to bind and advertise   (all non-loopback IPv4)
+ * visage.relay.port                 UDP port of the node-to-node relay, on the first media address
+ *                                   (media port + 1000); see dev.visage.sfu.relay.RelayConfig
  * visage.sfu.video-codecs           video codec preference, comma-separated       (VP8,H264,VP9,AV1)
  * visage.sfu.consent-timeout-ms     fail a transport after this long without consent or media (15000)
  * visage.sfu.pli-interval-ms        minimum interval between key-frame requests per stream (200)

@@ -5,8 +5,11 @@ import dev.visage.api.media.MediaEngine;
 import dev.visage.api.media.Participant;
 import dev.visage.api.media.SignalSink;
 import dev.visage.api.plugin.PluginContext;
+import dev.visage.api.relay.RelayBus;
 import dev.visage.sfu.dtls.DtlsCertificate;
 import dev.visage.sfu.ice.IceSetup;
+import dev.visage.sfu.relay.Relay;
+import dev.visage.sfu.relay.RelayConfig;
 import dev.visage.sfu.room.Room;
 import dev.visage.sfu.room.RoomServices;
 import dev.visage.sfu.room.SfuEndpoint;
@@ -38,6 +41,9 @@ public final class SfuEngine implements MediaEngine {
     private DtlsCertificate certificate;
     private ScheduledExecutorService timer;
     private RoomServices services;
+    private RelayConfig relayConfig;
+    private InetAddress relayAddress;
+    private volatile Relay relay;
 
     @Override
     public String name() {
@@ -54,6 +60,8 @@ public final class SfuEngine implements MediaEngine {
             throw new IllegalStateException("no media address: set visage.media.addresses");
         }
         harvesters = IceSetup.createHarvesters(addresses, config.port());
+        relayConfig = RelayConfig.from(context, config.port());
+        relayAddress = addresses.get(0);
         certificate = DtlsCertificate.generate();
         services = new RoomServices(config, metrics, harvesters, certificate, this::onEndpointClosed);
         timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -86,6 +94,10 @@ public final class SfuEngine implements MediaEngine {
             throw new IllegalStateException("SFU not started");
         }
         Room room = rooms.computeIfAbsent(participant.roomId(), Room::new);
+        Relay r = relay;
+        if (r != null) {
+            room.setObserver(r);
+        }
         SfuEndpoint e = SfuEndpoint.join(room, participant, sink, services);
         endpoints.add(e);
         return e;
@@ -96,9 +108,37 @@ public final class SfuEngine implements MediaEngine {
         rooms.values().removeIf(r -> r.members().length == 0);
     }
 
+    /**
+     * Starts the node-to-node relay (package {@code dev.visage.sfu.relay}) on the first media
+     * address; without it (or if its port cannot be bound) rooms stay per node.
+     */
+    @Override
+    public void attach(RelayBus bus) {
+        if (services == null || !relayConfig.enabled() || relay != null) {
+            return;
+        }
+        try {
+            Relay r = Relay.start(bus, relayConfig, config.nackCachePackets(), relayAddress, rooms::get);
+            relay = r;
+            rooms.values().forEach(room -> room.setObserver(r));
+        } catch (java.io.IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "relay not started (visage.relay.port " + relayConfig.port() + "): "
+                    + e.getMessage(), e);
+        }
+    }
+
+    public java.util.Optional<Relay> relay() {
+        return java.util.Optional.ofNullable(relay);
+    }
+
     @Override
     public Map<String, Number> metrics() {
-        return metrics.snapshot(endpoints.size(), rooms.size());
+        Map<String, Number> m = metrics.snapshot(endpoints.size(), rooms.size());
+        Relay r = relay;
+        if (r != null) {
+            m.putAll(r.metrics());
+        }
+        return m;
     }
 
     public SfuMetrics counters() {
@@ -111,6 +151,11 @@ public final class SfuEngine implements MediaEngine {
 
     @Override
     public void close() {
+        Relay r = relay;
+        relay = null;
+        if (r != null) {
+            r.close();
+        }
         for (SfuEndpoint e : List.copyOf(endpoints)) {
             e.close();
         }

@@ -110,6 +110,24 @@ class RegionsIT {
     }
 
     @Test
+    void serverFallbackPicksByRegionAndTheApiAnswersPreflights() {
+        assertScenarioRan();
+        JsonObject api = result.getJsonObject("api");
+        assertNotNull(api, "api checks did not run: " + result);
+        assertEquals("node-eu", api.getString("nearestEu"));
+        assertEquals("node-sg", api.getString("nearestSg"));
+        assertEquals("node-sg", api.getString("nearestUnknownRegion"), "unknown region: the answering node's region");
+        assertEquals("node-sg", api.getString("nearestNoHint"), "no hint: the answering node's region");
+        JsonObject preflight = api.getJsonObject("preflight");
+        assertEquals(204, preflight.getInt("status"));
+        assertEquals("*", preflight.getString("allowOrigin"));
+        assertTrue(preflight.getString("allowHeaders").contains("Authorization")
+                && preflight.getString("allowHeaders").contains("Content-Type"), "allowed headers: " + preflight);
+        assertEquals("node-eu", result.getJsonObject("failover").getString("nearestSgAfter", null),
+                "with sg gone, a client hinting sg is sent to eu");
+    }
+
+    @Test
     void killedNodesPageRejoinsOnTheSurvivorWithVideoAndNothingIsLost() {
         assertScenarioRan();
         JsonObject f = result.getJsonObject("failover");

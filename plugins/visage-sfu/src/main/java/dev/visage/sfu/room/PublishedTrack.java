@@ -1,5 +1,6 @@
 package dev.visage.sfu.room;
 
+import dev.visage.api.media.Participant;
 import dev.visage.sfu.rtp.NackGenerator;
 import dev.visage.sfu.rtp.PacketCache;
 import dev.visage.sfu.rtp.RtpPacket;
@@ -14,7 +15,31 @@ import java.util.Map;
  * receive statistics for our receiver reports and the key-frame request rate limit.
  */
 public final class PublishedTrack {
+    /**
+     * Where feedback for a track relayed from another node goes (key-frame requests, NACKs this
+     * node's cache cannot answer): back over the relay leg. See {@code dev.visage.sfu.relay}.
+     */
+    public interface Upstream {
+        void requestKeyFrame(PublishedTrack t);
+
+        void requestRetransmission(PublishedTrack t, int seq);
+    }
+
+    /** Takes a local publisher's canonical, plaintext packets to other nodes (the relay). */
+    public interface Downstream {
+        void onRtp(PublishedTrack t, byte[] buf, int off, int len);
+
+        void onSenderReport(PublishedTrack t, byte[] buf, int off, int len);
+    }
+
+    /** The local endpoint that publishes it; null for a track relayed from another node. */
     public final SfuEndpoint owner;
+    /** Who publishes it (the owner's participant, or the remote participant of a relayed track). */
+    public final Participant publisher;
+    /** Non-null for a track relayed from another node. */
+    public final Upstream upstream;
+    /** Set by the relay while other nodes subscribe to this local track's room. */
+    public volatile Downstream downstream;
     public final TrackInfo info;
     public final int ssrc;
     public final boolean video;
@@ -41,7 +66,18 @@ public final class PublishedTrack {
     private long lastPliNanos;
 
     PublishedTrack(SfuEndpoint owner, TrackInfo info, int cacheSize) {
+        this(owner, owner.participant(), info, cacheSize, null);
+    }
+
+    /** A track relayed from another node: canonical payload types and extension ids already. */
+    public PublishedTrack(Participant publisher, TrackInfo info, int cacheSize, Upstream upstream) {
+        this(null, publisher, info, cacheSize, upstream);
+    }
+
+    private PublishedTrack(SfuEndpoint owner, Participant publisher, TrackInfo info, int cacheSize, Upstream upstream) {
         this.owner = owner;
+        this.publisher = publisher;
+        this.upstream = upstream;
         this.info = info;
         this.ssrc = info.ssrc();
         this.video = info.kind().equals("video");
@@ -56,6 +92,23 @@ public final class PublishedTrack {
         this.cache = video ? new PacketCache(cacheSize) : null;
         this.nacks = video ? new NackGenerator() : null;
         this.nackBuffer = video ? new byte[1500] : null;
+    }
+
+    /** Asks the local publisher for a key frame (rate-limited); for the relay. */
+    public void requestKeyFrame() {
+        if (owner != null) {
+            owner.requestKeyFrame(this, false);
+        }
+    }
+
+    /** Copies the cached packet with this sequence number into dst; its length, or -1. */
+    public int cachedPacket(int seq, byte[] dst) {
+        if (cache == null) {
+            return -1;
+        }
+        synchronized (cache) {
+            return cache.get(seq, dst);
+        }
     }
 
     /** RFC 3550 A.1-style sequence tracking (simplified: no probation). */

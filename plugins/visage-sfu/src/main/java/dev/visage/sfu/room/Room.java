@@ -1,6 +1,8 @@
 package dev.visage.sfu.room;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * The endpoints of one room on this node (the Router). Membership is a copy-on-write array so the
@@ -8,8 +10,21 @@ import java.util.Arrays;
  * which also serialises all signalling that spans endpoints of the room.
  */
 public final class Room {
+    /**
+     * Told, under the room's monitor, whenever a member joins or leaves or a member's published
+     * tracks change (the relay uses it; it must only queue work).
+     */
+    public interface Observer {
+        void onRoomChanged(Room room);
+    }
+
+    private static final ThreadLocal<byte[]> RELAY_SCRATCH = ThreadLocal.withInitial(() -> new byte[1700]);
+
     public final String id;
     private volatile SfuEndpoint[] members = new SfuEndpoint[0];
+    /** Tracks of publishers on other nodes, relayed here (copy-on-write, like members). */
+    private volatile PublishedTrack[] relayed = new PublishedTrack[0];
+    private volatile Observer observer;
 
     public Room(String id) {
         this.id = id;
@@ -23,6 +38,7 @@ public final class Room {
         SfuEndpoint[] m = Arrays.copyOf(members, members.length + 1);
         m[m.length - 1] = e;
         members = m;
+        changed();
     }
 
     /** Returns true if the room is now empty. */
@@ -34,6 +50,7 @@ public final class Room {
             System.arraycopy(m, 0, n, 0, i);
             System.arraycopy(m, i + 1, n, i, m.length - i - 1);
             members = n;
+            changed();
         }
         return members.length == 0;
     }
@@ -46,6 +63,88 @@ public final class Room {
                 return t;
             }
         }
+        for (PublishedTrack t : relayed) {
+            if (t.ssrc == ssrc) {
+                return t;
+            }
+        }
         return null;
+    }
+
+    // ---------------------------------------------------------------- relay hooks (dev.visage.sfu.relay)
+
+    public void setObserver(Observer o) {
+        observer = o;
+    }
+
+    /** Under the room monitor. */
+    void changed() {
+        Observer o = observer;
+        if (o != null) {
+            o.onRoomChanged(this);
+        }
+    }
+
+    /** The tracks published by this node's members (not the relayed ones). */
+    public synchronized List<PublishedTrack> localTracks() {
+        List<PublishedTrack> out = new ArrayList<>();
+        for (SfuEndpoint e : members) {
+            out.addAll(Arrays.asList(e.publishedTracks()));
+        }
+        return out;
+    }
+
+    public PublishedTrack[] relayedTracks() {
+        return relayed;
+    }
+
+    /** Adds tracks relayed from another node; every member subscribes (new subscribe offers). */
+    public synchronized void addRelayedTracks(List<PublishedTrack> ts) {
+        List<PublishedTrack> l = new ArrayList<>(Arrays.asList(relayed));
+        l.addAll(ts);
+        relayed = l.toArray(new PublishedTrack[0]);
+        for (SfuEndpoint m : members) {
+            for (PublishedTrack t : ts) {
+                m.addSubscription(t);
+            }
+            m.renegotiateSubscribe();
+        }
+    }
+
+    public synchronized void removeRelayedTracks(List<PublishedTrack> ts) {
+        List<PublishedTrack> l = new ArrayList<>(Arrays.asList(relayed));
+        if (!l.removeAll(ts)) {
+            return;
+        }
+        relayed = l.toArray(new PublishedTrack[0]);
+        for (SfuEndpoint m : members) {
+            boolean changed = false;
+            for (PublishedTrack t : ts) {
+                if (m.subscriptionFor(t) != null) {
+                    m.removeSubscription(t);
+                    changed = true;
+                }
+            }
+            if (changed) {
+                m.renegotiateSubscribe();
+            }
+        }
+    }
+
+    /** Relay receive thread: a relayed track's RTP (plaintext, canonical): cache, fan out. */
+    public void forwardRelayedRtp(PublishedTrack t, byte[] buf, int off, int len) {
+        t.cache(buf, off, len);
+        byte[] scratch = RELAY_SCRATCH.get();
+        for (SfuEndpoint m : members) {
+            m.deliverRelayed(t, buf, off, len, scratch, false);
+        }
+    }
+
+    /** Relay receive thread: a relayed publisher's SR (already without report blocks). */
+    public void forwardRelayedSr(PublishedTrack t, byte[] buf, int off, int len) {
+        byte[] scratch = RELAY_SCRATCH.get();
+        for (SfuEndpoint m : members) {
+            m.deliverRelayed(t, buf, off, len, scratch, true);
+        }
     }
 }

@@ -107,6 +107,9 @@ public final class SfuEndpoint implements MediaEndpoint {
                     }
                 }
             }
+            for (PublishedTrack t : room.relayedTracks()) {
+                e.addSubscription(t);
+            }
         }
         return e;
     }
@@ -272,6 +275,14 @@ public final class SfuEndpoint implements MediaEndpoint {
                 other.renegotiateSubscribe();
             }
         }
+        if (!removed.isEmpty() || !added.isEmpty()) {
+            room.changed(); // the relay tells other nodes
+        }
+    }
+
+    /** The tracks this endpoint publishes (for the relay). */
+    public PublishedTrack[] publishedTracks() {
+        return tracks;
     }
 
     /** Under the room monitor. */
@@ -284,7 +295,7 @@ public final class SfuEndpoint implements MediaEndpoint {
         Subscription[] ss = Arrays.copyOf(subscriptions, subscriptions.length + 1);
         ss[ss.length - 1] = s;
         subscriptions = ss;
-        Participant owner = t.owner.participant;
+        Participant owner = t.publisher;
         sections.add(new SubscribeOffer.Section(mid, t.info.kind(), t.info, owner.sessionId(), owner.sessionId()));
     }
 
@@ -359,7 +370,7 @@ public final class SfuEndpoint implements MediaEndpoint {
     private Participant findOwner(TrackInfo info) {
         for (Subscription s : subscriptions) {
             if (s.track.info == info) {
-                return s.track.owner.participant;
+                return s.track.publisher;
             }
         }
         return null;
@@ -589,6 +600,27 @@ public final class SfuEndpoint implements MediaEndpoint {
                 metrics.rtpForwarded.incrementAndGet();
             }
         }
+        PublishedTrack.Downstream relay = t.downstream;
+        if (relay != null) {
+            relay.onRtp(t, buf, off, len); // once per node that subscribed, not per subscriber
+        }
+    }
+
+    /** Relay hook: sends a relayed track's packet to this subscriber (room fan-out of a remote track). */
+    boolean deliverRelayed(PublishedTrack t, byte[] buf, int off, int len, byte[] scratch, boolean rtcp) {
+        PeerTransport st = subscribe;
+        if (st == null || !st.isConnected() || subscriptionFor(t) == null) {
+            return false;
+        }
+        System.arraycopy(buf, off, scratch, 0, len);
+        if (rtcp) {
+            return st.sendRtcp(scratch, 0, len);
+        }
+        if (st.sendRtp(scratch, 0, len)) {
+            metrics.rtpForwarded.incrementAndGet();
+            return true;
+        }
+        return false;
     }
 
     /** Caller holds t.nacks; the NACK is in t.nackBuffer. */
@@ -620,6 +652,10 @@ public final class SfuEndpoint implements MediaEndpoint {
                         if (n > 0) {
                             st.sendRtcp(scratch, 0, n);
                         }
+                    }
+                    PublishedTrack.Downstream relay = t.downstream;
+                    if (relay != null) {
+                        relay.onSenderReport(t, buf, i, plen);
                     }
                 }
             }
@@ -682,6 +718,9 @@ public final class SfuEndpoint implements MediaEndpoint {
         }
         if (len < 0) {
             metrics.retransmissionsMissing.incrementAndGet();
+            if (t.upstream != null) {
+                t.upstream.requestRetransmission(t, seq); // relayed: ask the origin node
+            }
             return;
         }
         int rtxSsrc = t.info.rtxSsrc();
@@ -709,6 +748,15 @@ public final class SfuEndpoint implements MediaEndpoint {
 
     /** PLI to the publisher of t, at most once per pli-interval (force skips nothing but logging). */
     void requestKeyFrame(PublishedTrack t, boolean joined) {
+        if (t.upstream != null) { // relayed: the publisher is on another node
+            if (t.allowKeyFrameRequest(System.nanoTime(), svc.config().pliIntervalMillis() * 1_000_000L)) {
+                t.upstream.requestKeyFrame(t);
+                metrics.plisSent.incrementAndGet();
+            } else {
+                metrics.plisSuppressed.incrementAndGet();
+            }
+            return;
+        }
         PeerTransport pt = t.owner.publish;
         if (pt == null || !pt.isConnected()) {
             return;
