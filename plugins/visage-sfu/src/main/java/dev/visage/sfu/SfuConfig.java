@@ -18,7 +18,8 @@ import java.util.Locale;
  * visage.sfu.pli-interval-ms        minimum interval between key-frame requests per stream (200)
  * visage.sfu.nack-cache-packets     per video stream NACK cache size, power of two (512)
  * visage.sfu.remb-bitrate           bits/s advertised to publishers in REMB        (2500000)
- * visage.sfu.srtp-cipher            AES implementation: sunjce | openssl | bc     (sunjce)
+ * visage.sfu.srtp-cipher            AES implementation: openssl | sunjce | bc     (openssl; jitsi-srtp
+ *                                   falls back to Java if the native library fails)
  * visage.sfu.debug.drop-rtp-percent TESTING ONLY: drop this share of RTP received and sent, to
  *                                   exercise NACK/RTX where netem is unavailable   (0)
  * </pre>
@@ -36,7 +37,7 @@ public record SfuConfig(int port, String addresses, List<String> videoCodecs, lo
                 Long.parseLong(ctx.setting("visage.sfu.pli-interval-ms").orElse("200").trim()),
                 Integer.highestOneBit(Math.max(64, Integer.parseInt(ctx.setting("visage.sfu.nack-cache-packets").orElse("512").trim()))),
                 Long.parseLong(ctx.setting("visage.sfu.remb-bitrate").orElse("2500000").trim()),
-                ctx.setting("visage.sfu.srtp-cipher").orElse("sunjce").trim().toLowerCase(Locale.ROOT),
+                ctx.setting("visage.sfu.srtp-cipher").orElse("openssl").trim().toLowerCase(Locale.ROOT),
                 Double.parseDouble(ctx.setting("visage.sfu.debug.drop-rtp-percent").orElse("0").trim()));
     }
 
