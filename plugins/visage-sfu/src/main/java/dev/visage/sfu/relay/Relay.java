@@ -1,0 +1,729 @@
+package dev.visage.sfu.relay;
+
+import dev.visage.api.relay.RelayBus;
+import dev.visage.sfu.room.PublishedTrack;
+import dev.visage.sfu.room.Room;
+import dev.visage.sfu.sdp.TrackInfo;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+
+/**
+ * The node's relay: keeps one {@link RelayLeg} per peer node that shares a room with this one,
+ * subscribes to the peers' publishers per room, turns what they announce into relayed
+ * {@link PublishedTrack}s of the local {@link Room}, and hands each local publisher's packets once
+ * per leg to the nodes that subscribed to its room.
+ *
+ * <p>Interest: when the local membership of a room changes ({@link Room.Observer}), the relay asks
+ * {@link RelayBus#nodesInRoom} and sends relay-subscribe to every other node holding members;
+ * a node that receives a subscribe for a room where it has members subscribes back, so either
+ * side's join is enough. Every 5 s the same reconciliation runs as a backstop (lost messages,
+ * nodes that left the room without a word). When a room's last local member leaves, the relay
+ * unsubscribes; a leg with no subscription left in either direction is closed, and every leg of a
+ * node that is gone ({@link RelayBus#onNodeGone}) at once.
+ *
+ * <p>Threads: all signalling and bookkeeping runs on one thread ("sfu-relay"); the media path
+ * only reads volatile arrays set from it (no lock, no cluster call, no allocation per packet).
+ */
+public final class Relay implements Room.Observer, AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Relay.class.getName());
+    private static final long RECONCILE_MILLIS = 5000;
+    private static final long FAILED_RETRY_MILLIS = 3000;
+    private static final int SUBSCRIBE_ATTEMPTS = 10;
+
+    private final RelayBus bus;
+    private final RelayConfig config;
+    private final int cachePackets;
+    private final Function<String, Room> rooms;
+    private final String self;
+    private final RelaySocket socket;
+    private final ScheduledExecutorService exec;
+
+    // relay-thread state
+    private final Map<String, RelayLeg> legs = new HashMap<>();
+    private final Map<String, Map<String, InSub>> wanted = new HashMap<>();
+    private final Map<String, Set<String>> served = new HashMap<>();
+    private final Map<String, String> sentTracks = new HashMap<>();
+    private final Map<PublishedTrack, TrackRelay> relays = new IdentityHashMap<>();
+    private final Set<String> knownRooms = new HashSet<>();
+    private final byte[] reportBuffer = new byte[1500];
+    private final long[] loss = new long[3];
+    private long lastReconcile;
+
+    // read by metrics()
+    private volatile RelayLeg[] legSnapshot = new RelayLeg[0];
+    private final AtomicLong retiredPacketsSent = new AtomicLong();
+    private final AtomicLong retiredPacketsReceived = new AtomicLong();
+    private final AtomicLong retiredBytesSent = new AtomicLong();
+    private final AtomicLong retiredBytesReceived = new AtomicLong();
+    private final AtomicLong legsOpened = new AtomicLong();
+    private final AtomicLong legsFailed = new AtomicLong();
+    private final AtomicLong signallingErrors = new AtomicLong();
+
+    /** A subscription of ours: the peer's tracks of one room, relayed here. */
+    private static final class InSub {
+        final Room room;
+        boolean acked;
+        int attempts;
+        long lastSent;
+        final Map<String, RemoteStream> streams = new LinkedHashMap<>();
+
+        InSub(Room room) {
+            this.room = room;
+        }
+    }
+
+    private Relay(RelayBus bus, RelayConfig config, int cachePackets, Function<String, Room> rooms, RelaySocket socket) {
+        this.bus = bus;
+        this.config = config;
+        this.cachePackets = cachePackets;
+        this.rooms = rooms;
+        this.self = bus.localNodeId();
+        this.socket = socket;
+        this.exec = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "sfu-relay");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * Binds the relay socket on the media address and starts listening on the bus.
+     *
+     * @param rooms the engine's live room by id (null when no local member is left)
+     */
+    public static Relay start(RelayBus bus, RelayConfig config, int cachePackets, InetAddress address,
+                              Function<String, Room> rooms) throws IOException {
+        RelaySocket socket = new RelaySocket(address, config.port());
+        Relay relay = new Relay(bus, config, cachePackets, rooms, socket);
+        socket.start();
+        bus.subscribe((from, msg) -> relay.exec.execute(() -> relay.onMessage(from, msg)));
+        bus.onNodeGone(node -> relay.exec.execute(() -> relay.onNodeGone(node)));
+        relay.exec.scheduleWithFixedDelay(relay::tick, 1000, 1000, TimeUnit.MILLISECONDS);
+        LOG.log(System.Logger.Level.INFO, "relay listening on UDP " + address.getHostAddress() + ":" + socket.port());
+        return relay;
+    }
+
+    public int port() {
+        return socket.port();
+    }
+
+    // ---------------------------------------------------------------- events
+
+    /** Under the room's monitor: only queue the work. */
+    @Override
+    public void onRoomChanged(Room room) {
+        String id = room.id;
+        exec.execute(() -> guarded(() -> reconcileRoom(id, false)));
+    }
+
+    private void guarded(Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            signallingErrors.incrementAndGet();
+            LOG.log(System.Logger.Level.WARNING, "relay: " + e.getMessage(), e);
+        }
+    }
+
+    void onMessage(String from, Map<String, Object> msg) {
+        if (from == null || from.equals(self) || msg == null) {
+            return;
+        }
+        try {
+            Object type = msg.get("type");
+            long now = System.currentTimeMillis();
+            switch (String.valueOf(type)) {
+                case RelayMessages.OFFER -> onOffer(from, msg, now);
+                case RelayMessages.ANSWER -> {
+                    RelayLeg leg = legs.get(from);
+                    if (leg != null && leg.offerer && leg.legId.equals(msg.get("leg"))) {
+                        Map<String, Object> ready = leg.onAnswer(msg, now);
+                        if (ready != null) {
+                            bus.send(from, ready);
+                            legsChanged();
+                        }
+                    }
+                }
+                case RelayMessages.READY -> {
+                    RelayLeg leg = legs.get(from);
+                    if (leg != null && !leg.offerer && leg.legId.equals(msg.get("leg"))) {
+                        leg.onReady(now);
+                        legsChanged();
+                    }
+                }
+                case RelayMessages.CLOSE -> {
+                    RelayLeg leg = legs.get(from);
+                    if (leg != null && leg.legId.equals(msg.get("leg"))) {
+                        dropLeg(leg, false);
+                    }
+                }
+                case RelayMessages.SUBSCRIBE -> onSubscribe(from, RelayMessages.str(msg, "room"));
+                case RelayMessages.UNSUBSCRIBE -> onUnsubscribe(from, RelayMessages.str(msg, "room"));
+                case RelayMessages.TRACKS -> onTracks(from, RelayMessages.str(msg, "room"), msg);
+                default -> {
+                    // not ours
+                }
+            }
+        } catch (RuntimeException e) {
+            signallingErrors.incrementAndGet();
+            LOG.log(System.Logger.Level.WARNING, "relay: bad message from " + from + ": " + e.getMessage());
+        }
+    }
+
+    private void onOffer(String from, Map<String, Object> msg, long now) {
+        String legId = RelayMessages.str(msg, "leg");
+        RelayLeg existing = legs.get(from);
+        if (existing != null && existing.legId.equals(legId) && !existing.offerer) {
+            bus.send(from, existing.answerMessage()); // our answer was lost
+            return;
+        }
+        if (existing != null && existing.offerer && existing.state == RelayLeg.State.OFFERING
+                && self.compareTo(from) < 0) {
+            return; // glare: the smaller node id's offer wins; the peer will answer ours
+        }
+        RelayLeg leg = RelayLeg.answer(from, msg, socket, now);
+        leg.lastSentMillis = now;
+        leg.attempts = 1;
+        if (existing != null) {
+            moveStreams(existing, leg);
+            retire(existing);
+        }
+        legs.put(from, leg);
+        legsOpened.incrementAndGet();
+        legsChanged();
+        bus.send(from, leg.answerMessage());
+    }
+
+    private void onSubscribe(String from, String roomId) {
+        Room room = rooms.apply(roomId);
+        knownRooms.add(roomId);
+        if (room == null || room.members().length == 0) {
+            bus.send(from, RelayMessages.tracks(roomId, List.of())); // nothing here; still an ack
+            return;
+        }
+        served.computeIfAbsent(roomId, k -> new HashSet<>()).add(from);
+        sentTracks.remove(key(roomId, from));
+        ensureLeg(from);
+        Map<String, InSub> w = wanted.get(roomId);
+        if (w == null || !w.containsKey(from)) {
+            subscribe(roomId, room, from); // they have members too: we want their tracks
+        }
+        publishTracks(roomId);
+    }
+
+    private void onUnsubscribe(String from, String roomId) {
+        Set<String> s = served.get(roomId);
+        if (s != null) {
+            s.remove(from);
+            if (s.isEmpty()) {
+                served.remove(roomId);
+            }
+        }
+        sentTracks.remove(key(roomId, from));
+        Map<String, InSub> w = wanted.get(roomId);
+        if (w != null) {
+            InSub sub = w.remove(from);
+            if (sub != null) {
+                dropStreams(sub, from);
+            }
+            if (w.isEmpty()) {
+                wanted.remove(roomId);
+            }
+        }
+        updateOutgoing();
+        closeIdleLegs();
+    }
+
+    private void onTracks(String from, String roomId, Map<String, Object> msg) {
+        Map<String, InSub> w = wanted.get(roomId);
+        InSub sub = w == null ? null : w.get(from);
+        if (sub == null) {
+            return; // we unsubscribed meanwhile
+        }
+        List<RelayMessages.RemoteTrack> announced = RelayMessages.parseTracks(roomId, msg);
+        sub.acked = true;
+        RelayLeg leg = ensureLeg(from);
+        Map<String, RelayMessages.RemoteTrack> byKey = new LinkedHashMap<>();
+        for (RelayMessages.RemoteTrack t : announced) {
+            byKey.put(trackKey(t.info(), t.publisher().sessionId()), t);
+        }
+        List<PublishedTrack> removed = new ArrayList<>();
+        sub.streams.entrySet().removeIf(e -> {
+            if (!byKey.containsKey(e.getKey())) {
+                removed.add(e.getValue().track());
+                return true;
+            }
+            return false;
+        });
+        List<PublishedTrack> added = new ArrayList<>();
+        for (Map.Entry<String, RelayMessages.RemoteTrack> e : byKey.entrySet()) {
+            if (sub.streams.containsKey(e.getKey())) {
+                continue;
+            }
+            RelayMessages.RemoteTrack t = e.getValue();
+            RemoteStream rs = new RemoteStream(roomId, sub.room, leg, t.info().ssrc());
+            PublishedTrack pt = new PublishedTrack(t.publisher(), t.info(), cachePackets, rs);
+            rs.bind(pt);
+            sub.streams.put(e.getKey(), rs);
+            added.add(pt);
+        }
+        rebuildIncoming(from);
+        if (!removed.isEmpty()) {
+            sub.room.removeRelayedTracks(removed);
+        }
+        if (!added.isEmpty()) {
+            sub.room.addRelayedTracks(added);
+            LOG.log(System.Logger.Level.INFO, () -> "relay: " + added.size() + " track(s) of room " + roomId
+                    + " from " + from);
+        }
+    }
+
+    private void onNodeGone(String node) {
+        guarded(() -> {
+            for (Map.Entry<String, Map<String, InSub>> e : new ArrayList<>(wanted.entrySet())) {
+                InSub sub = e.getValue().remove(node);
+                if (sub != null) {
+                    dropStreams(sub, node);
+                }
+                if (e.getValue().isEmpty()) {
+                    wanted.remove(e.getKey());
+                }
+            }
+            served.values().forEach(s -> s.remove(node));
+            served.values().removeIf(Set::isEmpty);
+            sentTracks.keySet().removeIf(k -> k.endsWith("\n" + node));
+            RelayLeg leg = legs.get(node);
+            if (leg != null) {
+                dropLeg(leg, false);
+            }
+            updateOutgoing();
+        });
+    }
+
+    // ---------------------------------------------------------------- rooms
+
+    /** Subscribes to/unsubscribes from peers for one room after a local change, or as the backstop. */
+    private void reconcileRoom(String roomId, boolean full) {
+        Room room = rooms.apply(roomId);
+        boolean local = room != null && room.members().length > 0;
+        Map<String, InSub> w = wanted.get(roomId);
+        if (local) {
+            knownRooms.add(roomId);
+            Set<String> nodes = new HashSet<>(bus.nodesInRoom(roomId));
+            nodes.remove(self);
+            for (String peer : nodes) {
+                InSub sub = w == null ? null : w.get(peer);
+                if (sub == null || sub.room != room) {
+                    if (sub != null) {
+                        dropStreams(sub, peer);
+                    }
+                    subscribe(roomId, room, peer);
+                    w = wanted.get(roomId);
+                }
+            }
+            if (full) {
+                // peers that left the room without telling us
+                if (w != null) {
+                    for (String peer : new ArrayList<>(w.keySet())) {
+                        if (!nodes.contains(peer)) {
+                            dropStreams(w.remove(peer), peer);
+                        }
+                    }
+                    if (w.isEmpty()) {
+                        wanted.remove(roomId);
+                    }
+                }
+                Set<String> s = served.get(roomId);
+                if (s != null && s.retainAll(nodes) && s.isEmpty()) {
+                    served.remove(roomId);
+                }
+            }
+        } else {
+            knownRooms.remove(roomId);
+            if (w != null) {
+                for (Map.Entry<String, InSub> e : w.entrySet()) {
+                    bus.send(e.getKey(), RelayMessages.simple(RelayMessages.UNSUBSCRIBE, "room", roomId));
+                    dropStreams(e.getValue(), e.getKey());
+                }
+                wanted.remove(roomId);
+            }
+            Set<String> s = served.remove(roomId);
+            if (s != null) {
+                s.forEach(p -> sentTracks.remove(key(roomId, p)));
+            }
+        }
+        publishTracks(roomId);
+        updateOutgoing();
+        closeIdleLegs();
+    }
+
+    private void subscribe(String roomId, Room room, String peer) {
+        InSub sub = new InSub(room);
+        sub.attempts = 1;
+        sub.lastSent = System.currentTimeMillis();
+        wanted.computeIfAbsent(roomId, k -> new HashMap<>()).put(peer, sub);
+        ensureLeg(peer);
+        bus.send(peer, RelayMessages.simple(RelayMessages.SUBSCRIBE, "room", roomId));
+    }
+
+    /** Sends relay-tracks to every node served in this room whose view is out of date. */
+    private void publishTracks(String roomId) {
+        Set<String> peers = served.get(roomId);
+        if (peers == null || peers.isEmpty()) {
+            return;
+        }
+        Room room = rooms.apply(roomId);
+        List<RelayMessages.RemoteTrack> list = new ArrayList<>();
+        if (room != null) {
+            for (PublishedTrack t : room.localTracks()) {
+                list.add(new RelayMessages.RemoteTrack(t.publisher, t.info, false));
+            }
+        }
+        Map<String, Object> msg = RelayMessages.tracks(roomId, list);
+        String signature = String.valueOf(msg.get("tracks"));
+        for (String peer : peers) {
+            if (!signature.equals(sentTracks.get(key(roomId, peer)))) {
+                sentTracks.put(key(roomId, peer), signature);
+                bus.send(peer, msg);
+            }
+        }
+    }
+
+    /** Recomputes which legs every local track goes to (after any change of rooms, peers or legs). */
+    private void updateOutgoing() {
+        Map<PublishedTrack, List<RelayLeg>> desired = new IdentityHashMap<>();
+        for (Map.Entry<String, Set<String>> e : served.entrySet()) {
+            Room room = rooms.apply(e.getKey());
+            if (room == null) {
+                continue;
+            }
+            for (PublishedTrack t : room.localTracks()) {
+                for (String peer : e.getValue()) {
+                    RelayLeg leg = legs.get(peer);
+                    if (leg != null) {
+                        desired.computeIfAbsent(t, k -> new ArrayList<>()).add(leg);
+                    }
+                }
+            }
+        }
+        for (Map.Entry<PublishedTrack, TrackRelay> e : new ArrayList<>(relays.entrySet())) {
+            if (!desired.containsKey(e.getKey())) {
+                e.getValue().legs = new RelayLeg[0];
+                if (e.getKey().downstream == e.getValue()) {
+                    e.getKey().downstream = null;
+                }
+                relays.remove(e.getKey());
+            }
+        }
+        Map<RelayLeg, List<TrackRelay>> perLeg = new IdentityHashMap<>();
+        for (Map.Entry<PublishedTrack, List<RelayLeg>> e : desired.entrySet()) {
+            TrackRelay tr = relays.computeIfAbsent(e.getKey(), TrackRelay::new);
+            RelayLeg[] ls = e.getValue().toArray(new RelayLeg[0]);
+            if (!java.util.Arrays.equals(ls, tr.legs)) {
+                tr.legs = ls;
+            }
+            e.getKey().downstream = tr;
+            for (RelayLeg l : ls) {
+                perLeg.computeIfAbsent(l, k -> new ArrayList<>()).add(tr);
+            }
+        }
+        for (RelayLeg l : legs.values()) {
+            List<TrackRelay> out = perLeg.getOrDefault(l, List.of());
+            l.outgoing = out.toArray(new TrackRelay[0]);
+        }
+    }
+
+    private void rebuildIncoming(String peer) {
+        RelayLeg leg = legs.get(peer);
+        if (leg == null) {
+            return;
+        }
+        List<RemoteStream> in = new ArrayList<>();
+        for (Map<String, InSub> w : wanted.values()) {
+            InSub sub = w.get(peer);
+            if (sub != null) {
+                in.addAll(sub.streams.values());
+            }
+        }
+        leg.incoming = in.toArray(new RemoteStream[0]);
+    }
+
+    private void dropStreams(InSub sub, String peer) {
+        if (sub == null) {
+            return;
+        }
+        List<PublishedTrack> ts = new ArrayList<>();
+        for (RemoteStream r : sub.streams.values()) {
+            ts.add(r.track());
+        }
+        sub.streams.clear();
+        rebuildIncoming(peer);
+        if (!ts.isEmpty()) {
+            sub.room.removeRelayedTracks(ts);
+        }
+    }
+
+    // ---------------------------------------------------------------- legs
+
+    private RelayLeg ensureLeg(String peer) {
+        RelayLeg leg = legs.get(peer);
+        if (leg != null && leg.state != RelayLeg.State.CLOSED && leg.state != RelayLeg.State.FAILED) {
+            return leg;
+        }
+        long now = System.currentTimeMillis();
+        RelayLeg fresh = RelayLeg.offer(peer, config.srtpProfile(), socket, now);
+        if (leg != null) {
+            moveStreams(leg, fresh);
+            retire(leg);
+        }
+        legs.put(peer, fresh);
+        legsOpened.incrementAndGet();
+        legsChanged();
+        Map<String, Object> offer = fresh.tick(now);
+        if (offer != null) {
+            bus.send(peer, offer);
+        }
+        return fresh;
+    }
+
+    /** Streams follow a leg that is replaced (re-offer after failure, or the peer re-offered). */
+    private void moveStreams(RelayLeg from, RelayLeg to) {
+        for (RemoteStream r : from.incoming) {
+            r.leg = to;
+        }
+        to.incoming = from.incoming;
+        from.incoming = new RemoteStream[0];
+        for (TrackRelay tr : relays.values()) {
+            RelayLeg[] ls = tr.legs.clone();
+            for (int i = 0; i < ls.length; i++) {
+                if (ls[i] == from) {
+                    ls[i] = to;
+                }
+            }
+            tr.legs = ls;
+        }
+        to.outgoing = from.outgoing;
+    }
+
+    private boolean needed(String peer) {
+        for (Map<String, InSub> w : wanted.values()) {
+            if (w.containsKey(peer)) {
+                return true;
+            }
+        }
+        for (Set<String> s : served.values()) {
+            if (s.contains(peer)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void closeIdleLegs() {
+        for (RelayLeg leg : new ArrayList<>(legs.values())) {
+            if (!needed(leg.peer)) {
+                dropLeg(leg, true);
+            }
+        }
+    }
+
+    private void dropLeg(RelayLeg leg, boolean tell) {
+        if (legs.get(leg.peer) == leg) {
+            legs.remove(leg.peer);
+        }
+        if (tell) {
+            bus.send(leg.peer, leg.closeMessage());
+        }
+        LOG.log(System.Logger.Level.INFO, () -> "relay: leg to " + leg.peer + " closed (" + leg.packetsSent.get()
+                + " packets sent, " + leg.packetsReceived.get() + " received)");
+        retire(leg);
+        legsChanged();
+        updateOutgoing();
+    }
+
+    private void retire(RelayLeg leg) {
+        retiredPacketsSent.addAndGet(leg.packetsSent.get());
+        retiredPacketsReceived.addAndGet(leg.packetsReceived.get());
+        retiredBytesSent.addAndGet(leg.bytesSent.get());
+        retiredBytesReceived.addAndGet(leg.bytesReceived.get());
+        leg.close(System.currentTimeMillis());
+    }
+
+    private void legsChanged() {
+        RelayLeg[] snapshot = legs.values().toArray(new RelayLeg[0]);
+        legSnapshot = snapshot;
+        socket.setLegs(snapshot);
+    }
+
+    // ---------------------------------------------------------------- timer
+
+    private void tick() {
+        guarded(() -> {
+            long now = System.currentTimeMillis();
+            for (RelayLeg leg : new ArrayList<>(legs.values())) {
+                Map<String, Object> again = leg.tick(now);
+                if (again != null) {
+                    bus.send(leg.peer, again);
+                }
+                if (leg.state == RelayLeg.State.FAILED && now - leg.stateSinceMillis > FAILED_RETRY_MILLIS) {
+                    legsFailed.incrementAndGet();
+                    LOG.log(System.Logger.Level.WARNING, "relay: leg to " + leg.peer + " failed; offering again");
+                    if (needed(leg.peer)) {
+                        ensureLeg(leg.peer);
+                    } else {
+                        dropLeg(leg, true);
+                    }
+                }
+                if (leg.isReady()) {
+                    leg.sendReport(reportBuffer, loss, now);
+                }
+            }
+            for (Map.Entry<String, Map<String, InSub>> e : wanted.entrySet()) {
+                for (Map.Entry<String, InSub> s : e.getValue().entrySet()) {
+                    InSub sub = s.getValue();
+                    if (!sub.acked && sub.attempts < SUBSCRIBE_ATTEMPTS && now - sub.lastSent >= 1000) {
+                        sub.attempts++;
+                        sub.lastSent = now;
+                        bus.send(s.getKey(), RelayMessages.simple(RelayMessages.SUBSCRIBE, "room", e.getKey()));
+                    }
+                }
+            }
+            if (now - lastReconcile >= RECONCILE_MILLIS) {
+                lastReconcile = now;
+                Set<String> ids = new HashSet<>(knownRooms);
+                ids.addAll(wanted.keySet());
+                ids.addAll(served.keySet());
+                for (String id : ids) {
+                    reconcileRoom(id, true);
+                }
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- metrics
+
+    /** Relayed streams this node sends: (local track, peer node) pairs. */
+    public int streamsOut() {
+        int n = 0;
+        for (RelayLeg l : legSnapshot) {
+            n += l.outgoing.length;
+        }
+        return n;
+    }
+
+    public int streamsIn() {
+        int n = 0;
+        for (RelayLeg l : legSnapshot) {
+            n += l.incoming.length;
+        }
+        return n;
+    }
+
+    /**
+     * Counters for /metrics. Per leg, the peer node is a label inside the name
+     * ({@code visage_relay_packets_sent_total{peer="node-b"}}), which the /metrics servlet merges
+     * with the node's own labels.
+     */
+    public Map<String, Number> metrics() {
+        Map<String, Number> m = new LinkedHashMap<>();
+        RelayLeg[] ls = legSnapshot;
+        long ps = retiredPacketsSent.get();
+        long pr = retiredPacketsReceived.get();
+        long bs = retiredBytesSent.get();
+        long br = retiredBytesReceived.get();
+        int ready = 0;
+        for (RelayLeg l : ls) {
+            ps += l.packetsSent.get();
+            pr += l.packetsReceived.get();
+            bs += l.bytesSent.get();
+            br += l.bytesReceived.get();
+            ready += l.isReady() ? 1 : 0;
+        }
+        m.put("visage_relay_port", socket.port());
+        m.put("visage_relay_legs", ls.length);
+        m.put("visage_relay_legs_ready", ready);
+        m.put("visage_relay_legs_opened_total", legsOpened.get());
+        m.put("visage_relay_legs_failed_total", legsFailed.get());
+        m.put("visage_relay_streams_out", streamsOut());
+        m.put("visage_relay_streams_in", streamsIn());
+        m.put("visage_relay_packets_sent_total", ps);
+        m.put("visage_relay_packets_received_total", pr);
+        m.put("visage_relay_bytes_sent_total", bs);
+        m.put("visage_relay_bytes_received_total", br);
+        m.put("visage_relay_dropped_unknown_source_total", socket.dropUnknownSource.get());
+        m.put("visage_relay_signalling_errors_total", signallingErrors.get());
+        for (RelayLeg l : ls) {
+            String p = "{peer=\"" + l.peer + "\"}";
+            m.put("visage_relay_leg_ready" + p, l.isReady() ? 1 : 0);
+            m.put("visage_relay_leg_streams_out" + p, l.outgoing.length);
+            m.put("visage_relay_leg_streams_in" + p, l.incoming.length);
+            m.put("visage_relay_leg_packets_sent_total" + p, l.packetsSent.get());
+            m.put("visage_relay_leg_bytes_sent_total" + p, l.bytesSent.get());
+            m.put("visage_relay_leg_packets_received_total" + p, l.packetsReceived.get());
+            m.put("visage_relay_leg_bytes_received_total" + p, l.bytesReceived.get());
+            m.put("visage_relay_leg_rtcp_sent_total" + p, l.rtcpSent.get());
+            m.put("visage_relay_leg_rtcp_received_total" + p, l.rtcpReceived.get());
+            m.put("visage_relay_leg_plis_sent_total" + p, l.plisSent.get());
+            m.put("visage_relay_leg_plis_received_total" + p, l.plisReceived.get());
+            m.put("visage_relay_leg_nacks_sent_total" + p, l.nacksSent.get());
+            m.put("visage_relay_leg_nacks_received_total" + p, l.nacksReceived.get());
+            m.put("visage_relay_leg_retransmissions_total" + p, l.retransmissions.get());
+            m.put("visage_relay_leg_dropped_not_ready_total" + p, l.dropNotReady.get());
+            m.put("visage_relay_leg_dropped_srtp_total" + p, l.dropSrtp.get());
+            m.put("visage_relay_leg_dropped_unknown_ssrc_total" + p, l.dropUnknownSsrc.get());
+            m.put("visage_relay_leg_send_errors_total" + p, l.sendErrors.get());
+            m.put("visage_relay_leg_rtt_ms" + p, l.rttMillis);
+            m.put("visage_relay_leg_fraction_lost_received" + p, l.localFractionLost / 256.0);
+            m.put("visage_relay_leg_packets_lost_received" + p, l.localCumulativeLost);
+            m.put("visage_relay_leg_fraction_lost_sent" + p, l.remoteFractionLost / 256.0);
+            m.put("visage_relay_leg_packets_lost_sent" + p, l.remoteCumulativeLost);
+        }
+        return m;
+    }
+
+    private static String key(String roomId, String peer) {
+        return roomId + "\n" + peer;
+    }
+
+    private static String trackKey(TrackInfo i, String sessionId) {
+        return Integer.toUnsignedString(i.ssrc()) + "/" + Integer.toUnsignedString(i.rtxSsrc()) + "/" + i.codec()
+                + "/" + i.trackId() + "/" + sessionId + "/" + Objects.toString(i.fmtp(), "");
+    }
+
+    @Override
+    public void close() {
+        try {
+            exec.submit(() -> {
+                for (RelayLeg leg : new ArrayList<>(legs.values())) {
+                    try {
+                        bus.send(leg.peer, leg.closeMessage());
+                    } catch (RuntimeException ignored) {
+                        // cluster may be going down too
+                    }
+                    leg.close(System.currentTimeMillis());
+                }
+                legs.clear();
+                legsChanged();
+            }).get(2, TimeUnit.SECONDS);
+        } catch (Exception ignored) {
+            // best effort
+        }
+        exec.shutdownNow();
+        socket.close();
+    }
+}
