@@ -207,7 +207,10 @@ async function connect() {
   let session;
   let chosen = null;
   let lastError = null;
-  for (const candidate of picked.ranking) {
+  // The page's own origin comes last: it served this page, so it answers even when the nodes'
+  // advertised URLs (VISAGE_PUBLIC_URL) are not reachable from this browser.
+  const candidates = picked.ranking.some(r => !r.node) ? picked.ranking : [...picked.ranking, { node: null, rtt: null }];
+  for (const candidate of candidates) {
     const base = candidate.node ? candidate.node.httpUrl : '';
     try {
       session = await api.createSession(token, base);
@@ -233,6 +236,7 @@ async function connect() {
   state.sessionToken = session.sessionToken;
   state.node = { ...session.node, httpUrl: session.node.httpUrl || (chosen.node && chosen.node.httpUrl) || '' };
   state.nodeRtt = chosen.rtt === null ? null : Math.round(chosen.rtt * 10) / 10;
+  state.apiBase = chosen.node ? chosen.node.httpUrl : '';
   if (state.node.httpUrl && !state.knownNodes.includes(state.node.httpUrl)) state.knownNodes.push(state.node.httpUrl);
   if (previous && previous.id && previous.id !== state.node.id) {
     state.moves.push({ from: previous.id, to: state.node.id, reason: state.lastReason || '', at: Date.now() });
@@ -289,7 +293,7 @@ async function onHello(msg, gen) {
   // Step 4: the room token.
   let res;
   try {
-    res = await api.joinRoom(state.roomId, state.sessionToken, state.node && state.node.httpUrl);
+    res = await api.joinRoom(state.roomId, state.sessionToken, state.apiBase);
   } catch (e) {
     if (gen !== state.gen) return;
     if (e instanceof ApiError && e.status === 404) {
