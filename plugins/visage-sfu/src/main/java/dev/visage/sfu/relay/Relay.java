@@ -111,8 +111,8 @@ public final class Relay implements Room.Observer, AutoCloseable {
         RelaySocket socket = new RelaySocket(address, config.port());
         Relay relay = new Relay(bus, config, cachePackets, rooms, socket);
         socket.start();
-        bus.subscribe((from, msg) -> relay.exec.execute(() -> relay.onMessage(from, msg)));
-        bus.onNodeGone(node -> relay.exec.execute(() -> relay.onNodeGone(node)));
+        bus.subscribe((from, msg) -> relay.submit(() -> relay.onMessage(from, msg)));
+        bus.onNodeGone(node -> relay.submit(() -> relay.onNodeGone(node)));
         relay.exec.scheduleWithFixedDelay(relay::tick, 1000, 1000, TimeUnit.MILLISECONDS);
         LOG.log(System.Logger.Level.INFO, "relay listening on UDP " + address.getHostAddress() + ":" + socket.port());
         return relay;
@@ -128,7 +128,15 @@ public final class Relay implements Room.Observer, AutoCloseable {
     @Override
     public void onRoomChanged(Room room) {
         String id = room.id;
-        exec.execute(() -> guarded(() -> reconcileRoom(id, false)));
+        submit(() -> reconcileRoom(id, false));
+    }
+
+    private void submit(Runnable r) {
+        try {
+            exec.execute(() -> guarded(r));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closing
+        }
     }
 
     private void guarded(Runnable r) {
@@ -197,8 +205,6 @@ public final class Relay implements Room.Observer, AutoCloseable {
             return; // glare: the smaller node id's offer wins; the peer will answer ours
         }
         RelayLeg leg = RelayLeg.answer(from, msg, socket, now);
-        leg.lastSentMillis = now;
-        leg.attempts = 1;
         if (existing != null) {
             moveStreams(existing, leg);
             retire(existing);
@@ -224,6 +230,7 @@ public final class Relay implements Room.Observer, AutoCloseable {
             subscribe(roomId, room, from); // they have members too: we want their tracks
         }
         publishTracks(roomId);
+        updateOutgoing();
     }
 
     private void onUnsubscribe(String from, String roomId) {
@@ -616,6 +623,12 @@ public final class Relay implements Room.Observer, AutoCloseable {
     }
 
     // ---------------------------------------------------------------- metrics
+
+    /** Tests: the relayed tracks of a local room. */
+    public PublishedTrack[] relayedTracksForTest(String roomId) {
+        Room r = rooms.apply(roomId);
+        return r == null ? new PublishedTrack[0] : r.relayedTracks();
+    }
 
     /** Relayed streams this node sends: (local track, peer node) pairs. */
     public int streamsOut() {

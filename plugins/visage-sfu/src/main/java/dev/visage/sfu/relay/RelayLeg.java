@@ -133,6 +133,8 @@ final class RelayLeg {
         RelayLeg leg = new RelayLeg(peer, false, RelayMessages.str(offer, "leg"), profile, socket, now);
         leg.connect(offer);
         leg.state = State.ANSWERED;
+        leg.attempts = 1; // the caller sends the first answer now
+        leg.lastSentMillis = now;
         return leg;
     }
 

@@ -1,0 +1,153 @@
+package dev.visage.sfu.relay;
+
+import dev.visage.api.media.Participant;
+import dev.visage.sfu.room.PublishedTrack;
+import dev.visage.sfu.room.Room;
+import dev.visage.sfu.sdp.TrackInfo;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetAddress;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The leg state machine, and SRTP media and feedback over two real relay sockets (loopback). */
+class RelayLegTest {
+    RelaySocket sa;
+    RelaySocket sb;
+
+    @BeforeEach
+    void sockets() throws Exception {
+        sa = new RelaySocket(InetAddress.getLoopbackAddress(), 0);
+        sb = new RelaySocket(InetAddress.getLoopbackAddress(), 0);
+        sa.start();
+        sb.start();
+    }
+
+    @AfterEach
+    void close() {
+        sa.close();
+        sb.close();
+    }
+
+    static void await(BooleanSupplier c, String what) throws InterruptedException {
+        long end = System.currentTimeMillis() + 5000;
+        while (!c.getAsBoolean()) {
+            if (System.currentTimeMillis() > end) {
+                throw new AssertionError("timed out: " + what);
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    static PublishedTrack track(int ssrc, PublishedTrack.Upstream up) {
+        TrackInfo info = new TrackInfo("video", "relay", ssrc, ssrc + 1, "VP8", 96, 97, 90000, "", Map.of(), "cam");
+        return new PublishedTrack(new Participant("r", "sX", "uX", "X"), info, 64, up);
+    }
+
+    @Test
+    void offerIsResentEverySecondThenFails() {
+        RelayLeg a = RelayLeg.offer("B", RelayKeys.AES_GCM, sa, 0);
+        assertEquals(RelayLeg.State.OFFERING, a.state);
+        Map<String, Object> first = a.tick(1000);
+        assertEquals(RelayMessages.OFFER, first.get("type"));
+        assertNull(a.tick(1500), "no resend within a second");
+        for (int i = 2; i <= RelayMessages.MAX_ATTEMPTS; i++) {
+            Map<String, Object> again = a.tick(1000L * i);
+            assertEquals(first, again, "the same offer (same leg id and key) each time");
+        }
+        assertNull(a.tick(10_000));
+        assertEquals(RelayLeg.State.FAILED, a.state);
+        assertTrue(!a.isReady());
+    }
+
+    @Test
+    void badOffersAreRefused() {
+        Map<String, Object> offer = new java.util.HashMap<>(RelayLeg.offer("B", RelayKeys.AES_GCM, sa, 0).offerMessage());
+        offer.put("profile", 99L);
+        assertThrows(IllegalArgumentException.class, () -> RelayLeg.answer("A", offer, sb, 0));
+        offer.put("profile", (long) RelayKeys.AES_GCM);
+        offer.put("address", "evil.example.com");
+        assertThrows(IllegalArgumentException.class, () -> RelayLeg.answer("A", offer, sb, 0));
+        offer.put("address", "127.0.0.1");
+        offer.put("key", "AAAA");
+        assertThrows(IllegalArgumentException.class, () -> RelayLeg.answer("A", offer, sb, 0));
+    }
+
+    @Test
+    void handshakeThenRtpOneWayAndRtcpBothWays() throws Exception {
+        RelayLeg a = RelayLeg.offer("B", RelayKeys.AES_GCM, sa, 0);
+        Map<String, Object> offer = a.tick(1000);
+        RelayLeg b = RelayLeg.answer("A", offer, sb, 1000);
+        assertEquals(RelayLeg.State.ANSWERED, b.state);
+        assertTrue(!b.isReady(), "the answerer waits for ready before sending");
+        Map<String, Object> ready = a.onAnswer(b.answerMessage(), 1100);
+        assertEquals(RelayMessages.READY, ready.get("type"));
+        assertEquals(RelayLeg.State.READY, a.state);
+        assertEquals(ready, a.onAnswer(b.answerMessage(), 1200), "a repeated answer gets ready again");
+        assertNull(b.tick(1500));
+        b.onReady(1200);
+        assertTrue(a.isReady() && b.isReady());
+        sa.setLegs(new RelayLeg[] {a});
+        sb.setLegs(new RelayLeg[] {b});
+
+        // B receives a relayed stream of ssrc 1000 from A
+        Room room = new Room("r");
+        RemoteStream rs = new RemoteStream("r", room, b, 1000);
+        PublishedTrack relayed = track(1000, rs);
+        rs.bind(relayed);
+        b.incoming = new RemoteStream[] {rs};
+        // A's side of the same stream (a track with a cache; owner-less here)
+        PublishedTrack origin = track(1000, null);
+        a.outgoing = new TrackRelay[] {new TrackRelay(origin)};
+
+        for (int seq = 10; seq < 20; seq++) {
+            if (seq == 15) {
+                continue; // lost on the leg
+            }
+            byte[] p = RelayFramingTest.rtp(1000, seq, 300);
+            assertTrue(a.sendRtp(p, 0, 312));
+        }
+        await(() -> b.packetsReceived.get() == 9, "9 packets at B");
+        assertEquals(9, a.packetsSent.get());
+        byte[] out = new byte[1600];
+        assertEquals(312, relayed.cachedPacket(12, out), "B caches relayed packets for its subscribers' NACKs");
+        assertEquals(-1, relayed.cachedPacket(15, out));
+
+        // feedback B -> A: a PLI, and a NACK for what B's cache lacks
+        rs.requestKeyFrame(relayed);
+        rs.requestRetransmission(relayed, 15);
+        await(() -> a.plisReceived.get() == 1 && a.nacksReceived.get() == 1, "PLI and NACK at A");
+        assertEquals(0, a.retransmissions.get(), "A's cache does not have 15 either (nothing resent)");
+
+        // reports both ways: RTT at each end, loss measured at B and reported to A
+        byte[] buf = new byte[1500];
+        long[] loss = new long[3];
+        a.sendReport(buf, loss, System.currentTimeMillis());
+        await(() -> b.peerSsrc == a.localSsrc, "A's SR at B");
+        b.sendReport(buf, loss, System.currentTimeMillis());
+        await(() -> a.rttMillis >= 0, "RTT at A");
+        assertTrue(a.rttMillis < 1000, "loopback RTT " + a.rttMillis);
+        assertEquals(1, b.localCumulativeLost);
+        await(() -> a.remoteCumulativeLost == 1, "B's loss report at A");
+        assertTrue(a.remoteFractionLost > 0);
+
+        // a datagram from an address that is no leg's peer is dropped unread
+        try (java.net.DatagramSocket stranger = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            byte[] p = RelayFramingTest.rtp(1000, 30, 20);
+            stranger.send(new java.net.DatagramPacket(p, 32, InetAddress.getLoopbackAddress(), sb.port()));
+        }
+        await(() -> sb.dropUnknownSource.get() == 1, "stranger dropped");
+
+        a.close(2000);
+        assertTrue(!a.sendRtp(RelayFramingTest.rtp(1000, 40, 20), 0, 32));
+        assertNotNull(b.remote());
+    }
+}
