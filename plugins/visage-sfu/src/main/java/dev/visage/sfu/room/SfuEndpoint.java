@@ -5,6 +5,7 @@ import dev.visage.api.media.Participant;
 import dev.visage.api.media.SignalSink;
 import dev.visage.sfu.SfuMetrics;
 import dev.visage.sfu.rtcp.Rtcp;
+import dev.visage.sfu.rtcp.TransportCcGenerator;
 import dev.visage.sfu.rtp.PacketCache;
 import dev.visage.sfu.rtp.RtpPacket;
 import dev.visage.sfu.rtp.Rtx;
@@ -83,6 +84,11 @@ public final class SfuEndpoint implements MediaEndpoint {
     private long publishVersion;
     private long subscribeVersion;
     private boolean closed;
+
+    // transport-wide congestion control feedback towards the publisher (guarded by tcc)
+    private final TransportCcGenerator tcc = new TransportCcGenerator();
+    private final byte[] tccBuffer = new byte[1500];
+    private volatile int tccExtensionId;
 
     // timer-owned RTCP buffer
     private final byte[] reportBuffer = new byte[1600];
@@ -231,6 +237,8 @@ public final class SfuEndpoint implements MediaEndpoint {
                 }
             }
             updatePublishedTracks(answer.tracks);
+            tccExtensionId = answer.tracks.stream().map(ti -> ti.extensionIds().get(dev.visage.sfu.sdp.Codecs.EXT_TRANSPORT_CC))
+                    .filter(java.util.Objects::nonNull).findFirst().orElse(0);
             send(Map.of("type", "answer", "pc", "publish", "sdp", answer.sdp));
             clientReady = true;
             renegotiateSubscribe();
@@ -533,6 +541,19 @@ public final class SfuEndpoint implements MediaEndpoint {
      * to canonical PT/extension ids, cache for subscribers' NACKs, fan out.
      */
     void onPublisherRtp(byte[] buf, int off, int len) {
+        int tccId = tccExtensionId;
+        if (tccId != 0) {
+            // every packet counts for the sender's estimator, probes and retransmissions included
+            long ext = RtpPacket.findExtension(buf, off, len, tccId);
+            if (ext >= 0 && (ext & 0xFF) == 2) {
+                int seq = RtpPacket.u16(buf, (int) (ext >>> 8));
+                PeerTransport p = publish;
+                long arrival = p != null ? p.arrivalMicros() : System.currentTimeMillis() * 1000;
+                synchronized (tcc) {
+                    tcc.onPacket(seq, arrival);
+                }
+            }
+        }
         int ssrc = RtpPacket.ssrc(buf, off);
         PublishedTrack t = publishedTrack(ssrc);
         boolean retransmission = false;
@@ -621,6 +642,20 @@ public final class SfuEndpoint implements MediaEndpoint {
             return true;
         }
         return false;
+    }
+
+    private void sendTransportCcFeedback(PeerTransport p) {
+        PublishedTrack[] ts = tracks;
+        int mediaSsrc = ts.length > 0 ? ts[0].ssrc : 0;
+        synchronized (tcc) {
+            for (int guard = 0; guard < 4 && tcc.hasPending(); guard++) {
+                int n = tcc.writeFeedback(tccBuffer, 0, feedbackSsrc, mediaSsrc);
+                if (n == 0) {
+                    break;
+                }
+                p.sendRtcp(tccBuffer, 0, n);
+            }
+        }
     }
 
     /** Caller holds t.nacks; the NACK is in t.nackBuffer. */
@@ -779,6 +814,9 @@ public final class SfuEndpoint implements MediaEndpoint {
     public void onTimer(long nowMillis, boolean fullSecond) {
         PeerTransport p = publish;
         if (p != null && p.isConnected()) {
+            if (tccExtensionId != 0) {
+                sendTransportCcFeedback(p);
+            }
             long now = System.nanoTime();
             for (PublishedTrack t : tracks) {
                 if (t.nacks != null) {

@@ -13,9 +13,12 @@ public final class Codecs {
     public static final String EXT_VIDEO_ORIENTATION = "urn:3gpp:video-orientation";
     public static final String EXT_TRANSPORT_CC = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
 
-    /** Extensions accepted from publishers (mid is accepted but stripped when forwarding). */
+    /**
+     * Extensions accepted from publishers. mid and transport-cc are consumed by the SFU and
+     * stripped when forwarding (transport-cc feeds our feedback to the publisher's estimator).
+     */
     public static final List<String> PUBLISH_EXTENSIONS = List.of(EXT_MID, EXT_AUDIO_LEVEL, EXT_ABS_SEND_TIME,
-            EXT_VIDEO_ORIENTATION);
+            EXT_VIDEO_ORIENTATION, EXT_TRANSPORT_CC);
 
     /** Canonical ids towards subscribers; index = id. */
     public static int subscriberExtensionId(String uri) {

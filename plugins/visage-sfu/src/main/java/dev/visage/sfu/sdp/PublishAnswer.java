@@ -10,7 +10,8 @@ import java.util.Map;
  * Answers a publisher's offer (we are DTLS server, ICE controlled, receive only). Audio: Opus.
  * Video: the first codec of the preference list the offer has (VP8, H264 packetization-mode=1,
  * VP9, AV1 by default) plus its RTX. Header extensions from {@link Codecs#PUBLISH_EXTENSIONS}
- * keep the offer's ids. Feedback: nack, nack pli, ccm fir, goog-remb. Other m-sections
+ * keep the offer's ids. Feedback: nack, nack pli, ccm fir, goog-remb, and transport-cc when the
+ * offer has the transport-wide sequence extension. Other m-sections
  * (data channels, unsupported codecs) are rejected with port 0.
  */
 public final class PublishAnswer {
@@ -63,6 +64,9 @@ public final class PublishAnswer {
             s.line("a=rtcp-mux");
             s.line("a=rtcp-rsize");
             s.line("a=rtpmap:" + pt + " " + m.rtpmap.get(pt));
+            if (extIds.containsKey(Codecs.EXT_TRANSPORT_CC)) {
+                s.line("a=rtcp-fb:" + pt + " transport-cc");
+            }
             if (m.kind.equals("video")) {
                 s.line("a=rtcp-fb:" + pt + " goog-remb");
                 s.line("a=rtcp-fb:" + pt + " ccm fir");

@@ -61,6 +61,16 @@ public final class PeerTransport implements AutoCloseable {
     private volatile boolean closed;
     private volatile long connectedAtMillis;
     private volatile double debugDropRate;
+    /** Socket read time of the packet being handled (receive thread only). */
+    private long arrivalMicros;
+
+    /**
+     * When the datagram now being handled was read from the socket (wall clock, microseconds);
+     * valid only on the receive thread, inside the media handler.
+     */
+    public long arrivalMicros() {
+        return arrivalMicros;
+    }
 
     /** TESTING ONLY: drop this fraction (0..1) of RTP in both directions. */
     public void setDebugDropRate(double rate) {
@@ -90,6 +100,9 @@ public final class PeerTransport implements AutoCloseable {
         component.setBufferCallback(buffer -> {
             try {
                 if (!closed) {
+                    java.time.Instant at = buffer.getReceivedTime();
+                    arrivalMicros = at != null ? at.getEpochSecond() * 1_000_000L + at.getNano() / 1000
+                            : System.currentTimeMillis() * 1000;
                     receiver.receive(buffer.getBuffer(), buffer.getOffset(), buffer.getLength());
                 }
             } finally {

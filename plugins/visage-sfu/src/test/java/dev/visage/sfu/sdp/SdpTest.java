@@ -61,7 +61,9 @@ class SdpTest {
         assertTrue(sdp.contains("a=fingerprint:sha-256 AA:BB"));
         assertTrue(sdp.contains("a=ice-ufrag:ufragX"));
         assertTrue(sdp.contains("a=extmap:13 urn:3gpp:video-orientation"));
-        assertFalse(sdp.contains("transport-wide-cc"), "transport-cc is not negotiated");
+        assertTrue(sdp.contains("a=extmap:3 " + Codecs.EXT_TRANSPORT_CC), "transport-cc keeps the offer's id");
+        assertTrue(sdp.contains("a=rtcp-fb:96 transport-cc"));
+        assertTrue(sdp.contains("a=rtcp-fb:111 transport-cc"));
         assertTrue(sdp.contains("a=rtcp-fb:96 goog-remb"));
         assertEquals(2, ans.tracks.size());
         TrackInfo video = ans.tracks.get(1);
@@ -69,8 +71,8 @@ class SdpTest {
         assertEquals((int) 2222222222L, video.ssrc());
         assertEquals((int) 3333333333L, video.rtxSsrc());
         assertEquals(97, video.rtxPayloadType());
-        assertEquals(Map.of(Codecs.EXT_ABS_SEND_TIME, 2, Codecs.EXT_VIDEO_ORIENTATION, 13, Codecs.EXT_MID, 4),
-                video.extensionIds());
+        assertEquals(Map.of(Codecs.EXT_ABS_SEND_TIME, 2, Codecs.EXT_VIDEO_ORIENTATION, 13, Codecs.EXT_MID, 4,
+                Codecs.EXT_TRANSPORT_CC, 3), video.extensionIds());
         // the answer itself parses
         SessionDescription back = SessionDescription.parse(sdp);
         assertEquals(3, back.media.size());
