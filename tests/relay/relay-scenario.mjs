@@ -1,0 +1,204 @@
+// Relay scenario driver (started by relay-scenario.sh inside the "core" namespace). Prints one
+// JSON verdict on stdout; progress and [figure] lines go to stderr.
+//   alice (client namespace ca, camera+mic) joins through node a; bob (cb, camera+mic) and three
+//   receive-only viewers (cb, no devices) join through node b; one room.
+//   Checks, from Chromium's own getStats and the nodes' /metrics:
+//   - alice decodes bob's video and bob alice's: framesDecoded +>= 100 in SECONDS s, frame size
+//     > 0; audio packets received rise on both;
+//   - every viewer decodes alice's video (relayed once, fanned out on node b);
+//   - relayed streams: node a sends exactly 2 (alice's tracks) and node b exactly 2 (bob's),
+//     one leg each, whatever the number of viewers on node b;
+//   - when everyone on node b has left, both nodes close the leg.
+import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const cfg = JSON.parse(process.env.VISAGE_SCENARIO);
+const { chromium } = createRequire(join(process.env.NODE_PATH, '..', 'noop.js'))('playwright-core');
+const log = (...a) => console.error('[driver]', ...a);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const A = cfg.nodes.a, B = cfg.nodes.b;
+const result = { ok: false, run: cfg.run, mode: cfg.mode, delays: cfg.delays, startupMs: cfg.startupMs, figures: [], checks: {} };
+const figure = (line) => { result.figures.push(line); console.error(`[figure] ${line}`); };
+const check = (name, ok, detail) => { result.checks[name] = { ok: !!ok, detail }; log(ok ? 'PASS' : 'FAIL', name, JSON.stringify(detail)); };
+
+async function rest(base, method, path, body, token) {
+  const headers = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const res = await fetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(10000) });
+  const text = await res.text();
+  let json = null;
+  try { json = text ? JSON.parse(text) : null; } catch { json = text; }
+  return { status: res.status, json, text };
+}
+
+async function login(base, username, password) {
+  await rest(base, 'POST', '/api/users', { username, password, displayName: username });
+  const r = await rest(base, 'POST', '/api/login', { username, password });
+  if (r.status !== 200) throw new Error(`login ${username}: ${r.status} ${JSON.stringify(r.json)}`);
+  return r.json.userToken;
+}
+
+/** /metrics as {name -> value} for the relay series (labels other than peer dropped). */
+async function metrics(node) {
+  const r = await rest(node.url, 'GET', '/metrics');
+  const out = {};
+  for (const line of String(r.text).split('\n')) {
+    const m = line.match(/^(visage_(?:relay|sfu)_[a-z_]+)(\{[^}]*\})? (\S+)$/);
+    if (!m) continue;
+    const peer = m[2] && m[2].match(/peer="([^"]+)"/);
+    out[m[1] + (peer ? `{${peer[1]}}` : '')] = Number(m[3]);
+  }
+  return out;
+}
+
+const baseFlags = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
+  '--use-fake-ui-for-media-stream', '--disable-features=WebRtcHideLocalIpsWithMdns',
+  '--autoplay-policy=no-user-gesture-required', `--unsafely-treat-insecure-origin-as-secure=${A.url},${B.url}`];
+
+const contexts = [];
+const dirs = [];
+async function openPage(name, client, node, token, roomId, devices) {
+  const dir = mkdtempSync(join(tmpdir(), `visage-relay-${name}-`));
+  dirs.push(dir);
+  const args = devices ? [...baseFlags, '--use-fake-device-for-media-stream'] : baseFlags;
+  const ctx = await chromium.launchPersistentContext(dir, { executablePath: cfg.clients[client], headless: true, args, ignoreDefaultArgs: ['--headless'] });
+  contexts.push(ctx);
+  const page = ctx.pages()[0] || await ctx.newPage();
+  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') log(`${name} console.${m.type()}:`, m.text()); });
+  page.on('pageerror', (e) => log(`${name} pageerror:`, e.message));
+  await page.goto(`${node.url}/health`);
+  await page.evaluate(([t, u]) => {
+    localStorage.setItem('visage.userToken', t);
+    localStorage.setItem('visage.user', JSON.stringify({ username: u, displayName: u }));
+  }, [token, name]);
+  await page.goto(`${node.url}/r/${encodeURIComponent(roomId)}`);
+  return { name, page, ctx };
+}
+
+const view = (p) => p.page.evaluate(() => {
+  const v = window.visage;
+  return v ? { joined: v.joined, node: v.node && v.node.id, sessionId: v.sessionId, members: v.members.length } : null;
+});
+
+/** Inbound streams of the page's subscribe PeerConnection (Chromium's getStats). */
+const inbound = (p) => p.page.evaluate(async () => {
+  const m = window.visage && window.visage.media;
+  if (!m || !m.sub) return [];
+  const rs = [];
+  (await m.sub.getStats()).forEach((r) => {
+    if (r.type === 'inbound-rtp') rs.push({ kind: r.kind, ssrc: r.ssrc, framesDecoded: r.framesDecoded || 0, frameWidth: r.frameWidth || 0,
+      frameHeight: r.frameHeight || 0, packetsReceived: r.packetsReceived || 0, packetsLost: r.packetsLost || 0, nackCount: r.nackCount || 0,
+      pliCount: r.pliCount || 0, jitter: r.jitter || 0 });
+  });
+  return rs;
+});
+const sum = (rs, kind, f) => rs.filter((r) => r.kind === kind).reduce((n, r) => n + (r[f] || 0), 0);
+
+async function waitFor(what, fn, timeoutMs, everyMs = 250) {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    const v = await fn().catch((e) => { log(what, 'probe failed:', e.message); return null; });
+    if (v) return v;
+    await sleep(everyMs);
+  }
+  throw new Error(`timed out (${timeoutMs} ms) waiting for ${what}`);
+}
+
+try {
+  const password = 'relay-pass-123';
+  const names = ['alice', 'bob', ...Array.from({ length: cfg.viewers }, (_, i) => `viewer${i + 1}`)];
+  const tokens = {};
+  for (const n of names) tokens[n] = await login(A.url, n, password);
+  const room = await rest(A.url, 'POST', '/api/rooms', { name: 'Relay' }, tokens.alice);
+  if (room.status !== 201) throw new Error(`room: ${room.status}`);
+  const roomId = room.json.roomId;
+  log('room', roomId);
+
+  const t0 = Date.now();
+  const alice = await openPage('alice', 'ca', A, tokens.alice, roomId, true);
+  const bob = await openPage('bob', 'cb', B, tokens.bob, roomId, true);
+  const viewers = [];
+  for (let i = 1; i <= cfg.viewers; i++) viewers.push(await openPage(`viewer${i}`, 'cb', B, tokens[`viewer${i}`], roomId, false));
+  const all = [alice, bob, ...viewers];
+  for (const p of all) p.view = await waitFor(`${p.name} joined`, async () => { const v = await view(p); return v && v.joined ? v : null; }, 60000);
+  check('aliceOnNodeA', alice.view.node === A.id, alice.view);
+  check('bobAndViewersOnNodeB', [bob, ...viewers].every((p) => p.view.node === B.id), [bob, ...viewers].map((p) => p.view.node));
+
+  // first frames across the relay
+  await waitFor('video decoded on every page', async () => {
+    const s = await Promise.all(all.map(inbound));
+    return s.every((rs) => sum(rs, 'video', 'framesDecoded') > 0) ? s : null;
+  }, 45000);
+  figure(`first relayed frames decoded on all ${all.length} pages ${Date.now() - t0} ms after the first page opened`);
+
+  const before = await Promise.all(all.map(inbound));
+  const m0 = { a: await metrics(A), b: await metrics(B) };
+  await sleep(cfg.seconds * 1000);
+  const after = await Promise.all(all.map(inbound));
+  const m1 = { a: await metrics(A), b: await metrics(B) };
+
+  const delta = (i, kind, f) => sum(after[i], kind, f) - sum(before[i], kind, f);
+  const pageStats = all.map((p, i) => ({
+    page: p.name, node: p.view.node,
+    videoStreams: after[i].filter((r) => r.kind === 'video').length, audioStreams: after[i].filter((r) => r.kind === 'audio').length,
+    framesDecodedDelta: delta(i, 'video', 'framesDecoded'), audioPacketsDelta: delta(i, 'audio', 'packetsReceived'),
+    videoPacketsDelta: delta(i, 'video', 'packetsReceived'), videoPacketsLost: sum(after[i], 'video', 'packetsLost'),
+    nackCount: sum(after[i], 'video', 'nackCount'), pliCount: sum(after[i], 'video', 'pliCount'),
+    frame: after[i].filter((r) => r.kind === 'video').map((r) => `${r.frameWidth}x${r.frameHeight}`).join(','),
+  }));
+  result.pages = pageStats;
+  for (const s of pageStats) {
+    figure(`${s.page} (${s.node}): ${s.videoStreams} video/${s.audioStreams} audio inbound; in ${cfg.seconds} s framesDecoded +${s.framesDecodedDelta}, `
+      + `video packets +${s.videoPacketsDelta} (lost ${s.videoPacketsLost}, NACKs ${s.nackCount}, PLIs ${s.pliCount}), audio packets +${s.audioPacketsDelta}, frame ${s.frame}`);
+  }
+  const [sa, sb, ...sv] = pageStats;
+  check('aliceDecodesBob', sa.videoStreams === 1 && sa.framesDecodedDelta >= 100 && /^[1-9]/.test(sa.frame), sa);
+  check('bobDecodesAlice', sb.videoStreams === 1 && sb.framesDecodedDelta >= 100 && /^[1-9]/.test(sb.frame), sb);
+  check('aliceHearsBob', sa.audioStreams === 1 && sa.audioPacketsDelta > 0, sa.audioPacketsDelta);
+  check('bobHearsAlice', sb.audioStreams === 1 && sb.audioPacketsDelta > 0, sb.audioPacketsDelta);
+  check('viewersDecodeBoth', sv.every((s) => s.videoStreams === 2 && s.framesDecodedDelta >= 100), sv.map((s) => s.framesDecodedDelta));
+
+  // once per track and node pair
+  const r = { a: m1.a, b: m1.b };
+  result.metrics = r;
+  check('nodeARelaysAlicesTwoTracksOnce', r.a.visage_relay_streams_out === 2 && r.a.visage_relay_legs === 1, { streamsOut: r.a.visage_relay_streams_out, legs: r.a.visage_relay_legs });
+  check('nodeBRelaysBobsTwoTracksOnce', r.b.visage_relay_streams_out === 2 && r.b.visage_relay_legs === 1, { streamsOut: r.b.visage_relay_streams_out, legs: r.b.visage_relay_legs });
+  check('streamsInMatch', r.a.visage_relay_streams_in === 2 && r.b.visage_relay_streams_in === 2, { a: r.a.visage_relay_streams_in, b: r.b.visage_relay_streams_in });
+  for (const [k, node, peer] of [['a', A, B], ['b', B, A]]) {
+    const p = `{${peer.id}}`;
+    const sent = m1[k][`visage_relay_leg_packets_sent_total${p}`] - (m0[k][`visage_relay_leg_packets_sent_total${p}`] || 0);
+    const bytes = m1[k][`visage_relay_leg_bytes_sent_total${p}`] - (m0[k][`visage_relay_leg_bytes_sent_total${p}`] || 0);
+    const recv = m1[k][`visage_relay_leg_packets_received_total${p}`] - (m0[k][`visage_relay_leg_packets_received_total${p}`] || 0);
+    figure(`${node.id} -> ${peer.id} leg: ${sent} packets / ${Math.round(bytes * 8 / cfg.seconds / 1000)} kbit/s sent and ${recv} received in ${cfg.seconds} s; `
+      + `RTT ${Number(m1[k][`visage_relay_leg_rtt_ms${p}`]).toFixed(1)} ms; loss reported by peer ${m1[k][`visage_relay_leg_packets_lost_sent${p}`]} packets; `
+      + `PLIs in/out ${m1[k][`visage_relay_leg_plis_received_total${p}`]}/${m1[k][`visage_relay_leg_plis_sent_total${p}`]}; `
+      + `NACKs in/out ${m1[k][`visage_relay_leg_nacks_received_total${p}`]}/${m1[k][`visage_relay_leg_nacks_sent_total${p}`]}; `
+      + `SRTP drops ${m1[k][`visage_relay_leg_dropped_srtp_total${p}`]}`);
+  }
+  const fwdA = m1.a.visage_sfu_rtp_forwarded_total - m0.a.visage_sfu_rtp_forwarded_total;
+  const fwdB = m1.b.visage_sfu_rtp_forwarded_total - m0.b.visage_sfu_rtp_forwarded_total;
+  figure(`RTP forwarded to subscribers in ${cfg.seconds} s: node a ${fwdA}, node b ${fwdB} (b fans each relayed packet out to ${1 + cfg.viewers} local subscribers)`);
+
+  // tear-down: everyone on node b leaves; both nodes drop the leg
+  const tLeave = Date.now();
+  for (const p of [bob, ...viewers]) await p.ctx.close().catch(() => {});
+  const gone = await waitFor('leg closed on both nodes', async () => {
+    const a = await metrics(A), b = await metrics(B);
+    return a.visage_relay_legs === 0 && b.visage_relay_legs === 0 && a.visage_relay_streams_out === 0 ? { a, b } : null;
+  }, 30000).catch((e) => ({ error: e.message }));
+  check('legClosedWhenFarSideLeft', !gone.error, gone.error || `${Date.now() - tLeave} ms`);
+  if (!gone.error) figure(`relay leg closed on both nodes ${Date.now() - tLeave} ms after the last page on node b closed`);
+
+  result.ok = Object.values(result.checks).every((c) => c.ok);
+} catch (e) {
+  result.error = String(e && e.stack || e);
+  log(result.error);
+} finally {
+  for (const c of contexts) await c.close().catch(() => {});
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+}
+console.log(JSON.stringify(result));

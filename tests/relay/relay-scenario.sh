@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Relay scenario: two Visage nodes in two network namespaces ("regions" a and b, one Hazelcast
+# cluster over 10.211.0.0/24), one Chromium page per node and 3 receive-only viewer pages on
+# node b, all in one room. Prints ONE line of JSON on stdout (the verdict of relay-scenario.mjs);
+# progress goes to stderr, logs to LOGDIR.
+#
+#   tests/relay/relay-scenario.sh [LOGDIR]
+# Needs root, ip, chromium, node with playwright-core (tests/browser/node_modules). Reuses
+# tests/netns/netns.sh (namespaces, hub, delays) without changing it.
+#
+# Layout (one-way uplink delays a=5 ms, b=15 ms: node a <-> node b RTT ~40 ms with netem;
+# without sch_netem there is no delay rather than the user-space switch, which would carry all
+# the video):
+#   core 10.211.0.2  (a)  the shared embedded store and the test driver (node + playwright)
+#   na   10.211.0.11 (a)  node-a: media UDP 10000, relay UDP 11000
+#   nb   10.211.0.12 (b)  node-b: media UDP 10000, relay UDP 11000
+#   ca   10.211.0.101 (a) Chromium: alice (camera + mic, fake devices)
+#   cb   10.211.0.102 (b) Chromium: bob (camera + mic) and viewers v1..v3 (no devices: receive only)
+# Client namespaces get a blackhole route to the other node (only its own node is reachable), so
+# every page lands on the intended node whatever the delays.
+# Teardown (EXIT trap, also on failure or signal): netns.sh down kills every process inside the
+# run's namespaces (only ours) and deletes them.
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+NETNS="$ROOT/tests/netns/netns.sh"
+LOGDIR="${1:-$(mktemp -d /tmp/visage-relay-XXXXXX)}"
+mkdir -p "$LOGDIR"
+RUN="${VISAGE_RELAY_RUN:-y$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' | head -c 5)}"
+DELAYS="${VISAGE_RELAY_DELAYS:-a=5,b=15}"
+PORT=8080
+say() { printf '[relay] %s\n' "$*" >&2; }
+fail() { printf '{"ok":false,"error":%s,"logdir":"%s"}\n' "$(printf '%s' "$*" | python3 -c 'import json,sys;print(json.dumps(sys.stdin.read()))' 2>/dev/null || echo "\"relay scenario failed\"")" "$LOGDIR"; exit 0; }
+
+cleanup() { "$NETNS" down "$RUN" 2>>"$LOGDIR/netns.log" || true; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# netem if the kernel has it, else no delay (never the python switch for this much video)
+if [[ -z "${VISAGE_NETNS_DELAY:-}" ]]; then
+  probe="vis-rprobe-$$"
+  export VISAGE_NETNS_DELAY=none
+  if ip netns add "$probe" 2>/dev/null; then
+    ip -n "$probe" link set lo up
+    ip netns exec "$probe" tc qdisc add dev lo root netem delay 1ms 2>/dev/null && VISAGE_NETNS_DELAY=netem
+    ip netns del "$probe"
+  fi
+fi
+
+T0=$(date +%s%3N)
+"$NETNS" up "$RUN" "$DELAYS" core:10.211.0.2:a na:10.211.0.11:a nb:10.211.0.12:b ca:10.211.0.101:a cb:10.211.0.102:b \
+  2>>"$LOGDIR/netns.log" || fail "netns set-up failed: $(tail -n 5 "$LOGDIR/netns.log")"
+MODE="$("$NETNS" mode "$RUN")"
+# Each client namespace reaches only its own node: the pages must land on node a / node b even
+# when there is no delay to tell them apart (the client picks the node with the lowest RTT).
+ip -n "vis-$RUN-ca" route add blackhole 10.211.0.12/32
+ip -n "vis-$RUN-cb" route add blackhole 10.211.0.11/32
+say "namespaces up ($MODE) run $RUN, logs $LOGDIR"
+
+MONGO_JAR="$ROOT/plugins/visage-users-mongo/target/visage-users-mongo-0.1.0-SNAPSHOT.jar"
+MONGO_LIB="$ROOT/plugins/visage-users-mongo/target/lib"
+mkdir -p "$LOGDIR/store"
+"$NETNS" exec "$RUN" core java -Xmx256m -cp "$MONGO_JAR:$MONGO_LIB/*" dev.visage.users.mongo.EmbeddedMongoServer \
+  --host 10.211.0.2 --port 27017 --file "$LOGDIR/store/visage.mv" > "$LOGDIR/store.log" 2>&1 &
+
+MEMBERS=10.211.0.11,10.211.0.12
+start_node() { # name ip region
+  local name="$1" ip="$2" region="$3"
+  mkdir -p "$LOGDIR/$name"
+  VISAGE_HZ_INTERFACE="$ip" VISAGE_HZ_MEMBERS="$MEMBERS" VISAGE_CLUSTER_NAME="vis-$RUN" \
+  VISAGE_PUBLIC_URL="http://$ip:$PORT" VISAGE_MONGO_URI="mongodb://10.211.0.2:27017" \
+  VISAGE_MEDIA_ADDRESSES="$ip" VISAGE_START_TIMEOUT=200 \
+  VISAGE_JAVA_OPTS="${VISAGE_NODE_JAVA_OPTS:--Xmx512m -XX:+UseSerialGC -Dvisage.media.addresses=$ip -Dvisage.relay.port=11000}" \
+    "$NETNS" exec "$RUN" "$name" "$ROOT/visage" run --port "$PORT" --data "$LOGDIR/$name" \
+      --region "$region" --node-id "node-$name" --media-port 10000 > "$LOGDIR/$name/launcher.log" 2>&1 &
+}
+for i in $(seq 1 100); do grep -q "listening on" "$LOGDIR/store.log" 2>/dev/null && break; sleep 0.2; done
+grep -q "listening on" "$LOGDIR/store.log" || fail "store did not start: $(tail -n 5 "$LOGDIR/store.log")"
+start_node na 10.211.0.11 a
+start_node nb 10.211.0.12 b
+
+in_core() { "$NETNS" exec "$RUN" core "$@"; }
+deadline=$((SECONDS + ${VISAGE_RELAY_START_TIMEOUT:-240}))
+for ip in 10.211.0.11 10.211.0.12; do
+  until in_core curl -fsS -m 3 "http://$ip:$PORT/health" 2>/dev/null | grep -q '"clusterSize":2'; do
+    (( SECONDS < deadline )) || fail "node $ip not healthy in a 2-node cluster; see $LOGDIR/*/node.log"
+    sleep 1
+  done
+done
+T1=$(date +%s%3N)
+say "both nodes up and clustered in $((T1 - T0)) ms"
+
+for c in ca cb; do
+  printf '#!/bin/sh\nexec ip netns exec vis-%s-%s %s "$@"\n' "$RUN" "$c" "${CHROMIUM:-/usr/bin/chromium}" > "$LOGDIR/chromium-$c"
+  chmod +x "$LOGDIR/chromium-$c"
+done
+NODE_MODULES="${VISAGE_NODE_MODULES:-$ROOT/tests/browser/node_modules}"
+CONFIG=$(cat <<JSON
+{"run":"$RUN","mode":"$MODE","delays":"$DELAYS","logdir":"$LOGDIR","startupMs":$((T1 - T0)),
+ "seconds":${VISAGE_RELAY_SECONDS:-10},"viewers":${VISAGE_RELAY_VIEWERS:-3},
+ "nodes":{"a":{"id":"node-na","url":"http://10.211.0.11:$PORT"},"b":{"id":"node-nb","url":"http://10.211.0.12:$PORT"}},
+ "clients":{"ca":"$LOGDIR/chromium-ca","cb":"$LOGDIR/chromium-cb"}}
+JSON
+)
+say "running the browsers"
+in_core env NODE_PATH="$NODE_MODULES" VISAGE_SCENARIO="$CONFIG" node "$HERE/relay-scenario.mjs" 2> "$LOGDIR/driver.log" \
+  | tail -n 1 || fail "driver failed; see $LOGDIR/driver.log"
