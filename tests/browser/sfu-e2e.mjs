@@ -85,6 +85,28 @@ try {
     ok = ok && pageOk;
     result.perPage.push({ page: `p${i}`, ok: pageOk, inbound: streams, outbound: out[i] });
   }
+  // signalling: mute reaches the others; a leave renegotiates everyone and media keeps flowing
+  const sig = {};
+  await ps[0].evaluate(() => window.visage.client.setMuted('audio', true));
+  await new Promise((r) => setTimeout(r, 1500));
+  sig.muteSeen = await ps[1].evaluate(() => window.visage.muted.some((m) => m[0] === 'p0' && m[1] === 'audio' && m[2] === true));
+  const last = pages - 1;
+  await ps[last].evaluate(() => fetch('/leave?id=' + new URLSearchParams(location.search).get('id'), { method: 'POST' }));
+  await browsers[last].close().catch(() => {});
+  await new Promise((r) => setTimeout(r, 3000));
+  sig.leaveSeen = await ps[0].evaluate((id) => window.visage.removed.some((x) => x[0] === id && x[2] === true), `p${last}`);
+  if (pages >= 3) {
+    const before = (await inbound(ps[0])).filter((r) => r.kind === 'video' && r.frameWidth > 0);
+    await new Promise((r) => setTimeout(r, 3000));
+    const after = await inbound(ps[0]);
+    sig.framesAfterLeave = Math.max(0, ...before.map((b) => {
+      const a = after.find((x) => x.ssrc === b.ssrc);
+      return a ? a.framesDecoded - b.framesDecoded : 0;
+    }));
+  }
+  sig.errors = await ps[0].evaluate(() => window.visage.errors);
+  result.signalling = sig;
+  ok = ok && sig.muteSeen && sig.leaveSeen && (pages < 3 || sig.framesAfterLeave >= 30);
   try { result.metrics = await (await fetch(`${base}/metrics`)).json(); } catch (e) { /* harness may be gone */ }
   result.ok = ok;
 } catch (e) {

@@ -20,6 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Real media through the SFU, proven by Chromium's own getStats: three headless Chromium pages
  * in a private network namespace (unshare -n) publish fake camera + microphone through an
  * in-process SfuEngine (test harness signalling over HTTP) and each must decode the others.
+ * Then page 0 mutes its audio (page 1 must hear of it) and the last page leaves (page 0 must see
+ * its tracks removed, and keep decoding the remaining page after the renegotiation).
  * Skipped with a message when chromium, node, tests/browser/node_modules or unshare are missing.
  * Set VISAGE_E2E_PAGES / VISAGE_E2E_SECONDS to change the load.
  */
@@ -77,6 +79,13 @@ class BrowserMediaE2ETest {
                     assertTrue(((Number) s.get("packetsReceivedDelta")).longValue() > 0, page.get("page") + " no audio: " + s);
                 }
             }
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> sig = (Map<String, Object>) result.get("signalling");
+        assertEquals(Boolean.TRUE, sig.get("muteSeen"), "mute did not reach the other page");
+        assertEquals(Boolean.TRUE, sig.get("leaveSeen"), "a leaving page's tracks were not removed");
+        if (pages >= 3) {
+            assertTrue(((Number) sig.get("framesAfterLeave")).longValue() >= 30, "media stopped after a leave: " + sig);
         }
         assertEquals(Boolean.TRUE, result.get("ok"));
     }

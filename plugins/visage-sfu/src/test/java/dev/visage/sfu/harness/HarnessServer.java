@@ -165,6 +165,7 @@ public final class HarnessServer {
                     json(ex, Map.of("ok", true));
                 }
                 case "/metrics" -> json(ex, new HashMap<>(engine.metrics()));
+                case "/favicon.ico" -> reply(ex, 200, "image/x-icon", new byte[0]);
                 default -> reply(ex, 404, "text/plain", "not found".getBytes(StandardCharsets.UTF_8));
             }
         } catch (Exception e) {
