@@ -180,7 +180,8 @@ public final class Relay implements Room.Observer, AutoCloseable {
                         dropLeg(leg, false);
                     }
                 }
-                case RelayMessages.SUBSCRIBE -> onSubscribe(from, RelayMessages.str(msg, "room"));
+                case RelayMessages.SUBSCRIBE -> onSubscribe(from, RelayMessages.str(msg, "room"),
+                        Boolean.TRUE.equals(msg.get("reply")));
                 case RelayMessages.UNSUBSCRIBE -> onUnsubscribe(from, RelayMessages.str(msg, "room"));
                 case RelayMessages.TRACKS -> onTracks(from, RelayMessages.str(msg, "room"), msg);
                 default -> {
@@ -215,8 +216,10 @@ public final class Relay implements Room.Observer, AutoCloseable {
         bus.send(from, leg.answerMessage());
     }
 
-    private void onSubscribe(String from, String roomId) {
+    private void onSubscribe(String from, String roomId, boolean reply) {
         Room room = rooms.apply(roomId);
+        LOG.log(System.Logger.Level.INFO, () -> "relay: " + from + " subscribes to room " + roomId + " (local members: "
+                + (room == null ? 0 : room.members().length) + ")");
         knownRooms.add(roomId);
         if (room == null || room.members().length == 0) {
             bus.send(from, RelayMessages.tracks(roomId, List.of())); // nothing here; still an ack
@@ -226,14 +229,23 @@ public final class Relay implements Room.Observer, AutoCloseable {
         sentTracks.remove(key(roomId, from));
         ensureLeg(from);
         Map<String, InSub> w = wanted.get(roomId);
-        if (w == null || !w.containsKey(from)) {
-            subscribe(roomId, room, from); // they have members too: we want their tracks
+        InSub mine = w == null ? null : w.get(from);
+        if (mine == null) {
+            subscribe(roomId, room, from, true); // they have members too: we want their tracks
+        } else if (!reply) {
+            // Our earlier subscribe may have reached them while they had no member yet (answered
+            // with no tracks and not remembered): subscribe again, as a reply so it ends there.
+            mine.acked = false;
+            mine.attempts = 1;
+            mine.lastSent = System.currentTimeMillis();
+            bus.send(from, subscribeMessage(roomId, true));
         }
         publishTracks(roomId);
         updateOutgoing();
     }
 
     private void onUnsubscribe(String from, String roomId) {
+        LOG.log(System.Logger.Level.INFO, () -> "relay: " + from + " unsubscribes from room " + roomId);
         Set<String> s = served.get(roomId);
         if (s != null) {
             s.remove(from);
@@ -260,6 +272,8 @@ public final class Relay implements Room.Observer, AutoCloseable {
         Map<String, InSub> w = wanted.get(roomId);
         InSub sub = w == null ? null : w.get(from);
         if (sub == null) {
+            LOG.log(System.Logger.Level.INFO, () -> "relay: tracks of room " + roomId + " from " + from
+                    + " ignored: not subscribed");
             return; // we unsubscribed meanwhile
         }
         List<RelayMessages.RemoteTrack> announced = RelayMessages.parseTracks(roomId, msg);
@@ -339,7 +353,7 @@ public final class Relay implements Room.Observer, AutoCloseable {
                     if (sub != null) {
                         dropStreams(sub, peer);
                     }
-                    subscribe(roomId, room, peer);
+                    subscribe(roomId, room, peer, false);
                     w = wanted.get(roomId);
                 }
             }
@@ -379,13 +393,24 @@ public final class Relay implements Room.Observer, AutoCloseable {
         closeIdleLegs();
     }
 
-    private void subscribe(String roomId, Room room, String peer) {
+    private void subscribe(String roomId, Room room, String peer, boolean reply) {
+        LOG.log(System.Logger.Level.INFO, () -> "relay: subscribing to " + peer + " for room " + roomId);
         InSub sub = new InSub(room);
         sub.attempts = 1;
         sub.lastSent = System.currentTimeMillis();
         wanted.computeIfAbsent(roomId, k -> new HashMap<>()).put(peer, sub);
         ensureLeg(peer);
-        bus.send(peer, RelayMessages.simple(RelayMessages.SUBSCRIBE, "room", roomId));
+        bus.send(peer, subscribeMessage(roomId, reply));
+    }
+
+    /**
+     * relay-subscribe {room, reply}: a node receiving one without reply while it already
+     * subscribes to the sender subscribes again with reply=true (never answered in turn).
+     */
+    private static Map<String, Object> subscribeMessage(String roomId, boolean reply) {
+        Map<String, Object> m = RelayMessages.simple(RelayMessages.SUBSCRIBE, "room", roomId);
+        m.put("reply", reply);
+        return m;
     }
 
     /** Sends relay-tracks to every node served in this room whose view is out of date. */
@@ -407,6 +432,8 @@ public final class Relay implements Room.Observer, AutoCloseable {
             if (!signature.equals(sentTracks.get(key(roomId, peer)))) {
                 sentTracks.put(key(roomId, peer), signature);
                 bus.send(peer, msg);
+                LOG.log(System.Logger.Level.INFO, () -> "relay: " + list.size() + " track(s) of room " + roomId
+                        + " announced to " + peer);
             }
         }
     }
@@ -606,7 +633,7 @@ public final class Relay implements Room.Observer, AutoCloseable {
                     if (!sub.acked && sub.attempts < SUBSCRIBE_ATTEMPTS && now - sub.lastSent >= 1000) {
                         sub.attempts++;
                         sub.lastSent = now;
-                        bus.send(s.getKey(), RelayMessages.simple(RelayMessages.SUBSCRIBE, "room", e.getKey()));
+                        bus.send(s.getKey(), subscribeMessage(e.getKey(), false));
                     }
                 }
             }

@@ -19,7 +19,10 @@ import java.util.Map;
  *   relay-ready   {leg}                                offerer has both keys; both sides may now send
  *   relay-close   {leg}                                leg no longer needed (or its offer failed)
  * room interest (per room and node pair)
- *   relay-subscribe   {room}           "I have members in room: send me your local publishers' tracks"
+ *   relay-subscribe   {room, reply}    "I have members in room: send me your local publishers' tracks";
+ *                                      a node that already subscribes to the sender subscribes again
+ *                                      (reply=true: not answered in turn), in case its first subscribe
+ *                                      arrived before the sender had members
  *   relay-tracks      {room, tracks}   the sender's local tracks of room (answer to subscribe, and again
  *                                      on every change): [{ssrc, rtxSsrc, kind, codec, clockRate, fmtp,
  *                                      trackId, sessionId, userId, displayName, muted}]

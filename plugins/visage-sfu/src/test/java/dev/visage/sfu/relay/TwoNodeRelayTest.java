@@ -267,4 +267,24 @@ class TwoNodeRelayTest {
         back.close();
         ea.close();
     }
+
+    @Test
+    void publisherJoiningAfterTheFarNodeAlreadyAskedIsStillRelayed() throws Exception {
+        // A's first subscribe reaches B before B has any member (cluster membership runs ahead of
+        // the media join): B answers with no tracks. When Bob then joins B and publishes, Alice
+        // must still get his tracks.
+        ROOM_NODES.computeIfAbsent("room-y", k -> ConcurrentHashMap.newKeySet()).add("B");
+        Inbox alice = new Inbox();
+        MediaEndpoint ea = join(a, "A", "room-y", "sA2", "Alice", alice);
+        ea.onClientMessage("media-ready", Map.of("type", "media-ready"));
+        Thread.sleep(500);
+        Inbox bob = new Inbox();
+        MediaEndpoint eb = join(b, "B", "room-y", "sB2", "Bob", bob);
+        assertTrue(eb.onClientMessage("offer", Map.of("type", "offer", "pc", "publish", "sdp", chromeOffer())));
+        await(() -> alice.lastTracks().size() == 2, "Bob's tracks at Alice");
+        assertEquals("sB2", alice.lastTracks().get(0).get("sessionId"));
+        eb.close();
+        ea.close();
+        ROOM_NODES.remove("room-y");
+    }
 }
