@@ -21,6 +21,8 @@ const args = parseArgs(process.argv.slice(2));
 const LEVELS = String(args.subscribers || '10,50,100').split(',').map((s) => parseInt(s, 10)).filter((n) => n > 0).sort((a, b) => a - b);
 const SECONDS = +(args.seconds || 20);
 const WARMUP = +(args.warmup || 5);
+const FIRST_WARMUP = Math.max(WARMUP, +(args['first-warmup'] || 15)); // JIT/caches: first level of each server
+const IDLE = +(args.idle || 5);
 const SERVERS = String(args.servers || 'visage,janus').split(',');
 const IP = args.ip || '10.203.0.1';
 const IFACE = args.iface || 'bv0';
@@ -39,6 +41,33 @@ const log = (...a) => console.error('[bench]', ...a);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const progress = (s) => process.stderr.write(`\r\x1b[K[bench] ${s}`);
 const endProgress = () => process.stderr.write('\n');
+
+// namespace-wide UDP counters: receive-buffer overflows show drops at a socket (server or peer)
+function udpCounters() {
+  const lines = readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((l) => l.startsWith('Udp:'));
+  const k = lines[0].split(/\s+/), v = lines[1].split(/\s+/);
+  const o = {};
+  k.forEach((name, i) => { if (i) o[name] = +v[i]; });
+  return o;
+}
+
+// per-socket drop counters (/proc/net/udp "drops"): load-generator sockets use ports 41000-60000
+function udpDrops() {
+  let peers = 0, servers = 0;
+  for (const line of readFileSync('/proc/net/udp', 'utf8').split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 13) continue;
+    const port = parseInt(f[1].split(':')[1], 16), drops = +f[f.length - 1];
+    if (port >= 41000 && port <= 60000) peers += drops; else servers += drops;
+  }
+  return { peers, servers };
+}
+
+// machine-wide busy CPU (all processes, in clock ticks): to see what else ran during a window
+function machineBusyTicks() {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  return f[0] + f[1] + f[2] + f[5] + f[6] + f[7]; // user nice system irq softirq steal
+}
 
 function cpuTicks(pid) {
   const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -158,7 +187,7 @@ async function startVisage() {
       try {
         const t = await (await fetch(`${base}/metrics`)).text();
         const m = {};
-        for (const line of t.split('\n')) { const mm = line.match(/^(visage_sfu_[a-z_]+)\s+([0-9.eE+-]+)/); if (mm) m[mm[1]] = +mm[2]; }
+        for (const line of t.split('\n')) { const mm = line.match(/^(visage_sfu_[a-z_]+)(?:\{[^}]*\})?\s+([0-9.eE+-]+)/); if (mm) m[mm[1]] = +mm[2]; }
         return m;
       } catch { return {}; }
     },
@@ -192,6 +221,13 @@ async function startJanusServer() {
 async function runServer(kind) {
   const server = kind === 'visage' ? await startVisage() : await startJanusServer();
   const rows = [];
+  {
+    const c0 = cpuTicks(server.pid), t0 = Date.now();
+    for (let i = IDLE; i > 0; i--) { progress(`${server.name}: idle CPU baseline ${i}s`); await sleep(1000); }
+    server.idleCpuPct = (100 * (cpuTicks(server.pid) - c0)) / CLK_TCK / ((Date.now() - t0) / 1000);
+    endProgress();
+    log(`${server.name}: idle CPU ${fmt(server.idleCpuPct, 1)}% of a core (no peers)`);
+  }
   const pub = new Publisher();
   let target;
   try {
@@ -228,12 +264,13 @@ async function runServer(kind) {
       have = n;
       if (failedSubs.size) log(`${server.name}: ${failedSubs.size} subscribers failed, e.g. ${[...failedSubs.values()][0]}`);
       if (readySubs.size < n) log(`${server.name}: only ${readySubs.size}/${n} subscribers receive media; measuring those`);
-      for (let s = WARMUP; s > 0; s--) { progress(`${server.name} N=${n}: warm-up ${s}s`); await sleep(1000); }
+      for (let s = n === LEVELS[0] ? FIRST_WARMUP : WARMUP; s > 0; s--) { progress(`${server.name} N=${n}: warm-up ${s}s`); await sleep(1000); }
       endProgress();
-      rows.push(await measure(server, pub, n));
+      rows.push({ ...(await measure(server, pub, n)), idleCpuPct: server.idleCpuPct });
       const r = rows[rows.length - 1];
       log(`${server.name} N=${n}: ${fmt(r.cpuUsPerPkt, 2)} µs CPU/pkt, ${fmt(r.pps, 0)} pkt/s, loss ${fmt(r.lossPct, 3)}%, latency p50 ${fmt(r.p50, 2)} ms p95 ${fmt(r.p95, 2)} ms`);
       if (!done) log('(some subscriber set-ups were still pending)');
+      if (r.udpRcvbufErrors || r.udpSndbufErrors) log(`UDP socket buffer overflows in the namespace during the window: receive ${r.udpRcvbufErrors} (at load-generator sockets ${r.socketDropsAtPeers}, at server sockets ${r.socketDropsAtServer}), send ${r.udpSndbufErrors}`);
     }
   } finally {
     progress(`${server.name}: closing peers`);
@@ -251,9 +288,10 @@ async function measure(server, pub, n) {
   const cap = Math.ceil(pktRate * (SECONDS + 30) * 1.5);
   const startId = pub.nextId;
   const c0 = await server.counters();
+  const u0 = udpCounters(), d0 = udpDrops();
   const pli0 = pub.plis;
   for (const w of workers) w.send({ cmd: 'window-start', startId, cap });
-  const cpu0 = cpuTicks(server.pid), t0 = process.hrtime.bigint(), sent0 = pub.sent, self0 = process.cpuUsage();
+  const cpu0 = cpuTicks(server.pid), t0 = process.hrtime.bigint(), sent0 = pub.sent, self0 = process.cpuUsage(), m0 = machineBusyTicks();
   const deadline = Date.now() + SECONDS * 1000;
   while (Date.now() < deadline) {
     const st = await Promise.all(workers.map((w) => ask(w, { cmd: 'stats' }, 'stats')));
@@ -263,11 +301,14 @@ async function measure(server, pub, n) {
     await sleep(Math.min(1000, Math.max(0, deadline - Date.now())));
   }
   const cpu1 = cpuTicks(server.pid), t1 = process.hrtime.bigint(), sent1 = pub.sent, selfCpu = process.cpuUsage(self0);
+  const d1 = udpDrops();
+  const m1 = machineBusyTicks();
   for (const w of workers) w.send({ cmd: 'window-end' });
   const endId = pub.nextId;
   endProgress();
   await sleep(1500); // late packets of the window still count for loss
   const c1 = await server.counters();
+  const u1 = udpCounters();
   const reps = await Promise.all(workers.map((w) => ask(w, { cmd: 'report', endId }, 'report')));
   const secs = Number(t1 - t0) / 1e9;
   const received = reps.reduce((a, r) => a + r.received, 0);
@@ -281,15 +322,26 @@ async function measure(server, pub, n) {
   const fwdCounter = c1.visage_sfu_rtp_forwarded_total !== undefined ? c1.visage_sfu_rtp_forwarded_total - c0.visage_sfu_rtp_forwarded_total : undefined;
   return {
     server: server.name, n, receiving: counted, secs, cpuSec, received,
-    cpuUsPerPkt: received ? (cpuSec * 1e6) / received : NaN,
-    pps: received / secs,
+    // forwarded = delivered to the subscribers' sockets: received by werift + dropped by the
+    // kernel at a full load-generator socket (the server did send those)
+    forwarded: received + Math.max(0, d1.peers - d0.peers),
+    cpuUsPerPkt: received ? (cpuSec * 1e6) / (received + Math.max(0, d1.peers - d0.peers)) : NaN,
+    pps: (received + Math.max(0, d1.peers - d0.peers)) / secs,
     cpuPct: (100 * cpuSec) / secs,
     lossPct: expected ? (100 * (expected - unique)) / expected : NaN,
     p50: pct(0.5), p95: pct(0.95), p99: pct(0.99),
     sentPps: (sent1 - sent0) / secs,
     plis: pub.plis - pli0,
     loadgenCpuPct: (100 * ((selfCpu.user + selfCpu.system) / 1000 + reps.reduce((a, r) => a + r.cpuMs, 0))) / 1000 / secs,
+    // busy CPU of everything else on the machine (other builds/tests; kernel softirq of the veth/lo path)
+    otherCpuPct: (100 * (m1 - m0)) / CLK_TCK / (Number(t1 - t0) / 1e9) - (100 * cpuSec) / secs
+      - (100 * ((selfCpu.user + selfCpu.system) / 1000 + reps.reduce((a, r) => a + r.cpuMs, 0))) / 1000 / secs,
     serverForwardedPps: fwdCounter !== undefined ? fwdCounter / secs : undefined,
+    udpRcvbufErrors: u1.RcvbufErrors - u0.RcvbufErrors,
+    udpSndbufErrors: u1.SndbufErrors - u0.SndbufErrors,
+    socketDropsAtPeers: d1.peers - d0.peers,
+    socketDropsAtServer: d1.servers - d0.servers,
+    serverCounters: Object.fromEntries(Object.keys(c1).filter((k) => /total$/.test(k) && c1[k] !== c0[k]).map((k) => [k, c1[k] - c0[k]])),
   };
 }
 
@@ -297,11 +349,11 @@ function fmt(v, d) { return v === undefined || Number.isNaN(v) ? 'n/a' : v.toFix
 
 function table(rows) {
   const lines = [
-    '| server | N subs (receiving) | CPU µs / fwd pkt | fwd pkt/s | server CPU (% core) | loss % | latency p50 / p95 / p99 ms | load-gen CPU (% core) |',
-    '|---|---|---|---|---|---|---|---|',
+    '| server | N subs (receiving) | CPU µs / fwd pkt | fwd pkt/s | server CPU (% core) | loss % (of it dropped at load-gen sockets) | latency p50 / p95 / p99 ms | load-gen CPU (% core) | other CPU on the machine (% core) |',
+    '|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
-    lines.push(`| ${r.server} | ${r.n} (${r.receiving}) | ${fmt(r.cpuUsPerPkt, 2)} | ${fmt(r.pps, 0)} | ${fmt(r.cpuPct, 1)} | ${fmt(r.lossPct, 3)} | ${fmt(r.p50, 2)} / ${fmt(r.p95, 2)} / ${fmt(r.p99, 2)} | ${fmt(r.loadgenCpuPct, 0)} |`);
+    lines.push(`| ${r.server} | ${r.n} (${r.receiving}) | ${fmt(r.cpuUsPerPkt, 2)} | ${fmt(r.pps, 0)} | ${fmt(r.cpuPct, 1)} | ${fmt(r.lossPct, 3)}${r.socketDropsAtPeers ? ` (${fmt((100 * r.socketDropsAtPeers) / (r.received + r.socketDropsAtPeers), 2)})` : ''} | ${fmt(r.p50, 2)} / ${fmt(r.p95, 2)} / ${fmt(r.p99, 2)} | ${fmt(r.loadgenCpuPct, 0)} | ${fmt(r.otherCpuPct, 0)} |`);
   }
   const ratios = LEVELS.map((n) => {
     const v = rows.find((r) => r.server === 'Visage' && r.n === n), j = rows.find((r) => r.server === 'Janus' && r.n === n);
@@ -315,6 +367,7 @@ function table(rows) {
 
 // ------------------------------------------------------------------ main
 const started = new Date();
+const loadAtStart = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 log(`levels ${LEVELS.join(', ')} subscribers; ${WARMUP}s warm-up + ${SECONDS}s window each; servers ${SERVERS.join(', ')}; ${WORKERS} subscriber process(es); media ${IP} (${IFACE}); run dir ${RUNDIR}`);
 startWorkers();
 const rows = [];
@@ -329,8 +382,9 @@ for (const w of workers) w.send({ cmd: 'exit' });
 const cpuModel = cpus()[0]?.model || 'unknown CPU';
 const head = `Run ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC on ${hostname()} (${cpus().length} × ${cpuModel}); `
   + `1 publisher (VP8 ${media.source.includes('synthetic') ? 'synthetic' : '640x360 30 fps ~750 kbit/s'} + Opus 50 pkt/s, ~${fmt(rows[0]?.sentPps, 0)} pkt/s), `
-  + `${WARMUP}s warm-up, ${SECONDS}s window per level, ${WORKERS} subscriber process(es) of werift peers.`;
-const out = `${head}\n\n${table(rows)}\n`;
+  + `${WARMUP}s warm-up, ${SECONDS}s window per level, ${WORKERS} subscriber process(es) of werift peers; load average at start ${loadAtStart}.`;
+const idle = [...new Map(rows.map((r) => [r.server, r.idleCpuPct])).entries()].map(([k, v]) => `${k} ${fmt(v, 1)}%`).join(', ');
+const out = `${head}\n\n${table(rows)}\n\nServer CPU with no peers (measured for ${IDLE}s after start-up): ${idle} of a core. First level of each server warmed up ${FIRST_WARMUP}s.\n`;
 console.log('\n' + out);
 if (rows.length) {
   mkdirSync(dirname(OUT), { recursive: true });

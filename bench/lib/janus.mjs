@@ -50,7 +50,8 @@ class JanusSession {
       return m;
     });
   }
-  trickleDone() { return this.request({ janus: 'trickle', handle_id: this.handleId, candidate: { completed: true } }).catch(() => {}); }
+  // Janus answers a trickle with an ack only: fire and forget
+  trickleDone() { this.ws.send(JSON.stringify({ janus: 'trickle', session_id: this.sessionId, handle_id: this.handleId, candidate: { completed: true }, transaction: rnd() })); }
   close() { clearInterval(this.keepalive); try { this.ws.send(JSON.stringify({ janus: 'destroy', session_id: this.sessionId, transaction: rnd() })); } catch { /* gone */ } setTimeout(() => { try { this.ws.close(); } catch { /* gone */ } }, 200); }
 }
 
