@@ -85,6 +85,7 @@ try {
     ok = ok && pageOk;
     result.perPage.push({ page: `p${i}`, ok: pageOk, inbound: streams, outbound: out[i] });
   }
+  try { result.streamStats = await (await fetch(`${base}/stats?room=e2e`)).json(); } catch (e) { /* optional */ }
   // signalling: mute reaches the others; a leave renegotiates everyone and media keeps flowing
   const sig = {};
   await ps[0].evaluate(() => window.visage.client.setMuted('audio', true));

@@ -131,6 +131,20 @@ public final class SfuEngine implements MediaEngine {
         return java.util.Optional.ofNullable(relay);
     }
 
+    /** Per-stream quality of a room on this node, for {@code GET /api/rooms/{id}/stats}. */
+    @Override
+    public List<Map<String, Object>> streamStats(String roomId) {
+        Room room = roomId == null ? null : rooms.get(roomId);
+        if (room == null) {
+            return List.of();
+        }
+        List<Map<String, Object>> out = new java.util.ArrayList<>();
+        for (SfuEndpoint e : room.members()) {
+            out.addAll(e.streamStats());
+        }
+        return out;
+    }
+
     @Override
     public Map<String, Number> metrics() {
         Map<String, Number> m = metrics.snapshot(endpoints.size(), rooms.size());

@@ -53,6 +53,15 @@ public final class PublishedTrack {
     final byte[] nackBuffer;
     volatile boolean muted;
 
+    // for streamStats(): written by the receive thread, read by the stats timer/callers
+    volatile long packetsReceived;
+    volatile long bytesReceived;
+    volatile long bitrateBps;
+    volatile int lastFractionLost;
+    volatile long lastCumulativeLost;
+    private long bitrateBytesPrior;
+    private long bitrateNanosPrior;
+
     // receive statistics (written by the receive thread only)
     private int baseSeq = -1;
     private int maxSeq;
@@ -130,6 +139,16 @@ public final class PublishedTrack {
 
     long extendedHighestSeq() {
         return cycles + maxSeq;
+    }
+
+    /** Called once a second by the report timer: updates {@link #bitrateBps}. */
+    void rollBitrate(long nowNanos) {
+        long bytes = bytesReceived;
+        if (bitrateNanosPrior != 0 && nowNanos > bitrateNanosPrior) {
+            bitrateBps = (bytes - bitrateBytesPrior) * 8_000_000_000L / (nowNanos - bitrateNanosPrior);
+        }
+        bitrateBytesPrior = bytes;
+        bitrateNanosPrior = nowNanos;
     }
 
     /** Fills {fractionLost, cumulativeLost} and rolls the interval. */

@@ -579,6 +579,8 @@ public final class SfuEndpoint implements MediaEndpoint {
         }
         int seq = RtpPacket.sequence(buf, off);
         t.onReceived(seq);
+        t.packetsReceived++;
+        t.bytesReceived += len;
         if (t.nacks != null) {
             int nackLen;
             synchronized (t.nacks) {
@@ -613,12 +615,15 @@ public final class SfuEndpoint implements MediaEndpoint {
                 continue;
             }
             PeerTransport st = m.subscribe;
-            if (st == null || !st.isConnected() || m.subscriptionFor(t) == null) {
+            Subscription sub;
+            if (st == null || !st.isConnected() || (sub = m.subscriptionFor(t)) == null) {
                 continue;
             }
             System.arraycopy(buf, off, scratch, 0, len);
             if (st.sendRtp(scratch, 0, len)) {
                 metrics.rtpForwarded.incrementAndGet();
+                sub.packetsSent++;
+                sub.bytesSent += len;
             }
         }
         PublishedTrack.Downstream relay = t.downstream;
@@ -706,7 +711,9 @@ public final class SfuEndpoint implements MediaEndpoint {
             int plen = Rtcp.packetLength(buf, i);
             int pt = Rtcp.type(buf, i);
             int fmt = Rtcp.fmt(buf, i);
-            if (pt == Rtcp.PSFB && plen >= 12) {
+            if ((pt == Rtcp.RR || pt == Rtcp.SR) && plen >= 8) {
+                onSubscriberReportBlocks(buf, i, plen, pt == Rtcp.SR ? 28 : 8);
+            } else if (pt == Rtcp.PSFB && plen >= 12) {
                 int ssrc = fmt == Rtcp.FMT_FIR ? Rtcp.firSsrc(buf, i, plen) : Rtcp.mediaSsrc(buf, i);
                 if (fmt == Rtcp.FMT_PLI || fmt == Rtcp.FMT_FIR) {
                     PublishedTrack t = room.findTrack(ssrc);
@@ -733,6 +740,66 @@ public final class SfuEndpoint implements MediaEndpoint {
             }
             i += plen;
         }
+    }
+
+    /** What the subscriber reports about each stream we send it (loss, jitter). */
+    private void onSubscriberReportBlocks(byte[] buf, int at, int plen, int firstBlock) {
+        int count = Rtcp.fmt(buf, at);
+        for (int k = 0; k < count; k++) {
+            int b = at + firstBlock + 24 * k;
+            if (b + 24 > at + plen) {
+                return;
+            }
+            int ssrc = RtpPacket.i32(buf, b);
+            Subscription[] ss = subscriptions;
+            for (Subscription s : ss) {
+                if (s.track.ssrc == ssrc) {
+                    s.fractionLost = buf[b + 4] & 0xFF;
+                    s.cumulativeLost = ((buf[b + 5] & 0xFF) << 16) | ((buf[b + 6] & 0xFF) << 8) | (buf[b + 7] & 0xFF);
+                    s.jitter = RtpPacket.u32(buf, b + 12);
+                }
+            }
+        }
+    }
+
+    /** Stream statistics of this endpoint: what it publishes and what it receives. */
+    public List<Map<String, Object>> streamStats() {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (PublishedTrack t : tracks) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("direction", "publish");
+            m.put("sessionId", participant.sessionId());
+            m.put("userId", participant.userId() == null ? "" : participant.userId());
+            m.put("displayName", participant.displayName() == null ? "" : participant.displayName());
+            m.put("kind", t.info.kind());
+            m.put("codec", t.info.codec());
+            m.put("ssrc", t.ssrc & 0xFFFFFFFFL);
+            m.put("packets", t.packetsReceived);
+            m.put("bytes", t.bytesReceived);
+            m.put("bitrateBps", t.bitrateBps);
+            m.put("fractionLost", t.lastFractionLost / 256.0);
+            m.put("packetsLost", t.lastCumulativeLost);
+            m.put("muted", t.muted);
+            out.add(m);
+        }
+        for (Subscription s : subscriptions) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("direction", "subscribe");
+            m.put("sessionId", participant.sessionId());
+            m.put("fromSessionId", s.track.publisher.sessionId());
+            m.put("relayed", s.track.upstream != null);
+            m.put("kind", s.track.info.kind());
+            m.put("codec", s.track.info.codec());
+            m.put("ssrc", s.track.ssrc & 0xFFFFFFFFL);
+            m.put("packets", s.packetsSent);
+            m.put("bytes", s.bytesSent);
+            m.put("fractionLost", s.fractionLost / 256.0);
+            m.put("packetsLost", s.cumulativeLost);
+            int clock = Math.max(1, s.track.info.clockRate());
+            m.put("jitterMs", s.jitter * 1000.0 / clock);
+            out.add(m);
+        }
+        return out;
     }
 
     private void resend(Subscription s, int seq) {
@@ -859,6 +926,9 @@ public final class SfuEndpoint implements MediaEndpoint {
                 break;
             }
             t.lossStats(loss);
+            t.lastFractionLost = loss[0];
+            t.lastCumulativeLost = loss[1];
+            t.rollBitrate(now);
             int lsr = t.lastSrNtpMiddle;
             int dlsr = t.lastSrArrivalNanos == 0 ? 0 : (int) (((now - t.lastSrArrivalNanos) * 65536L) / 1_000_000_000L);
             at += Rtcp.writeReportBlock(b, at, 0, t.ssrc, loss[0], loss[1], t.extendedHighestSeq(), 0,
@@ -930,6 +1000,12 @@ public final class SfuEndpoint implements MediaEndpoint {
         final PublishedTrack track;
         final String mid;
         volatile boolean keyFrameRequested;
+        // statistics: sent by the publisher's receive thread; reported by the subscriber's RRs
+        volatile long packetsSent;
+        volatile long bytesSent;
+        volatile int fractionLost;
+        volatile int cumulativeLost;
+        volatile long jitter;
         private int rtxSeq = RANDOM.nextInt(0x10000);
         private final int[] resentSeq = new int[256];
         private final long[] resentAt = new long[256];

@@ -166,6 +166,7 @@ public final class HarnessServer {
                 }
                 case "/metrics" -> json(ex, new HashMap<>(engine.metrics()));
                 case "/favicon.ico" -> reply(ex, 200, "image/x-icon", new byte[0]);
+                case "/stats" -> json(ex, engine.streamStats(q.getOrDefault("room", "r")));
                 default -> reply(ex, 404, "text/plain", "not found".getBytes(StandardCharsets.UTF_8));
             }
         } catch (Exception e) {

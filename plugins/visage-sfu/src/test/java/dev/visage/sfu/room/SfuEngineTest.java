@@ -113,6 +113,14 @@ class SfuEngineTest {
         assertEquals(engine.fingerprint(), audio.fingerprint);
         assertTrue(audio.candidates.get(0).contains(" 127.0.0.1 " + port + " typ host"), audio.candidates.toString());
         assertTrue(b.of("offer").isEmpty(), "no subscribe offer before the client is ready");
+        List<Map<String, Object>> stats = engine.streamStats("room1");
+        assertEquals(4, stats.size()); // A publishes 2 tracks, B is subscribed to both
+        assertEquals("publish", stats.get(1).get("direction"));
+        assertEquals("subscribe", stats.get(3).get("direction"));
+        assertEquals("sA", stats.get(3).get("fromSessionId"));
+        assertEquals("VP8", stats.get(1).get("codec"));
+        assertEquals(2222222222L, stats.get(1).get("ssrc"));
+        assertTrue(engine.streamStats("no-such-room").isEmpty());
 
         assertTrue(eb.onClientMessage("media-ready", msg("type", "media-ready")));
         @SuppressWarnings("unchecked")
