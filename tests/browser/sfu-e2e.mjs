@@ -22,6 +22,7 @@ async function inbound(page) {
     if (!c || !c.sub) return [];
     const rs = [];
     (await c.sub.getStats()).forEach((r) => {
+      if (r.type === 'transport') rs.push({ kind: 'transport', dtlsState: r.dtlsState, iceState: r.iceState, selectedCandidatePairId: r.selectedCandidatePairId, bytesReceived: r.bytesReceived });
       if (r.type === 'inbound-rtp') rs.push({ kind: r.kind, ssrc: r.ssrc, framesDecoded: r.framesDecoded || 0, frameWidth: r.frameWidth || 0, frameHeight: r.frameHeight || 0, packetsReceived: r.packetsReceived || 0, packetsLost: r.packetsLost || 0, nackCount: r.nackCount || 0, pliCount: r.pliCount || 0, bytesReceived: r.bytesReceived || 0, codecId: r.codecId });
     });
     return rs;
@@ -71,7 +72,8 @@ try {
   const out = await Promise.all(ps.map(outbound));
   let ok = true;
   for (let i = 0; i < pages; i++) {
-    const streams = t1[i].map((r) => {
+    const transports = t1[i].filter((r) => r.kind === 'transport');
+    const streams = t1[i].filter((r) => r.kind === 'audio' || r.kind === 'video').map((r) => {
       const before = t0[i].find((x) => x.ssrc === r.ssrc) || { framesDecoded: 0, packetsReceived: 0, packetsLost: 0 };
       return { kind: r.kind, ssrc: r.ssrc, framesDecodedDelta: r.framesDecoded - before.framesDecoded, frameWidth: r.frameWidth, frameHeight: r.frameHeight,
         packetsReceivedDelta: r.packetsReceived - before.packetsReceived, packetsReceived: r.packetsReceived, packetsLost: r.packetsLost,
@@ -83,7 +85,7 @@ try {
       video.every((s) => s.framesDecodedDelta >= 100 && s.frameWidth > 0 && s.lossPct < 1) &&
       audio.every((s) => s.packetsReceivedDelta > 0 && s.lossPct < 1);
     ok = ok && pageOk;
-    result.perPage.push({ page: `p${i}`, ok: pageOk, inbound: streams, outbound: out[i] });
+    result.perPage.push({ page: `p${i}`, ok: pageOk, inbound: streams, outbound: out[i], subscribeTransport: transports });
   }
   try { result.streamStats = await (await fetch(`${base}/stats?room=e2e`)).json(); } catch (e) { /* optional */ }
   // signalling: mute reaches the others; a leave renegotiates everyone and media keeps flowing

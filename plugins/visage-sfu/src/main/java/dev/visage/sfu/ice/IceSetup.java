@@ -50,6 +50,12 @@ public final class IceSetup {
         if (System.getProperty("ice4j.consent-freshness.interval") == null) {
             System.setProperty("ice4j.consent-freshness.interval", "5 seconds");
         }
+        // Never move from COMPLETED to TERMINATED: a terminated ice4j agent answers checks on any
+        // pair but the selected one with 403, so a browser that switches pairs (or loses consent on
+        // one under load) cannot recover. JVB likewise keeps its agents out of TERMINATED.
+        if (System.getProperty("ice4j.ice.termination-delay") == null) {
+            System.setProperty("ice4j.ice.termination-delay", "3650 days");
+        }
         // Legacy property names, in case an old config path reads them.
         System.setProperty("org.ice4j.ice.harvest.DISABLE_AWS_HARVESTER", "true");
         System.setProperty("org.ice4j.ice.harvest.DISABLE_LINK_LOCAL_ADDRESSES", "true");
