@@ -52,7 +52,7 @@ public final class IceSetup {
         }
         // Never move from COMPLETED to TERMINATED: a terminated ice4j agent answers checks on any
         // pair but the selected one with 403, so a browser that switches pairs (or loses consent on
-        // one under load) cannot recover. JVB likewise keeps its agents out of TERMINATED.
+        // one under load) cannot recover.
         if (System.getProperty("ice4j.ice.termination-delay") == null) {
             System.setProperty("ice4j.ice.termination-delay", "3650 days");
         }
