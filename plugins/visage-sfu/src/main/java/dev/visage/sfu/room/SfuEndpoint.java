@@ -229,7 +229,9 @@ public final class SfuEndpoint implements MediaEndpoint {
                 publish = t;
             }
             PublishAnswer answer = PublishAnswer.build(offer, params(t), svc.config().videoCodecs(), sdpSessionId,
-                    ++publishVersion);
+                    publishVersion + 1);
+            rejectForeignSsrcs(answer.tracks);
+            publishVersion++;
             t.setRemote(first.iceUfrag, first.icePwd, first.fingerprintAlgorithm, first.fingerprint);
             for (MediaSection m : offer.media) {
                 for (String c : m.candidates) {
@@ -242,6 +244,27 @@ public final class SfuEndpoint implements MediaEndpoint {
             send(Map.of("type", "answer", "pc", "publish", "sdp", answer.sdp));
             clientReady = true;
             renegotiateSubscribe();
+        }
+    }
+
+    /** Subscribers demultiplex by SSRC: one already used in the room (by someone else) is refused. */
+    private void rejectForeignSsrcs(List<TrackInfo> infos) {
+        for (TrackInfo i : infos) {
+            for (int ssrc : new int[]{i.ssrc(), i.rtxSsrc()}) {
+                if (ssrc == 0) {
+                    continue;
+                }
+                for (SfuEndpoint other : room.members()) {
+                    if (other != this && (other.publishedTrack(ssrc) != null || other.trackByRtxSsrc(ssrc) != null)) {
+                        throw new IllegalArgumentException("ssrc " + Integer.toUnsignedString(ssrc) + " is already in use in this room");
+                    }
+                }
+                for (PublishedTrack r : room.relayedTracks()) {
+                    if (r.ssrc == ssrc || r.info.rtxSsrc() == ssrc) {
+                        throw new IllegalArgumentException("ssrc " + Integer.toUnsignedString(ssrc) + " is already in use in this room");
+                    }
+                }
+            }
         }
     }
 

@@ -12,7 +12,8 @@ import java.util.Map;
  * VP9, AV1 by default) plus its RTX. Header extensions from {@link Codecs#PUBLISH_EXTENSIONS}
  * keep the offer's ids. Feedback: nack, nack pli, ccm fir, goog-remb, and transport-cc when the
  * offer has the transport-wide sequence extension. Other m-sections
- * (data channels, unsupported codecs) are rejected with port 0.
+ * (data channels, unsupported codecs, anything beyond {@link #MAX_TRACKS}) are rejected with
+ * port 0, which also bounds what one client can make the SFU allocate (a packet cache per video).
  */
 public final class PublishAnswer {
     public final String sdp;
@@ -22,6 +23,9 @@ public final class PublishAnswer {
         this.sdp = sdp;
         this.tracks = tracks;
     }
+
+    /** At most this many media sections of one publisher are accepted; the rest are rejected (port 0). */
+    public static final int MAX_TRACKS = 4;
 
     public static PublishAnswer build(SessionDescription offer, TransportParams transport, List<String> videoPreference,
                                       long sessionId, long version) {
@@ -36,7 +40,7 @@ public final class PublishAnswer {
                 throw new IllegalArgumentException("offer media section lacks a=mid");
             }
             SdpBuilder s = new SdpBuilder();
-            int[] chosen = m.port == 0 ? null : choose(m, videoPreference);
+            int[] chosen = m.port == 0 || bundled.size() >= MAX_TRACKS ? null : choose(m, videoPreference);
             if (chosen == null) {
                 s.line("m=" + m.kind + " 0 " + m.proto + (m.formats.isEmpty() ? " 0" : " " + m.formats.get(0)));
                 s.line("c=IN IP4 0.0.0.0");

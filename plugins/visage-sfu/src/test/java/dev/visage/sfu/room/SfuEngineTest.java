@@ -183,6 +183,37 @@ class SfuEngineTest {
         e.close();
     }
 
+    @Test
+    void ssrcsAlreadyInUseAndExcessTracksAreRefused() throws Exception {
+        Inbox a = new Inbox();
+        Inbox b = new Inbox();
+        MediaEndpoint ea = engine.join(new Participant("room4", "s1", "u1", "One"), a.messages::add);
+        MediaEndpoint eb = engine.join(new Participant("room4", "s2", "u2", "Two"), b.messages::add);
+        assertTrue(ea.onClientMessage("offer", msg("type", "offer", "pc", "publish", "sdp", chromeOffer())));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> eb.onClientMessage("offer", msg("type", "offer", "pc", "publish", "sdp", chromeOffer())));
+        assertTrue(e.getMessage().contains("already in use"), e.getMessage());
+        // the same client may re-offer its own SSRCs (renegotiation)
+        assertTrue(ea.onClientMessage("offer", msg("type", "offer", "pc", "publish", "sdp", chromeOffer())));
+        // ten video sections: only PublishAnswer.MAX_TRACKS are accepted
+        String offer = chromeOffer();
+        int v = offer.indexOf("m=video");
+        int app = offer.indexOf("m=application");
+        String video = offer.substring(v, app);
+        StringBuilder many = new StringBuilder(offer.substring(0, app));
+        for (int k = 0; k < 9; k++) {
+            many.append(video.replace("a=mid:1", "a=mid:v" + k).replace("2222222222", String.valueOf(100 + k))
+                    .replace("3333333333", String.valueOf(200 + k)));
+        }
+        assertTrue(eb.onClientMessage("offer", msg("type", "offer", "pc", "publish", "sdp",
+                many.toString().replace("1111111111", "5555").replace("2222222222", "6666").replace("3333333333", "7777"))));
+        String answer = (String) b.of("answer").get(0).get("sdp");
+        long accepted = SessionDescription.parse(answer).media.stream().filter(m -> m.port != 0).count();
+        assertEquals(dev.visage.sfu.sdp.PublishAnswer.MAX_TRACKS, accepted);
+        ea.close();
+        eb.close();
+    }
+
     // --------------------------------------------------------------- STUN on the real socket
 
     static byte[] bindingRequest(String username, byte[] key, Random r) throws Exception {
