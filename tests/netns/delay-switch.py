@@ -1,17 +1,37 @@
 #!/usr/bin/env python3
 """A user-space Ethernet switch that delays frames: the fallback for kernels without sch_netem.
 
-Runs inside the hub namespace. Each port is a hub-side veth given as NAME=REGION:DELAY_MS, DELAY
-being the one-way delay of REGION's uplink. A frame between two ports of the same region passes at
-once; between regions A and B it is held for delay(A) + delay(B) milliseconds: the same as the
-netem topology of netns.sh (a bridge per region, each joined to a core bridge by a netem link). Learning switch (MAC -> port), floods unknown
-and broadcast destinations. Offloads pass through untouched with PACKET_VNET_HDR (checksum-partial
-and GSO frames keep their virtio-net header), so TCP works without ethtool.
+Runs inside the hub namespace. Each port is a hub-side veth given as NAME=REGION:DELAY_MS[:HOST],
+DELAY being the one-way delay of REGION's uplink and HOST the name of the namespace behind the
+port. A frame between two ports of the same region passes at once; between regions A and B it is
+held for delay(A) + delay(B) milliseconds: the same as the netem topology of netns.sh (a bridge
+per region, each joined to a core bridge by a netem link). Learning switch (MAC -> port), floods
+unknown and broadcast destinations. Offloads pass through untouched with PACKET_VNET_HDR
+(checksum-partial and GSO frames keep their virtio-net header), so TCP works without ethtool.
 
     delay-switch.py hA0=eu:5 hA1=sg:35 hA2=eu:5 ...
+
+Pairwise links (optional, --links FILE): one-way delay, jitter and loss per (source, destination)
+pair, which a star of uplinks cannot express (e.g. a direct path worse than a two-hop one).
+One rule per line, '#' starts a comment; SRC and DST are a HOST name or a REGION:
+
+    SRC >  DST  DELAY_MS [JITTER_MS [LOSS_PERCENT]]     one way, SRC to DST
+    A   <> B    DELAY_MS [JITTER_MS [LOSS_PERCENT]]     the same in both directions
+
+For a frame from port i to port j the first rule found wins, in this order: (host i, host j),
+(host i, region j), (region i, host j), (region i, region j); without one the uplink delays above
+apply. Jitter: each frame's delay is drawn uniformly from DELAY +- JITTER (netem's default
+distribution), but frames of one (source, destination) pair never overtake each other (a queue,
+not a reordering network: a frame leaves no earlier than the one before it). Loss: each frame is
+dropped independently with probability LOSS_PERCENT/100.
+
+--stats FILE: every 2 s (and on exit) the switch writes, per pair of hosts, frames forwarded,
+frames dropped by the loss rule and the mean delay actually applied, as JSON.
 """
 import heapq
+import json
 import os
+import random
 import select
 import signal
 import socket
@@ -25,28 +45,103 @@ PACKET_OUTGOING = 4
 VNET_HDR = 10
 
 
+def parse_links(path):
+    rules = {}
+    with open(path) as f:
+        for raw in f:
+            line = raw.split('#', 1)[0].strip()
+            if not line:
+                continue
+            parts = line.split()
+            if len(parts) < 4 or parts[1] not in ('>', '<>'):
+                raise SystemExit(f'delay-switch: bad link rule: {raw.strip()!r}')
+            a, op, b = parts[0], parts[1], parts[2]
+            nums = [float(x) for x in parts[3:6]] + [0.0] * (6 - len(parts))
+            rule = (nums[0] / 1000.0, nums[1] / 1000.0, nums[2] / 100.0)
+            rules[(a, b)] = rule
+            if op == '<>':
+                rules[(b, a)] = rule
+    return rules
+
+
 def main():
+    args = sys.argv[1:]
+    links, stats_path = {}, None
+    while args and args[0].startswith('--'):
+        opt = args.pop(0)
+        if opt == '--links':
+            links = parse_links(args.pop(0))
+        elif opt == '--stats':
+            stats_path = args.pop(0)
+        else:
+            raise SystemExit(f'delay-switch: unknown option {opt}')
     ports = []
-    for arg in sys.argv[1:]:
+    for arg in args:
         name, _, rest = arg.partition('=')
-        region, _, delay = rest.partition(':')
+        region, _, rest = rest.partition(':')
+        delay, _, host = rest.partition(':')
         s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
         s.setsockopt(SOL_PACKET, PACKET_VNET_HDR, 1)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
         s.bind((name, ETH_P_ALL))
         s.setblocking(False)
-        ports.append((name, s, float(delay or 0) / 1000.0, region))
+        ports.append((name, s, float(delay or 0) / 1000.0, region, host or name))
+    n = len(ports)
+    # link[i][j] = (delay s, jitter s, loss probability), fixed once at start
+    link = [[None] * n for _ in range(n)]
+    for i, pi in enumerate(ports):
+        for j, pj in enumerate(ports):
+            rule = None
+            for key in ((pi[4], pj[4]), (pi[4], pj[3]), (pi[3], pj[4]), (pi[3], pj[3])):
+                if key in links:
+                    rule = links[key]
+                    break
+            if rule is None:
+                rule = (0.0 if pi[3] == pj[3] else pi[2] + pj[2], 0.0, 0.0)
+            link[i][j] = rule
+    last_due = [[0.0] * n for _ in range(n)]
+    pair_frames = [[0] * n for _ in range(n)]
+    pair_lost = [[0] * n for _ in range(n)]
+    pair_delay = [[0.0] * n for _ in range(n)]
     by_fd = {p[1].fileno(): i for i, p in enumerate(ports)}
     macs = {}          # mac -> port index
     queue = []         # (due, seq, port index, frame)
     seq = 0
     stats = [0, 0]     # forwarded, dropped
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    print('delay-switch ready: ' + ' '.join(f'{p[0]}={p[3]}:{p[2] * 1000:g}ms' for p in ports), flush=True)
+    rnd = random.Random()
+    uniform = rnd.uniform
+    chance = rnd.random
+
+    def write_stats():
+        if not stats_path:
+            return
+        out = {'forwarded': stats[0], 'sendErrors': stats[1], 'pairs': {}}
+        for i in range(n):
+            for j in range(n):
+                if pair_frames[i][j] or pair_lost[i][j]:
+                    d, jit, loss = link[i][j]
+                    out['pairs'][f'{ports[i][4]}>{ports[j][4]}'] = {
+                        'frames': pair_frames[i][j], 'lost': pair_lost[i][j],
+                        'meanDelayMs': round(pair_delay[i][j] / pair_frames[i][j] * 1000, 3) if pair_frames[i][j] else None,
+                        'configured': {'delayMs': d * 1000, 'jitterMs': jit * 1000, 'lossPercent': loss * 100}}
+        tmp = stats_path + '.tmp'
+        with open(tmp, 'w') as f:
+            json.dump(out, f)
+        os.replace(tmp, stats_path)
+
+    def stop(*_):
+        write_stats()
+        sys.exit(0)
+    signal.signal(signal.SIGTERM, stop)
+    rules = ' '.join(f'{ports[i][4]}>{ports[j][4]}={link[i][j][0] * 1000:g}+-{link[i][j][1] * 1000:g}ms/{link[i][j][2] * 100:g}%'
+                     for i in range(n) for j in range(n) if i != j and (link[i][j][1] or link[i][j][2])) if links else ''
+    print('delay-switch ready: ' + ' '.join(f'{p[0]}={p[3]}:{p[2] * 1000:g}ms' for p in ports)
+          + (f' links: {rules}' if rules else ''), flush=True)
     poll = select.epoll()
     for fd in by_fd:
         poll.register(fd, select.EPOLLIN)
+    next_stats = time.monotonic() + 2.0
     while True:
         now = time.monotonic()
         while queue and queue[0][0] <= now:
@@ -56,7 +151,12 @@ def main():
                 stats[0] += 1
             except OSError:
                 stats[1] += 1
+        if stats_path and now >= next_stats:
+            write_stats()
+            next_stats = now + 2.0
         timeout = max(0.0, queue[0][0] - now) if queue else 1.0
+        if stats_path:
+            timeout = min(timeout, max(0.0, next_stats - now))
         for fd, _ in poll.poll(timeout):
             i = by_fd[fd]
             s = ports[i][1]
@@ -72,20 +172,29 @@ def main():
                 macs[src] = i
                 t = time.monotonic()
                 out = macs.get(dst) if not (dst[0] & 1) else None
-                targets = [out] if out is not None else [j for j in range(len(ports)) if j != i]
+                targets = [out] if out is not None else [j for j in range(n) if j != i]
                 for j in targets:
                     if j == i:
                         continue
                     seq += 1
-                    delay = 0.0 if ports[i][3] == ports[j][3] else ports[i][2] + ports[j][2]
-                    if delay == 0.0:
+                    delay, jitter, loss = link[i][j]
+                    if loss and chance() < loss:
+                        pair_lost[i][j] += 1
+                        continue
+                    if jitter:
+                        delay = max(0.0, delay + uniform(-jitter, jitter))
+                    pair_frames[i][j] += 1
+                    if delay == 0.0 and last_due[i][j] <= t:
                         try:
                             ports[j][1].send(frame)
                             stats[0] += 1
                         except OSError:
                             stats[1] += 1
                         continue
-                    heapq.heappush(queue, (t + delay, seq, j, frame))
+                    due = max(t + delay, last_due[i][j])
+                    last_due[i][j] = due
+                    pair_delay[i][j] += due - t
+                    heapq.heappush(queue, (due, seq, j, frame))
 
 
 if __name__ == '__main__':

@@ -4,11 +4,12 @@
 # regions waits delay(A) + delay(B) one way (so RTT = 2*(dA+dB)), as if every region had one
 # uplink to a core with that one-way delay.
 #
-#   netns.sh up RUN REGION=DELAY_MS,... NAME:IP:REGION ...
+#   netns.sh up RUN [--links FILE] REGION=DELAY_MS,... NAME:IP:REGION ...
 #                                  create vis-RUN-hub and vis-RUN-NAME for each NAME
 #   netns.sh down RUN              kill every process left in those namespaces, delete them
 #   netns.sh exec RUN NAME cmd ... run a command inside vis-RUN-NAME
 #   netns.sh mode RUN              netem | switch | none: how the delays are made
+#   netns.sh stats RUN             the delay switch's per-pair figures (JSON), {} without a switch
 #
 # NAME's namespace has interface eth0 (IP/24, lo up); the veth peer sits in the hub namespace.
 #   - netem:  in the hub, a bridge per region (br-REGION) holds its members' veths and joins the
@@ -19,6 +20,10 @@
 #             the same delays. Needs python3.
 #   - none:   neither available: no delays.
 # VISAGE_NETNS_DELAY=netem|switch|none overrides the automatic choice.
+# --links FILE: per-pair one-way delay, jitter and loss between namespaces or regions (rules in
+# delay-switch.py's format, e.g. `eu <> sg 80 2 0.1`); pairs without a rule keep the uplink
+# delays. Needs the delay switch (python3), which is then used even where netem exists; it writes
+# what it applied per pair to `$(state dir)/switch-stats.json` (see `netns.sh stats RUN`).
 # Only namespaces this script creates are touched; nothing is configured in the root namespace.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -37,12 +42,20 @@ have_netem() {
 }
 
 cmd_up() {
-  local run="$1" delays="$2"; shift 2
+  local run="$1" links=""; shift
+  if [[ "${1:-}" == --links ]]; then links="$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"; shift 2; fi
+  local delays="$1"; shift
   local dir; dir="$(state_dir "$run")"
   [[ ${#run} -le 6 && "$run" =~ ^[a-z0-9]+$ ]] || { echo "RUN must be 1-6 chars [a-z0-9]" >&2; exit 2; }
   mkdir -p "$dir"
   local hub; hub="$(ns_name "$run" hub)"
   local mode="${VISAGE_NETNS_DELAY:-auto}"
+  if [[ -n "$links" ]]; then
+    [[ -f "$links" ]] || { echo "links file $links not found" >&2; exit 2; }
+    [[ "$mode" == auto || "$mode" == switch ]] || { echo "--links needs the delay switch, not $mode" >&2; exit 2; }
+    command -v python3 >/dev/null 2>&1 || { echo "--links needs python3 (delay switch)" >&2; exit 2; }
+    mode=switch
+  fi
   if [[ "$mode" == auto ]]; then
     if have_netem; then mode=netem
     elif command -v python3 >/dev/null 2>&1; then mode=switch
@@ -97,20 +110,22 @@ cmd_up() {
         ip -n "$hub" link set "$hubif" master "br${region_index[$region]}" ;;
       switch)
         ip -n "$hub" link set "$hubif" promisc on
-        ports+=("$hubif=$region:$d") ;;
+        ports+=("$hubif=$region:$d:$name") ;;
       none)
         ip -n "$hub" link set "$hubif" master brcore ;;
     esac
     i=$((i + 1))
   done
   if [[ "$mode" == switch ]]; then
-    ip netns exec "$hub" python3 -u "$HERE/delay-switch.py" "${ports[@]}" > "$dir/switch.log" 2>&1 &
+    local opts=(--stats "$dir/switch-stats.json")
+    [[ -n "$links" ]] && opts+=(--links "$links")
+    ip netns exec "$hub" python3 -u "$HERE/delay-switch.py" "${opts[@]}" "${ports[@]}" > "$dir/switch.log" 2>&1 &
     echo $! > "$dir/switch.pid"
     local n
     for n in $(seq 1 50); do grep -q ready "$dir/switch.log" 2>/dev/null && break; sleep 0.1; done
     grep -q ready "$dir/switch.log" || { cat "$dir/switch.log" >&2; echo "delay switch did not start" >&2; exit 1; }
   fi
-  echo "[netns] $run up ($mode; one-way uplink delays $delays): $*" >&2
+  echo "[netns] $run up ($mode; one-way uplink delays $delays${links:+; links $links}): $*" >&2
 }
 
 cmd_down() {
@@ -143,5 +158,6 @@ case "${1:-}" in
   down) shift; cmd_down "$@" ;;
   exec) shift; run="$1"; name="$2"; shift 2; exec ip netns exec "$(ns_name "$run" "$name")" "$@" ;;
   mode) cat "$(state_dir "$2")/mode" ;;
-  *) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  stats) cat "$(state_dir "$2")/switch-stats.json" 2>/dev/null || echo '{}' ;;
+  *) sed -n '2,/^set -euo/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

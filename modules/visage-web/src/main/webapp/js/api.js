@@ -153,7 +153,9 @@ export async function fetchNodes(seeds) {
  */
 export async function rankNodes({ seeds = [''], exclude = new Set(), regionHint } = {}) {
   const { nodes } = await fetchNodes(seeds);
-  const candidates = nodes.filter(n => n && n.httpUrl && !n.full && !exclude.has(n.id));
+  let candidates = nodes.filter(n => n && n.httpUrl && !n.full && !exclude.has(n.id));
+  const pin = pinnedNode();
+  if (pin && candidates.some(n => n.id === pin)) candidates = candidates.filter(n => n.id === pin);
   const rtts = await Promise.all(candidates.map(n => probeRtt(n.httpUrl)));
   const ranking = candidates.map((node, i) => ({ node, rtt: rtts[i] }))
     .filter(r => r.rtt !== null)
@@ -168,6 +170,14 @@ export async function rankNodes({ seeds = [''], exclude = new Set(), regionHint 
   }
   // Last resort: this page's own node, as before nearest-node selection existed.
   return { ranking: [{ node: null, rtt: null }], method: 'origin', nodes };
+}
+
+/**
+ * `?node=<id>` on the page URL pins the page to that node while it is live and free (experiments,
+ * support); otherwise the pick is the usual one.
+ */
+export function pinnedNode() {
+  try { return new URLSearchParams(location.search).get('node') || ''; } catch { return ''; }
 }
 
 export function savedRegion() {

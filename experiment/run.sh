@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# The relay experiment (issue 4): the same two-person call over three paths, measured by the
+# receiving browsers (getStats) and by the nodes (/metrics, /api/rooms/{id}/stats).
+#   1  peer EU <-WebRTC-> node-sg <-relay-> node-hcm <-WebRTC-> peer VN
+#   2  peer EU <-WebRTC-> node-hcm <-WebRTC-> peer VN             (EU takes the direct EU<->VN path)
+#   3  peer EU <-WebRTC-> node-sg  <-WebRTC-> peer VN
+#
+#   experiment/run.sh [--seconds 180] [--warmup 10] [--scenarios 2,3,1] [--video noise|pattern] [--out DIR]
+#
+# --seconds is the measuring window of EACH scenario (after the pages decode video and --warmup
+# seconds of bitrate ramp-up). --video: the camera both pages publish: `noise` (default) a 640x480
+# 30 fps clip of fresh noise made at start (experiment/noise-y4m.py), so the encoder always has
+# more to send than the network allows and the bitrate is set by congestion control, not by the
+# picture; `pattern` Chromium's own fake camera (a mostly static frame, ~0.5 Mbit/s whatever the path). Writes experiment/results/<UTC timestamp>/{results.md,results.png,
+# results.json,raw/...}. Needs root, ip, python3 (delay switch), Debian chromium, node with
+# playwright-core (tests/browser/node_modules), a built WAR (./visage build).
+#
+# Network: namespaces on 10.212.0.0/24 behind tests/netns/netns.sh with the per-pair link rules
+# of experiment/links.conf (delay, jitter, loss per direction, played by tests/netns/delay-switch.py):
+#   core 10.212.0.2  (lab) store + driver    sg  10.212.0.11 (sg) node-sg    hcm 10.212.0.12 (vn) node-hcm
+#   ceu  10.212.0.101 (eu) Chromium, EU peer  cvn 10.212.0.102 (vn) Chromium, VN peer
+# Teardown on exit, failure or Ctrl-C: every process in the run's namespaces, then the namespaces.
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/.." && pwd)"
+NETNS="$ROOT/tests/netns/netns.sh"
+SECONDS_PER=180 WARMUP=10 SCENARIOS=2,3,1 OUT="" VIDEO=noise
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --seconds) SECONDS_PER="$2"; shift 2 ;;
+    --warmup) WARMUP="$2"; shift 2 ;;
+    --scenarios) SCENARIOS="$2"; shift 2 ;;
+    --out) OUT="$2"; shift 2 ;;
+    --video) VIDEO="$2"; shift 2 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+[[ "$SECONDS_PER" =~ ^[0-9]+$ && "$SECONDS_PER" -ge 5 ]] || { echo "--seconds must be an integer >= 5" >&2; exit 2; }
+[[ "$WARMUP" =~ ^[0-9]+$ ]] || { echo "--warmup must be an integer" >&2; exit 2; }
+[[ "$VIDEO" == noise || "$VIDEO" == pattern ]] || { echo "--video noise|pattern" >&2; exit 2; }
+[[ "$SCENARIOS" =~ ^[123](,[123])*$ ]] || { echo "--scenarios: a list of 1, 2, 3" >&2; exit 2; }
+
+say() { printf '[experiment] %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+[[ "$(id -u)" == 0 ]] || die "needs root (network namespaces)"
+command -v ip >/dev/null || die "ip (iproute2) missing"
+command -v python3 >/dev/null || die "python3 missing (delay switch)"
+command -v node >/dev/null || die "node missing"
+CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
+[[ -x "$CHROMIUM" ]] || die "chromium missing at $CHROMIUM"
+NODE_MODULES="${VISAGE_NODE_MODULES:-$ROOT/tests/browser/node_modules}"
+[[ -d "$NODE_MODULES/playwright-core" ]] || die "playwright-core missing: npm install in tests/browser"
+WAR="$ROOT/modules/visage-web/target/visage-web.war"
+MICRO="$ROOT/modules/visage-web/target/payara-micro.jar"
+MONGO_JAR="$ROOT/plugins/visage-users-mongo/target/visage-users-mongo-0.1.0-SNAPSHOT.jar"
+MONGO_LIB="$ROOT/plugins/visage-users-mongo/target/lib"
+for f in "$WAR" "$MICRO" "$MONGO_JAR"; do [[ -f "$f" ]] || die "$f missing: run ./visage build first"; done
+
+STAMP="$(date -u +%Y%m%d-%H%M%S)"
+OUT="${OUT:-$HERE/results/$STAMP}"
+mkdir -p "$OUT/raw" "$OUT/logs"
+OUT="$(cd "$OUT" && pwd)"
+LOGS="$OUT/logs"
+RUN="x$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' | head -c 5)"
+PORT=8080
+say "run $RUN, results in $OUT; scenarios $SCENARIOS, ${SECONDS_PER}s each after ${WARMUP}s warm-up"
+
+# The WAR is copied so a rebuild by someone else during the run cannot change what the nodes run.
+cp "$WAR" "$LOGS/visage-web.war"
+cp "$HERE/links.conf" "$OUT/links.conf"
+VIDEO_FILE=""
+if [[ "$VIDEO" == noise ]]; then
+  VIDEO_FILE="$LOGS/noise.y4m"
+  python3 "$HERE/noise-y4m.py" "$VIDEO_FILE" || die "could not write $VIDEO_FILE"
+fi
+
+cleanup() {
+  local rc=$?
+  "$NETNS" down "$RUN" 2>>"$LOGS/netns.log" || true
+  rm -f "$LOGS/visage-web.war" "$LOGS/noise.y4m"
+  gzip -qf "$OUT"/raw/*.jsonl 2>/dev/null || true
+  [[ $rc == 0 ]] || say "failed (exit $rc); logs in $LOGS"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+T0=$(date +%s)
+"$NETNS" up "$RUN" --links "$HERE/links.conf" lab=0 \
+  core:10.212.0.2:lab sg:10.212.0.11:sg hcm:10.212.0.12:vn ceu:10.212.0.101:eu cvn:10.212.0.102:vn 2>>"$LOGS/netns.log" \
+  || die "netns set-up failed: $(tail -n 5 "$LOGS/netns.log")"
+STATE="${TMPDIR:-/tmp}/visage-netns-$RUN"
+say "namespaces up: $(grep -o 'links:.*' "$STATE/switch.log" || true)"
+
+mkdir -p "$LOGS/store"
+"$NETNS" exec "$RUN" core java -Xmx256m -cp "$MONGO_JAR:$MONGO_LIB/*" dev.visage.users.mongo.EmbeddedMongoServer \
+  --host 10.212.0.2 --port 27017 --file "$LOGS/store/visage.mv" > "$LOGS/store.log" 2>&1 &
+for _ in $(seq 1 100); do grep -q "listening on" "$LOGS/store.log" 2>/dev/null && break; sleep 0.2; done
+grep -q "listening on" "$LOGS/store.log" || die "store did not start: $(tail -n 5 "$LOGS/store.log")"
+
+# Like `./visage run`, but on the copied WAR.
+start_node() { # name ip region
+  local name="$1" ip="$2" region="$3" data="$LOGS/$1"
+  mkdir -p "$data/payara"
+  sed -e "s#<member>127.0.0.1</member>#<member>10.212.0.11</member><member>10.212.0.12</member>#" \
+      -e "s#<interface>127.0.0.1</interface>#<interface>$ip</interface>#" \
+      -e "s#<cluster-name>visage</cluster-name>#<cluster-name>vis-$RUN</cluster-name>#" \
+      "$ROOT/hazelcast.xml" > "$data/hazelcast.xml"
+  # shellcheck disable=SC2086
+  "$NETNS" exec "$RUN" "$name" env VISAGE_MEDIA_ADDRESSES="$ip" VISAGE_MONGO_URI="mongodb://10.212.0.2:27017" \
+    java ${VISAGE_EXPERIMENT_JAVA_OPTS:--Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1} \
+    -Dvisage.node.id="node-$name" -Dvisage.region="$region" -Dvisage.http.port="$PORT" \
+    -Dvisage.data.dir="$data" -Dvisage.media.port=10000 -Dvisage.public.url="http://$ip:$PORT" \
+    -Dhazelcast.phone.home.enabled=false \
+    -jar "$MICRO" --deploy "$LOGS/visage-web.war" --contextroot / --port "$PORT" \
+    --hzconfigfile "$data/hazelcast.xml" --interfaces "$ip" --disablephonehome --rootdir "$data/payara" \
+    --name "node-$name" --postbootcommandfile "$ROOT/payara-config/post-boot.asadmin" > "$data/node.log" 2>&1 &
+}
+start_node sg 10.212.0.11 sg
+start_node hcm 10.212.0.12 vn
+deadline=$((SECONDS + ${VISAGE_EXPERIMENT_START_TIMEOUT:-300}))
+for ip in 10.212.0.11 10.212.0.12; do
+  until "$NETNS" exec "$RUN" core curl -fsS -m 3 "http://$ip:$PORT/health" 2>/dev/null | grep -q '"clusterSize":2'; do
+    (( SECONDS < deadline )) || die "node $ip not healthy in a 2-node cluster; see $LOGS/*/node.log"
+    printf '\r[experiment] starting node-sg and node-hcm ... %ss' "$(( $(date +%s) - T0 ))" >&2
+    sleep 2
+  done
+done
+printf '\n' >&2
+say "both nodes up and clustered in $(( $(date +%s) - T0 )) s"
+
+for c in ceu cvn; do
+  printf '#!/bin/sh\nexec ip netns exec vis-%s-%s %s "$@"\n' "$RUN" "$c" "$CHROMIUM" > "$LOGS/chromium-$c"
+  chmod +x "$LOGS/chromium-$c"
+done
+CONFIG=$(cat <<JSON
+{"run":"$RUN","out":"$OUT","seconds":$SECONDS_PER,"warmup":$WARMUP,"scenarios":[$SCENARIOS],
+ "switchStats":"$STATE/switch-stats.json","startedAt":"$STAMP","video":"$VIDEO","videoFile":"$VIDEO_FILE",
+ "nodes":{"sg":{"id":"node-sg","url":"http://10.212.0.11:$PORT"},"hcm":{"id":"node-hcm","url":"http://10.212.0.12:$PORT"}},
+ "clients":{"ceu":"$LOGS/chromium-ceu","cvn":"$LOGS/chromium-cvn"}}
+JSON
+)
+"$NETNS" exec "$RUN" core env NODE_PATH="$NODE_MODULES" VISAGE_EXPERIMENT="$CONFIG" \
+  node "$HERE/experiment.mjs" 2> >(tee "$LOGS/driver.log" | grep --line-buffered -v '^\[page' >&2) || die "driver failed; see $LOGS/driver.log"
+"$NETNS" down "$RUN" 2>>"$LOGS/netns.log" || true
+say "rendering results.md and results.png"
+NODE_PATH="$NODE_MODULES" CHROMIUM="$CHROMIUM" node "$HERE/render.mjs" "$OUT" || die "rendering failed"
+say "done: $OUT/results.md"
