@@ -19,15 +19,17 @@ if [ -n "${VISAGE_E2E_NETEM:-}" ]; then
   tc qdisc add dev lo root netem ${VISAGE_E2E_NETEM}
 fi
 HTTP_PORT=8089
+rm -f "$LOGDIR/harness.log" "$LOGDIR/node.log"   # a stale "HARNESS READY" must not count
 java ${VISAGE_E2E_JAVA_OPTS:-} -cp "$CP" dev.visage.sfu.harness.HarnessServer "$HTTP_PORT" 10.200.0.1 10000 "$MEDIA_JS" \
   > "$LOGDIR/harness.log" 2>&1 &
 HPID=$!
 trap 'kill $HPID 2>/dev/null || true; wait $HPID 2>/dev/null || true' EXIT
-for i in $(seq 1 100); do
+for i in $(seq 1 300); do
   grep -q "HARNESS READY" "$LOGDIR/harness.log" 2>/dev/null && break
   kill -0 $HPID 2>/dev/null || { echo '{"ok":false,"error":"harness died"}'; cat "$LOGDIR/harness.log" >&2; exit 0; }
   sleep 0.2
 done
+grep -q "HARNESS READY" "$LOGDIR/harness.log" || { echo '{"ok":false,"error":"harness not ready after 60 s"}'; exit 0; }
 cd "$HERE"
 node sfu-e2e.mjs "http://localhost:$HTTP_PORT" "$PAGES" "$SECONDS_" 2> "$LOGDIR/node.log"
 echo "logs: $LOGDIR" >&2

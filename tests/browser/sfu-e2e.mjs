@@ -107,9 +107,42 @@ try {
       return a ? a.framesDecoded - b.framesDecoded : 0;
     }));
   }
+  // a newcomer after the leave: the others must receive it (the server recycles the inactive
+  // m-sections the leave left behind, so the subscribe SDP does not grow)
+  const mlines = () => ps[0].evaluate(() => (window.visage.client.sub.remoteDescription.sdp.match(/^m=/gm) || []).length);
+  sig.mLinesBeforeJoin = await mlines();
+  {
+    const dir = mkdtempSync(join(tmpdir(), 'visage-chromium-'));
+    dirs.push(dir);
+    const ctx = await chromium.launchPersistentContext(dir, { executablePath: exe, headless: true, args: flags, ignoreDefaultArgs: ['--headless'] });
+    browsers.push(ctx);
+    const page = ctx.pages()[0] || await ctx.newPage();
+    await page.goto(`${base}/?room=e2e&id=late`);
+    const until = Date.now() + 20000;
+    sig.lateDecoded = 0;
+    while (Date.now() < until && sig.lateDecoded < 30) {
+      await new Promise((r) => setTimeout(r, 500));
+      sig.lateDecoded = await ps[0].evaluate(async () => {
+        const c = window.visage.client;
+        const info = [...c.midToTrack.values()].find((t) => t.sessionId === 'late' && t.kind === 'video');
+        if (!info) return 0;
+        let n = 0;
+        (await c.sub.getStats()).forEach((r) => { if (r.type === 'inbound-rtp' && r.kind === 'video' && r.mid === info.mid) n = r.framesDecoded || 0; });
+        return n;
+      });
+    }
+    sig.lateSeesOthers = await page.evaluate(async () => {
+      const c = window.visage.client;
+      let n = 0;
+      if (c && c.sub) (await c.sub.getStats()).forEach((r) => { if (r.type === 'inbound-rtp' && r.kind === 'video' && (r.framesDecoded || 0) > 0) n++; });
+      return n;
+    });
+  }
+  sig.mLinesAfterJoin = await mlines();
   sig.errors = await ps[0].evaluate(() => window.visage.errors);
   result.signalling = sig;
-  ok = ok && sig.muteSeen && sig.leaveSeen && (pages < 3 || sig.framesAfterLeave >= 30);
+  ok = ok && sig.muteSeen && sig.leaveSeen && (pages < 3 || sig.framesAfterLeave >= 30)
+    && sig.lateDecoded >= 30 && sig.lateSeesOthers >= pages - 1 && sig.mLinesAfterJoin === sig.mLinesBeforeJoin;
   try { result.metrics = await (await fetch(`${base}/metrics`)).json(); } catch (e) { /* harness may be gone */ }
   result.ok = ok;
 } catch (e) {

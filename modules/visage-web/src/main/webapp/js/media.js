@@ -107,7 +107,9 @@ export class MediaClient {
     for (const t of tracks) next.set(t.mid, t);
     const liveSessions = new Set(tracks.map((t) => t.sessionId));
     for (const [mid, old] of this.midToTrack) {
-      if (!next.has(mid)) {
+      const now = next.get(mid);
+      // gone, or the server recycled the m-section for someone else's track
+      if (!now || now.sessionId !== old.sessionId || now.trackId !== old.trackId) {
         const stream = this.remoteStreams.get(old.sessionId);
         if (stream) {
           for (const tr of stream.getTracks()) if (tr.kind === old.kind) stream.removeTrack(tr);

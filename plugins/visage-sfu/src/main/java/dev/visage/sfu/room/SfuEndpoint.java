@@ -78,6 +78,9 @@ public final class SfuEndpoint implements MediaEndpoint {
     // signalling state, guarded by the room monitor
     private final List<SubscribeOffer.Section> sections = new ArrayList<>();
     private int nextMid;
+    /** mid of an inactive section -> the subscribe offer version that first carried it inactive. */
+    private final Map<String, Long> inactiveSince = new java.util.HashMap<>();
+    private long answeredVersion;
     private boolean clientReady;
     private boolean awaitingAnswer;
     private boolean dirty;
@@ -321,13 +324,31 @@ public final class SfuEndpoint implements MediaEndpoint {
         if (subscriptionFor(t) != null) {
             return;
         }
-        String mid = String.valueOf(nextMid++);
+        Participant owner = t.publisher;
+        // Recycle an m-section of the same kind whose inactive state the browser has already
+        // accepted (so the SDP does not grow with every join/leave); otherwise append one.
+        int reuse = -1;
+        for (int i = 0; i < sections.size() && reuse < 0; i++) {
+            SubscribeOffer.Section sec = sections.get(i);
+            Long inactiveAt = inactiveSince.get(sec.mid());
+            if (sec.track() == null && sec.kind().equals(t.info.kind()) && inactiveAt != null
+                    && inactiveAt <= answeredVersion) {
+                reuse = i;
+            }
+        }
+        String mid = reuse >= 0 ? sections.get(reuse).mid() : String.valueOf(nextMid++);
         Subscription s = new Subscription(t, mid);
         Subscription[] ss = Arrays.copyOf(subscriptions, subscriptions.length + 1);
         ss[ss.length - 1] = s;
         subscriptions = ss;
-        Participant owner = t.publisher;
-        sections.add(new SubscribeOffer.Section(mid, t.info.kind(), t.info, owner.sessionId(), owner.sessionId()));
+        SubscribeOffer.Section section = new SubscribeOffer.Section(mid, t.info.kind(), t.info, owner.sessionId(),
+                owner.sessionId());
+        if (reuse >= 0) {
+            inactiveSince.remove(mid);
+            sections.set(reuse, section);
+        } else {
+            sections.add(section);
+        }
     }
 
     /** Under the room monitor. */
@@ -375,6 +396,11 @@ public final class SfuEndpoint implements MediaEndpoint {
             subscribe = t;
         }
         String sdp = SubscribeOffer.build(sections, params(t), sdpSessionId, ++subscribeVersion);
+        for (SubscribeOffer.Section sec : sections) {
+            if (sec.track() == null) {
+                inactiveSince.putIfAbsent(sec.mid(), subscribeVersion);
+            }
+        }
         awaitingAnswer = true;
         dirty = false;
         List<Object> list = new ArrayList<>();
@@ -434,6 +460,7 @@ public final class SfuEndpoint implements MediaEndpoint {
                 }
             }
             awaitingAnswer = false;
+            answeredVersion = subscribeVersion;
             if (t.isConnected()) {
                 requestKeyFramesForNewSubscriptions();
             }

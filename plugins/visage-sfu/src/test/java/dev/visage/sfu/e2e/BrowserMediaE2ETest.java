@@ -21,7 +21,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * in a private network namespace (unshare -n) publish fake camera + microphone through an
  * in-process SfuEngine (test harness signalling over HTTP) and each must decode the others.
  * Then page 0 mutes its audio (page 1 must hear of it) and the last page leaves (page 0 must see
- * its tracks removed, and keep decoding the remaining page after the renegotiation).
+ * its tracks removed, and keep decoding the remaining page after the renegotiation); then a new
+ * page joins: everyone decodes it, it decodes everyone, and page 0's subscribe SDP keeps its
+ * number of m-sections (the leaver's inactive ones are recycled).
  * Skipped with a message when chromium, node, tests/browser/node_modules or unshare are missing.
  * Set VISAGE_E2E_PAGES / VISAGE_E2E_SECONDS to change the load.
  */
@@ -87,6 +89,10 @@ class BrowserMediaE2ETest {
         if (pages >= 3) {
             assertTrue(((Number) sig.get("framesAfterLeave")).longValue() >= 30, "media stopped after a leave: " + sig);
         }
+        assertTrue(((Number) sig.get("lateDecoded")).longValue() >= 30, "a page joining after the leave was not decoded: " + sig);
+        assertTrue(((Number) sig.get("lateSeesOthers")).longValue() >= pages - 1, "the late page does not see everyone: " + sig);
+        assertEquals(((Number) sig.get("mLinesBeforeJoin")).longValue(), ((Number) sig.get("mLinesAfterJoin")).longValue(),
+                "inactive m-sections were not recycled: " + sig);
         assertEquals(Boolean.TRUE, result.get("ok"));
     }
 
