@@ -95,4 +95,5 @@ process.on('message', async (msg) => {
       process.exit(0);
   }
 });
+process.on('uncaughtException', (e) => console.error('[worker] error:', e.message)); // one peer's socket error must not end the others
 send({ ev: 'up' });

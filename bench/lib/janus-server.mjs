@@ -30,7 +30,7 @@ certificates: {
 }
 media: {
   ipv6 = false
-  rtp_port_range = "20000-40000"
+  rtp_port_range = "10001-20000"
   no_media_timer = 5
 }
 nat: {

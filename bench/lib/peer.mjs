@@ -10,7 +10,6 @@ export function makePc(ip) {
     iceUseIpv4: true,
     iceInterfaceAddresses: { udp4: ip },
     iceUseLinkLocalAddress: false,
-    icePortRange: [41000, 60000], // apart from the servers' ports, so socket drops can be attributed
     bundlePolicy: 'max-bundle',
     codecs: { audio: [useOPUS()], video: [useVP8()] },
     headerExtensions: { audio: [useSdesMid()], video: [useSdesMid()] },
