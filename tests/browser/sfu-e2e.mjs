@@ -9,6 +9,8 @@ const base = process.argv[2] || 'http://localhost:8089';
 const pages = parseInt(process.argv[3] || '3', 10);
 const seconds = parseInt(process.argv[4] || '10', 10);
 const exe = process.env.CHROMIUM || '/usr/bin/chromium';
+// fake camera size: small by default so three encoders + six decoders fit a 2-core CI box
+const video = process.env.VISAGE_E2E_VIDEO || '320x240';
 const log = (...a) => console.error('[e2e]', ...a);
 
 const flags = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -42,7 +44,7 @@ async function outbound(page) {
   });
 }
 
-const result = { pages, seconds, ok: false, perPage: [] };
+const result = { pages, seconds, video, ok: false, perPage: [] };
 const dirs = [];
 const browsers = [];
 try {
@@ -55,7 +57,7 @@ try {
     const page = ctx.pages()[0] || await ctx.newPage();
     page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') log(`p${i} console.${m.type()}:`, m.text()); });
     page.on('pageerror', (e) => log(`p${i} pageerror:`, e.message));
-    await page.goto(`${base}/?room=e2e&id=p${i}`);
+    await page.goto(`${base}/?room=e2e&id=p${i}&video=${video}`);
     ps.push(page);
   }
   // wait until every page decodes video from every other page
@@ -117,7 +119,7 @@ try {
     const ctx = await chromium.launchPersistentContext(dir, { executablePath: exe, headless: true, args: flags, ignoreDefaultArgs: ['--headless'] });
     browsers.push(ctx);
     const page = ctx.pages()[0] || await ctx.newPage();
-    await page.goto(`${base}/?room=e2e&id=late`);
+    await page.goto(`${base}/?room=e2e&id=late&video=${video}`);
     const until = Date.now() + 20000;
     sig.lateDecoded = 0;
     while (Date.now() < until && sig.lateDecoded < 30) {

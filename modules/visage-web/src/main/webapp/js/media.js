@@ -6,6 +6,9 @@
 //   in : answer{pc:"publish",sdp} offer{pc:"subscribe",sdp} tracks{tracks:[{mid,sessionId,...}]}
 //        track-muted{sessionId,kind,muted} media-failed{pc,reason}
 // The app calls handle(msg) for every incoming message; it returns true if the message was a media one.
+// Callbacks: onTrack(sessionId, MediaStream) whenever a participant's stream gains or loses a track
+// (the stream id is the publisher's sessionId); onTrackRemoved(sessionId, kind) once, when the
+// participant has no track left (left the room); onMuted(sessionId, kind, muted).
 
 export class MediaClient {
   constructor({ send, onTrack = () => {}, onTrackRemoved = () => {}, onMuted = () => {}, onLocalStream = () => {}, iceServers = [] }) {
@@ -106,6 +109,7 @@ export class MediaClient {
     const next = new Map();
     for (const t of tracks) next.set(t.mid, t);
     const liveSessions = new Set(tracks.map((t) => t.sessionId));
+    const goneReported = new Set();
     for (const [mid, old] of this.midToTrack) {
       const now = next.get(mid);
       // gone, or the server recycled the m-section for someone else's track
@@ -114,8 +118,16 @@ export class MediaClient {
         if (stream) {
           for (const tr of stream.getTracks()) if (tr.kind === old.kind) stream.removeTrack(tr);
         }
-        if (!liveSessions.has(old.sessionId)) this.remoteStreams.delete(old.sessionId);
-        this.onTrackRemoved(old.sessionId, old.kind, !liveSessions.has(old.sessionId));
+        if (!liveSessions.has(old.sessionId)) {
+          // the participant has no track left: its tile can go
+          this.remoteStreams.delete(old.sessionId);
+          if (!goneReported.has(old.sessionId)) {
+            goneReported.add(old.sessionId);
+            this.onTrackRemoved(old.sessionId, old.kind);
+          }
+        } else if (stream) {
+          this.onTrack(old.sessionId, stream, null); // same participant, one track fewer
+        }
       }
     }
     this.midToTrack = next;
@@ -147,8 +159,9 @@ export class MediaClient {
     const s = await navigator.mediaDevices.getUserMedia(constraints);
     const track = s.getTracks()[0];
     const sender = this.senders[kind];
-    if (!sender) throw new Error('no ' + kind + ' sender');
+    if (!sender) { track.stop(); throw new Error('no ' + kind + ' sender'); }
     const old = sender.track;
+    if (old) track.enabled = old.enabled; // keep the mute state
     await sender.replaceTrack(track);
     if (this.localStream) {
       if (old) { this.localStream.removeTrack(old); old.stop(); }
