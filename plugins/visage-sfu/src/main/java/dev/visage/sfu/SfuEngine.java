@@ -93,19 +93,33 @@ public final class SfuEngine implements MediaEngine {
         if (services == null) {
             throw new IllegalStateException("SFU not started");
         }
-        Room room = rooms.computeIfAbsent(participant.roomId(), Room::new);
-        Relay r = relay;
-        if (r != null) {
-            room.setObserver(r);
+        while (true) {
+            Room room = rooms.computeIfAbsent(participant.roomId(), Room::new);
+            synchronized (room) {
+                // an empty room is dropped under its monitor (onEndpointClosed): never join a dropped one
+                if (rooms.get(participant.roomId()) != room) {
+                    continue;
+                }
+                Relay r = relay;
+                if (r != null) {
+                    room.setObserver(r);
+                }
+                SfuEndpoint e = SfuEndpoint.join(room, participant, sink, services);
+                endpoints.add(e);
+                return e;
+            }
         }
-        SfuEndpoint e = SfuEndpoint.join(room, participant, sink, services);
-        endpoints.add(e);
-        return e;
     }
 
     private void onEndpointClosed(SfuEndpoint e) {
         endpoints.remove(e);
-        rooms.values().removeIf(r -> r.members().length == 0);
+        for (Room room : rooms.values()) {
+            synchronized (room) {
+                if (room.members().length == 0) {
+                    rooms.remove(room.id, room);
+                }
+            }
+        }
     }
 
     /**

@@ -214,6 +214,42 @@ class SfuEngineTest {
         eb.close();
     }
 
+    @Test
+    void concurrentJoinsAndLeavesNeverSplitARoom() throws Exception {
+        int threads = 8;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        List<java.util.concurrent.Future<MediaEndpoint>> stayers = new ArrayList<>();
+        for (int i = 0; i < threads; i++) {
+            int n = i;
+            stayers.add(pool.submit(() -> {
+                go.await();
+                for (int k = 0; k < 50; k++) { // churn: join and leave the same room
+                    engine.join(new Participant("room5", "churn" + n + "-" + k, "u", "U"), m -> { }).close();
+                }
+                return engine.join(new Participant("room5", "stay" + n, "u", "U"), m -> { });
+            }));
+        }
+        go.countDown();
+        List<MediaEndpoint> joined = new ArrayList<>();
+        for (java.util.concurrent.Future<MediaEndpoint> f : stayers) {
+            joined.add(f.get(60, java.util.concurrent.TimeUnit.SECONDS));
+        }
+        pool.shutdown();
+        // every stayer is in the one live room: its stats list all of them
+        long members = engine.streamStats("room5").size();
+        assertEquals(0, members); // nobody publishes, so no streams...
+        Inbox probe = new Inbox();
+        MediaEndpoint p = engine.join(new Participant("room5", "probe", "u", "U"), probe.messages::add);
+        assertTrue(p.onClientMessage("offer", msg("type", "offer", "pc", "publish", "sdp", chromeOffer())));
+        // ...but once the probe publishes, all 8 stayers are subscribed to its 2 tracks in that room
+        assertEquals(2 + threads * 2, engine.streamStats("room5").size());
+        p.close();
+        for (MediaEndpoint e : joined) {
+            e.close();
+        }
+    }
+
     // --------------------------------------------------------------- STUN on the real socket
 
     static byte[] bindingRequest(String username, byte[] key, Random r) throws Exception {
