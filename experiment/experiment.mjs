@@ -226,7 +226,8 @@ function networkDelta(a, b) {
     const frames = v.frames - p.frames, lost = v.lost - p.lost;
     if (frames + lost < 20) continue;
     const delaySum = v.meanDelayMs * v.frames - (p.meanDelayMs || 0) * p.frames;
-    out[k] = { frames, lost, lossPercent: round(lost / (frames + lost) * 100, 2), meanDelayMs: round(delaySum / frames, 1), configured: v.configured };
+    const lateSum = (v.meanLateMs || 0) * v.frames - (p.meanLateMs || 0) * p.frames;
+    out[k] = { frames, lost, lossPercent: round(lost / (frames + lost) * 100, 2), meanDelayMs: round(delaySum / frames, 1), meanLateMs: round(lateSum / frames, 2), configured: v.configured };
   }
   return out;
 }
@@ -336,7 +337,7 @@ async function runScenario(sc, tokens) {
   return res;
 }
 
-const result = { run: cfg.run, startedAt: cfg.startedAt, seconds: cfg.seconds, warmup: cfg.warmup, order: cfg.scenarios, scenarios: {} };
+const result = { run: cfg.run, startedAt: cfg.startedAt, video: cfg.video, seconds: cfg.seconds, warmup: cfg.warmup, order: cfg.scenarios, scenarios: {} };
 try {
   const password = 'experiment-pass-123';
   const tokens = { eu: await login(SG.url, 'eu-peer', password), vn: await login(SG.url, 'vn-peer', password) };

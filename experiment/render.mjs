@@ -27,14 +27,17 @@ const LINKS = {
 const netOneWay = (id, dir) => {
   const net = r.scenarios[id].network || {};
   const ls = LINKS[id][dir].map((k) => net[k]);
-  return ls.every((l) => l && Number.isFinite(l.meanDelayMs)) ? ls.reduce((a, l) => a + l.meanDelayMs, 0) : null;
+  return ls.every((l) => l && Number.isFinite(l.meanDelayMs)) ? ls.reduce((a, l) => a + l.meanDelayMs + (l.meanLateMs || 0), 0) : null;
 };
 
 // ------------------------------------------------------------------ markdown
 const md = [];
 md.push(`# The relay experiment — ${r.startedAt} UTC`, '');
+let build = '';
+try { build = readFileSync(join(OUT, 'build.txt'), 'utf8').trim().split('\n').join('; '); } catch { /* older run */ }
 md.push(`Measuring window ${r.seconds} s per scenario (after both pages decode video and ${r.warmup} s of warm-up), run order ${r.order.join(', ')}. `
-  + 'Receiving browsers: Debian Chromium, fake camera (640x480) and microphone, the real web client (`/r/<room>?node=<id>`).', '');
+  + `Browsers: Debian Chromium with the real web client (\`/r/<room>?node=<id>\`), fake microphone and, as camera, ${r.video === 'pattern' ? "Chromium's fake pattern" : 'a 480x360 30 fps noise clip (the encoder always has more to send than the path allows)'}. `
+  + (build ? `Build: ${build}.` : ''), '');
 md.push('| # | path | direction (receiver) | video Mbit/s | one-way latency ms | = (sender leg RTT + receiver leg RTT + relay RTT) / 2 | network alone ms | jitter ms (RFC 3550) | jitter buffer ms | loss % | fps | resolution | freezes (s) |');
 md.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const id of order) {
@@ -85,16 +88,16 @@ for (const id of order) {
   }
 }
 md.push('');
-md.push('The network as the delay switch applied it during each window (per direction: frames, loss, mean one-way delay incl. jitter and queueing order).', '');
-md.push('| # | link | frames | lost % (configured) | mean delay ms (configured ± jitter) |');
-md.push('|---|---|---|---|---|');
+md.push('The network as the delay switch applied it during each window (per direction: frames, loss, mean one-way delay drawn incl. jitter and queueing order; switch lag = how late the switch, a user-space process, actually sent the held frames).', '');
+md.push('| # | link | frames | lost % (configured) | mean delay ms (configured ± jitter) | switch lag ms |');
+md.push('|---|---|---|---|---|---|');
 for (const id of order) {
   const s = r.scenarios[id];
   if (!s.network) continue;
   for (const [k, v] of Object.entries(s.network)) {
     if (k.startsWith('core') || k.endsWith('>core')) continue;
     const c = v.configured || {};
-    md.push(`| ${id} | ${k} | ${v.frames} | ${fmt(v.lossPercent, 2)} (${fmt(c.lossPercent, 1)}) | ${fmt(v.meanDelayMs)} (${fmt(c.delayMs, 0)} ± ${fmt(c.jitterMs, 0)}) |`);
+    md.push(`| ${id} | ${k} | ${v.frames} | ${fmt(v.lossPercent, 2)} (${fmt(c.lossPercent, 1)}) | ${fmt(v.meanDelayMs)} (${fmt(c.delayMs, 0)} ± ${fmt(c.jitterMs, 0)}) | ${fmt(v.meanLateMs, 2)} |`);
   }
 }
 md.push('');

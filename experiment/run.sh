@@ -8,7 +8,7 @@
 #   experiment/run.sh [--seconds 180] [--warmup 10] [--scenarios 2,3,1] [--video noise|pattern] [--out DIR]
 #
 # --seconds is the measuring window of EACH scenario (after the pages decode video and --warmup
-# seconds of bitrate ramp-up). --video: the camera both pages publish: `noise` (default) a 640x480
+# seconds of bitrate ramp-up). --video: the camera both pages publish: `noise` (default) a 480x360
 # 30 fps clip of fresh noise made at start (experiment/noise-y4m.py), so the encoder always has
 # more to send than the network allows and the bitrate is set by congestion control, not by the
 # picture; `pattern` Chromium's own fake camera (a mostly static frame, ~0.5 Mbit/s whatever the path). Writes experiment/results/<UTC timestamp>/{results.md,results.png,
@@ -68,6 +68,11 @@ say "run $RUN, results in $OUT; scenarios $SCENARIOS, ${SECONDS_PER}s each after
 
 # The WAR is copied so a rebuild by someone else during the run cannot change what the nodes run.
 cp "$WAR" "$LOGS/visage-web.war"
+{ echo "commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')"
+  echo "war $(date -u -r "$WAR" +%Y-%m-%dT%H:%M:%SZ) (visage-sfu in it: $(unzip -l "$WAR" 2>/dev/null | awk '/visage-sfu/ {print $2, $3}'))"
+  echo "uncommitted changes in the tree at start: $(git -C "$ROOT" status --short -- modules plugins 2>/dev/null | grep -v '^??' | wc -l) files"
+  echo "host $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), chromium $("$CHROMIUM" --version 2>/dev/null | head -1)"
+} > "$OUT/build.txt"
 cp "$HERE/links.conf" "$OUT/links.conf"
 VIDEO_FILE=""
 if [[ "$VIDEO" == noise ]]; then
@@ -90,6 +95,8 @@ T0=$(date +%s)
   core:10.212.0.2:lab sg:10.212.0.11:sg hcm:10.212.0.12:vn ceu:10.212.0.101:eu cvn:10.212.0.102:vn 2>>"$LOGS/netns.log" \
   || die "netns set-up failed: $(tail -n 5 "$LOGS/netns.log")"
 STATE="${TMPDIR:-/tmp}/visage-netns-$RUN"
+# The switch is the network: on a busy host it should not queue behind the browsers and nodes.
+renice -n -5 -p "$(cat "$STATE/switch.pid")" >/dev/null 2>&1 || true
 say "namespaces up: $(grep -o 'links:.*' "$STATE/switch.log" || true)"
 
 mkdir -p "$LOGS/store"

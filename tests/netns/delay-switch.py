@@ -26,7 +26,8 @@ not a reordering network: a frame leaves no earlier than the one before it). Los
 dropped independently with probability LOSS_PERCENT/100.
 
 --stats FILE: every 2 s (and on exit) the switch writes, per pair of hosts, frames forwarded,
-frames dropped by the loss rule and the mean delay actually applied, as JSON.
+frames dropped by the loss rule, the mean delay drawn for them and how late, on average, the
+switch actually sent them (its own scheduling lag on a busy host), as JSON.
 """
 import heapq
 import json
@@ -104,9 +105,10 @@ def main():
     pair_frames = [[0] * n for _ in range(n)]
     pair_lost = [[0] * n for _ in range(n)]
     pair_delay = [[0.0] * n for _ in range(n)]
+    late = [[0.0] * n for _ in range(n)]   # how late the switch itself sent held frames (CPU starvation)
     by_fd = {p[1].fileno(): i for i, p in enumerate(ports)}
     macs = {}          # mac -> port index
-    queue = []         # (due, seq, port index, frame)
+    queue = []         # (due, seq, out port index, frame, in port index)
     seq = 0
     stats = [0, 0]     # forwarded, dropped
     rnd = random.Random()
@@ -124,6 +126,7 @@ def main():
                     out['pairs'][f'{ports[i][4]}>{ports[j][4]}'] = {
                         'frames': pair_frames[i][j], 'lost': pair_lost[i][j],
                         'meanDelayMs': round(pair_delay[i][j] / pair_frames[i][j] * 1000, 3) if pair_frames[i][j] else None,
+                        'meanLateMs': round(late[i][j] / pair_frames[i][j] * 1000, 3) if pair_frames[i][j] else None,
                         'configured': {'delayMs': d * 1000, 'jitterMs': jit * 1000, 'lossPercent': loss * 100}}
         tmp = stats_path + '.tmp'
         with open(tmp, 'w') as f:
@@ -145,7 +148,8 @@ def main():
     while True:
         now = time.monotonic()
         while queue and queue[0][0] <= now:
-            _, _, out, frame = heapq.heappop(queue)
+            due, _, out, frame, src = heapq.heappop(queue)
+            late[src][out] += now - due
             try:
                 ports[out][1].send(frame)
                 stats[0] += 1
@@ -194,7 +198,7 @@ def main():
                     due = max(t + delay, last_due[i][j])
                     last_due[i][j] = due
                     pair_delay[i][j] += due - t
-                    heapq.heappush(queue, (due, seq, j, frame))
+                    heapq.heappush(queue, (due, seq, j, frame, i))
 
 
 if __name__ == '__main__':
