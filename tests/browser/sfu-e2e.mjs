@@ -141,10 +141,22 @@ try {
     });
   }
   sig.mLinesAfterJoin = await mlines();
+  // a browser that vanishes without a leave: the SFU notices (DTLS close or ICE consent expiry)
+  {
+    const t0 = Date.now();
+    await browsers[1].close().catch(() => {});
+    sig.vanishedDetectedMs = -1;
+    while (Date.now() - t0 < 30000) {
+      const h = await (await fetch(`${base}/history?id=p1`)).json();
+      const f = h.find((m) => m.type === 'media-failed');
+      if (f) { sig.vanishedDetectedMs = Date.now() - t0; sig.vanishedReason = f.reason; break; }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
   sig.errors = await ps[0].evaluate(() => window.visage.errors);
   result.signalling = sig;
   ok = ok && sig.muteSeen && sig.leaveSeen && (pages < 3 || sig.framesAfterLeave >= 30)
-    && sig.lateDecoded >= 30 && sig.lateSeesOthers >= pages - 1 && sig.mLinesAfterJoin === sig.mLinesBeforeJoin;
+    && sig.vanishedDetectedMs >= 0 && sig.lateDecoded >= 30 && sig.lateSeesOthers >= pages - 1 && sig.mLinesAfterJoin === sig.mLinesBeforeJoin;
   try { result.metrics = await (await fetch(`${base}/metrics`)).json(); } catch (e) { /* harness may be gone */ }
   result.ok = ok;
 } catch (e) {

@@ -23,7 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Then page 0 mutes its audio (page 1 must hear of it) and the last page leaves (page 0 must see
  * its tracks removed, and keep decoding the remaining page after the renegotiation); then a new
  * page joins: everyone decodes it, it decodes everyone, and page 0's subscribe SDP keeps its
- * number of m-sections (the leaver's inactive ones are recycled).
+ * number of m-sections (the leaver's inactive ones are recycled). Finally page 1's browser is
+ * closed without a leave: the SFU must report {type:"media-failed"} to it (consent expiry).
  * Skipped with a message when chromium, node, tests/browser/node_modules or unshare are missing.
  * Set VISAGE_E2E_PAGES / VISAGE_E2E_SECONDS to change the load.
  */
@@ -93,6 +94,8 @@ class BrowserMediaE2ETest {
         assertTrue(((Number) sig.get("lateSeesOthers")).longValue() >= pages - 1, "the late page does not see everyone: " + sig);
         assertEquals(((Number) sig.get("mLinesBeforeJoin")).longValue(), ((Number) sig.get("mLinesAfterJoin")).longValue(),
                 "inactive m-sections were not recycled: " + sig);
+        assertTrue(((Number) sig.get("vanishedDetectedMs")).longValue() >= 0,
+                "a browser closed without a leave was never reported as media-failed: " + sig);
         assertEquals(Boolean.TRUE, result.get("ok"));
     }
 

@@ -36,6 +36,8 @@ public final class HarnessServer {
     private final SfuEngine engine = new SfuEngine();
     private final Map<String, MediaEndpoint> endpoints = new ConcurrentHashMap<>();
     private final Map<String, LinkedBlockingQueue<Map<String, Object>>> outboxes = new ConcurrentHashMap<>();
+    /** Everything ever sent to a session, for tests that look after the page is gone. */
+    private final Map<String, List<Map<String, Object>>> history = new ConcurrentHashMap<>();
     private final Path mediaJs;
     private HttpServer http;
 
@@ -105,8 +107,13 @@ public final class HarnessServer {
                     String id = q.get("id");
                     LinkedBlockingQueue<Map<String, Object>> box = new LinkedBlockingQueue<>();
                     outboxes.put(id, box);
+                    List<Map<String, Object>> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+                    history.put(id, seen);
                     MediaEndpoint e = engine.join(new Participant(q.getOrDefault("room", "r"), id, "user-" + id,
-                            "User " + id), box::add);
+                            "User " + id), m -> {
+                                seen.add(m);
+                                box.add(m);
+                            });
                     endpoints.put(id, e);
                     json(ex, Map.of("type", "joined", "sessionId", id));
                 }
@@ -165,6 +172,12 @@ public final class HarnessServer {
                     json(ex, Map.of("ok", true));
                 }
                 case "/metrics" -> json(ex, new HashMap<>(engine.metrics()));
+                case "/history" -> {
+                    List<Map<String, Object>> seen = history.getOrDefault(q.get("id"), List.of());
+                    synchronized (seen) {
+                        json(ex, new ArrayList<Object>(seen));
+                    }
+                }
                 case "/favicon.ico" -> reply(ex, 200, "image/x-icon", new byte[0]);
                 case "/stats" -> json(ex, engine.streamStats(q.getOrDefault("room", "r")));
                 default -> reply(ex, 404, "text/plain", "not found".getBytes(StandardCharsets.UTF_8));
