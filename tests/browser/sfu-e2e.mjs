@@ -144,10 +144,10 @@ try {
   // a browser that vanishes without a leave: the SFU notices (DTLS close or ICE consent expiry)
   {
     const t0 = Date.now();
-    await browsers[1].close().catch(() => {});
+    await browsers[browsers.length - 1].close().catch(() => {}); // the late joiner
     sig.vanishedDetectedMs = -1;
     while (Date.now() - t0 < 30000) {
-      const h = await (await fetch(`${base}/history?id=p1`)).json();
+      const h = await (await fetch(`${base}/history?id=late`)).json();
       const f = h.find((m) => m.type === 'media-failed');
       if (f) { sig.vanishedDetectedMs = Date.now() - t0; sig.vanishedReason = f.reason; break; }
       await new Promise((r) => setTimeout(r, 500));

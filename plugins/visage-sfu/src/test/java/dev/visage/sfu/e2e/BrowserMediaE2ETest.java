@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Then page 0 mutes its audio (page 1 must hear of it) and the last page leaves (page 0 must see
  * its tracks removed, and keep decoding the remaining page after the renegotiation); then a new
  * page joins: everyone decodes it, it decodes everyone, and page 0's subscribe SDP keeps its
- * number of m-sections (the leaver's inactive ones are recycled). Finally page 1's browser is
+ * number of m-sections (the leaver's inactive ones are recycled). Finally the late page's browser is
  * closed without a leave: the SFU must report {type:"media-failed"} to it (consent expiry).
  * Skipped with a message when chromium, node, tests/browser/node_modules or unshare are missing.
  * Set VISAGE_E2E_PAGES / VISAGE_E2E_SECONDS to change the load.
