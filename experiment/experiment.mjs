@@ -261,9 +261,24 @@ async function runScenario(sc, tokens) {
       throw new Error(`pages on the wrong nodes: eu ${res.pageNodes.eu} (want ${sc.eu.id}), vn ${res.pageNodes.vn} (want ${sc.vn.id}); is ?node= in js/api.js deployed?`);
     }
     log(`scenario ${sc.id}: joined in ${Date.now() - t0} ms; EU page on ${res.pageNodes.eu}, VN page on ${res.pageNodes.vn}; server: ${res.serverNodes.join(', ')}`);
+    // Keep the resolution, give up frame rate instead: with the noise camera, Chromium's QP-based
+    // quality scaler would otherwise fall to 320x240 and its 0.6 Mbit/s ceiling, whatever the path.
+    const keepResolution = (page) => page.evaluate(async (pref) => {
+      const s = window.visage.media && window.visage.media.senders && window.visage.media.senders.video;
+      if (!s) return null;
+      const p = s.getParameters();
+      p.degradationPreference = pref;
+      try { await s.setParameters(p); } catch (e) { return `error: ${e.message}`; }
+      return s.getParameters().degradationPreference || pref;
+    }, cfg.degradation);
+    res.degradationPreference = {};
     // both decode video
     const t1 = Date.now();
     for (;;) {
+      if (cfg.degradation && (!res.degradationPreference.eu || !res.degradationPreference.vn)) {
+        res.degradationPreference.eu = res.degradationPreference.eu || await keepResolution(pEu);
+        res.degradationPreference.vn = res.degradationPreference.vn || await keepResolution(pVn);
+      }
       const [a, b] = [await sample(pEu), await sample(pVn)];
       if (framesDecoded(a) > 0 && framesDecoded(b) > 0) break;
       if (Date.now() - t1 > 60000) {
@@ -337,7 +352,7 @@ async function runScenario(sc, tokens) {
   return res;
 }
 
-const result = { run: cfg.run, startedAt: cfg.startedAt, video: cfg.video, seconds: cfg.seconds, warmup: cfg.warmup, order: cfg.scenarios, scenarios: {} };
+const result = { run: cfg.run, startedAt: cfg.startedAt, video: cfg.video, degradation: cfg.degradation, seconds: cfg.seconds, warmup: cfg.warmup, order: cfg.scenarios, scenarios: {} };
 try {
   const password = 'experiment-pass-123';
   const tokens = { eu: await login(SG.url, 'eu-peer', password), vn: await login(SG.url, 'vn-peer', password) };

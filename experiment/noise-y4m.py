@@ -1,24 +1,33 @@
 #!/usr/bin/env python3
-"""Writes a 480x360 30 fps Y4M clip (2 s, looped by Chromium) for --use-file-for-fake-video-capture:
-fresh luma noise every frame over a slowly drifting colour, plus a moving bar. Nothing in it can be
-predicted from the previous frame, so a VP8 encoder spends every bit congestion control grants it.
-480x360 rather than 640x480: the same bitrate ceiling in Chromium (1.7 Mbit/s for up to 640x480)
-for about half the encoding and decoding work on a small machine.
+"""Writes a 640x480 30 fps Y4M clip (2 s, looped by Chromium) for --use-file-for-fake-video-capture:
+a drifting gradient (cheap to code) with a 160x120 patch of fresh noise wandering over it (which no
+encoder can predict) and a moving bar. The patch alone asks for more than the 1.7 Mbit/s Chromium
+allows a 640x480 VP8 stream, so the bitrate the call reaches is set by congestion control (the
+path), not by the picture; the rest of the frame stays easy, so the encoder's QP-based scaler keeps
+the resolution as it would for a real camera. (A frame of pure noise makes it drop to 320x240 and
+its 0.6 Mbit/s ceiling whatever the path.)
     noise-y4m.py OUT.y4m [FRAMES]
 """
 import os
 import sys
 
-W, H = 480, 360
+W, H, PW, PH = 640, 480, 160, 120
 out, frames = sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 60
-narrow = bytes(72 + (b * 112) // 255 for b in range(256))   # luma 72..184
+narrow = bytes(40 + (b * 176) // 255 for b in range(256))   # luma 40..216
 with open(out, 'wb') as f:
-    f.write(b'YUV4MPEG2 W480 H360 F30:1 Ip A1:1 C420jpeg\n')
+    f.write(b'YUV4MPEG2 W640 H480 F30:1 Ip A1:1 C420jpeg\n')
     for i in range(frames):
-        y = bytearray(os.urandom(W * H).translate(narrow))
-        x0 = (i * 11) % W
-        for row in range(0, H, 1):
-            y[row * W + x0: row * W + min(W, x0 + 24)] = b'\xeb' * (min(W, x0 + 24) - x0)
-        u = bytes([96 + (i * 2) % 64]) * (W * H // 4)
-        v = bytes([160 - (i * 2) % 64]) * (W * H // 4)
+        row = bytes((64 + (x + i * 4) // 5) % 200 + 16 for x in range(W))
+        y = bytearray(row * H)
+        px = (i * 37) % (W - PW)
+        py = (i * 23) % (H - PH)
+        noise = os.urandom(PW * PH).translate(narrow)
+        for r in range(PH):
+            o = (py + r) * W + px
+            y[o:o + PW] = noise[r * PW:(r + 1) * PW]
+        bx = (i * 11) % (W - 24)
+        for r in range(H):
+            y[r * W + bx:r * W + bx + 24] = b'\xeb' * 24
+        u = bytes([110 + (i % 30)]) * (W * H // 4)
+        v = bytes([150 - (i % 30)]) * (W * H // 4)
         f.write(b'FRAME\n' + bytes(y) + u + v)

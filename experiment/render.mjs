@@ -36,7 +36,7 @@ md.push(`# The relay experiment — ${r.startedAt} UTC`, '');
 let build = '';
 try { build = readFileSync(join(OUT, 'build.txt'), 'utf8').trim().split('\n').join('; '); } catch { /* older run */ }
 md.push(`Measuring window ${r.seconds} s per scenario (after both pages decode video and ${r.warmup} s of warm-up), run order ${r.order.join(', ')}. `
-  + `Browsers: Debian Chromium with the real web client (\`/r/<room>?node=<id>\`), fake microphone and, as camera, ${r.video === 'pattern' ? "Chromium's fake pattern" : 'a 480x360 30 fps noise clip (the encoder always has more to send than the path allows)'}. `
+  + `Browsers: Debian Chromium with the real web client (\`/r/<room>?node=<id>\`), fake microphone and, as camera, ${r.video === 'pattern' ? "Chromium's fake pattern" : 'a 640x480 30 fps clip with a wandering patch of fresh noise (more to send than Chromium\'s 1.7 Mbit/s ceiling for 640x480, so congestion control sets the bitrate)'}${r.degradation ? `, video senders set to degradationPreference ${r.degradation}` : ''}. `
   + (build ? `Build: ${build}.` : ''), '');
 md.push('| # | path | direction (receiver) | video Mbit/s | one-way latency ms | = (sender leg RTT + receiver leg RTT + relay RTT) / 2 | network alone ms | jitter ms (RFC 3550) | jitter buffer ms | loss % | fps | resolution | freezes (s) |');
 md.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
@@ -152,13 +152,19 @@ panels.forEach((p, pi) => {
       const h = (v / max) * (H - PAD), y = y0 + H - PAD - h;
       svg += `<rect x="${bx}" y="${y}" width="${bw}" height="${Math.max(h, 0.5)}" fill="${colors[dir]}"/>`;
       svg += `<text x="${bx + bw / 2}" y="${y - 3}" text-anchor="middle" font-size="9.5">${v.toFixed(p.d)}</text>`;
+      const net = p.key === 'latencyMs' ? netOneWay(id, dir) : null;
+      if (Number.isFinite(net)) {
+        const ny = y0 + H - PAD - (Math.min(net, max) / max) * (H - PAD);
+        svg += `<line x1="${bx - 2}" y1="${ny}" x2="${bx + bw + 2}" y2="${ny}" stroke="#111" stroke-width="2" stroke-dasharray="4 2"/>`;
+      }
     });
   });
 });
 const legend = `<rect x="20" y="${70 + H + 4}" width="12" height="12" fill="${colors.euToVn}"/><text x="37" y="${70 + H + 14}" font-size="12">EU → VN (received by the VN page)</text>`
   + `<rect x="260" y="${70 + H + 4}" width="12" height="12" fill="${colors.vnToEu}"/><text x="277" y="${70 + H + 14}" font-size="12">VN → EU (received by the EU page)</text>`
+  + `<line x1="20" y1="${70 + H + 30}" x2="34" y2="${70 + H + 30}" stroke="#111" stroke-width="2" stroke-dasharray="4 2"/><text x="37" y="${70 + H + 34}" font-size="12">latency of the network alone (delay switch), the rest is time in browsers and nodes on a busy 2-core host</text>`
   + `<text x="520" y="${70 + H + 14}" font-size="11" fill="#444">#1 EU–node-sg=relay=node-hcm–VN · #2 EU–node-hcm–VN (direct EU–VN: 140±20 ms, 2 %) · #3 EU–node-sg–VN (80±2 + 15±1 ms)</text>`;
-const totalW = panels.length * (W + 20) + 20, totalH = 70 + H + 30;
+const totalW = panels.length * (W + 20) + 20, totalH = 70 + H + 44;
 const title = `<text x="20" y="28" font-size="19" font-weight="700">Visage relay experiment — ${r.startedAt} UTC, ${r.seconds} s per scenario</text>`;
 const html = `<!doctype html><html><body style="margin:0;background:#fff;font-family:'DejaVu Sans',sans-serif">
 <svg xmlns="http://www.w3.org/2000/svg" width="${totalW}" height="${totalH}" font-family="DejaVu Sans, sans-serif">${title}${svg}${legend}</svg></body></html>`;

@@ -8,11 +8,13 @@
 #   experiment/run.sh [--seconds 180] [--warmup 10] [--scenarios 2,3,1] [--video noise|pattern] [--out DIR]
 #
 # --seconds is the measuring window of EACH scenario (after the pages decode video and --warmup
-# seconds of bitrate ramp-up). --video: the camera both pages publish: `noise` (default) a 480x360
-# 30 fps clip of fresh noise made at start (experiment/noise-y4m.py), so the encoder always has
-# more to send than the network allows and the bitrate is set by congestion control, not by the
-# picture; `pattern` Chromium's own fake camera (a mostly static frame, ~0.5 Mbit/s whatever the path). Writes experiment/results/<UTC timestamp>/{results.md,results.png,
-# results.json,raw/...}. Needs root, ip, python3 (delay switch), Debian chromium, node with
+# seconds of bitrate ramp-up). --video: the camera both pages publish: `noise` (default) a 640x480
+# 30 fps clip with a wandering patch of fresh noise, made at start (experiment/noise-y4m.py), so
+# the encoder always has more to send than Chromium's 1.7 Mbit/s ceiling and the bitrate is set by
+# congestion control, not by the picture; `pattern` Chromium's own fake camera (a mostly static
+# frame, ~0.5 Mbit/s whatever the path). VISAGE_EXPERIMENT_DEGRADATION=maintain-resolution|...
+# sets the video senders' degradationPreference (default: the browser's own, as for real users).
+# Writes experiment/results/<UTC timestamp>/{results.md,results.png,results.json,raw/...}. Needs root, ip, python3 (delay switch), Debian chromium, node with
 # playwright-core (tests/browser/node_modules), a built WAR (./visage build).
 #
 # Network: namespaces on 10.212.0.0/24 behind tests/netns/netns.sh with the per-pair link rules
@@ -74,7 +76,7 @@ cp "$WAR" "$LOGS/visage-web.war"
   echo "host $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), chromium $("$CHROMIUM" --version 2>/dev/null | head -1)"
 } > "$OUT/build.txt"
 cp "$HERE/links.conf" "$OUT/links.conf"
-VIDEO_FILE=""
+VIDEO_FILE="" DEGRADATION="${VISAGE_EXPERIMENT_DEGRADATION:-}"
 if [[ "$VIDEO" == noise ]]; then
   VIDEO_FILE="$LOGS/noise.y4m"
   python3 "$HERE/noise-y4m.py" "$VIDEO_FILE" || die "could not write $VIDEO_FILE"
@@ -142,13 +144,15 @@ for c in ceu cvn; do
 done
 CONFIG=$(cat <<JSON
 {"run":"$RUN","out":"$OUT","seconds":$SECONDS_PER,"warmup":$WARMUP,"scenarios":[$SCENARIOS],
- "switchStats":"$STATE/switch-stats.json","startedAt":"$STAMP","video":"$VIDEO","videoFile":"$VIDEO_FILE",
+ "switchStats":"$STATE/switch-stats.json","startedAt":"$STAMP","video":"$VIDEO","videoFile":"$VIDEO_FILE","degradation":"$DEGRADATION",
  "nodes":{"sg":{"id":"node-sg","url":"http://10.212.0.11:$PORT"},"hcm":{"id":"node-hcm","url":"http://10.212.0.12:$PORT"}},
  "clients":{"ceu":"$LOGS/chromium-ceu","cvn":"$LOGS/chromium-cvn"}}
 JSON
 )
+# In the background + wait, so that Ctrl-C reaches the trap (and the teardown) at once.
 "$NETNS" exec "$RUN" core env NODE_PATH="$NODE_MODULES" VISAGE_EXPERIMENT="$CONFIG" \
-  node "$HERE/experiment.mjs" 2> >(tee "$LOGS/driver.log" | grep --line-buffered -v '^\[page' >&2) || die "driver failed; see $LOGS/driver.log"
+  node "$HERE/experiment.mjs" 2> >(tee "$LOGS/driver.log" | grep --line-buffered -v '^\[page' >&2) &
+wait $! || die "driver failed; see $LOGS/driver.log"
 "$NETNS" down "$RUN" 2>>"$LOGS/netns.log" || true
 say "rendering results.md and results.png"
 NODE_PATH="$NODE_MODULES" CHROMIUM="$CHROMIUM" node "$HERE/render.mjs" "$OUT" || die "rendering failed"
