@@ -33,6 +33,12 @@ public final class SfuMetrics {
     public final AtomicLong recovered = new AtomicLong();
     public final AtomicLong retransmissions = new AtomicLong();
     public final AtomicLong retransmissionsMissing = new AtomicLong();
+    /** NACKed packets not resent: already resent within the subscriber's RTT. */
+    public final AtomicLong resendsSuppressedRtt = new AtomicLong();
+    /** NACKed packets not resent: already resent the maximum number of times. */
+    public final AtomicLong resendsSuppressedCount = new AtomicLong();
+    /** NACKed packets not resent: the subscriber's resend budget (share of forwarded packets) is used up. */
+    public final AtomicLong resendsSuppressedBudget = new AtomicLong();
     public final AtomicLong plisSent = new AtomicLong();
     public final AtomicLong plisSuppressed = new AtomicLong();
     public final AtomicLong sendErrors = new AtomicLong();
@@ -70,6 +76,11 @@ public final class SfuMetrics {
         m.put("visage_sfu_nacks_sent_total", nacksSent.get());
         m.put("visage_sfu_recovered_total", recovered.get());
         m.put("visage_sfu_retransmissions_missing_total", retransmissionsMissing.get());
+        m.put("visage_sfu_retransmissions_suppressed_total",
+                resendsSuppressedRtt.get() + resendsSuppressedCount.get() + resendsSuppressedBudget.get());
+        m.put("visage_sfu_retransmissions_suppressed_rtt_total", resendsSuppressedRtt.get());
+        m.put("visage_sfu_retransmissions_suppressed_count_total", resendsSuppressedCount.get());
+        m.put("visage_sfu_retransmissions_suppressed_budget_total", resendsSuppressedBudget.get());
         m.put("visage_sfu_pli_sent_total", plisSent.get());
         m.put("visage_sfu_pli_suppressed_total", plisSuppressed.get());
         m.put("visage_sfu_send_errors_total", sendErrors.get());

@@ -7,6 +7,7 @@ import dev.visage.sfu.SfuMetrics;
 import dev.visage.sfu.rtcp.Rtcp;
 import dev.visage.sfu.rtcp.TransportCcGenerator;
 import dev.visage.sfu.rtp.PacketCache;
+import dev.visage.sfu.rtp.ResendLimiter;
 import dev.visage.sfu.rtp.RtpPacket;
 import dev.visage.sfu.rtp.Rtx;
 import dev.visage.sfu.sdp.MediaSection;
@@ -96,6 +97,9 @@ public final class SfuEndpoint implements MediaEndpoint {
     // timer-owned RTCP buffer
     private final byte[] reportBuffer = new byte[1600];
     private final int[] loss = new int[2];
+
+    // NACK answers to this endpoint as a subscriber: per-packet RTT spacing, count cap, bandwidth cap
+    private final ResendLimiter resendLimiter = ResendLimiter.standard();
 
     SfuEndpoint(Room room, Participant participant, SignalSink sink, RoomServices svc) {
         this.room = room;
@@ -685,15 +689,24 @@ public final class SfuEndpoint implements MediaEndpoint {
     /** Relay hook: sends a relayed track's packet to this subscriber (room fan-out of a remote track). */
     boolean deliverRelayed(PublishedTrack t, byte[] buf, int off, int len, byte[] scratch, boolean rtcp) {
         PeerTransport st = subscribe;
-        if (st == null || !st.isConnected() || subscriptionFor(t) == null) {
+        Subscription sub;
+        if (st == null || !st.isConnected() || (sub = subscriptionFor(t)) == null) {
             return false;
         }
         System.arraycopy(buf, off, scratch, 0, len);
         if (rtcp) {
-            return st.sendRtcp(scratch, 0, len);
+            boolean sr = len >= 28 && Rtcp.type(scratch, 0) == Rtcp.SR;
+            int ntpMiddle = sr ? RtpPacket.i32(scratch, 10) : 0;
+            boolean sent = st.sendRtcp(scratch, 0, len);
+            if (sent && sr) {
+                sub.onSrForwarded(ntpMiddle, System.nanoTime());
+            }
+            return sent;
         }
         if (st.sendRtp(scratch, 0, len)) {
             metrics.rtpForwarded.incrementAndGet();
+            sub.packetsSent++;
+            sub.bytesSent += len;
             return true;
         }
         return false;
@@ -739,8 +752,11 @@ public final class SfuEndpoint implements MediaEndpoint {
                             continue;
                         }
                         int n = Rtcp.copySrWithoutBlocks(buf, i, plen, scratch, 0);
-                        if (n > 0) {
-                            st.sendRtcp(scratch, 0, n);
+                        if (n > 0 && st.sendRtcp(scratch, 0, n)) {
+                            Subscription sub = m.subscriptionFor(t);
+                            if (sub != null) {
+                                sub.onSrForwarded(t.lastSrNtpMiddle, System.nanoTime());
+                            }
                         }
                     }
                     PublishedTrack.Downstream relay = t.downstream;
@@ -795,6 +811,7 @@ public final class SfuEndpoint implements MediaEndpoint {
     /** What the subscriber reports about each stream we send it (loss, jitter). */
     private void onSubscriberReportBlocks(byte[] buf, int at, int plen, int firstBlock) {
         int count = Rtcp.fmt(buf, at);
+        long now = System.nanoTime();
         for (int k = 0; k < count; k++) {
             int b = at + firstBlock + 24 * k;
             if (b + 24 > at + plen) {
@@ -807,6 +824,12 @@ public final class SfuEndpoint implements MediaEndpoint {
                     s.fractionLost = buf[b + 4] & 0xFF;
                     s.cumulativeLost = ((buf[b + 5] & 0xFF) << 16) | ((buf[b + 6] & 0xFF) << 8) | (buf[b + 7] & 0xFF);
                     s.jitter = RtpPacket.u32(buf, b + 12);
+                    // RTT = arrival - when we forwarded the SR it names (LSR) - its hold time (DLSR)
+                    long rtt = s.rttFrom(RtpPacket.i32(buf, b + 16), RtpPacket.u32(buf, b + 20), now);
+                    if (rtt >= 0) {
+                        resendLimiter.onRtt(rtt);
+                        s.rttNanos = rtt;
+                    }
                 }
             }
         }
@@ -847,6 +870,8 @@ public final class SfuEndpoint implements MediaEndpoint {
             m.put("packetsLost", s.cumulativeLost);
             int clock = Math.max(1, s.track.info.clockRate());
             m.put("jitterMs", s.jitter * 1000.0 / clock);
+            m.put("rttMs", s.rttNanos < 0 ? -1.0 : s.rttNanos / 1e6);
+            m.put("retransmissions", s.resent);
             out.add(m);
         }
         return out;
@@ -860,8 +885,20 @@ public final class SfuEndpoint implements MediaEndpoint {
             return;
         }
         long now = System.nanoTime();
-        if (!s.allowResend(seq, now, 30_000_000L)) {
-            return;
+        switch (resendLimiter.tryResend(t.ssrc, seq, now, forwardedTotal())) {
+            case ResendLimiter.ALLOW -> { }
+            case ResendLimiter.TOO_SOON -> {
+                metrics.resendsSuppressedRtt.incrementAndGet();
+                return;
+            }
+            case ResendLimiter.TOO_MANY -> {
+                metrics.resendsSuppressedCount.incrementAndGet();
+                return;
+            }
+            default -> {
+                metrics.resendsSuppressedBudget.incrementAndGet();
+                return;
+            }
         }
         byte[] orig = SCRATCH2.get();
         int len;
@@ -879,6 +916,7 @@ public final class SfuEndpoint implements MediaEndpoint {
         if (rtxSsrc == 0 || t.canonicalRtxPt < 0) {
             if (st.sendRtp(orig, 0, len)) {
                 metrics.retransmissions.incrementAndGet();
+                s.resent++;
             }
             return;
         }
@@ -895,7 +933,17 @@ public final class SfuEndpoint implements MediaEndpoint {
         System.arraycopy(orig, hl, out, hl + 2, payload);
         if (st.sendRtp(out, 0, hl + 2 + payload)) {
             metrics.retransmissions.incrementAndGet();
+            s.resent++;
         }
+    }
+
+    /** Packets forwarded to this endpoint as a subscriber so far (the resend budget's base). */
+    private long forwardedTotal() {
+        long n = 0;
+        for (Subscription s : subscriptions) {
+            n += s.packetsSent;
+        }
+        return n;
     }
 
     /** PLI to the publisher of t, at most once per pli-interval (force skips nothing but logging). */
@@ -929,6 +977,9 @@ public final class SfuEndpoint implements MediaEndpoint {
      * consent check.
      */
     public void onTimer(long nowMillis, boolean fullSecond) {
+        if (subscribe != null) {
+            resendLimiter.tick(System.nanoTime(), forwardedTotal());
+        }
         PeerTransport p = publish;
         if (p != null && p.isConnected()) {
             if (tccExtensionId != 0) {
@@ -1056,14 +1107,37 @@ public final class SfuEndpoint implements MediaEndpoint {
         volatile int fractionLost;
         volatile int cumulativeLost;
         volatile long jitter;
+        volatile long resent;
+        volatile long rttNanos = -1;
         private int rtxSeq = RANDOM.nextInt(0x10000);
-        private final int[] resentSeq = new int[256];
-        private final long[] resentAt = new long[256];
+        // the last two SRs forwarded to this subscriber: NTP middle 32 bits and when they left
+        private final int[] srNtp = new int[2];
+        private final long[] srSentAt = new long[2];
+        private int srNext;
 
         Subscription(PublishedTrack track, String mid) {
             this.track = track;
             this.mid = mid;
-            Arrays.fill(resentSeq, -1);
+        }
+
+        synchronized void onSrForwarded(int ntpMiddle, long now) {
+            srNtp[srNext] = ntpMiddle;
+            srSentAt[srNext] = now;
+            srNext ^= 1;
+        }
+
+        /** RTT from a report block's LSR/DLSR (DLSR in 1/65536 s), or -1 if it names no SR we sent. */
+        synchronized long rttFrom(int lsr, long dlsr, long now) {
+            if (lsr == 0) {
+                return -1;
+            }
+            for (int k = 0; k < 2; k++) {
+                if (srSentAt[k] != 0 && srNtp[k] == lsr) {
+                    long rtt = now - srSentAt[k] - dlsr * 1_000_000_000L / 65536;
+                    return Math.max(0, rtt);
+                }
+            }
+            return -1;
         }
 
         synchronized int nextRtxSeq() {
@@ -1071,15 +1145,6 @@ public final class SfuEndpoint implements MediaEndpoint {
             return rtxSeq;
         }
 
-        synchronized boolean allowResend(int seq, long now, long minNanos) {
-            int i = seq & 0xFF;
-            if (resentSeq[i] == seq && now - resentAt[i] < minNanos) {
-                return false;
-            }
-            resentSeq[i] = seq;
-            resentAt[i] = now;
-            return true;
-        }
     }
 
     static int cacheSlot() {
