@@ -15,6 +15,9 @@ import java.util.function.Predicate;
 /** A signalling WebSocket as a client holds it: one per session, messages read in order. */
 final class SignalSocket implements AutoCloseable {
 
+    /** Generous: 50 sockets joining at once on two busy cores wait for their turn. */
+    private static final Duration REPLY_TIMEOUT = Duration.ofSeconds(30);
+
     final String sessionId;
     final String sessionToken;
     private final WebSocket socket;
@@ -38,7 +41,7 @@ final class SignalSocket implements AutoCloseable {
         String token = json.getString("sessionToken");
         String wsUrl = api.baseUrl().replaceFirst("^http", "ws") + "/ws?token=" + token;
         SignalSocket socket = new SignalSocket(json.getString("sessionId"), token, wsUrl);
-        socket.await(m -> "hello".equals(m.getString("type", "")), Duration.ofSeconds(10));
+        socket.await(m -> "hello".equals(m.getString("type", "")), REPLY_TIMEOUT);
         return socket;
     }
 
@@ -54,7 +57,7 @@ final class SignalSocket implements AutoCloseable {
             throw new IllegalStateException("join refused: " + reply);
         }
         send("{\"type\":\"join\",\"roomToken\":\"" + reply.json().getString("roomToken") + "\"}");
-        return await(m -> "joined".equals(m.getString("type", "")), Duration.ofSeconds(15));
+        return await(m -> "joined".equals(m.getString("type", "")), REPLY_TIMEOUT);
     }
 
     void send(String text) {
@@ -77,13 +80,14 @@ final class SignalSocket implements AutoCloseable {
     }
 
     JsonObject awaitType(String type) throws InterruptedException {
-        return await(m -> type.equals(m.getString("type", "")), Duration.ofSeconds(10));
+        return await(m -> type.equals(m.getString("type", "")), REPLY_TIMEOUT);
     }
 
     @Override
     public void close() {
-        if (!socket.isOutputClosed()) {
-            socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye").join();
+        if (!socket.isOutputClosed() && !closed.isDone()) {
+            // the server may close first (a rejected token): then there is nothing left to say
+            socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye").exceptionally(alreadyClosed -> null).join();
         }
     }
 
