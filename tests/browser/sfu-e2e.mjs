@@ -44,6 +44,33 @@ async function outbound(page) {
   });
 }
 
+// Installed in the late page before its scripts run: notes when each RTCPeerConnection reaches
+// connectionState "connected" and, polling getStats every 100 ms, when each subscribed video (by
+// mid) first has framesDecoded > 0. Times are Date.now(): the host's wall clock, which node and
+// every page share, so they compare with node-side instants.
+const FIRST_FRAME_SAMPLER = `(() => {
+  const Orig = window.RTCPeerConnection;
+  window.RTCPeerConnection = class extends Orig {
+    constructor(...a) {
+      super(...a);
+      this.addEventListener('connectionstatechange', () => {
+        if (this.connectionState === 'connected' && !this.__connectedAt) this.__connectedAt = Date.now();
+      });
+    }
+  };
+  const firsts = {};
+  window.__firstFrames = firsts;
+  setInterval(async () => {
+    const c = window.visage && window.visage.client;
+    if (!c || !c.sub) return;
+    const stats = await c.sub.getStats();
+    const now = Date.now();
+    stats.forEach((r) => {
+      if (r.type === 'inbound-rtp' && r.kind === 'video' && (r.framesDecoded || 0) > 0 && !(r.mid in firsts)) firsts[r.mid] = now;
+    });
+  }, 100);
+})();`;
+
 const result = { pages, seconds, video, ok: false, perPage: [] };
 const dirs = [];
 const browsers = [];
@@ -96,9 +123,27 @@ try {
   await new Promise((r) => setTimeout(r, 1500));
   sig.muteSeen = await ps[1].evaluate(() => window.visage.muted.some((m) => m[0] === 'p0' && m[1] === 'audio' && m[2] === true));
   const last = pages - 1;
+  // Acceptance 2b: the leaver's tile (div.tile[data-session-id], the web client's grid shape) must
+  // vanish from every other page's DOM within 2 s of the leave request (node's Date.now() right
+  // before the leaving page POSTs /leave; each page notes Date.now() when its tile is gone, via a
+  // MutationObserver plus a 20 ms check).
+  await Promise.all(ps.slice(0, last).map((p) => p.evaluate((id) => {
+    const sel = `.tile[data-session-id="${id}"]`;
+    window.__tileBefore = !!document.querySelector(sel);
+    window.__goneAt = 0;
+    const check = () => { if (!window.__goneAt && !document.querySelector(sel)) window.__goneAt = Date.now(); };
+    new MutationObserver(check).observe(document.body, { childList: true, subtree: true });
+    setInterval(check, 20);
+  }, `p${last}`)));
+  const leaveAt = Date.now();
   await ps[last].evaluate(() => fetch('/leave?id=' + new URLSearchParams(location.search).get('id'), { method: 'POST' }));
   await browsers[last].close().catch(() => {});
   await new Promise((r) => setTimeout(r, 3000));
+  sig.tileGone = await Promise.all(ps.slice(0, last).map(async (p, i) => {
+    const r = await p.evaluate(() => ({ before: window.__tileBefore, goneAt: window.__goneAt }));
+    return { page: `p${i}`, tileBefore: r.before, goneMs: r.goneAt ? r.goneAt - leaveAt : -1 };
+  }));
+  sig.tileGoneMaxMs = Math.max(...sig.tileGone.map((g) => (g.tileBefore && g.goneMs >= 0 ? g.goneMs : 1e9)));
   sig.leaveSeen = await ps[0].evaluate((id) => window.visage.removed.some((x) => x[0] === id && x[2] === true), `p${last}`);
   if (pages >= 3) {
     const before = (await inbound(ps[0])).filter((r) => r.kind === 'video' && r.frameWidth > 0);
@@ -119,6 +164,8 @@ try {
     const ctx = await chromium.launchPersistentContext(dir, { executablePath: exe, headless: true, args: flags, ignoreDefaultArgs: ['--headless'] });
     browsers.push(ctx);
     const page = ctx.pages()[0] || await ctx.newPage();
+    await page.addInitScript(FIRST_FRAME_SAMPLER);
+    const navAt = Date.now();
     await page.goto(`${base}/?room=e2e&id=late&video=${video}`);
     const until = Date.now() + 20000;
     sig.lateDecoded = 0;
@@ -133,6 +180,28 @@ try {
         return n;
       });
     }
+    // Acceptance 2a: the late page's first decoded frame of every remote video, measured from its
+    // subscribe PeerConnection reaching "connected" (ICE + DTLS up: the SFU then sends PLIs), and
+    // also from its /join answer and from navigation; wait until all remote videos have one
+    while (Date.now() < until) {
+      const n = await page.evaluate(() => Object.keys(window.__firstFrames || {}).length);
+      if (n >= pages - 1) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const ff = await page.evaluate(() => {
+      const c = window.visage.client;
+      const firsts = window.__firstFrames || {};
+      const perRemote = Object.entries(firsts).map(([mid, at]) => ({ mid, at, sessionId: (c.midToTrack.get(mid) || {}).sessionId }));
+      return { subConnectedAt: (c.sub && c.sub.__connectedAt) || 0, joinedAt: window.visage.joinedAt || 0, perRemote };
+    });
+    sig.lateFirstFrame = ff.perRemote.map((r) => ({ from: r.sessionId, mid: r.mid,
+      afterSubscribeConnectedMs: ff.subConnectedAt ? r.at - ff.subConnectedAt : -1,
+      afterJoinMs: ff.joinedAt ? r.at - ff.joinedAt : -1, afterNavigationMs: r.at - navAt }));
+    sig.lateFirstFrameRemotes = ff.perRemote.length;
+    const worst = (k) => (sig.lateFirstFrame.length ? Math.max(...sig.lateFirstFrame.map((r) => r[k])) : -1);
+    sig.lateFirstFrameMaxAfterSubscribeConnectedMs = ff.subConnectedAt ? worst('afterSubscribeConnectedMs') : -1;
+    sig.lateFirstFrameMaxAfterJoinMs = worst('afterJoinMs');
+    sig.lateSubscribeConnectedAfterJoinMs = ff.subConnectedAt && ff.joinedAt ? ff.subConnectedAt - ff.joinedAt : -1;
     sig.lateSeesOthers = await page.evaluate(async () => {
       const c = window.visage.client;
       let n = 0;
@@ -156,7 +225,9 @@ try {
   sig.errors = await ps[0].evaluate(() => window.visage.errors);
   result.signalling = sig;
   ok = ok && sig.muteSeen && sig.leaveSeen && (pages < 3 || sig.framesAfterLeave >= 30)
-    && sig.vanishedDetectedMs >= 0 && sig.lateDecoded >= 30 && sig.lateSeesOthers >= pages - 1 && sig.mLinesAfterJoin === sig.mLinesBeforeJoin;
+    && sig.vanishedDetectedMs >= 0 && sig.lateDecoded >= 30
+    && sig.tileGoneMaxMs <= 2000 && sig.lateFirstFrameRemotes >= pages - 1
+    && sig.lateFirstFrameMaxAfterSubscribeConnectedMs >= 0 && sig.lateFirstFrameMaxAfterSubscribeConnectedMs <= 2000 && sig.lateSeesOthers >= pages - 1 && sig.mLinesAfterJoin === sig.mLinesBeforeJoin;
   try { result.metrics = await (await fetch(`${base}/metrics`)).json(); } catch (e) { /* harness may be gone */ }
   result.ok = ok;
 } catch (e) {

@@ -94,6 +94,31 @@ class BrowserMediaE2ETest {
         assertTrue(((Number) sig.get("lateSeesOthers")).longValue() >= pages - 1, "the late page does not see everyone: " + sig);
         assertEquals(((Number) sig.get("mLinesBeforeJoin")).longValue(), ((Number) sig.get("mLinesAfterJoin")).longValue(),
                 "inactive m-sections were not recycled: " + sig);
+        // Acceptance 2 (issue 3): key-frame request on a late join, and a leave reaching the grids
+        System.out.println("[figure] late page first decoded frame, max over its " + sig.get("lateFirstFrameRemotes")
+                + " remote videos: " + sig.get("lateFirstFrameMaxAfterSubscribeConnectedMs")
+                + " ms after its subscribe PeerConnection connected (" + sig.get("lateFirstFrameMaxAfterJoinMs")
+                + " ms after its join; subscribe connected " + sig.get("lateSubscribeConnectedAfterJoinMs")
+                + " ms after join; getStats polled every 100 ms) per remote: " + sig.get("lateFirstFrame"));
+        System.out.println("[figure] leaver's tile gone from the other pages' grids: max " + sig.get("tileGoneMaxMs")
+                + " ms after the leave request, per page: " + sig.get("tileGone"));
+        assertTrue(((Number) sig.get("lateFirstFrameRemotes")).longValue() >= pages - 1,
+                "the late page did not decode every remote video: " + sig.get("lateFirstFrame"));
+        long firstFrame = ((Number) sig.get("lateFirstFrameMaxAfterSubscribeConnectedMs")).longValue();
+        assertTrue(firstFrame >= 0 && firstFrame <= 2000,
+                "late page's first frame not within 2 s of its subscribe transport connecting: " + sig.get("lateFirstFrame"));
+        assertTrue(((Number) sig.get("tileGoneMaxMs")).longValue() <= 2000,
+                "the leaver's tile did not disappear within 2 s: " + sig.get("tileGone"));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> metrics = (Map<String, Object>) result.get("metrics");
+        if (metrics != null) {
+            System.out.println("[figure] SFU: forwarded " + metrics.get("visage_sfu_rtp_forwarded_total")
+                    + ", retransmissions " + metrics.get("visage_sfu_retransmissions_total")
+                    + ", suppressed " + metrics.get("visage_sfu_retransmissions_suppressed_total")
+                    + " (rtt " + metrics.get("visage_sfu_retransmissions_suppressed_rtt_total")
+                    + ", count " + metrics.get("visage_sfu_retransmissions_suppressed_count_total")
+                    + ", budget " + metrics.get("visage_sfu_retransmissions_suppressed_budget_total") + ")");
+        }
         assertTrue(((Number) sig.get("vanishedDetectedMs")).longValue() >= 0,
                 "a browser closed without a leave was never reported as media-failed: " + sig);
         assertEquals(Boolean.TRUE, result.get("ok"));
