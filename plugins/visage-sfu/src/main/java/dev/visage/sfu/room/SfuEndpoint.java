@@ -884,8 +884,21 @@ public final class SfuEndpoint implements MediaEndpoint {
         if (t.cache == null || st == null) {
             return;
         }
-        long now = System.nanoTime();
-        switch (resendLimiter.tryResend(t.ssrc, seq, now, forwardedTotal())) {
+        byte[] orig = SCRATCH2.get();
+        int len;
+        synchronized (t.cache) {
+            len = t.cache.get(seq, orig);
+        }
+        if (len < 0) {
+            // not here (lost upstream, or aged out): no resend, so it costs none of the limits
+            metrics.retransmissionsMissing.incrementAndGet();
+            if (t.upstream != null && resendLimiter.tryResend(t.ssrc, seq, System.nanoTime(), forwardedTotal())
+                    == ResendLimiter.ALLOW) {
+                t.upstream.requestRetransmission(t, seq); // relayed: ask the origin node (same limits)
+            }
+            return;
+        }
+        switch (resendLimiter.tryResend(t.ssrc, seq, System.nanoTime(), forwardedTotal())) {
             case ResendLimiter.ALLOW -> { }
             case ResendLimiter.TOO_SOON -> {
                 metrics.resendsSuppressedRtt.incrementAndGet();
@@ -899,18 +912,6 @@ public final class SfuEndpoint implements MediaEndpoint {
                 metrics.resendsSuppressedBudget.incrementAndGet();
                 return;
             }
-        }
-        byte[] orig = SCRATCH2.get();
-        int len;
-        synchronized (t.cache) {
-            len = t.cache.get(seq, orig);
-        }
-        if (len < 0) {
-            metrics.retransmissionsMissing.incrementAndGet();
-            if (t.upstream != null) {
-                t.upstream.requestRetransmission(t, seq); // relayed: ask the origin node
-            }
-            return;
         }
         int rtxSsrc = t.info.rtxSsrc();
         if (rtxSsrc == 0 || t.canonicalRtxPt < 0) {
