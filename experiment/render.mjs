@@ -117,7 +117,12 @@ const panels = [
   { key: 'latencyMs', title: 'One-way latency, est. (ms)', d: 0 },
   { key: 'jitterMs', title: 'Jitter, RFC 3550 (ms)', d: 1 },
   { key: 'lossPercent', title: 'Loss after recovery (%)', d: 2 },
+  { key: 'freezePercent', title: 'Video frozen (% of the time)', d: 1 },
 ];
+for (const id of order) {
+  const s = r.scenarios[id];
+  if (s.ok) for (const d of [s.euToVn, s.vnToEu]) d.freezePercent = d.seconds ? (d.freezeSeconds || 0) / d.seconds * 100 : null;
+}
 const colors = { euToVn: '#2f6fdf', vnToEu: '#f08c2e' };
 const W = 330, H = 300, PAD = 44;
 let svg = '';
