@@ -9,6 +9,59 @@ CP="$1"; MEDIA_JS="$2"; PAGES="${3:-3}"; SECONDS_="${4:-10}"
 HERE="$(cd "$(dirname "$0")" && pwd)"
 LOGDIR="${VISAGE_E2E_LOGDIR:-$(mktemp -d)}"
 ip link set lo up
+if [ "${VISAGE_E2E_SCENARIO:-}" = loss ]; then
+  # Loss scenario (issue 3, acceptance 3). This kernel has no sch_netem, so the loss is imposed by
+  # tests/netns/delay-switch.py, a user-space Ethernet switch, between two child namespaces:
+  #   browsers (10.200.0.2, eth0) <-> [sw-b  delay-switch  sw-s] <-> SFU harness (10.200.0.1, eth0)
+  # with one link rule `browsers <> sfu 0 0 LOSS`: every frame, both directions, RTP/RTCP/STUN and
+  # the signalling TCP alike, is dropped with probability LOSS % (default 5), as netem would.
+  # Args: CP MEDIA_JS PAGES SLICES:SLICE_SECONDS.
+  LOSS="${VISAGE_E2E_LOSS:-5}"
+  SL="${SECONDS_%%:*}"; SLS="${SECONDS_#*:}"; [ "$SLS" = "$SECONDS_" ] && SLS=5
+  NS_S="vse$$s"; NS_B="vse$$b"
+  SWPID=""; HPID=""
+  cleanup() {
+    [ -n "$HPID" ] && { kill $HPID 2>/dev/null || true; wait $HPID 2>/dev/null || true; }
+    [ -n "$SWPID" ] && { kill -TERM $SWPID 2>/dev/null || true; wait $SWPID 2>/dev/null || true; }
+    ip netns del "$NS_S" 2>/dev/null || true
+    ip netns del "$NS_B" 2>/dev/null || true
+  }
+  trap cleanup EXIT
+  for ns in "$NS_S" "$NS_B"; do
+    ip netns add "$ns"
+    ip -n "$ns" link set lo up
+    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 || true
+  done
+  ip link add sw-s type veth peer name eth0 netns "$NS_S"
+  ip link add sw-b type veth peer name eth0 netns "$NS_B"
+  ip -n "$NS_S" addr add 10.200.0.1/24 dev eth0
+  ip -n "$NS_B" addr add 10.200.0.2/24 dev eth0
+  ip -n "$NS_S" link set eth0 up
+  ip -n "$NS_B" link set eth0 up
+  ip link set sw-s up
+  ip link set sw-b up
+  echo "browsers <> sfu 0 0 $LOSS" > "$LOGDIR/loss-links.txt"
+  rm -f "$LOGDIR/switch-stats.json" "$LOGDIR/loss-harness.log" "$LOGDIR/switch.log"
+  python3 "$HERE/../netns/delay-switch.py" --links "$LOGDIR/loss-links.txt" --stats "$LOGDIR/switch-stats.json" \
+    sw-s=lan:0:sfu sw-b=lan:0:browsers > "$LOGDIR/switch.log" 2>&1 &
+  SWPID=$!
+  for i in $(seq 1 50); do grep -q "delay-switch ready" "$LOGDIR/switch.log" 2>/dev/null && break; sleep 0.1; done
+  grep -q "delay-switch ready" "$LOGDIR/switch.log" || { echo '{"ok":false,"error":"delay switch not ready"}'; cat "$LOGDIR/switch.log" >&2; exit 0; }
+  ip netns exec "$NS_S" java ${VISAGE_E2E_JAVA_OPTS:-} -Dvisage.harness.http-address=10.200.0.1 -cp "$CP" \
+    dev.visage.sfu.harness.HarnessServer 8089 10.200.0.1 10000 "$MEDIA_JS" > "$LOGDIR/loss-harness.log" 2>&1 &
+  HPID=$!
+  for i in $(seq 1 300); do
+    grep -q "HARNESS READY" "$LOGDIR/loss-harness.log" 2>/dev/null && break
+    kill -0 $HPID 2>/dev/null || { echo '{"ok":false,"error":"harness died"}'; cat "$LOGDIR/loss-harness.log" >&2; exit 0; }
+    sleep 0.2
+  done
+  grep -q "HARNESS READY" "$LOGDIR/loss-harness.log" || { echo '{"ok":false,"error":"harness not ready after 60 s"}'; exit 0; }
+  cd "$HERE"
+  # the pages load http://localhost:8089 (secure context) served by a relay inside the browsers' namespace
+  ip netns exec "$NS_B" node sfu-loss-e2e.mjs "http://localhost:8089" "$PAGES" "$SL" "$SLS" 10.200.0.1:8089 2> "$LOGDIR/loss-node.log"
+  echo "logs: $LOGDIR" >&2
+  exit 0
+fi
 # a veth pair (the dummy driver is not always available); v0 carries the media address
 ip link add v0 type veth peer name v1
 ip addr add 10.200.0.1/24 dev v0

@@ -79,7 +79,8 @@ public final class HarnessServer {
                 return Optional.ofNullable(all.getOrDefault(name, System.getProperty(name)));
             }
         });
-        http = HttpServer.create(new InetSocketAddress("127.0.0.1", httpPort), 64);
+        // loopback by default; visage.harness.http-address=ADDR when the browsers sit in another namespace
+        http = HttpServer.create(new InetSocketAddress(System.getProperty("visage.harness.http-address", "127.0.0.1"), httpPort), 64);
         http.setExecutor(Executors.newCachedThreadPool());
         http.createContext("/", this::handle);
         http.start();
