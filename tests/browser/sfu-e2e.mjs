@@ -195,11 +195,13 @@ try {
       return { subConnectedAt: (c.sub && c.sub.__connectedAt) || 0, joinedAt: window.visage.joinedAt || 0, perRemote };
     });
     sig.lateFirstFrame = ff.perRemote.map((r) => ({ from: r.sessionId, mid: r.mid,
-      afterSubscribeConnectedMs: ff.subConnectedAt ? r.at - ff.subConnectedAt : -1,
+      afterSubscribeConnectedMs: ff.subConnectedAt ? r.at - ff.subConnectedAt : null,
       afterJoinMs: ff.joinedAt ? r.at - ff.joinedAt : -1, afterNavigationMs: r.at - navAt }));
     sig.lateFirstFrameRemotes = ff.perRemote.length;
     const worst = (k) => (sig.lateFirstFrame.length ? Math.max(...sig.lateFirstFrame.map((r) => r[k])) : -1);
-    sig.lateFirstFrameMaxAfterSubscribeConnectedMs = ff.subConnectedAt ? worst('afterSubscribeConnectedMs') : -1;
+    // null if the connected event never came; may be <= 0 on a starved main thread (the event is
+    // dispatched late, after the first 100 ms poll already saw a decoded frame)
+    sig.lateFirstFrameMaxAfterSubscribeConnectedMs = ff.subConnectedAt ? worst('afterSubscribeConnectedMs') : null;
     sig.lateFirstFrameMaxAfterJoinMs = worst('afterJoinMs');
     sig.lateSubscribeConnectedAfterJoinMs = ff.subConnectedAt && ff.joinedAt ? ff.subConnectedAt - ff.joinedAt : -1;
     sig.lateSeesOthers = await page.evaluate(async () => {
@@ -227,7 +229,7 @@ try {
   ok = ok && sig.muteSeen && sig.leaveSeen && (pages < 3 || sig.framesAfterLeave >= 30)
     && sig.vanishedDetectedMs >= 0 && sig.lateDecoded >= 30
     && sig.tileGoneMaxMs <= 2000 && sig.lateFirstFrameRemotes >= pages - 1
-    && sig.lateFirstFrameMaxAfterSubscribeConnectedMs >= 0 && sig.lateFirstFrameMaxAfterSubscribeConnectedMs <= 2000 && sig.lateSeesOthers >= pages - 1 && sig.mLinesAfterJoin === sig.mLinesBeforeJoin;
+    && sig.lateFirstFrameMaxAfterSubscribeConnectedMs !== null && sig.lateFirstFrameMaxAfterSubscribeConnectedMs <= 2000 && sig.lateSeesOthers >= pages - 1 && sig.mLinesAfterJoin === sig.mLinesBeforeJoin;
   try { result.metrics = await (await fetch(`${base}/metrics`)).json(); } catch (e) { /* harness may be gone */ }
   result.ok = ok;
 } catch (e) {

@@ -47,7 +47,8 @@ async function stats(page) {
     if (c && c.sub) (await c.sub.getStats()).forEach((r) => {
       if (r.type === 'inbound-rtp') out.inbound.push({ kind: r.kind, mid: r.mid, ssrc: r.ssrc, framesDecoded: r.framesDecoded || 0, frameWidth: r.frameWidth || 0,
         packetsReceived: r.packetsReceived || 0, packetsLost: r.packetsLost || 0, nackCount: r.nackCount || 0, pliCount: r.pliCount || 0,
-        retransmittedPacketsReceived: r.retransmittedPacketsReceived || 0 });
+        retransmittedPacketsReceived: r.retransmittedPacketsReceived || 0, freezeCount: r.freezeCount || 0,
+        totalFreezesDuration: r.totalFreezesDuration || 0, keyFramesDecoded: r.keyFramesDecoded || 0 });
     });
     if (c && c.pub) (await c.pub.getStats()).forEach((r) => {
       if (r.type === 'outbound-rtp') out.outbound.push({ kind: r.kind, ssrc: r.ssrc, packetsSent: r.packetsSent || 0,
@@ -93,13 +94,13 @@ try {
     suppressed: d('visage_sfu_retransmissions_suppressed_total'), suppressedRtt: d('visage_sfu_retransmissions_suppressed_rtt_total'),
     suppressedCount: d('visage_sfu_retransmissions_suppressed_count_total'), suppressedBudget: d('visage_sfu_retransmissions_suppressed_budget_total'),
     nacksSentToPublishers: d('visage_sfu_nacks_sent_total'), recoveredFromPublishers: d('visage_sfu_recovered_total'),
-    plisSent: d('visage_sfu_pli_sent_total'), debugDropped: d('visage_sfu_debug_dropped_total') };
+    plisSent: d('visage_sfu_pli_sent_total'), droppedRtx: d('visage_sfu_dropped_rtx_total'), rtpReceived: d('visage_sfu_rtp_received_total'), debugDropped: d('visage_sfu_debug_dropped_total') };
   const first = snaps[0];
   const last = snaps[snaps.length - 1];
   let ok = true;
   result.perPage = ps.map((_, i) => {
     const videos = last[i].inbound.filter((r) => r.kind === 'video').map((r) => {
-      const b = first[i].inbound.find((x) => x.ssrc === r.ssrc) || { framesDecoded: 0, packetsReceived: 0, packetsLost: 0, nackCount: 0, retransmittedPacketsReceived: 0 };
+      const b = first[i].inbound.find((x) => x.ssrc === r.ssrc) || { framesDecoded: 0, packetsReceived: 0, packetsLost: 0, nackCount: 0, retransmittedPacketsReceived: 0, freezeCount: 0, totalFreezesDuration: 0, keyFramesDecoded: 0, pliCount: 0 };
       const perSlice = snaps.slice(1).map((s, k) => {
         const now = s[i].inbound.find((x) => x.ssrc === r.ssrc) || { framesDecoded: 0 };
         const prev = snaps[k][i].inbound.find((x) => x.ssrc === r.ssrc) || { framesDecoded: 0 };
@@ -111,6 +112,8 @@ try {
         fps: (r.framesDecoded - b.framesDecoded) / (slices * sliceS), frameWidth: r.frameWidth,
         packetsReceivedDelta: recv, packetsLostDelta: lost, nackCountDelta: r.nackCount - b.nackCount, nackCount: r.nackCount,
         retransmittedPacketsReceivedDelta: r.retransmittedPacketsReceived - b.retransmittedPacketsReceived,
+        freezeCountDelta: r.freezeCount - b.freezeCount, freezesSeconds: +(r.totalFreezesDuration - b.totalFreezesDuration).toFixed(2),
+        keyFramesDecodedDelta: r.keyFramesDecoded - b.keyFramesDecoded, pliCountDelta: r.pliCount - b.pliCount,
         residualLossPct: recv + lost > 0 ? (100 * Math.max(0, lost)) / (recv + lost) : 100 };
     });
     const outVideo = last[i].outbound.filter((r) => r.kind === 'video').map((r) => {

@@ -104,8 +104,12 @@ class BrowserMediaE2ETest {
                 + " ms after the leave request, per page: " + sig.get("tileGone"));
         assertTrue(((Number) sig.get("lateFirstFrameRemotes")).longValue() >= pages - 1,
                 "the late page did not decode every remote video: " + sig.get("lateFirstFrame"));
+        assertTrue(sig.get("lateFirstFrameMaxAfterSubscribeConnectedMs") instanceof Number,
+                "the late page's subscribe PeerConnection never reported connected: " + sig);
+        // the connected event is dispatched on the page's main thread: on a starved box it can come
+        // after the first poll saw a decoded frame, so <= 0 is possible and fine
         long firstFrame = ((Number) sig.get("lateFirstFrameMaxAfterSubscribeConnectedMs")).longValue();
-        assertTrue(firstFrame >= 0 && firstFrame <= 2000,
+        assertTrue(firstFrame <= 2000,
                 "late page's first frame not within 2 s of its subscribe transport connecting: " + sig.get("lateFirstFrame"));
         assertTrue(((Number) sig.get("tileGoneMaxMs")).longValue() <= 2000,
                 "the leaver's tile did not disappear within 2 s: " + sig.get("tileGone"));
@@ -189,8 +193,11 @@ class BrowserMediaE2ETest {
                 System.out.println("[figure] loss " + page.get("page") + " receives video: framesDecoded +" + v.get("framesDecodedDelta")
                         + " in 20 s (per 5 s: " + v.get("framesDecodedPerSlice") + "), inbound-rtp nackCount +" + v.get("nackCountDelta")
                         + ", retransmittedPacketsReceived +" + v.get("retransmittedPacketsReceivedDelta")
-                        + ", packetsLost +" + v.get("packetsLostDelta") + " of " + v.get("packetsReceivedDelta")
-                        + " received (" + String.format("%.1f", ((Number) v.get("residualLossPct")).doubleValue()) + " % not recovered)");
+                        + ", packetsLost +" + v.get("packetsLostDelta") + " vs " + v.get("packetsReceivedDelta")
+                        + " packetsReceived on the media SSRC (" + String.format("%.1f", ((Number) v.get("residualLossPct")).doubleValue())
+                        + " %; RTX-recovered packets are not subtracted there), freezes +" + v.get("freezeCountDelta")
+                        + " (" + v.get("freezesSeconds") + " s), PLIs +" + v.get("pliCountDelta")
+                        + ", key frames decoded +" + v.get("keyFramesDecodedDelta"));
             }
             for (Map<String, Object> o : outs) {
                 publisherRtx += ((Number) o.get("retransmittedPacketsSentDelta")).longValue();
@@ -203,7 +210,8 @@ class BrowserMediaE2ETest {
                 + sfu.get("nackRequestedPackets") + ", retransmissions " + sfu.get("retransmissions") + ", not in cache "
                 + sfu.get("retransmissionsMissing") + ", suppressed " + sfu.get("suppressed") + " (rtt " + sfu.get("suppressedRtt")
                 + ", count " + sfu.get("suppressedCount") + ", budget " + sfu.get("suppressedBudget") + "), NACKs to publishers "
-                + sfu.get("nacksSentToPublishers") + ", recovered from publishers " + sfu.get("recoveredFromPublishers"));
+                + sfu.get("nacksSentToPublishers") + ", recovered from publishers " + sfu.get("recoveredFromPublishers")
+                + ", RTX dropped (padding probes, duplicates, late) " + sfu.get("droppedRtx"));
         assertEquals(2, pairs.size(), "the delay switch saw no traffic both ways: " + sw);
         for (Map.Entry<String, Map<String, Object>> e : pairs.entrySet()) {
             long frames = ((Number) e.getValue().get("frames")).longValue();
