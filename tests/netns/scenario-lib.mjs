@@ -1,0 +1,118 @@
+// Shared pieces of the namespace scenario drivers (tests/relay/relay-scenario.mjs,
+// tests/media/room-scenario.mjs): REST log-in, Chromium pages through the real web client, and
+// the page's own getStats. Playwright-core comes from NODE_PATH (tests/browser/node_modules).
+import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const { chromium } = createRequire(join(process.env.NODE_PATH, '..', 'noop.js'))('playwright-core');
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export async function rest(base, method, path, body, token) {
+  const headers = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const res = await fetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(10000) });
+  const text = await res.text();
+  let json = null;
+  try { json = text ? JSON.parse(text) : null; } catch { json = text; }
+  return { status: res.status, json, text };
+}
+
+/** Registers (if needed) and logs in; returns the user token. */
+export async function login(base, username, password) {
+  await rest(base, 'POST', '/api/users', { username, password, displayName: username });
+  const r = await rest(base, 'POST', '/api/login', { username, password });
+  if (r.status !== 200) throw new Error(`login ${username}: ${r.status} ${JSON.stringify(r.json)}`);
+  return r.json.userToken;
+}
+
+export async function waitFor(what, fn, timeoutMs, log = () => {}, everyMs = 250) {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    const v = await fn().catch((e) => { log(what, 'probe failed:', e.message); return null; });
+    if (v) return v;
+    await sleep(everyMs);
+  }
+  throw new Error(`timed out (${timeoutMs} ms) waiting for ${what}`);
+}
+
+/**
+ * Headless Chromium pages on the real web client. clients: {name -> Chromium executable (a
+ * wrapper that enters the client's namespace)}; origins: the node URLs (plain http, treated as
+ * secure so getUserMedia works). shared: the pages of one client (and device choice) share one
+ * Chromium process, each in its own context (own localStorage), which saves CPU on small
+ * machines; otherwise every page gets its own Chromium and profile directory. close() closes every
+ * page and browser and removes the profiles.
+ */
+export function browsers({ clients, origins, prefix, log, shared = false }) {
+  const baseFlags = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
+    '--use-fake-ui-for-media-stream', '--disable-features=WebRtcHideLocalIpsWithMdns',
+    '--autoplay-policy=no-user-gesture-required', `--unsafely-treat-insecure-origin-as-secure=${origins.join(',')}`];
+  const contexts = [];
+  const dirs = [];
+  const launched = new Map(); // client|devices -> Promise<Browser> (shared mode)
+  /** Logs the page in through localStorage and opens /r/<roomId>; devices: fake camera + mic. */
+  async function openPage(name, client, node, token, roomId, devices) {
+    const args = devices ? [...baseFlags, '--use-fake-device-for-media-stream'] : baseFlags;
+    const options = { executablePath: clients[client], headless: true, args, ignoreDefaultArgs: ['--headless'] };
+    let ctx;
+    if (shared) {
+      const key = `${client}|${!!devices}`;
+      if (!launched.has(key)) launched.set(key, chromium.launch(options));
+      ctx = await (await launched.get(key)).newContext();
+    } else {
+      const dir = mkdtempSync(join(tmpdir(), `${prefix}-${name}-`));
+      dirs.push(dir);
+      ctx = await chromium.launchPersistentContext(dir, options);
+    }
+    contexts.push(ctx);
+    const page = ctx.pages()[0] || await ctx.newPage();
+    page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') log(`${name} console.${m.type()}:`, m.text()); });
+    page.on('pageerror', (e) => log(`${name} pageerror:`, e.message));
+    await page.goto(`${node.url}/health`);
+    await page.evaluate(([t, u]) => {
+      localStorage.setItem('visage.userToken', t);
+      localStorage.setItem('visage.user', JSON.stringify({ username: u, displayName: u }));
+    }, [token, name]);
+    await page.goto(`${node.url}/r/${encodeURIComponent(roomId)}`);
+    return { name, page, ctx };
+  }
+  async function close() {
+    for (const c of contexts) await c.close().catch(() => {});
+    for (const b of launched.values()) await (await b).close().catch(() => {});
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  }
+  return { openPage, close };
+}
+
+/** The page's connection as window.visage shows it. */
+export const view = (p) => p.page.evaluate(() => {
+  const v = window.visage;
+  return v ? { joined: v.joined, node: v.node && v.node.id, sessionId: v.sessionId, members: v.members.length } : null;
+});
+
+/**
+ * Inbound streams of the page's subscribe PeerConnection (Chromium's getStats); `from` is the
+ * display name of the member whose tile shows the track (null if no tile shows it).
+ */
+export const inbound = (p) => p.page.evaluate(async () => {
+  const m = window.visage && window.visage.media;
+  if (!m || !m.sub) return [];
+  const names = new Map(window.visage.members.map((x) => [x.sessionId, x.displayName]));
+  const owner = new Map();
+  for (const tile of document.querySelectorAll('.tile')) {
+    if (tile._stream) for (const t of tile._stream.getTracks()) owner.set(t.id, names.get(tile.dataset.sessionId) || tile.dataset.sessionId);
+  }
+  const rs = [];
+  (await m.sub.getStats()).forEach((r) => {
+    if (r.type === 'inbound-rtp') rs.push({ kind: r.kind, ssrc: r.ssrc, from: owner.get(r.trackIdentifier) || null,
+      framesDecoded: r.framesDecoded || 0, frameWidth: r.frameWidth || 0,
+      frameHeight: r.frameHeight || 0, packetsReceived: r.packetsReceived || 0, packetsLost: r.packetsLost || 0, nackCount: r.nackCount || 0,
+      pliCount: r.pliCount || 0, jitter: r.jitter || 0 });
+  });
+  return rs;
+});
+export const sum = (rs, kind, f) => rs.filter((r) => r.kind === kind).reduce((n, r) => n + (r[f] || 0), 0);
