@@ -86,6 +86,7 @@ cleanup() {
   local rc=$?
   "$NETNS" down "$RUN" 2>>"$LOGS/netns.log" || true
   rm -f "$LOGS/visage-web.war" "$LOGS/noise.y4m"
+  rm -rf "$LOGS"/sg/payara "$LOGS"/hcm/payara   # Payara's unpacked root dirs (~150 MB each); node.log stays
   gzip -qf "$OUT"/raw/*.jsonl 2>/dev/null || true
   [[ $rc == 0 ]] || say "failed (exit $rc); logs in $LOGS"
 }
