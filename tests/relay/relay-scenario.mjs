@@ -9,37 +9,15 @@
 //   - relayed streams: node a sends exactly 2 (alice's tracks) and node b exactly 2 (bob's),
 //     one leg each, whatever the number of viewers on node b;
 //   - when everyone on node b has left, both nodes close the leg.
-import { createRequire } from 'node:module';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { browsers, inbound, login, rest, sleep, sum, view, waitFor as waitForLogged } from '../netns/scenario-lib.mjs';
 
 const cfg = JSON.parse(process.env.VISAGE_SCENARIO);
-const { chromium } = createRequire(join(process.env.NODE_PATH, '..', 'noop.js'))('playwright-core');
 const log = (...a) => console.error('[driver]', ...a);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const A = cfg.nodes.a, B = cfg.nodes.b;
 const result = { ok: false, run: cfg.run, mode: cfg.mode, delays: cfg.delays, startupMs: cfg.startupMs, figures: [], checks: {} };
 const figure = (line) => { result.figures.push(line); console.error(`[figure] ${line}`); };
 const check = (name, ok, detail) => { result.checks[name] = { ok: !!ok, detail }; log(ok ? 'PASS' : 'FAIL', name, JSON.stringify(detail)); };
-
-async function rest(base, method, path, body, token) {
-  const headers = { Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  if (token) headers.Authorization = `Bearer ${token}`;
-  const res = await fetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(10000) });
-  const text = await res.text();
-  let json = null;
-  try { json = text ? JSON.parse(text) : null; } catch { json = text; }
-  return { status: res.status, json, text };
-}
-
-async function login(base, username, password) {
-  await rest(base, 'POST', '/api/users', { username, password, displayName: username });
-  const r = await rest(base, 'POST', '/api/login', { username, password });
-  if (r.status !== 200) throw new Error(`login ${username}: ${r.status} ${JSON.stringify(r.json)}`);
-  return r.json.userToken;
-}
+const waitFor = (what, fn, timeoutMs) => waitForLogged(what, fn, timeoutMs, log);
 
 /** /metrics as {name -> value} for the relay series (labels other than peer dropped). */
 async function metrics(node) {
@@ -54,59 +32,7 @@ async function metrics(node) {
   return out;
 }
 
-const baseFlags = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
-  '--use-fake-ui-for-media-stream', '--disable-features=WebRtcHideLocalIpsWithMdns',
-  '--autoplay-policy=no-user-gesture-required', `--unsafely-treat-insecure-origin-as-secure=${A.url},${B.url}`];
-
-const contexts = [];
-const dirs = [];
-async function openPage(name, client, node, token, roomId, devices) {
-  const dir = mkdtempSync(join(tmpdir(), `visage-relay-${name}-`));
-  dirs.push(dir);
-  const args = devices ? [...baseFlags, '--use-fake-device-for-media-stream'] : baseFlags;
-  const ctx = await chromium.launchPersistentContext(dir, { executablePath: cfg.clients[client], headless: true, args, ignoreDefaultArgs: ['--headless'] });
-  contexts.push(ctx);
-  const page = ctx.pages()[0] || await ctx.newPage();
-  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') log(`${name} console.${m.type()}:`, m.text()); });
-  page.on('pageerror', (e) => log(`${name} pageerror:`, e.message));
-  await page.goto(`${node.url}/health`);
-  await page.evaluate(([t, u]) => {
-    localStorage.setItem('visage.userToken', t);
-    localStorage.setItem('visage.user', JSON.stringify({ username: u, displayName: u }));
-  }, [token, name]);
-  await page.goto(`${node.url}/r/${encodeURIComponent(roomId)}`);
-  return { name, page, ctx };
-}
-
-const view = (p) => p.page.evaluate(() => {
-  const v = window.visage;
-  return v ? { joined: v.joined, node: v.node && v.node.id, sessionId: v.sessionId, members: v.members.length } : null;
-});
-
-/** Inbound streams of the page's subscribe PeerConnection (Chromium's getStats). */
-const inbound = (p) => p.page.evaluate(async () => {
-  const m = window.visage && window.visage.media;
-  if (!m || !m.sub) return [];
-  const rs = [];
-  (await m.sub.getStats()).forEach((r) => {
-    if (r.type === 'inbound-rtp') rs.push({ kind: r.kind, ssrc: r.ssrc, framesDecoded: r.framesDecoded || 0, frameWidth: r.frameWidth || 0,
-      frameHeight: r.frameHeight || 0, packetsReceived: r.packetsReceived || 0, packetsLost: r.packetsLost || 0, nackCount: r.nackCount || 0,
-      pliCount: r.pliCount || 0, jitter: r.jitter || 0 });
-  });
-  return rs;
-});
-const sum = (rs, kind, f) => rs.filter((r) => r.kind === kind).reduce((n, r) => n + (r[f] || 0), 0);
-
-async function waitFor(what, fn, timeoutMs, everyMs = 250) {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    const v = await fn().catch((e) => { log(what, 'probe failed:', e.message); return null; });
-    if (v) return v;
-    await sleep(everyMs);
-  }
-  throw new Error(`timed out (${timeoutMs} ms) waiting for ${what}`);
-}
+const { openPage, close } = browsers({ clients: cfg.clients, origins: [A.url, B.url], prefix: 'visage-relay', log });
 
 try {
   const password = 'relay-pass-123';
@@ -198,7 +124,6 @@ try {
   result.error = String(e && e.stack || e);
   log(result.error);
 } finally {
-  for (const c of contexts) await c.close().catch(() => {});
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  await close();
 }
 console.log(JSON.stringify(result));
