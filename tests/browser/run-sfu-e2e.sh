@@ -40,7 +40,8 @@ if [ "${VISAGE_E2E_SCENARIO:-}" = loss ]; then
   ip -n "$NS_B" link set eth0 up
   ip link set sw-s up
   ip link set sw-b up
-  echo "browsers <> sfu 0 0 $LOSS" > "$LOGDIR/loss-links.txt"
+  # VISAGE_E2E_LINKS replaces the rule (delay-switch.py syntax), e.g. "sfu > browsers 0 0 5" for one way
+  echo "${VISAGE_E2E_LINKS:-browsers <> sfu 0 0 $LOSS}" > "$LOGDIR/loss-links.txt"
   rm -f "$LOGDIR/switch-stats.json" "$LOGDIR/loss-harness.log" "$LOGDIR/switch.log"
   python3 "$HERE/../netns/delay-switch.py" --links "$LOGDIR/loss-links.txt" --stats "$LOGDIR/switch-stats.json" \
     sw-s=lan:0:sfu sw-b=lan:0:browsers > "$LOGDIR/switch.log" 2>&1 &

@@ -93,8 +93,9 @@ try {
     retransmissions: d('visage_sfu_retransmissions_total'), retransmissionsMissing: d('visage_sfu_retransmissions_missing_total'),
     suppressed: d('visage_sfu_retransmissions_suppressed_total'), suppressedRtt: d('visage_sfu_retransmissions_suppressed_rtt_total'),
     suppressedCount: d('visage_sfu_retransmissions_suppressed_count_total'), suppressedBudget: d('visage_sfu_retransmissions_suppressed_budget_total'),
-    nacksSentToPublishers: d('visage_sfu_nacks_sent_total'), recoveredFromPublishers: d('visage_sfu_recovered_total'),
+    nacksSentToPublishers: d('visage_sfu_nacks_sent_total'), recoveredFromPublishers: d('visage_sfu_recovered_total'), gaveUpOnPublishers: d('visage_sfu_nack_gave_up_total'), recoveryMeanMs: +(d('visage_sfu_nack_recovery_micros_total') / Math.max(1, d('visage_sfu_recovered_total')) / 1000).toFixed(1), recoveryMaxMs: Number(m1.visage_sfu_nack_recovery_max_micros || 0) / 1000,
     plisSent: d('visage_sfu_pli_sent_total'), droppedRtx: d('visage_sfu_dropped_rtx_total'), rtpReceived: d('visage_sfu_rtp_received_total'), debugDropped: d('visage_sfu_debug_dropped_total') };
+  result.sfuAllDeltas = Object.fromEntries(Object.keys(m1).filter((k) => k.endsWith('_total') && d(k) !== 0).map((k) => [k.replace('visage_sfu_', ''), d(k)]));
   const first = snaps[0];
   const last = snaps[snaps.length - 1];
   let ok = true;

@@ -31,6 +31,11 @@ public final class SfuMetrics {
     public final AtomicLong nacksReceived = new AtomicLong();
     public final AtomicLong nacksSent = new AtomicLong();
     public final AtomicLong recovered = new AtomicLong();
+    /** Publisher packets NACKed the maximum number of times and given up. */
+    public final AtomicLong nackGaveUp = new AtomicLong();
+    /** Sum of gap-detected-to-recovered times of the publisher packets recovered (µs; divide by recovered). */
+    public final AtomicLong nackRecoveryMicros = new AtomicLong();
+    public final AtomicLong nackRecoveryMaxMicros = new AtomicLong();
     public final AtomicLong retransmissions = new AtomicLong();
     public final AtomicLong retransmissionsMissing = new AtomicLong();
     /** NACKed packets not resent: already resent within the subscriber's RTT. */
@@ -75,6 +80,9 @@ public final class SfuMetrics {
         m.put("visage_sfu_retransmissions_total", retransmissions.get());
         m.put("visage_sfu_nacks_sent_total", nacksSent.get());
         m.put("visage_sfu_recovered_total", recovered.get());
+        m.put("visage_sfu_nack_gave_up_total", nackGaveUp.get());
+        m.put("visage_sfu_nack_recovery_micros_total", nackRecoveryMicros.get());
+        m.put("visage_sfu_nack_recovery_max_micros", nackRecoveryMaxMicros.get());
         m.put("visage_sfu_retransmissions_missing_total", retransmissionsMissing.get());
         m.put("visage_sfu_retransmissions_suppressed_total",
                 resendsSuppressedRtt.get() + resendsSuppressedCount.get() + resendsSuppressedBudget.get());

@@ -50,6 +50,9 @@ public final class PublishedTrack {
     final PacketCache cache;
     /** Gap tracking and NACKs towards the publisher (video only); guarded by itself. */
     final NackGenerator nacks;
+    /** nacks.gaveUp() already added to the metrics (under nacks' lock). */
+    long nackGaveUpReported;
+    long nackRecoveryNanosReported;
     final byte[] nackBuffer;
     volatile boolean muted;
 

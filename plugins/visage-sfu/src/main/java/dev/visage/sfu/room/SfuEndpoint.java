@@ -996,6 +996,17 @@ public final class SfuEndpoint implements MediaEndpoint {
                                 sendNack(t, n);
                             }
                         }
+                        long rn = t.nacks.recoveryNanosTotal();
+                        if (rn != t.nackRecoveryNanosReported) {
+                            metrics.nackRecoveryMicros.addAndGet((rn - t.nackRecoveryNanosReported) / 1000);
+                            t.nackRecoveryNanosReported = rn;
+                        }
+                        metrics.nackRecoveryMaxMicros.accumulateAndGet(t.nacks.recoveryNanosMax() / 1000, Math::max);
+                        long g = t.nacks.gaveUp();
+                        if (g != t.nackGaveUpReported) {
+                            metrics.nackGaveUp.addAndGet(g - t.nackGaveUpReported);
+                            t.nackGaveUpReported = g;
+                        }
                     }
                 }
             }

@@ -17,9 +17,13 @@ public final class NackGenerator {
     private final int[] missing = new int[CAPACITY];
     private final int[] tries = new int[CAPACITY];
     private final long[] lastAsked = new long[CAPACITY];
+    private final long[] addedAt = new long[CAPACITY];
+    private long recoveryNanosTotal;
+    private long recoveryNanosMax;
     private int count;
     private int highest = -1;
     private long recovered;
+    private long gaveUp;
 
     /** Records an arriving sequence number; returns true if it filled a gap (a retransmission). */
     public boolean onPacket(int seq) {
@@ -50,8 +54,10 @@ public final class NackGenerator {
             System.arraycopy(missing, 1, missing, 0, CAPACITY - 1);
             System.arraycopy(tries, 1, tries, 0, CAPACITY - 1);
             System.arraycopy(lastAsked, 1, lastAsked, 0, CAPACITY - 1);
+            System.arraycopy(addedAt, 1, addedAt, 0, CAPACITY - 1);
             count--;
         }
+        addedAt[count] = System.nanoTime();
         missing[count] = seq;
         tries[count] = 0;
         lastAsked[count] = 0;
@@ -61,6 +67,10 @@ public final class NackGenerator {
     private boolean remove(int seq) {
         for (int i = 0; i < count; i++) {
             if (missing[i] == seq) {
+                long took = System.nanoTime() - addedAt[i];
+                recoveryNanosTotal += took;
+                recoveryNanosMax = Math.max(recoveryNanosMax, took);
+                System.arraycopy(addedAt, i + 1, addedAt, i, count - i - 1);
                 System.arraycopy(missing, i + 1, missing, i, count - i - 1);
                 System.arraycopy(tries, i + 1, tries, i, count - i - 1);
                 System.arraycopy(lastAsked, i + 1, lastAsked, i, count - i - 1);
@@ -80,6 +90,20 @@ public final class NackGenerator {
         return recovered;
     }
 
+    /** Sum and maximum of gap-detected-to-filled times of the recovered packets. */
+    public long recoveryNanosTotal() {
+        return recoveryNanosTotal;
+    }
+
+    public long recoveryNanosMax() {
+        return recoveryNanosMax;
+    }
+
+    /** Packets given up after MAX_TRIES requests. */
+    public long gaveUp() {
+        return gaveUp;
+    }
+
     /**
      * Writes one RTPFB generic NACK for the packets due a (re)request at dst[at] and returns its
      * length, or 0 if none is due. Packets asked MAX_TRIES times are given up.
@@ -92,6 +116,8 @@ public final class NackGenerator {
         int blp = 0;
         while (i < count) {
             if (tries[i] >= MAX_TRIES) {
+                gaveUp++;
+                System.arraycopy(addedAt, i + 1, addedAt, i, count - i - 1);
                 System.arraycopy(missing, i + 1, missing, i, count - i - 1);
                 System.arraycopy(tries, i + 1, tries, i, count - i - 1);
                 System.arraycopy(lastAsked, i + 1, lastAsked, i, count - i - 1);

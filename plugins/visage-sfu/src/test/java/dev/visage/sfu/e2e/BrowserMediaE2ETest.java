@@ -211,7 +211,8 @@ class BrowserMediaE2ETest {
                 + sfu.get("retransmissionsMissing") + ", suppressed " + sfu.get("suppressed") + " (rtt " + sfu.get("suppressedRtt")
                 + ", count " + sfu.get("suppressedCount") + ", budget " + sfu.get("suppressedBudget") + "), NACKs to publishers "
                 + sfu.get("nacksSentToPublishers") + ", recovered from publishers " + sfu.get("recoveredFromPublishers")
-                + ", RTX dropped (padding probes, duplicates, late) " + sfu.get("droppedRtx"));
+                + " (gap to recovery mean " + sfu.get("recoveryMeanMs") + " ms, max " + sfu.get("recoveryMaxMs") + " ms; given up "
+                + sfu.get("gaveUpOnPublishers") + "), RTX dropped (padding probes, duplicates, late) " + sfu.get("droppedRtx"));
         assertEquals(2, pairs.size(), "the delay switch saw no traffic both ways: " + sw);
         for (Map.Entry<String, Map<String, Object>> e : pairs.entrySet()) {
             long frames = ((Number) e.getValue().get("frames")).longValue();
