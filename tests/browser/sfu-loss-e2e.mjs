@@ -87,6 +87,8 @@ try {
     snaps.push(await Promise.all(ps.map(stats)));
   }
   const m1 = await metrics();
+  try { result.streamStats = (await (await fetch(`${base}/stats?room=loss`)).json()).filter((x) => x.kind === 'video')
+    .map((x) => ({ direction: x.direction, sessionId: x.sessionId, from: x.fromSessionId, packets: x.packets, packetsLost: x.packetsLost, rttMs: x.rttMs, retransmissions: x.retransmissions })); } catch (e) { /* optional */ }
   const d = (k) => (Number(m1[k] || 0) - Number(m0[k] || 0));
   result.sfu = {
     rtpForwarded: d('visage_sfu_rtp_forwarded_total'), nackRequestedPackets: d('visage_sfu_nack_requested_packets_total'),
