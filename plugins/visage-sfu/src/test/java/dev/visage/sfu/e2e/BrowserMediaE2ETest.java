@@ -136,8 +136,8 @@ class BrowserMediaE2ETest {
      * link rule `browsers <> sfu 0 0 5` drops each frame (RTP, RTCP, STUN, signalling TCP) with
      * probability 5 % in each direction, as netem would. (The SFU's test-only
      * visage.sfu.debug.drop-rtp-percent knob is not used: it cannot drop RTCP/STUN nor model a link.)
-     * Two pages publish to each other for 4 x 5 s. Asserted: every subscriber keeps decoding in
-     * every 5 s slice, its Chromium sent NACKs (inbound-rtp nackCount rising), the SFU answered
+     * Two pages publish to each other for 4 x 5 s. Asserted: every subscriber keeps decoding (at
+     * most one 5 s slice without a frame, and frames in the last one), its Chromium sent NACKs (inbound-rtp nackCount rising), the SFU answered
      * NACKs (retransmissions > 0), the publishers answered the SFU's NACKs (outbound-rtp
      * retransmittedPacketsSent rising), and the switch really dropped ~5 % each way.
      * VISAGE_E2E_LOSS changes the percentage; VISAGE_E2E_SKIP_LOSS=1 skips this scenario.
@@ -228,7 +228,10 @@ class BrowserMediaE2ETest {
             for (Map<String, Object> v : videos) {
                 @SuppressWarnings("unchecked")
                 List<Number> slices = (List<Number>) v.get("framesDecodedPerSlice");
-                assertTrue(slices.stream().allMatch(n -> n.longValue() > 0), page.get("page") + " stopped decoding under loss: " + v);
+                // upstream loss can freeze a subscriber for a few seconds (README): at most one
+                // silent 5 s slice, and decoding again in the last one
+                assertTrue(slices.stream().filter(n -> n.longValue() == 0).count() <= 1
+                        && slices.get(slices.size() - 1).longValue() > 0, page.get("page") + " stopped decoding under loss: " + v);
                 assertTrue(((Number) v.get("nackCountDelta")).longValue() > 0, page.get("page") + " sent no NACKs under loss: " + v);
             }
         }
