@@ -1,31 +1,20 @@
 package dev.visage.web.regions;
 
-import jakarta.json.Json;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
+import dev.visage.web.scenario.ScenarioScript;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.BufferedReader;
-import java.io.File;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.PrintWriter;
-import java.io.StringReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Regions over real network namespaces: two nodes started with {@code ./visage run} in the "eu"
@@ -37,45 +26,15 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class RegionsIT {
 
-    private static final Path ROOT = Path.of(System.getProperty("visage.root", "../..")).toAbsolutePath().normalize();
-    private static final String RUN = "it" + Long.toString(System.nanoTime() % 46656, 36);
+    private static final ScenarioScript SCENARIO = new ScenarioScript("tests/netns/regions-scenario.sh", "VISAGE_REGIONS_RUN", "it",
+            "target/regions-logs", Duration.ofSeconds(300));
     private static JsonObject result;
-    private static Path logs;
 
     @BeforeAll
     static void runScenario() throws Exception {
-        String chromium = System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium");
-        Assumptions.assumeTrue("0".equals(output("id", "-u")), "needs root to create network namespaces");
-        Assumptions.assumeTrue(new File(chromium).canExecute(), "chromium not installed at " + chromium);
-        Assumptions.assumeTrue(onPath("ip"), "ip (iproute2) not on PATH");
-        Assumptions.assumeTrue(onPath("tc"), "tc (iproute2) not on PATH");
-        assertTrue(onPath("node"), "node not on PATH (needed to drive Chromium)");
-        assertTrue(Files.isDirectory(ROOT.resolve("tests/netns/node_modules/playwright-core"))
-                        || Files.isDirectory(ROOT.resolve("tests/browser/node_modules/playwright-core")),
-                "npm playwright-core missing: run `npm install` in tests/browser (see .ci/run)");
-
-        logs = Path.of("target/regions-logs").toAbsolutePath();
-        Files.createDirectories(logs);
-        ProcessBuilder pb = new ProcessBuilder("bash", ROOT.resolve("tests/netns/regions-scenario.sh").toString(),
-                logs.toString());
-        pb.environment().put("VISAGE_REGIONS_RUN", RUN);
+        SCENARIO.assumeRunnable("ip", "tc");
         long started = System.nanoTime();
-        Process p = pb.start();
-        Thread errors = new Thread(() -> copyProgress(p, logs.resolve("script.err")), "regions-stderr");
-        errors.setDaemon(true);
-        errors.start();
-        byte[] out = p.getInputStream().readAllBytes();
-        if (!p.waitFor(300, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            fail("regions scenario did not finish in 300 s; logs in " + logs);
-        }
-        errors.join(5000);
-        String text = new String(out, StandardCharsets.UTF_8).trim();
-        Files.writeString(logs.resolve("result.json"), text);
-        assertTrue(text.startsWith("{") || text.contains("\n{"), "no JSON from the scenario; logs in " + logs + ":\n" + text);
-        result = Json.createReader(new StringReader(text.substring(text.lastIndexOf('\n') + 1))).readObject();
-        result.getJsonArray("figures").getValuesAs(jakarta.json.JsonString.class)
-                .forEach(line -> System.out.println("[figure] " + line.getString()));
+        result = SCENARIO.run();
         System.out.printf("[figure] regions scenario: %d s in all, delay mode %s (%s), nodes up and clustered in %d ms%n",
                 (System.nanoTime() - started) / 1_000_000_000L, result.getString("mode", "?"),
                 result.getString("delays", "?"), result.getInt("startupMs", -1));
@@ -83,9 +42,7 @@ class RegionsIT {
 
     @AfterAll
     static void teardownNamespaces() throws Exception {
-        // the script tears down on its own; this is the backstop if it was killed
-        new ProcessBuilder(ROOT.resolve("tests/netns/netns.sh").toString(), "down", RUN)
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(60, TimeUnit.SECONDS);
+        SCENARIO.tearDown();
     }
 
     @Test
@@ -152,7 +109,7 @@ class RegionsIT {
     }
 
     private static void assertScenarioRan() {
-        assertNotNull(result, "scenario produced no result; logs in " + logs);
+        assertNotNull(result, "scenario produced no result; logs in " + SCENARIO.logs());
         if (result.containsKey("error") && !result.isNull("error")) {
             System.out.println("regions scenario error: " + result.getString("error"));
         }
@@ -162,39 +119,5 @@ class RegionsIT {
         assertTrue(f.containsKey(key) && !f.isNull(key), what + ": never happened (" + f + ")");
         long ms = f.getJsonNumber(key).longValue();
         assertTrue(ms <= limitMs, what + " took " + ms + " ms (limit " + limitMs + ")");
-    }
-
-    private static void copyProgress(Process p, Path file) {
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8));
-             PrintWriter out = new PrintWriter(Files.newBufferedWriter(file))) {
-            String line;
-            while ((line = in.readLine()) != null) {
-                out.println(line);
-                if (line.startsWith("[figure]") || line.startsWith("[regions]")) {
-                    System.out.println(line);
-                }
-            }
-        } catch (IOException ignored) {
-            // the process ended
-        }
-    }
-
-    private static boolean onPath(String exe) {
-        for (String dir : System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin").split(File.pathSeparator)) {
-            if (new File(dir, exe).canExecute()) {
-                return true;
-            }
-        }
-        return new File("/usr/sbin/" + exe).canExecute() || new File("/sbin/" + exe).canExecute();
-    }
-
-    private static String output(String... command) {
-        try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            return p.waitFor(10, TimeUnit.SECONDS) ? out : "";
-        } catch (Exception e) {
-            return "";
-        }
     }
 }
