@@ -38,7 +38,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ClusterIT {
 
     private static final Duration START = Duration.ofSeconds(240);
-    private final Path work = Path.of("target", "it-cluster").toAbsolutePath();
+    private Path work;
     private SharedStoreProcess store;
     private NodeProcess nodeA;
     private NodeProcess nodeB;
@@ -49,7 +49,7 @@ class ClusterIT {
 
     @BeforeAll
     void startCluster() throws Exception {
-        Files.createDirectories(work);
+        work = NodeProcess.freshDir("it-cluster");
         store = SharedStoreProcess.start(work.resolve("store.mv"));
         var env = NodeProcess.env("VISAGE_MONGO_URI", store.uri);
         String cluster = "visage-it-" + ProcessHandle.current().pid();

@@ -53,13 +53,31 @@ final class NodeProcess implements AutoCloseable {
         return new NodeProcess(nodeId, port, dataDir, builder.start());
     }
 
+    /** An empty work directory under target/: each run starts without earlier runs' users. */
+    static Path freshDir(String name) throws IOException {
+        Path dir = Path.of("target", name).toAbsolutePath();
+        if (Files.exists(dir)) {
+            try (var paths = Files.walk(dir)) {
+                for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+        return Files.createDirectories(dir);
+    }
+
     String baseUrl() {
         return "http://127.0.0.1:" + port;
     }
 
-    /** Waits until /health says UP. */
+    /**
+     * Waits until /health says UP and the REST API answers JSON: Payara serves the servlets a
+     * moment before it finishes loading the application, and a request in that gap gets an HTML
+     * error page; three good answers in a row, half a second apart, get past that gap.
+     */
     NodeProcess awaitHealthy(Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
+        int goodInARow = 0;
         while (System.nanoTime() < deadline) {
             if (!launcher.isAlive()) {
                 throw new IllegalStateException("node " + nodeId + " exited: see " + dataDir.resolve("node.log"));
@@ -67,7 +85,9 @@ final class NodeProcess implements AutoCloseable {
             try {
                 HttpResponse<String> health = HTTP.send(HttpRequest.newBuilder(URI.create(baseUrl() + "/health"))
                         .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
-                if (health.statusCode() == 200 && health.body().contains("\"UP\"")) {
+                boolean ready = health.statusCode() == 200 && health.body().contains("\"UP\"") && apiAnswers();
+                goodInARow = ready ? goodInARow + 1 : 0;
+                if (goodInARow == 3) {
                     return this;
                 }
             } catch (IOException notYet) {
@@ -76,6 +96,12 @@ final class NodeProcess implements AutoCloseable {
             Thread.sleep(500);
         }
         throw new IllegalStateException("node " + nodeId + " not healthy after " + timeout);
+    }
+
+    private boolean apiAnswers() throws IOException, InterruptedException {
+        HttpResponse<String> nodes = HTTP.send(HttpRequest.newBuilder(URI.create(baseUrl() + "/api/nodes"))
+                .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+        return nodes.statusCode() == 200 && nodes.body().startsWith("[");
     }
 
     long javaPid() throws IOException {

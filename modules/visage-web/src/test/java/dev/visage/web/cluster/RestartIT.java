@@ -20,7 +20,7 @@ class RestartIT {
 
     @Test
     void usersRoomsAndChatSurviveARestartAndClientsHearTheShutdown() throws Exception {
-        Path data = Path.of("target", "it-restart").toAbsolutePath();
+        Path data = NodeProcess.freshDir("it-restart");
         String cluster = "visage-restart-" + ProcessHandle.current().pid();
         String room;
         try (NodeProcess node = NodeProcess.start("solo", 18191, 11110, data, cluster, 5960, Map.of())
