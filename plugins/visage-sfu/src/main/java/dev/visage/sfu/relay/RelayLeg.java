@@ -245,6 +245,15 @@ final class RelayLeg {
 
     /** Copies, encrypts and sends one plaintext RTP packet; false if not ready or failed. */
     boolean sendRtp(byte[] buf, int off, int len) {
+        return protectAndSend(buf, off, len, false);
+    }
+
+    /** Copies, encrypts and sends one plaintext RTCP (compound) packet. */
+    boolean sendRtcp(byte[] buf, int off, int len) {
+        return protectAndSend(buf, off, len, true);
+    }
+
+    private boolean protectAndSend(byte[] buf, int off, int len, boolean rtcp) {
         if (!ready) {
             dropNotReady.incrementAndGet();
             return false;
@@ -257,44 +266,19 @@ final class RelayLeg {
         System.arraycopy(buf, off, sc.buf, 0, len);
         synchronized (sendLock) {
             SrtpSession s = srtp;
-            if (s == null || !ready || s.protectRtp(sc.buf, 0, len, RtpPacket.ssrc(sc.buf, 0)) != SrtpErrorStatus.OK) {
+            if (s == null || !ready) {
                 sendErrors.incrementAndGet();
                 return false;
             }
+            SrtpErrorStatus status = rtcp
+                    ? s.protectRtcp(sc.buf, 0, len, RtpPacket.i32(sc.buf, 4))
+                    : s.protectRtp(sc.buf, 0, len, RtpPacket.ssrc(sc.buf, 0));
             int n = s.protectedLength();
-            if (!socket.send(sc.bb, n, remote)) {
+            if (status != SrtpErrorStatus.OK || !socket.send(sc.bb, n, remote)) {
                 sendErrors.incrementAndGet();
                 return false;
             }
-            packetsSent.incrementAndGet();
-            bytesSent.addAndGet(n);
-            return true;
-        }
-    }
-
-    /** Copies, encrypts and sends one plaintext RTCP (compound) packet. */
-    boolean sendRtcp(byte[] buf, int off, int len) {
-        if (!ready) {
-            dropNotReady.incrementAndGet();
-            return false;
-        }
-        Scratch sc = SCRATCH.get();
-        if (len > sc.buf.length - 32) {
-            return false;
-        }
-        System.arraycopy(buf, off, sc.buf, 0, len);
-        synchronized (sendLock) {
-            SrtpSession s = srtp;
-            if (s == null || !ready || s.protectRtcp(sc.buf, 0, len, RtpPacket.i32(sc.buf, 4)) != SrtpErrorStatus.OK) {
-                sendErrors.incrementAndGet();
-                return false;
-            }
-            int n = s.protectedLength();
-            if (!socket.send(sc.bb, n, remote)) {
-                sendErrors.incrementAndGet();
-                return false;
-            }
-            rtcpSent.incrementAndGet();
+            (rtcp ? rtcpSent : packetsSent).incrementAndGet();
             bytesSent.addAndGet(n);
             return true;
         }
