@@ -22,6 +22,7 @@ mkdir -p "$LOGDIR"
 RUN="${VISAGE_REGIONS_RUN:-r$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' | head -c 5)}"
 DELAYS="${VISAGE_REGION_DELAYS:-eu=5,sg=35}"
 PORT=8080
+source "$ROOT/tests/netns/scenario-lib.sh"
 say() { printf '[regions] %s\n' "$*" >&2; }
 fail() { printf '{"ok":false,"error":%s,"logdir":"%s"}\n' "$(printf '%s' "$*" | python3 -c 'import json,sys;print(json.dumps(sys.stdin.read()))' 2>/dev/null || echo "\"$*\"")" "$LOGDIR"; exit 0; }
 
@@ -36,44 +37,16 @@ T0=$(date +%s%3N)
 MODE="$("$HERE/netns.sh" mode "$RUN")"
 say "namespaces up ($MODE) run $RUN, logs $LOGDIR"
 
-MONGO_JAR="$ROOT/plugins/visage-users-mongo/target/visage-users-mongo-0.1.0-SNAPSHOT.jar"
-MONGO_LIB="$ROOT/plugins/visage-users-mongo/target/lib"
-mkdir -p "$LOGDIR/store"
-"$HERE/netns.sh" exec "$RUN" core java -Xmx256m -cp "$MONGO_JAR:$MONGO_LIB/*" dev.visage.users.mongo.EmbeddedMongoServer \
-  --host 10.210.0.2 --port 27017 --file "$LOGDIR/store/visage.mv" > "$LOGDIR/store.log" 2>&1 &
-
+start_store core 10.210.0.2
 MEMBERS=10.210.0.11,10.210.0.12
-start_node() { # name ip region
-  local name="$1" ip="$2" region="$3"
-  mkdir -p "$LOGDIR/$name"
-  VISAGE_HZ_INTERFACE="$ip" VISAGE_HZ_MEMBERS="$MEMBERS" VISAGE_CLUSTER_NAME="vis-$RUN" \
-  VISAGE_PUBLIC_URL="http://$ip:$PORT" VISAGE_MONGO_URI="mongodb://10.210.0.2:27017" \
-  VISAGE_MEDIA_ADDRESSES="$ip" VISAGE_START_TIMEOUT=200 \
-  VISAGE_JAVA_OPTS="${VISAGE_NODE_JAVA_OPTS:--Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1}" \
-    "$HERE/netns.sh" exec "$RUN" "$name" "$ROOT/visage" run --port "$PORT" --data "$LOGDIR/$name" \
-      --region "$region" --node-id "node-$name" --media-port 10000 > "$LOGDIR/$name/launcher.log" 2>&1 &
-}
-for i in $(seq 1 50); do grep -q "listening on" "$LOGDIR/store.log" 2>/dev/null && break; sleep 0.2; done
-grep -q "listening on" "$LOGDIR/store.log" || fail "store did not start: $(tail -n 5 "$LOGDIR/store.log")"
+EXTRA_JAVA_OPTS="-XX:TieredStopAtLevel=1"
 start_node eu 10.210.0.11 eu
 start_node sg 10.210.0.12 sg
-
-in_core() { "$HERE/netns.sh" exec "$RUN" core "$@"; }
-deadline=$((SECONDS + ${VISAGE_REGIONS_START_TIMEOUT:-200}))
-for ip in 10.210.0.11 10.210.0.12; do
-  until in_core curl -fsS -m 3 "http://$ip:$PORT/health" 2>/dev/null | grep -q '"clusterSize":2'; do
-    (( SECONDS < deadline )) || fail "node $ip not healthy in a 2-node cluster; see $LOGDIR/*/node.log"
-    sleep 1
-  done
-done
+await_cluster core 2 "${VISAGE_REGIONS_START_TIMEOUT:-200}" 10.210.0.11 10.210.0.12
 T1=$(date +%s%3N)
 say "both nodes up and clustered in $((T1 - T0)) ms"
 
-# One Chromium wrapper per client namespace: playwright starts it, it execs Chromium inside.
-for c in ceu csg; do
-  printf '#!/bin/sh\nexec ip netns exec vis-%s-%s %s "$@"\n' "$RUN" "$c" "${CHROMIUM:-/usr/bin/chromium}" > "$LOGDIR/chromium-$c"
-  chmod +x "$LOGDIR/chromium-$c"
-done
+chromium_wrappers ceu csg
 
 NODE_MODULES="${VISAGE_NODE_MODULES:-}"
 if [[ -z "$NODE_MODULES" ]]; then

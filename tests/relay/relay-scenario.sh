@@ -23,12 +23,12 @@
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
-NETNS="$ROOT/tests/netns/netns.sh"
 LOGDIR="${1:-$(mktemp -d /tmp/visage-relay-XXXXXX)}"
 mkdir -p "$LOGDIR"
 RUN="${VISAGE_RELAY_RUN:-y$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' | head -c 5)}"
 DELAYS="${VISAGE_RELAY_DELAYS:-a=5,b=15}"
 PORT=8080
+source "$ROOT/tests/netns/scenario-lib.sh"
 say() { printf '[relay] %s\n' "$*" >&2; }
 fail() { printf '{"ok":false,"error":%s,"logdir":"%s"}\n' "$(printf '%s' "$*" | python3 -c 'import json,sys;print(json.dumps(sys.stdin.read()))' 2>/dev/null || echo "\"relay scenario failed\"")" "$LOGDIR"; exit 0; }
 
@@ -57,43 +57,16 @@ ip -n "vis-$RUN-ca" route add blackhole 10.211.0.12/32
 ip -n "vis-$RUN-cb" route add blackhole 10.211.0.11/32
 say "namespaces up ($MODE) run $RUN, logs $LOGDIR"
 
-MONGO_JAR="$ROOT/plugins/visage-users-mongo/target/visage-users-mongo-0.1.0-SNAPSHOT.jar"
-MONGO_LIB="$ROOT/plugins/visage-users-mongo/target/lib"
-mkdir -p "$LOGDIR/store"
-"$NETNS" exec "$RUN" core java -Xmx256m -cp "$MONGO_JAR:$MONGO_LIB/*" dev.visage.users.mongo.EmbeddedMongoServer \
-  --host 10.211.0.2 --port 27017 --file "$LOGDIR/store/visage.mv" > "$LOGDIR/store.log" 2>&1 &
-
+start_store core 10.211.0.2
 MEMBERS=10.211.0.11,10.211.0.12
-start_node() { # name ip region
-  local name="$1" ip="$2" region="$3"
-  mkdir -p "$LOGDIR/$name"
-  VISAGE_HZ_INTERFACE="$ip" VISAGE_HZ_MEMBERS="$MEMBERS" VISAGE_CLUSTER_NAME="vis-$RUN" \
-  VISAGE_PUBLIC_URL="http://$ip:$PORT" VISAGE_MONGO_URI="mongodb://10.211.0.2:27017" \
-  VISAGE_MEDIA_ADDRESSES="$ip" VISAGE_START_TIMEOUT=200 \
-  VISAGE_JAVA_OPTS="${VISAGE_NODE_JAVA_OPTS:--Xmx512m -XX:+UseSerialGC -Dvisage.media.addresses=$ip -Dvisage.relay.port=11000}" \
-    "$NETNS" exec "$RUN" "$name" "$ROOT/visage" run --port "$PORT" --data "$LOGDIR/$name" \
-      --region "$region" --node-id "node-$name" --media-port 10000 > "$LOGDIR/$name/launcher.log" 2>&1 &
-}
-for i in $(seq 1 100); do grep -q "listening on" "$LOGDIR/store.log" 2>/dev/null && break; sleep 0.2; done
-grep -q "listening on" "$LOGDIR/store.log" || fail "store did not start: $(tail -n 5 "$LOGDIR/store.log")"
+EXTRA_JAVA_OPTS="-Dvisage.relay.port=11000"
 start_node na 10.211.0.11 a
 start_node nb 10.211.0.12 b
-
-in_core() { "$NETNS" exec "$RUN" core "$@"; }
-deadline=$((SECONDS + ${VISAGE_RELAY_START_TIMEOUT:-240}))
-for ip in 10.211.0.11 10.211.0.12; do
-  until in_core curl -fsS -m 3 "http://$ip:$PORT/health" 2>/dev/null | grep -q '"clusterSize":2'; do
-    (( SECONDS < deadline )) || fail "node $ip not healthy in a 2-node cluster; see $LOGDIR/*/node.log"
-    sleep 1
-  done
-done
+await_cluster core 2 "${VISAGE_RELAY_START_TIMEOUT:-240}" 10.211.0.11 10.211.0.12
 T1=$(date +%s%3N)
 say "both nodes up and clustered in $((T1 - T0)) ms"
 
-for c in ca cb; do
-  printf '#!/bin/sh\nexec ip netns exec vis-%s-%s %s "$@"\n' "$RUN" "$c" "${CHROMIUM:-/usr/bin/chromium}" > "$LOGDIR/chromium-$c"
-  chmod +x "$LOGDIR/chromium-$c"
-done
+chromium_wrappers ca cb
 NODE_MODULES="${VISAGE_NODE_MODULES:-$ROOT/tests/browser/node_modules}"
 CONFIG=$(cat <<JSON
 {"run":"$RUN","mode":"$MODE","delays":"$DELAYS","logdir":"$LOGDIR","startupMs":$((T1 - T0)),
