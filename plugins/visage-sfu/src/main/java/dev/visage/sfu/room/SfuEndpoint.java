@@ -6,6 +6,7 @@ import dev.visage.api.media.SignalSink;
 import dev.visage.sfu.SfuMetrics;
 import dev.visage.sfu.rtcp.Rtcp;
 import dev.visage.sfu.rtcp.TransportCcGenerator;
+import dev.visage.sfu.rtp.NackGenerator;
 import dev.visage.sfu.rtp.PacketCache;
 import dev.visage.sfu.rtp.ResendLimiter;
 import dev.visage.sfu.rtp.RtpPacket;
@@ -638,12 +639,12 @@ public final class SfuEndpoint implements MediaEndpoint {
         if (t.nacks != null) {
             int nackLen;
             synchronized (t.nacks) {
-                boolean filled = t.nacks.onPacket(seq);
-                if (retransmission && !filled) {
-                    metrics.dropRtx.incrementAndGet(); // duplicate or unrequested
+                int arrival = t.nacks.onPacket(seq);
+                if (retransmission && arrival == NackGenerator.DUPLICATE) {
+                    metrics.dropRtx.incrementAndGet(); // a copy of a packet we already forwarded
                     return;
                 }
-                if (filled) {
+                if (arrival == NackGenerator.RECOVERED) {
                     metrics.recovered.incrementAndGet();
                 }
                 nackLen = t.nacks.missingCount() == 0 ? 0

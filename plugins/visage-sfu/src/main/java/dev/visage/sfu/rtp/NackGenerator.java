@@ -25,15 +25,26 @@ public final class NackGenerator {
     private long recovered;
     private long gaveUp;
 
-    /** Records an arriving sequence number; returns true if it filled a gap (a retransmission). */
-    public boolean onPacket(int seq) {
+    /** {@link #onPacket}: the packet is ahead of every one seen so far. */
+    public static final int NEW = 0;
+    /** {@link #onPacket}: the packet filled a hole we were asking for. */
+    public static final int RECOVERED = 1;
+    /** {@link #onPacket}: the packet is behind the highest and no hole: a copy we already had. */
+    public static final int DUPLICATE = 2;
+
+    /**
+     * Records an arriving sequence number and says what it was: {@link #NEW}, {@link #RECOVERED}
+     * or {@link #DUPLICATE}. An RTX packet can be NEW: Chromium pads with RTX copies of recent
+     * packets, and such a copy may arrive before the gap its lost original left was seen.
+     */
+    public int onPacket(int seq) {
         if (highest < 0) {
             highest = seq;
-            return false;
+            return NEW;
         }
         int delta = (seq - highest) & 0xFFFF;
         if (delta == 0) {
-            return false;
+            return DUPLICATE;
         }
         if (delta < 0x8000) {
             if (delta > MAX_GAP) {
@@ -44,9 +55,9 @@ public final class NackGenerator {
                 }
             }
             highest = seq;
-            return false;
+            return NEW;
         }
-        return remove(seq);
+        return remove(seq) ? RECOVERED : DUPLICATE;
     }
 
     private void add(int seq) {
