@@ -1,7 +1,8 @@
 // Visage vs Janus VideoRoom on the same load: one werift publisher (VP8 ~30 fps + Opus 50 pps)
 // and N werift subscribers, N stepping up (10, 50, 100 by default) on one server at a time.
 // Runs inside the network namespace bench/run.sh creates. Usage (normally via ./visage bench):
-//   node bench.mjs [--subscribers 10,50,100] [--seconds 20] [--warmup 5] [--servers visage,janus]
+//   node bench.mjs [--subscribers 10,50,100] [--seconds 20] [--warmup 5] [--first-warmup 60]
+//                  [--settle 60] [--idle 10] [--servers visage,janus]
 //                  [--workers 2] [--ip 10.203.0.1] [--iface bv0] [--ivf media/vp8-360p.ivf] [--out results/latest.md]
 import { fork, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync, mkdtempSync, openSync, existsSync } from 'node:fs';
@@ -21,8 +22,13 @@ const args = parseArgs(process.argv.slice(2));
 const LEVELS = String(args.subscribers || '10,50,100').split(',').map((s) => parseInt(s, 10)).filter((n) => n > 0).sort((a, b) => a - b);
 const SECONDS = +(args.seconds || 20);
 const WARMUP = +(args.warmup || 5);
-const FIRST_WARMUP = Math.max(WARMUP, +(args['first-warmup'] || 15)); // JIT/caches: first level of each server
-const IDLE = +(args.idle || 5);
+// Steady state, not start-up, is compared: a JVM keeps compiling for a minute or two after it
+// starts and again once peers exercise new code (measured here: the C2 compiler thread alone was
+// ~1 % of a core 60 s into the first level), so each server settles before its idle baseline and
+// its first level warms up longer than the next ones. Janus gets the same waits.
+const FIRST_WARMUP = Math.max(WARMUP, +(args['first-warmup'] || 60));
+const SETTLE = +(args.settle ?? 60);
+const IDLE = +(args.idle || 10);
 const SERVERS = String(args.servers || 'visage,janus').split(',');
 const IP = args.ip || '10.203.0.1';
 const IFACE = args.iface || 'bv0';
@@ -222,6 +228,7 @@ async function startJanusServer() {
 async function runServer(kind) {
   const server = kind === 'visage' ? await startVisage() : await startJanusServer();
   const rows = [];
+  for (let i = SETTLE; i > 0; i--) { progress(`${server.name}: settling after start-up ${i}s`); await sleep(1000); }
   {
     const c0 = cpuTicks(server.pid), t0 = Date.now();
     for (let i = IDLE; i > 0; i--) { progress(`${server.name}: idle CPU baseline ${i}s`); await sleep(1000); }
@@ -406,7 +413,7 @@ const head = `Run ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC on
   + `1 publisher (VP8 ${media.source.includes('synthetic') ? 'synthetic' : '640x360 30 fps ~750 kbit/s'} + Opus 50 pkt/s, ~${fmt(rows[0]?.sentPps, 0)} pkt/s), `
   + `${WARMUP}s warm-up, ${SECONDS}s window per level, ${WORKERS} subscriber process(es) of werift peers; load average at start ${loadAtStart}.`;
 const idle = [...new Map(rows.map((r) => [r.server, r.idleCpuPct])).entries()].map(([k, v]) => `${k} ${fmt(v, 1)}%`).join(', ');
-const out = `${head}\n\n${table(rows)}\n\nServer CPU with no peers (measured for ${IDLE}s after start-up): ${idle} of a core. First level of each server warmed up ${FIRST_WARMUP}s.\n`;
+const out = `${head}\n\n${table(rows)}\n\nServer CPU with no peers (measured for ${IDLE}s, ${SETTLE}s after start-up): ${idle} of a core. First level of each server warmed up ${FIRST_WARMUP}s.\n`;
 console.log('\n' + out);
 if (rows.length) {
   mkdirSync(dirname(OUT), { recursive: true });

@@ -44,6 +44,7 @@ public final class PeerTransport implements AutoCloseable {
     }
 
     private static final System.Logger LOG = System.getLogger(PeerTransport.class.getName());
+    private static final long PACING_AFTER_COMPLETION_MS = 1000;
 
     private final String name;
     private final SfuMetrics metrics;
@@ -234,7 +235,13 @@ public final class PeerTransport implements AutoCloseable {
             return;
         }
         Object v = ev.getNewValue();
-        if (v == IceProcessingState.FAILED) {
+        if (v == IceProcessingState.COMPLETED) {
+            // ice4j keeps pacing its check list every Ta (20 ms) until the agent terminates, and
+            // ours never does (see IceSetup): 50 timer-to-executor hand-offs a second per peer, the
+            // largest share of an idle room's CPU. Once ICE is done, pace at 1 s: a triggered check
+            // (a browser changing pairs) still goes out, only later.
+            agent.setTa(PACING_AFTER_COMPLETION_MS);
+        } else if (v == IceProcessingState.FAILED) {
             metrics.iceFailures.incrementAndGet();
             fail("ICE failed");
         } else if (v == IceProcessingState.TERMINATED && ev.getOldValue() == IceProcessingState.RUNNING) {
