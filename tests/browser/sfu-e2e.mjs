@@ -1,22 +1,11 @@
 // Drives N headless Chromium pages against the SFU test harness and prints a JSON verdict built
 // from Chromium's own getStats(). Usage: node sfu-e2e.mjs BASE_URL PAGES SECONDS
-import { chromium } from 'playwright-core';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { harnessPages, video } from './harness-pages.mjs';
 
 const base = process.argv[2] || 'http://localhost:8089';
 const pages = parseInt(process.argv[3] || '3', 10);
 const seconds = parseInt(process.argv[4] || '10', 10);
-const exe = process.env.CHROMIUM || '/usr/bin/chromium';
-// fake camera size: small by default so three encoders + six decoders fit a 2-core CI box
-const video = process.env.VISAGE_E2E_VIDEO || '320x240';
 const log = (...a) => console.error('[e2e]', ...a);
-
-const flags = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--allow-loopback-in-peer-connection',
-  '--disable-features=WebRtcHideLocalIpsWithMdns', '--autoplay-policy=no-user-gesture-required'];
 
 async function inbound(page) {
   return page.evaluate(async () => {
@@ -72,21 +61,10 @@ const FIRST_FRAME_SAMPLER = `(() => {
 })();`;
 
 const result = { pages, seconds, video, ok: false, perPage: [] };
-const dirs = [];
-const browsers = [];
+const browsers = harnessPages(base, 'e2e', log);
 try {
   const ps = [];
-  for (let i = 0; i < pages; i++) {
-    const dir = mkdtempSync(join(tmpdir(), 'visage-chromium-'));
-    dirs.push(dir);
-    const ctx = await chromium.launchPersistentContext(dir, { executablePath: exe, headless: true, args: flags, ignoreDefaultArgs: ['--headless'] });
-    browsers.push(ctx);
-    const page = ctx.pages()[0] || await ctx.newPage();
-    page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') log(`p${i} console.${m.type()}:`, m.text()); });
-    page.on('pageerror', (e) => log(`p${i} pageerror:`, e.message));
-    await page.goto(`${base}/?room=e2e&id=p${i}&video=${video}`);
-    ps.push(page);
-  }
+  for (let i = 0; i < pages; i++) ps.push(await browsers.open(`p${i}`));
   // wait until every page decodes video from every other page
   const deadline = Date.now() + 30000;
   while (Date.now() < deadline) {
@@ -137,7 +115,7 @@ try {
   }, `p${last}`)));
   const leaveAt = Date.now();
   await ps[last].evaluate(() => fetch('/leave?id=' + new URLSearchParams(location.search).get('id'), { method: 'POST' }));
-  await browsers[last].close().catch(() => {});
+  await ps[last].context().close().catch(() => {});
   await new Promise((r) => setTimeout(r, 3000));
   sig.tileGone = await Promise.all(ps.slice(0, last).map(async (p, i) => {
     const r = await p.evaluate(() => ({ before: window.__tileBefore, goneAt: window.__goneAt }));
@@ -158,15 +136,9 @@ try {
   // m-sections the leave left behind, so the subscribe SDP does not grow)
   const mlines = () => ps[0].evaluate(() => (window.visage.client.sub.remoteDescription.sdp.match(/^m=/gm) || []).length);
   sig.mLinesBeforeJoin = await mlines();
+  const late = await browsers.open('late', FIRST_FRAME_SAMPLER);
   {
-    const dir = mkdtempSync(join(tmpdir(), 'visage-chromium-'));
-    dirs.push(dir);
-    const ctx = await chromium.launchPersistentContext(dir, { executablePath: exe, headless: true, args: flags, ignoreDefaultArgs: ['--headless'] });
-    browsers.push(ctx);
-    const page = ctx.pages()[0] || await ctx.newPage();
-    await page.addInitScript(FIRST_FRAME_SAMPLER);
-    const navAt = Date.now();
-    await page.goto(`${base}/?room=e2e&id=late&video=${video}`);
+    const navAt = late.navigatedAt;
     const until = Date.now() + 20000;
     sig.lateDecoded = 0;
     while (Date.now() < until && sig.lateDecoded < 30) {
@@ -184,11 +156,11 @@ try {
     // subscribe PeerConnection reaching "connected" (ICE + DTLS up: the SFU then sends PLIs), and
     // also from its /join answer and from navigation; wait until all remote videos have one
     while (Date.now() < until) {
-      const n = await page.evaluate(() => Object.keys(window.__firstFrames || {}).length);
+      const n = await late.evaluate(() => Object.keys(window.__firstFrames || {}).length);
       if (n >= pages - 1) break;
       await new Promise((r) => setTimeout(r, 200));
     }
-    const ff = await page.evaluate(() => {
+    const ff = await late.evaluate(() => {
       const c = window.visage.client;
       const firsts = window.__firstFrames || {};
       const perRemote = Object.entries(firsts).map(([mid, at]) => ({ mid, at, sessionId: (c.midToTrack.get(mid) || {}).sessionId }));
@@ -204,7 +176,7 @@ try {
     sig.lateFirstFrameMaxAfterSubscribeConnectedMs = ff.subConnectedAt ? worst('afterSubscribeConnectedMs') : null;
     sig.lateFirstFrameMaxAfterJoinMs = worst('afterJoinMs');
     sig.lateSubscribeConnectedAfterJoinMs = ff.subConnectedAt && ff.joinedAt ? ff.subConnectedAt - ff.joinedAt : -1;
-    sig.lateSeesOthers = await page.evaluate(async () => {
+    sig.lateSeesOthers = await late.evaluate(async () => {
       const c = window.visage.client;
       let n = 0;
       if (c && c.sub) (await c.sub.getStats()).forEach((r) => { if (r.type === 'inbound-rtp' && r.kind === 'video' && (r.framesDecoded || 0) > 0) n++; });
@@ -215,7 +187,7 @@ try {
   // a browser that vanishes without a leave: the SFU notices (DTLS close or ICE consent expiry)
   {
     const t0 = Date.now();
-    await browsers[browsers.length - 1].close().catch(() => {}); // the late joiner
+    await late.context().close().catch(() => {});
     sig.vanishedDetectedMs = -1;
     while (Date.now() - t0 < 30000) {
       const h = await (await fetch(`${base}/history?id=late`)).json();
@@ -235,7 +207,6 @@ try {
 } catch (e) {
   result.error = String(e && e.stack || e);
 } finally {
-  for (const b of browsers) await b.close().catch(() => {});
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  await browsers.close();
 }
 console.log(JSON.stringify(result));

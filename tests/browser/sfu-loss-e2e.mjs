@@ -7,26 +7,16 @@
 // Usage: node sfu-loss-e2e.mjs BASE_URL PAGES SLICES SLICE_S [PROXY_TARGET host:port]
 // PROXY_TARGET: a local TCP relay localhost:PORT -> target, so the page origin stays
 // http://localhost (a secure context, needed for getUserMedia) while the harness is elsewhere.
-import { chromium } from 'playwright-core';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import net from 'node:net';
+import { harnessPages, video } from './harness-pages.mjs';
 
 const base = process.argv[2] || 'http://localhost:8089';
 const pages = parseInt(process.argv[3] || '2', 10);
 const slices = parseInt(process.argv[4] || '4', 10);
 const sliceS = parseInt(process.argv[5] || '5', 10);
 const proxyTarget = process.argv[6] || '';
-const exe = process.env.CHROMIUM || '/usr/bin/chromium';
-const video = process.env.VISAGE_E2E_VIDEO || '320x240';
 const log = (...a) => console.error('[loss-e2e]', ...a);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-const flags = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--allow-loopback-in-peer-connection',
-  '--disable-features=WebRtcHideLocalIpsWithMdns', '--autoplay-policy=no-user-gesture-required'];
 
 let proxy = null;
 if (proxyTarget) {
@@ -67,20 +57,10 @@ const result = { scenario: 'loss', pages, slices, sliceS, video, ok: false };
 // "Keeps decoding": frames in every slice and under 2.5 s of freezes in all (one packet the SFU
 // never delivers stalls Chromium ~3 s, until its own key-frame request).
 const keepsDecoding = (v) => v.framesDecodedPerSlice.every((n) => n > 0) && v.freezesSeconds < 2.5;
-const dirs = [];
-const browsers = [];
+const browsers = harnessPages(base, 'loss', log);
 try {
   const ps = [];
-  for (let i = 0; i < pages; i++) {
-    const dir = mkdtempSync(join(tmpdir(), 'visage-chromium-'));
-    dirs.push(dir);
-    const ctx = await chromium.launchPersistentContext(dir, { executablePath: exe, headless: true, args: flags, ignoreDefaultArgs: ['--headless'] });
-    browsers.push(ctx);
-    const page = ctx.pages()[0] || await ctx.newPage();
-    page.on('pageerror', (e) => log(`p${i} pageerror:`, e.message));
-    await page.goto(`${base}/?room=loss&id=p${i}&video=${video}`);
-    ps.push(page);
-  }
+  for (let i = 0; i < pages; i++) ps.push(await browsers.open(`p${i}`));
   const deadline = Date.now() + 40000;
   while (Date.now() < deadline) {
     const all = await Promise.all(ps.map(stats));
@@ -153,8 +133,7 @@ try {
 } catch (e) {
   result.error = String(e && e.stack || e);
 } finally {
-  for (const b of browsers) await b.close().catch(() => {});
-  for (const dd of dirs) rmSync(dd, { recursive: true, force: true });
+  await browsers.close();
   if (proxy) proxy.close();
 }
 console.log(JSON.stringify(result));

@@ -35,13 +35,7 @@ class BrowserMediaE2ETest {
     void threeChromiumPagesDecodeEachOthersAudioAndVideo() throws Exception {
         Path repo = findRepoRoot();
         Path browserDir = repo.resolve("tests/browser");
-        String chromium = System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium");
-        Assumptions.assumeTrue(new File(chromium).canExecute(), "chromium not installed at " + chromium + " (apt-get install chromium)");
-        Assumptions.assumeTrue(onPath("node"), "node not on PATH");
-        Assumptions.assumeTrue(Files.isDirectory(browserDir.resolve("node_modules/playwright-core")),
-                "run `npm install` in tests/browser first");
-        Assumptions.assumeTrue(onPath("unshare") && run(List.of("unshare", "-n", "true")) == 0,
-                "cannot create a network namespace (unshare -n)");
+        assumeBrowserEnvironment(browserDir);
 
         int pages = Integer.parseInt(System.getenv().getOrDefault("VISAGE_E2E_PAGES", "3"));
         int seconds = Integer.parseInt(System.getenv().getOrDefault("VISAGE_E2E_SECONDS", "10"));
