@@ -1,8 +1,11 @@
 // Room media scenario driver (started by room-scenario.sh inside the "core" namespace): issue 3,
-// acceptance 1 through the real web client. Three Chromium pages with fake camera and microphone
-// (client namespace c1) join ONE room on ONE node. For each page and each of the two others, from
-// the page's own getStats over SECONDS s: inbound video framesDecoded +>= 100, frameWidth > 0,
-// inbound audio packetsReceived rising, packets lost (audio + video) below 1 % of those expected.
+// acceptances 1 and 2 through the real web client. Three Chromium pages with fake camera and
+// microphone (client namespace c1) join ONE room on ONE node. For each page and each of the two
+// others, from the page's own getStats over SECONDS s: inbound video framesDecoded +>= 100,
+// frameWidth > 0, inbound audio packetsReceived rising, packets lost (audio + video) below 1 % of
+// those expected. Then a 4th page joins late (time from its join to the first decoded frame of
+// each of the three others, timed inside the page) and one of the first three clicks Leave (time
+// until its tile is gone from the other pages' grids, timed inside those pages).
 // Prints one JSON verdict on stdout; progress and [figure] lines go to stderr.
 import { browsers, inbound, login, rest, sleep, view, waitFor } from '../netns/scenario-lib.mjs';
 
@@ -33,7 +36,13 @@ try {
     const s = await Promise.all(pages.map(inbound));
     return s.every((rs, i) => remotes(pages[i]).every((r) => rs.some((x) => x.kind === 'video' && x.from === r && x.framesDecoded > 0)
       && rs.some((x) => x.kind === 'audio' && x.from === r))) ? s : null;
-  }, 60000, log);
+  }, 60000, log).catch(async (e) => {
+    for (const p of pages) log(`${p.name} inbound at the timeout: ${JSON.stringify(await inbound(p))}`);
+    const st = await rest(N.url, 'GET', `/api/rooms/${roomId}/stats`, undefined, tokens.alice);
+    log(`node's stream stats at the timeout: ${st.text}`);
+    log(`node's metrics at the timeout: ${(await rest(N.url, 'GET', '/metrics')).text.split('\n').filter((l) => l.startsWith('visage_sfu')).join(' ')}`);
+    throw e;
+  });
   figure(`3 pages in one room on ${N.id}: first frames from both others decoded on every page ${Date.now() - t0} ms after the first page opened`);
 
   const before = await Promise.all(pages.map(inbound));
@@ -66,6 +75,81 @@ try {
     }
   });
   result.ok = result.pairs.length === 6 && result.pairs.every((s) => s.ok) && result.nodes.every((n) => n === N.id);
+
+  // Acceptance 2a: a late 4th page. The page times itself: when the app joined (its own
+  // joinedAt), when its subscribe PeerConnection connected, when each remote's first frame decoded.
+  tokens.dave = await login(N.url, 'dave', 'room-pass-123');
+  const dave = await openPage('dave', 'c1', N, tokens.dave, roomId, true);
+  await dave.page.evaluate(() => {
+    const t = { opened: Math.round(performance.timeOrigin), joined: null, pubConnected: null, subCreated: null, subConnected: null, firstFrame: {} };
+    window.__lateJoin = t;
+    const tick = async () => {
+      const v = window.visage;
+      const now = Date.now();
+      if (v && v.joined && t.joined === null) t.joined = v.joinedAt;
+      const pub = v && v.media && v.media.pub;
+      if (pub && pub.connectionState === 'connected' && t.pubConnected === null) t.pubConnected = now;
+      const sub = v && v.media && v.media.sub;
+      if (sub && t.subCreated === null) t.subCreated = now;
+      if (sub && sub.connectionState === 'connected' && t.subConnected === null) t.subConnected = now;
+      if (sub) {
+        const names = new Map(v.members.map((x) => [x.sessionId, x.displayName]));
+        const owner = new Map();
+        for (const tile of document.querySelectorAll('.tile')) {
+          if (tile._stream) for (const tr of tile._stream.getTracks()) owner.set(tr.id, names.get(tile.dataset.sessionId));
+        }
+        (await sub.getStats()).forEach((r) => {
+          const from = owner.get(r.trackIdentifier);
+          if (r.type === 'inbound-rtp' && r.kind === 'video' && r.framesDecoded > 0 && from && !(from in t.firstFrame)) t.firstFrame[from] = Date.now();
+        });
+      }
+      if (Object.keys(t.firstFrame).length < 3) setTimeout(tick, 20);
+    };
+    tick();
+  });
+  const late = await waitFor('the late page decodes all three others', async () => {
+    const t = await dave.page.evaluate(() => window.__lateJoin);
+    return t && t.joined !== null && Object.keys(t.firstFrame).length >= 3 ? t : null;
+  }, 60000, log);
+  result.lateJoin = { joinToFirstFrameMs: {}, subConnectedToFirstFrameMs: {}, joinToSubConnectedMs: Math.round(late.subConnected - late.joined),
+    openToJoinMs: late.joined - late.opened, joinToPubConnectedMs: late.pubConnected === null ? null : late.pubConnected - late.joined,
+    joinToSubCreatedMs: late.subCreated - late.joined };
+  for (const [from, at] of Object.entries(late.firstFrame)) {
+    result.lateJoin.joinToFirstFrameMs[from] = Math.round(at - late.joined);
+    result.lateJoin.subConnectedToFirstFrameMs[from] = Math.round(at - late.subConnected);
+  }
+  result.lateJoin.maxJoinToFirstFrameMs = Math.max(...Object.values(result.lateJoin.joinToFirstFrameMs));
+  figure(`late 4th page: first frame of each remote ${JSON.stringify(result.lateJoin.joinToFirstFrameMs)} ms after it joined `
+    + `(${result.lateJoin.openToJoinMs} ms from page open to joined; after joining: publish PC connected at ${result.lateJoin.joinToPubConnectedMs} ms, `
+    + `subscribe PC created at ${result.lateJoin.joinToSubCreatedMs} ms and connected at ${result.lateJoin.joinToSubConnectedMs} ms; first frames `
+    + `${JSON.stringify(result.lateJoin.subConnectedToFirstFrameMs)} ms after that)`);
+
+  // Acceptance 2b: carol clicks Leave; the other pages note when her tile leaves their grid.
+  const carolSession = (await view(pages[2])).sessionId;
+  const watchers = [pages[0], pages[1], dave];
+  await Promise.all(watchers.map((w) => w.page.evaluate((sid) => {
+    const gone = { at: null };
+    window.__tileGone = gone;
+    const grid = document.getElementById('video-grid');
+    const check = () => {
+      if (gone.at === null && !grid.querySelector(`.tile[data-session-id="${CSS.escape(sid)}"]`)) gone.at = Date.now();
+    };
+    new MutationObserver(check).observe(grid, { childList: true, subtree: true });
+  }, carolSession)));
+  // the click's time as the page saw it (Playwright's own actionability checks are not counted)
+  await pages[2].page.evaluate(() => document.getElementById('leave-btn').addEventListener('click', () => sessionStorage.setItem('leaveClickedAt', String(Date.now())), { capture: true }));
+  await pages[2].page.click('#leave-btn');
+  const clickedAt = await waitFor('the page to note its Leave click', async () => Number(await pages[2].page.evaluate(() => sessionStorage.getItem('leaveClickedAt')).catch(() => 0)) || null, 10000, log);
+  const gone = await waitFor('carol\'s tile gone from every other grid', async () => {
+    const g = await Promise.all(watchers.map((w) => w.page.evaluate(() => window.__tileGone.at)));
+    return g.every((x) => x !== null) ? g : null;
+  }, 30000, log);
+  result.leave = { tileGoneMs: {} };
+  watchers.forEach((w, i) => { result.leave.tileGoneMs[w.name] = gone[i] - clickedAt; });
+  result.leave.maxTileGoneMs = Math.max(...Object.values(result.leave.tileGoneMs));
+  figure(`carol clicked Leave: her tile gone from the others' grids after ${JSON.stringify(result.leave.tileGoneMs)} ms`);
+
+  result.lateAndLeaveOk = result.lateJoin.maxJoinToFirstFrameMs <= 2000 && result.leave.maxTileGoneMs <= 2000;
 } catch (e) {
   result.error = String(e && e.stack || e);
   log(result.error);

@@ -33,6 +33,9 @@ export class MediaClient {
     this.pub = this._newPc('publish');
     this.sub = this._newPc('subscribe');
     this.sub.ontrack = (ev) => this._onRemoteTrack(ev);
+    // Watching need not wait for the camera: the server may send subscribe offers from now on,
+    // while getUserMedia and the publish negotiation run (a late joiner sees others sooner).
+    this.send({ type: 'media-ready' });
     let stream = null;
     if (audio || video) {
       try {
@@ -51,8 +54,6 @@ export class MediaClient {
       const offer = await this.pub.createOffer();
       await this.pub.setLocalDescription(offer);
       this.send({ type: 'offer', pc: 'publish', sdp: this.pub.localDescription.sdp });
-    } else {
-      this.send({ type: 'media-ready' });
     }
     return stream;
   }

@@ -21,7 +21,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * node ({@code ./visage run}) in its own network namespace, three headless Chromium pages with the
  * fake camera and microphone in a client namespace, one room. For each page and each of the two
  * others, the page's own getStats over 10 s must show inbound video framesDecoded +>= 100 with a
- * frame width > 0, inbound audio packets rising and under 1 % of packets lost. The JSON verdict is
+ * frame width > 0, inbound audio packets rising and under 1 % of packets lost. Acceptance 2, same
+ * client: a 4th page joining late decodes the first frame of each of the three others within 2 s
+ * of joining (key-frame requests work), and a page that clicks Leave is gone from the other grids
+ * within 2 s. The JSON verdict is
  * kept in target/room-media-logs/result.json; its {@code [figure]} lines are printed.
  * Skipped (Assumptions) only when not root or when chromium or ip is missing.
  */
@@ -69,5 +72,18 @@ class RoomMediaIT {
         assertEquals(6, result.getJsonArray("pairs").size(), "want 3 pages x 2 remotes: " + result.getJsonArray("pairs"));
         assertTrue(failures.isEmpty(), "per-page, per-remote media checks failed:\n  " + String.join("\n  ", failures));
         assertTrue(result.getBoolean("ok"), "scenario verdict not ok (pages on the wrong node?): " + result.get("nodes"));
+    }
+
+    @Test
+    void aLatePageSeesEveryoneWithinTwoSecondsAndALeaverVanishesWithinTwo() {
+        assertNotNull(result, "scenario did not run");
+        JsonObject late = result.getJsonObject("lateJoin");
+        assertNotNull(late, "the late-join step did not complete: " + result.getString("error", result.toString()));
+        assertEquals(3, late.getJsonObject("joinToFirstFrameMs").size(), "late page decoded " + late);
+        assertTrue(late.getInt("maxJoinToFirstFrameMs") <= 2000, "late page's first frames want <= 2 s after joining: " + late);
+        JsonObject leave = result.getJsonObject("leave");
+        assertNotNull(leave, "the leave step did not complete: " + result.getString("error", result.toString()));
+        assertEquals(3, leave.getJsonObject("tileGoneMs").size(), "watchers: " + leave);
+        assertTrue(leave.getInt("maxTileGoneMs") <= 2000, "leaver's tile wants to be gone within 2 s: " + leave);
     }
 }

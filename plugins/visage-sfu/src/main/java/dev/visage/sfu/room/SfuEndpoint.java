@@ -39,8 +39,9 @@ import java.util.Map;
  *   {type:"answer", pc:"subscribe", sdp}              answer to the server's subscribe offer
  *   {type:"candidate", pc:"publish"|"subscribe", candidate:{candidate, sdpMid, sdpMLineIndex} | null}
  *   {type:"mute", kind:"audio"|"video", muted:bool}
- *   {type:"media-ready"}                              receive-only client (no publish offer); lets the
- *                                                     server send subscribe offers
+ *   {type:"media-ready"}                              the client can take subscribe offers now (sent
+ *                                                     before its camera opens, so watching starts in
+ *                                                     parallel with publishing)
  * server -> client
  *   {type:"answer", pc:"publish",   sdp}
  *   {type:"tracks", tracks:[{mid, sessionId, userId, displayName, kind, trackId, muted}]}
@@ -52,8 +53,8 @@ import java.util.Map;
  *   {type:"media-failed", pc, reason}                 ICE/DTLS failure or consent loss on a transport
  * </pre>
  * The server's candidates are inside its SDPs (single port, host candidates, end-of-candidates);
- * it never trickles. The first subscribe offer is sent after the client's publish offer (or
- * media-ready), so the client's MediaClient exists when it arrives. Each remote track's
+ * it never trickles. The first subscribe offer is sent after the client's media-ready (or its
+ * publish offer), so the client's MediaClient exists when it arrives. Each remote track's
  * MediaStream id is the publisher's sessionId. Malformed input raises IllegalArgumentException
  * with a client-safe message.
  */
@@ -250,8 +251,10 @@ public final class SfuEndpoint implements MediaEndpoint {
             tccExtensionId = answer.tracks.stream().map(ti -> ti.extensionIds().get(dev.visage.sfu.sdp.Codecs.EXT_TRANSPORT_CC))
                     .filter(java.util.Objects::nonNull).findFirst().orElse(0);
             send(Map.of("type", "answer", "pc", "publish", "sdp", answer.sdp));
-            clientReady = true;
-            renegotiateSubscribe();
+            if (!clientReady) { // an older client without media-ready
+                clientReady = true;
+                renegotiateSubscribe();
+            }
         }
     }
 
@@ -1016,11 +1019,11 @@ public final class SfuEndpoint implements MediaEndpoint {
             return;
         }
         if (p != null) {
-            p.checkConsent(nowMillis);
+            p.onSecond(nowMillis);
         }
         PeerTransport s = subscribe;
         if (s != null) {
-            s.checkConsent(nowMillis);
+            s.onSecond(nowMillis);
         }
         sendReceiverReports();
     }

@@ -44,7 +44,9 @@ public final class PeerTransport implements AutoCloseable {
     }
 
     private static final System.Logger LOG = System.getLogger(PeerTransport.class.getName());
-    private static final long PACING_AFTER_COMPLETION_MS = 1000;
+    /** ice4j's check pacing (Ta) once a transport has been up for {@link #SETTLED_AFTER_MS}. */
+    private static final long SETTLED_PACING_MS = 1000;
+    private static final long SETTLED_AFTER_MS = 10_000;
 
     private final String name;
     private final SfuMetrics metrics;
@@ -235,13 +237,7 @@ public final class PeerTransport implements AutoCloseable {
             return;
         }
         Object v = ev.getNewValue();
-        if (v == IceProcessingState.COMPLETED) {
-            // ice4j keeps pacing its check list every Ta (20 ms) until the agent terminates, and
-            // ours never does (see IceSetup): 50 timer-to-executor hand-offs a second per peer, the
-            // largest share of an idle room's CPU. Once ICE is done, pace at 1 s: a triggered check
-            // (a browser changing pairs) still goes out, only later.
-            agent.setTa(PACING_AFTER_COMPLETION_MS);
-        } else if (v == IceProcessingState.FAILED) {
+        if (v == IceProcessingState.FAILED) {
             metrics.iceFailures.incrementAndGet();
             fail("ICE failed");
         } else if (v == IceProcessingState.TERMINATED && ev.getOldValue() == IceProcessingState.RUNNING) {
@@ -250,14 +246,25 @@ public final class PeerTransport implements AutoCloseable {
         }
     }
 
+    private boolean pacingSettled;
+
     /**
-     * Our own consent check (ice4j does not fail the agent when consent is lost): fails the
-     * transport when neither a consent response nor any authenticated packet arrived within the
-     * timeout. Called periodically by the engine.
+     * Called once a second by the engine. Our own consent check (ice4j does not fail the agent
+     * when consent is lost): fails the transport when neither a consent response nor any
+     * authenticated packet arrived within the timeout. And slower ICE pacing once settled: ice4j
+     * runs its check-list pacer every Ta (20 ms) until the agent terminates, and ours never does
+     * (see IceSetup), which made 50 timer-to-executor hand-offs a second per peer the largest
+     * non-packet CPU of a node in ./visage bench. Relaxing Ta right at ICE completion left the
+     * web client's Chromium pages without decoded video in RoomMediaIT (cause not pinned down;
+     * trickled candidates and their checks still come then), so it waits until 10 s after DTLS.
      */
-    public void checkConsent(long nowMillis) {
+    public void onSecond(long nowMillis) {
         if (closed || srtp == null) {
             return;
+        }
+        if (!pacingSettled && nowMillis - connectedAtMillis > SETTLED_AFTER_MS) {
+            pacingSettled = true;
+            agent.setTa(SETTLED_PACING_MS);
         }
         long last = Math.max(receiver.lastReceivedMillis(), connectedAtMillis);
         CandidatePair p = component.getSelectedPair();
