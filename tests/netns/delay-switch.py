@@ -25,6 +25,9 @@ distribution), but frames of one (source, destination) pair never overtake each 
 not a reordering network: a frame leaves no earlier than the one before it). Loss: each frame is
 dropped independently with probability LOSS_PERCENT/100.
 
+--udp-blackout FILE: while FILE exists, every IPv4 UDP frame is dropped, whatever the ports (a
+media path that dies while TCP, the signalling socket, keeps going). Checked every 100 ms.
+
 --stats FILE: every 2 s (and on exit) the switch writes, per pair of hosts, frames forwarded,
 frames dropped by the loss rule, the mean delay drawn for them and how late, on average, the
 switch actually sent them (its own scheduling lag on a busy host), as JSON.
@@ -67,13 +70,15 @@ def parse_links(path):
 
 def main():
     args = sys.argv[1:]
-    links, stats_path = {}, None
+    links, stats_path, blackout_path = {}, None, None
     while args and args[0].startswith('--'):
         opt = args.pop(0)
         if opt == '--links':
             links = parse_links(args.pop(0))
         elif opt == '--stats':
             stats_path = args.pop(0)
+        elif opt == '--udp-blackout':
+            blackout_path = args.pop(0)
         else:
             raise SystemExit(f'delay-switch: unknown option {opt}')
     ports = []
@@ -110,7 +115,8 @@ def main():
     macs = {}          # mac -> port index
     queue = []         # (due, seq, out port index, frame, in port index)
     seq = 0
-    stats = [0, 0]     # forwarded, dropped
+    stats = [0, 0, 0]  # forwarded, send errors, UDP frames dropped by the blackout
+    blackout = False
     rnd = random.Random()
     uniform = rnd.uniform
     chance = rnd.random
@@ -118,7 +124,7 @@ def main():
     def write_stats():
         if not stats_path:
             return
-        out = {'forwarded': stats[0], 'sendErrors': stats[1], 'pairs': {}}
+        out = {'forwarded': stats[0], 'sendErrors': stats[1], 'udpBlackoutDropped': stats[2], 'pairs': {}}
         for i in range(n):
             for j in range(n):
                 if pair_frames[i][j] or pair_lost[i][j]:
@@ -145,8 +151,12 @@ def main():
     for fd in by_fd:
         poll.register(fd, select.EPOLLIN)
     next_stats = time.monotonic() + 2.0
+    next_blackout_check = 0.0
     while True:
         now = time.monotonic()
+        if blackout_path and now >= next_blackout_check:
+            blackout = os.path.exists(blackout_path)
+            next_blackout_check = now + 0.1
         while queue and queue[0][0] <= now:
             due, _, out, frame, src = heapq.heappop(queue)
             late[src][out] += now - due
@@ -161,6 +171,8 @@ def main():
         timeout = max(0.0, queue[0][0] - now) if queue else 1.0
         if stats_path:
             timeout = min(timeout, max(0.0, next_stats - now))
+        if blackout_path:
+            timeout = min(timeout, max(0.0, next_blackout_check - now))
         for fd, _ in poll.poll(timeout):
             i = by_fd[fd]
             s = ports[i][1]
@@ -170,6 +182,10 @@ def main():
                 except BlockingIOError:
                     break
                 if addr[2] == PACKET_OUTGOING or len(frame) < VNET_HDR + 14:
+                    continue
+                if blackout and frame[VNET_HDR + 12:VNET_HDR + 14] == b'\x08\x00' and len(frame) > VNET_HDR + 23 \
+                        and frame[VNET_HDR + 23] == 17:
+                    stats[2] += 1
                     continue
                 dst = frame[VNET_HDR:VNET_HDR + 6]
                 src = frame[VNET_HDR + 6:VNET_HDR + 12]

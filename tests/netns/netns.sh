@@ -10,6 +10,8 @@
 #   netns.sh exec RUN NAME cmd ... run a command inside vis-RUN-NAME
 #   netns.sh mode RUN              netem | switch | none: how the delays are made
 #   netns.sh stats RUN             the delay switch's per-pair figures (JSON), {} without a switch
+#   netns.sh udp-blackout RUN on|off   drop (on) or pass again (off) every UDP frame between the
+#                                  namespaces, TCP untouched: a dead media path (switch mode only)
 #
 # NAME's namespace has interface eth0 (IP/24, lo up); the veth peer sits in the hub namespace.
 #   - netem:  in the hub, a bridge per region (br-REGION) holds its members' veths and joins the
@@ -117,7 +119,7 @@ cmd_up() {
     i=$((i + 1))
   done
   if [[ "$mode" == switch ]]; then
-    local opts=(--stats "$dir/switch-stats.json")
+    local opts=(--stats "$dir/switch-stats.json" --udp-blackout "$dir/udp-blackout")
     [[ -n "$links" ]] && opts+=(--links "$links")
     ip netns exec "$hub" python3 -u "$HERE/delay-switch.py" "${opts[@]}" "${ports[@]}" > "$dir/switch.log" 2>&1 &
     echo $! > "$dir/switch.pid"
@@ -159,5 +161,12 @@ case "${1:-}" in
   exec) shift; run="$1"; name="$2"; shift 2; exec ip netns exec "$(ns_name "$run" "$name")" "$@" ;;
   mode) cat "$(state_dir "$2")/mode" ;;
   stats) cat "$(state_dir "$2")/switch-stats.json" 2>/dev/null || echo '{}' ;;
+  udp-blackout)
+    [[ "$(cat "$(state_dir "$2")/mode")" == switch ]] || { echo "udp-blackout needs the delay switch" >&2; exit 2; }
+    case "${3:-}" in
+      on) touch "$(state_dir "$2")/udp-blackout" ;;
+      off) rm -f "$(state_dir "$2")/udp-blackout" ;;
+      *) echo "udp-blackout RUN on|off" >&2; exit 2 ;;
+    esac ;;
   *) sed -n '2,/^set -euo/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -7,7 +7,12 @@
 //              kill -9 of node-sg. Within 15 s the survivor must show no trace of node-sg's
 //              sessions, the sg page must be back in the room on node-eu and decode video again
 //              (getStats framesDecoded +>= 50 over 5 s), and users, room and chat must be intact.
+//   blackout:  (delay switch only) every UDP frame is dropped for 17 s while TCP, and so the
+//              signalling socket, keeps going: the node sees consent lost (15 s) and says
+//              media-failed; both pages must rejoin by themselves and decode video again once
+//              UDP is back.
 import { createRequire } from 'node:module';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -203,6 +208,46 @@ try {
   f.historyHasChat = Array.isArray(history.json) && history.json.some((m) => m.text === text);
   f.nodesAfter = (await rest(EU.url, 'GET', '/api/nodes')).json.map((n) => n.id);
   f.nearestSgAfter = (await rest(EU.url, 'GET', '/api/nodes/nearest?region=sg')).json.id;
+
+  // --- media blackout: UDP gone, the signalling socket alive ----------------------------------
+  const bl = result.blackout = {};
+  if (cfg.mode !== 'switch') {
+    bl.skipped = `needs the delay switch (delays made by ${cfg.mode})`;
+  } else {
+    const pages = { eu: pageA, sg: pageB };
+    const sessionsBefore = {};
+    for (const [k, p] of Object.entries(pages)) sessionsBefore[k] = (await view(p)).sessionId;
+    const udp = (state) => execFileSync(cfg.netns, ['udp-blackout', cfg.run, state]);
+    udp('on');
+    const onAt = Date.now();
+    bl.seconds = 17;
+    await sleep(bl.seconds * 1000);
+    udp('off');
+    const offAt = Date.now();
+    bl.rejoinedMsAfterBlackoutStart = {};
+    bl.videoMsAfterUdpBack = {};
+    const newFrames = {};
+    await waitFor('both pages rejoined with video after the blackout', async () => {
+      for (const [k, p] of Object.entries(pages)) {
+        const v = await view(p);
+        if (!(k in bl.rejoinedMsAfterBlackoutStart) && v.joined && v.sessionId !== sessionsBefore[k]) {
+          bl.rejoinedMsAfterBlackoutStart[k] = Date.now() - onAt;
+        }
+        if (k in bl.rejoinedMsAfterBlackoutStart && !(k in bl.videoMsAfterUdpBack) && (await framesDecoded(p)) > 0) {
+          bl.videoMsAfterUdpBack[k] = Date.now() - offAt;
+          newFrames[k] = await framesDecoded(p);
+        }
+      }
+      return Object.keys(bl.videoMsAfterUdpBack).length === 2;
+    }, 40000, 100);
+    await sleep(5000);
+    bl.framesDelta5s = {};
+    for (const [k, p] of Object.entries(pages)) bl.framesDelta5s[k] = (await framesDecoded(p)) - newFrames[k];
+    bl.udpDropped = JSON.parse(execFileSync(cfg.netns, ['stats', cfg.run]).toString()).udpBlackoutDropped;
+    figure(`UDP blackout ${bl.seconds} s (${bl.udpDropped} UDP frames dropped, TCP untouched): pages rejoined by themselves `
+      + `${JSON.stringify(bl.rejoinedMsAfterBlackoutStart)} ms after it began; video decoded again ${JSON.stringify(bl.videoMsAfterUdpBack)} ms `
+      + `after UDP came back; frames in the next 5 s ${JSON.stringify(bl.framesDelta5s)}`);
+  }
   result.ok = true;
 } catch (e) {
   result.error = String((e && e.stack) || e);

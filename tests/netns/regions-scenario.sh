@@ -54,7 +54,7 @@ if [[ -z "$NODE_MODULES" ]]; then
   else NODE_MODULES="$ROOT/tests/browser/node_modules"; fi
 fi
 CONFIG=$(cat <<JSON
-{"run":"$RUN","mode":"$MODE","delays":"$DELAYS","logdir":"$LOGDIR","startupMs":$((T1 - T0)),
+{"run":"$RUN","mode":"$MODE","delays":"$DELAYS","logdir":"$LOGDIR","startupMs":$((T1 - T0)),"netns":"$HERE/netns.sh",
  "nodes":{"eu":{"id":"node-eu","url":"http://10.210.0.11:$PORT","pidFile":"$LOGDIR/eu/node.pid"},
           "sg":{"id":"node-sg","url":"http://10.210.0.12:$PORT","pidFile":"$LOGDIR/sg/node.pid"}},
  "clients":{"ceu":"$LOGDIR/chromium-ceu","csg":"$LOGDIR/chromium-csg"}}

@@ -8,11 +8,13 @@
 // The app calls handle(msg) for every incoming message; it returns true if the message was a media one.
 // Callbacks: onTrack(sessionId, MediaStream) whenever a participant's stream gains or loses a track
 // (the stream id is the publisher's sessionId); onTrackRemoved(sessionId, kind) once, when the
-// participant has no track left (left the room); onMuted(sessionId, kind, muted).
+// participant has no track left (left the room); onMuted(sessionId, kind, muted); onFailed(pc,
+// reason) when the server gave up on a transport (ICE/DTLS failure, consent lost).
 
 export class MediaClient {
-  constructor({ send, onTrack = () => {}, onTrackRemoved = () => {}, onMuted = () => {}, onLocalStream = () => {}, iceServers = [] }) {
+  constructor({ send, onTrack = () => {}, onTrackRemoved = () => {}, onMuted = () => {}, onLocalStream = () => {}, onFailed = () => {}, iceServers = [] }) {
     this.send = send;
+    this.onFailed = onFailed;
     this.onTrack = onTrack;
     this.onTrackRemoved = onTrackRemoved;
     this.onMuted = onMuted;
@@ -93,6 +95,7 @@ export class MediaClient {
         return true;
       case 'media-failed':
         console.warn('media transport failed', msg.pc, msg.reason);
+        this.onFailed(msg.pc, msg.reason);
         return true;
       default:
         return false;

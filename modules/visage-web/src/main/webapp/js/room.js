@@ -467,6 +467,9 @@ function startMedia(gen) {
       onTrack: (sessionId, stream) => { if (mine()) attachStream(sessionId, stream); },
       onTrackRemoved: sessionId => { if (mine()) detachStream(sessionId); },
       onMuted: (sessionId, kind, muted) => { if (mine()) setMemberMuted(sessionId, kind, muted); },
+      // The socket may outlive the media path (a blip longer than the consent timeout): join
+      // again, which brings fresh transports, as a dropped socket would.
+      onFailed: (pc, reason) => { if (mine()) scheduleReconnect(`media ${pc} failed: ${reason}`, { quick: true }); },
     });
   } catch (e) {
     console.error('[visage] MediaClient failed', e);

@@ -7,6 +7,7 @@ import jakarta.json.JsonValue;
 import dev.visage.web.scenario.ScenarioScript;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -106,6 +107,26 @@ class RegionsIT {
         }
         assertEquals(List.of("node-eu"), f.getJsonArray("nodesAfter").getValuesAs(jakarta.json.JsonString.class).stream()
                 .map(jakarta.json.JsonString::getString).toList(), "only the survivor is listed");
+    }
+
+    /**
+     * Media path dead, signalling alive: 17 s without UDP (the node's consent timeout is 15 s).
+     * Each page must notice the node's media-failed, rejoin by itself (a new session) and decode
+     * video within 15 s of UDP coming back, then keep decoding (>= 50 frames in 5 s).
+     */
+    @Test
+    void aPageWhoseMediaPathDiesRejoinsByItselfAndDecodesAgain() {
+        assertScenarioRan();
+        JsonObject b = result.getJsonObject("blackout");
+        assertNotNull(b, "blackout step did not run: " + result.getString("error", ""));
+        Assumptions.assumeFalse(b.containsKey("skipped"), () -> "blackout step skipped: " + b.getString("skipped", ""));
+        for (String page : List.of("eu", "sg")) {
+            assertTrue(b.getJsonObject("rejoinedMsAfterBlackoutStart").containsKey(page), page + " page never rejoined: " + b);
+            long back = b.getJsonObject("videoMsAfterUdpBack").getJsonNumber(page).longValue();
+            assertTrue(back <= 15_000, page + " page decoded again " + back + " ms after UDP came back (limit 15 s): " + b);
+            assertTrue(b.getJsonObject("framesDelta5s").getInt(page) >= 50, page + " page frames in 5 s after recovery: " + b);
+        }
+        assertTrue(b.getInt("udpDropped") > 0, "the switch dropped no UDP: " + b);
     }
 
     private static void assertScenarioRan() {
