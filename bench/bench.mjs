@@ -1,7 +1,7 @@
 // Visage vs Janus VideoRoom on the same load: one werift publisher (VP8 ~30 fps + Opus 50 pps)
 // and N werift subscribers, N stepping up (10, 50, 100 by default) on one server at a time.
 // Runs inside the network namespace bench/run.sh creates. Usage (normally via ./visage bench):
-//   node bench.mjs [--subscribers 10,50,100] [--seconds 20] [--warmup 5] [--first-warmup 60]
+//   node bench.mjs [--subscribers 10,50,100] [--seconds 20] [--warmup 5] [--first-warmup 120]
 //                  [--settle 60] [--idle 10] [--servers visage,janus]
 //                  [--workers 2] [--ip 10.203.0.1] [--iface bv0] [--ivf media/vp8-360p.ivf] [--out results/latest.md]
 import { fork, spawn } from 'node:child_process';
@@ -23,10 +23,11 @@ const LEVELS = String(args.subscribers || '10,50,100').split(',').map((s) => par
 const SECONDS = +(args.seconds || 20);
 const WARMUP = +(args.warmup || 5);
 // Steady state, not start-up, is compared: a JVM keeps compiling for a minute or two after it
-// starts and again once peers exercise new code (measured here: the C2 compiler thread alone was
-// ~1 % of a core 60 s into the first level), so each server settles before its idle baseline and
-// its first level warms up longer than the next ones. Janus gets the same waits.
-const FIRST_WARMUP = Math.max(WARMUP, +(args['first-warmup'] || 60));
+// starts and again once peers exercise new code (per-thread CPU of the node at N=10, measured
+// here: the JIT compiler threads took 8 % of a core 0-30 s after the peers joined, ~1 % at
+// 95-130 s), so each server settles before its idle baseline and its first level warms up 2 min.
+// Janus gets the same waits.
+const FIRST_WARMUP = Math.max(WARMUP, +(args['first-warmup'] || 120));
 const SETTLE = +(args.settle ?? 60);
 const IDLE = +(args.idle || 10);
 const SERVERS = String(args.servers || 'visage,janus').split(',');
