@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Visage vs Janus VideoRoom benchmark (see README "Benchmark"). Usually run as `./visage bench`.
-#   bench/run.sh [--subscribers 10,50,100] [--seconds 20] [--warmup 5] [--servers visage,janus] [--workers 2]
+#   bench/run.sh [--subscribers 10,50,100] [--seconds 20] [--warmup 5] [--first-warmup 120] [--settle 60] [--servers visage,janus] [--workers 2]
 # Installs what is missing (npm werift/ws in bench/, Debian janus + ffmpeg), builds Visage if
 # needed, makes a VP8 clip offline, then re-runs itself inside a new network namespace
 # (unshare -n): lo up plus a veth pair bv0/bv1 with 10.203.0.1/24 on bv0. All signalling and media
