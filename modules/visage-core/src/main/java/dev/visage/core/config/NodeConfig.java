@@ -31,6 +31,7 @@ public final class NodeConfig implements PluginContext {
     private final Duration userTokenTtl;
     private final Duration sessionTokenTtl;
     private final Duration roomTokenTtl;
+    private final Duration silentClientTimeout;
     private final String storePlugin;
     private final String mediaPlugin;
 
@@ -47,6 +48,7 @@ public final class NodeConfig implements PluginContext {
         this.userTokenTtl = Duration.ofSeconds(intSetting("visage.token.user.ttl.seconds", 12 * 3600));
         this.sessionTokenTtl = Duration.ofSeconds(intSetting("visage.token.session.ttl.seconds", 12 * 3600));
         this.roomTokenTtl = Duration.ofSeconds(intSetting("visage.token.room.ttl.seconds", 120));
+        this.silentClientTimeout = Duration.ofSeconds(intSetting("visage.signalling.silent.seconds", 60));
         this.storePlugin = setting("visage.store").orElse("mongo");
         this.mediaPlugin = setting("visage.media").orElse("sfu");
     }
@@ -134,6 +136,11 @@ public final class NodeConfig implements PluginContext {
 
     public Duration sessionTokenTtl() {
         return sessionTokenTtl;
+    }
+
+    /** A signalling socket whose client has said nothing for this long is closed (clients ping every 15 s). */
+    public Duration silentClientTimeout() {
+        return silentClientTimeout;
     }
 
     public Duration roomTokenTtl() {

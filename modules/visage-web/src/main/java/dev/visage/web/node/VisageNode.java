@@ -105,6 +105,8 @@ public class VisageNode {
         });
         timers.scheduleAtFixedRate(this::heartbeat, HEARTBEAT.toMillis(), HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
         timers.scheduleAtFixedRate(this::sweepDeadNodes, SWEEP.toMillis(), SWEEP.toMillis(), TimeUnit.MILLISECONDS);
+        timers.scheduleAtFixedRate(() -> connections.closeSilent(clock.millis(), config.silentClientTimeout().toMillis()),
+                SWEEP.toMillis(), SWEEP.toMillis(), TimeUnit.MILLISECONDS);
         LOG.info(() -> logPrefix() + "started in " + (System.nanoTime() - begin) / 1_000_000 + " ms; cluster size "
                 + cluster.clusterSize());
     }

@@ -19,11 +19,21 @@ public final class Connection {
     private final String sessionId;
     private volatile SessionRecord session;
     private volatile MediaEndpoint media;
+    private volatile long lastHeardMillis = System.currentTimeMillis();
 
     Connection(Session socket, SessionRecord session) {
         this.socket = socket;
         this.sessionId = session.sessionId();
         this.session = session;
+    }
+
+    /** The client said something (any message, pings included). */
+    void heard() {
+        lastHeardMillis = System.currentTimeMillis();
+    }
+
+    long lastHeardMillis() {
+        return lastHeardMillis;
     }
 
     public String sessionId() {

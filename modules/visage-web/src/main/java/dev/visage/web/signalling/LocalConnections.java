@@ -33,6 +33,20 @@ public final class LocalConnections {
         }
     }
 
+    /**
+     * Closes the sockets whose clients have said nothing for longer than {@code silenceMillis}
+     * (clients ping every 15 s). Done here rather than with Tyrus's per-session idle timeout:
+     * that timer, set from onOpen, closed about one socket in 1000 tens of milliseconds after it
+     * opened ("closed by the container because of the idle timeout"), before its hello.
+     */
+    public void closeSilent(long nowMillis, long silenceMillis) {
+        for (Connection connection : bySession.values()) {
+            if (nowMillis - connection.lastHeardMillis() > silenceMillis) {
+                connection.close(CloseReason.CloseCodes.GOING_AWAY, "idle");
+            }
+        }
+    }
+
     /** Node shutdown: tell every client to move, release its session, close its socket. */
     public void shutdownAll(Consumer<String> releaseSession) {
         String notice = Json.createObjectBuilder().add("type", "node-shutdown").build().toString();

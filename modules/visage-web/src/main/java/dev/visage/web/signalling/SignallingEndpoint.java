@@ -42,7 +42,6 @@ public class SignallingEndpoint {
     static final int MAX_MESSAGE_CHARS = 64 * 1024;
     /** Frames up to this size reach us so we can answer "too large" instead of dropping the socket. */
     private static final int FRAME_BUFFER = 1024 * 1024;
-    private static final long IDLE_TIMEOUT_MS = 60_000;
 
     @Inject
     VisageNode node;
@@ -52,7 +51,6 @@ public class SignallingEndpoint {
     @OnOpen
     public void open(Session socket) {
         socket.setMaxTextMessageBufferSize(FRAME_BUFFER);
-        socket.setMaxIdleTimeout(IDLE_TIMEOUT_MS);
         List<String> tokens = socket.getRequestParameterMap().get("token");
         try {
             SessionRecord session = node.sessions().connect(tokens == null ? null : tokens.get(0));
@@ -81,6 +79,7 @@ public class SignallingEndpoint {
         if (connection == null) {
             return;
         }
+        connection.heard();
         try {
             if (text.length() > MAX_MESSAGE_CHARS) {
                 throw new VisageException(ErrorCode.MESSAGE_TOO_LARGE, "messages are limited to 64 KiB");
