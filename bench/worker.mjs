@@ -1,7 +1,7 @@
 // A load-generator process holding benchmark subscribers (independent werift peers, each with its
 // own signalling connection, ICE agent, DTLS and SRTP). Driven by bench.mjs over IPC:
 //   {cmd:"add", server, ids, ip, visage:{base,setup} | janus:{url,room,feed}}
-//   {cmd:"window-start", startId, cap}   {cmd:"window-end"}   {cmd:"report", endId}
+//   {cmd:"window-start", startId}   {cmd:"window-end"}   {cmd:"report", endId}
 //   {cmd:"stats"}   {cmd:"close"}
 import { makePc } from './lib/peer.mjs';
 import { readStamp } from './lib/media.mjs';
@@ -10,7 +10,10 @@ import { janusSubscribe } from './lib/janus.mjs';
 
 const BINS = 50000; // 0.1 ms latency bins up to 5 s
 const subs = new Map();
-const win = { active: false, startId: 0, cap: 0, received: 0, hist: new Uint32Array(BINS), t0: 0n, t1: 0n };
+const win = { active: false, startId: 0, received: 0, hist: new Uint32Array(BINS), t0: 0n, t1: 0n };
+// Every subscriber notes each packet id it receives, window or not, in a ring of the last 65536 ids
+// (~7 min at 150 pkt/s): a packet that overtakes the window-start message still counts for its id.
+const RING = 1 << 16;
 const send = (m) => process.send && process.send(m);
 
 function onPacket(sub, rtp) {
@@ -23,15 +26,12 @@ function onPacket(sub, rtp) {
     const lat = Number(process.hrtime.bigint() - st[1]) / 1e6;
     win.hist[Math.min(BINS - 1, Math.max(0, Math.floor(lat * 10)))]++;
   }
-  if (sub.uniq) {
-    const k = st[0] - win.startId;
-    if (k >= 0 && k < win.cap) sub.uniq[k] = 1;
-  }
+  sub.seen[st[0] & (RING - 1)] = st[0] + 1;
 }
 
 async function addOne(id, msg) {
   const pc = makePc(msg.ip);
-  const sub = { id, pc, total: 0, ready: false, uniq: null, sig: null };
+  const sub = { id, pc, total: 0, ready: false, counted: false, seen: new Uint32Array(RING), sig: null };
   subs.set(id, sub);
   pc.onTrack.subscribe((track) => track.onReceiveRtp.subscribe((rtp) => onPacket(sub, rtp)));
   pc.connectionStateChange.subscribe((s) => { if (s === 'failed') send({ ev: 'failed', id, error: 'connection failed' }); });
@@ -56,8 +56,8 @@ process.on('message', async (msg) => {
       break;
     }
     case 'window-start':
-      win.startId = msg.startId; win.cap = msg.cap; win.received = 0; win.hist.fill(0);
-      for (const s of subs.values()) s.uniq = s.ready ? new Uint8Array(msg.cap) : null;
+      win.startId = msg.startId; win.received = 0; win.hist.fill(0);
+      for (const s of subs.values()) s.counted = s.ready;
       win.t0 = process.hrtime.bigint(); win.active = true;
       win.cpu0 = process.cpuUsage();
       break;
@@ -68,13 +68,18 @@ process.on('message', async (msg) => {
     case 'report': {
       const n = msg.endId - win.startId;
       let unique = 0, counted = 0;
+      const missedBy = new Map(); // packet id -> how many of this worker's subscribers never got it
       for (const s of subs.values()) {
-        if (!s.uniq) continue;
+        if (!s.counted) continue;
         counted++;
-        for (let i = 0; i < n && i < s.uniq.length; i++) unique += s.uniq[i];
-        s.uniq = null;
+        for (let id = win.startId; id < win.startId + Math.min(n, RING); id++) {
+          if (s.seen[id & (RING - 1)] === id + 1) unique++;
+          else missedBy.set(id, (missedBy.get(id) || 0) + 1);
+        }
+        s.counted = false;
       }
-      send({ ev: 'report', received: win.received, unique, counted, hist: Array.from(win.hist), cpuMs: (win.cpu.user + win.cpu.system) / 1000 });
+      send({ ev: 'report', received: win.received, unique, counted, hist: Array.from(win.hist), cpuMs: (win.cpu.user + win.cpu.system) / 1000,
+        missed: [...missedBy.entries()].slice(0, 50) });
       break;
     }
     case 'stats': {
