@@ -138,7 +138,7 @@ public final class NodeConfig implements PluginContext {
         return sessionTokenTtl;
     }
 
-    /** A signalling socket whose client has said nothing for this long is closed (clients ping every 15 s). */
+    /** A signalling socket whose client has said nothing for this long is closed (the web client pings every 5 s). */
     public Duration silentClientTimeout() {
         return silentClientTimeout;
     }

@@ -35,7 +35,7 @@ public final class LocalConnections {
 
     /**
      * Closes the sockets whose clients have said nothing for longer than {@code silenceMillis}
-     * (clients ping every 15 s). Done here rather than with Tyrus's per-session idle timeout:
+     * (the web client pings every 5 s). Done here rather than with Tyrus's per-session idle timeout:
      * that timer, set from onOpen, closed about one socket in 1000 tens of milliseconds after it
      * opened ("closed by the container because of the idle timeout"), before its hello.
      */
