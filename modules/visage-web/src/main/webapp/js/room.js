@@ -326,9 +326,11 @@ function onJoined(msg, gen) {
   state.everJoined = true;
   recentRooms.add(state.roomId, state.room && state.room.name);
 
-  // Members: rebuild from scratch (the new session may be on another node).
+  // Members: rebuild from scratch (the new session may be on another node), but keep those whose
+  // member-joined reached this socket before this answer did (the snapshot predates them).
   const prev = state.members;
   state.members = new Map();
+  for (const m of prev.values()) if (m.announcedGen === gen) state.members.set(m.sessionId, m);
   for (const m of Array.isArray(msg.members) ? msg.members : []) {
     if (!m || !m.sessionId) continue;
     const old = prev.get(m.sessionId);
@@ -390,6 +392,7 @@ function onMessage(msg, gen) {
       state.members.set(msg.sessionId, {
         ...(state.members.get(msg.sessionId) || { audioMuted: false, videoMuted: false }),
         sessionId: msg.sessionId, userId: msg.userId, displayName: msg.displayName || msg.userId || 'Guest',
+        provisional: false, announcedGen: gen,
       });
       syncTiles();
       renderMembers();
@@ -464,7 +467,7 @@ function startMedia(gen) {
       send: obj => {
         if (mine() && ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(obj));
       },
-      onTrack: (sessionId, stream) => { if (mine()) attachStream(sessionId, stream); },
+      onTrack: (sessionId, stream, info) => { if (mine()) attachStream(sessionId, stream, info); },
       onTrackRemoved: sessionId => { if (mine()) detachStream(sessionId); },
       onMuted: (sessionId, kind, muted) => { if (mine()) setMemberMuted(sessionId, kind, muted); },
       // The socket may outlive the media path (a blip longer than the consent timeout): join
@@ -527,11 +530,15 @@ function refreshLocalPreview() {
   setTileStream(tile, stream || null);
 }
 
-function attachStream(sessionId, stream) {
+function attachStream(sessionId, stream, info) {
   if (!sessionId || !stream) return;
   if (!state.members.has(sessionId)) {
-    // Media can arrive a moment before the member-joined event: show a tile anyway.
-    state.members.set(sessionId, { sessionId, displayName: '…', audioMuted: false, videoMuted: false, provisional: true });
+    // Media can arrive a moment before the member-joined event: show a tile anyway, named from
+    // the SFU's track description.
+    state.members.set(sessionId, {
+      sessionId, userId: info && info.userId, displayName: (info && (info.displayName || info.userId)) || '…',
+      audioMuted: false, videoMuted: false, provisional: true,
+    });
     renderMembers();
   }
   syncTiles();
