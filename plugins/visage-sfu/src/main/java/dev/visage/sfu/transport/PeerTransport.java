@@ -254,9 +254,10 @@ public final class PeerTransport implements AutoCloseable {
      * authenticated packet arrived within the timeout. And slower ICE pacing once settled: ice4j
      * runs its check-list pacer every Ta (20 ms) until the agent terminates, and ours never does
      * (see IceSetup), which made 50 timer-to-executor hand-offs a second per peer the largest
-     * non-packet CPU of a node in ./visage bench. Relaxing Ta right at ICE completion left the
-     * web client's Chromium pages without decoded video in RoomMediaIT (cause not pinned down;
-     * trickled candidates and their checks still come then), so it waits until 10 s after DTLS.
+     * non-packet CPU of a node in ./visage bench. It waits until 10 s after DTLS because trickled
+     * candidates and their checks still come around ICE completion (a first version that relaxed
+     * Ta at completion coincided with RoomMediaIT timeouts later traced to a web-client race, so
+     * completion itself was never proven unsafe; 10 s is the cautious choice).
      */
     public void onSecond(long nowMillis) {
         if (closed || srtp == null) {
