@@ -8,11 +8,11 @@ import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { rest, login, sleep } from '../tests/netns/scenario-lib.mjs';
 
 const cfg = JSON.parse(process.env.VISAGE_EXPERIMENT);
 const { chromium } = createRequire(join(process.env.NODE_PATH, '..', 'noop.js'))('playwright-core');
 const log = (...a) => console.error('[experiment]', ...a);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const SG = cfg.nodes.sg, HCM = cfg.nodes.hcm;
 const OUT = cfg.out;
 
@@ -21,24 +21,6 @@ const SCENARIOS = {
   2: { id: 2, title: 'EU → node-hcm → VN (direct EU↔VN path)', short: 'EU-HCM-VN', eu: HCM, vn: HCM, relay: false },
   3: { id: 3, title: 'EU → node-sg → VN', short: 'EU-SG-VN', eu: SG, vn: SG, relay: false },
 };
-
-async function rest(base, method, path, body, token) {
-  const headers = { Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  if (token) headers.Authorization = `Bearer ${token}`;
-  const res = await fetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(10000) });
-  const text = await res.text();
-  let json = null;
-  try { json = text ? JSON.parse(text) : null; } catch { json = text; }
-  return { status: res.status, json, text };
-}
-
-async function login(base, username, password) {
-  await rest(base, 'POST', '/api/users', { username, password, displayName: username });
-  const r = await rest(base, 'POST', '/api/login', { username, password });
-  if (r.status !== 200) throw new Error(`login ${username}: ${r.status} ${r.text}`);
-  return r.json.userToken;
-}
 
 const flags = [...(cfg.videoFile ? [`--use-file-for-fake-video-capture=${cfg.videoFile}`] : []), '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',

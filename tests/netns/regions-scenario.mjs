@@ -13,37 +13,19 @@
 //              UDP is back.
 import { createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
+import { rest, login, sleep, waitFor } from './scenario-lib.mjs';
 import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
+import { join } from 'node:path';
 
 const cfg = JSON.parse(process.env.VISAGE_SCENARIO);
-const nodeModules = process.env.NODE_PATH || join(dirname(new URL(import.meta.url).pathname), '../browser/node_modules');
-const { chromium } = createRequire(join(nodeModules, '..', 'noop.js'))('playwright-core');
+// playwright-core from NODE_PATH, as scenario-lib.mjs takes it (regions-scenario.sh sets it)
+const { chromium } = createRequire(join(process.env.NODE_PATH, '..', 'noop.js'))('playwright-core');
 
 const log = (...a) => console.error('[driver]', ...a);
 const result = { ok: false, run: cfg.run, mode: cfg.mode, delays: cfg.delays, startupMs: cfg.startupMs, figures: [], selection: {}, failover: {} };
 const figure = (line) => { result.figures.push(line); console.error(`[figure] ${line}`); };
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const EU = cfg.nodes.eu, SG = cfg.nodes.sg;
-
-async function rest(base, method, path, body, token) {
-  const headers = { Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  if (token) headers.Authorization = `Bearer ${token}`;
-  const res = await fetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(10000) });
-  const text = await res.text();
-  let json = null;
-  try { json = text ? JSON.parse(text) : null; } catch { json = text; }
-  return { status: res.status, json };
-}
-
-async function login(base, username, password) {
-  await rest(base, 'POST', '/api/users', { username, password, displayName: username });
-  const r = await rest(base, 'POST', '/api/login', { username, password });
-  if (r.status !== 200) throw new Error(`login ${username}: ${r.status} ${JSON.stringify(r.json)}`);
-  return r.json.userToken;
-}
 
 const flags = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
@@ -95,17 +77,6 @@ const framesDecoded = (page) => page.evaluate(async () => {
   return n;
 });
 
-async function waitFor(what, fn, timeoutMs, everyMs = 200) {
-  const end = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < end) {
-    last = await fn().catch((e) => { log(what, 'probe failed:', e.message); return null; });
-    if (last) return last;
-    await sleep(everyMs);
-  }
-  throw new Error(`timed out (${timeoutMs} ms) waiting for ${what}`);
-}
-
 const ranking = (v) => v.ranking.map((r) => `${r.id} ${r.rtt} ms`).join(', ');
 
 try {
@@ -121,13 +92,13 @@ try {
   // --- selection -------------------------------------------------------------------------------
   const t0 = Date.now();
   const pageA = await openPage('ceu', SG.url, aliceToken, 'alice', roomId); // loaded from the far node
-  const a = await waitFor('eu page joined', async () => { const v = await view(pageA); return v && v.joined ? v : null; }, 45000);
+  const a = await waitFor('eu page joined', async () => { const v = await view(pageA); return v && v.joined ? v : null; }, 45000, log, 200);
   result.selection.eu = { ...a, chat: undefined, joinMs: Date.now() - t0 };
   figure(`selection eu client (page from ${SG.id}): ${ranking(a)} -> ${a.node.id} [${a.pickMethod}] status "${a.status}"`);
 
   const t1 = Date.now();
   const pageB = await openPage('csg', SG.url, bobToken, 'bob', roomId);
-  const b = await waitFor('sg page joined', async () => { const v = await view(pageB); return v && v.joined ? v : null; }, 45000);
+  const b = await waitFor('sg page joined', async () => { const v = await view(pageB); return v && v.joined ? v : null; }, 45000, log, 200);
   result.selection.sg = { ...b, chat: undefined, joinMs: Date.now() - t1 };
   figure(`selection sg client: ${ranking(b)} -> ${b.node.id} [${b.pickMethod}] status "${b.status}"`);
 
@@ -151,12 +122,12 @@ try {
   const f = result.failover;
   // Both publish their camera to their own node. (Until the SFU-to-SFU relay exists, pages on
   // different nodes do not receive each other's media; after the move both are on node-eu.)
-  await waitFor('both pages sending video', async () => (await videoPacketsSent(pageA)) > 0 && (await videoPacketsSent(pageB)) > 0, 30000, 500);
+  await waitFor('both pages sending video', async () => (await videoPacketsSent(pageA)) > 0 && (await videoPacketsSent(pageB)) > 0, 30000, log, 500);
   f.framesDecodedBeforeKill = { eu: await framesDecoded(pageA), sg: await framesDecoded(pageB) };
   const text = `hello before the kill ${Date.now()}`;
   await pageA.fill('#chat-input', text);
   await pageA.press('#chat-input', 'Enter');
-  await waitFor('chat seen by the sg page', async () => (await view(pageB)).chat.includes(text), 10000);
+  await waitFor('chat seen by the sg page', async () => (await view(pageB)).chat.includes(text), 10000, log, 200);
   f.chatText = text;
 
   const deadPid = Number(readFileSync(SG.pidFile, 'utf8').trim());
@@ -239,7 +210,7 @@ try {
         }
       }
       return Object.keys(bl.videoMsAfterUdpBack).length === 2;
-    }, 40000, 100);
+    }, 40000, log, 100);
     await sleep(5000);
     bl.framesDelta5s = {};
     for (const [k, p] of Object.entries(pages)) bl.framesDelta5s[k] = (await framesDecoded(p)) - newFrames[k];

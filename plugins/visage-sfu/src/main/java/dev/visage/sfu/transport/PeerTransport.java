@@ -64,6 +64,8 @@ public final class PeerTransport implements AutoCloseable {
     private volatile boolean closed;
     private volatile long connectedAtMillis;
     private volatile double debugDropRate;
+    /** ICE pacing relaxed (engine timer thread only). */
+    private boolean pacingSettled;
     /** Socket read time of the packet being handled (receive thread only). */
     private long arrivalMicros;
 
@@ -245,8 +247,6 @@ public final class PeerTransport implements AutoCloseable {
             fail("ICE terminated before completing");
         }
     }
-
-    private boolean pacingSettled;
 
     /**
      * Called once a second by the engine. Our own consent check (ice4j does not fail the agent
