@@ -60,6 +60,81 @@ const FIRST_FRAME_SAMPLER = `(() => {
   }, 100);
 })();`;
 
+// Per watcher page: the subscribe-side view of one publisher's audio and video (by user).
+function streamsOf(page, userId) {
+  return page.evaluate(async (user) => {
+    const c = window.visage.client;
+    const out = {};
+    const stats = await c.sub.getStats();
+    for (const [mid, t] of c.midToTrack) {
+      if (t.userId !== user) continue;
+      const tr = c.sub.getTransceivers().find((x) => x.mid === mid);
+      const s = { mid, sessionId: t.sessionId, trackId: tr ? tr.receiver.track.id : null };
+      stats.forEach((r) => {
+        if (r.type === 'inbound-rtp' && r.mid === mid) Object.assign(s, { ssrc: r.ssrc, framesDecoded: r.framesDecoded || 0, packetsReceived: r.packetsReceived || 0, packetsLost: r.packetsLost || 0, jitter: r.jitter, freezeCount: r.freezeCount || 0, totalFreezesDuration: r.totalFreezesDuration || 0 });
+      });
+      out[t.kind] = s;
+    }
+    out.mLines = (c.sub.remoteDescription.sdp.match(/^m=/gm) || []).length;
+    out.tiles = [...document.querySelectorAll('.tile')].map((t) => t.dataset.sessionId);
+    return out;
+  }, userId);
+}
+
+async function publisherReconnect(ps, oldId, newId) {
+  const user = `user-${oldId}`;
+  const watchers = ps.slice(1);
+  const before = await Promise.all(watchers.map((p) => streamsOf(p, user)));
+  const droppedAt = Date.now();
+  await ps[0].evaluate(async (id) => {
+    window.visage.client.stop();
+    await fetch('/drop?id=' + id, { method: 'POST' });
+  }, oldId);
+  await new Promise((r) => setTimeout(r, 300));
+  const stopped = await Promise.all(watchers.map((p) => streamsOf(p, user)));
+  await ps[0].goto(`${base}/?room=e2e&id=${newId}&user=${user}&video=${video}`);
+  // first decoded frame of the continued stream, per watcher (polled every 100 ms)
+  const resumedMs = watchers.map(() => -1);
+  const until = Date.now() + 15000;
+  while (Date.now() < until && resumedMs.some((m) => m < 0)) {
+    const now = await Promise.all(watchers.map((p) => streamsOf(p, user)));
+    now.forEach((n, i) => {
+      if (resumedMs[i] < 0 && n.video && n.video.framesDecoded > stopped[i].video.framesDecoded) resumedMs[i] = Date.now() - droppedAt;
+    });
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const from = await Promise.all(watchers.map((p) => streamsOf(p, user)));
+  await new Promise((r) => setTimeout(r, 5000));
+  const to = await Promise.all(watchers.map((p) => streamsOf(p, user)));
+  const perWatcher = watchers.map((_, i) => {
+    const b = before[i], f = from[i], t = to[i];
+    const v = t.video || {}, a = t.audio || {};
+    const w = {
+      page: `p${i + 1}`, resumedAfterDropMs: resumedMs[i],
+      sameMid: !!(v.mid && v.mid === b.video.mid && a.mid === b.audio.mid),
+      sameSsrc: v.ssrc === b.video.ssrc && a.ssrc === b.audio.ssrc,
+      sameReceiverTrack: v.trackId === b.video.trackId && a.trackId === b.audio.trackId,
+      sessionBefore: b.video.sessionId, sessionAfter: v.sessionId, mLinesBefore: b.mLines, mLinesAfter: t.mLines,
+      tilesAfter: t.tiles,
+      framesIn5s: (v.framesDecoded || 0) - ((f.video || {}).framesDecoded || 0),
+      audioPacketsIn5s: (a.packetsReceived || 0) - ((f.audio || {}).packetsReceived || 0),
+      // over the whole reconnect, from before the drop to 5 s after the stream came back
+      videoLostDuring: (v.packetsLost || 0) - b.video.packetsLost, videoReceivedDuring: (v.packetsReceived || 0) - b.video.packetsReceived,
+      audioLostDuring: (a.packetsLost || 0) - b.audio.packetsLost, audioReceivedDuring: (a.packetsReceived || 0) - b.audio.packetsReceived,
+      videoJitterAfter: v.jitter, freezesDuring: (v.freezeCount || 0) - b.video.freezeCount,
+    };
+    const lossPct = (lost, got) => (100 * Math.max(0, lost)) / Math.max(1, got + Math.max(0, lost));
+    w.videoLossPct = lossPct(w.videoLostDuring, w.videoReceivedDuring);
+    w.audioLossPct = lossPct(w.audioLostDuring, w.audioReceivedDuring);
+    w.ok = w.resumedAfterDropMs >= 0 && w.sameMid && w.sameSsrc && w.sameReceiverTrack && w.sessionAfter === newId
+      && w.mLinesAfter === w.mLinesBefore && w.tilesAfter.includes(newId) && !w.tilesAfter.includes(oldId)
+      && w.framesIn5s >= 50 && w.audioPacketsIn5s > 100 && w.videoLossPct < 1 && w.audioLossPct < 1;
+    return w;
+  });
+  log('publisher reconnect:', JSON.stringify(perWatcher));
+  return { ok: perWatcher.every((w) => w.ok), perWatcher };
+}
+
 const result = { pages, seconds, video, ok: false, perPage: [] };
 const browsers = harnessPages(base, 'e2e', log);
 try {
@@ -95,11 +170,18 @@ try {
     result.perPage.push({ page: `p${i}`, ok: pageOk, inbound: streams, outbound: out[i], subscribeTransport: transports });
   }
   try { result.streamStats = await (await fetch(`${base}/stats?room=e2e`)).json(); } catch (e) { /* optional */ }
+  // Publisher reconnect: p0's connection is lost (client stopped, the server told so), then p0
+  // comes back as the same user in a new session. The others must keep the same stream: same mid,
+  // SSRC and receiver track, no new m-section, no sequence jump (packetsLost stays low), frames
+  // decoding again, the tile now under the new session id.
+  const rc = await publisherReconnect(ps, 'p0', 'p0b');
+  result.reconnect = rc;
+  ok = ok && rc.ok;
   // signalling: mute reaches the others; a leave renegotiates everyone and media keeps flowing
   const sig = {};
   await ps[0].evaluate(() => window.visage.client.setMuted('audio', true));
   await new Promise((r) => setTimeout(r, 1500));
-  sig.muteSeen = await ps[1].evaluate(() => window.visage.muted.some((m) => m[0] === 'p0' && m[1] === 'audio' && m[2] === true));
+  sig.muteSeen = await ps[1].evaluate(() => window.visage.muted.some((m) => m[0] === 'p0b' && m[1] === 'audio' && m[2] === true));
   const last = pages - 1;
   // Acceptance 2b: the leaver's tile (div.tile[data-session-id], the web client's grid shape) must
   // vanish from every other page's DOM within 2 s of the leave request (node's Date.now() right

@@ -5,7 +5,8 @@
 // frameWidth > 0, inbound audio packetsReceived rising, packets lost (audio + video) below 1 % of
 // those expected. Then a 4th page joins late (time from its join to the first decoded frame of
 // each of the three others, timed inside the page) and one of the first three clicks Leave (time
-// until its tile is gone from the other pages' grids, timed inside those pages).
+// until its tile is gone from the other pages' grids, timed inside those pages). Last, one page's
+// client rejoins after a media failure and the others must keep receiving it on the same stream.
 // Prints one JSON verdict on stdout; progress and [figure] lines go to stderr.
 import { browsers, inbound, login, rest, sleep, view, waitFor } from '../netns/scenario-lib.mjs';
 
@@ -148,6 +149,42 @@ try {
   watchers.forEach((w, i) => { result.leave.tileGoneMs[w.name] = gone[i] - clickedAt; });
   result.leave.maxTileGoneMs = Math.max(...Object.values(result.leave.tileGoneMs));
   figure(`carol clicked Leave: her tile gone from the others' grids after ${JSON.stringify(result.leave.tileGoneMs)} ms`);
+
+  // Publisher reconnect: bob's client is told its media path failed (the node's media-failed
+  // message) and rejoins in a new session. The others must keep receiving bob on the same
+  // stream (SSRC), shown in bob's tile, decoding again, with no sequence jump (loss < 1 %).
+  const bobVideo = (rs) => rs.find((x) => x.kind === 'video' && x.from === 'bob');
+  const bobBefore = await Promise.all(watchers.map(inbound));
+  const bobSession = (await view(pages[1])).sessionId;
+  const failedAt = Date.now();
+  await pages[1].page.evaluate(() => window.visage.media.handle({ type: 'media-failed', pc: 'publish', reason: 'test: media path lost' }));
+  const others = [watchers[0], watchers[2]];
+  const othersBefore = [bobBefore[0], bobBefore[2]];
+  const resumed = await waitFor('bob\'s continued stream decoding again on the others\' pages', async () => {
+    const now = await Promise.all(others.map(inbound));
+    const v = await view(pages[1]);
+    return v.joined && v.sessionId !== bobSession && now.every((rs, i) => {
+      const b = bobVideo(othersBefore[i]);
+      const a = rs.find((x) => x.kind === 'video' && x.ssrc === b.ssrc);
+      return a && a.from === 'bob' && a.framesDecoded > b.framesDecoded + 5;
+    }) ? now : null;
+  }, 30000, log, 100);
+  const resumedMs = Date.now() - failedAt;
+  await sleep(5000);
+  const bobAfter = await Promise.all(others.map(inbound));
+  result.reconnect = { resumedMs, newSession: (await view(pages[1])).sessionId !== bobSession, watchers: {} };
+  others.forEach((w, i) => {
+    const b = bobVideo(othersBefore[i]);
+    const r = resumed[i].find((x) => x.kind === 'video' && x.ssrc === b.ssrc);
+    const a = bobAfter[i].find((x) => x.kind === 'video' && x.ssrc === b.ssrc) || { framesDecoded: 0, packetsReceived: 0, packetsLost: 0 };
+    const lost = Math.max(0, a.packetsLost - b.packetsLost), got = a.packetsReceived - b.packetsReceived;
+    result.reconnect.watchers[w.name] = { sameSsrc: !!r, from: a.from, framesIn5s: a.framesDecoded - r.framesDecoded,
+      lossPct: (100 * lost) / Math.max(1, got + lost), videoStreams: bobAfter[i].filter((x) => x.kind === 'video' && x.from === 'bob').length };
+  });
+  result.reconnect.ok = result.reconnect.newSession && Object.values(result.reconnect.watchers)
+    .every((w) => w.sameSsrc && w.from === 'bob' && w.framesIn5s >= 50 && w.lossPct < 1 && w.videoStreams === 1);
+  figure(`bob's client rejoined after a media failure: the others decoded his continued stream (same SSRC) again ${resumedMs} ms later; `
+    + `then ${JSON.stringify(result.reconnect.watchers)}`);
 
 } catch (e) {
   result.error = String(e && e.stack || e);

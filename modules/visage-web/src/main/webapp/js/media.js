@@ -10,6 +10,8 @@
 // (the stream id is the publisher's sessionId); onTrackRemoved(sessionId, kind) once, when the
 // participant has no track left (left the room); onMuted(sessionId, kind, muted); onFailed(pc,
 // reason) when the server gave up on a transport (ICE/DTLS failure, consent lost).
+// A tracks entry whose mid and trackId stay but whose sessionId changes is a stream the server
+// continued after its publisher reconnected: the receiver's track moves to the new session.
 
 export class MediaClient {
   constructor({ send, onTrack = () => {}, onTrackRemoved = () => {}, onMuted = () => {}, onLocalStream = () => {}, onFailed = () => {}, iceServers = [] }) {
@@ -114,9 +116,13 @@ export class MediaClient {
     for (const t of tracks) next.set(t.mid, t);
     const liveSessions = new Set(tracks.map((t) => t.sessionId));
     const goneReported = new Set();
+    const moved = [];
     for (const [mid, old] of this.midToTrack) {
       const now = next.get(mid);
-      // gone, or the server recycled the m-section for someone else's track
+      // The same track (m-section, SSRC) now comes from another session: the publisher
+      // reconnected and the server continued the stream. The receiver's track moves over as it is.
+      if (now && now.trackId === old.trackId && now.sessionId !== old.sessionId) moved.push(now);
+      // gone, moved, or the server recycled the m-section for someone else's track
       if (!now || now.sessionId !== old.sessionId || now.trackId !== old.trackId) {
         const stream = this.remoteStreams.get(old.sessionId);
         if (stream) {
@@ -135,6 +141,10 @@ export class MediaClient {
       }
     }
     this.midToTrack = next;
+    for (const t of moved) {
+      const tr = this.sub && this.sub.getTransceivers().find((x) => x.mid === t.mid);
+      if (tr) this._addRemoteTrack(t.sessionId, tr.receiver.track, t);
+    }
     for (const t of tracks) if (t.muted) this.onMuted(t.sessionId, t.kind, true);
   }
 
@@ -143,14 +153,18 @@ export class MediaClient {
     const info = this.midToTrack.get(mid);
     const sessionId = info ? info.sessionId : (ev.streams[0] && ev.streams[0].id);
     if (!sessionId) return;
+    this._addRemoteTrack(sessionId, ev.track, info || null);
+  }
+
+  _addRemoteTrack(sessionId, track, info) {
     let stream = this.remoteStreams.get(sessionId);
     if (!stream) {
       stream = new MediaStream();
       this.remoteStreams.set(sessionId, stream);
     }
-    for (const old of stream.getTracks()) if (old.kind === ev.track.kind && old !== ev.track) stream.removeTrack(old);
-    if (!stream.getTracks().includes(ev.track)) stream.addTrack(ev.track);
-    this.onTrack(sessionId, stream, info || null);
+    for (const old of stream.getTracks()) if (old.kind === track.kind && old !== track) stream.removeTrack(old);
+    if (!stream.getTracks().includes(track)) stream.addTrack(track);
+    this.onTrack(sessionId, stream, info);
   }
 
   setMuted(kind, muted) {

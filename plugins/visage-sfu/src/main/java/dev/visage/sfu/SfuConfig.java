@@ -16,6 +16,8 @@ import java.util.Locale;
  * visage.sfu.video-codecs           video codec preference, comma-separated       (VP8,H264,VP9,AV1)
  * visage.sfu.consent-timeout-ms     fail a transport after this long without consent or media (15000)
  * visage.sfu.pli-interval-ms        minimum interval between key-frame requests per stream (200)
+ * visage.sfu.reconnect-grace-ms     how long subscribers keep the streams of a publisher whose
+ *                                   connection was lost, for the same user to continue them (15000)
  * visage.sfu.nack-cache-packets     per video stream NACK cache size, power of two (512)
  * visage.sfu.remb-bitrate           bits/s advertised to publishers in REMB        (2500000)
  * visage.sfu.srtp-cipher            AES implementation: openssl | sunjce | bc     (openssl; jitsi-srtp
@@ -25,7 +27,7 @@ import java.util.Locale;
  * </pre>
  */
 public record SfuConfig(int port, String addresses, List<String> videoCodecs, long consentTimeoutMillis,
-                        long pliIntervalMillis, int nackCachePackets, long rembBitrate, String srtpCipher, double debugDropRtpPercent) {
+                        long pliIntervalMillis, long reconnectGraceMillis, int nackCachePackets, long rembBitrate, String srtpCipher, double debugDropRtpPercent) {
 
     public static SfuConfig from(PluginContext ctx) {
         return new SfuConfig(
@@ -35,6 +37,7 @@ public record SfuConfig(int port, String addresses, List<String> videoCodecs, lo
                         .map(s -> s.trim().toUpperCase(Locale.ROOT)).filter(s -> !s.isEmpty()).toList(),
                 Long.parseLong(ctx.setting("visage.sfu.consent-timeout-ms").orElse("15000").trim()),
                 Long.parseLong(ctx.setting("visage.sfu.pli-interval-ms").orElse("200").trim()),
+                Long.parseLong(ctx.setting("visage.sfu.reconnect-grace-ms").orElse("15000").trim()),
                 Integer.highestOneBit(Math.max(64, Integer.parseInt(ctx.setting("visage.sfu.nack-cache-packets").orElse("512").trim()))),
                 Long.parseLong(ctx.setting("visage.sfu.remb-bitrate").orElse("2500000").trim()),
                 ctx.setting("visage.sfu.srtp-cipher").orElse("openssl").trim().toLowerCase(Locale.ROOT),

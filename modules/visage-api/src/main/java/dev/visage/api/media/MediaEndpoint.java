@@ -15,6 +15,15 @@ public interface MediaEndpoint extends AutoCloseable {
      */
     boolean onClientMessage(String type, Map<String, Object> message);
 
+    /** The participant left on purpose: its streams end for everyone at once. */
+    default void leave() {
+        close();
+    }
+
+    /**
+     * The participant's connection ended without a leave. An engine may keep its streams open for
+     * the others a short while, so the same user reconnecting continues them.
+     */
     @Override
     void close();
 }

@@ -61,10 +61,16 @@ public final class Connection {
         this.media = endpoint;
     }
 
-    void closeMedia() {
+    /** Ends this connection's media: as a deliberate leave, or as a lost connection (see MediaEndpoint). */
+    void endMedia(boolean left) {
         MediaEndpoint endpoint = media;
         media = null;
-        if (endpoint != null) {
+        if (endpoint == null) {
+            return;
+        }
+        if (left) {
+            endpoint.leave();
+        } else {
             endpoint.close();
         }
     }

@@ -52,7 +52,7 @@ public final class LocalConnections {
         String notice = Json.createObjectBuilder().add("type", "node-shutdown").build().toString();
         for (Connection connection : bySession.values()) {
             connection.send(notice);
-            connection.closeMedia();
+            connection.endMedia(false);
             releaseSession.accept(connection.sessionId());
             bySession.remove(connection.sessionId());
             connection.close(CloseReason.CloseCodes.GOING_AWAY, "node-shutdown");

@@ -114,7 +114,7 @@ public class SignallingEndpoint {
 
     private void join(String roomToken) {
         SessionRecord session = node.rooms().confirmJoin(connection.sessionId(), roomToken);
-        connection.closeMedia();
+        connection.endMedia(false);
         connection.session(session);
         RoomService rooms = node.rooms();
         JsonArrayBuilder members = Json.createArrayBuilder();
@@ -133,7 +133,7 @@ public class SignallingEndpoint {
     }
 
     private void leave() {
-        connection.closeMedia();
+        connection.endMedia(true);
         node.rooms().leave(connection.sessionId(), "left");
         connection.session(connection.session().inRoom(null));
         connection.send(Json.createObjectBuilder().add("type", "left").build());
@@ -150,7 +150,7 @@ public class SignallingEndpoint {
             return;
         }
         node.connections().remove(connection);
-        connection.closeMedia();
+        connection.endMedia(false);
         try {
             node.rooms().disconnect(connection.sessionId(), "closed");
         } catch (RuntimeException e) {

@@ -24,7 +24,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * frame width > 0, inbound audio packets rising and under 1 % of packets lost. Acceptance 2, same
  * client: a 4th page joining late decodes the first frame of each of the three others within 2 s
  * of joining (key-frame requests work), and a page that clicks Leave is gone from the other grids
- * within 2 s. The JSON verdict is
+ * within 2 s. Forwarding: a page whose client rejoins after a media failure (a new session of the
+ * same user) keeps its stream on the others' pages: same SSRC, in its tile, decoding again, no
+ * sequence jump. The JSON verdict is
  * kept in target/room-media-logs/result.json; its {@code [figure]} lines are printed.
  * Skipped (Assumptions) only when not root or when chromium or ip is missing.
  */
@@ -85,5 +87,8 @@ class RoomMediaIT {
         assertNotNull(leave, "the leave step did not complete: " + result.getString("error", result.toString()));
         assertEquals(3, leave.getJsonObject("tileGoneMs").size(), "watchers: " + leave);
         assertTrue(leave.getInt("maxTileGoneMs") <= 2000, "leaver's tile wants to be gone within 2 s: " + leave);
+        JsonObject reconnect = result.getJsonObject("reconnect");
+        assertNotNull(reconnect, "the reconnect step did not complete: " + result.getString("error", result.toString()));
+        assertTrue(reconnect.getBoolean("ok"), "a publisher's rejoin did not continue the stream the others receive: " + reconnect);
     }
 }

@@ -70,6 +70,8 @@ public final class PublishedTrack {
     private int maxSeq;
     private int cycles;
     private long received;
+    private int highestTimestamp;
+    private volatile long lastPacketNanos;
     private long expectedPrior;
     private long receivedPrior;
     // last SR: middle 32 bits of NTP and arrival time, for LSR/DLSR
@@ -124,10 +126,11 @@ public final class PublishedTrack {
     }
 
     /** RFC 3550 A.1-style sequence tracking (simplified: no probation). */
-    void onReceived(int seq) {
+    void onReceived(int seq, int timestamp, long nowNanos) {
         if (baseSeq < 0) {
             baseSeq = seq;
             maxSeq = seq;
+            highestTimestamp = timestamp;
         } else {
             int delta = (seq - maxSeq) & 0xFFFF;
             if (delta != 0 && delta < 0x8000) {
@@ -135,9 +138,27 @@ public final class PublishedTrack {
                     cycles += 0x10000;
                 }
                 maxSeq = seq;
+                highestTimestamp = timestamp;
             }
         }
         received++;
+        lastPacketNanos = nowNanos;
+    }
+
+    /** RTP timestamp of the packet with the highest sequence number so far. */
+    int highestTimestamp() {
+        return highestTimestamp;
+    }
+
+    /** When the last packet arrived (System.nanoTime), 0 before the first. */
+    long lastPacketNanos() {
+        return lastPacketNanos;
+    }
+
+    /** True if this track sent packets once but none for at least {@code nanos}. */
+    boolean silentFor(long nowNanos, long nanos) {
+        long last = lastPacketNanos;
+        return last != 0 && nowNanos - last >= nanos;
     }
 
     long extendedHighestSeq() {

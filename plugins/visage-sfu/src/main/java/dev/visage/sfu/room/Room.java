@@ -55,22 +55,6 @@ public final class Room {
         return members.length == 0;
     }
 
-    /** Finds a published track anywhere in the room by SSRC (for subscriber feedback). */
-    PublishedTrack findTrack(int ssrc) {
-        for (SfuEndpoint e : members) {
-            PublishedTrack t = e.publishedTrack(ssrc);
-            if (t != null) {
-                return t;
-            }
-        }
-        for (PublishedTrack t : relayed) {
-            if (t.ssrc == ssrc) {
-                return t;
-            }
-        }
-        return null;
-    }
-
     // ---------------------------------------------------------------- relay hooks (dev.visage.sfu.relay)
 
     public void setObserver(Observer o) {

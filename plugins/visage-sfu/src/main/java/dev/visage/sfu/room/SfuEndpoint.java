@@ -46,7 +46,10 @@ import java.util.Map;
  *   {type:"answer", pc:"publish",   sdp}
  *   {type:"tracks", tracks:[{mid, sessionId, userId, displayName, kind, trackId, muted}]}
  *                                                     sent right before every subscribe offer: which
- *                                                     subscribe m-section (mid) carries whose track
+ *                                                     subscribe m-section (mid) carries whose track;
+ *                                                     a mid whose trackId stays while its sessionId
+ *                                                     changes is a stream continued after its
+ *                                                     publisher reconnected (see Subscription)
  *   {type:"offer",  pc:"subscribe", sdp}              (re)offer whenever tracks come or go; the next one
  *                                                     waits for the answer to the previous one
  *   {type:"track-muted", sessionId, kind, muted}
@@ -64,6 +67,8 @@ public final class SfuEndpoint implements MediaEndpoint {
     private static final ThreadLocal<byte[]> SCRATCH2 = ThreadLocal.withInitial(() -> new byte[1700]);
     private static final System.Logger LOG = System.getLogger(SfuEndpoint.class.getName());
     private static final long NACK_RETRY_NANOS = 100_000_000L;
+    /** A live publisher sends audio and video many times a second, muted or not. */
+    private static final long SILENT_SOURCE_NANOS = 2_000_000_000L;
 
     private final Room room;
     private final Participant participant;
@@ -77,6 +82,8 @@ public final class SfuEndpoint implements MediaEndpoint {
     private volatile PeerTransport subscribe;
     private volatile PublishedTrack[] tracks = new PublishedTrack[0];
     private volatile Subscription[] subscriptions = new Subscription[0];
+    /** Some subscription's source was lost and may come back (checked by the timer). */
+    private volatile boolean hasOrphans;
 
     // signalling state, guarded by the room monitor
     private final List<SubscribeOffer.Section> sections = new ArrayList<>();
@@ -161,6 +168,16 @@ public final class SfuEndpoint implements MediaEndpoint {
         Subscription[] ss = subscriptions;
         for (Subscription s : ss) {
             if (s.track == t) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    /** The subscription this subscriber knows by {@code ssrc} (in its RTCP feedback). */
+    private Subscription subscriptionBySsrc(int ssrc) {
+        for (Subscription s : subscriptions) {
+            if (s.ssrc == ssrc) {
                 return s;
             }
         }
@@ -332,6 +349,14 @@ public final class SfuEndpoint implements MediaEndpoint {
         if (subscriptionFor(t) != null) {
             return;
         }
+        Subscription heir = subscriptionToContinue(t);
+        if (heir != null) {
+            LOG.log(System.Logger.Level.INFO, () -> "room=" + room.id + " session=" + sessionId() + " stream mid="
+                    + heir.mid + " of user " + t.publisher.userId() + " continues from session "
+                    + heir.track.publisher.sessionId() + " to " + t.publisher.sessionId());
+            heir.rebind(t);
+            return;
+        }
         Participant owner = t.publisher;
         // Recycle an m-section of the same kind whose inactive state the browser has already
         // accepted (so the SDP does not grow with every join/leave); otherwise append one.
@@ -357,6 +382,28 @@ public final class SfuEndpoint implements MediaEndpoint {
         } else {
             sections.add(section);
         }
+    }
+
+    /**
+     * A stream of this subscriber that {@code t} continues: the same user's stream of the same kind
+     * and codec whose source is gone (its connection was lost, see {@link #close}) or silent (a
+     * session whose loss the node has not noticed yet). That is a publisher reconnecting.
+     */
+    private Subscription subscriptionToContinue(PublishedTrack t) {
+        String user = t.publisher.userId();
+        if (user == null || user.isEmpty()) {
+            return null;
+        }
+        long now = System.nanoTime();
+        for (Subscription s : subscriptions) {
+            PublishedTrack cur = s.track;
+            boolean gone = s.orphanedAtMillis != 0 || (cur.upstream == null && cur.silentFor(now, SILENT_SOURCE_NANOS));
+            if (gone && user.equals(cur.publisher.userId())
+                    && !cur.publisher.sessionId().equals(t.publisher.sessionId()) && s.canContinueWith(t)) {
+                return s;
+            }
+        }
+        return null;
     }
 
     /** Under the room monitor. */
@@ -416,29 +463,24 @@ public final class SfuEndpoint implements MediaEndpoint {
             if (sec.track() == null) {
                 continue;
             }
-            Participant o = sec.track() == null ? null : findOwner(sec.track());
+            Subscription s = findSubscriptionByMid(sec.mid());
+            if (s == null) {
+                continue;
+            }
+            // the current source's owner: after a publisher reconnect, its new session
+            Participant o = s.track.publisher;
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("mid", sec.mid());
-            m.put("sessionId", sec.streamId());
-            m.put("userId", o != null ? o.userId() : "");
-            m.put("displayName", o != null && o.displayName() != null ? o.displayName() : "");
+            m.put("sessionId", o.sessionId());
+            m.put("userId", o.userId() != null ? o.userId() : "");
+            m.put("displayName", o.displayName() != null ? o.displayName() : "");
             m.put("kind", sec.kind());
             m.put("trackId", sec.track().trackId());
-            Subscription s = findSubscriptionByMid(sec.mid());
-            m.put("muted", s != null && s.track.muted);
+            m.put("muted", s.track.muted);
             list.add(m);
         }
         send(Map.of("type", "tracks", "tracks", list));
         send(Map.of("type", "offer", "pc", "subscribe", "sdp", sdp));
-    }
-
-    private Participant findOwner(TrackInfo info) {
-        for (Subscription s : subscriptions) {
-            if (s.track.info == info) {
-                return s.track.publisher;
-            }
-        }
-        return null;
     }
 
     private Subscription findSubscriptionByMid(String mid) {
@@ -636,7 +678,8 @@ public final class SfuEndpoint implements MediaEndpoint {
             return;
         }
         int seq = RtpPacket.sequence(buf, off);
-        t.onReceived(seq);
+        long arrivalNanos = System.nanoTime();
+        t.onReceived(seq, (int) RtpPacket.timestamp(buf, off), arrivalNanos);
         t.packetsReceived++;
         t.bytesReceived += len;
         if (t.nacks != null) {
@@ -678,6 +721,7 @@ public final class SfuEndpoint implements MediaEndpoint {
                 continue;
             }
             System.arraycopy(buf, off, scratch, 0, len);
+            sub.rewriteRtp(scratch, 0, arrivalNanos);
             if (st.sendRtp(scratch, 0, len)) {
                 metrics.rtpForwarded.incrementAndGet();
                 sub.packetsSent++;
@@ -700,6 +744,12 @@ public final class SfuEndpoint implements MediaEndpoint {
         System.arraycopy(buf, off, scratch, 0, len);
         if (rtcp) {
             boolean sr = len >= 28 && Rtcp.type(scratch, 0) == Rtcp.SR;
+            if (sr && !sub.ready()) {
+                return false; // the stream's new source has not sent yet: no time mapping
+            }
+            if (sr) {
+                sub.rewriteSenderReport(scratch, 0);
+            }
             int ntpMiddle = sr ? RtpPacket.i32(scratch, 10) : 0;
             boolean sent = st.sendRtcp(scratch, 0, len);
             if (sent && sr) {
@@ -707,6 +757,7 @@ public final class SfuEndpoint implements MediaEndpoint {
             }
             return sent;
         }
+        sub.rewriteRtp(scratch, 0, System.nanoTime());
         if (st.sendRtp(scratch, 0, len)) {
             metrics.rtpForwarded.incrementAndGet();
             sub.packetsSent++;
@@ -752,13 +803,15 @@ public final class SfuEndpoint implements MediaEndpoint {
                     t.lastSrArrivalNanos = System.nanoTime();
                     for (SfuEndpoint m : room.members()) {
                         PeerTransport st = m.subscribe;
-                        if (m == this || st == null || !st.isConnected() || m.subscriptionFor(t) == null) {
+                        Subscription sub;
+                        if (m == this || st == null || !st.isConnected() || (sub = m.subscriptionFor(t)) == null
+                                || !sub.ready()) {
                             continue;
                         }
                         int n = Rtcp.copySrWithoutBlocks(buf, i, plen, scratch, 0);
-                        if (n > 0 && st.sendRtcp(scratch, 0, n)) {
-                            Subscription sub = m.subscriptionFor(t);
-                            if (sub != null) {
+                        if (n > 0) {
+                            sub.rewriteSenderReport(scratch, 0);
+                            if (st.sendRtcp(scratch, 0, n)) {
                                 sub.onSrForwarded(t.lastSrNtpMiddle, System.nanoTime());
                             }
                         }
@@ -786,15 +839,14 @@ public final class SfuEndpoint implements MediaEndpoint {
             } else if (pt == Rtcp.PSFB && plen >= 12) {
                 int ssrc = fmt == Rtcp.FMT_FIR ? Rtcp.firSsrc(buf, i, plen) : Rtcp.mediaSsrc(buf, i);
                 if (fmt == Rtcp.FMT_PLI || fmt == Rtcp.FMT_FIR) {
-                    PublishedTrack t = room.findTrack(ssrc);
-                    if (t != null && subscriptionFor(t) != null) {
-                        requestKeyFrame(t, false);
+                    Subscription s = subscriptionBySsrc(ssrc);
+                    if (s != null) {
+                        requestKeyFrame(s.track, false);
                     }
                 }
             } else if (pt == Rtcp.RTPFB && fmt == Rtcp.FMT_NACK && plen >= 16) {
-                PublishedTrack t = room.findTrack(Rtcp.mediaSsrc(buf, i));
-                Subscription s = t == null ? null : subscriptionFor(t);
-                if (s != null) {
+                Subscription s = subscriptionBySsrc(Rtcp.mediaSsrc(buf, i));
+                if (s != null && s.ready()) {
                     int n = Rtcp.nackEntries(plen);
                     for (int k = 0; k < n; k++) {
                         int pid = Rtcp.nackPid(buf, i, k);
@@ -824,7 +876,7 @@ public final class SfuEndpoint implements MediaEndpoint {
             int ssrc = RtpPacket.i32(buf, b);
             Subscription[] ss = subscriptions;
             for (Subscription s : ss) {
-                if (s.track.ssrc == ssrc) {
+                if (s.ssrc == ssrc) {
                     s.fractionLost = buf[b + 4] & 0xFF;
                     s.cumulativeLost = ((buf[b + 5] & 0xFF) << 16) | ((buf[b + 6] & 0xFF) << 8) | (buf[b + 7] & 0xFF);
                     s.jitter = RtpPacket.u32(buf, b + 12);
@@ -867,7 +919,7 @@ public final class SfuEndpoint implements MediaEndpoint {
             m.put("relayed", s.track.upstream != null);
             m.put("kind", s.track.info.kind());
             m.put("codec", s.track.info.codec());
-            m.put("ssrc", s.track.ssrc & 0xFFFFFFFFL);
+            m.put("ssrc", s.ssrc & 0xFFFFFFFFL);
             m.put("packets", s.packetsSent);
             m.put("bytes", s.bytesSent);
             m.put("fractionLost", s.fractionLost / 256.0);
@@ -881,9 +933,11 @@ public final class SfuEndpoint implements MediaEndpoint {
         return out;
     }
 
-    private void resend(Subscription s, int seq) {
+    /** Answers a subscriber's NACK of {@code seqOut} (its numbering) from the source's cache. */
+    private void resend(Subscription s, int seqOut) {
         metrics.nacksReceived.incrementAndGet();
         PublishedTrack t = s.track;
+        int seq = s.sourceSequence(seqOut);
         PeerTransport st = subscribe;
         if (t.cache == null || st == null) {
             return;
@@ -896,13 +950,13 @@ public final class SfuEndpoint implements MediaEndpoint {
         if (len < 0) {
             // not here (lost upstream, or aged out): no resend, so it costs none of the limits
             metrics.retransmissionsMissing.incrementAndGet();
-            if (t.upstream != null && resendLimiter.tryResend(t.ssrc, seq, System.nanoTime(), forwardedTotal())
+            if (t.upstream != null && resendLimiter.tryResend(s.ssrc, seqOut, System.nanoTime(), forwardedTotal())
                     == ResendLimiter.ALLOW) {
                 t.upstream.requestRetransmission(t, seq); // relayed: ask the origin node (same limits)
             }
             return;
         }
-        switch (resendLimiter.tryResend(t.ssrc, seq, System.nanoTime(), forwardedTotal())) {
+        switch (resendLimiter.tryResend(s.ssrc, seqOut, System.nanoTime(), forwardedTotal())) {
             case ResendLimiter.ALLOW -> { }
             case ResendLimiter.TOO_SOON -> {
                 metrics.resendsSuppressedRtt.incrementAndGet();
@@ -917,8 +971,8 @@ public final class SfuEndpoint implements MediaEndpoint {
                 return;
             }
         }
-        int rtxSsrc = t.info.rtxSsrc();
-        if (rtxSsrc == 0 || t.canonicalRtxPt < 0) {
+        s.translate(orig, 0);
+        if (s.rtxSsrc == 0 || t.canonicalRtxPt < 0) {
             if (st.sendRtp(orig, 0, len)) {
                 metrics.retransmissions.incrementAndGet();
                 s.resent++;
@@ -932,9 +986,9 @@ public final class SfuEndpoint implements MediaEndpoint {
         System.arraycopy(orig, 0, out, 0, hl);
         out[0] &= (byte) ~0x20;
         RtpPacket.setPayloadType(out, 0, t.canonicalRtxPt);
-        RtpPacket.setSsrc(out, 0, rtxSsrc);
+        RtpPacket.setSsrc(out, 0, s.rtxSsrc);
         RtpPacket.setSequence(out, 0, s.nextRtxSeq());
-        RtpPacket.w16(out, hl, seq);
+        RtpPacket.w16(out, hl, seqOut);
         System.arraycopy(orig, hl, out, hl + 2, payload);
         if (st.sendRtp(out, 0, hl + 2 + payload)) {
             metrics.retransmissions.incrementAndGet();
@@ -1018,6 +1072,9 @@ public final class SfuEndpoint implements MediaEndpoint {
         if (!fullSecond) {
             return;
         }
+        if (hasOrphans) {
+            endExpiredOrphans(nowMillis);
+        }
         if (p != null) {
             p.onSecond(nowMillis);
         }
@@ -1026,6 +1083,27 @@ public final class SfuEndpoint implements MediaEndpoint {
             s.onSecond(nowMillis);
         }
         sendReceiverReports();
+    }
+
+    /** Streams whose publisher did not come back within the reconnect grace end now. */
+    private void endExpiredOrphans(long nowMillis) {
+        synchronized (room) {
+            boolean ended = false;
+            boolean waiting = false;
+            for (Subscription s : subscriptions) {
+                long at = s.orphanedAtMillis;
+                if (at != 0 && nowMillis - at >= svc.config().reconnectGraceMillis()) {
+                    removeSubscription(s.track);
+                    ended = true;
+                } else if (at != 0) {
+                    waiting = true;
+                }
+            }
+            hasOrphans = waiting;
+            if (ended) {
+                renegotiateSubscribe();
+            }
+        }
     }
 
     private synchronized void sendReceiverReports() {
@@ -1076,20 +1154,43 @@ public final class SfuEndpoint implements MediaEndpoint {
 
     // ---------------------------------------------------------------- lifecycle
 
+    /** Left on purpose: the others' streams from this endpoint end now. */
+    @Override
+    public void leave() {
+        end(true);
+    }
+
+    /**
+     * The connection ended without a leave (socket closed or lost, node shutting down): the
+     * others keep this endpoint's streams as orphans for the reconnect grace, so the same user
+     * coming back continues them (see {@link Subscription}); they end when the grace runs out.
+     */
     @Override
     public void close() {
+        end(false);
+    }
+
+    private void end(boolean left) {
         synchronized (room) {
             if (closed) {
                 return;
             }
             closed = true;
             room.remove(this);
+            long now = System.currentTimeMillis();
             for (SfuEndpoint other : room.members()) {
                 boolean changed = false;
                 for (PublishedTrack t : tracks) {
-                    if (other.subscriptionFor(t) != null) {
+                    Subscription s = other.subscriptionFor(t);
+                    if (s == null) {
+                        continue;
+                    }
+                    if (left) {
                         other.removeSubscription(t);
                         changed = true;
+                    } else {
+                        s.orphanedAtMillis = now;
+                        other.hasOrphans = true;
                     }
                 }
                 if (changed) {
@@ -1110,57 +1211,6 @@ public final class SfuEndpoint implements MediaEndpoint {
 
     Room room() {
         return room;
-    }
-
-    /** A remote track this endpoint receives, with its per-subscriber RTX state. */
-    static final class Subscription {
-        final PublishedTrack track;
-        final String mid;
-        volatile boolean keyFrameRequested;
-        // statistics: sent by the publisher's receive thread; reported by the subscriber's RRs
-        volatile long packetsSent;
-        volatile long bytesSent;
-        volatile int fractionLost;
-        volatile int cumulativeLost;
-        volatile long jitter;
-        volatile long resent;
-        volatile long rttNanos = -1;
-        private int rtxSeq = RANDOM.nextInt(0x10000);
-        // the last two SRs forwarded to this subscriber: NTP middle 32 bits and when they left
-        private final int[] srNtp = new int[2];
-        private final long[] srSentAt = new long[2];
-        private int srNext;
-
-        Subscription(PublishedTrack track, String mid) {
-            this.track = track;
-            this.mid = mid;
-        }
-
-        synchronized void onSrForwarded(int ntpMiddle, long now) {
-            srNtp[srNext] = ntpMiddle;
-            srSentAt[srNext] = now;
-            srNext ^= 1;
-        }
-
-        /** RTT from a report block's LSR/DLSR (DLSR in 1/65536 s), or -1 if it names no SR we sent. */
-        synchronized long rttFrom(int lsr, long dlsr, long now) {
-            if (lsr == 0) {
-                return -1;
-            }
-            for (int k = 0; k < 2; k++) {
-                if (srSentAt[k] != 0 && srNtp[k] == lsr) {
-                    long rtt = now - srSentAt[k] - dlsr * 1_000_000_000L / 65536;
-                    return Math.max(0, rtt);
-                }
-            }
-            return -1;
-        }
-
-        synchronized int nextRtxSeq() {
-            rtxSeq = (rtxSeq + 1) & 0xFFFF;
-            return rtxSeq;
-        }
-
     }
 
     static int cacheSlot() {

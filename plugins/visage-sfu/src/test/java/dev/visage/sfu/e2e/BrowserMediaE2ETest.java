@@ -77,6 +77,22 @@ class BrowserMediaE2ETest {
                 }
             }
         }
+        // Issue 3, forwarding: a publisher's reconnect (lost connection, then a new session of the
+        // same user) continues the stream the others receive: same mid, SSRC and receiver track,
+        // no sequence jump (loss < 1 %), decoding again, the tile under the new session
+        @SuppressWarnings("unchecked")
+        Map<String, Object> reconnect = (Map<String, Object>) result.get("reconnect");
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> watchers = (List<Map<String, Object>>) reconnect.get("perWatcher");
+        for (Map<String, Object> w : watchers) {
+            System.out.println("[figure] publisher reconnect seen by " + w.get("page") + ": first frame of the continued stream "
+                    + w.get("resumedAfterDropMs") + " ms after the drop, then " + w.get("framesIn5s") + " frames in 5 s; video lost "
+                    + w.get("videoLostDuring") + " of " + w.get("videoReceivedDuring") + ", audio lost " + w.get("audioLostDuring")
+                    + " of " + w.get("audioReceivedDuring") + "; same mid/SSRC/receiver track " + w.get("sameMid") + "/"
+                    + w.get("sameSsrc") + "/" + w.get("sameReceiverTrack") + "; m-lines " + w.get("mLinesBefore") + " -> "
+                    + w.get("mLinesAfter") + "; tiles " + w.get("tilesAfter"));
+            assertEquals(Boolean.TRUE, w.get("ok"), "a publisher's reconnect broke the stream: " + w);
+        }
         @SuppressWarnings("unchecked")
         Map<String, Object> sig = (Map<String, Object>) result.get("signalling");
         assertEquals(Boolean.TRUE, sig.get("muteSeen"), "mute did not reach the other page");

@@ -110,7 +110,9 @@ public final class HarnessServer {
                     outboxes.put(id, box);
                     List<Map<String, Object>> seen = java.util.Collections.synchronizedList(new ArrayList<>());
                     history.put(id, seen);
-                    MediaEndpoint e = engine.join(new Participant(q.getOrDefault("room", "r"), id, "user-" + id,
+                    // ?user= lets a page come back as the same user in a new session (a reconnect)
+                    MediaEndpoint e = engine.join(new Participant(q.getOrDefault("room", "r"), id,
+                            q.getOrDefault("user", "user-" + id),
                             "User " + id), m -> {
                                 seen.add(m);
                                 box.add(m);
@@ -165,9 +167,11 @@ public final class HarnessServer {
                     }
                     json(ex, out);
                 }
-                case "/leave" -> {
+                case "/leave", "/drop" -> { // a deliberate leave, or a lost connection
                     MediaEndpoint e = endpoints.remove(q.get("id"));
-                    if (e != null) {
+                    if (e != null && path.equals("/leave")) {
+                        e.leave();
+                    } else if (e != null) {
                         e.close();
                     }
                     json(ex, Map.of("ok", true));

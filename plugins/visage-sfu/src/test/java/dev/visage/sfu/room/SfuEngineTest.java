@@ -46,7 +46,8 @@ class SfuEngineTest {
         try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();
         }
-        Map<String, String> settings = Map.of("visage.media.addresses", "127.0.0.1", "visage.media.port", String.valueOf(port));
+        Map<String, String> settings = Map.of("visage.media.addresses", "127.0.0.1", "visage.media.port", String.valueOf(port),
+                "visage.sfu.reconnect-grace-ms", "1500");
         engine = (SfuEngine) ServiceLoader.load(dev.visage.api.media.MediaEngine.class).stream()
                 .map(ServiceLoader.Provider::get).filter(e -> e.name().equals("sfu")).findFirst().orElseThrow();
         engine.start(new PluginContext() {
@@ -138,12 +139,8 @@ class SfuEngineTest {
         assertEquals(true, muted.get("muted"));
 
         // B answers, then A leaves: B gets a re-offer without A's tracks
-        SessionDescription so = SessionDescription.parse(subOffer);
-        String bAnswer = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"
-                + "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:" + so.media.get(0).mid + "\r\na=ice-ufrag:bbbb\r\n"
-                + "a=ice-pwd:bbbbbbbbbbbbbbbbbbbbbbbb\r\na=fingerprint:sha-256 " + engine.fingerprint() + "\r\na=setup:active\r\n";
-        assertTrue(eb.onClientMessage("answer", msg("type", "answer", "pc", "subscribe", "sdp", bAnswer)));
-        ea.close();
+        answerSubscribe(eb, b.of("offer").get(0));
+        ea.leave();
         assertEquals(2, b.of("offer").size());
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> after = (List<Map<String, Object>>) b.of("tracks").get(1).get("tracks");
@@ -151,6 +148,74 @@ class SfuEngineTest {
         assertTrue(((String) b.of("offer").get(1).get("sdp")).contains("a=inactive"));
         eb.close();
         assertEquals(0, engine.metrics().get("visage_sfu_endpoints").intValue());
+    }
+
+    /** A subscriber's answer to a subscribe offer (only what the engine reads of it). */
+    static void answerSubscribe(MediaEndpoint e, Map<String, Object> offer) {
+        SessionDescription so = SessionDescription.parse((String) offer.get("sdp"));
+        String answer = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"
+                + "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:" + so.media.get(0).mid + "\r\na=ice-ufrag:bbbb\r\n"
+                + "a=ice-pwd:bbbbbbbbbbbbbbbbbbbbbbbb\r\na=fingerprint:sha-256 " + engine.fingerprint() + "\r\na=setup:active\r\n";
+        assertTrue(e.onClientMessage("answer", msg("type", "answer", "pc", "subscribe", "sdp", answer)));
+    }
+
+    @SuppressWarnings("unchecked")
+    static List<Map<String, Object>> tracksIn(Map<String, Object> tracksMessage) {
+        return (List<Map<String, Object>>) tracksMessage.get("tracks");
+    }
+
+    @Test
+    void aPublisherWhoReconnectsContinuesTheSameStreamsAndOneWhoDoesNotReturnEndsThem() throws Exception {
+        Inbox a = new Inbox();
+        Inbox b = new Inbox();
+        MediaEndpoint ea = engine.join(new Participant("room7", "sA", "uA", "Alice"), a.messages::add);
+        MediaEndpoint eb = engine.join(new Participant("room7", "sB", "uB", "Bob"), b.messages::add);
+        assertTrue(ea.onClientMessage("offer", msg("type", "offer", "pc", "publish", "sdp", chromeOffer())));
+        assertTrue(eb.onClientMessage("media-ready", msg("type", "media-ready")));
+        List<Map<String, Object>> before = tracksIn(b.of("tracks").get(0));
+        String firstOffer = (String) b.of("offer").get(0).get("sdp");
+        answerSubscribe(eb, b.of("offer").get(0));
+
+        // A's connection is lost: B keeps A's streams (no re-offer) while A may come back
+        ea.close();
+        assertEquals(1, b.of("offer").size());
+
+        // A is back in a new session, publishing new SSRCs: B's streams go on under the old SSRCs
+        MediaEndpoint ea2 = engine.join(new Participant("room7", "sA2", "uA", "Alice"), new Inbox().messages::add);
+        assertTrue(ea2.onClientMessage("offer", msg("type", "offer", "pc", "publish", "sdp",
+                chromeOffer().replace("1111111111", "41").replace("2222222222", "42").replace("3333333333", "43"))));
+        List<Map<String, Object>> after = tracksIn(b.of("tracks").get(1));
+        assertEquals(before.size(), after.size());
+        for (int k = 0; k < before.size(); k++) {
+            assertEquals(before.get(k).get("mid"), after.get(k).get("mid"));
+            assertEquals(before.get(k).get("trackId"), after.get(k).get("trackId"));
+            assertEquals("sA", before.get(k).get("sessionId"));
+            assertEquals("sA2", after.get(k).get("sessionId"));
+        }
+        String continued = (String) b.of("offer").get(1).get("sdp");
+        assertTrue(continued.contains("a=ssrc:2222222222 msid:sA videotrack1"), continued);
+        assertFalse(continued.contains("a=ssrc:42 "), continued);
+        assertFalse(continued.contains("a=inactive"), continued);
+        assertEquals(firstOffer.split("\r\nm=").length, continued.split("\r\nm=").length);
+        List<Map<String, Object>> subscribed = engine.streamStats("room7").stream()
+                .filter(m -> "subscribe".equals(m.get("direction"))).toList();
+        assertEquals(2, subscribed.size());
+        assertTrue(subscribed.stream().allMatch(m -> "sA2".equals(m.get("fromSessionId"))), subscribed.toString());
+        assertTrue(subscribed.stream().anyMatch(m -> Long.valueOf(2222222222L).equals(m.get("ssrc"))), subscribed.toString());
+        answerSubscribe(eb, b.of("offer").get(1));
+
+        // lost again, and nobody comes back: the streams end once the grace (1.5 s here) is over
+        ea2.close();
+        assertEquals(2, b.of("offer").size());
+        long deadline = System.currentTimeMillis() + 5000;
+        while (b.of("offer").size() < 3 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(50);
+        }
+        assertEquals(3, b.of("offer").size());
+        assertTrue(tracksIn(b.of("tracks").get(2)).isEmpty());
+        String ended = (String) b.of("offer").get(2).get("sdp");
+        assertEquals(2, ended.split("a=inactive", -1).length - 1, ended);
+        eb.close();
     }
 
     @Test
