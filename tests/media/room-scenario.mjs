@@ -88,11 +88,19 @@ try {
       const v = window.visage;
       const now = Date.now();
       if (v && v.joined && t.joined === null) t.joined = v.joinedAt;
+      // connection times from the PCs' own events (a poll can miss them: it stops at the last first frame)
+      const onConnected = (pc, key) => {
+        if (!pc || pc.__timed) return;
+        pc.__timed = true;
+        const note = () => { if (pc.connectionState === 'connected' && t[key] === null) t[key] = Date.now(); };
+        pc.addEventListener('connectionstatechange', note);
+        note();
+      };
       const pub = v && v.media && v.media.pub;
-      if (pub && pub.connectionState === 'connected' && t.pubConnected === null) t.pubConnected = now;
+      onConnected(pub, 'pubConnected');
       const sub = v && v.media && v.media.sub;
       if (sub && t.subCreated === null) t.subCreated = now;
-      if (sub && sub.connectionState === 'connected' && t.subConnected === null) t.subConnected = now;
+      onConnected(sub, 'subConnected');
       if (sub) {
         const names = new Map(v.members.map((x) => [x.sessionId, x.displayName]));
         const owner = new Map();
@@ -110,7 +118,7 @@ try {
   });
   const late = await waitFor('the late page decodes all three others', async () => {
     const t = await dave.page.evaluate(() => window.__lateJoin);
-    return t && t.joined !== null && Object.keys(t.firstFrame).length >= 3 ? t : null;
+    return t && t.joined !== null && t.subConnected !== null && Object.keys(t.firstFrame).length >= 3 ? t : null;
   }, 60000, log);
   result.lateJoin = { joinToFirstFrameMs: {}, subConnectedToFirstFrameMs: {}, joinToSubConnectedMs: Math.round(late.subConnected - late.joined),
     openToJoinMs: late.joined - late.opened, joinToPubConnectedMs: late.pubConnected === null ? null : late.pubConnected - late.joined,
@@ -152,10 +160,18 @@ try {
 
   // Publisher reconnect: bob's client is told its media path failed (the node's media-failed
   // message) and rejoins in a new session. The others must keep receiving bob on the same
-  // stream (SSRC), shown in bob's tile, decoding again, with no sequence jump (loss < 1 %).
+  // stream (SSRC), in the same tile (never removed), decoding again, with no sequence jump (loss < 1 %).
   const bobVideo = (rs) => rs.find((x) => x.kind === 'video' && x.from === 'bob');
   const bobBefore = await Promise.all(watchers.map(inbound));
   const bobSession = (await view(pages[1])).sessionId;
+  // the others' tile for bob: marked, and watched for removal (it should stay, in place)
+  await Promise.all(watchers.map((w) => w.page.evaluate((sid) => {
+    const tile = document.querySelector(`.tile[data-session-id="${CSS.escape(sid)}"]`);
+    tile.__bob = true;
+    window.__bobTileRemoved = false;
+    new MutationObserver(() => { if (!tile.isConnected) window.__bobTileRemoved = true; })
+      .observe(document.getElementById('video-grid'), { childList: true });
+  }, bobSession)));
   const failedAt = Date.now();
   await pages[1].page.evaluate(() => window.visage.media.handle({ type: 'media-failed', pc: 'publish', reason: 'test: media path lost' }));
   const others = [watchers[0], watchers[2]];
@@ -173,16 +189,22 @@ try {
   await sleep(5000);
   const bobAfter = await Promise.all(others.map(inbound));
   result.reconnect = { resumedMs, newSession: (await view(pages[1])).sessionId !== bobSession, watchers: {} };
+  const bobNow = (await view(pages[1])).sessionId;
+  const tiles = await Promise.all(others.map((w) => w.page.evaluate((sid) => {
+    const tile = document.querySelector(`.tile[data-session-id="${CSS.escape(sid)}"]`);
+    return { sameTile: !!(tile && tile.__bob), removed: window.__bobTileRemoved };
+  }, bobNow)));
   others.forEach((w, i) => {
     const b = bobVideo(othersBefore[i]);
     const r = resumed[i].find((x) => x.kind === 'video' && x.ssrc === b.ssrc);
     const a = bobAfter[i].find((x) => x.kind === 'video' && x.ssrc === b.ssrc) || { framesDecoded: 0, packetsReceived: 0, packetsLost: 0 };
     const lost = Math.max(0, a.packetsLost - b.packetsLost), got = a.packetsReceived - b.packetsReceived;
-    result.reconnect.watchers[w.name] = { sameSsrc: !!r, from: a.from, framesIn5s: a.framesDecoded - r.framesDecoded,
+    result.reconnect.watchers[w.name] = { sameSsrc: !!r, from: a.from, sameTile: tiles[i].sameTile, tileRemoved: tiles[i].removed,
+      framesIn5s: a.framesDecoded - r.framesDecoded,
       lossPct: (100 * lost) / Math.max(1, got + lost), videoStreams: bobAfter[i].filter((x) => x.kind === 'video' && x.from === 'bob').length };
   });
   result.reconnect.ok = result.reconnect.newSession && Object.values(result.reconnect.watchers)
-    .every((w) => w.sameSsrc && w.from === 'bob' && w.framesIn5s >= 50 && w.lossPct < 1 && w.videoStreams === 1);
+    .every((w) => w.sameSsrc && w.from === 'bob' && w.sameTile && !w.tileRemoved && w.framesIn5s >= 50 && w.lossPct < 1 && w.videoStreams === 1);
   figure(`bob's client rejoined after a media failure: the others decoded his continued stream (same SSRC) again ${resumedMs} ms later; `
     + `then ${JSON.stringify(result.reconnect.watchers)}`);
 

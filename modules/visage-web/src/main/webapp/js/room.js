@@ -20,6 +20,7 @@ const MAX_BACKOFF_MS = 10000;
 const CHAT_MAX = 4000;
 const DEVICE_KEY = 'visage.devices';
 const EXCLUDE_MS = 60000;     // a node that announced its shutdown is not picked again for this long
+const MEMBER_RECONNECT_GRACE_MS = 15000; // a member whose connection was lost keeps its tile this long (the SFU's reconnect grace)
 
 const state = {
   roomId: null,
@@ -388,7 +389,8 @@ function onMessage(msg, gen) {
     case 'joined': onJoined(msg, gen); return;
     case 'member-joined': {
       if (!msg.sessionId) return;
-      const isNew = !state.members.has(msg.sessionId);
+      const back = memberBack(msg);
+      const isNew = !state.members.has(msg.sessionId) && !back;
       state.members.set(msg.sessionId, {
         ...(state.members.get(msg.sessionId) || { audioMuted: false, videoMuted: false }),
         sessionId: msg.sessionId, userId: msg.userId, displayName: msg.displayName || msg.userId || 'Guest',
@@ -403,10 +405,23 @@ function onMessage(msg, gen) {
     case 'member-left': {
       const m = state.members.get(msg.sessionId);
       if (!m) { offerToMedia(msg); return; }
-      state.members.delete(msg.sessionId);
-      syncTiles();
-      renderMembers();
-      toast(`${m.displayName || 'Someone'} left`, 'info', 2500);
+      // the same user already here in another session (a reconnect the node noticed late, or our
+      // own previous session): nothing to wait for
+      const alreadyBack = [...state.members.values()].some(x => x !== m && x.userId === m.userId && !x.reconnecting);
+      if (alreadyBack) {
+        dropMember(m, { quiet: true });
+      } else if (msg.reason !== 'left' && m.userId) {
+        // A lost connection, not a leave: people usually come back within seconds (the node keeps
+        // their streams meanwhile), so the tile stays, marked, until they do or the grace ends.
+        m.reconnecting = true;
+        clearTimeout(m.graceTimer);
+        m.graceTimer = setTimeout(() => { if (state.members.get(msg.sessionId) === m) dropMember(m); }, MEMBER_RECONNECT_GRACE_MS);
+        const tile = tileFor(msg.sessionId);
+        if (tile) updateTile(tile, m);
+        renderMembers();
+      } else {
+        dropMember(m);
+      }
       offerToMedia(msg);
       return;
     }
@@ -427,6 +442,29 @@ function onMessage(msg, gen) {
       if (!handled) console.debug('[visage] unhandled message', msg.type, msg);
     }
   }
+}
+
+function dropMember(m, { quiet = false } = {}) {
+  clearTimeout(m.graceTimer);
+  state.members.delete(m.sessionId);
+  syncTiles();
+  renderMembers();
+  if (!quiet) toast(`${m.displayName || 'Someone'} left`, 'info', 2500);
+}
+
+/**
+ * A member-joined of someone whose connection was lost a moment ago: the new session takes over
+ * the old one's tile in place (the node continues their streams on the same tracks).
+ */
+function memberBack(msg) {
+  if (!msg.userId) return null;
+  const old = [...state.members.values()].find(x => x.reconnecting && x.userId === msg.userId && x.sessionId !== msg.sessionId);
+  if (!old) return null;
+  clearTimeout(old.graceTimer);
+  state.members.delete(old.sessionId);
+  const tile = tileFor(old.sessionId);
+  if (tile && !tileFor(msg.sessionId)) tile.dataset.sessionId = msg.sessionId;
+  return old;
 }
 
 /** Membership events are ours, but the media client may want to know too. */
@@ -687,6 +725,7 @@ function updateTile(tile, m) {
   av.style.setProperty('--hue', hueOf(m.userId || name));
   tile.classList.toggle('audio-muted', !!m.audioMuted);
   tile.classList.toggle('video-muted', !!m.videoMuted);
+  tile.classList.toggle('reconnecting', !!m.reconnecting);
   tile.classList.toggle('self', self);
   updateTileVideoState(tile);
 }
@@ -773,6 +812,7 @@ function renderMembers() {
       el('span', { class: 'member-name' },
         el('span', { class: 'member-display', text: name }),
         self ? el('span', { class: 'muted small', text: ' (you)' }) : null,
+        m.reconnecting ? el('span', { class: 'muted small', text: ' · reconnecting…' }) : null,
       ),
       el('span', { class: 'member-icons' },
         m.videoMuted ? el('span', { class: 'member-icon', title: 'Camera off' }, icon('camOff')) : null,
