@@ -77,6 +77,14 @@ const framesDecoded = (page) => page.evaluate(async () => {
   return n;
 });
 
+// the page's inbound video streams: SSRC -> framesDecoded
+const videoBySsrc = (page) => page.evaluate(async () => {
+  const m = window.visage && window.visage.media;
+  const out = {};
+  if (m && m.sub) (await m.sub.getStats()).forEach((r) => { if (r.type === 'inbound-rtp' && r.kind === 'video') out[r.ssrc] = r.framesDecoded || 0; });
+  return out;
+});
+
 const ranking = (v) => v.ranking.map((r) => `${r.id} ${r.rtt} ms`).join(', ');
 
 try {
@@ -130,6 +138,7 @@ try {
   await waitFor('chat seen by the sg page', async () => (await view(pageB)).chat.includes(text), 10000, log, 200);
   f.chatText = text;
 
+  const euViewBeforeKill = await videoBySsrc(pageA);
   const deadPid = Number(readFileSync(SG.pidFile, 'utf8').trim());
   const oldB = await view(pageB);
   const killAt = Date.now();
@@ -165,6 +174,13 @@ try {
   f.sgPageFramesDelta5s = b1 - b0;
   f.euPageFramesDelta5s = a1 - a0;
   figure(`after failover, frames decoded in 5 s: sg page ${b1 - b0}, eu page ${a1 - a0}`);
+  // The eu page watched the sg user through the relay; after the move the sg user publishes on
+  // node-eu itself. The SFU continues the stream the eu page had (same SSRC, still decoding).
+  const euViewAfter = await videoBySsrc(pageA);
+  f.euStreamContinued = Object.keys(euViewBeforeKill).some((ssrc) => ssrc in euViewAfter && euViewAfter[ssrc] > euViewBeforeKill[ssrc] + 50);
+  f.euVideoSsrcs = { beforeKill: euViewBeforeKill, after: euViewAfter };
+  figure(`eu page's video of the sg user across the failover: ${f.euStreamContinued ? 'the same stream (SSRC) continued' : 'a new stream'} `
+    + `(framesDecoded by SSRC before the kill ${JSON.stringify(euViewBeforeKill)}, after ${JSON.stringify(euViewAfter)})`);
 
   // users, room and chat intact
   const afterB = await view(pageB);

@@ -94,6 +94,10 @@ class RegionsIT {
         assertWithin(f, "movedMs", 15_000, "sg page back in the room on node-eu");
         assertWithin(f, "videoMs", 15_000, "sg page decoding video again");
         assertTrue(f.getInt("sgPageFramesDelta5s") >= 50, "sg page framesDecoded over 5 s: " + f.getInt("sgPageFramesDelta5s"));
+        // the eu page watched the sg user through the relay; once that user publishes on node-eu,
+        // the SFU continues the very stream the eu page had (same SSRC, decoding on)
+        assertTrue(f.getBoolean("euStreamContinued", false),
+                "the eu page's stream of the sg user was not continued across the failover: " + f.get("euVideoSsrcs"));
         assertEquals("node-eu", f.getJsonObject("sgPageAfter").getJsonObject("node").getString("id"));
         assertTrue(f.getBoolean("sgPageHasChat"), "the chat message sent before the kill is on the moved page");
         assertTrue(f.getBoolean("historyHasChat"), "the chat message sent before the kill is in the room's history");

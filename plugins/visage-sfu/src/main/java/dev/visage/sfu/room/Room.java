@@ -1,5 +1,7 @@
 package dev.visage.sfu.room;
 
+import dev.visage.sfu.rtp.RtpPacket;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -95,28 +97,28 @@ public final class Room {
         }
     }
 
+    /**
+     * Tracks another node no longer relays. The origin cannot tell here whether their publisher
+     * left or lost its connection, so members keep them as orphans for the reconnect grace: the
+     * same user publishing again, on that node or any other, continues them (see Subscription).
+     */
     public synchronized void removeRelayedTracks(List<PublishedTrack> ts) {
         List<PublishedTrack> l = new ArrayList<>(Arrays.asList(relayed));
         if (!l.removeAll(ts)) {
             return;
         }
         relayed = l.toArray(new PublishedTrack[0]);
+        long now = System.currentTimeMillis();
         for (SfuEndpoint m : members) {
-            boolean changed = false;
             for (PublishedTrack t : ts) {
-                if (m.subscriptionFor(t) != null) {
-                    m.removeSubscription(t);
-                    changed = true;
-                }
-            }
-            if (changed) {
-                m.renegotiateSubscribe();
+                m.orphanSubscription(t, now);
             }
         }
     }
 
-    /** Relay receive thread: a relayed track's RTP (plaintext, canonical): cache, fan out. */
+    /** Relay receive thread: a relayed track's RTP (plaintext, canonical): note, cache, fan out. */
     public void forwardRelayedRtp(PublishedTrack t, byte[] buf, int off, int len) {
+        t.onReceived(RtpPacket.sequence(buf, off), (int) RtpPacket.timestamp(buf, off), System.nanoTime());
         t.cache(buf, off, len);
         byte[] scratch = RELAY_SCRATCH.get();
         for (SfuEndpoint m : members) {

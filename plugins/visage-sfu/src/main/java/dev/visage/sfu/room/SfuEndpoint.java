@@ -397,7 +397,7 @@ public final class SfuEndpoint implements MediaEndpoint {
         long now = System.nanoTime();
         for (Subscription s : subscriptions) {
             PublishedTrack cur = s.track;
-            boolean gone = s.orphanedAtMillis != 0 || (cur.upstream == null && cur.silentFor(now, SILENT_SOURCE_NANOS));
+            boolean gone = s.orphanedAtMillis != 0 || cur.silentFor(now, SILENT_SOURCE_NANOS);
             if (gone && user.equals(cur.publisher.userId())
                     && !cur.publisher.sessionId().equals(t.publisher.sessionId()) && s.canContinueWith(t)) {
                 return s;
@@ -1085,6 +1085,15 @@ public final class SfuEndpoint implements MediaEndpoint {
         sendReceiverReports();
     }
 
+    /** Under the room monitor: t's source is gone, perhaps not for good (see {@link #close}). */
+    void orphanSubscription(PublishedTrack t, long nowMillis) {
+        Subscription s = subscriptionFor(t);
+        if (s != null) {
+            s.orphanedAtMillis = nowMillis;
+            hasOrphans = true;
+        }
+    }
+
     /** Streams whose publisher did not come back within the reconnect grace end now. */
     private void endExpiredOrphans(long nowMillis) {
         synchronized (room) {
@@ -1181,16 +1190,11 @@ public final class SfuEndpoint implements MediaEndpoint {
             for (SfuEndpoint other : room.members()) {
                 boolean changed = false;
                 for (PublishedTrack t : tracks) {
-                    Subscription s = other.subscriptionFor(t);
-                    if (s == null) {
-                        continue;
-                    }
-                    if (left) {
+                    if (!left) {
+                        other.orphanSubscription(t, now);
+                    } else if (other.subscriptionFor(t) != null) {
                         other.removeSubscription(t);
                         changed = true;
-                    } else {
-                        s.orphanedAtMillis = now;
-                        other.hasOrphans = true;
                     }
                 }
                 if (changed) {

@@ -72,8 +72,14 @@ final class Subscription {
     boolean canContinueWith(PublishedTrack next) {
         PublishedTrack cur = track;
         return next != cur && next.video == cur.video && next.canonicalPt == cur.canonicalPt
-                && java.util.Objects.equals(next.info.fmtp(), cur.info.fmtp())
+                && formatOf(next).equals(formatOf(cur))
                 && next.info.clockRate() == cur.info.clockRate();
+    }
+
+    /** Format parameters; none and empty are the same (a relayed track carries "" for none). */
+    private static String formatOf(PublishedTrack t) {
+        String f = t.info.fmtp();
+        return f == null ? "" : f.trim();
     }
 
     /**

@@ -90,5 +90,7 @@ class SubscriptionTest {
         Subscription h = new Subscription(video("s1", OLD_SSRC, "H264", "profile-level-id=42e01f"), "0");
         assertFalse(h.canContinueWith(video("s2", NEW_SSRC, "H264", "profile-level-id=640c1f")));
         assertTrue(h.canContinueWith(video("s2", NEW_SSRC, "H264", "profile-level-id=42e01f")));
+        // a track relayed from another node says "" where a local one has no fmtp at all
+        assertTrue(s.canContinueWith(video("s2", NEW_SSRC, "VP8", "")));
     }
 }
