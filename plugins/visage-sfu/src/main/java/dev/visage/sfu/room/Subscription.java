@@ -87,10 +87,12 @@ final class Subscription {
      * {@code next}. The old source's receive statistics give where the stream stopped.
      */
     void rebind(PublishedTrack next) {
-        PublishedTrack old = track;
-        lastSeqOut = (int) (old.extendedHighestSeq() + seqDelta) & 0xFFFF;
-        lastTsOut = old.highestTimestamp() + tsDelta;
-        lastSentNanos = old.lastPacketNanos();
+        if (!rebasePending) { // else the source being replaced never sent: the stream stopped earlier
+            PublishedTrack old = track;
+            lastSeqOut = (int) (old.extendedHighestSeq() + seqDelta) & 0xFFFF;
+            lastTsOut = old.highestTimestamp() + tsDelta;
+            lastSentNanos = old.lastPacketNanos();
+        }
         keyFrameRequested = false;
         orphanedAtMillis = 0;
         rebasePending = true;

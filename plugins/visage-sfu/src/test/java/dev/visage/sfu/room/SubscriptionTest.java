@@ -84,6 +84,20 @@ class SubscriptionTest {
     }
 
     @Test
+    void aSourceThatNeverSentDoesNotMoveWhereTheStreamStopped() {
+        PublishedTrack old = video("s1", OLD_SSRC, "VP8", null);
+        Subscription s = new Subscription(old, "0");
+        old.onReceived(100, 9000, 1_000_000_000L);
+        s.rebind(video("s2", NEW_SSRC, "VP8", null)); // came back, lost again before sending
+        PublishedTrack third = video("s3", NEW_SSRC + 2, "VP8", null);
+        s.rebind(third);
+        byte[] p = packet(NEW_SSRC + 2, 7, 1);
+        s.rewriteRtp(p, 0, 2_000_000_000L);
+        assertEquals(101, RtpPacket.sequence(p, 0));
+        assertEquals(9000L + 90_000, RtpPacket.timestamp(p, 0));
+    }
+
+    @Test
     void onlyTheSameKindCodecAndFormatCanContinueAStream() {
         Subscription s = new Subscription(video("s1", OLD_SSRC, "VP8", null), "0");
         assertFalse(s.canContinueWith(video("s2", NEW_SSRC, "H264", null)));
