@@ -1,8 +1,9 @@
 package dev.visage.core.cluster;
 
+import static dev.visage.core.json.SharedJsonProvider.JSON;
+
 import dev.visage.api.cluster.NodeInfo;
 import dev.visage.api.cluster.SessionRecord;
-import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
@@ -21,7 +22,7 @@ public final class ClusterCodec {
     }
 
     public static String node(NodeInfo n) {
-        return Json.createObjectBuilder()
+        return JSON.createObjectBuilder()
                 .add("id", n.id()).add("region", n.region()).add("httpUrl", n.httpUrl())
                 .add("wsUrl", n.wsUrl()).add("mediaHost", n.mediaHost()).add("mediaPort", n.mediaPort())
                 .add("memberId", n.memberId()).add("load", n.load()).add("capacity", n.capacity())
@@ -38,7 +39,7 @@ public final class ClusterCodec {
     }
 
     public static String session(SessionRecord s) {
-        JsonObjectBuilder b = Json.createObjectBuilder()
+        JsonObjectBuilder b = JSON.createObjectBuilder()
                 .add("sessionId", s.sessionId()).add("userId", s.userId()).add("displayName", s.displayName())
                 .add("nodeId", s.nodeId()).add("openedAt", s.openedAt());
         if (s.roomId() != null) {
@@ -54,9 +55,9 @@ public final class ClusterCodec {
     }
 
     public static String members(List<String> sessionIds) {
-        JsonArrayBuilder array = Json.createArrayBuilder();
+        JsonArrayBuilder array = JSON.createArrayBuilder();
         sessionIds.forEach(array::add);
-        return Json.createObjectBuilder().add("members", array).build().toString();
+        return JSON.createObjectBuilder().add("members", array).build().toString();
     }
 
     public static List<String> members(String json) {
@@ -64,7 +65,7 @@ public final class ClusterCodec {
     }
 
     static JsonObject read(String json) {
-        try (JsonReader reader = Json.createReader(new StringReader(json))) {
+        try (JsonReader reader = JSON.createReader(new StringReader(json))) {
             return reader.readObject();
         }
     }

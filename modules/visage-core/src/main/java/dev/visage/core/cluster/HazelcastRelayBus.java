@@ -1,5 +1,7 @@
 package dev.visage.core.cluster;
 
+import static dev.visage.core.json.SharedJsonProvider.JSON;
+
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.topic.ITopic;
 import dev.visage.api.cluster.ClusterState;
@@ -8,7 +10,6 @@ import dev.visage.api.cluster.NodeRegistry;
 import dev.visage.api.cluster.SessionRecord;
 import dev.visage.api.relay.RelayBus;
 import dev.visage.core.json.JsonMaps;
-import jakarta.json.Json;
 
 import java.io.StringReader;
 import java.util.Map;
@@ -45,7 +46,7 @@ public final class HazelcastRelayBus implements RelayBus {
 
     @Override
     public void send(String toNodeId, Map<String, Object> message) {
-        String envelope = Json.createObjectBuilder().add("from", nodeId).add("message", JsonMaps.toJson(message))
+        String envelope = JSON.createObjectBuilder().add("from", nodeId).add("message", JsonMaps.toJson(message))
                 .build().toString();
         topic(toNodeId).publish(envelope);
     }
@@ -53,7 +54,7 @@ public final class HazelcastRelayBus implements RelayBus {
     @Override
     public void subscribe(BiConsumer<String, Map<String, Object>> handler) {
         topic(nodeId).addMessageListener(event -> {
-            var envelope = Json.createReader(new StringReader(event.getMessageObject())).readObject();
+            var envelope = JSON.createReader(new StringReader(event.getMessageObject())).readObject();
             handler.accept(envelope.getString("from"), JsonMaps.toMap(envelope.getJsonObject("message")));
         });
     }

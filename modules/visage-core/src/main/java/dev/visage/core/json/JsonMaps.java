@@ -1,6 +1,7 @@
 package dev.visage.core.json;
 
-import jakarta.json.Json;
+import static dev.visage.core.json.SharedJsonProvider.JSON;
+
 import jakarta.json.JsonArray;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonNumber;
@@ -46,13 +47,13 @@ public final class JsonMaps {
     }
 
     public static JsonObject toJson(Map<String, ?> map) {
-        JsonObjectBuilder builder = Json.createObjectBuilder();
+        JsonObjectBuilder builder = JSON.createObjectBuilder();
         map.forEach((key, value) -> builder.add(key, toJsonValue(value)));
         return builder.build();
     }
 
     public static JsonArray toJsonArray(Iterable<? extends Map<String, ?>> maps) {
-        JsonArrayBuilder array = Json.createArrayBuilder();
+        JsonArrayBuilder array = JSON.createArrayBuilder();
         maps.forEach(m -> array.add(toJson(m)));
         return array.build();
     }
@@ -64,16 +65,16 @@ public final class JsonMaps {
         } else if (value instanceof Map<?, ?> map) {
             return toJson((Map<String, ?>) map);
         } else if (value instanceof Iterable<?> list) {
-            JsonArrayBuilder array = Json.createArrayBuilder();
+            JsonArrayBuilder array = JSON.createArrayBuilder();
             list.forEach(v -> array.add(toJsonValue(v)));
             return array.build();
         } else if (value instanceof Boolean b) {
             return b ? JsonValue.TRUE : JsonValue.FALSE;
         } else if (value instanceof Integer || value instanceof Long || value instanceof Short) {
-            return Json.createValue(((Number) value).longValue());
+            return JSON.createValue(((Number) value).longValue());
         } else if (value instanceof Number n) {
-            return Json.createValue(n.doubleValue());
+            return JSON.createValue(n.doubleValue());
         }
-        return Json.createValue(value.toString());
+        return JSON.createValue(value.toString());
     }
 }

@@ -1,8 +1,9 @@
 package dev.visage.core.room;
 
+import static dev.visage.core.json.SharedJsonProvider.JSON;
+
 import dev.visage.api.chat.ChatMessage;
 import dev.visage.api.cluster.SessionRecord;
-import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
 
@@ -13,7 +14,7 @@ public final class RoomEvents {
     }
 
     public static JsonObjectBuilder member(SessionRecord s) {
-        return Json.createObjectBuilder()
+        return JSON.createObjectBuilder()
                 .add("sessionId", s.sessionId())
                 .add("userId", s.userId())
                 .add("displayName", s.displayName())
@@ -25,13 +26,13 @@ public final class RoomEvents {
     }
 
     public static JsonObject memberLeft(String roomId, String sessionId, String reason) {
-        return Json.createObjectBuilder()
+        return JSON.createObjectBuilder()
                 .add("type", "member-left").add("roomId", roomId)
                 .add("sessionId", sessionId).add("reason", reason).build();
     }
 
     public static JsonObjectBuilder chatFields(ChatMessage m) {
-        return Json.createObjectBuilder()
+        return JSON.createObjectBuilder()
                 .add("id", m.id()).add("roomId", m.roomId()).add("userId", m.userId())
                 .add("displayName", m.displayName()).add("text", m.text())
                 .add("sentAt", m.sentAt().toString());

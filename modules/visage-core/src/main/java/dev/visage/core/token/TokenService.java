@@ -1,8 +1,9 @@
 package dev.visage.core.token;
 
+import static dev.visage.core.json.SharedJsonProvider.JSON;
+
 import dev.visage.core.error.ErrorCode;
 import dev.visage.core.error.VisageException;
-import jakarta.json.Json;
 import jakarta.json.JsonException;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
@@ -43,7 +44,7 @@ public final class TokenService {
     }
 
     public String issue(TokenClaims claims) {
-        JsonObjectBuilder json = Json.createObjectBuilder()
+        JsonObjectBuilder json = JSON.createObjectBuilder()
                 .add("k", claims.kind().wire())
                 .add("u", claims.userId())
                 .add("n", claims.displayName())
@@ -94,7 +95,7 @@ public final class TokenService {
     }
 
     private static TokenClaims parse(byte[] json) {
-        try (JsonReader reader = Json.createReader(new StringReader(new String(json, StandardCharsets.UTF_8)))) {
+        try (JsonReader reader = JSON.createReader(new StringReader(new String(json, StandardCharsets.UTF_8)))) {
             JsonObject o = reader.readObject();
             TokenKind kind = TokenKind.fromWire(o.getString("k", ""));
             if (kind == null) {

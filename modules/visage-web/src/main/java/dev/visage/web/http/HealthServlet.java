@@ -1,8 +1,9 @@
 package dev.visage.web.http;
 
+import static dev.visage.core.json.SharedJsonProvider.JSON;
+
 import dev.visage.web.node.VisageNode;
 import jakarta.inject.Inject;
-import jakarta.json.Json;
 import jakarta.servlet.annotation.WebServlet;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -22,7 +23,7 @@ public class HealthServlet extends HttpServlet {
         boolean storeUp = node.store() != null && node.store().healthy();
         response.setStatus(storeUp ? 200 : 503);
         response.setContentType("application/json");
-        response.getWriter().write(Json.createObjectBuilder()
+        response.getWriter().write(JSON.createObjectBuilder()
                 .add("status", storeUp ? "UP" : "DOWN")
                 .add("node", node.config().nodeId())
                 .add("region", node.config().region())

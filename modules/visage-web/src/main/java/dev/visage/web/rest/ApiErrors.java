@@ -1,8 +1,9 @@
 package dev.visage.web.rest;
 
+import static dev.visage.core.json.SharedJsonProvider.JSON;
+
 import dev.visage.core.error.ErrorCode;
 import dev.visage.core.error.VisageException;
-import jakarta.json.Json;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -39,7 +40,7 @@ public class ApiErrors implements ExceptionMapper<Throwable> {
 
     static Response response(int status, String code, String message) {
         return Response.status(status).type(MediaType.APPLICATION_JSON_TYPE)
-                .entity(Json.createObjectBuilder().add("code", code)
+                .entity(JSON.createObjectBuilder().add("code", code)
                         .add("message", message == null ? code : message).build().toString())
                 .build();
     }

@@ -1,8 +1,9 @@
 package dev.visage.web.rest;
 
+import static dev.visage.core.json.SharedJsonProvider.JSON;
+
 import dev.visage.core.error.ErrorCode;
 import dev.visage.core.error.VisageException;
-import jakarta.json.Json;
 import jakarta.json.JsonException;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
@@ -30,7 +31,7 @@ final class JsonBody {
         if (body.length() > MAX_CHARS) {
             throw new VisageException(ErrorCode.MESSAGE_TOO_LARGE, "request bodies are limited to 64 KiB");
         }
-        try (JsonReader reader = Json.createReader(new StringReader(body))) {
+        try (JsonReader reader = JSON.createReader(new StringReader(body))) {
             JsonValue value = reader.readValue();
             if (value.getValueType() != JsonValue.ValueType.OBJECT) {
                 throw new VisageException(ErrorCode.BAD_JSON, "the body must be a JSON object");

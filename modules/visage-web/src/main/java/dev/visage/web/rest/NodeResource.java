@@ -1,9 +1,10 @@
 package dev.visage.web.rest;
 
+import static dev.visage.core.json.SharedJsonProvider.JSON;
+
 import dev.visage.api.cluster.NodeInfo;
 import dev.visage.web.node.VisageNode;
 import jakarta.inject.Inject;
-import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.ws.rs.GET;
@@ -27,7 +28,7 @@ public class NodeResource {
 
     @GET
     public String list() {
-        JsonArrayBuilder nodes = Json.createArrayBuilder();
+        JsonArrayBuilder nodes = JSON.createArrayBuilder();
         node.registry().liveNodes().forEach(n -> nodes.add(nodeJson(n).add("heartbeatAt", n.heartbeatAt())));
         return nodes.build().toString();
     }
@@ -39,7 +40,7 @@ public class NodeResource {
     @GET
     @Path("ping")
     public Response ping() {
-        return Response.ok(Json.createObjectBuilder().add("node", node.config().nodeId())
+        return Response.ok(JSON.createObjectBuilder().add("node", node.config().nodeId())
                 .add("region", node.config().region()).build().toString())
                 .header("Cache-Control", "no-store").build();
     }
@@ -74,7 +75,7 @@ public class NodeResource {
     }
 
     private static JsonObjectBuilder nodeJson(NodeInfo n) {
-        return Json.createObjectBuilder().add("id", n.id()).add("region", n.region()).add("httpUrl", n.httpUrl())
+        return JSON.createObjectBuilder().add("id", n.id()).add("region", n.region()).add("httpUrl", n.httpUrl())
                 .add("wsUrl", n.wsUrl()).add("mediaPort", n.mediaPort()).add("load", n.load())
                 .add("capacity", n.capacity()).add("full", n.load() >= n.capacity());
     }

@@ -1,12 +1,13 @@
 package dev.visage.web.rest;
 
+import static dev.visage.core.json.SharedJsonProvider.JSON;
+
 import dev.visage.api.cluster.SessionRecord;
 import dev.visage.api.room.Room;
 import dev.visage.core.json.JsonMaps;
 import dev.visage.core.room.RoomEvents;
 import dev.visage.web.node.VisageNode;
 import jakarta.inject.Inject;
-import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
 import jakarta.ws.rs.Consumes;
@@ -47,9 +48,9 @@ public class RoomResource {
     @Path("{id}")
     public String get(@PathParam("id") String id) {
         Room room = node.rooms().get(id);
-        JsonArrayBuilder members = Json.createArrayBuilder();
+        JsonArrayBuilder members = JSON.createArrayBuilder();
         node.rooms().members(id).forEach(m -> members.add(RoomEvents.member(m)));
-        return Json.createObjectBuilder(roomJson(room)).add("members", members).build().toString();
+        return JSON.createObjectBuilder(roomJson(room)).add("members", members).build().toString();
     }
 
     @POST
@@ -58,8 +59,8 @@ public class RoomResource {
         SessionRecord session = node.sessions().connected(BearerToken.from(authorization));
         String roomToken = node.rooms().requestJoin(session, id);
         Room room = node.rooms().get(id);
-        return Json.createObjectBuilder().add("roomToken", roomToken)
-                .add("room", Json.createObjectBuilder().add("id", room.id()).add("name", room.name()))
+        return JSON.createObjectBuilder().add("roomToken", roomToken)
+                .add("room", JSON.createObjectBuilder().add("id", room.id()).add("name", room.name()))
                 .build().toString();
     }
 
@@ -69,21 +70,21 @@ public class RoomResource {
     public String stats(@PathParam("id") String id) {
         node.rooms().get(id);
         var streams = node.media().map(media -> media.streamStats(id)).orElse(java.util.List.of());
-        return Json.createObjectBuilder().add("roomId", id).add("node", node.config().nodeId())
+        return JSON.createObjectBuilder().add("roomId", id).add("node", node.config().nodeId())
                 .add("streams", JsonMaps.toJsonArray(streams)).build().toString();
     }
 
     @GET
     @Path("{id}/messages")
     public String messages(@PathParam("id") String id, @QueryParam("limit") @DefaultValue("200") int limit) {
-        JsonArrayBuilder history = Json.createArrayBuilder();
+        JsonArrayBuilder history = JSON.createArrayBuilder();
         node.rooms().history(id, Math.max(1, Math.min(limit, 1000))).forEach(m -> history.add(RoomEvents.chatFields(m)));
         return history.build().toString();
     }
 
     private JsonObject roomJson(Room room) {
         String base = uri.getBaseUri().toString().replaceFirst("/api/?$", "");
-        return Json.createObjectBuilder().add("roomId", room.id()).add("name", room.name())
+        return JSON.createObjectBuilder().add("roomId", room.id()).add("name", room.name())
                 .add("url", base + "/r/" + room.id()).add("createdAt", room.createdAt().toString()).build();
     }
 }

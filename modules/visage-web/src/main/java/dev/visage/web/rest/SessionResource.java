@@ -1,11 +1,12 @@
 package dev.visage.web.rest;
 
+import static dev.visage.core.json.SharedJsonProvider.JSON;
+
 import dev.visage.core.error.ErrorCode;
 import dev.visage.core.error.VisageException;
 import dev.visage.core.session.SessionGrant;
 import dev.visage.web.node.VisageNode;
 import jakarta.inject.Inject;
-import jakarta.json.Json;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
@@ -32,9 +33,9 @@ public class SessionResource {
         }
         SessionGrant grant = node.sessions().open(user);
         var self = node.selfInfo();
-        return Response.status(Response.Status.CREATED).entity(Json.createObjectBuilder()
+        return Response.status(Response.Status.CREATED).entity(JSON.createObjectBuilder()
                 .add("sessionId", grant.sessionId()).add("sessionToken", grant.sessionToken())
-                .add("node", Json.createObjectBuilder().add("id", self.id()).add("region", self.region())
+                .add("node", JSON.createObjectBuilder().add("id", self.id()).add("region", self.region())
                         .add("httpUrl", self.httpUrl()).add("wsUrl", self.wsUrl()))
                 .build().toString()).build();
     }

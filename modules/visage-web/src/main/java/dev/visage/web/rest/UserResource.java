@@ -1,9 +1,10 @@
 package dev.visage.web.rest;
 
+import static dev.visage.core.json.SharedJsonProvider.JSON;
+
 import dev.visage.api.user.User;
 import dev.visage.web.node.VisageNode;
 import jakarta.inject.Inject;
-import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -40,7 +41,7 @@ public class UserResource {
         String username = json.string("username");
         String token = node.accounts().login(username, json.string("password"));
         User user = node.accounts().authenticate(token);
-        return Json.createObjectBuilder().add("userToken", token).add("user", userJson(user)).build().toString();
+        return JSON.createObjectBuilder().add("userToken", token).add("user", userJson(user)).build().toString();
     }
 
     @GET
@@ -50,7 +51,7 @@ public class UserResource {
     }
 
     private static JsonObject userJson(User user) {
-        return Json.createObjectBuilder().add("id", user.id()).add("username", user.username())
+        return JSON.createObjectBuilder().add("id", user.id()).add("username", user.username())
                 .add("displayName", user.displayName()).build();
     }
 }

@@ -1,6 +1,7 @@
 package dev.visage.web.signalling;
 
-import jakarta.json.Json;
+import static dev.visage.core.json.SharedJsonProvider.JSON;
+
 import jakarta.websocket.CloseReason;
 
 import java.util.Map;
@@ -49,7 +50,7 @@ public final class LocalConnections {
 
     /** Node shutdown: tell every client to move, release its session, close its socket. */
     public void shutdownAll(Consumer<String> releaseSession) {
-        String notice = Json.createObjectBuilder().add("type", "node-shutdown").build().toString();
+        String notice = JSON.createObjectBuilder().add("type", "node-shutdown").build().toString();
         for (Connection connection : bySession.values()) {
             connection.send(notice);
             connection.endMedia(false);

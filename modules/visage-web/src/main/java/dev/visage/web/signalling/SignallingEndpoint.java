@@ -1,5 +1,7 @@
 package dev.visage.web.signalling;
 
+import static dev.visage.core.json.SharedJsonProvider.JSON;
+
 import dev.visage.api.cluster.SessionRecord;
 import dev.visage.api.media.MediaEndpoint;
 import dev.visage.api.media.Participant;
@@ -10,7 +12,6 @@ import dev.visage.core.room.RoomEvents;
 import dev.visage.core.room.RoomService;
 import dev.visage.web.node.VisageNode;
 import jakarta.inject.Inject;
-import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonException;
 import jakarta.json.JsonObject;
@@ -56,7 +57,7 @@ public class SignallingEndpoint {
             SessionRecord session = node.sessions().connect(tokens == null ? null : tokens.get(0));
             connection = new Connection(socket, session);
             node.connections().add(connection);
-            connection.send(Json.createObjectBuilder().add("type", "hello")
+            connection.send(JSON.createObjectBuilder().add("type", "hello")
                     .add("sessionId", session.sessionId()).add("nodeId", session.nodeId()).build());
             LOG.info(() -> node.logPrefix() + "session=" + session.sessionId() + " user=" + session.userId()
                     + " connected");
@@ -102,7 +103,7 @@ public class SignallingEndpoint {
             case "join" -> join(stringField(message, "roomToken"));
             case "leave" -> leave();
             case "chat" -> node.rooms().chat(current(), stringField(message, "text"));
-            case "ping" -> connection.send(Json.createObjectBuilder().add("type", "pong").build());
+            case "ping" -> connection.send(JSON.createObjectBuilder().add("type", "pong").build());
             default -> {
                 MediaEndpoint media = connection.media();
                 if (media == null || !media.onClientMessage(type, JsonMaps.toMap(message))) {
@@ -117,14 +118,14 @@ public class SignallingEndpoint {
         connection.endMedia(false);
         connection.session(session);
         RoomService rooms = node.rooms();
-        JsonArrayBuilder members = Json.createArrayBuilder();
+        JsonArrayBuilder members = JSON.createArrayBuilder();
         rooms.members(session.roomId()).forEach(m -> members.add(RoomEvents.member(m)));
-        JsonArrayBuilder history = Json.createArrayBuilder();
+        JsonArrayBuilder history = JSON.createArrayBuilder();
         rooms.history(session.roomId(), RoomService.HISTORY_ON_JOIN).forEach(m -> history.add(RoomEvents.chatFields(m)));
         var room = rooms.get(session.roomId());
-        connection.send(Json.createObjectBuilder()
+        connection.send(JSON.createObjectBuilder()
                 .add("type", "joined").add("roomId", room.id()).add("sessionId", session.sessionId())
-                .add("room", Json.createObjectBuilder().add("id", room.id()).add("name", room.name()))
+                .add("room", JSON.createObjectBuilder().add("id", room.id()).add("name", room.name()))
                 .add("members", members).add("history", history).build());
         node.media().ifPresent(engine -> connection.media(engine.join(
                 new Participant(room.id(), session.sessionId(), session.userId(), session.displayName()),
@@ -136,7 +137,7 @@ public class SignallingEndpoint {
         connection.endMedia(true);
         node.rooms().leave(connection.sessionId(), "left");
         connection.session(connection.session().inRoom(null));
-        connection.send(Json.createObjectBuilder().add("type", "left").build());
+        connection.send(JSON.createObjectBuilder().add("type", "left").build());
     }
 
     private SessionRecord current() {
@@ -167,7 +168,7 @@ public class SignallingEndpoint {
     }
 
     private static JsonObject parse(String text) {
-        try (JsonReader reader = Json.createReader(new StringReader(text))) {
+        try (JsonReader reader = JSON.createReader(new StringReader(text))) {
             JsonValue value = reader.readValue();
             if (value.getValueType() != JsonValue.ValueType.OBJECT) {
                 throw new VisageException(ErrorCode.BAD_JSON, "a message must be a JSON object");
@@ -192,7 +193,7 @@ public class SignallingEndpoint {
     }
 
     static JsonObject error(ErrorCode code, String message) {
-        return Json.createObjectBuilder().add("type", "error").add("code", code.wire())
+        return JSON.createObjectBuilder().add("type", "error").add("code", code.wire())
                 .add("message", message == null ? code.wire() : message).build();
     }
 }
