@@ -175,7 +175,13 @@ async function startVisage() {
   const logFd = openSync(join(RUNDIR, 'visage-launcher.log'), 'a');
   const child = spawn(join(ROOT, 'visage'), ['run', '--port', String(port), '--data', data, '--media-port', String(mediaPort)], {
     stdio: ['ignore', logFd, logFd],
-    env: { ...process.env, VISAGE_JAVA_OPTS: `${process.env.BENCH_VISAGE_JAVA_OPTS || '-Xmx1g -XX:+UseG1GC'} -Dvisage.media.addresses=${IP}`, VISAGE_PUBLIC_URL: `http://${IP}:${port}` },
+    // the launcher's own JVM options unless BENCH_VISAGE_JAVA_OPTS says otherwise: the node as `./visage run` starts it
+    env: {
+      ...process.env,
+      ...(process.env.BENCH_VISAGE_JAVA_OPTS ? { VISAGE_JAVA_OPTS: process.env.BENCH_VISAGE_JAVA_OPTS } : {}),
+      VISAGE_MEDIA_ADDRESSES: IP,
+      VISAGE_PUBLIC_URL: `http://${IP}:${port}`,
+    },
   });
   const base = `http://${IP}:${port}`;
   const t0 = Date.now();
