@@ -31,6 +31,8 @@ import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -75,15 +77,15 @@ public class VisageNode {
                 new IllegalStateException("store plugin '" + config.storePlugin() + "' not found; available: "
                         + PluginLoader.available(StorePlugin.class, loader)));
         startPlugin(store);
-        cluster = new HazelcastClusterState(hazelcast);
-        registry = new HazelcastNodeRegistry(hazelcast, NODE_TTL);
+        cluster = outsideApplicationInvocation(() -> new HazelcastClusterState(hazelcast));
+        registry = outsideApplicationInvocation(() -> new HazelcastNodeRegistry(hazelcast, NODE_TTL));
         memberId = registry.localMemberId();
         tokens = new TokenService(new NodeSecrets(config).agreeOnTokenKey(cluster), clock);
         PasswordHasher hasher = new PasswordHasher();
         accounts = new AccountService(store.users(), hasher, tokens, config.userTokenTtl(), clock);
         sessions = new SessionService(cluster, tokens, config.sessionTokenTtl(), config.nodeId(), clock);
-        rooms = new RoomService(store.rooms(), store.chat(), cluster, new HazelcastRoomLocks(hazelcast), tokens,
-                config.roomTokenTtl(), clock);
+        rooms = new RoomService(store.rooms(), store.chat(), cluster,
+                outsideApplicationInvocation(() -> new HazelcastRoomLocks(hazelcast)), tokens, config.roomTokenTtl(), clock);
         media = PluginLoader.find(MediaEngine.class, config.mediaPlugin(), loader).orElse(null);
         if (media == null) {
             LOG.warning(() -> logPrefix() + "media plugin '" + config.mediaPlugin()
@@ -109,6 +111,36 @@ public class VisageNode {
                 SWEEP.toMillis(), SWEEP.toMillis(), TimeUnit.MILLISECONDS);
         LOG.info(() -> logPrefix() + "started in " + (System.nanoTime() - begin) / 1_000_000 + " ms; cluster size "
                 + cluster.clusterSize());
+    }
+
+    /**
+     * Makes Hazelcast objects on a thread that inherits none of the deployment's thread-locals.
+     * A map first used inside an application invocation gets Payara's tenant control, which sets
+     * up a CDI request context around every operation on it (each heartbeat, session read, room
+     * lock): half of the partition threads' CPU on a node under load. Visage's maps hold strings
+     * and JSON only: their operations need no application context.
+     */
+    private static <T> T outsideApplicationInvocation(Supplier<T> setup) {
+        AtomicReference<T> made = new AtomicReference<>();
+        AtomicReference<RuntimeException> failed = new AtomicReference<>();
+        Thread thread = new Thread(null, () -> {
+            try {
+                made.set(setup.get());
+            } catch (RuntimeException e) {
+                failed.set(e);
+            }
+        }, "visage-cluster-setup", 0, false);
+        thread.start();
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while setting up the cluster state", e);
+        }
+        if (failed.get() != null) {
+            throw failed.get();
+        }
+        return made.get();
     }
 
     private void startPlugin(dev.visage.api.plugin.Plugin plugin) {
