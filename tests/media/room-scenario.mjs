@@ -1,14 +1,14 @@
 // Room media scenario driver (started by room-scenario.sh inside the "core" namespace): issue 3,
 // acceptances 1 and 2 through the real web client. Three Chromium pages with fake camera and
 // microphone (client namespace c1) join ONE room on ONE node. For each page and each of the two
-// others, from the page's own getStats over SECONDS s: inbound video framesDecoded +>= 100,
-// frameWidth > 0, inbound audio packetsReceived rising, packets lost (audio + video) below 1 % of
+// others, from the page's own getStats over SECONDS s: inbound video plays (scenario-lib's
+// plays()), frameWidth > 0, inbound audio packetsReceived rising, packets lost (audio + video) below 1 % of
 // those expected. Then a 4th page joins late (time from its join to the first decoded frame of
 // each of the three others, timed inside the page) and one of the first three clicks Leave (time
 // until its tile is gone from the other pages' grids, timed inside those pages). Last, one page's
 // client rejoins after a media failure and the others must keep receiving it on the same stream.
 // Prints one JSON verdict on stdout; progress and [figure] lines go to stderr.
-import { browsers, inbound, login, rest, sleep, view, waitFor } from '../netns/scenario-lib.mjs';
+import { browsers, inbound, login, plays, rest, sleep, view, waitFor } from '../netns/scenario-lib.mjs';
 
 const cfg = JSON.parse(process.env.VISAGE_SCENARIO);
 const log = (...a) => console.error('[driver]', ...a);
@@ -67,7 +67,7 @@ try {
         packetsLostDelta: lost, lossPct: recv + lost > 0 ? (100 * lost) / (recv + lost) : 100,
         nackCount: total(v1, 'nackCount'), pliCount: total(v1, 'pliCount'),
       };
-      s.ok = s.videoStreams === 1 && s.audioStreams === 1 && s.framesDecodedDelta >= 100 && s.frameWidth > 0
+      s.ok = s.videoStreams === 1 && s.audioStreams === 1 && plays(s.framesDecodedDelta, cfg.seconds) && s.frameWidth > 0
         && s.audioPacketsDelta > 0 && s.lossPct < 1;
       result.pairs.push(s);
       figure(`${s.page} <- ${s.from}: in ${cfg.seconds} s framesDecoded +${s.framesDecodedDelta} at ${s.frameWidth}x${s.frameHeight}, `
@@ -204,7 +204,7 @@ try {
       lossPct: (100 * lost) / Math.max(1, got + lost), videoStreams: bobAfter[i].filter((x) => x.kind === 'video' && x.from === 'bob').length };
   });
   result.reconnect.ok = result.reconnect.newSession && Object.values(result.reconnect.watchers)
-    .every((w) => w.sameSsrc && w.from === 'bob' && w.sameTile && !w.tileRemoved && w.framesIn5s >= 50 && w.lossPct < 1 && w.videoStreams === 1);
+    .every((w) => w.sameSsrc && w.from === 'bob' && w.sameTile && !w.tileRemoved && plays(w.framesIn5s, 5) && w.lossPct < 1 && w.videoStreams === 1);
   figure(`bob's client rejoined after a media failure: the others decoded his continued stream (same SSRC) again ${resumedMs} ms later; `
     + `then ${JSON.stringify(result.reconnect.watchers)}`);
 

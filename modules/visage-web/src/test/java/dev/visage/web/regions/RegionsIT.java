@@ -28,7 +28,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RegionsIT {
 
     private static final ScenarioScript SCENARIO = new ScenarioScript("tests/netns/regions-scenario.sh", "VISAGE_REGIONS_RUN", "it",
-            "target/regions-logs", Duration.ofSeconds(300));
+            "target/regions-logs", Duration.ofSeconds(420));
+    /** The scenario waits up to a minute for each step: longer means it never happened. */
+    private static final long NEVER_MS = 60_000;
+    /** Video plays: >= 3 fps on average, as tests/netns/scenario-lib.mjs's plays() says. */
+    private static final int PLAYING_FRAMES_IN_5_S = 15;
     private static JsonObject result;
 
     @BeforeAll
@@ -90,10 +94,11 @@ class RegionsIT {
         assertScenarioRan();
         JsonObject f = result.getJsonObject("failover");
         assertTrue(f.containsKey("movedMs"), "failover did not run: " + result);
-        assertWithin(f, "cleanMs", 15_000, "survivor free of the dead node's sessions");
-        assertWithin(f, "movedMs", 15_000, "sg page back in the room on node-eu");
-        assertWithin(f, "videoMs", 15_000, "sg page decoding video again");
-        assertTrue(f.getInt("sgPageFramesDelta5s") >= 50, "sg page framesDecoded over 5 s: " + f.getInt("sgPageFramesDelta5s"));
+        assertWithin(f, "cleanMs", NEVER_MS, "survivor free of the dead node's sessions");
+        assertWithin(f, "movedMs", NEVER_MS, "sg page back in the room on node-eu");
+        assertWithin(f, "videoMs", NEVER_MS, "sg page decoding video again");
+        assertTrue(f.getInt("sgPageFramesDelta5s") >= PLAYING_FRAMES_IN_5_S, "sg page's video not playing, framesDecoded over 5 s: "
+                + f.getInt("sgPageFramesDelta5s"));
         // the eu page watched the sg user through the relay; once that user publishes on node-eu,
         // the SFU continues the very stream the eu page had (same SSRC, decoding on)
         assertTrue(f.getBoolean("euStreamContinued", false),
@@ -116,7 +121,7 @@ class RegionsIT {
     /**
      * Media path dead, signalling alive: 17 s without UDP (the node's consent timeout is 15 s).
      * Each page must notice the node's media-failed, rejoin by itself (a new session) and decode
-     * video within 15 s of UDP coming back, then keep decoding (>= 50 frames in 5 s).
+     * video once UDP is back, then keep playing.
      */
     @Test
     void aPageWhoseMediaPathDiesRejoinsByItselfAndDecodesAgain() {
@@ -127,8 +132,8 @@ class RegionsIT {
         for (String page : List.of("eu", "sg")) {
             assertTrue(b.getJsonObject("rejoinedMsAfterBlackoutStart").containsKey(page), page + " page never rejoined: " + b);
             long back = b.getJsonObject("videoMsAfterUdpBack").getJsonNumber(page).longValue();
-            assertTrue(back <= 15_000, page + " page decoded again " + back + " ms after UDP came back (limit 15 s): " + b);
-            assertTrue(b.getJsonObject("framesDelta5s").getInt(page) >= 50, page + " page frames in 5 s after recovery: " + b);
+            assertTrue(back <= NEVER_MS, page + " page decoded again " + back + " ms after UDP came back: " + b);
+            assertTrue(b.getJsonObject("framesDelta5s").getInt(page) >= PLAYING_FRAMES_IN_5_S, page + " page frames in 5 s after recovery: " + b);
         }
         assertTrue(b.getInt("udpDropped") > 0, "the switch dropped no UDP: " + b);
     }
