@@ -4,17 +4,19 @@
 //   node bench.mjs [--subscribers 10,50,100] [--seconds 20] [--warmup 5] [--first-warmup 120]
 //                  [--settle 60] [--idle 10] [--servers visage,janus]
 //                  [--workers 2] [--ip 10.203.0.1] [--iface bv0] [--ivf media/vp8-360p.ivf] [--out results/latest.md]
-import { fork, spawn } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdirSync, mkdtempSync, openSync, existsSync } from 'node:fs';
+import { fork } from 'node:child_process';
+import { readFileSync, writeFileSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir, cpus, hostname } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RtpHeader, RtpPacket, MediaStreamTrack } from 'werift';
-import { makePc, waitFor } from './lib/peer.mjs';
-import { loadVp8Frames, packetizeVp8, opusPayload, stamp } from './lib/media.mjs';
-import { visageSetup, visagePublish, api } from './lib/visage.mjs';
+import { waitFor } from './lib/peer.mjs';
+import { loadVp8Frames } from './lib/media.mjs';
+import { visageSetup, visagePublish } from './lib/visage.mjs';
 import { janusPublish } from './lib/janus.mjs';
-import { writeJanusConfig, startJanus } from './lib/janus-server.mjs';
+import { Publisher } from './lib/publisher.mjs';
+import { startVisage, startJanusServer } from './lib/servers.mjs';
+import { parseArgs } from './lib/figures.mjs';
+import { log, sleep, progress, endProgress } from './lib/console.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(HERE);
@@ -39,15 +41,6 @@ const OUT = args.out || join(HERE, 'results', 'latest.md');
 const RUNDIR = mkdtempSync(join(tmpdir(), 'visage-bench-'));
 const CLK_TCK = 100;
 
-function parseArgs(a) {
-  const o = {};
-  for (let i = 0; i < a.length; i++) if (a[i].startsWith('--')) { const k = a[i].slice(2); o[k] = a[i + 1] && !a[i + 1].startsWith('--') ? a[++i] : true; }
-  return o;
-}
-const log = (...a) => console.error('[bench]', ...a);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const progress = (s) => process.stderr.write(`\r\x1b[K[bench] ${s}`);
-const endProgress = () => process.stderr.write('\n');
 
 // namespace-wide UDP counters: receive-buffer overflows show drops at a socket (server or peer)
 function udpCounters() {
@@ -104,136 +97,11 @@ function ask(w, msg, ev) {
   return new Promise((resolve) => { w.waiters.push({ ev, resolve }); w.send(msg); });
 }
 
-// ------------------------------------------------------------------ publisher
 const media = loadVp8Frames(IVF);
-class Publisher {
-  constructor() {
-    this.pc = makePc(IP);
-    this.video = new MediaStreamTrack({ kind: 'video' });
-    this.audio = new MediaStreamTrack({ kind: 'audio' });
-    this.vt = this.pc.addTransceiver(this.video, { direction: 'sendonly' });
-    this.at = this.pc.addTransceiver(this.audio, { direction: 'sendonly' });
-    this.nextId = 1;
-    this.seqV = 1000; this.seqA = 5000; this.tsV = 0; this.tsA = 0; this.pic = 0; this.frame = 0;
-    this.plis = 0; this.keyFramesForced = 0; this.lastForced = 0; this.wantKey = false;
-    this.sent = 0;
-    this.vt.sender.onRtcp.subscribe((p) => {
-      if (p.type === 206 && (p.feedback?.count === 1 || p.feedback?.count === 4)) { this.plis++; this.wantKey = true; }
-    });
-  }
-  start() {
-    const t0 = process.hrtime.bigint();
-    let vDue = 0, aDue = 0; // ms since t0
-    this.timer = setInterval(() => {
-      const now = Number(process.hrtime.bigint() - t0) / 1e6;
-      let guard = 0;
-      while (vDue <= now && guard++ < 5) { this.sendFrame(); vDue += 1000 / 30; }
-      guard = 0;
-      while (aDue <= now && guard++ < 5) { this.sendAudio(); aDue += 20; }
-      if (vDue < now - 200) vDue = now; // never burst after a long stall
-      if (aDue < now - 200) aDue = now;
-    }, 4);
-  }
-  sendFrame() {
-    if (this.wantKey && Date.now() - this.lastForced > 300) {
-      // answer PLI/FIR with the next key frame of the clip
-      this.wantKey = false; this.lastForced = Date.now(); this.keyFramesForced++;
-      let i = this.frame;
-      while (!media.frames[i % media.frames.length].key) i++;
-      this.frame = i % media.frames.length;
-    }
-    const f = media.frames[this.frame];
-    this.frame = (this.frame + 1) % media.frames.length;
-    this.tsV = (this.tsV + 3000) >>> 0;
-    this.pic = (this.pic + 1) & 0x7fff;
-    const payloads = packetizeVp8(f.data, this.pic);
-    payloads.forEach((p, i) => {
-      stamp(p, this.nextId++);
-      const h = new RtpHeader({ payloadType: 96, sequenceNumber: this.seqV, timestamp: this.tsV, marker: i === payloads.length - 1, ssrc: 0 });
-      this.seqV = (this.seqV + 1) & 0xffff;
-      this.video.writeRtp(new RtpPacket(h, p));
-      this.sent++;
-    });
-  }
-  sendAudio() {
-    const p = opusPayload(100);
-    stamp(p, this.nextId++);
-    this.tsA = (this.tsA + 960) >>> 0;
-    const h = new RtpHeader({ payloadType: 111, sequenceNumber: this.seqA, timestamp: this.tsA, marker: false, ssrc: 0 });
-    this.seqA = (this.seqA + 1) & 0xffff;
-    this.audio.writeRtp(new RtpPacket(h, p));
-    this.sent++;
-  }
-  async close() { clearInterval(this.timer); try { this.sig && this.sig.close(); } catch { /* */ } await this.pc.close().catch(() => {}); }
-}
-
-// ------------------------------------------------------------------ servers
-async function startVisage() {
-  const port = 8080, mediaPort = 10000;
-  const data = join(RUNDIR, 'visage');
-  mkdirSync(data, { recursive: true });
-  const logFd = openSync(join(RUNDIR, 'visage-launcher.log'), 'a');
-  const child = spawn(join(ROOT, 'visage'), ['run', '--port', String(port), '--data', data, '--media-port', String(mediaPort)], {
-    stdio: ['ignore', logFd, logFd],
-    // the launcher's own JVM options unless BENCH_VISAGE_JAVA_OPTS says otherwise: the node as `./visage run` starts it
-    env: {
-      ...process.env,
-      ...(process.env.BENCH_VISAGE_JAVA_OPTS ? { VISAGE_JAVA_OPTS: process.env.BENCH_VISAGE_JAVA_OPTS } : {}),
-      VISAGE_MEDIA_ADDRESSES: IP,
-      VISAGE_PUBLIC_URL: `http://${IP}:${port}`,
-    },
-  });
-  const base = `http://${IP}:${port}`;
-  const t0 = Date.now();
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`visage exited during start-up; see ${data}/node.log`);
-    try { const h = await api(base, '/health'); if (h.status === 'UP') break; } catch { /* not yet */ }
-    if (Date.now() - t0 > 300000) throw new Error('visage not healthy after 300 s');
-    progress(`visage: starting Payara Micro ... ${Math.round((Date.now() - t0) / 1000)}s`);
-    await sleep(1000);
-  }
-  endProgress();
-  const pid = parseInt(readFileSync(join(data, 'node.pid'), 'utf8'), 10);
-  log(`visage up at ${base} (java pid ${pid}, log ${data}/node.log)`);
-  return {
-    name: 'Visage', pid, base,
-    async counters() {
-      try {
-        const t = await (await fetch(`${base}/metrics`)).text();
-        const m = {};
-        for (const line of t.split('\n')) { const mm = line.match(/^(visage_sfu_[a-z_]+)(?:\{[^}]*\})?\s+([0-9.eE+-]+)/); if (mm) m[mm[1]] = +mm[2]; }
-        return m;
-      } catch { return {}; }
-    },
-    async stop() { child.kill('SIGTERM'); await Promise.race([new Promise((r) => child.once('exit', r)), sleep(30000)]); },
-  };
-}
-
-async function startJanusServer() {
-  const dir = join(RUNDIR, 'janus');
-  const wsPort = 8188;
-  writeJanusConfig(dir, { ip: IP, iface: IFACE, wsPort });
-  const child = startJanus(dir, join(RUNDIR, 'janus.log'));
-  const url = `ws://${IP}:${wsPort}`;
-  const t0 = Date.now();
-  const { default: WebSocket } = await import('ws');
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`janus exited during start-up; see ${RUNDIR}/janus.log`);
-    const ok = await new Promise((r) => { const ws = new WebSocket(url, 'janus-protocol'); ws.on('open', () => { ws.close(); r(true); }); ws.on('error', () => r(false)); });
-    if (ok) break;
-    if (Date.now() - t0 > 30000) throw new Error('janus not listening after 30 s');
-    progress(`janus: starting ... ${Math.round((Date.now() - t0) / 1000)}s`);
-    await sleep(300);
-  }
-  endProgress();
-  log(`janus up at ${url} (pid ${child.pid}, log ${RUNDIR}/janus.log)`);
-  return { name: 'Janus', pid: child.pid, url, async counters() { return {}; },
-    async stop() { child.kill('SIGTERM'); await Promise.race([new Promise((r) => child.once('exit', r)), sleep(10000)]); if (child.exitCode === null) child.kill('SIGKILL'); } };
-}
 
 // ------------------------------------------------------------------ one server, all levels
 async function runServer(kind) {
-  const server = kind === 'visage' ? await startVisage() : await startJanusServer();
+  const server = kind === 'visage' ? await startVisage({ root: ROOT, runDir: RUNDIR, ip: IP }) : await startJanusServer({ runDir: RUNDIR, ip: IP, iface: IFACE });
   const rows = [];
   for (let i = SETTLE; i > 0; i--) { progress(`${server.name}: settling after start-up ${i}s`); await sleep(1000); }
   {
@@ -243,7 +111,7 @@ async function runServer(kind) {
     endProgress();
     log(`${server.name}: idle CPU ${fmt(server.idleCpuPct, 1)}% of a core (no peers)`);
   }
-  const pub = new Publisher();
+  const pub = new Publisher(IP, media);
   let target;
   try {
     if (kind === 'visage') {

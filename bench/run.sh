@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Visage vs Janus VideoRoom benchmark (see README "Benchmark"). Usually run as `./visage bench`.
 #   bench/run.sh [--subscribers 10,50,100] [--seconds 20] [--warmup 5] [--first-warmup 120] [--settle 60] [--servers visage,janus] [--workers 2]
+#   bench/run.sh join [--joiners 50] [--concurrency 5] [--warmup-joiners 10] [--servers visage,janus] [--rounds 10]
+#     join.mjs (werift joiners, Visage vs Janus), then browser-join.mjs (the web client's late join and Leave, --rounds times)
 # Installs what is missing (npm werift/ws in bench/, Debian janus + ffmpeg), builds Visage if
 # needed, makes a VP8 clip offline, then re-runs itself inside a new network namespace
 # (unshare -n): lo up plus a veth pair bv0/bv1 with 10.203.0.1/24 on bv0. All signalling and media
@@ -35,6 +37,17 @@ if [[ "${BENCH_IN_NETNS:-}" != 1 ]]; then
     "$ROOT/visage" build
   fi
   export BENCH_IN_NETNS=1
+  if [[ "${1:-}" == join ]]; then
+    # werift joiners inside a namespace of their own, then the web client's rounds, which make
+    # their own namespaces (tests/media/room-scenario.sh)
+    rounds=10
+    for ((i = 1; i < $#; i++)); do [[ "${!i}" == --rounds ]] && { j=$((i + 1)); rounds="${!j}"; }; done
+    unshare -n bash "${BASH_SOURCE[0]}" "$@"
+    if [[ ! -d "$ROOT/tests/browser/node_modules/playwright-core" ]]; then
+      (cd "$ROOT/tests/browser" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-audit --no-fund --silent)
+    fi
+    exec node "$HERE/browser-join.mjs" --rounds "$rounds"
+  fi
   exec unshare -n bash "${BASH_SOURCE[0]}" "$@"
 fi
 
@@ -46,4 +59,8 @@ ip link set bv0 up
 ip link set bv1 up
 sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null || true
 cd "$HERE"
+if [[ "${1:-}" == join ]]; then
+  shift
+  exec node join.mjs --ip "$IP" --iface bv0 "$@"
+fi
 exec node bench.mjs --ip "$IP" --iface bv0 "$@"

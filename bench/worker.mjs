@@ -3,6 +3,8 @@
 //   {cmd:"add", server, ids, ip, visage:{base,setup} | janus:{url,room,feed}}
 //   {cmd:"window-start", startId}   {cmd:"window-end"}   {cmd:"report", endId}
 //   {cmd:"stats"}   {cmd:"close"}
+//   {cmd:"join", id, server, ...}: one subscriber, timed; answers {ev:"join-done", id, marks|error},
+//   marks = ms from the start to each step (session, hello, joined, media: first packet received)
 import { makePc } from './lib/peer.mjs';
 import { readStamp } from './lib/media.mjs';
 import { visageSubscribe } from './lib/visage.mjs';
@@ -20,7 +22,11 @@ function onPacket(sub, rtp) {
   const st = readStamp(rtp.payload);
   if (!st) return;
   sub.total++;
-  if (!sub.ready) { sub.ready = true; send({ ev: 'ready', id: sub.id }); }
+  if (!sub.ready) {
+    sub.ready = true;
+    send({ ev: 'ready', id: sub.id });
+    if (sub.onFirstPacket) sub.onFirstPacket();
+  }
   if (win.active) {
     win.received++;
     const lat = Number(process.hrtime.bigint() - st[1]) / 1e6;
@@ -29,18 +35,38 @@ function onPacket(sub, rtp) {
   sub.seen[st[0] & (RING - 1)] = st[0] + 1;
 }
 
-async function addOne(id, msg) {
+async function addOne(id, msg, mark) {
   const pc = makePc(msg.ip);
-  const sub = { id, pc, total: 0, ready: false, counted: false, seen: new Uint32Array(RING), sig: null };
+  const sub = { id, pc, total: 0, ready: false, counted: false, seen: new Uint32Array(RING), sig: null, onFirstPacket: null };
+  if (mark) sub.onFirstPacket = () => mark('media');
   subs.set(id, sub);
   pc.onTrack.subscribe((track) => track.onReceiveRtp.subscribe((rtp) => onPacket(sub, rtp)));
   pc.connectionStateChange.subscribe((s) => { if (s === 'failed') send({ ev: 'failed', id, error: 'connection failed' }); });
   try {
-    if (msg.server === 'visage') sub.sig = await visageSubscribe(msg.visage.base, msg.visage.setup, pc);
-    else sub.sig = await janusSubscribe(msg.janus.url, msg.janus.room, msg.janus.feed, pc);
+    if (msg.server === 'visage') sub.sig = await visageSubscribe(msg.visage.base, msg.visage.setup, pc, mark);
+    else sub.sig = await janusSubscribe(msg.janus.url, msg.janus.room, msg.janus.feed, pc, mark);
+    return true;
   } catch (e) {
     send({ ev: 'failed', id, error: String(e.message || e) });
+    return false;
   }
+}
+
+/** One timed subscriber: answers once its first media packet arrives, or it failed, or 60 s passed. */
+async function joinTimed(msg) {
+  const t0 = performance.now();
+  const marks = {};
+  let done;
+  const finished = new Promise((resolve) => { done = resolve; });
+  const mark = (step) => {
+    if (!(step in marks)) marks[step] = performance.now() - t0;
+    if (step === 'media') done();
+  };
+  const timer = setTimeout(done, 60000);
+  if (!(await addOne(msg.id, msg, mark))) done();
+  await finished;
+  clearTimeout(timer);
+  send({ ev: 'join-done', id: msg.id, marks, ...('media' in marks ? {} : { error: 'no media within 60 s' }) });
 }
 
 process.on('message', async (msg) => {
@@ -55,6 +81,9 @@ process.on('message', async (msg) => {
       send({ ev: 'added', ids: msg.ids });
       break;
     }
+    case 'join':
+      joinTimed(msg);
+      break;
     case 'window-start':
       win.startId = msg.startId; win.received = 0; win.hist.fill(0);
       for (const s of subs.values()) s.counted = s.ready;

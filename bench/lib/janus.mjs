@@ -79,11 +79,14 @@ export async function janusPublish(url, room, pc) {
   return { feed, close: () => s.close() };
 }
 
-export async function janusSubscribe(url, room, feed, pc) {
+/** mark(step) is called as each step completes: session (created and attached), joined (offer in hand). */
+export async function janusSubscribe(url, room, feed, pc, mark = () => {}) {
   const s = await new JanusSession(url).start();
+  mark('session');
   remoteCandidates(pc, s);
   const att = await s.message({ request: 'join', ptype: 'subscriber', room, streams: [{ feed }] });
   if (!att.jsep) throw new Error('janus subscribe: no offer');
+  mark('joined');
   await pc.setRemoteDescription(att.jsep);
   await pc.setLocalDescription(await pc.createAnswer());
   await gathered(pc);

@@ -61,15 +61,19 @@ class Socket {
   close() { clearInterval(this.ping); try { this.ws.close(); } catch { /* gone */ } }
 }
 
-async function joinRoom(base, userToken, roomId) {
+/** mark(step) is called as each step of the join flow completes: session, hello, joined. */
+async function joinRoom(base, userToken, roomId, mark = () => {}) {
   const s = await api(base, '/api/sessions', { method: 'POST', token: userToken });
+  mark('session');
   const sock = new Socket(`${s.node.wsUrl}?token=${encodeURIComponent(s.sessionToken)}`);
   await sock.open();
   await sock.next((m) => m.type === 'hello', 20000, 'hello');
+  mark('hello');
   const { roomToken } = await api(base, `/api/rooms/${roomId}/join`, { method: 'POST', token: s.sessionToken });
   sock.send({ type: 'join', roomToken });
   const joined = await sock.next((m) => m.type === 'joined' || m.type === 'error', 20000, 'joined');
   if (joined.type === 'error') throw new Error(`join: ${joined.code} ${joined.message}`);
+  mark('joined');
   sock.handlers.push((m) => { if (m.type === 'error') console.error('[visage] server error:', m.code, m.message); });
   return sock;
 }
@@ -84,8 +88,8 @@ export async function visagePublish(base, setup, pc) {
   return { close: () => sock.close() };
 }
 
-export async function visageSubscribe(base, setup, pc) {
-  const sock = await joinRoom(base, setup.userToken, setup.roomId);
+export async function visageSubscribe(base, setup, pc, mark) {
+  const sock = await joinRoom(base, setup.userToken, setup.roomId, mark);
   let chain = Promise.resolve();
   sock.handlers.push((m) => {
     if (m.type === 'offer' && m.pc === 'subscribe') {

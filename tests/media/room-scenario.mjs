@@ -17,8 +17,10 @@ const result = { ok: false, run: cfg.run, mode: cfg.mode, startupMs: cfg.startup
 const figure = (line) => { result.figures.push(line); console.error(`[figure] ${line}`); };
 const { openPage, close } = browsers({ clients: cfg.clients, origins: [N.url], prefix: 'visage-room', log, shared: true });
 
+const names = ['alice', 'bob', 'carol'];
+const remotes = (p) => names.filter((n) => n !== p.name);
+
 try {
-  const names = ['alice', 'bob', 'carol'];
   const tokens = {};
   for (const n of names) tokens[n] = await login(N.url, n, 'room-pass-123');
   const room = await rest(N.url, 'POST', '/api/rooms', { name: 'Room media' }, tokens.alice);
@@ -32,7 +34,6 @@ try {
   for (const p of pages) p.view = await waitFor(`${p.name} joined`, async () => { const v = await view(p); return v && v.joined ? v : null; }, 60000, log);
   result.nodes = pages.map((p) => p.view.node);
   // every page shows video and audio from both others, each mapped to its member's tile
-  const remotes = (p) => names.filter((n) => n !== p.name);
   await waitFor('video decoded from both others on every page', async () => {
     const s = await Promise.all(pages.map(inbound));
     return s.every((rs, i) => remotes(pages[i]).every((r) => rs.some((x) => x.kind === 'video' && x.from === r && x.framesDecoded > 0)
@@ -46,6 +47,24 @@ try {
   });
   figure(`3 pages in one room on ${N.id}: first frames from both others decoded on every page ${Date.now() - t0} ms after the first page opened`);
 
+  if (cfg.repeat > 0) {
+    result.bench = await repeatLateJoinAndLeave(pages, roomId, cfg.repeat);
+    result.ok = true;
+  }
+  else await checkedSteps(pages, tokens, roomId);
+} catch (e) {
+  result.error = String(e && e.stack || e);
+  log(result.error);
+} finally {
+  await close();
+}
+console.log(JSON.stringify(result));
+
+/**
+ * The test's steps after every page decodes the others: 10 s of media per page and remote, a late
+ * page, a Leave, a publisher's rejoin. Each records its figures in result.
+ */
+async function checkedSteps(pages, tokens, roomId) {
   const before = await Promise.all(pages.map(inbound));
   await sleep(cfg.seconds * 1000);
   const after = await Promise.all(pages.map(inbound));
@@ -77,85 +96,17 @@ try {
   });
   result.ok = result.pairs.length === 6 && result.pairs.every((s) => s.ok) && result.nodes.every((n) => n === N.id);
 
-  // Acceptance 2a: a late 4th page. The page times itself: when the app joined (its own
-  // joinedAt), when its subscribe PeerConnection connected, when each remote's first frame decoded.
+  // Acceptance 2a: a late 4th page decodes the three others; 2b: carol clicks Leave and her tile
+  // leaves the other grids.
   tokens.dave = await login(N.url, 'dave', 'room-pass-123');
   const dave = await openPage('dave', 'c1', N, tokens.dave, roomId, true);
-  await dave.page.evaluate(() => {
-    const t = { opened: Math.round(performance.timeOrigin), joined: null, pubConnected: null, subCreated: null, subConnected: null, firstFrame: {} };
-    window.__lateJoin = t;
-    const tick = async () => {
-      const v = window.visage;
-      const now = Date.now();
-      if (v && v.joined && t.joined === null) t.joined = v.joinedAt;
-      // connection times from the PCs' own events (a poll can miss them: it stops at the last first frame)
-      const onConnected = (pc, key) => {
-        if (!pc || pc.__timed) return;
-        pc.__timed = true;
-        const note = () => { if (pc.connectionState === 'connected' && t[key] === null) t[key] = Date.now(); };
-        pc.addEventListener('connectionstatechange', note);
-        note();
-      };
-      const pub = v && v.media && v.media.pub;
-      onConnected(pub, 'pubConnected');
-      const sub = v && v.media && v.media.sub;
-      if (sub && t.subCreated === null) t.subCreated = now;
-      onConnected(sub, 'subConnected');
-      if (sub) {
-        const names = new Map(v.members.map((x) => [x.sessionId, x.displayName]));
-        const owner = new Map();
-        for (const tile of document.querySelectorAll('.tile')) {
-          if (tile._stream) for (const tr of tile._stream.getTracks()) owner.set(tr.id, names.get(tile.dataset.sessionId));
-        }
-        (await sub.getStats()).forEach((r) => {
-          const from = owner.get(r.trackIdentifier);
-          if (r.type === 'inbound-rtp' && r.kind === 'video' && r.framesDecoded > 0 && from && !(from in t.firstFrame)) t.firstFrame[from] = Date.now();
-        });
-      }
-      if (Object.keys(t.firstFrame).length < 3) setTimeout(tick, 20);
-    };
-    tick();
-  });
-  const late = await waitFor('the late page decodes all three others', async () => {
-    const t = await dave.page.evaluate(() => window.__lateJoin);
-    return t && t.joined !== null && t.subConnected !== null && Object.keys(t.firstFrame).length >= 3 ? t : null;
-  }, 60000, log);
-  result.lateJoin = { joinToFirstFrameMs: {}, subConnectedToFirstFrameMs: {}, joinToSubConnectedMs: Math.round(late.subConnected - late.joined),
-    openToJoinMs: late.joined - late.opened, joinToPubConnectedMs: late.pubConnected === null ? null : late.pubConnected - late.joined,
-    joinToSubCreatedMs: late.subCreated - late.joined };
-  for (const [from, at] of Object.entries(late.firstFrame)) {
-    result.lateJoin.joinToFirstFrameMs[from] = Math.round(at - late.joined);
-    result.lateJoin.subConnectedToFirstFrameMs[from] = Math.round(at - late.subConnected);
-  }
-  result.lateJoin.maxJoinToFirstFrameMs = Math.max(...Object.values(result.lateJoin.joinToFirstFrameMs));
+  result.lateJoin = await lateJoinTimes(dave, 3);
   figure(`late 4th page: first frame of each remote ${JSON.stringify(result.lateJoin.joinToFirstFrameMs)} ms after it joined `
     + `(${result.lateJoin.openToJoinMs} ms from page open to joined; after joining: publish PC connected at ${result.lateJoin.joinToPubConnectedMs} ms, `
     + `subscribe PC created at ${result.lateJoin.joinToSubCreatedMs} ms and connected at ${result.lateJoin.joinToSubConnectedMs} ms; first frames `
     + `${JSON.stringify(result.lateJoin.subConnectedToFirstFrameMs)} ms after that)`);
-
-  // Acceptance 2b: carol clicks Leave; the other pages note when her tile leaves their grid.
-  const carolSession = (await view(pages[2])).sessionId;
   const watchers = [pages[0], pages[1], dave];
-  await Promise.all(watchers.map((w) => w.page.evaluate((sid) => {
-    const gone = { at: null };
-    window.__tileGone = gone;
-    const grid = document.getElementById('video-grid');
-    const check = () => {
-      if (gone.at === null && !grid.querySelector(`.tile[data-session-id="${CSS.escape(sid)}"]`)) gone.at = Date.now();
-    };
-    new MutationObserver(check).observe(grid, { childList: true, subtree: true });
-  }, carolSession)));
-  // the click's time as the page saw it (Playwright's own actionability checks are not counted)
-  await pages[2].page.evaluate(() => document.getElementById('leave-btn').addEventListener('click', () => sessionStorage.setItem('leaveClickedAt', String(Date.now())), { capture: true }));
-  await pages[2].page.click('#leave-btn');
-  const clickedAt = await waitFor('the page to note its Leave click', async () => Number(await pages[2].page.evaluate(() => sessionStorage.getItem('leaveClickedAt')).catch(() => 0)) || null, 10000, log);
-  const gone = await waitFor('carol\'s tile gone from every other grid', async () => {
-    const g = await Promise.all(watchers.map((w) => w.page.evaluate(() => window.__tileGone.at)));
-    return g.every((x) => x !== null) ? g : null;
-  }, 30000, log);
-  result.leave = { tileGoneMs: {} };
-  watchers.forEach((w, i) => { result.leave.tileGoneMs[w.name] = gone[i] - clickedAt; });
-  result.leave.maxTileGoneMs = Math.max(...Object.values(result.leave.tileGoneMs));
+  result.leave = await leaveTimes(pages[2], watchers);
   figure(`carol clicked Leave: her tile gone from the others' grids after ${JSON.stringify(result.leave.tileGoneMs)} ms`);
 
   // Publisher reconnect: bob's client is told its media path failed (the node's media-failed
@@ -207,11 +158,107 @@ try {
     .every((w) => w.sameSsrc && w.from === 'bob' && w.sameTile && !w.tileRemoved && plays(w.framesIn5s, 5) && w.lossPct < 1 && w.videoStreams === 1);
   figure(`bob's client rejoined after a media failure: the others decoded his continued stream (same SSRC) again ${resumedMs} ms later; `
     + `then ${JSON.stringify(result.reconnect.watchers)}`);
-
-} catch (e) {
-  result.error = String(e && e.stack || e);
-  log(result.error);
-} finally {
-  await close();
 }
-console.log(JSON.stringify(result));
+
+/**
+ * Bench mode (VISAGE_ROOM_REPEAT, ./visage bench join): `rounds` times a new page joins late and
+ * then clicks Leave; returns each round's join-to-first-frame (max over the three others) and
+ * Leave-to-tile-gone (max over the three watchers) times.
+ */
+async function repeatLateJoinAndLeave(pages, roomId, rounds) {
+  const bench = { lateJoinFirstFrameMs: [], leaveTileGoneMs: [] };
+  for (let i = 1; i <= rounds; i++) {
+    const name = `late${i}`;
+    const token = await login(N.url, name, 'room-pass-123');
+    const late = await openPage(name, 'c1', N, token, roomId, true);
+    const joinTimes = await lateJoinTimes(late, pages.length);
+    const leave = await leaveTimes(late, pages);
+    await late.ctx.close();
+    bench.lateJoinFirstFrameMs.push(joinTimes.maxJoinToFirstFrameMs);
+    bench.leaveTileGoneMs.push(leave.maxTileGoneMs);
+    figure(`round ${i}/${rounds}: late page's first frames ${JSON.stringify(joinTimes.joinToFirstFrameMs)} ms after joining; `
+      + `its tile gone from the others ${JSON.stringify(leave.tileGoneMs)} ms after its Leave click`);
+  }
+  return bench;
+}
+
+/**
+ * Times a page that joins late, inside the page: its own joinedAt, when its PeerConnections
+ * connected (their events), and the first decoded frame of each of `othersCount` others.
+ */
+async function lateJoinTimes(latePage, othersCount) {
+  await latePage.page.evaluate((othersCount) => {
+    const t = { opened: Math.round(performance.timeOrigin), joined: null, pubConnected: null, subCreated: null, subConnected: null, firstFrame: {} };
+    window.__lateJoin = t;
+    const tick = async () => {
+      const v = window.visage;
+      const now = Date.now();
+      if (v && v.joined && t.joined === null) t.joined = v.joinedAt;
+      // connection times from the PCs' own events (a poll can miss them: it stops at the last first frame)
+      const onConnected = (pc, key) => {
+        if (!pc || pc.__timed) return;
+        pc.__timed = true;
+        const note = () => { if (pc.connectionState === 'connected' && t[key] === null) t[key] = Date.now(); };
+        pc.addEventListener('connectionstatechange', note);
+        note();
+      };
+      const pub = v && v.media && v.media.pub;
+      onConnected(pub, 'pubConnected');
+      const sub = v && v.media && v.media.sub;
+      if (sub && t.subCreated === null) t.subCreated = now;
+      onConnected(sub, 'subConnected');
+      if (sub) {
+        const names = new Map(v.members.map((x) => [x.sessionId, x.displayName]));
+        const owner = new Map();
+        for (const tile of document.querySelectorAll('.tile')) {
+          if (tile._stream) for (const tr of tile._stream.getTracks()) owner.set(tr.id, names.get(tile.dataset.sessionId));
+        }
+        (await sub.getStats()).forEach((r) => {
+          const from = owner.get(r.trackIdentifier);
+          if (r.type === 'inbound-rtp' && r.kind === 'video' && r.framesDecoded > 0 && from && !(from in t.firstFrame)) t.firstFrame[from] = Date.now();
+        });
+      }
+      if (Object.keys(t.firstFrame).length < othersCount) setTimeout(tick, 20);
+    };
+    tick();
+  }, othersCount);
+  const late = await waitFor(`the late page ${latePage.name} decodes the ${othersCount} others`, async () => {
+    const t = await latePage.page.evaluate(() => window.__lateJoin);
+    return t && t.joined !== null && t.subConnected !== null && Object.keys(t.firstFrame).length >= othersCount ? t : null;
+  }, 60000, log);
+  const times = { joinToFirstFrameMs: {}, subConnectedToFirstFrameMs: {}, joinToSubConnectedMs: Math.round(late.subConnected - late.joined),
+    openToJoinMs: late.joined - late.opened, joinToPubConnectedMs: late.pubConnected === null ? null : late.pubConnected - late.joined,
+    joinToSubCreatedMs: late.subCreated - late.joined };
+  for (const [from, at] of Object.entries(late.firstFrame)) {
+    times.joinToFirstFrameMs[from] = Math.round(at - late.joined);
+    times.subConnectedToFirstFrameMs[from] = Math.round(at - late.subConnected);
+  }
+  times.maxJoinToFirstFrameMs = Math.max(...Object.values(times.joinToFirstFrameMs));
+  return times;
+}
+
+/** The leaver clicks Leave; each watcher notes when the leaver's tile leaves its grid. */
+async function leaveTimes(leaver, watchers) {
+  const leaverSession = (await view(leaver)).sessionId;
+  await Promise.all(watchers.map((w) => w.page.evaluate((sid) => {
+    const gone = { at: null };
+    window.__tileGone = gone;
+    const grid = document.getElementById('video-grid');
+    const check = () => {
+      if (gone.at === null && !grid.querySelector(`.tile[data-session-id="${CSS.escape(sid)}"]`)) gone.at = Date.now();
+    };
+    new MutationObserver(check).observe(grid, { childList: true, subtree: true });
+  }, leaverSession)));
+  // the click's time as the page saw it (Playwright's own actionability checks are not counted)
+  await leaver.page.evaluate(() => document.getElementById('leave-btn').addEventListener('click', () => sessionStorage.setItem('leaveClickedAt', String(Date.now())), { capture: true }));
+  await leaver.page.click('#leave-btn');
+  const clickedAt = await waitFor('the page to note its Leave click', async () => Number(await leaver.page.evaluate(() => sessionStorage.getItem('leaveClickedAt')).catch(() => 0)) || null, 10000, log);
+  const gone = await waitFor(`${leaver.name}'s tile gone from every other grid`, async () => {
+    const g = await Promise.all(watchers.map((w) => w.page.evaluate(() => window.__tileGone.at)));
+    return g.every((x) => x !== null) ? g : null;
+  }, 30000, log);
+  const times = { tileGoneMs: {} };
+  watchers.forEach((w, i) => { times.tileGoneMs[w.name] = gone[i] - clickedAt; });
+  times.maxTileGoneMs = Math.max(...Object.values(times.tileGoneMs));
+  return times;
+}

@@ -5,6 +5,8 @@
 # JSON on stdout (the verdict of room-scenario.mjs); progress goes to stderr, logs to LOGDIR.
 #
 #   tests/media/room-scenario.sh [LOGDIR]
+# VISAGE_ROOM_REPEAT=N (./visage bench join): instead of the test's steps, N rounds of a late page
+# joining and leaving, timed.
 # Needs root, ip, chromium, node with playwright-core (tests/browser/node_modules). Uses
 # tests/netns/netns.sh (one region, no delays: VISAGE_NETNS_DELAY=none unless set).
 #
@@ -46,7 +48,7 @@ say "node up in $((T1 - T0)) ms"
 chromium_wrappers c1
 NODE_MODULES="${VISAGE_NODE_MODULES:-$ROOT/tests/browser/node_modules}"
 CONFIG=$(cat <<JSON
-{"run":"$RUN","mode":"$MODE","logdir":"$LOGDIR","startupMs":$((T1 - T0)),"seconds":${VISAGE_ROOM_SECONDS:-10},
+{"run":"$RUN","mode":"$MODE","logdir":"$LOGDIR","startupMs":$((T1 - T0)),"seconds":${VISAGE_ROOM_SECONDS:-10},"repeat":${VISAGE_ROOM_REPEAT:-0},
  "node":{"id":"node-n1","url":"http://$NODE_IP:$PORT"},"clients":{"c1":"$LOGDIR/chromium-c1"}}
 JSON
 )

@@ -116,132 +116,137 @@ try {
   result.selection.serverNodeOfEuPage = (members.find((m) => m.sessionId === a.sessionId) || {}).nodeId || null;
   result.selection.serverNodeOfSgPage = (members.find((m) => m.sessionId === b.sessionId) || {}).nodeId || null;
 
-  // --- server fallback and CORS, asked of the sg node ------------------------------------------
-  const nearest = async (q) => (await rest(SG.url, 'GET', `/api/nodes/nearest${q}`)).json.id;
-  result.api = {
-    nearestEu: await nearest('?region=eu'), nearestSg: await nearest('?region=sg'),
-    nearestUnknownRegion: await nearest('?region=mars'), nearestNoHint: await nearest(''),
-  };
-  const pre = await fetch(`${SG.url}/api/sessions`, { method: 'OPTIONS', headers: { Origin: EU.url,
-    'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization,content-type' } });
-  result.api.preflight = { status: pre.status, allowOrigin: pre.headers.get('access-control-allow-origin'),
-    allowHeaders: pre.headers.get('access-control-allow-headers'), allowMethods: pre.headers.get('access-control-allow-methods') };
-
-  // --- failover --------------------------------------------------------------------------------
-  const f = result.failover;
-  // Both publish their camera to their own node. (Until the SFU-to-SFU relay exists, pages on
-  // different nodes do not receive each other's media; after the move both are on node-eu.)
-  await waitFor('both pages sending video', async () => (await videoPacketsSent(pageA)) > 0 && (await videoPacketsSent(pageB)) > 0, 60000, log, 500);
-  // precondition of the continuity check: each page decodes the other's video (through the relay)
-  // before the kill; sampling once here had caught the eu page before its first relayed frame
-  await waitFor('each page decoding the other\'s video through the relay', async () =>
-    (await framesDecoded(pageA)) > 10 && (await framesDecoded(pageB)) > 10, 60000, log, 250);
-  f.framesDecodedBeforeKill = { eu: await framesDecoded(pageA), sg: await framesDecoded(pageB) };
-  const text = `hello before the kill ${Date.now()}`;
-  await pageA.fill('#chat-input', text);
-  await pageA.press('#chat-input', 'Enter');
-  await waitFor('chat seen by the sg page', async () => (await view(pageB)).chat.includes(text), 10000, log, 200);
-  f.chatText = text;
-
-  const euViewBeforeKill = await videoBySsrc(pageA);
-  const deadPid = Number(readFileSync(SG.pidFile, 'utf8').trim());
-  const oldB = await view(pageB);
-  const killAt = Date.now();
-  process.kill(deadPid, 'SIGKILL');
-  log('kill -9', SG.id, 'pid', deadPid);
-
-  let movedMs = null, cleanMs = null, videoMs = null;
-  // a minute means "never": how fast it goes is ./visage bench join's figure (target 3 s)
-  const end = killAt + 60000;
-  while (Date.now() < end && (movedMs === null || cleanMs === null || videoMs === null)) {
-    const now = Date.now() - killAt;
-    if (movedMs === null) {
-      const v = await view(pageB).catch(() => null);
-      if (v && v.joined && v.node && v.node.id === EU.id) { movedMs = now; f.sgPageAfter = { ...v, chat: undefined }; }
-    }
-    if (cleanMs === null) {
-      try {
-        const r = await rest(EU.url, 'GET', `/api/rooms/${roomId}`);
-        const n = await rest(EU.url, 'GET', '/api/nodes');
-        const stale = r.json.members.filter((m) => m.nodeId === SG.id || m.sessionId === oldB.sessionId);
-        if (stale.length === 0 && !n.json.some((x) => x.id === SG.id)) { cleanMs = now; f.membersAfterClean = r.json.members; }
-      } catch (e) { log('survivor probe', e.message); }
-    }
-    if (movedMs !== null && videoMs === null && (await framesDecoded(pageB).catch(() => 0)) > 0) videoMs = Date.now() - killAt;
-    await sleep(100);
-  }
-  f.movedMs = movedMs; f.cleanMs = cleanMs; f.videoMs = videoMs;
-  figure(`failover: kill -9 ${SG.id} -> sg page rejoined on ${EU.id} in ${movedMs} ms (page's own count ${f.sgPageAfter && f.sgPageAfter.lastRecoveryMs} ms), survivor clean in ${cleanMs} ms, first video frame decoded at ${videoMs} ms`);
-
-  // video keeps flowing on the new node: it plays over 5 s, on both pages
-  const b0 = await framesDecoded(pageB), a0 = await framesDecoded(pageA);
-  await sleep(5000);
-  const b1 = await framesDecoded(pageB), a1 = await framesDecoded(pageA);
-  f.sgPageFramesDelta5s = b1 - b0;
-  f.euPageFramesDelta5s = a1 - a0;
-  figure(`after failover, frames decoded in 5 s: sg page ${b1 - b0}, eu page ${a1 - a0}`);
-  // The eu page watched the sg user through the relay; after the move the sg user publishes on
-  // node-eu itself. The SFU continues the stream the eu page had (same SSRC, still decoding).
-  const euViewAfter = await videoBySsrc(pageA);
-  f.euStreamContinued = Object.keys(euViewBeforeKill).some((ssrc) => ssrc in euViewAfter && euViewAfter[ssrc] >= euViewBeforeKill[ssrc] + PLAYING_FPS * 5);
-  f.euVideoSsrcs = { beforeKill: euViewBeforeKill, after: euViewAfter };
-  figure(`eu page's video of the sg user across the failover: ${f.euStreamContinued ? 'the same stream (SSRC) continued' : 'a new stream'} `
-    + `(framesDecoded by SSRC before the kill ${JSON.stringify(euViewBeforeKill)}, after ${JSON.stringify(euViewAfter)})`);
-
-  // users, room and chat intact
-  const afterB = await view(pageB);
-  f.sgPageHasChat = afterB.chat.includes(text);
-  f.sgPageMembers = afterB.members;
-  f.loginAfter = [];
-  for (const u of ['alice', 'bob']) f.loginAfter.push((await rest(EU.url, 'POST', '/api/login', { username: u, password })).status);
-  const roomAfter = await rest(EU.url, 'GET', `/api/rooms/${roomId}`);
-  f.roomStatusAfter = roomAfter.status;
-  f.roomMembersAfter = roomAfter.json.members;
-  const history = await rest(EU.url, 'GET', `/api/rooms/${roomId}/messages`);
-  f.historyHasChat = Array.isArray(history.json) && history.json.some((m) => m.text === text);
-  f.nodesAfter = (await rest(EU.url, 'GET', '/api/nodes')).json.map((n) => n.id);
-  f.nearestSgAfter = (await rest(EU.url, 'GET', '/api/nodes/nearest?region=sg')).json.id;
-
-  // --- media blackout: UDP gone, the signalling socket alive ----------------------------------
-  const bl = result.blackout = {};
-  if (cfg.mode !== 'switch') {
-    bl.skipped = `needs the delay switch (delays made by ${cfg.mode})`;
+  if (cfg.repeat > 0) {
+    result.bench = await repeatFailover(pageA, pageB, cfg.repeat);
+    result.ok = true;
   } else {
-    const pages = { eu: pageA, sg: pageB };
-    const sessionsBefore = {};
-    for (const [k, p] of Object.entries(pages)) sessionsBefore[k] = (await view(p)).sessionId;
-    const udp = (state) => execFileSync(cfg.netns, ['udp-blackout', cfg.run, state]);
-    udp('on');
-    const onAt = Date.now();
-    bl.seconds = 17;
-    await sleep(bl.seconds * 1000);
-    udp('off');
-    const offAt = Date.now();
-    bl.rejoinedMsAfterBlackoutStart = {};
-    bl.videoMsAfterUdpBack = {};
-    const newFrames = {};
-    await waitFor('both pages rejoined with video after the blackout', async () => {
-      for (const [k, p] of Object.entries(pages)) {
-        const v = await view(p);
-        if (!(k in bl.rejoinedMsAfterBlackoutStart) && v.joined && v.sessionId !== sessionsBefore[k]) {
-          bl.rejoinedMsAfterBlackoutStart[k] = Date.now() - onAt;
-        }
-        if (k in bl.rejoinedMsAfterBlackoutStart && !(k in bl.videoMsAfterUdpBack) && (await framesDecoded(p)) > 0) {
-          bl.videoMsAfterUdpBack[k] = Date.now() - offAt;
-          newFrames[k] = await framesDecoded(p);
-        }
+    // --- server fallback and CORS, asked of the sg node ------------------------------------------
+    const nearest = async (q) => (await rest(SG.url, 'GET', `/api/nodes/nearest${q}`)).json.id;
+    result.api = {
+      nearestEu: await nearest('?region=eu'), nearestSg: await nearest('?region=sg'),
+      nearestUnknownRegion: await nearest('?region=mars'), nearestNoHint: await nearest(''),
+    };
+    const pre = await fetch(`${SG.url}/api/sessions`, { method: 'OPTIONS', headers: { Origin: EU.url,
+      'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization,content-type' } });
+    result.api.preflight = { status: pre.status, allowOrigin: pre.headers.get('access-control-allow-origin'),
+      allowHeaders: pre.headers.get('access-control-allow-headers'), allowMethods: pre.headers.get('access-control-allow-methods') };
+
+    // --- failover --------------------------------------------------------------------------------
+    const f = result.failover;
+    // Both publish their camera to their own node. (Until the SFU-to-SFU relay exists, pages on
+    // different nodes do not receive each other's media; after the move both are on node-eu.)
+    await waitFor('both pages sending video', async () => (await videoPacketsSent(pageA)) > 0 && (await videoPacketsSent(pageB)) > 0, 60000, log, 500);
+    // precondition of the continuity check: each page decodes the other's video (through the relay)
+    // before the kill; sampling once here had caught the eu page before its first relayed frame
+    await waitFor('each page decoding the other\'s video through the relay', async () =>
+      (await framesDecoded(pageA)) > 10 && (await framesDecoded(pageB)) > 10, 60000, log, 250);
+    f.framesDecodedBeforeKill = { eu: await framesDecoded(pageA), sg: await framesDecoded(pageB) };
+    const text = `hello before the kill ${Date.now()}`;
+    await pageA.fill('#chat-input', text);
+    await pageA.press('#chat-input', 'Enter');
+    await waitFor('chat seen by the sg page', async () => (await view(pageB)).chat.includes(text), 10000, log, 200);
+    f.chatText = text;
+
+    const euViewBeforeKill = await videoBySsrc(pageA);
+    const deadPid = Number(readFileSync(SG.pidFile, 'utf8').trim());
+    const oldB = await view(pageB);
+    const killAt = Date.now();
+    process.kill(deadPid, 'SIGKILL');
+    log('kill -9', SG.id, 'pid', deadPid);
+
+    let movedMs = null, cleanMs = null, videoMs = null;
+    // a minute means "never": how fast it goes is ./visage bench join's figure (target 3 s)
+    const end = killAt + 60000;
+    while (Date.now() < end && (movedMs === null || cleanMs === null || videoMs === null)) {
+      const now = Date.now() - killAt;
+      if (movedMs === null) {
+        const v = await view(pageB).catch(() => null);
+        if (v && v.joined && v.node && v.node.id === EU.id) { movedMs = now; f.sgPageAfter = { ...v, chat: undefined }; }
       }
-      return Object.keys(bl.videoMsAfterUdpBack).length === 2;
-    }, 60000, log, 100);
+      if (cleanMs === null) {
+        try {
+          const r = await rest(EU.url, 'GET', `/api/rooms/${roomId}`);
+          const n = await rest(EU.url, 'GET', '/api/nodes');
+          const stale = r.json.members.filter((m) => m.nodeId === SG.id || m.sessionId === oldB.sessionId);
+          if (stale.length === 0 && !n.json.some((x) => x.id === SG.id)) { cleanMs = now; f.membersAfterClean = r.json.members; }
+        } catch (e) { log('survivor probe', e.message); }
+      }
+      if (movedMs !== null && videoMs === null && (await framesDecoded(pageB).catch(() => 0)) > 0) videoMs = Date.now() - killAt;
+      await sleep(100);
+    }
+    f.movedMs = movedMs; f.cleanMs = cleanMs; f.videoMs = videoMs;
+    figure(`failover: kill -9 ${SG.id} -> sg page rejoined on ${EU.id} in ${movedMs} ms (page's own count ${f.sgPageAfter && f.sgPageAfter.lastRecoveryMs} ms), survivor clean in ${cleanMs} ms, first video frame decoded at ${videoMs} ms`);
+
+    // video keeps flowing on the new node: it plays over 5 s, on both pages
+    const b0 = await framesDecoded(pageB), a0 = await framesDecoded(pageA);
     await sleep(5000);
-    bl.framesDelta5s = {};
-    for (const [k, p] of Object.entries(pages)) bl.framesDelta5s[k] = (await framesDecoded(p)) - newFrames[k];
-    bl.udpDropped = JSON.parse(execFileSync(cfg.netns, ['stats', cfg.run]).toString()).udpBlackoutDropped;
-    figure(`UDP blackout ${bl.seconds} s (${bl.udpDropped} UDP frames dropped, TCP untouched): pages rejoined by themselves `
-      + `${JSON.stringify(bl.rejoinedMsAfterBlackoutStart)} ms after it began; video decoded again ${JSON.stringify(bl.videoMsAfterUdpBack)} ms `
-      + `after UDP came back; frames in the next 5 s ${JSON.stringify(bl.framesDelta5s)}`);
+    const b1 = await framesDecoded(pageB), a1 = await framesDecoded(pageA);
+    f.sgPageFramesDelta5s = b1 - b0;
+    f.euPageFramesDelta5s = a1 - a0;
+    figure(`after failover, frames decoded in 5 s: sg page ${b1 - b0}, eu page ${a1 - a0}`);
+    // The eu page watched the sg user through the relay; after the move the sg user publishes on
+    // node-eu itself. The SFU continues the stream the eu page had (same SSRC, still decoding).
+    const euViewAfter = await videoBySsrc(pageA);
+    f.euStreamContinued = Object.keys(euViewBeforeKill).some((ssrc) => ssrc in euViewAfter && euViewAfter[ssrc] >= euViewBeforeKill[ssrc] + PLAYING_FPS * 5);
+    f.euVideoSsrcs = { beforeKill: euViewBeforeKill, after: euViewAfter };
+    figure(`eu page's video of the sg user across the failover: ${f.euStreamContinued ? 'the same stream (SSRC) continued' : 'a new stream'} `
+      + `(framesDecoded by SSRC before the kill ${JSON.stringify(euViewBeforeKill)}, after ${JSON.stringify(euViewAfter)})`);
+
+    // users, room and chat intact
+    const afterB = await view(pageB);
+    f.sgPageHasChat = afterB.chat.includes(text);
+    f.sgPageMembers = afterB.members;
+    f.loginAfter = [];
+    for (const u of ['alice', 'bob']) f.loginAfter.push((await rest(EU.url, 'POST', '/api/login', { username: u, password })).status);
+    const roomAfter = await rest(EU.url, 'GET', `/api/rooms/${roomId}`);
+    f.roomStatusAfter = roomAfter.status;
+    f.roomMembersAfter = roomAfter.json.members;
+    const history = await rest(EU.url, 'GET', `/api/rooms/${roomId}/messages`);
+    f.historyHasChat = Array.isArray(history.json) && history.json.some((m) => m.text === text);
+    f.nodesAfter = (await rest(EU.url, 'GET', '/api/nodes')).json.map((n) => n.id);
+    f.nearestSgAfter = (await rest(EU.url, 'GET', '/api/nodes/nearest?region=sg')).json.id;
+
+    // --- media blackout: UDP gone, the signalling socket alive ----------------------------------
+    const bl = result.blackout = {};
+    if (cfg.mode !== 'switch') {
+      bl.skipped = `needs the delay switch (delays made by ${cfg.mode})`;
+    } else {
+      const pages = { eu: pageA, sg: pageB };
+      const sessionsBefore = {};
+      for (const [k, p] of Object.entries(pages)) sessionsBefore[k] = (await view(p)).sessionId;
+      const udp = (state) => execFileSync(cfg.netns, ['udp-blackout', cfg.run, state]);
+      udp('on');
+      const onAt = Date.now();
+      bl.seconds = 17;
+      await sleep(bl.seconds * 1000);
+      udp('off');
+      const offAt = Date.now();
+      bl.rejoinedMsAfterBlackoutStart = {};
+      bl.videoMsAfterUdpBack = {};
+      const newFrames = {};
+      await waitFor('both pages rejoined with video after the blackout', async () => {
+        for (const [k, p] of Object.entries(pages)) {
+          const v = await view(p);
+          if (!(k in bl.rejoinedMsAfterBlackoutStart) && v.joined && v.sessionId !== sessionsBefore[k]) {
+            bl.rejoinedMsAfterBlackoutStart[k] = Date.now() - onAt;
+          }
+          if (k in bl.rejoinedMsAfterBlackoutStart && !(k in bl.videoMsAfterUdpBack) && (await framesDecoded(p)) > 0) {
+            bl.videoMsAfterUdpBack[k] = Date.now() - offAt;
+            newFrames[k] = await framesDecoded(p);
+          }
+        }
+        return Object.keys(bl.videoMsAfterUdpBack).length === 2;
+      }, 60000, log, 100);
+      await sleep(5000);
+      bl.framesDelta5s = {};
+      for (const [k, p] of Object.entries(pages)) bl.framesDelta5s[k] = (await framesDecoded(p)) - newFrames[k];
+      bl.udpDropped = JSON.parse(execFileSync(cfg.netns, ['stats', cfg.run]).toString()).udpBlackoutDropped;
+      figure(`UDP blackout ${bl.seconds} s (${bl.udpDropped} UDP frames dropped, TCP untouched): pages rejoined by themselves `
+        + `${JSON.stringify(bl.rejoinedMsAfterBlackoutStart)} ms after it began; video decoded again ${JSON.stringify(bl.videoMsAfterUdpBack)} ms `
+        + `after UDP came back; frames in the next 5 s ${JSON.stringify(bl.framesDelta5s)}`);
+    }
+    result.ok = true;
   }
-  result.ok = true;
 } catch (e) {
   result.error = String((e && e.stack) || e);
 } finally {
@@ -249,3 +254,40 @@ try {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 }
 console.log(JSON.stringify(result));
+
+
+/**
+ * Bench mode (VISAGE_REGIONS_REPEAT, ./visage bench join): `rounds` times node-sg is killed with
+ * kill -9 while the eu and sg pages decode each other; timed from the kill until the sg page,
+ * moved to node-eu by itself, decodes video again. Then node-sg is started again
+ * (LOGDIR/restart-node.sh, written by regions-scenario.sh) and the sg page reloaded, so it picks
+ * node-sg again for the next round.
+ */
+async function repeatFailover(pageEu, pageSg, rounds) {
+  const bench = { failoverFirstFrameMs: [], rejoinedMs: [] };
+  const decodingEachOther = () => waitFor('each page decoding the other\'s video', async () =>
+    (await framesDecoded(pageEu)) > 10 && (await framesDecoded(pageSg)) > 10, 90000, log, 250);
+  for (let i = 1; i <= rounds; i++) {
+    await waitFor('the sg page on node-sg', async () => { const v = await view(pageSg); return v && v.joined && v.node.id === SG.id; }, 90000, log, 250);
+    await decodingEachOther();
+    const killAt = Date.now();
+    process.kill(Number(readFileSync(SG.pidFile, 'utf8').trim()), 'SIGKILL');
+    const moved = await waitFor('the sg page back in the room on node-eu', async () => {
+      const v = await view(pageSg);
+      return v && v.joined && v.node.id === EU.id ? Date.now() - killAt : null;
+    }, 60000, log, 50);
+    const video = await waitFor('the sg page decoding video on node-eu', async () =>
+      ((await framesDecoded(pageSg)) > 0 ? Date.now() - killAt : null), 60000, log, 50);
+    bench.rejoinedMs.push(moved);
+    bench.failoverFirstFrameMs.push(video);
+    figure(`round ${i}/${rounds}: kill -9 ${SG.id} -> sg page in the room on ${EU.id} after ${moved} ms, decoding video after ${video} ms`);
+    if (i === rounds) break;
+    execFileSync(cfg.restartNode, ['sg', SG.ip, 'sg']);
+    await waitFor('node-sg back in the cluster', async () => {
+      const h = await rest(EU.url, 'GET', '/health');
+      return h.status === 200 && h.json.clusterSize === 2 && (await rest(SG.url, 'GET', '/health')).status === 200;
+    }, 240000, log, 1000);
+    await pageSg.reload();
+  }
+  return bench;
+}

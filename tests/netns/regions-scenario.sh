@@ -4,6 +4,8 @@
 # verdict of regions-scenario.mjs plus set-up figures); everything else goes to stderr and LOGDIR.
 #
 #   tests/netns/regions-scenario.sh [LOGDIR]
+# VISAGE_REGIONS_REPEAT=N (./visage bench join): after the selection, N timed rounds of kill -9 of
+# node-sg and failover to node-eu (node-sg restarted between rounds) instead of the test's steps.
 # Needs root, ip, chromium, node with playwright-core (tests/netns/node_modules, or
 # tests/browser/node_modules), and sch_netem or python3 for the delays (see netns.sh).
 #
@@ -47,6 +49,7 @@ T1=$(date +%s%3N)
 say "both nodes up and clustered in $((T1 - T0)) ms"
 
 chromium_wrappers ceu csg
+restart_node_script
 
 NODE_MODULES="${VISAGE_NODE_MODULES:-}"
 if [[ -z "$NODE_MODULES" ]]; then
@@ -55,8 +58,9 @@ if [[ -z "$NODE_MODULES" ]]; then
 fi
 CONFIG=$(cat <<JSON
 {"run":"$RUN","mode":"$MODE","delays":"$DELAYS","logdir":"$LOGDIR","startupMs":$((T1 - T0)),"netns":"$HERE/netns.sh",
- "nodes":{"eu":{"id":"node-eu","url":"http://10.210.0.11:$PORT","pidFile":"$LOGDIR/eu/node.pid"},
-          "sg":{"id":"node-sg","url":"http://10.210.0.12:$PORT","pidFile":"$LOGDIR/sg/node.pid"}},
+ "repeat":${VISAGE_REGIONS_REPEAT:-0},"restartNode":"$LOGDIR/restart-node.sh",
+ "nodes":{"eu":{"id":"node-eu","ip":"10.210.0.11","url":"http://10.210.0.11:$PORT","pidFile":"$LOGDIR/eu/node.pid"},
+          "sg":{"id":"node-sg","ip":"10.210.0.12","url":"http://10.210.0.12:$PORT","pidFile":"$LOGDIR/sg/node.pid"}},
  "clients":{"ceu":"$LOGDIR/chromium-ceu","csg":"$LOGDIR/chromium-csg"}}
 JSON
 )

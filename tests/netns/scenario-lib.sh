@@ -30,6 +30,21 @@ start_node() { # name ip region
       --region "$region" --node-id "node-$name" --media-port 10000 > "$LOGDIR/$name/launcher.log" 2>&1 &
 }
 
+# Writes LOGDIR/restart-node.sh NAME IP REGION: starts a node of this run again (after a kill -9),
+# as start_node did, from any namespace of the host (a driver in core runs it).
+restart_node_script() {
+  cat > "$LOGDIR/restart-node.sh" <<SH
+#!/usr/bin/env bash
+set -euo pipefail
+ROOT="$ROOT" RUN="$RUN" LOGDIR="$LOGDIR" PORT="$PORT" MEMBERS="$MEMBERS" STORE_URI="$STORE_URI"
+EXTRA_JAVA_OPTS="${EXTRA_JAVA_OPTS:-}"
+fail() { echo "restart-node: \$*" >&2; exit 1; }
+source "\$ROOT/tests/netns/scenario-lib.sh"
+start_node "\$1" "\$2" "\$3"
+SH
+  chmod +x "$LOGDIR/restart-node.sh"
+}
+
 # Waits (from namespace FROM) until every node IP answers /health in a cluster of SIZE.
 await_cluster() { # from size timeout-seconds ip...
   local from="$1" size="$2" deadline=$((SECONDS + $3)) ip
