@@ -2,9 +2,9 @@
 // VideoRoom on the same load generator. One werift publisher sends VP8 + Opus; JOINERS werift
 // subscribers (each its own signalling connection, ICE, DTLS-SRTP) join, CONCURRENCY at a time
 // (a new one starts as soon as one is receiving media). Each joiner times its steps from its own
-// start: Visage session (REST) -> hello (socket open + hello) -> joined -> first media packet;
-// Janus session (socket + create + attach) -> joined (subscriber join answered with its offer) ->
-// first media packet. Prints p50/p95/max of each step and the wall time for all joiners, and
+// start: Visage session (REST) -> hello (socket open + hello) -> joined -> the SFU's subscribe
+// offer -> connected (ICE + DTLS) -> first media packet; Janus session (socket + create + attach)
+// -> joined (subscriber join answered with its offer) -> connected -> first media packet. Prints p50/p95/max of each step and the wall time for all joiners, and
 // writes results/join-latest.md. Runs inside the namespace bench/run.sh makes.
 //   node join.mjs [--joiners 50] [--concurrency 5] [--warmup-joiners 10] [--settle 20]
 //                 [--servers visage,janus] [--workers 2] [--ip 10.203.0.1] [--iface bv0]
@@ -36,7 +36,7 @@ const IFACE = args.iface || 'bv0';
 const OUT = args.out || join(HERE, 'results', 'join-latest.md');
 const RUNDIR = mkdtempSync(join(tmpdir(), 'visage-bench-join-'));
 const media = loadVp8Frames(args.ivf || join(HERE, 'media', 'vp8-360p.ivf'));
-const STEPS = { visage: ['session', 'hello', 'joined', 'media'], janus: ['session', 'joined', 'media'] };
+const STEPS = { visage: ['session', 'hello', 'joined', 'offer', 'connected', 'media'], janus: ['session', 'joined', 'connected', 'media'] };
 const TARGETS = { hello: 100, media: 1000 };
 
 // ------------------------------------------------------------------ subscriber processes

@@ -4,7 +4,8 @@
 //   {cmd:"window-start", startId}   {cmd:"window-end"}   {cmd:"report", endId}
 //   {cmd:"stats"}   {cmd:"close"}
 //   {cmd:"join", id, server, ...}: one subscriber, timed; answers {ev:"join-done", id, marks|error},
-//   marks = ms from the start to each step (session, hello, joined, media: first packet received)
+//   marks = ms from the start to each step (session, hello, joined, offer, connected: ICE and DTLS up,
+//   media: first packet received)
 import { makePc } from './lib/peer.mjs';
 import { readStamp } from './lib/media.mjs';
 import { visageSubscribe } from './lib/visage.mjs';
@@ -41,7 +42,10 @@ async function addOne(id, msg, mark) {
   if (mark) sub.onFirstPacket = () => mark('media');
   subs.set(id, sub);
   pc.onTrack.subscribe((track) => track.onReceiveRtp.subscribe((rtp) => onPacket(sub, rtp)));
-  pc.connectionStateChange.subscribe((s) => { if (s === 'failed') send({ ev: 'failed', id, error: 'connection failed' }); });
+  pc.connectionStateChange.subscribe((s) => {
+    if (s === 'connected' && mark) mark('connected');
+    if (s === 'failed') send({ ev: 'failed', id, error: 'connection failed' });
+  });
   try {
     if (msg.server === 'visage') sub.sig = await visageSubscribe(msg.visage.base, msg.visage.setup, pc, mark);
     else sub.sig = await janusSubscribe(msg.janus.url, msg.janus.room, msg.janus.feed, pc, mark);

@@ -79,7 +79,7 @@ export async function janusPublish(url, room, pc) {
   return { feed, close: () => s.close() };
 }
 
-/** mark(step) is called as each step completes: session (created and attached), joined (offer in hand). */
+/** mark(step) is called as each step completes: session (created and attached), joined (the join's answer carries the offer). */
 export async function janusSubscribe(url, room, feed, pc, mark = () => {}) {
   const s = await new JanusSession(url).start();
   mark('session');

@@ -61,7 +61,7 @@ class Socket {
   close() { clearInterval(this.ping); try { this.ws.close(); } catch { /* gone */ } }
 }
 
-/** mark(step) is called as each step of the join flow completes: session, hello, joined. */
+/** mark(step) is called as each step of the join flow completes: session, hello, joined (and offer, by visageSubscribe). */
 async function joinRoom(base, userToken, roomId, mark = () => {}) {
   const s = await api(base, '/api/sessions', { method: 'POST', token: userToken });
   mark('session');
@@ -93,6 +93,7 @@ export async function visageSubscribe(base, setup, pc, mark) {
   let chain = Promise.resolve();
   sock.handlers.push((m) => {
     if (m.type === 'offer' && m.pc === 'subscribe') {
+      if (mark) mark('offer');
       chain = chain.then(async () => {
         await pc.setRemoteDescription({ type: 'offer', sdp: m.sdp });
         await pc.setLocalDescription(await pc.createAnswer());

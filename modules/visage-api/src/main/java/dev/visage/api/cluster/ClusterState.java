@@ -16,6 +16,9 @@ public interface ClusterState {
 
     Optional<SessionRecord> session(String sessionId);
 
+    /** The sessions of these ids that still exist, in the order given: one round trip, not one per id. */
+    List<SessionRecord> sessions(List<String> sessionIds);
+
     /** Updates a session that still exists; returns false (and writes nothing) if it has ended. */
     boolean replaceSession(SessionRecord session);
 

@@ -10,7 +10,10 @@ import dev.visage.api.cluster.SessionRecord;
 
 import java.util.Base64;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.BiConsumer;
 
@@ -42,6 +45,13 @@ public final class HazelcastClusterState implements ClusterState {
     @Override
     public Optional<SessionRecord> session(String sessionId) {
         return Optional.ofNullable(sessions.get(sessionId)).map(v -> ClusterCodec.session(v.toString()));
+    }
+
+    @Override
+    public List<SessionRecord> sessions(List<String> sessionIds) {
+        Map<String, HazelcastJsonValue> found = sessions.getAll(new HashSet<>(sessionIds));
+        return sessionIds.stream().map(found::get).filter(Objects::nonNull)
+                .map(v -> ClusterCodec.session(v.toString())).toList();
     }
 
     @Override

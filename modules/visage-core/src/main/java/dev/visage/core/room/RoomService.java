@@ -121,8 +121,7 @@ public final class RoomService {
     }
 
     public List<SessionRecord> members(String roomId) {
-        return cluster.members(roomId).stream()
-                .map(cluster::session).flatMap(Optional::stream).toList();
+        return cluster.sessions(cluster.members(roomId));
     }
 
     /** Removes the session from its room, if any. Returns the room it left. */
