@@ -43,6 +43,7 @@ if [[ "${BENCH_IN_NETNS:-}" != 1 ]]; then
     rounds=10
     for ((i = 1; i < $#; i++)); do [[ "${!i}" == --rounds ]] && { j=$((i + 1)); rounds="${!j}"; }; done
     unshare -n bash "${BASH_SOURCE[0]}" "$@"
+    [[ "$rounds" == 0 ]] && exit 0
     if [[ ! -d "$ROOT/tests/browser/node_modules/playwright-core" ]]; then
       (cd "$ROOT/tests/browser" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-audit --no-fund --silent)
     fi

@@ -8,7 +8,7 @@
 // until its tile is gone from the other pages' grids, timed inside those pages). Last, one page's
 // client rejoins after a media failure and the others must keep receiving it on the same stream.
 // Prints one JSON verdict on stdout; progress and [figure] lines go to stderr.
-import { browsers, inbound, login, plays, rest, sleep, view, waitFor } from '../netns/scenario-lib.mjs';
+import { browsers, inbound, login, plays, rest, sleep, view, waitFor, withTimeout } from '../netns/scenario-lib.mjs';
 
 const cfg = JSON.parse(process.env.VISAGE_SCENARIO);
 const log = (...a) => console.error('[driver]', ...a);
@@ -169,11 +169,13 @@ async function repeatLateJoinAndLeave(pages, roomId, rounds) {
   const bench = { lateJoinFirstFrameMs: [], leaveTileGoneMs: [] };
   for (let i = 1; i <= rounds; i++) {
     const name = `late${i}`;
-    const token = await login(N.url, name, 'room-pass-123');
-    const late = await openPage(name, 'c1', N, token, roomId, true);
-    const joinTimes = await lateJoinTimes(late, pages.length);
-    const leave = await leaveTimes(late, pages);
-    await late.ctx.close();
+    const { joinTimes, leave } = await withTimeout(`round ${i}`, (async () => {
+      const token = await login(N.url, name, 'room-pass-123');
+      const late = await openPage(name, 'c1', N, token, roomId, true);
+      const round = { joinTimes: await lateJoinTimes(late, pages.length), leave: await leaveTimes(late, pages) };
+      await late.ctx.close();
+      return round;
+    })(), 180000);
     bench.lateJoinFirstFrameMs.push(joinTimes.maxJoinToFirstFrameMs);
     bench.leaveTileGoneMs.push(leave.maxTileGoneMs);
     figure(`round ${i}/${rounds}: late page's first frames ${JSON.stringify(joinTimes.joinToFirstFrameMs)} ms after joining; `

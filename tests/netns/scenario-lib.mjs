@@ -37,6 +37,13 @@ export async function login(base, username, password) {
   return r.json.userToken;
 }
 
+/** fn's promise, or an error after ms: for steps (a page opening, a round) that have no timeout of their own. */
+export function withTimeout(what, promise, ms) {
+  let timer;
+  const expired = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out (${ms} ms): ${what}`)), ms); });
+  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
+}
+
 export async function waitFor(what, fn, timeoutMs, log = () => {}, everyMs = 250) {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
