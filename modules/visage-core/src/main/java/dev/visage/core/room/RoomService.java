@@ -88,9 +88,9 @@ public final class RoomService {
             leave(session.sessionId(), "moved");
         }
         locks.withRoomLock(roomId, LOCK_LEASE, () -> {
-            // the socket may have closed since the caller read the session: never revive it
-            SessionRecord current = cluster.session(session.sessionId()).orElseThrow(RoomService::notConnected);
-            if (!cluster.replaceSession(current.inRoom(roomId))) {
+            // the socket may have closed since the caller read the session: replace (never put)
+            // so an ended session is not revived; the room is the record's only changing field
+            if (!cluster.replaceSession(session.inRoom(roomId))) {
                 throw notConnected();
             }
             List<String> members = new ArrayList<>(cluster.members(roomId));
