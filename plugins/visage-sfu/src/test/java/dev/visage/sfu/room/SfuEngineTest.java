@@ -19,6 +19,7 @@ import java.net.InetAddress;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -28,6 +29,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.ServiceLoader;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import java.util.zip.CRC32;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -403,6 +406,38 @@ class SfuEngineTest {
                 reply = exchange(s, bindingRequest(user, m.icePwd.getBytes(StandardCharsets.UTF_8), r));
             }
             assertEquals(0x0101, reply, "a correct check still succeeds after the garbage");
+        }
+        e.close();
+    }
+
+    @Test
+    void theMediaPortStillAnswersAfterEveryStoredStunFuzzInput() throws Exception {
+        Inbox a = new Inbox();
+        MediaEndpoint e = engine.join(new Participant("room6", "sF", "uF", "F"), a.messages::add);
+        String offer = chromeOffer().lines().filter(l -> !l.startsWith("a=candidate")).collect(Collectors.joining("\r\n", "", "\r\n"));
+        e.onClientMessage("offer", msg("type", "offer", "pc", "publish", "sdp", offer));
+        MediaSection m = SessionDescription.parse((String) a.of("answer").get(0).get("sdp")).media.get(0);
+        byte[] key = m.icePwd.getBytes(StandardCharsets.UTF_8);
+        String user = m.iceUfrag + ":pmXa";
+        Random r = new Random(2);
+        Path stored = Path.of(SfuEngineTest.class.getResource("/fuzz/stun").toURI());
+        List<Path> inputs;
+        try (Stream<Path> files = Files.list(stored)) {
+            inputs = files.toList();
+        }
+        try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            s.setSoTimeout(1500);
+            // a first check makes this address known: what follows reaches the agent's STUN stack
+            assertEquals(0x0101, exchange(s, bindingRequest(user, key, r)));
+            for (Path input : inputs) {
+                byte[] d = Files.readAllBytes(input);
+                s.send(new DatagramPacket(d, d.length, InetAddress.getLoopbackAddress(), port));
+            }
+            int reply = -1;
+            for (int attempt = 0; attempt < 5 && reply != 0x0101; attempt++) {
+                reply = exchange(s, bindingRequest(user, key, r));
+            }
+            assertEquals(0x0101, reply, "a correct check still succeeds after " + inputs.size() + " stored inputs");
         }
         e.close();
     }
