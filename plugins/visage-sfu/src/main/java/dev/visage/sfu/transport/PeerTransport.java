@@ -204,15 +204,35 @@ public final class PeerTransport implements AutoCloseable {
         try {
             long priority = Long.parseLong(p[3]);
             int port = Integer.parseInt(p[5]);
-            if (port <= 0 || port > 65535 || !ip.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
+            if (port <= 0 || port > 65535) {
                 throw new IllegalArgumentException("malformed candidate");
             }
             CandidateType type = CandidateType.parse(p[7].toLowerCase(Locale.ROOT));
-            TransportAddress addr = new TransportAddress(InetAddress.getByName(ip), port, Transport.UDP);
+            TransportAddress addr = new TransportAddress(InetAddress.getByAddress(ipv4(ip)), port, Transport.UDP);
             return new RemoteCandidate(addr, component, type, p[0], priority, null, ufrag);
         } catch (NumberFormatException | java.net.UnknownHostException e) {
             throw new IllegalArgumentException("malformed candidate");
         }
+    }
+
+    /**
+     * The four bytes of a dotted-quad IPv4 literal. Parsed here rather than by
+     * InetAddress.getByName, which takes anything it cannot read as a literal ("999.1.1.1") for a
+     * host name and resolves it: a client's candidate must never make the node query DNS.
+     */
+    private static byte[] ipv4(String ip) {
+        String[] parts = ip.split("\\.", -1);
+        if (parts.length != 4) {
+            throw new IllegalArgumentException("malformed candidate");
+        }
+        byte[] address = new byte[4];
+        for (int i = 0; i < 4; i++) {
+            if (!parts[i].matches("\\d{1,3}") || Integer.parseInt(parts[i]) > 255) {
+                throw new IllegalArgumentException("malformed candidate");
+            }
+            address[i] = (byte) Integer.parseInt(parts[i]);
+        }
+        return address;
     }
 
     private void onKeys(SrtpKeys keys) {
