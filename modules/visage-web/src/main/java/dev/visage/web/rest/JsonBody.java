@@ -1,16 +1,11 @@
 package dev.visage.web.rest;
 
-import static dev.visage.core.json.SharedJsonProvider.JSON;
-
 import dev.visage.core.error.ErrorCode;
 import dev.visage.core.error.VisageException;
-import jakarta.json.JsonException;
+import dev.visage.core.json.JsonText;
 import jakarta.json.JsonObject;
-import jakarta.json.JsonReader;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
-
-import java.io.StringReader;
 
 /** A request body parsed as one JSON object, with size and type checks that end in clear errors. */
 final class JsonBody {
@@ -31,15 +26,7 @@ final class JsonBody {
         if (body.length() > MAX_CHARS) {
             throw new VisageException(ErrorCode.MESSAGE_TOO_LARGE, "request bodies are limited to 64 KiB");
         }
-        try (JsonReader reader = JSON.createReader(new StringReader(body))) {
-            JsonValue value = reader.readValue();
-            if (value.getValueType() != JsonValue.ValueType.OBJECT) {
-                throw new VisageException(ErrorCode.BAD_JSON, "the body must be a JSON object");
-            }
-            return new JsonBody(value.asJsonObject());
-        } catch (JsonException e) {
-            throw new VisageException(ErrorCode.BAD_JSON, "the body is not valid JSON");
-        }
+        return new JsonBody(JsonText.object(body, "the body"));
     }
 
     /** A string field, or null when absent; a field of another type is a bad request. */

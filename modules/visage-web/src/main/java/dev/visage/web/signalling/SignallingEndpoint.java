@@ -7,15 +7,14 @@ import dev.visage.api.media.MediaEndpoint;
 import dev.visage.api.media.Participant;
 import dev.visage.core.error.ErrorCode;
 import dev.visage.core.json.JsonMaps;
+import dev.visage.core.json.JsonText;
 import dev.visage.core.error.VisageException;
 import dev.visage.core.room.RoomEvents;
 import dev.visage.core.room.RoomService;
 import dev.visage.web.node.VisageNode;
 import jakarta.inject.Inject;
 import jakarta.json.JsonArrayBuilder;
-import jakarta.json.JsonException;
 import jakarta.json.JsonObject;
-import jakarta.json.JsonReader;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
 import jakarta.websocket.CloseReason;
@@ -26,7 +25,6 @@ import jakarta.websocket.OnOpen;
 import jakarta.websocket.Session;
 import jakarta.websocket.server.ServerEndpoint;
 
-import java.io.StringReader;
 import java.util.List;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -85,7 +83,7 @@ public class SignallingEndpoint {
             if (text.length() > MAX_MESSAGE_CHARS) {
                 throw new VisageException(ErrorCode.MESSAGE_TOO_LARGE, "messages are limited to 64 KiB");
             }
-            JsonObject message = parse(text);
+            JsonObject message = JsonText.object(text, "the message");
             dispatch(typeOf(message), message);
         } catch (VisageException e) {
             connection.send(error(e.code(), e.getMessage()));
@@ -165,18 +163,6 @@ public class SignallingEndpoint {
     public void error(Session socket, Throwable failure) {
         LOG.log(Level.FINE, node.logPrefix() + "socket error on session="
                 + (connection == null ? "?" : connection.sessionId()), failure);
-    }
-
-    private static JsonObject parse(String text) {
-        try (JsonReader reader = JSON.createReader(new StringReader(text))) {
-            JsonValue value = reader.readValue();
-            if (value.getValueType() != JsonValue.ValueType.OBJECT) {
-                throw new VisageException(ErrorCode.BAD_JSON, "a message must be a JSON object");
-            }
-            return value.asJsonObject();
-        } catch (JsonException e) {
-            throw new VisageException(ErrorCode.BAD_JSON, "the message is not valid JSON");
-        }
     }
 
     private static String typeOf(JsonObject message) {
