@@ -46,12 +46,19 @@ public final class Fuzzing {
     private static final String[] DETECTORS = {"ClojureLangHooks", "Deserialization", "ExpressionLanguageInjection",
             "LdapInjection", "NamingContextLookup", "OsCommandInjection", "ReflectiveCall", "RegexInjection",
             "RegexRoadblocks", "ScriptEngineInjection", "ServerSideRequestForgery", "SqlInjection", "XPathInjection"};
+    private static final int SHOWN_CRASHES = 5;
     private static final Pattern DONE = Pattern.compile("^Done (\\d+) runs in (\\d+) second");
     private static final Pattern FINAL_STATS = Pattern.compile("^#(\\d+)\\s+DONE\\s+cov: (\\d+).*corp: (\\d+)/");
     private static final Pattern FINDING = Pattern.compile("^(?:== Java Exception: |==\\d+== ERROR: libFuzzer: )(.*)$");
     private static final Pattern WRITTEN = Pattern.compile("Test unit written to (\\S+)");
 
     private Fuzzing() {
+    }
+
+    /** The targets that crashed, for an assertion message (each result was printed already). */
+    public static String crashed(List<Result> results) {
+        return "crashes in " + results.stream().filter(r -> !r.clean()).map(Result::target).toList()
+                + " (inputs under target/fuzz/<target>/, see the lines printed above)";
     }
 
     /** What one campaign of one target did. */
@@ -72,7 +79,10 @@ public final class Fuzzing {
                 line += " (jazzer exited with " + exitCode + ", see " + log + ")";
             }
             StringBuilder b = new StringBuilder(line);
-            crashes.forEach(c -> b.append("\n    ").append(c));
+            crashes.stream().limit(SHOWN_CRASHES).forEach(c -> b.append("\n    ").append(c));
+            if (crashes.size() > SHOWN_CRASHES) {
+                b.append("\n    ... and ").append(crashes.size() - SHOWN_CRASHES).append(" more");
+            }
             return b.toString();
         }
     }

@@ -30,6 +30,7 @@ import java.io.StringReader;
 import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -61,7 +62,7 @@ public final class SignallingFuzzTarget {
 
     public static void fuzzerInitialize() throws Exception {
         HazelcastInstance hazelcast = new TestHazelcast("fuzz-signalling", 6340).newMember();
-        StorePlugin store = TestStore.start(Files.createTempDirectory("visage-fuzz-store"));
+        StorePlugin store = TestStore.start(Files.createDirectories(storeDirectory()));
         Clock clock = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC); // tokens never expire
         HazelcastClusterState cluster = new HazelcastClusterState(hazelcast);
         TokenService tokens = new TokenService("fuzz-token-key-fuzz-token-key-32".getBytes(StandardCharsets.UTF_8), clock);
@@ -91,6 +92,12 @@ public final class SignallingFuzzTarget {
                 throw new AssertionError("the handler failed on " + text);
             }
         }
+    }
+
+    /** {@code target/fuzz-store/<pid>}: one store per JVM (a campaign's runs beside the suite's). */
+    private static Path storeDirectory() throws Exception {
+        Path testClasses = Path.of(SignallingFuzzTarget.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        return testClasses.resolveSibling("fuzz-store").resolve(String.valueOf(ProcessHandle.current().pid()));
     }
 
     /** A WebSocket session whose text frames land in {@link #sent}. */

@@ -5,6 +5,7 @@ import dev.visage.sfu.SfuConfig;
 import dev.visage.sfu.SfuMetrics;
 import dev.visage.sfu.dtls.DtlsCertificate;
 import dev.visage.sfu.ice.IceSetup;
+import dev.visage.sfu.transport.PeerTransport;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,6 +13,8 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import java.util.stream.Collectors;
 
 /**
@@ -25,12 +28,20 @@ final class FuzzRoom {
     static final int VIDEO_SSRC = (int) 2222222222L;
     static final int RTX_SSRC = (int) 3333333333L;
 
+    /**
+     * The transports' ICE agents log every remote candidate at INFO (through PeerTransport's
+     * logger): thousands of lines a second under fuzzing. Kept here so the level sticks.
+     */
+    private static final List<Logger> QUIET = List.of(Logger.getLogger(PeerTransport.class.getName()),
+            Logger.getLogger("org.ice4j"));
+
     final SfuMetrics metrics = new SfuMetrics();
     final SfuEndpoint publisher;
     final SfuEndpoint subscriber;
 
     private FuzzRoom() {
         IceSetup.configureIce4j();
+        QUIET.forEach(l -> l.setLevel(Level.WARNING));
         SfuConfig config = new SfuConfig(0, "", List.of("VP8", "H264", "VP9", "AV1"), 15_000, 200, 15_000, 512,
                 2_500_000, "sunjce", 0);
         RoomServices services = new RoomServices(config, metrics, List.of(), DtlsCertificate.generate(), e -> { });
