@@ -27,8 +27,9 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 /**
- * Replays the stored inputs of fuzz targets as JUnit tests, and fuzzes targets with Jazzer for a set
- * time, one JVM per target (libFuzzer runs once per process).
+ * Replays the stored inputs of fuzz targets as JUnit tests, runs quick random mutations of them in
+ * this JVM ({@link #mutate}), and fuzzes targets with Jazzer for a set time ({@link #campaign}), one
+ * JVM per target (libFuzzer runs once per process).
  *
  * <p>A campaign keeps its corpus under {@code target/fuzz/<name>/corpus} (it grows from run to run
  * while {@code target/} lives) and starts from the stored inputs. Every input that crashed is written
