@@ -1,46 +1,18 @@
 package dev.visage.web;
 
 import dev.visage.fuzz.FuzzTarget;
-import dev.visage.fuzz.Fuzzing;
+import dev.visage.fuzz.FuzzTargetTests;
 import dev.visage.web.rest.RestBodyFuzzTarget;
 import dev.visage.web.signalling.SignallingFuzzTarget;
-import org.junit.jupiter.api.DynamicTest;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestFactory;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
-import java.time.Duration;
 import java.util.List;
-import java.util.stream.Stream;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-/**
- * The web module's parsers under fuzzing: every stored input (seeds, and each input that ever
- * crashed) passes, and two seconds of mutations of them per target find nothing.
- * {@code ./visage fuzz N} fuzzes the same targets with Jazzer, N seconds each.
- */
-class FuzzTargetsTest {
-    static final List<FuzzTarget> TARGETS = List.of(
-            new FuzzTarget("signalling", SignallingFuzzTarget.class, List.of("org.eclipse.parsson.**"), 8192),
-            new FuzzTarget("rest-body", RestBodyFuzzTarget.class, List.of("org.eclipse.parsson.**"), 8192));
-
-    @TestFactory
-    Stream<DynamicTest> everyStoredInputPasses() {
-        return Fuzzing.replay(TARGETS);
-    }
-
-    @Test
-    void twoSecondsOfMutationsPerTargetFindNothing() {
-        List<Fuzzing.Result> results = Fuzzing.mutate(TARGETS, Duration.ofSeconds(2), Long.getLong("visage.fuzz.seed", 1));
-        assertTrue(results.stream().allMatch(Fuzzing.Result::clean), () -> Fuzzing.crashed(results));
-    }
-
-    /** {@code ./visage fuzz N}: Jazzer, coverage-guided, N seconds per target. */
-    @Test
-    @EnabledIfSystemProperty(named = "visage.fuzz.seconds", matches = "\\d+")
-    void aCoverageGuidedCampaignFindsNothing() {
-        List<Fuzzing.Result> results = Fuzzing.campaign(TARGETS, Fuzzing.secondsPerTarget(), Fuzzing.keepCrashes());
-        assertTrue(results.stream().allMatch(Fuzzing.Result::clean), () -> Fuzzing.crashed(results));
+/** The web module's parsers under fuzzing: signalling messages and REST bodies (see {@link FuzzTargetTests}). */
+class FuzzTargetsTest extends FuzzTargetTests {
+    @Override
+    protected List<FuzzTarget> targets() {
+        return List.of(
+                new FuzzTarget("signalling", SignallingFuzzTarget.class, List.of("org.eclipse.parsson.**"), 8192),
+                new FuzzTarget("rest-body", RestBodyFuzzTarget.class, List.of("org.eclipse.parsson.**"), 8192));
     }
 }
