@@ -9,11 +9,8 @@ import { readFileSync, writeFileSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir, cpus, hostname } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { waitFor } from './lib/peer.mjs';
 import { loadVp8Frames } from './lib/media.mjs';
-import { visageSetup, visagePublish } from './lib/visage.mjs';
-import { janusPublish } from './lib/janus.mjs';
-import { Publisher } from './lib/publisher.mjs';
+import { startPublishing } from './lib/publisher.mjs';
 import { startVisage, startJanusServer } from './lib/servers.mjs';
 import { parseArgs } from './lib/figures.mjs';
 import { log, sleep, progress, endProgress } from './lib/console.mjs';
@@ -111,20 +108,11 @@ async function runServer(kind) {
     endProgress();
     log(`${server.name}: idle CPU ${fmt(server.idleCpuPct, 1)}% of a core (no peers)`);
   }
-  const pub = new Publisher(IP, media);
-  let target;
+  const { pub, target } = await startPublishing(server, kind, IP, media, 4242).catch(async (e) => {
+    await server.stop();
+    throw e;
+  });
   try {
-    if (kind === 'visage') {
-      const setup = await visageSetup(server.base);
-      pub.sig = await visagePublish(server.base, setup, pub.pc);
-      target = { server: 'visage', ip: IP, visage: { base: server.base, setup } };
-    } else {
-      const room = 4242;
-      pub.sig = await janusPublish(server.url, room, pub.pc);
-      target = { server: 'janus', ip: IP, janus: { url: server.url, room, feed: pub.sig.feed } };
-    }
-    await waitFor(() => pub.pc.connectionState === 'connected', 20000, 'publisher connected');
-    pub.start();
     log(`${server.name}: publisher connected and sending (${media.source})`);
     readySubs.clear(); failedSubs.clear();
     let have = 0;

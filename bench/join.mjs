@@ -13,11 +13,8 @@ import { readFileSync, writeFileSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir, cpus, hostname } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { waitFor } from './lib/peer.mjs';
 import { loadVp8Frames } from './lib/media.mjs';
-import { visageSetup, visagePublish } from './lib/visage.mjs';
-import { janusPublish } from './lib/janus.mjs';
-import { Publisher } from './lib/publisher.mjs';
+import { startPublishing } from './lib/publisher.mjs';
 import { startVisage, startJanusServer } from './lib/servers.mjs';
 import { log, sleep, progress, endProgress } from './lib/console.mjs';
 import { parseArgs, percentile } from './lib/figures.mjs';
@@ -80,19 +77,7 @@ async function runServer(kind) {
   try {
     for (let i = SETTLE; i > 0; i--) { progress(`${server.name}: settling after start-up ${i}s`); await sleep(1000); }
     endProgress();
-    const pub = new Publisher(IP, media);
-    let target;
-    if (kind === 'visage') {
-      const setup = await visageSetup(server.base);
-      pub.sig = await visagePublish(server.base, setup, pub.pc);
-      target = { server: 'visage', ip: IP, visage: { base: server.base, setup } };
-    } else {
-      const room = 4243;
-      pub.sig = await janusPublish(server.url, room, pub.pc);
-      target = { server: 'janus', ip: IP, janus: { url: server.url, room, feed: pub.sig.feed } };
-    }
-    await waitFor(() => pub.pc.connectionState === 'connected', 20000, 'publisher connected');
-    pub.start();
+    const { pub, target } = await startPublishing(server, kind, IP, media, 4243);
     log(`${server.name}: publisher connected and sending`);
     try {
       if (WARMUP_JOINERS > 0) {

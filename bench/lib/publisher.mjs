@@ -2,8 +2,10 @@
 // packets at 50 per second, every payload stamped with a packet id and send time (lib/media.mjs);
 // a PLI or FIR is answered with the clip's next key frame.
 import { RtpHeader, RtpPacket, MediaStreamTrack } from 'werift';
-import { makePc } from './peer.mjs';
+import { makePc, waitFor } from './peer.mjs';
 import { packetizeVp8, opusPayload, stamp } from './media.mjs';
+import { visageSetup, visagePublish } from './visage.mjs';
+import { janusPublish } from './janus.mjs';
 
 export class Publisher {
   constructor(ip, media) {
@@ -65,4 +67,24 @@ export class Publisher {
     this.sent++;
   }
   async close() { clearInterval(this.timer); try { this.sig && this.sig.close(); } catch { /* */ } await this.pc.close().catch(() => {}); }
+}
+
+/**
+ * A publisher connected to the server (Visage: a user and room made for the run; Janus: VideoRoom
+ * `room`) and sending; `target` tells the subscriber workers where to subscribe.
+ */
+export async function startPublishing(server, kind, ip, media, room) {
+  const pub = new Publisher(ip, media);
+  let target;
+  if (kind === 'visage') {
+    const setup = await visageSetup(server.base);
+    pub.sig = await visagePublish(server.base, setup, pub.pc);
+    target = { server: 'visage', ip, visage: { base: server.base, setup } };
+  } else {
+    pub.sig = await janusPublish(server.url, room, pub.pc);
+    target = { server: 'janus', ip, janus: { url: server.url, room, feed: pub.sig.feed } };
+  }
+  await waitFor(() => pub.pc.connectionState === 'connected', 20000, 'publisher connected');
+  pub.start();
+  return { pub, target };
 }
