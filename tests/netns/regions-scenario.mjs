@@ -288,7 +288,10 @@ async function repeatFailover(pageEu, pageSg, rounds) {
       return h.status === 200 && h.json.clusterSize === 2 && (await rest(SG.url, 'GET', '/health')).status === 200;
     }, 240000, log, 1000);
     // a node answers before its application is loaded; reload until the room page comes
-    await waitFor('the sg page reloaded from node-sg', async () => ((await pageSg.reload()) || {}).ok !== false, 60000, log, 1000);
+    await waitFor('the sg page reloaded from node-sg', async () => {
+      const response = await pageSg.reload();
+      return !response || response.ok();
+    }, 60000, log, 1000);
   }
   return bench;
 }
