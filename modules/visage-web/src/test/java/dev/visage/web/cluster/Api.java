@@ -11,36 +11,36 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 
-/** A REST client for one node, speaking the contract in DESIGN.md. */
-final class Api {
+/** A REST client for one node, speaking the contract in DESIGN.md (also used by visage-ear's IT). */
+public final class Api {
 
-    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    public static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    record Reply(int status, String body) {
-        JsonObject json() {
+    public record Reply(int status, String body) {
+        public JsonObject json() {
             return (JsonObject) parse(body);
         }
 
-        String code() {
+        public String code() {
             return json().getString("code");
         }
     }
 
     private final String baseUrl;
 
-    Api(String baseUrl) {
+    public Api(String baseUrl) {
         this.baseUrl = baseUrl;
     }
 
-    String baseUrl() {
+    public String baseUrl() {
         return baseUrl;
     }
 
-    Reply get(String path) throws Exception {
+    public Reply get(String path) throws Exception {
         return send(HttpRequest.newBuilder(URI.create(baseUrl + path)).GET(), null);
     }
 
-    Reply post(String path, String body, String bearer) throws Exception {
+    public Reply post(String path, String body, String bearer) throws Exception {
         return send(HttpRequest.newBuilder(URI.create(baseUrl + path))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body == null ? "" : body)), bearer);
@@ -56,7 +56,7 @@ final class Api {
     }
 
     /** Registers (if needed) and logs in; returns the user token. */
-    String login(String username, String password) throws Exception {
+    public String login(String username, String password) throws Exception {
         post("/api/users", json("username", username, "password", password, "displayName", username), null);
         Reply login = post("/api/login", json("username", username, "password", password), null);
         if (login.status() != 200) {
@@ -65,7 +65,7 @@ final class Api {
         return login.json().getString("userToken");
     }
 
-    String createRoom(String userToken, String name) throws Exception {
+    public String createRoom(String userToken, String name) throws Exception {
         Reply room = post("/api/rooms", json("name", name), userToken);
         if (room.status() != 201) {
             throw new IllegalStateException("room creation failed: " + room);
@@ -73,11 +73,11 @@ final class Api {
         return room.json().getString("roomId");
     }
 
-    static JsonStructure parse(String body) {
+    public static JsonStructure parse(String body) {
         return Json.createReader(new StringReader(body)).read();
     }
 
-    static String json(String... keyValues) {
+    public static String json(String... keyValues) {
         var builder = Json.createObjectBuilder();
         for (int i = 0; i < keyValues.length; i += 2) {
             builder.add(keyValues[i], keyValues[i + 1]);

@@ -13,12 +13,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /** A signalling WebSocket as a client holds it: one per session, messages read in order. */
-final class SignalSocket implements AutoCloseable {
+public final class SignalSocket implements AutoCloseable {
 
     /** Generous: 50 sockets joining at once on two busy cores wait for their turn. */
     private static final Duration REPLY_TIMEOUT = Duration.ofSeconds(30);
 
-    final String sessionId;
+    public final String sessionId;
     final String sessionToken;
     private final WebSocket socket;
     private final BlockingQueue<JsonObject> inbox = new LinkedBlockingQueue<>();
@@ -32,7 +32,7 @@ final class SignalSocket implements AutoCloseable {
     }
 
     /** Steps 1-3: a new session on the node and its socket, up to the server's hello. */
-    static SignalSocket open(Api api, String userToken) throws Exception {
+    public static SignalSocket open(Api api, String userToken) throws Exception {
         Api.Reply grant = api.post("/api/sessions", null, userToken);
         if (grant.status() != 201) {
             throw new IllegalStateException("session refused: " + grant);
@@ -51,7 +51,7 @@ final class SignalSocket implements AutoCloseable {
     }
 
     /** Steps 4-7: ask to join over REST, then present the room token on the socket. */
-    JsonObject join(Api api, String roomId) throws Exception {
+    public JsonObject join(Api api, String roomId) throws Exception {
         Api.Reply reply = api.post("/api/rooms/" + roomId + "/join", null, sessionToken);
         if (reply.status() != 200) {
             throw new IllegalStateException("join refused: " + reply);
@@ -60,12 +60,12 @@ final class SignalSocket implements AutoCloseable {
         return await(m -> "joined".equals(m.getString("type", "")), REPLY_TIMEOUT);
     }
 
-    void send(String text) {
+    public void send(String text) {
         socket.sendText(text, true).join();
     }
 
     /** The next message matching {@code filter}; earlier non-matching messages are skipped. */
-    JsonObject await(Predicate<JsonObject> filter, Duration timeout) throws InterruptedException {
+    public JsonObject await(Predicate<JsonObject> filter, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             long left = deadline - System.nanoTime();
@@ -79,7 +79,7 @@ final class SignalSocket implements AutoCloseable {
         }
     }
 
-    JsonObject awaitType(String type) throws InterruptedException {
+    public JsonObject awaitType(String type) throws InterruptedException {
         return await(m -> type.equals(m.getString("type", "")), REPLY_TIMEOUT);
     }
 
