@@ -49,7 +49,7 @@ final class PayaraServerDomain implements AutoCloseable {
             throw new IllegalStateException("no Payara Server at " + payaraHome + " (mvn verify unpacks it there)");
         }
         PayaraServerDomain domain = new PayaraServerDomain(payaraHome, root, work);
-        if (Files.isDirectory(domain.domains.resolve(NAME))) {
+        if (Files.exists(domain.pidFile())) {
             domain.stopQuietly();
         }
         deleteTree(work);
@@ -127,9 +127,14 @@ final class PayaraServerDomain implements AutoCloseable {
         }
     }
 
-    /** The server's pid file outlives a server that stop-domain could not stop. */
+    /** Written by a running server, removed when it stops. */
+    private Path pidFile() {
+        return domains.resolve(NAME).resolve("config/pid");
+    }
+
+    /** The pid file outlives a server that stop-domain could not stop. */
     private void killIfStillRunning() throws IOException {
-        Path pidFile = domains.resolve(NAME).resolve("config/pid");
+        Path pidFile = pidFile();
         if (Files.exists(pidFile)) {
             long pid = Long.parseLong(Files.readString(pidFile).trim());
             ProcessHandle.of(pid).filter(p -> p.info().command().orElse("").contains("java")).ifPresent(p -> {
