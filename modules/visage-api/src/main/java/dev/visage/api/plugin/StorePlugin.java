@@ -4,7 +4,11 @@ import dev.visage.api.chat.ChatStore;
 import dev.visage.api.room.RoomStore;
 import dev.visage.api.user.UserStore;
 
-/** The persistence plugin: users, rooms and chat. */
+/**
+ * The persistence plugin: users, rooms and chat. Every call of its stores, and {@link #start}, throws
+ * {@link StoreUnavailableException} when the database cannot be reached, promptly (seconds, not the
+ * driver's default half minute), so the node can answer 503 and retry.
+ */
 public interface StorePlugin extends Plugin {
 
     UserStore users();
@@ -13,6 +17,6 @@ public interface StorePlugin extends Plugin {
 
     ChatStore chat();
 
-    /** True while the backing database answers. */
+    /** True while the backing database answers; a down database answers false within seconds. */
     boolean healthy();
 }

@@ -1,7 +1,6 @@
 package dev.visage.users.mongo;
 
 import de.bwaldvogel.mongo.MongoServer;
-import de.bwaldvogel.mongo.backend.h2.H2Backend;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -10,9 +9,9 @@ import java.nio.file.Path;
 
 /**
  * A MongoDB-compatible server (mongo-java-server) persisting to one H2 MVStore file, for machines
- * without a MongoDB install. Used inside a node by {@link MongoStorePlugin}, or as a standalone
- * process that all nodes of a local cluster share (an MVStore file can be open in one process
- * only).
+ * without a MongoDB install; every acknowledged write is in the file ({@link DurableH2Backend}).
+ * Used inside a node by {@link MongoStorePlugin}, or as a standalone process that all nodes of a
+ * local cluster share (an MVStore file can be open in one process only).
  */
 public final class EmbeddedMongoServer implements AutoCloseable {
 
@@ -37,7 +36,7 @@ public final class EmbeddedMongoServer implements AutoCloseable {
     public static EmbeddedMongoServer start(Path file, String host, int port) throws IOException {
         Path absolute = file.toAbsolutePath();
         Files.createDirectories(absolute.getParent());
-        MongoServer server = new MongoServer(new H2Backend(absolute.toString()));
+        MongoServer server = new MongoServer(new DurableH2Backend(absolute.toString()));
         try {
             server.bind(host, port);
         } catch (Exception e) {

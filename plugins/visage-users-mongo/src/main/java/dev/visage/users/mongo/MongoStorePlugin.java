@@ -1,6 +1,7 @@
 package dev.visage.users.mongo;
 
 import com.mongodb.ConnectionString;
+import com.mongodb.MongoException;
 import com.mongodb.MongoClientSettings;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
@@ -17,7 +18,6 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 import static java.lang.System.Logger.Level.INFO;
-import static java.lang.System.Logger.Level.WARNING;
 
 /**
  * Users, rooms and chat in MongoDB. With {@code visage.mongo.uri} set it uses that server;
@@ -32,16 +32,24 @@ public final class MongoStorePlugin implements StorePlugin {
 
     private static final System.Logger LOG = System.getLogger(MongoStorePlugin.class.getName());
 
-    /** Bounds how long a request (and a health check) waits when the database is unreachable. */
-    private static final long SERVER_SELECTION_TIMEOUT_SECONDS = 5;
+    /**
+     * How long a call waits for a server to talk to and for a connection: what a request (and a
+     * health check) waits when the database is down before it answers 503 (the driver's default
+     * is 30 s).
+     */
+    static final String TIMEOUT_SETTING = "visage.mongo.timeout.ms";
+    static final int DEFAULT_TIMEOUT_MS = 2000;
+    /** How long a call waits for the answer on an open connection: a hung database. */
+    static final String READ_TIMEOUT_SETTING = "visage.mongo.read.timeout.ms";
+    static final int DEFAULT_READ_TIMEOUT_MS = 5000;
 
     private String nodeId;
     private EmbeddedMongoServer embedded;
     private MongoClient client;
     private MongoDatabase database;
-    private MongoUserStore users;
-    private MongoRoomStore rooms;
-    private MongoChatStore chat;
+    private UserStore users;
+    private RoomStore rooms;
+    private ChatStore chat;
 
     @Override
     public String name() {
@@ -57,25 +65,43 @@ public final class MongoStorePlugin implements StorePlugin {
                 uri = startEmbeddedServer(context.dataDir());
             }
             ConnectionString connection = new ConnectionString(uri);
+            int timeoutMs = intSetting(context, TIMEOUT_SETTING, DEFAULT_TIMEOUT_MS);
+            int readTimeoutMs = intSetting(context, READ_TIMEOUT_SETTING, DEFAULT_READ_TIMEOUT_MS);
             client = MongoClients.create(MongoClientSettings.builder()
                     .applicationName("visage " + nodeId)
-                    .applyToClusterSettings(cluster -> cluster.serverSelectionTimeout(
-                            SERVER_SELECTION_TIMEOUT_SECONDS, TimeUnit.SECONDS))
+                    .applyToClusterSettings(cluster -> cluster.serverSelectionTimeout(timeoutMs, TimeUnit.MILLISECONDS))
+                    .applyToSocketSettings(socket -> socket.connectTimeout(timeoutMs, TimeUnit.MILLISECONDS)
+                            .readTimeout(readTimeoutMs, TimeUnit.MILLISECONDS))
                     // Last, so that options written in the URI win over the defaults above.
                     .applyConnectionString(connection)
                     .build());
             String databaseName = context.setting(DATABASE_SETTING).orElse("visage");
             database = client.getDatabase(databaseName);
-            users = new MongoUserStore(database);
-            rooms = new MongoRoomStore(database);
-            chat = new MongoChatStore(database);
             // Hosts only: the URI may carry credentials.
+            Reachability reachability = new Reachability("MongoDB at " + connection.getHosts());
+            try {
+                users = reachability.guard(UserStore.class, new MongoUserStore(database));
+                rooms = reachability.guard(RoomStore.class, new MongoRoomStore(database));
+                chat = reachability.guard(ChatStore.class, new MongoChatStore(database));
+            } catch (MongoException e) {
+                throw reachability.translate(e);
+            }
             LOG.log(INFO, "node {0}: store ready on MongoDB {1}, database {2}",
                     nodeId, connection.getHosts(), databaseName);
         } catch (Exception e) {
             close();
             throw e;
         }
+    }
+
+    private static int intSetting(PluginContext context, String name, int fallback) {
+        return context.setting(name).map(value -> {
+            try {
+                return Integer.parseInt(value.trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("setting " + name + " is not a number: " + value, e);
+            }
+        }).orElse(fallback);
     }
 
     private String startEmbeddedServer(Path dataDir) throws IOException {
@@ -109,8 +135,8 @@ public final class MongoStorePlugin implements StorePlugin {
         try {
             database.runCommand(new Document("ping", 1));
             return true;
-        } catch (RuntimeException e) {
-            LOG.log(WARNING, "node {0}: MongoDB ping failed: {1}", nodeId, e.getMessage());
+        } catch (MongoException e) {
+            // the node logs the change of state, not every failed ping
             return false;
         }
     }

@@ -1,5 +1,6 @@
 package dev.visage.users.mongo;
 
+import dev.visage.api.chat.ChatMessage;
 import dev.visage.api.user.User;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -9,6 +10,9 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -43,6 +47,34 @@ class EmbeddedMongoServerProcessTest {
         int restartedPort = awaitReady(restarted, file);
         try (MongoStorePlugin node = TestContext.startedPlugin(nodeUsing(restartedPort))) {
             assertEquals(carol, node.users().findByUsername("carol").orElseThrow());
+        } finally {
+            stopWithSigterm(restarted);
+        }
+    }
+
+    @Test
+    void everyAcknowledgedWriteSurvivesAKill9() throws Exception {
+        Path file = dir.resolve("mongo").resolve("visage.mv");
+        List<ChatMessage> sent = new ArrayList<>();
+
+        Process server = startServer(file);
+        int port = awaitReady(server, file);
+        try (MongoStorePlugin node = TestContext.startedPlugin(nodeUsing(port))) {
+            for (int i = 0; i < 20; i++) {
+                ChatMessage line = new ChatMessage("m" + i, "room", "u1", "Carol", "line " + i,
+                        Instant.parse("2025-01-01T10:00:00Z").plusSeconds(i));
+                node.chat().append(line);
+                sent.add(line);
+            }
+            // at once, with no chance for a background commit: no shutdown hook runs
+            server.destroyForcibly();
+            assertTrue(server.waitFor(30, TimeUnit.SECONDS));
+        }
+
+        Process restarted = startServer(file);
+        int restartedPort = awaitReady(restarted, file);
+        try (MongoStorePlugin node = TestContext.startedPlugin(nodeUsing(restartedPort))) {
+            assertEquals(sent, node.chat().history("room", 100));
         } finally {
             stopWithSigterm(restarted);
         }

@@ -2,10 +2,12 @@ package dev.visage.users.mongo;
 
 import dev.visage.api.chat.ChatMessage;
 import dev.visage.api.plugin.StorePlugin;
+import dev.visage.api.plugin.StoreUnavailableException;
 import dev.visage.api.room.Room;
 import dev.visage.api.user.DuplicateUsernameException;
 import dev.visage.api.user.User;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
@@ -91,5 +93,50 @@ class MongoStorePluginTest {
             server.close();
             assertFalse(plugin.healthy());
         }
+    }
+
+    @Test
+    void callsOnAStoppedDatabaseFailPromptlyAsUnavailableAndWorkAgainWhenItReturns(@TempDir Path serverDir)
+            throws Exception {
+        Path file = serverDir.resolve("outage.mv");
+        EmbeddedMongoServer server = EmbeddedMongoServer.start(file, "127.0.0.1", 0);
+        int port = server.port();
+        TestContext context = new TestContext(dataDir,
+                Map.of(MongoStorePlugin.URI_SETTING, server.connectionString()));
+        try (MongoStorePlugin plugin = TestContext.startedPlugin(context)) {
+            User dora = plugin.users().create(MongoUserStoreTest.newUser("dora"));
+            server.close();
+
+            long began = System.nanoTime();
+            for (Executable call : List.<Executable>of(
+                    () -> plugin.users().findByUsername("dora"),
+                    () -> plugin.users().create(MongoUserStoreTest.newUser("eve")),
+                    () -> plugin.rooms().find("green-owl"),
+                    () -> plugin.chat().append(new ChatMessage("m2", "green-owl", "u1", "Dora", "hi", T0)))) {
+                assertThrows(StoreUnavailableException.class, call);
+            }
+            long seconds = (System.nanoTime() - began) / 1_000_000_000;
+            // the driver's default would be 30 s per call; the configured 2 s makes it 8 s at most
+            assertTrue(seconds < 60, "four calls on a down database took " + seconds + " s");
+
+            try (EmbeddedMongoServer back = EmbeddedMongoServer.start(file, "127.0.0.1", port)) {
+                assertEquals(dora, plugin.users().findByUsername("dora").orElseThrow());
+                assertTrue(plugin.healthy());
+            }
+        }
+    }
+
+    @Test
+    void startingWhileTheDatabaseIsDownThrowsStoreUnavailable(@TempDir Path serverDir) throws Exception {
+        EmbeddedMongoServer server = EmbeddedMongoServer.start(serverDir.resolve("never.mv"), "127.0.0.1", 0);
+        String uri = server.connectionString();
+        server.close();
+        TestContext context = new TestContext(dataDir, Map.of(MongoStorePlugin.URI_SETTING, uri,
+                MongoStorePlugin.TIMEOUT_SETTING, "500"));
+
+        StoreUnavailableException refused = assertThrows(StoreUnavailableException.class,
+                () -> TestContext.startedPlugin(context));
+        assertTrue(refused.getMessage().contains("127.0.0.1:" + uri.substring(uri.lastIndexOf(':') + 1)),
+                refused.getMessage());
     }
 }
