@@ -105,21 +105,25 @@ function withTimeout(ms) {
 }
 
 /**
- * Round-trip time to a node in ms: PROBES sequential GETs of <httpUrl>/api/nodes/ping (answered
- * from memory; /health would add the node's store round trip), median of the three. The first
- * one also pays the TCP handshake, which the median discards. null if the node does not answer.
+ * Round-trip time to a node in ms and whether it is degraded: PROBES sequential GETs of
+ * <httpUrl>/api/nodes/ping (answered from memory; /health would add the node's store round trip),
+ * median of the three; the first one also pays the TCP handshake, which the median discards. The
+ * answer says "status":"DEGRADED" while the node's store does not answer (it still carries calls,
+ * but cannot log anyone in). null if the node does not answer, or answers 503 (still starting).
  */
-export async function probeRtt(httpUrl, { probes = PROBES, timeoutMs = PROBE_TIMEOUT_MS } = {}) {
+export async function probeNode(httpUrl, { probes = PROBES, timeoutMs = PROBE_TIMEOUT_MS } = {}) {
   const url = urlOn(httpUrl, '/api/nodes/ping');
   const samples = [];
+  let degraded = false;
   for (let i = 0; i < probes; i++) {
     const t = withTimeout(timeoutMs);
     const start = performance.now();
     try {
       const res = await fetch(url, { cache: 'no-store', mode: 'cors', signal: t.signal });
-      await res.arrayBuffer();
+      const text = await res.text();
       if (!res.ok) return null;
       samples.push(performance.now() - start);
+      try { degraded = JSON.parse(text).status === 'DEGRADED'; } catch { degraded = false; }
     } catch {
       return null; // refused, unreachable, timed out: not a candidate
     } finally {
@@ -127,7 +131,7 @@ export async function probeRtt(httpUrl, { probes = PROBES, timeoutMs = PROBE_TIM
     }
   }
   samples.sort((a, b) => a - b);
-  return samples[Math.floor(samples.length / 2)];
+  return { rtt: samples[Math.floor(samples.length / 2)], degraded };
 }
 
 /**
@@ -147,19 +151,20 @@ export async function fetchNodes(seeds) {
 
 /**
  * Orders the nodes for a new session, nearest first: every live node that is not full and not in
- * `exclude` (ids) is probed in parallel and ranked by median RTT (then load). When no node can be
- * probed, the server decides: GET /api/nodes/nearest?region=<hint> (least-loaded free node of the
- * hinted region, else of any). Returns {ranking:[{node, rtt}], method, nodes}.
+ * `exclude` (ids) is probed in parallel and ranked by median RTT (then load), degraded nodes after
+ * all the healthy ones. When no node can be probed, the server decides: GET
+ * /api/nodes/nearest?region=<hint> (least-loaded free node of the hinted region, else of any).
+ * Returns {ranking:[{node, rtt, degraded}], method, nodes}.
  */
 export async function rankNodes({ seeds = [''], exclude = new Set(), regionHint } = {}) {
   const { nodes } = await fetchNodes(seeds);
   let candidates = nodes.filter(n => n && n.httpUrl && !n.full && !exclude.has(n.id));
   const pin = pinnedNode();
   if (pin && candidates.some(n => n.id === pin)) candidates = candidates.filter(n => n.id === pin);
-  const rtts = await Promise.all(candidates.map(n => probeRtt(n.httpUrl)));
-  const ranking = candidates.map((node, i) => ({ node, rtt: rtts[i] }))
-    .filter(r => r.rtt !== null)
-    .sort((a, b) => (a.rtt - b.rtt) || ((a.node.load || 0) - (b.node.load || 0)));
+  const probes = await Promise.all(candidates.map(n => probeNode(n.httpUrl)));
+  const ranking = candidates.map((node, i) => ({ node, ...probes[i] }))
+    .filter((r, i) => probes[i] !== null)
+    .sort((a, b) => (a.degraded - b.degraded) || (a.rtt - b.rtt) || ((a.node.load || 0) - (b.node.load || 0)));
   if (ranking.length) return { ranking, method: 'rtt', nodes };
   const hint = regionHint || savedRegion();
   for (const base of seeds) {

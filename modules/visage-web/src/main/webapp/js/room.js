@@ -200,9 +200,10 @@ async function connect() {
   for (const n of picked.nodes) if (n.httpUrl && !state.knownNodes.includes(n.httpUrl)) state.knownNodes.push(n.httpUrl);
   state.ranking = picked.ranking.filter(r => r.node).map(r => ({
     id: r.node.id, region: r.node.region, httpUrl: r.node.httpUrl, rtt: r.rtt === null ? null : Math.round(r.rtt * 10) / 10,
+    degraded: !!r.degraded,
   }));
   state.pickMethod = picked.method;
-  if (state.ranking.length) console.info('[visage] nodes by RTT:', state.ranking.map(r => `${r.id}(${r.region}) ${r.rtt ?? '?'} ms`).join(', '));
+  if (state.ranking.length) console.info('[visage] nodes by RTT:', state.ranking.map(r => `${r.id}(${r.region}) ${r.rtt ?? '?'} ms${r.degraded ? ' degraded' : ''}`).join(', '));
   setStatus('connecting', state.everJoined ? 'Reconnecting…' : 'Connecting…');
 
   let session;
@@ -369,7 +370,7 @@ function onJoined(msg, gen) {
     state.lastLossAt = 0;
   }
   $('conn-status').title = state.ranking.length
-    ? `Nearest servers (${state.pickMethod}): ${state.ranking.map(r => `${r.region} (${r.id}) ${r.rtt === null ? '?' : Math.round(r.rtt)} ms`).join(', ')}`
+    ? `Nearest servers (${state.pickMethod}): ${state.ranking.map(r => `${r.region} (${r.id}) ${r.rtt === null ? '?' : Math.round(r.rtt)} ms${r.degraded ? ' (store down)' : ''}`).join(', ')}`
     : '';
   if (wasReconnect) toast('Reconnected', 'success', 2500);
 

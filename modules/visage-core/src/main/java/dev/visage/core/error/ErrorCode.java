@@ -26,6 +26,12 @@ public enum ErrorCode {
     SESSION_IN_USE(409),
     NODE_FULL(503),
     UNAVAILABLE(503),
+    /** The users/rooms/chat database does not answer; joined calls go on, retry later. */
+    STORE_UNAVAILABLE(503),
+    /** The node has not finished starting (e.g. it waits for its store); try another or retry. */
+    STARTING(503),
+    /** The node could not start; its log says why. */
+    START_FAILED(503),
     INTERNAL(500);
 
     private final int httpStatus;

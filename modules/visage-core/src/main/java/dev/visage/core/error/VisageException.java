@@ -1,5 +1,7 @@
 package dev.visage.core.error;
 
+import dev.visage.api.plugin.StoreUnavailableException;
+
 /**
  * A failure the client caused or must know about, with a stable machine-readable code. The web
  * layer maps it to an HTTP status or a WebSocket {@code {type:"error"}} message.
@@ -11,6 +13,17 @@ public class VisageException extends RuntimeException {
     public VisageException(ErrorCode code, String message) {
         super(message);
         this.code = code;
+    }
+
+    private VisageException(ErrorCode code, String message, Throwable cause) {
+        super(message, cause);
+        this.code = code;
+    }
+
+    /** What a client hears about a down store: the cause names hosts, so it stays in the log. */
+    public static VisageException storeUnavailable(StoreUnavailableException cause) {
+        return new VisageException(ErrorCode.STORE_UNAVAILABLE,
+                "the store is unavailable; calls in progress go on, try this again in a moment", cause);
     }
 
     public ErrorCode code() {

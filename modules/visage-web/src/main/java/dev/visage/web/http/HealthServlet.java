@@ -11,7 +11,13 @@ import jakarta.servlet.http.HttpServletResponse;
 
 import java.io.IOException;
 
-/** {@code GET /health}: UP while the node is started and its store answers. */
+/**
+ * {@code GET /health} of a started node (before that, {@link ReadinessFilter} answers 503
+ * {@code starting}): 200 with {@code status} UP, or DEGRADED while the store does not answer.
+ * DEGRADED stays 200 on purpose: the node still carries its calls, signalling and media, and every
+ * node shares the one store, so a 503 would make a load balancer drop the whole cluster at once.
+ * The body says which; the web client's node probes ({@code /api/nodes/ping}) prefer UP nodes.
+ */
 @WebServlet("/health")
 public class HealthServlet extends HttpServlet {
 
@@ -20,11 +26,12 @@ public class HealthServlet extends HttpServlet {
 
     @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        boolean storeUp = node.store() != null && node.store().healthy();
-        response.setStatus(storeUp ? 200 : 503);
+        boolean storeUp = node.storeUp();
         response.setContentType("application/json");
+        response.setHeader("Cache-Control", "no-store");
         response.getWriter().write(JSON.createObjectBuilder()
-                .add("status", storeUp ? "UP" : "DOWN")
+                .add("status", storeUp ? "UP" : "DEGRADED")
+                .add("store", storeUp ? "up" : "down")
                 .add("node", node.config().nodeId())
                 .add("region", node.config().region())
                 .add("clusterSize", node.cluster().clusterSize())

@@ -64,53 +64,85 @@ public class VisageNode {
     private RoomService rooms;
     private final LocalConnections connections = new LocalConnections();
     private ScheduledExecutorService timers;
+    private StoreWatch storeWatch;
+    private Thread starter;
+    private volatile NodeState state = NodeState.STARTING;
+    private volatile String startingStep = "loading";
     private long startedAt;
     private String memberId;
 
+    /**
+     * Returns at once: the deployment completes and the web layer serves (503 {@code starting} on
+     * the API, see {@link #state()}) while {@link #start} runs on a thread of its own, which may
+     * wait a long time for the store. A deployment that blocked would leave Payara answering HTML
+     * 500 pages to every request meanwhile.
+     */
     void onDeploy(@Observes @Initialized(ApplicationScoped.class) Object ignored) {
-        long begin = System.nanoTime();
         config = NodeConfig.fromEnvironment();
         LOG.info(() -> logPrefix() + "starting: region=" + config.region() + " url=" + config.publicUrl()
                 + " data=" + config.dataDir());
-        ClassLoader loader = VisageNode.class.getClassLoader();
-        store = PluginLoader.find(StorePlugin.class, config.storePlugin(), loader).orElseThrow(() ->
-                new IllegalStateException("store plugin '" + config.storePlugin() + "' not found; available: "
-                        + PluginLoader.available(StorePlugin.class, loader)));
-        startPlugin(store);
-        cluster = outsideApplicationInvocation(() -> new HazelcastClusterState(hazelcast));
-        registry = outsideApplicationInvocation(() -> new HazelcastNodeRegistry(hazelcast, NODE_TTL));
-        memberId = registry.localMemberId();
-        tokens = new TokenService(new NodeSecrets(config).agreeOnTokenKey(cluster), clock);
-        PasswordHasher hasher = new PasswordHasher();
-        accounts = new AccountService(store.users(), hasher, tokens, config.userTokenTtl(), clock);
-        sessions = new SessionService(cluster, tokens, config.sessionTokenTtl(), config.nodeId(), clock);
-        rooms = new RoomService(store.rooms(), store.chat(), cluster,
-                outsideApplicationInvocation(() -> new HazelcastRoomLocks(hazelcast)), tokens, config.roomTokenTtl(), clock);
-        media = PluginLoader.find(MediaEngine.class, config.mediaPlugin(), loader).orElse(null);
-        if (media == null) {
-            LOG.warning(() -> logPrefix() + "media plugin '" + config.mediaPlugin()
-                    + "' not on the class path: chat only");
-        } else {
-            startPlugin(media);
+        // no inherited thread-locals (see outsideApplicationInvocation); the application's classes
+        starter = new Thread(null, this::start, "visage-node-start", 0, false);
+        starter.setContextClassLoader(Thread.currentThread().getContextClassLoader());
+        starter.setDaemon(true);
+        starter.start();
+    }
+
+    private void start() {
+        long begin = System.nanoTime();
+        try {
+            ClassLoader loader = VisageNode.class.getClassLoader();
+            store = PluginLoader.find(StorePlugin.class, config.storePlugin(), loader).orElseThrow(() ->
+                    new IllegalStateException("store plugin '" + config.storePlugin() + "' not found; available: "
+                            + PluginLoader.available(StorePlugin.class, loader)));
+            startingStep = "waiting for its store";
+            storeWatch = new StoreWatch(store, logPrefix());
+            storeWatch.startPatiently(config, attempt -> startingStep = "waiting for its store (attempt " + attempt + ")");
+            LOG.info(() -> logPrefix() + "plugin '" + store.name() + "' started");
+            storeWatch.watch();
+            startingStep = "joining the cluster";
+            cluster = outsideApplicationInvocation(() -> new HazelcastClusterState(hazelcast));
+            registry = outsideApplicationInvocation(() -> new HazelcastNodeRegistry(hazelcast, NODE_TTL));
+            memberId = registry.localMemberId();
+            tokens = new TokenService(new NodeSecrets(config).agreeOnTokenKey(cluster), clock);
+            PasswordHasher hasher = new PasswordHasher();
+            accounts = new AccountService(store.users(), hasher, tokens, config.userTokenTtl(), clock);
+            sessions = new SessionService(cluster, tokens, config.sessionTokenTtl(), config.nodeId(), clock);
+            rooms = new RoomService(store.rooms(), store.chat(), cluster,
+                    outsideApplicationInvocation(() -> new HazelcastRoomLocks(hazelcast)), tokens, config.roomTokenTtl(), clock);
+            startingStep = "starting its media engine";
+            media = PluginLoader.find(MediaEngine.class, config.mediaPlugin(), loader).orElse(null);
+            if (media == null) {
+                LOG.warning(() -> logPrefix() + "media plugin '" + config.mediaPlugin()
+                        + "' not on the class path: chat only");
+            } else {
+                startPlugin(media);
+                media.attach(new HazelcastRelayBus(hazelcast, config.nodeId(), cluster, registry));
+            }
+            cluster.onRoomEvent(connections::deliver);
+            registry.onNodeGone(this::purgeNode);
+            startedAt = clock.millis();
+            registry.register(selfInfo());
+            timers = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "visage-node-timers");
+                t.setDaemon(true);
+                return t;
+            });
+            timers.scheduleAtFixedRate(this::heartbeat, HEARTBEAT.toMillis(), HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
+            timers.scheduleAtFixedRate(this::sweepDeadNodes, SWEEP.toMillis(), SWEEP.toMillis(), TimeUnit.MILLISECONDS);
+            timers.scheduleAtFixedRate(() -> connections.closeSilent(clock.millis(), config.silentClientTimeout().toMillis()),
+                    SWEEP.toMillis(), SWEEP.toMillis(), TimeUnit.MILLISECONDS);
+            state = NodeState.READY;
+            LOG.info(() -> logPrefix() + "started in " + (System.nanoTime() - begin) / 1_000_000 + " ms; cluster size "
+                    + cluster.clusterSize() + "; ready");
+        } catch (InterruptedException e) {
+            LOG.info(() -> logPrefix() + "start-up abandoned: the node is stopping");
+        } catch (Exception e) {
+            if (state == NodeState.STARTING) {
+                state = NodeState.FAILED;
+                LOG.log(Level.SEVERE, logPrefix() + "failed to start; /health and the API answer 503 start_failed", e);
+            }
         }
-        if (media != null) {
-            media.attach(new HazelcastRelayBus(hazelcast, config.nodeId(), cluster, registry));
-        }
-        cluster.onRoomEvent(connections::deliver);
-        registry.onNodeGone(this::purgeNode);
-        startedAt = clock.millis();
-        registry.register(selfInfo());
-        timers = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "visage-node-timers");
-            t.setDaemon(true);
-            return t;
-        });
-        timers.scheduleAtFixedRate(this::heartbeat, HEARTBEAT.toMillis(), HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
-        timers.scheduleAtFixedRate(this::sweepDeadNodes, SWEEP.toMillis(), SWEEP.toMillis(), TimeUnit.MILLISECONDS);
-        timers.scheduleAtFixedRate(() -> connections.closeSilent(clock.millis(), config.silentClientTimeout().toMillis()),
-                SWEEP.toMillis(), SWEEP.toMillis(), TimeUnit.MILLISECONDS);
-        LOG.info(() -> logPrefix() + "started in " + (System.nanoTime() - begin) / 1_000_000 + " ms; cluster size "
-                + cluster.clusterSize());
     }
 
     /**
@@ -152,23 +184,41 @@ public class VisageNode {
         }
     }
 
+    /** Stops a started node cleanly, or abandons a start-up in progress and undoes what it did. */
     @PreDestroy
     void onUndeploy() {
+        boolean wasReady = state == NodeState.READY;
+        state = NodeState.STOPPING;
+        if (starter != null && starter.isAlive()) {
+            starter.interrupt();
+            try {
+                starter.join(Duration.ofSeconds(30).toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         LOG.info(() -> logPrefix() + "shutting down: telling " + connections.size() + " clients");
         if (timers != null) {
             timers.shutdownNow();
         }
-        try {
-            connections.shutdownAll(sessionId -> rooms.disconnect(sessionId, "node-shutdown"));
-            registry.deregister(config.nodeId());
-            registry.close();
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, logPrefix() + "cluster clean-up incomplete at shutdown", e);
+        if (wasReady) {
+            try {
+                connections.shutdownAll(sessionId -> rooms.disconnect(sessionId, "node-shutdown"));
+                registry.deregister(config.nodeId());
+                registry.close();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, logPrefix() + "cluster clean-up incomplete at shutdown", e);
+            }
         }
         if (media != null) {
             media.close();
         }
-        store.close();
+        if (storeWatch != null) {
+            storeWatch.close();
+        }
+        if (store != null) {
+            store.close();
+        }
         LOG.info(() -> logPrefix() + "stopped");
     }
 
@@ -213,6 +263,21 @@ public class VisageNode {
 
     public String logPrefix() {
         return "node=" + (config == null ? "?" : config.nodeId()) + " ";
+    }
+
+    /** Where the node is in its life; only a READY node has its services. */
+    public NodeState state() {
+        return state;
+    }
+
+    /** What a starting node is doing, for the 503 {@code starting} answer. */
+    public String startingStep() {
+        return startingStep;
+    }
+
+    /** True unless the store stopped answering (then the node is DEGRADED). */
+    public boolean storeUp() {
+        return storeWatch != null && storeWatch.up();
     }
 
     public NodeConfig config() {

@@ -2,6 +2,7 @@ package dev.visage.web.rest;
 
 import static dev.visage.core.json.SharedJsonProvider.JSON;
 
+import dev.visage.api.plugin.StoreUnavailableException;
 import dev.visage.core.error.ErrorCode;
 import dev.visage.core.error.VisageException;
 import jakarta.ws.rs.WebApplicationException;
@@ -21,6 +22,11 @@ public class ApiErrors implements ExceptionMapper<Throwable> {
 
     @Override
     public Response toResponse(Throwable failure) {
+        if (failure instanceof StoreUnavailableException e) {
+            // the node's store watch logs the outage once; this call's detail is for debugging only
+            LOG.log(Level.FINE, "REST call refused: store unavailable", e);
+            failure = VisageException.storeUnavailable(e);
+        }
         if (failure instanceof VisageException e) {
             return response(e.code().httpStatus(), e.code().wire(), e.getMessage());
         }
@@ -39,9 +45,12 @@ public class ApiErrors implements ExceptionMapper<Throwable> {
     }
 
     static Response response(int status, String code, String message) {
-        return Response.status(status).type(MediaType.APPLICATION_JSON_TYPE)
-                .entity(JSON.createObjectBuilder().add("code", code)
-                        .add("message", message == null ? code : message).build().toString())
-                .build();
+        return Response.status(status).type(MediaType.APPLICATION_JSON_TYPE).entity(json(code, message)).build();
+    }
+
+    /** The error body of the contract: {@code {"code":…,"message":…}}. */
+    public static String json(String code, String message) {
+        return JSON.createObjectBuilder().add("code", code).add("message", message == null ? code : message)
+                .build().toString();
     }
 }

@@ -34,14 +34,16 @@ public class NodeResource {
     }
 
     /**
-     * The RTT probe target: answers at once from memory (no store, no cluster call), unlike
-     * /health which pings the store and would add the node-to-store round trip to the figure.
+     * The RTT probe target: answers at once from memory (no store, no cluster call), with the
+     * node's status (UP, or DEGRADED while its store does not answer) so that clients rank the
+     * UP nodes first.
      */
     @GET
     @Path("ping")
     public Response ping() {
         return Response.ok(JSON.createObjectBuilder().add("node", node.config().nodeId())
-                .add("region", node.config().region()).build().toString())
+                .add("region", node.config().region()).add("status", node.storeUp() ? "UP" : "DEGRADED")
+                .build().toString())
                 .header("Cache-Control", "no-store").build();
     }
 

@@ -5,6 +5,7 @@ import static dev.visage.core.json.SharedJsonProvider.JSON;
 import dev.visage.api.cluster.SessionRecord;
 import dev.visage.api.media.MediaEndpoint;
 import dev.visage.api.media.Participant;
+import dev.visage.api.plugin.StoreUnavailableException;
 import dev.visage.core.error.ErrorCode;
 import dev.visage.core.json.JsonMaps;
 import dev.visage.core.json.JsonText;
@@ -87,6 +88,9 @@ public class SignallingEndpoint {
             dispatch(typeOf(message), message);
         } catch (VisageException e) {
             connection.send(error(e.code(), e.getMessage()));
+        } catch (StoreUnavailableException e) {
+            VisageException answer = VisageException.storeUnavailable(e);
+            connection.send(error(answer.code(), answer.getMessage()));
         } catch (IllegalArgumentException e) {
             connection.send(error(ErrorCode.BAD_REQUEST, e.getMessage()));
         } catch (RuntimeException e) {

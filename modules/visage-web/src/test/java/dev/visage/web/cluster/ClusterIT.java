@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
+import java.net.http.WebSocketHandshakeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -20,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -27,6 +29,7 @@ import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -39,6 +42,8 @@ class ClusterIT {
 
     private static final Duration START = Duration.ofSeconds(240);
     private Path work;
+    private String clusterName;
+    private java.util.Map<String, String> nodeEnv;
     private SharedStoreProcess store;
     private NodeProcess nodeA;
     private NodeProcess nodeB;
@@ -51,14 +56,22 @@ class ClusterIT {
     void startCluster() throws Exception {
         work = NodeProcess.freshDir("it-cluster");
         store = SharedStoreProcess.start(work.resolve("store.mv"));
-        var env = NodeProcess.env("VISAGE_MONGO_URI", store.uri);
-        String cluster = "visage-it-" + ProcessHandle.current().pid();
-        nodeA = NodeProcess.start("it-a", 18181, 11100, work.resolve("a"), cluster, 5930, env);
-        nodeB = NodeProcess.start("it-b", 18182, 11101, work.resolve("b"), cluster, 5930, env);
+        nodeEnv = NodeProcess.env("VISAGE_MONGO_URI", store.uri);
+        clusterName = "visage-it-" + ProcessHandle.current().pid();
+        nodeA = startNodeA();
+        nodeB = startNodeB();
         nodeA.awaitHealthy(START);
         nodeB.awaitHealthy(START);
         apiA = new Api(nodeA.baseUrl());
         apiB = new Api(nodeB.baseUrl());
+    }
+
+    private NodeProcess startNodeA() throws Exception {
+        return NodeProcess.start("it-a", 18181, 11100, work.resolve("a"), clusterName, 5930, nodeEnv);
+    }
+
+    private NodeProcess startNodeB() throws Exception {
+        return NodeProcess.start("it-b", 18182, 11101, work.resolve("b"), clusterName, 5930, nodeEnv);
     }
 
     @AfterAll
@@ -288,6 +301,83 @@ class ClusterIT {
             assertEquals("anyone?", onA.awaitType("chat").getString("text"));
             assertEquals(200, apiA.post("/api/login", Api.json("username", "bob", "password", "bob-password"), null)
                     .status(), "users survive the node");
+        }
+    }
+
+    @Test
+    @Order(9)
+    void aStoreOutageKeepsJoinedCallsGoingAndEverythingComesBackWithTheStore() throws Exception {
+        String room = apiA.createRoom(tokenA, "outage");
+        try (SignalSocket alice = SignalSocket.open(apiA, tokenA)) {
+            alice.join(apiA, room);
+            alice.send("{\"type\":\"chat\",\"text\":\"before the outage\"}");
+            alice.awaitType("chat");
+
+            store.kill9();
+            long killed = System.nanoTime();
+            Api.Reply login = apiA.post("/api/login", Api.json("username", "carol", "password", "correct horse"), null);
+            long refusedAfter = (System.nanoTime() - killed) / 1_000_000;
+            assertError(login, 503, "store_unavailable");
+            assertError(apiA.post("/api/users", Api.json("username", "gina", "password", "gina-password"), null),
+                    503, "store_unavailable");
+            awaitTrue(Duration.ofSeconds(30), () -> "DEGRADED".equals(status(apiA, "/health")));
+            long degradedAfter = (System.nanoTime() - killed) / 1_000_000;
+            Api.Reply health = apiA.get("/health");
+            assertEquals(200, health.status(), "a degraded node still carries its calls");
+            assertEquals("down", health.json().getString("store"));
+            assertEquals("DEGRADED", status(apiA, "/api/nodes/ping"), "what the web client's probes read");
+            System.out.printf("[figure] store killed: login answered 503 store_unavailable after %d ms,"
+                    + " /health DEGRADED after %d ms%n", refusedAfter, degradedAfter);
+
+            alice.send("{\"type\":\"ping\"}");
+            alice.awaitType("pong");
+            alice.send("{\"type\":\"chat\",\"text\":\"during the outage\"}");
+            assertEquals("store_unavailable", alice.awaitType("error").getString("code"));
+            alice.send("{\"type\":\"ping\"}");
+            alice.awaitType("pong");
+
+            // a node started now waits for the store, saying so, instead of failing
+            nodeB = startNodeB();
+            awaitTrue(START, () -> logOf(nodeB).contains("waiting for the store (attempt 2"));
+            assertError(apiB.get("/health"), 503, "starting");
+            assertError(apiB.get("/api/nodes"), 503, "starting");
+            CompletionException refused = assertThrows(CompletionException.class, () -> SignalSocket.raw(apiB, "x"));
+            assertEquals(503, ((WebSocketHandshakeException) refused.getCause()).getResponse().statusCode(),
+                    "the signalling socket waits for the node too");
+
+            store = SharedStoreProcess.start(store.file, store.port);
+            awaitTrue(Duration.ofSeconds(30), () -> "UP".equals(status(apiA, "/health")));
+            nodeB.awaitHealthy(START);
+            assertTrue(logOf(nodeB).contains("the store answers, after "), "node B says it stopped waiting");
+
+            assertEquals(200, apiA.post("/api/login", Api.json("username", "carol", "password", "correct horse"),
+                    null).status(), "users registered before the outage log in again");
+            assertEquals(200, apiB.post("/api/login", Api.json("username", "bob", "password", "bob-password"),
+                    null).status());
+            assertEquals(201, apiB.post("/api/users", Api.json("username", "gina", "password", "gina-password"),
+                    null).status());
+            alice.send("{\"type\":\"chat\",\"text\":\"after the outage\"}");
+            assertEquals("after the outage", alice.awaitType("chat").getString("text"));
+            JsonArray history = (JsonArray) Api.parse(apiB.get("/api/rooms/" + room + "/messages").body());
+            assertEquals(List.of("before the outage", "after the outage"), history.getValuesAs(JsonObject.class)
+                    .stream().map(m -> m.getString("text")).toList());
+        }
+    }
+
+    /** The {@code status} field of a JSON answer, or null when there is none (yet). */
+    private static String status(Api api, String path) {
+        try {
+            return api.get(path).json().getString("status", null);
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    private static String logOf(NodeProcess node) {
+        try {
+            return node.log();
+        } catch (java.io.IOException e) {
+            return "";
         }
     }
 

@@ -14,18 +14,28 @@ import java.util.concurrent.TimeUnit;
 final class SharedStoreProcess implements AutoCloseable {
 
     private final Process process;
+    final Path file;
+    final int port;
     final String uri;
 
-    private SharedStoreProcess(Process process, String uri) {
+    private SharedStoreProcess(Process process, Path file, int port) {
         this.process = process;
-        this.uri = uri;
+        this.file = file;
+        this.port = port;
+        this.uri = "mongodb://127.0.0.1:" + port;
     }
 
+    /** A store on a free port. */
     static SharedStoreProcess start(Path file) throws IOException {
+        return start(file, 0);
+    }
+
+    /** A store on {@code port} (0: a free one), e.g. the port of a store that was killed, on its file. */
+    static SharedStoreProcess start(Path file, int port) throws IOException {
         Path plugin = NodeProcess.ROOT.resolve("plugins/visage-users-mongo/target");
         Process process = new ProcessBuilder("java", "-cp",
                 plugin.resolve("visage-users-mongo-0.1.0-SNAPSHOT.jar") + ":" + plugin.resolve("lib") + "/*",
-                "dev.visage.users.mongo.EmbeddedMongoServer", "--port", "0", "--file", file.toString())
+                "dev.visage.users.mongo.EmbeddedMongoServer", "--port", String.valueOf(port), "--file", file.toString())
                 .redirectErrorStream(true).start();
         BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         StringBuilder seen = new StringBuilder();
@@ -38,10 +48,16 @@ final class SharedStoreProcess implements AutoCloseable {
                 Thread drain = new Thread(() -> out.lines().forEach(l -> { }), "store-log-drain");
                 drain.setDaemon(true);
                 drain.start();
-                return new SharedStoreProcess(process, "mongodb://" + address);
+                return new SharedStoreProcess(process, file, Integer.parseInt(address.substring(address.lastIndexOf(':') + 1)));
             }
         }
         throw new IllegalStateException("embedded store exited before listening:\n" + seen);
+    }
+
+    /** kill -9: no shutdown hook, so only what the store committed survives. */
+    void kill9() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(20, TimeUnit.SECONDS);
     }
 
     @Override
