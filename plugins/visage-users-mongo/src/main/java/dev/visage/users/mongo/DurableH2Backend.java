@@ -3,6 +3,7 @@ package dev.visage.users.mongo;
 import de.bwaldvogel.mongo.backend.h2.H2Backend;
 import de.bwaldvogel.mongo.bson.Document;
 import de.bwaldvogel.mongo.wire.message.MongoMessage;
+import org.h2.mvstore.MVStore;
 
 /**
  * The H2 backend, committing its MVStore after every command: a write acknowledged to a client is
@@ -12,8 +13,13 @@ import de.bwaldvogel.mongo.wire.message.MongoMessage;
  */
 final class DurableH2Backend extends H2Backend {
 
+    /**
+     * Pages are compressed (LZF): each commit writes a chunk of its own, and the old ones are kept
+     * for MVStore's 45 s retention time before their space is reused; uncompressed, 1,600 chat
+     * lines in a row grew the file by about 40 KB each, compressed by about 10 KB.
+     */
     DurableH2Backend(String file) {
-        super(file);
+        super(new MVStore.Builder().fileName(file).compress().open());
     }
 
     @Override
