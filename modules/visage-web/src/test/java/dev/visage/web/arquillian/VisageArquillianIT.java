@@ -136,12 +136,30 @@ class VisageArquillianIT {
         }
     }
 
+    /**
+     * Polls /health until UP; until then each answer must be the JSON 503 {@code starting}, never
+     * an error page. A minute means "never".
+     */
+    private Reply awaitUp() throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+        while (true) {
+            Reply health = call("GET", "/health", null, null);
+            if (health.status() == 200) {
+                return health;
+            }
+            assertEquals(503, health.status(), health.body());
+            assertEquals("starting", health.json().getString("code"), health.body());
+            assertTrue(System.nanoTime() < deadline, "still starting after a minute: " + health.body());
+            Thread.sleep(200);
+        }
+    }
+
     @Test
     void restAndWebSocketJoinFlowWork() throws Exception {
-        // health
-        Reply health = call("GET", "/health", null, null);
-        assertEquals(200, health.status(), health.body());
+        // health: the deployment is done, the node may still be starting (its store, the cluster)
+        Reply health = awaitUp();
         assertEquals("UP", health.json().getString("status"));
+        assertEquals("up", health.json().getString("store"));
         assertEquals("arq-node", health.json().getString("node"));
         assertEquals(1, health.json().getInt("clusterSize"), "the test node must not join any other cluster");
 
