@@ -70,7 +70,13 @@ final class StoreWatch implements AutoCloseable {
     }
 
     private void ping() {
-        boolean answers = store.healthy();
+        boolean answers;
+        try {
+            answers = store.healthy();
+        } catch (RuntimeException e) {
+            // a plugin that throws instead of answering false: down, and the pings go on
+            answers = false;
+        }
         if (answers == up) {
             return;
         }
