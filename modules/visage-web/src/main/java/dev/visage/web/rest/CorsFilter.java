@@ -11,7 +11,7 @@ import java.io.IOException;
 
 /**
  * Cross-origin access to the REST API and /health. A page loaded from one node measures its RTT
- * to every node ({@code GET <httpUrl>/health}) and opens its session on the nearest one, so the
+ * to every node ({@code GET <httpUrl>/api/nodes/ping}) and opens its session on the nearest one, so the
  * API must answer other origins. Authentication is a bearer token in a header, never a cookie,
  * so any origin may call ({@code Access-Control-Allow-Origin: *}, no credentials); preflights
  * ({@code OPTIONS} with {@code Access-Control-Request-Method}) are answered here with 204.
