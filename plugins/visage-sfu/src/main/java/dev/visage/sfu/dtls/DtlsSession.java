@@ -5,6 +5,7 @@ import org.bouncycastle.tls.DTLSTransport;
 import org.bouncycastle.tls.DatagramTransport;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -12,18 +13,15 @@ import java.util.function.Consumer;
 /**
  * One DTLS server session over an ICE component. bctls is blocking, so the handshake runs on its
  * own thread and reads datagrams from a bounded queue that the demultiplexer fills ({@link #offer});
- * outgoing records go through the {@link Sender}. On success {@code onKeys} gets the SRTP keys.
+ * outgoing records go through the {@link Sender}. On success {@code onKeys} gets the SRTP keys and
+ * the thread ends: the few records that come after the handshake (a client's repeated final flight,
+ * which bctls answers with ours for a while, or an alert) are handled on the receiving thread, so
+ * an established transport holds no thread (a node of 500 sessions would park 1000 otherwise).
  */
 public final class DtlsSession implements AutoCloseable {
     public static final int RECEIVE_LIMIT = 1472;
     public static final int SEND_LIMIT = 1408;
     public static final long HANDSHAKE_TIMEOUT_MS = 30_000;
-    /**
-     * How long one wait for post-handshake records lasts. {@link #close()} interrupts it, so the
-     * length only sets how often an idle session's thread wakes up for nothing (once a second per
-     * transport when it was 1 s: 101 wake-ups a second at 100 subscribers).
-     */
-    private static final int APPLICATION_DATA_WAIT_MS = 60_000;
 
     /** Where DTLS records go out (the ICE component). */
     @FunctionalInterface
@@ -34,7 +32,12 @@ public final class DtlsSession implements AutoCloseable {
     private final ArrayBlockingQueue<byte[]> inbound = new ArrayBlockingQueue<>(64);
     private final DtlsServer server;
     private final Sender sender;
+    private final Consumer<Exception> onFailure;
     private final Thread thread;
+    /** Guards the established transport's receive side and the record being handed to it. */
+    private final Object receiving = new Object();
+    private final byte[] applicationData = new byte[RECEIVE_LIMIT];
+    private byte[] handedOver;
     private volatile boolean closed;
     private volatile DTLSTransport transport;
 
@@ -42,7 +45,8 @@ public final class DtlsSession implements AutoCloseable {
                        Sender sender, Consumer<SrtpKeys> onKeys, Consumer<Exception> onFailure) {
         this.server = new DtlsServer(DtlsServer.newCrypto(), identity, remoteFingerprintAlgorithm, remoteFingerprint);
         this.sender = sender;
-        this.thread = new Thread(() -> run(onKeys, onFailure), "dtls-" + name);
+        this.onFailure = onFailure;
+        this.thread = new Thread(() -> handshake(onKeys), "dtls-" + name);
         this.thread.setDaemon(true);
     }
 
@@ -50,34 +54,67 @@ public final class DtlsSession implements AutoCloseable {
         thread.start();
     }
 
-    /** Queues a received DTLS record (copied). Returns false if the queue is full (dropped). */
+    /**
+     * A received DTLS record: queued (copied) for the handshake, or handled at once after it.
+     * Returns false if the handshake's queue is full (dropped).
+     */
     public boolean offer(byte[] buf, int off, int len) {
         if (closed) {
             return false;
         }
         byte[] copy = new byte[len];
         System.arraycopy(buf, off, copy, 0, len);
-        return inbound.offer(copy);
+        Exception failure;
+        synchronized (receiving) {
+            if (transport == null) {
+                return inbound.offer(copy);
+            }
+            failure = handOver(copy);
+        }
+        reportFailure(failure);
+        return true;
     }
 
-    private void run(Consumer<SrtpKeys> onKeys, Consumer<Exception> onFailure) {
+    private void handshake(Consumer<SrtpKeys> onKeys) {
         try {
-            DTLSServerProtocol protocol = new DTLSServerProtocol();
-            DTLSTransport t = protocol.accept(server, new QueueTransport());
-            transport = t;
-            onKeys.accept(server.keys());
-            byte[] buf = new byte[RECEIVE_LIMIT];
-            while (!closed) {
-                // Drain application data / alerts; the peer's close_notify ends the loop.
-                int n = t.receive(buf, 0, buf.length, APPLICATION_DATA_WAIT_MS);
-                if (n < 0 && closed) {
-                    break;
+            DTLSTransport established = new DTLSServerProtocol().accept(server, new QueueTransport());
+            Exception failure = null;
+            synchronized (receiving) {
+                transport = established;
+                // records that arrived between the handshake's last read and now
+                for (byte[] record = inbound.poll(); record != null && failure == null; record = inbound.poll()) {
+                    failure = handOver(record);
                 }
             }
+            onKeys.accept(server.keys());
+            reportFailure(failure);
         } catch (Exception e) {
-            if (!closed) {
-                onFailure.accept(e);
-            }
+            reportFailure(e);
+        }
+    }
+
+    /**
+     * Lets bctls process one record after the handshake. Its receive loop asks the transport for
+     * more until its wait is over; the transport answers the second ask with an
+     * InterruptedIOException, which bctls passes up without failing the connection.
+     */
+    private Exception handOver(byte[] record) {
+        handedOver = record;
+        try {
+            transport.receive(applicationData, 0, applicationData.length, 1);
+            return null;
+        } catch (InterruptedIOException allHandled) {
+            return null;
+        } catch (IOException | RuntimeException e) {
+            return e;
+        } finally {
+            handedOver = null;
+        }
+    }
+
+    private void reportFailure(Exception failure) {
+        if (failure != null && !closed) {
+            onFailure.accept(failure);
         }
     }
 
@@ -113,21 +150,30 @@ public final class DtlsSession implements AutoCloseable {
             if (closed) {
                 throw new IOException("closed");
             }
-            if (transport == null && System.currentTimeMillis() > deadline) {
+            if (transport != null) {
+                byte[] record = handedOver;
+                handedOver = null;
+                if (record == null) {
+                    throw new InterruptedIOException("no more records at hand");
+                }
+                return copyOut(record, buf, off, len);
+            }
+            if (System.currentTimeMillis() > deadline) {
                 throw new IOException("DTLS handshake timed out");
             }
             try {
                 byte[] p = inbound.poll(waitMillis, TimeUnit.MILLISECONDS);
-                if (p == null) {
-                    return -1;
-                }
-                int n = Math.min(len, p.length);
-                System.arraycopy(p, 0, buf, off, n);
-                return n;
+                return p == null ? -1 : copyOut(p, buf, off, len);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted");
             }
+        }
+
+        private static int copyOut(byte[] record, byte[] buf, int off, int len) {
+            int n = Math.min(len, record.length);
+            System.arraycopy(record, 0, buf, off, n);
+            return n;
         }
 
         @Override

@@ -131,11 +131,25 @@ class DtlsSessionTest {
     }
 
     private static Outcome handshake(DtlsCertificate clientCert, String expectedFingerprint, int... profiles) {
+        return handshake("test", (b, o, l) -> true, clientCert, expectedFingerprint, profiles);
+    }
+
+    /** Which of the server's datagrams reach the client. */
+    @FunctionalInterface
+    interface Delivery {
+        boolean deliver(byte[] buf, int off, int len);
+    }
+
+    private static Outcome handshake(String name, Delivery toClient, DtlsCertificate clientCert,
+                                     String expectedFingerprint, int... profiles) {
         CompletableFuture<SrtpKeys> keys = new CompletableFuture<>();
         CompletableFuture<Exception> failure = new CompletableFuture<>();
         QueueTransport ct = new QueueTransport();
-        DtlsSession server = new DtlsSession("test", SERVER, "sha-256", expectedFingerprint,
-                (b, o, l) -> ct.in.add(java.util.Arrays.copyOfRange(b, o, o + l)), keys::complete, failure::complete);
+        DtlsSession server = new DtlsSession(name, SERVER, "sha-256", expectedFingerprint, (b, o, l) -> {
+            if (toClient.deliver(b, o, l)) {
+                ct.in.add(java.util.Arrays.copyOfRange(b, o, o + l));
+            }
+        }, keys::complete, failure::complete);
         ct.peer = server;
         server.start();
         Client client = new Client(clientCert, profiles);
@@ -186,6 +200,66 @@ class DtlsSessionTest {
         DtlsCertificate browser = DtlsCertificate.generate();
         Outcome o = handshake(browser, browser.fingerprint(), 0x0002 /* AES128_CM_HMAC_SHA1_32 only: unsupported */);
         assertTrue(o.failure().get(20, TimeUnit.SECONDS) instanceof IOException);
+    }
+
+    /**
+     * A session needs no thread of its own once its keys are out: at 500 sessions a node would
+     * otherwise park 1000 threads (publish and subscribe transport each). Run with
+     * -Ddtls.sessions=500 for the figure at that scale.
+     */
+    @Test
+    void anEstablishedSessionKeepsNoThread() throws Exception {
+        int sessions = Integer.getInteger("dtls.sessions", 10);
+        DtlsCertificate browser = DtlsCertificate.generate();
+        java.util.List<Outcome> outcomes = new java.util.ArrayList<>();
+        long rssBefore = rssKib();
+        int threadsBefore = java.lang.management.ManagementFactory.getThreadMXBean().getThreadCount();
+        for (int i = 0; i < sessions; i++) {
+            outcomes.add(handshake("threads-" + i, (b, o, l) -> true, browser, browser.fingerprint(),
+                    SrtpKeys.AEAD_AES_128_GCM));
+        }
+        for (Outcome o : outcomes) {
+            o.keys().get(60, TimeUnit.SECONDS);
+            assertTrue(o.clientResult().get(60, TimeUnit.SECONDS) instanceof org.bouncycastle.tls.DTLSTransport);
+        }
+        System.out.printf("[figure] %d established DTLS sessions: %d live threads (%d before), %d named dtls-, "
+                        + "RSS %d MiB (%d before)%n", sessions,
+                java.lang.management.ManagementFactory.getThreadMXBean().getThreadCount(), threadsBefore,
+                dtlsThreads(), rssKib() / 1024, rssBefore / 1024);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (dtlsThreads() > 0) {
+            assertTrue(System.nanoTime() < deadline, dtlsThreads() + " DTLS threads still alive after a minute");
+            Thread.sleep(100);
+        }
+    }
+
+    /**
+     * The server's last flight (ChangeCipherSpec, Finished) is lost: the client sends its own
+     * again, and the established session, without a thread of its own, answers with its last flight.
+     */
+    @Test
+    void aLostFinalFlightIsSentAgainAfterTheHandshake() throws Exception {
+        DtlsCertificate browser = DtlsCertificate.generate();
+        java.util.concurrent.atomic.AtomicInteger dropped = new java.util.concurrent.atomic.AtomicInteger();
+        Outcome o = handshake("lossy", (b, o2, l) -> {
+            boolean changeCipherSpecOrEpochOne = b[o2] == 20 || (b[o2 + 3] == 0 && b[o2 + 4] == 1);
+            return !(changeCipherSpecOrEpochOne && dropped.getAndIncrement() < 2);
+        }, browser, browser.fingerprint(), SrtpKeys.AEAD_AES_128_GCM);
+        o.keys().get(20, TimeUnit.SECONDS);
+        assertTrue(o.clientResult().get(30, TimeUnit.SECONDS) instanceof org.bouncycastle.tls.DTLSTransport,
+                String.valueOf(o.clientResult().getNow(null)));
+        assertTrue(dropped.get() >= 2, "the final flight was dropped");
+    }
+
+    private static long dtlsThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().startsWith("dtls-threads-")).count();
+    }
+
+    private static long rssKib() throws IOException {
+        return java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status")).stream()
+                .filter(l -> l.startsWith("VmRSS:")).map(l -> l.replaceAll("\\D", "")).mapToLong(Long::parseLong)
+                .findFirst().orElse(-1);
     }
 
     @Test
