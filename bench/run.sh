@@ -3,6 +3,8 @@
 #   bench/run.sh [--subscribers 10,50,100] [--seconds 20] [--warmup 5] [--first-warmup 120] [--settle 60] [--servers visage,janus] [--workers 2]
 #   bench/run.sh join [--joiners 50] [--concurrency 5] [--warmup-joiners 10] [--servers visage,janus] [--rounds 10]
 #     join.mjs (werift joiners, Visage vs Janus), then browser-join.mjs (the web client's late join and Leave, --rounds times)
+#   bench/run.sh soak [minutes] [--peers 4] [--fps 15]
+#     soak.mjs: one Visage node and werift peers in cycles (no Janus, no clip)
 # Installs what is missing (npm werift/ws in bench/, Debian janus + ffmpeg), builds Visage if
 # needed, makes a VP8 clip offline, then re-runs itself inside a new network namespace
 # (unshare -n): lo up plus a veth pair bv0/bv1 with 10.203.0.1/24 on bv0. All signalling and media
@@ -19,14 +21,14 @@ if [[ "${BENCH_IN_NETNS:-}" != 1 ]]; then
     say "npm install (werift, ws) in bench/ ..."
     (cd "$HERE" && npm install --no-audit --no-fund --silent)
   fi
-  if ! command -v janus >/dev/null || ! command -v ffmpeg >/dev/null; then
+  if [[ "${1:-}" != soak ]] && { ! command -v janus >/dev/null || ! command -v ffmpeg >/dev/null; }; then
     say "apt-get install janus ffmpeg ..."
     apt-get update -q >/dev/null
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q janus ffmpeg >/dev/null
   fi
   # the apt package may start a system Janus; the benchmark runs its own with its own config
   mkdir -p "$HERE/media"
-  if [[ ! -s "$HERE/media/vp8-360p.ivf" ]]; then
+  if [[ "${1:-}" != soak && ! -s "$HERE/media/vp8-360p.ivf" ]]; then
     say "encoding a 10 s VP8 clip (640x360, 30 fps, ~750 kbit/s, key frame every 3 s) with ffmpeg ..."
     ffmpeg -hide_banner -loglevel error -y -f lavfi -i testsrc2=size=640x360:rate=30 -t 10 \
       -c:v libvpx -b:v 800k -minrate 800k -maxrate 800k -g 90 -deadline realtime -cpu-used 8 \
@@ -63,5 +65,9 @@ cd "$HERE"
 if [[ "${1:-}" == join ]]; then
   shift
   exec node join.mjs --ip "$IP" --iface bv0 "$@"
+fi
+if [[ "${1:-}" == soak ]]; then
+  shift
+  exec node soak.mjs --ip "$IP" "$@"
 fi
 exec node bench.mjs --ip "$IP" --iface bv0 "$@"

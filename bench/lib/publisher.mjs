@@ -1,5 +1,5 @@
-// The benchmark's publisher: one werift peer sending the VP8 clip at 30 fps and Opus-sized
-// packets at 50 per second, every payload stamped with a packet id and send time (lib/media.mjs);
+// The benchmark's publisher: one werift peer sending the VP8 clip (30 fps unless told) and
+// Opus-sized packets at 50 per second, every payload stamped with a packet id and send time (lib/media.mjs);
 // a PLI or FIR is answered with the clip's next key frame.
 import { RtpHeader, RtpPacket, MediaStreamTrack } from 'werift';
 import { makePc, waitFor } from './peer.mjs';
@@ -8,8 +8,9 @@ import { visageSetup, visagePublish } from './visage.mjs';
 import { janusPublish } from './janus.mjs';
 
 export class Publisher {
-  constructor(ip, media) {
+  constructor(ip, media, fps = 30) {
     this.media = media;
+    this.fps = fps;
     this.pc = makePc(ip);
     this.video = new MediaStreamTrack({ kind: 'video' });
     this.audio = new MediaStreamTrack({ kind: 'audio' });
@@ -29,7 +30,7 @@ export class Publisher {
     this.timer = setInterval(() => {
       const now = Number(process.hrtime.bigint() - t0) / 1e6;
       let guard = 0;
-      while (vDue <= now && guard++ < 5) { this.sendFrame(); vDue += 1000 / 30; }
+      while (vDue <= now && guard++ < 5) { this.sendFrame(); vDue += 1000 / this.fps; }
       guard = 0;
       while (aDue <= now && guard++ < 5) { this.sendAudio(); aDue += 20; }
       if (vDue < now - 200) vDue = now; // never burst after a long stall
@@ -46,7 +47,7 @@ export class Publisher {
     }
     const f = this.media.frames[this.frame];
     this.frame = (this.frame + 1) % this.media.frames.length;
-    this.tsV = (this.tsV + 3000) >>> 0;
+    this.tsV = (this.tsV + 90000 / this.fps) >>> 0;
     this.pic = (this.pic + 1) & 0x7fff;
     const payloads = packetizeVp8(f.data, this.pic);
     payloads.forEach((p, i) => {

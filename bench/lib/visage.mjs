@@ -61,8 +61,11 @@ class Socket {
   close() { clearInterval(this.ping); try { this.ws.close(); } catch { /* gone */ } }
 }
 
-/** mark(step) is called as each step of the join flow completes: session, hello, joined (and offer, by visageSubscribe). */
-async function joinRoom(base, userToken, roomId, mark = () => {}) {
+/**
+ * A new session of the user in the room: its socket, joined. mark(step) is called as each step of
+ * the join flow completes: session, hello, joined (and offer, by subscribeOn).
+ */
+export async function joinRoom(base, userToken, roomId, mark = () => {}) {
   const s = await api(base, '/api/sessions', { method: 'POST', token: userToken });
   mark('session');
   const sock = new Socket(`${s.node.wsUrl}?token=${encodeURIComponent(s.sessionToken)}`);
@@ -80,16 +83,27 @@ async function joinRoom(base, userToken, roomId, mark = () => {}) {
 
 export async function visagePublish(base, setup, pc) {
   const sock = await joinRoom(base, setup.userToken, setup.roomId);
+  await publishOn(sock, pc);
+  return { close: () => sock.close() };
+}
+
+/** Publishes pc's tracks on a joined socket: offer, answer. */
+export async function publishOn(sock, pc) {
   await pc.setLocalDescription(await pc.createOffer());
   await gathered(pc);
   sock.send({ type: 'offer', pc: 'publish', sdp: pc.localDescription.sdp });
   const ans = await sock.next((m) => m.type === 'answer' && m.pc === 'publish', 20000, 'publish answer');
   await pc.setRemoteDescription({ type: 'answer', sdp: ans.sdp });
-  return { close: () => sock.close() };
 }
 
 export async function visageSubscribe(base, setup, pc, mark) {
   const sock = await joinRoom(base, setup.userToken, setup.roomId, mark);
+  subscribeOn(sock, pc, mark);
+  return { close: () => sock.close() };
+}
+
+/** Receives the room's tracks on pc: answers every subscribe offer the node sends on the socket. */
+export function subscribeOn(sock, pc, mark) {
   let chain = Promise.resolve();
   sock.handlers.push((m) => {
     if (m.type === 'offer' && m.pc === 'subscribe') {
@@ -103,5 +117,4 @@ export async function visageSubscribe(base, setup, pc, mark) {
     }
   });
   sock.send({ type: 'media-ready' });
-  return { close: () => sock.close() };
 }
