@@ -1,6 +1,7 @@
 package dev.visage.web.node;
 
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.LifecycleEvent;
 import dev.visage.api.cluster.NodeInfo;
 import dev.visage.api.cluster.SessionRecord;
 import dev.visage.api.media.MediaEngine;
@@ -25,14 +26,17 @@ import jakarta.enterprise.event.Observes;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -47,6 +51,8 @@ public class VisageNode {
     private static final Duration HEARTBEAT = Duration.ofSeconds(2);
     private static final Duration NODE_TTL = Duration.ofSeconds(10);
     private static final Duration SWEEP = Duration.ofSeconds(5);
+    /** A session of this node is recorded a moment before its socket is: younger ones are left alone. */
+    private static final Duration SOCKETLESS_GRACE = Duration.ofSeconds(10);
 
     @Resource(lookup = "payara/Hazelcast")
     private HazelcastInstance hazelcast;
@@ -69,7 +75,7 @@ public class VisageNode {
     private volatile NodeState state = NodeState.STARTING;
     private volatile String startingStep = "loading";
     private long startedAt;
-    private String memberId;
+    private UUID mergeListener;
 
     /**
      * Returns at once: the deployment completes and the web layer serves (503 {@code starting} on
@@ -103,7 +109,6 @@ public class VisageNode {
             startingStep = "joining the cluster";
             cluster = outsideApplicationInvocation(() -> new HazelcastClusterState(hazelcast));
             registry = outsideApplicationInvocation(() -> new HazelcastNodeRegistry(hazelcast, NODE_TTL));
-            memberId = registry.localMemberId();
             tokens = new TokenService(new NodeSecrets(config).agreeOnTokenKey(cluster), clock);
             PasswordHasher hasher = new PasswordHasher();
             accounts = new AccountService(store.users(), hasher, tokens, config.userTokenTtl(), clock);
@@ -129,9 +134,14 @@ public class VisageNode {
                 return t;
             });
             timers.scheduleAtFixedRate(this::heartbeat, HEARTBEAT.toMillis(), HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
-            timers.scheduleAtFixedRate(this::sweepDeadNodes, SWEEP.toMillis(), SWEEP.toMillis(), TimeUnit.MILLISECONDS);
+            timers.scheduleAtFixedRate(this::sweepSessions, SWEEP.toMillis(), SWEEP.toMillis(), TimeUnit.MILLISECONDS);
             timers.scheduleAtFixedRate(() -> connections.closeSilent(clock.millis(), config.silentClientTimeout().toMillis()),
                     SWEEP.toMillis(), SWEEP.toMillis(), TimeUnit.MILLISECONDS);
+            mergeListener = hazelcast.getLifecycleService().addLifecycleListener(event -> {
+                if (event.getState() == LifecycleEvent.LifecycleState.MERGED) {
+                    timers.execute(this::afterMerge);
+                }
+            });
             state = NodeState.READY;
             LOG.info(() -> logPrefix() + "started in " + (System.nanoTime() - begin) / 1_000_000 + " ms; cluster size "
                     + cluster.clusterSize() + "; ready");
@@ -203,7 +213,9 @@ public class VisageNode {
         }
         if (wasReady) {
             try {
+                // clients first: Payara may already be stopping its Hazelcast, and every call to it throws then
                 connections.shutdownAll(sessionId -> rooms.disconnect(sessionId, "node-shutdown"));
+                hazelcast.getLifecycleService().removeLifecycleListener(mergeListener);
                 registry.deregister(config.nodeId());
                 registry.close();
             } catch (RuntimeException e) {
@@ -230,19 +242,56 @@ public class VisageNode {
         }
     }
 
-    /** Backstop to the membership listener: sessions owned by nodes that are no longer live. */
-    private void sweepDeadNodes() {
+    /**
+     * Every 5 s, keeps the cluster's sessions and this node's sockets in step: removes the
+     * sessions of nodes that are no longer live (backstop to the membership listener), closes the
+     * sockets whose sessions the others removed while this node was cut off, and removes sessions
+     * of this node that have no socket any more.
+     */
+    private void sweepSessions() {
         try {
+            long listedAt = clock.millis();
+            Collection<SessionRecord> sessions = cluster.allSessions();
             Set<String> live = new HashSet<>();
             registry.liveNodes().forEach(n -> live.add(n.id()));
             Set<String> owners = new HashSet<>();
-            cluster.allSessions().stream().map(SessionRecord::nodeId).forEach(owners::add);
+            sessions.stream().map(SessionRecord::nodeId).forEach(owners::add);
             owners.removeAll(live);
             owners.remove(config.nodeId());
             owners.forEach(this::purgeNode);
+            reconcileLocalSessions(sessions, listedAt);
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, logPrefix() + "dead-node sweep failed", e);
+            LOG.log(Level.WARNING, logPrefix() + "session sweep failed", e);
         }
+    }
+
+    private void reconcileLocalSessions(Collection<SessionRecord> sessions, long listedAt) {
+        int lost = connections.closeLost(sessions.stream().map(SessionRecord::sessionId).collect(Collectors.toSet()),
+                listedAt);
+        if (lost > 0) {
+            LOG.warning(() -> logPrefix() + "closed " + lost + " sockets whose sessions the cluster had removed"
+                    + " (this node was cut off or paused); their clients join again");
+        }
+        for (SessionRecord session : sessions) {
+            if (session.nodeId().equals(config.nodeId()) && !connections.holds(session.sessionId())
+                    && session.openedAt() < listedAt - SOCKETLESS_GRACE.toMillis()) {
+                rooms.disconnect(session.sessionId(), "closed");
+                LOG.info(() -> logPrefix() + "room=" + session.roomId() + " session=" + session.sessionId()
+                        + " had no socket on this node: removed");
+            }
+        }
+    }
+
+    /**
+     * This node was cut off from the cluster (paused longer than the heartbeat timeout, or a
+     * network split) and has merged back. The merging side's copies of sessions, members and
+     * nodes are discarded (hazelcast.xml) and its member id is new, so it registers again and
+     * closes the sockets whose sessions the others removed meanwhile.
+     */
+    private void afterMerge() {
+        LOG.warning(() -> logPrefix() + "merged back into the cluster as member " + registry.localMemberId());
+        heartbeat();
+        sweepSessions();
     }
 
     private void purgeNode(String nodeId) {
@@ -257,7 +306,7 @@ public class VisageNode {
 
     public NodeInfo selfInfo() {
         return new NodeInfo(config.nodeId(), config.region(), config.publicUrl(), config.wsUrl(),
-                config.mediaHost(), config.mediaPort(), memberId, connections.size(), config.capacity(),
+                config.mediaHost(), config.mediaPort(), registry.localMemberId(), connections.size(), config.capacity(),
                 startedAt, clock.millis());
     }
 

@@ -19,7 +19,8 @@ public final class Connection {
     private final String sessionId;
     private volatile SessionRecord session;
     private volatile MediaEndpoint media;
-    private volatile long lastHeardMillis = System.currentTimeMillis();
+    private final long openedMillis = System.currentTimeMillis();
+    private volatile long lastHeardMillis = openedMillis;
 
     Connection(Session socket, SessionRecord session) {
         this.socket = socket;
@@ -34,6 +35,11 @@ public final class Connection {
 
     long lastHeardMillis() {
         return lastHeardMillis;
+    }
+
+    /** When the socket opened: after its session was recorded in the cluster. */
+    long openedMillis() {
+        return openedMillis;
     }
 
     public String sessionId() {

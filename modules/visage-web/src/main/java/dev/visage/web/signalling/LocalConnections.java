@@ -5,6 +5,7 @@ import static dev.visage.core.json.SharedJsonProvider.JSON;
 import jakarta.websocket.CloseReason;
 
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
@@ -23,6 +24,32 @@ public final class LocalConnections {
 
     public int size() {
         return bySession.size();
+    }
+
+    public boolean holds(String sessionId) {
+        return bySession.containsKey(sessionId);
+    }
+
+    /**
+     * Closes the sockets whose sessions the cluster no longer has: the others removed them while
+     * they thought this node dead (a pause longer than the heartbeat timeout, a network split).
+     * Their clients reconnect and join again with new sessions, as after any lost connection; the
+     * SFU keeps their streams for the others meanwhile. {@code listedAtMillis} is when the
+     * listing of {@code clusterSessions} began: a socket opened later is not in it.
+     *
+     * @return how many sockets were closed
+     */
+    public int closeLost(Set<String> clusterSessions, long listedAtMillis) {
+        int closed = 0;
+        for (Connection connection : bySession.values()) {
+            if (connection.openedMillis() < listedAtMillis && !clusterSessions.contains(connection.sessionId())
+                    && bySession.remove(connection.sessionId(), connection)) {
+                connection.endMedia(false);
+                connection.close(CloseReason.CloseCodes.GOING_AWAY, "session-lost");
+                closed++;
+            }
+        }
+        return closed;
     }
 
     /** A room event from any node: sent to this node's connections in that room. */

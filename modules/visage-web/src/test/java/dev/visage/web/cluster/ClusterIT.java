@@ -34,7 +34,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A real cluster of two Payara Micro processes started with the launcher, sharing the embedded
- * store process. Tests run in order on the same cluster; the last one kills a node.
+ * store process. Tests run in order on the same cluster; near the end one pauses node B for 10 s
+ * (SIGSTOP), one kills it, and the last kills the store and starts node B again.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -277,35 +278,109 @@ class ClusterIT {
 
     @Test
     @Order(8)
-    void aKilledNodeLeavesTheRegistryAndItsSessionsLeaveTheirRooms() throws Exception {
-        String room = apiA.createRoom(tokenA, "survivors");
-        try (SignalSocket onA = SignalSocket.open(apiA, tokenA)) {
-            onA.join(apiA, room);
-            SignalSocket onB1 = SignalSocket.open(apiB, tokenB);
-            SignalSocket onB2 = SignalSocket.open(apiB, tokenB);
-            onB1.join(apiB, room);
-            onB2.join(apiB, room);
-            assertEquals(3, members(apiA, room).size());
+    void aNodePausedPastTheHeartbeatTimeoutComesBackWithEveryClientInTheRoomOnce() throws Exception {
+        String room = apiA.createRoom(tokenA, "long pause");
+        List<RejoiningClient> clients = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            Api own = i % 2 == 0 ? apiA : apiB;
+            Api other = own == apiA ? apiB : apiA;
+            String user = "pause" + i;
+            clients.add(new RejoiningClient(user, own.login(user, user + "-password"), room, List.of(own, other)));
+        }
+        try {
+            for (RejoiningClient client : clients) {
+                assertTrue(client.ensureJoined(), client.username + " joins");
+            }
+            clients.get(1).socket().send("{\"type\":\"chat\",\"text\":\"before the pause\"}");
+            clients.get(1).socket().awaitType("chat");
+            assertEquals(10, members(apiA, room).size());
 
-            long killed = System.nanoTime();
-            nodeB.kill9();
-            awaitTrue(Duration.ofSeconds(15), () -> !nodeIds(apiA).contains("it-b"));
-            long goneFromRegistry = (System.nanoTime() - killed) / 1_000_000;
-            awaitTrue(Duration.ofSeconds(15), () -> members(apiA, room).equals(List.of(onA.sessionId)));
-            long goneFromRoom = (System.nanoTime() - killed) / 1_000_000;
-            System.out.printf("[figure] after kill -9: gone from /api/nodes in %d ms, sessions removed in %d ms%n",
-                    goneFromRegistry, goneFromRoom);
-            assertTrue(goneFromRoom < 15_000);
-            onA.await(m -> "member-left".equals(m.getString("type")), Duration.ofSeconds(5));
-            onA.send("{\"type\":\"chat\",\"text\":\"anyone?\"}");
-            assertEquals("anyone?", onA.awaitType("chat").getString("text"));
-            assertEquals(200, apiA.post("/api/login", Api.json("username", "bob", "password", "bob-password"), null)
-                    .status(), "users survive the node");
+            // a 10 s stop-the-world pause: the others declare node B dead after 5 s
+            nodeB.signal("STOP");
+            awaitTrue(Duration.ofSeconds(30), () -> !nodeIds(apiA).contains("it-b"));
+            awaitTrue(Duration.ofSeconds(30), () -> members(apiA, room).size() == 5);
+            Thread.sleep(10_000);
+            long resumed = System.nanoTime();
+            nodeB.signal("CONT");
+
+            awaitTrue(Duration.ofSeconds(90), () -> everyClientInTheRoomOnceOnBothNodes(clients, room));
+            System.out.printf("[figure] node B paused 10 s: every client back in the room once, on both nodes' "
+                            + "view, %d ms after it resumed; rejoins: %s%n", (System.nanoTime() - resumed) / 1_000_000,
+                    clients.stream().map(c -> c.username + "=" + (c.joins() - 1)).toList());
+            assertEquals(2, apiA.get("/health").json().getInt("clusterSize"), "node B is back in the cluster");
+            assertTrue(nodeIds(apiA).contains("it-b") && nodeIds(apiB).contains("it-a"), "both nodes listed again");
+            assertEquals(List.of("before the pause"), chatTexts(apiB, room), "chat kept");
+            clients.get(0).socket().send("{\"type\":\"chat\",\"text\":\"after the pause\"}");
+            for (RejoiningClient client : clients) {
+                client.socket().await(m -> "chat".equals(m.getString("type"))
+                        && "after the pause".equals(m.getString("text")), Duration.ofSeconds(10));
+            }
+        } finally {
+            clients.forEach(RejoiningClient::close);
         }
     }
 
     @Test
     @Order(9)
+    void aNodeKilledInTheMiddleOfJoinsLeavesEveryRetryingClientInTheRoomOnce() throws Exception {
+        String room = apiA.createRoom(tokenA, "survivors");
+        try (SignalSocket before = SignalSocket.open(apiB, tokenB)) {
+            before.join(apiB, room);
+            before.send("{\"type\":\"chat\",\"text\":\"before the crash\"}");
+            before.awaitType("chat");
+        }
+        List<RejoiningClient> clients = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            Api own = i % 2 == 0 ? apiA : apiB;
+            String user = "crash" + i;
+            // as the web client: its own node first, then the survivor
+            clients.add(new RejoiningClient(user, own.login(user, user + "-password"), room,
+                    own == apiA ? List.of(apiA) : List.of(apiB, apiA)));
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(10);
+        try {
+            List<Future<?>> joining = new ArrayList<>();
+            for (RejoiningClient client : clients) {
+                joining.add(pool.submit(() -> {
+                    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                    while (!client.ensureJoined() && System.nanoTime() < deadline) {
+                        Thread.sleep(200);
+                    }
+                    return null;
+                }));
+            }
+            // kill -9 while joins are under way: one of node B's clients in, the others on their way
+            awaitTrue(Duration.ofSeconds(60), () -> clients.stream().filter(c -> c.prefers(apiB))
+                    .anyMatch(c -> c.sessionId() != null));
+            long killed = System.nanoTime();
+            nodeB.kill9();
+            awaitTrue(Duration.ofSeconds(15), () -> !nodeIds(apiA).contains("it-b"));
+            long goneFromRegistry = (System.nanoTime() - killed) / 1_000_000;
+            for (Future<?> f : joining) {
+                f.get(90, java.util.concurrent.TimeUnit.SECONDS);
+            }
+            awaitTrue(Duration.ofSeconds(60), () -> {
+                clients.forEach(RejoiningClient::ensureJoined);
+                return sameMembers(apiA, room, clients) && localSessions(apiA) == clients.size();
+            });
+            long settled = (System.nanoTime() - killed) / 1_000_000;
+            System.out.printf("[figure] kill -9 during 10 joins: gone from /api/nodes in %d ms, every client in the"
+                            + " room once %d ms after the kill; clients that joined again: %d%n", goneFromRegistry,
+                    settled, clients.stream().filter(c -> c.joins() > 1).count());
+            assertEquals(List.of("before the crash"), chatTexts(apiA, room), "chat kept");
+            clients.get(0).socket().send("{\"type\":\"chat\",\"text\":\"anyone?\"}");
+            clients.get(9).socket().await(m -> "chat".equals(m.getString("type"))
+                    && "anyone?".equals(m.getString("text")), Duration.ofSeconds(10));
+            assertEquals(200, apiA.post("/api/login", Api.json("username", "bob", "password", "bob-password"), null)
+                    .status(), "users survive the node");
+        } finally {
+            pool.shutdownNow();
+            clients.forEach(RejoiningClient::close);
+        }
+    }
+
+    @Test
+    @Order(10)
     void aStoreOutageKeepsJoinedCallsGoingAndEverythingComesBackWithTheStore() throws Exception {
         String room = apiA.createRoom(tokenA, "outage");
         try (SignalSocket alice = SignalSocket.open(apiA, tokenA)) {
@@ -379,6 +454,45 @@ class ClusterIT {
         } catch (java.io.IOException e) {
             return "";
         }
+    }
+
+    /**
+     * Each client connected and joined, and each node's view of the room is exactly those
+     * sessions: one per user, no duplicates, no ghosts; each node holds sockets for as many
+     * sessions as it owns.
+     */
+    private boolean everyClientInTheRoomOnceOnBothNodes(List<RejoiningClient> clients, String room) {
+        clients.forEach(RejoiningClient::ensureJoined);
+        try {
+            return sameMembers(apiA, room, clients) && sameMembers(apiB, room, clients)
+                    && localSessions(apiA) + localSessions(apiB) == clients.size();
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** The sockets a node holds (its /health "sessions"). */
+    private static int localSessions(Api api) {
+        try {
+            return api.get("/health").json().getInt("sessions");
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static boolean sameMembers(Api api, String room, List<RejoiningClient> clients) {
+        List<String> connected = clients.stream().map(RejoiningClient::sessionId).toList();
+        if (connected.contains(null)) {
+            return false;
+        }
+        List<String> members = members(api, room);
+        return members.size() == connected.size() && new java.util.HashSet<>(members).equals(
+                new java.util.HashSet<>(connected));
+    }
+
+    private static List<String> chatTexts(Api api, String room) throws Exception {
+        return ((JsonArray) Api.parse(api.get("/api/rooms/" + room + "/messages").body()))
+                .getValuesAs(JsonObject.class).stream().map(m -> m.getString("text")).toList();
     }
 
     private List<String> nodeIds(Api api) {

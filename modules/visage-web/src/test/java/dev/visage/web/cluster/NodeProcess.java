@@ -110,6 +110,14 @@ final class NodeProcess implements AutoCloseable {
         launcher.waitFor(30, TimeUnit.SECONDS);
     }
 
+    /** Sends a signal (STOP, CONT, ...) to the node's JVM, as {@code kill -STOP pid} would. */
+    void signal(String name) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(javaPid())).inheritIO().start();
+        if (kill.waitFor() != 0) {
+            throw new IllegalStateException("kill -" + name + " failed for node " + nodeId);
+        }
+    }
+
     /** SIGTERM, as an operator stopping the node would send. */
     void stop() throws Exception {
         ProcessHandle.of(javaPid()).ifPresent(ProcessHandle::destroy);

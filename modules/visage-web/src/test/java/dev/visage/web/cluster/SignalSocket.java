@@ -17,6 +17,7 @@ public final class SignalSocket implements AutoCloseable {
 
     /** Generous: 50 sockets joining at once on two busy cores wait for their turn. */
     private static final Duration REPLY_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration CLOSED_CHECK = Duration.ofMillis(100);
 
     public final String sessionId;
     final String sessionToken;
@@ -64,14 +65,25 @@ public final class SignalSocket implements AutoCloseable {
         socket.sendText(text, true).join();
     }
 
-    /** The next message matching {@code filter}; earlier non-matching messages are skipped. */
+    /**
+     * The next message matching {@code filter}; earlier non-matching messages are skipped. Fails
+     * as soon as the socket has closed and every message it got has been read, as a client sees
+     * a lost connection at once.
+     */
     public JsonObject await(Predicate<JsonObject> filter, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             long left = deadline - System.nanoTime();
-            JsonObject message = left > 0 ? inbox.poll(left, TimeUnit.NANOSECONDS) : null;
+            JsonObject message = left > 0 ? inbox.poll(Math.min(left, CLOSED_CHECK.toNanos()), TimeUnit.NANOSECONDS)
+                    : null;
             if (message == null) {
-                throw new AssertionError("no matching message within " + timeout + " on session " + sessionId);
+                if (left <= 0) {
+                    throw new AssertionError("no matching message within " + timeout + " on session " + sessionId);
+                }
+                if (closed.isDone() && inbox.isEmpty()) {
+                    throw new AssertionError("socket closed while waiting on session " + sessionId);
+                }
+                continue;
             }
             if (filter.test(message)) {
                 return message;
