@@ -22,7 +22,7 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(HERE);
 const argv = process.argv.slice(2);
 const args = parseArgs(argv);
-const MINUTES = Math.max(3, +(argv[0] && !argv[0].startsWith('--') ? argv[0] : 30));
+const MINUTES = Math.max(3, +(firstPositional(argv) || 30));
 const PEERS = Math.max(2, +(args.peers || 4));
 const FPS = +(args.fps || 15);
 const IP = args.ip || '10.203.0.1';
@@ -32,6 +32,15 @@ const CYCLE_MS = 60_000;
 const PEERS_LEAVE_MS = 30_000; // into each minute; the sample is taken at ~55 s
 const SAMPLE_MS = 55_000;
 const RUNDIR = mkdtempSync(join(tmpdir(), 'visage-soak-'));
+
+/** The first argument that is neither an option nor an option's value (run.sh puts --ip first). */
+function firstPositional(list) {
+  for (let i = 0; i < list.length; i++) {
+    if (!list[i].startsWith('--')) return list[i];
+    if (list[i + 1] && !list[i + 1].startsWith('--')) i++;
+  }
+  return undefined;
+}
 
 // ------------------------------------------------------------------ what the node holds
 function procStatus(pid, key) {
