@@ -32,6 +32,8 @@ public final class NodeConfig implements PluginContext {
     private final Duration sessionTokenTtl;
     private final Duration roomTokenTtl;
     private final Duration silentClientTimeout;
+    private final int outboundMaxMessages;
+    private final int outboundMaxBytes;
     private final String storePlugin;
     private final String mediaPlugin;
 
@@ -49,6 +51,8 @@ public final class NodeConfig implements PluginContext {
         this.sessionTokenTtl = Duration.ofSeconds(intSetting("visage.token.session.ttl.seconds", 12 * 3600));
         this.roomTokenTtl = Duration.ofSeconds(intSetting("visage.token.room.ttl.seconds", 120));
         this.silentClientTimeout = Duration.ofSeconds(intSetting("visage.signalling.silent.seconds", 60));
+        this.outboundMaxMessages = intSetting("visage.signalling.outbound.max.messages", 1000);
+        this.outboundMaxBytes = intSetting("visage.signalling.outbound.max.bytes", 1024 * 1024);
         this.storePlugin = setting("visage.store").orElse("mongo");
         this.mediaPlugin = setting("visage.media").orElse("sfu");
     }
@@ -141,6 +145,16 @@ public final class NodeConfig implements PluginContext {
     /** A signalling socket whose client has said nothing for this long is closed (the web client pings every 5 s). */
     public Duration silentClientTimeout() {
         return silentClientTimeout;
+    }
+
+    /** Frames that may wait to go out on one client socket; one more closes it (the client stopped reading). */
+    public int outboundMaxMessages() {
+        return outboundMaxMessages;
+    }
+
+    /** UTF-8 bytes that may wait to go out on one client socket; more closes it. */
+    public int outboundMaxBytes() {
+        return outboundMaxBytes;
     }
 
     public Duration roomTokenTtl() {

@@ -18,6 +18,7 @@ import dev.visage.core.token.TokenService;
 import dev.visage.core.user.AccountService;
 import dev.visage.core.user.PasswordHasher;
 import dev.visage.web.signalling.LocalConnections;
+import dev.visage.web.signalling.SenderPool;
 import jakarta.annotation.PreDestroy;
 import jakarta.annotation.Resource;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -68,7 +69,7 @@ public class VisageNode {
     private AccountService accounts;
     private SessionService sessions;
     private RoomService rooms;
-    private final LocalConnections connections = new LocalConnections();
+    private LocalConnections connections;
     private ScheduledExecutorService timers;
     private StoreWatch storeWatch;
     private Thread starter;
@@ -85,6 +86,7 @@ public class VisageNode {
      */
     void onDeploy(@Observes @Initialized(ApplicationScoped.class) Object ignored) {
         config = NodeConfig.fromEnvironment();
+        connections = new LocalConnections(SenderPool.start(config.outboundMaxMessages(), config.outboundMaxBytes()));
         LOG.info(() -> logPrefix() + "starting: region=" + config.region() + " url=" + config.publicUrl()
                 + " data=" + config.dataDir());
         // no inherited thread-locals (see outsideApplicationInvocation); the application's classes

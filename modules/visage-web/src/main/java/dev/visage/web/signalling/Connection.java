@@ -7,25 +7,43 @@ import jakarta.websocket.CloseReason;
 import jakarta.websocket.Session;
 
 import java.io.IOException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
-/** One client WebSocket on this node and the signalling session it carries. */
+/**
+ * One client WebSocket on this node and the signalling session it carries. Sending never blocks:
+ * frames go through the socket's {@link OutboundQueue}. A client that stops reading until that
+ * queue overflows is treated as lost: its session ends as if its socket had closed, and the
+ * socket is closed with {@link #OVERFLOW_CLOSE_CODE}.
+ */
 public final class Connection {
+
+    /** Close code (private use range) for a client that stopped reading its socket. */
+    static final CloseReason.CloseCode OVERFLOW_CLOSE_CODE = CloseReason.CloseCodes.getCloseCode(4008);
+    static final String OVERFLOW_REASON = "outbound_overflow";
 
     private static final Logger LOG = Logger.getLogger(Connection.class.getName());
 
     private final Session socket;
     private final String sessionId;
+    private final OutboundQueue outbound;
+    private final Consumer<Connection> onLost;
+    private final AtomicBoolean ended = new AtomicBoolean();
     private volatile SessionRecord session;
     private volatile MediaEndpoint media;
     private final long openedMillis = System.currentTimeMillis();
     private volatile long lastHeardMillis = openedMillis;
 
-    Connection(Session socket, SessionRecord session) {
+    /** {@code onLost} ends the session as a lost connection's ends, when the client stops reading. */
+    Connection(Session socket, SessionRecord session, SenderPool senders, Consumer<Connection> onLost) {
         this.socket = socket;
         this.sessionId = session.sessionId();
         this.session = session;
+        this.onLost = onLost;
+        this.outbound = new OutboundQueue(sessionId, senders, (text, written) -> socket.getAsyncRemote()
+                .sendText(text, result -> written.accept(result.getException())), this::overflowed);
     }
 
     /** The client said something (any message, pings included). */
@@ -85,24 +103,49 @@ public final class Connection {
         send(message.toString());
     }
 
-    /** Sends one text frame; frames from several threads are serialised per socket. */
+    /**
+     * Queues one text frame and returns at once; frames go out in the order they were queued.
+     * Safe from any thread, under any lock.
+     */
     public void send(String json) {
-        if (!socket.isOpen()) {
-            return;
-        }
-        try {
-            synchronized (socket) {
-                socket.getBasicRemote().sendText(json);
-            }
-        } catch (IOException | IllegalStateException e) {
-            LOG.log(Level.FINE, "session=" + sessionId + " send failed", e);
+        if (socket.isOpen()) {
+            outbound.offer(json);
         }
     }
 
+    /**
+     * True for the first caller only: the socket closing, its queue overflowing and the node
+     * shutting down may each end the session, and whichever comes first cleans it up, once.
+     */
+    boolean claimEnd() {
+        return ended.compareAndSet(false, true);
+    }
+
+    /** On the sender pool: the client stopped reading. */
+    private void overflowed() {
+        if (claimEnd()) {
+            onLost.accept(this);
+        }
+        closeSocket(new CloseReason(OVERFLOW_CLOSE_CODE, OVERFLOW_REASON));
+    }
+
+    /**
+     * Closes the socket, now, off the caller's thread: a close frame waits behind a write the
+     * client is not reading, and the caller may be a timer other work depends on.
+     */
     void close(CloseReason.CloseCode code, String reason) {
+        outbound.discardThen(() -> closeSocket(new CloseReason(code, reason)));
+    }
+
+    /** Closes the socket once every frame queued so far is written (a goodbye, then the close). */
+    void closeWhenSent(CloseReason.CloseCode code, String reason) {
+        outbound.thenFinally(() -> closeSocket(new CloseReason(code, reason)));
+    }
+
+    private void closeSocket(CloseReason reason) {
         try {
-            socket.close(new CloseReason(code, reason));
-        } catch (IOException e) {
+            socket.close(reason);
+        } catch (IOException | RuntimeException e) {
             LOG.log(Level.FINE, "session=" + sessionId + " close failed", e);
         }
     }

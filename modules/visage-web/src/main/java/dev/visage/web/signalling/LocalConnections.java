@@ -2,8 +2,11 @@ package dev.visage.web.signalling;
 
 import static dev.visage.core.json.SharedJsonProvider.JSON;
 
+import dev.visage.api.cluster.SessionRecord;
 import jakarta.websocket.CloseReason;
+import jakarta.websocket.Session;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -12,10 +15,21 @@ import java.util.function.Consumer;
 /** The WebSocket connections this node holds, and delivery of room events to them. */
 public final class LocalConnections {
 
-    private final Map<String, Connection> bySession = new ConcurrentHashMap<>();
+    /** How long queued goodbyes may take to go out when the node stops. */
+    private static final Duration GOODBYE_GRACE = Duration.ofSeconds(2);
 
-    void add(Connection connection) {
+    private final Map<String, Connection> bySession = new ConcurrentHashMap<>();
+    private final SenderPool senders;
+
+    public LocalConnections(SenderPool senders) {
+        this.senders = senders;
+    }
+
+    /** Registers a new client socket; {@code onLost} ends its session if the client stops reading. */
+    Connection open(Session socket, SessionRecord session, Consumer<Connection> onLost) {
+        Connection connection = new Connection(socket, session, senders, onLost);
         bySession.put(connection.sessionId(), connection);
+        return connection;
     }
 
     void remove(Connection connection) {
@@ -52,6 +66,11 @@ public final class LocalConnections {
         return closed;
     }
 
+    /** Clients closed since start because they stopped reading their socket. */
+    public long outboundOverflows() {
+        return senders.overflows();
+    }
+
     /** A room event from any node: sent to this node's connections in that room. */
     public void deliver(String roomId, String eventJson) {
         for (Connection connection : bySession.values()) {
@@ -75,15 +94,18 @@ public final class LocalConnections {
         }
     }
 
-    /** Node shutdown: tell every client to move, release its session, close its socket. */
+    /** Node shutdown: tell every client to move, release its session, close its socket once told. */
     public void shutdownAll(Consumer<String> releaseSession) {
         String notice = JSON.createObjectBuilder().add("type", "node-shutdown").build().toString();
         for (Connection connection : bySession.values()) {
-            connection.send(notice);
-            connection.endMedia(false);
-            releaseSession.accept(connection.sessionId());
             bySession.remove(connection.sessionId());
-            connection.close(CloseReason.CloseCodes.GOING_AWAY, "node-shutdown");
+            if (connection.claimEnd()) { // before the close, whose @OnClose would end it as merely "closed"
+                connection.send(notice);
+                connection.closeWhenSent(CloseReason.CloseCodes.GOING_AWAY, "node-shutdown");
+                connection.endMedia(false);
+                releaseSession.accept(connection.sessionId());
+            }
         }
+        senders.stop(GOODBYE_GRACE);
     }
 }

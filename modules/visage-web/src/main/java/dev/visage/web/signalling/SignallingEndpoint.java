@@ -54,8 +54,7 @@ public class SignallingEndpoint {
         List<String> tokens = socket.getRequestParameterMap().get("token");
         try {
             SessionRecord session = node.sessions().connect(tokens == null ? null : tokens.get(0));
-            connection = new Connection(socket, session);
-            node.connections().add(connection);
+            connection = node.connections().open(socket, session, this::stoppedReading);
             connection.send(JSON.createObjectBuilder().add("type", "hello")
                     .add("sessionId", session.sessionId()).add("nodeId", session.nodeId()).build());
             LOG.info(() -> node.logPrefix() + "session=" + session.sessionId() + " user=" + session.userId()
@@ -152,15 +151,30 @@ public class SignallingEndpoint {
         if (connection == null) {
             return;
         }
-        node.connections().remove(connection);
-        connection.endMedia(false);
-        try {
-            node.rooms().disconnect(connection.sessionId(), "closed");
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, node.logPrefix() + "session=" + connection.sessionId() + " clean-up failed", e);
+        if (connection.claimEnd()) {
+            lost(connection);
         }
         LOG.info(() -> node.logPrefix() + "session=" + connection.sessionId() + " closed: "
                 + reason.getCloseCode().getCode());
+    }
+
+    /** On the sender pool: so many frames waited for this client that it must have stopped reading. */
+    private void stoppedReading(Connection stuck) {
+        LOG.warning(() -> node.logPrefix() + "room=" + stuck.roomId() + " session=" + stuck.sessionId()
+                + " stopped reading its socket (outbound queue full): closing it with "
+                + Connection.OVERFLOW_CLOSE_CODE.getCode());
+        lost(stuck);
+    }
+
+    /** The connection is gone without a leave (closed, or its client stopped reading): it may come back. */
+    private void lost(Connection lost) {
+        node.connections().remove(lost);
+        lost.endMedia(false);
+        try {
+            node.rooms().disconnect(lost.sessionId(), "closed");
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, node.logPrefix() + "session=" + lost.sessionId() + " clean-up failed", e);
+        }
     }
 
     @OnError

@@ -24,6 +24,8 @@ import dev.visage.web.node.VisageNode;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonString;
 import jakarta.websocket.RemoteEndpoint;
+import jakarta.websocket.SendHandler;
+import jakarta.websocket.SendResult;
 import jakarta.websocket.Session;
 
 import java.io.StringReader;
@@ -100,19 +102,20 @@ public final class SignallingFuzzTarget {
         return testClasses.resolveSibling("fuzz-store").resolve(String.valueOf(ProcessHandle.current().pid()));
     }
 
-    /** A WebSocket session whose text frames land in {@link #sent}. */
+    /** A WebSocket session whose text frames land in {@link #sent}, written as soon as they are sent. */
     private static Session socket(String sessionToken) {
-        RemoteEndpoint.Basic remote = (RemoteEndpoint.Basic) Proxy.newProxyInstance(SignallingFuzzTarget.class.getClassLoader(),
-                new Class<?>[]{RemoteEndpoint.Basic.class}, (proxy, method, args) -> {
-                    if (method.getName().equals("sendText")) {
+        RemoteEndpoint.Async remote = (RemoteEndpoint.Async) Proxy.newProxyInstance(SignallingFuzzTarget.class.getClassLoader(),
+                new Class<?>[]{RemoteEndpoint.Async.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("sendText") && args.length == 2) {
                         sent.add((String) args[0]);
+                        ((SendHandler) args[1]).onResult(new SendResult());
                     }
                     return null;
                 });
         return (Session) Proxy.newProxyInstance(SignallingFuzzTarget.class.getClassLoader(), new Class<?>[]{Session.class},
                 (proxy, method, args) -> switch (method.getName()) {
                     case "isOpen" -> true;
-                    case "getBasicRemote" -> remote;
+                    case "getAsyncRemote" -> remote;
                     case "getRequestParameterMap" -> Map.of("token", List.of(sessionToken));
                     case "hashCode" -> System.identityHashCode(proxy);
                     case "equals" -> proxy == args[0];
@@ -126,6 +129,8 @@ public final class SignallingFuzzTarget {
         private final SessionService sessions;
         private final RoomService rooms;
         private final MediaEngine media = new CheckingMedia();
+        private final LocalConnections connections =
+                new LocalConnections(new SenderPool(new CallerRunsExecutor(), 1000, 1024 * 1024));
 
         Node(HazelcastClusterState cluster, SessionService sessions, RoomService rooms) {
             this.cluster = cluster;
@@ -136,6 +141,11 @@ public final class SignallingFuzzTarget {
         @Override
         public HazelcastClusterState cluster() {
             return cluster;
+        }
+
+        @Override
+        public LocalConnections connections() {
+            return connections;
         }
 
         @Override

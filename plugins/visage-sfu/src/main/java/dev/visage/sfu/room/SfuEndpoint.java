@@ -626,6 +626,7 @@ public final class SfuEndpoint implements MediaEndpoint {
         return new TransportParams(t.localUfrag(), t.localPassword(), t.certificateFingerprint(), t.localCandidates());
     }
 
+    /** Often under the room monitor or on the timer: fine, since the sink only queues (see SignalSink). */
     void send(Map<String, Object> msg) {
         try {
             sink.send(msg);
