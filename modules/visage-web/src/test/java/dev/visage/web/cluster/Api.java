@@ -57,10 +57,10 @@ public final class Api {
 
     /** Registers (if needed) and logs in; returns the user token. */
     public String login(String username, String password) throws Exception {
-        post("/api/users", json("username", username, "password", password, "displayName", username), null);
+        Reply registered = post("/api/users", json("username", username, "password", password, "displayName", username), null);
         Reply login = post("/api/login", json("username", username, "password", password), null);
         if (login.status() != 200) {
-            throw new IllegalStateException("login failed: " + login);
+            throw new IllegalStateException("login failed: " + login + " (registration: " + registered + ")");
         }
         return login.json().getString("userToken");
     }

@@ -41,7 +41,7 @@ public final class MongoStorePlugin implements StorePlugin {
     static final int DEFAULT_TIMEOUT_MS = 2000;
     /** How long a call waits for the answer on an open connection: a hung database. */
     static final String READ_TIMEOUT_SETTING = "visage.mongo.read.timeout.ms";
-    static final int DEFAULT_READ_TIMEOUT_MS = 5000;
+    static final int DEFAULT_READ_TIMEOUT_MS = 15000;
 
     private String nodeId;
     private EmbeddedMongoServer embedded;
