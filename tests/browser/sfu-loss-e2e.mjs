@@ -54,12 +54,12 @@ async function stats(page) {
 const metrics = async () => { try { return await (await fetch(`${base}/metrics`)).json(); } catch (e) { return {}; } };
 
 const result = { scenario: 'loss', pages, slices, sliceS, video, ok: false };
-// "Keeps decoding": frames in every slice and under 5 s of freezes in all. One packet the SFU
-// never delivers stalls Chromium ~3 s, until its own key-frame request: that happened once in six
-// fresh-clone runs (an open defect: the SFU had resent some NACKed packets 3 times and the
-// subscriber still asked for them), so the bound catches repeated stalls and the long freezes of
-// the upstream-loss bug (9 s), and the freeze time is printed as a figure.
-const keepsDecoding = (v) => v.framesDecodedPerSlice.every((n) => n > 0) && v.freezesSeconds < 5;
+// "Keeps decoding": frames in every slice and under 2.5 s of freezes in all. One packet the SFU
+// never delivers stalls Chromium ~3 s, until its own key-frame request; that happened once in six
+// fresh-clone runs while the SFU resent a packet at most 3 times (all three lost at 5 % each way),
+// and the SFU now resends as often as the browser asks (ResendLimiter.standard), so one such stall
+// fails the test again. The freeze time is printed as a figure.
+const keepsDecoding = (v) => v.framesDecodedPerSlice.every((n) => n > 0) && v.freezesSeconds < 2.5;
 const browsers = harnessPages(base, 'loss', log);
 try {
   const ps = [];
