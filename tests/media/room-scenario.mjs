@@ -15,7 +15,7 @@ const log = (...a) => console.error('[driver]', ...a);
 const N = cfg.node;
 const result = { ok: false, run: cfg.run, mode: cfg.mode, startupMs: cfg.startupMs, seconds: cfg.seconds, figures: [], pairs: [] };
 const figure = (line) => { result.figures.push(line); console.error(`[figure] ${line}`); };
-const { openPage, close } = browsers({ clients: cfg.clients, origins: [N.url], prefix: 'visage-room', log, shared: true });
+const { openPage, openFirefoxPage, close } = browsers({ clients: cfg.clients, origins: [N.url], prefix: 'visage-room', log, shared: true });
 
 const names = ['alice', 'bob', 'carol'];
 const remotes = (p) => names.filter((n) => n !== p.name);
@@ -158,6 +158,100 @@ async function checkedSteps(pages, tokens, roomId) {
     .every((w) => w.sameSsrc && w.from === 'bob' && w.sameTile && !w.tileRemoved && plays(w.framesIn5s, 5) && w.lossPct < 1 && w.videoStreams === 1);
   figure(`bob's client rejoined after a media failure: the others decoded his continued stream (same SSRC) again ${resumedMs} ms later; `
     + `then ${JSON.stringify(result.reconnect.watchers)}`);
+
+  await screenShare(pages[0], [pages[1], watchers[2]]);
+  if (cfg.firefox) await firefoxJoins(watchers, roomId);
+}
+
+/**
+ * Alice clicks Share (Chromium's fake screen, 1280x720): the others' pages show it in a large
+ * screen tile and decode it, beside her camera, which keeps playing. Then the browser's own "stop
+ * sharing" (the track ends): the screen tile leaves the others' pages.
+ */
+async function screenShare(sharer, viewers) {
+  const screenOf = (rs) => rs.find((x) => x.kind === 'video' && x.from === `${sharer.name}:screen`);
+  const cameraOf = (rs) => rs.find((x) => x.kind === 'video' && x.from === sharer.name);
+  const clickedAt = Date.now();
+  await sharer.page.click('#screen-btn');
+  const first = await waitFor(`${sharer.name}'s screen decoded on the others' pages`, async () => {
+    const s = await Promise.all(viewers.map(inbound));
+    return s.every((rs) => (screenOf(rs) || {}).framesDecoded > 0) ? s : null;
+  }, 60000, log);
+  const shownMs = Date.now() - clickedAt;
+  await sleep(5000);
+  const after = await Promise.all(viewers.map(inbound));
+  const large = await Promise.all(viewers.map((v) => v.page.evaluate(() => {
+    const stage = document.getElementById('screen-stage');
+    const tile = stage.querySelector('.screen-tile');
+    return { stageShown: !stage.hidden, tiles: stage.querySelectorAll('.screen-tile').length,
+      label: tile ? tile.querySelector('.tile-name').textContent : null,
+      widthShare: tile ? tile.getBoundingClientRect().width / document.getElementById('stage').getBoundingClientRect().width : 0 };
+  })));
+  result.screen = { shownMs, viewers: {} };
+  viewers.forEach((v, i) => {
+    const s0 = screenOf(first[i]), s1 = screenOf(after[i]) || { framesDecoded: 0, frameWidth: 0 };
+    const c0 = cameraOf(first[i]) || { framesDecoded: 0 }, c1 = cameraOf(after[i]) || { framesDecoded: 0 };
+    result.screen.viewers[v.name] = { screenFramesIn5s: s1.framesDecoded - s0.framesDecoded, screenWidth: s1.frameWidth,
+      cameraFramesIn5s: c1.framesDecoded - c0.framesDecoded, ...large[i] };
+  });
+  const sharing = Object.values(result.screen.viewers);
+  result.screen.shownOk = sharing.every((w) => w.screenFramesIn5s > 0 && w.screenWidth > 0 && plays(w.cameraFramesIn5s, 5)
+    && w.stageShown && w.tiles === 1 && w.label === `${sharer.name}'s screen` && w.widthShare > 0.5);
+  figure(`${sharer.name} shared a screen: decoded on the others' pages ${shownMs} ms after the click; then ${JSON.stringify(result.screen.viewers)}`);
+
+  // the browser's own "stop sharing" ends the captured track
+  const stoppedAt = Date.now();
+  await sharer.page.evaluate(() => {
+    const track = window.visage.media.screen.stream.getVideoTracks()[0];
+    track.stop();
+    track.dispatchEvent(new Event('ended'));
+  });
+  await waitFor(`${sharer.name}'s screen tile gone from the others' pages`, async () => {
+    const gone = await Promise.all(viewers.map((v) => v.page.evaluate(() => document.getElementById('screen-stage').hidden
+      && document.querySelectorAll('.screen-tile').length === 0)));
+    return gone.every(Boolean);
+  }, 60000, log);
+  result.screen.stoppedMs = Date.now() - stoppedAt;
+  result.screen.ok = result.screen.shownOk;
+  figure(`${sharer.name} stopped sharing (track ended): the screen tile left the others' pages ${result.screen.stoppedMs} ms later`);
+}
+
+/**
+ * Firefox ESR (erin) joins the Chromium pages: she must decode and hear each of them, and each of
+ * them must decode and hear her, for cfg.seconds s (the pages' own getStats on both browsers).
+ */
+async function firefoxJoins(chromiumPages, roomId) {
+  const token = await login(N.url, 'erin', 'room-pass-123');
+  const erin = await openFirefoxPage('erin', cfg.firefox, N, token, roomId);
+  const all = [...chromiumPages, erin];
+  const othersOf = (p) => all.filter((q) => q !== p).map((q) => q.name);
+  const streams = (rs, from) => ({ video: rs.filter((x) => x.kind === 'video' && x.from === from), audio: rs.filter((x) => x.kind === 'audio' && x.from === from) });
+  const decoding = (rs, from) => { const s = streams(rs, from); return s.video.some((x) => x.framesDecoded > 0) && s.audio.length > 0; };
+  await waitFor('Firefox and Chromium pages decoding each other', async () => {
+    const s = await Promise.all(all.map(inbound));
+    return s.every((rs, i) => othersOf(all[i]).every((r) => decoding(rs, r))) ? s : null;
+  }, 60000, log).catch(async (e) => {
+    for (const p of all) log(`${p.name} inbound at the timeout: ${JSON.stringify(await inbound(p))}`);
+    throw e;
+  });
+  const before = await Promise.all(all.map(inbound));
+  await sleep(cfg.seconds * 1000);
+  const after = await Promise.all(all.map(inbound));
+  const total = (rs, f) => rs.reduce((n, x) => n + x[f], 0);
+  result.firefox = { pairs: [] };
+  all.forEach((p, i) => {
+    for (const r of othersOf(p).filter((name) => p === erin || name === 'erin')) {
+      const s0 = streams(before[i], r), s1 = streams(after[i], r);
+      const pair = { page: p.name, from: r, framesDecodedDelta: total(s1.video, 'framesDecoded') - total(s0.video, 'framesDecoded'),
+        frameWidth: Math.max(0, ...s1.video.map((x) => x.frameWidth)),
+        audioPacketsDelta: total(s1.audio, 'packetsReceived') - total(s0.audio, 'packetsReceived') };
+      pair.ok = plays(pair.framesDecodedDelta, cfg.seconds) && pair.frameWidth > 0 && pair.audioPacketsDelta > 0;
+      result.firefox.pairs.push(pair);
+      figure(`${p === erin ? 'Firefox' : 'Chromium'} ${p.name} <- ${r}: in ${cfg.seconds} s framesDecoded +${pair.framesDecodedDelta} `
+        + `at width ${pair.frameWidth}, audio packets +${pair.audioPacketsDelta}${pair.ok ? '' : '  <-- FAIL'}`);
+    }
+  });
+  result.firefox.ok = result.firefox.pairs.length === 2 * chromiumPages.length && result.firefox.pairs.every((x) => x.ok);
 }
 
 /**

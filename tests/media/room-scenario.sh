@@ -46,10 +46,11 @@ T1=$(date +%s%3N)
 say "node up in $((T1 - T0)) ms"
 
 chromium_wrappers c1
+firefox_wrappers c1
 NODE_MODULES="${VISAGE_NODE_MODULES:-$ROOT/tests/browser/node_modules}"
 CONFIG=$(cat <<JSON
 {"run":"$RUN","mode":"$MODE","logdir":"$LOGDIR","startupMs":$((T1 - T0)),"seconds":${VISAGE_ROOM_SECONDS:-10},"repeat":${VISAGE_ROOM_REPEAT:-0},
- "node":{"id":"node-n1","url":"http://$NODE_IP:$PORT"},"clients":{"c1":"$LOGDIR/chromium-c1"}}
+ "node":{"id":"node-n1","url":"http://$NODE_IP:$PORT"},"clients":{"c1":"$LOGDIR/chromium-c1"},"firefox":"$LOGDIR/firefox-c1"}
 JSON
 )
 say "running the browsers"

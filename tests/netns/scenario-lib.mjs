@@ -1,12 +1,14 @@
 // Shared pieces of the namespace scenario drivers (tests/relay/relay-scenario.mjs,
-// tests/media/room-scenario.mjs): REST log-in, Chromium pages through the real web client, and
-// the page's own getStats. Playwright-core comes from NODE_PATH (tests/browser/node_modules).
+// tests/media/room-scenario.mjs): REST log-in, Chromium and Firefox pages through the real web
+// client, and the page's own getStats. Playwright-core (Chromium) and puppeteer-core (Firefox, over
+// WebDriver BiDi) come from NODE_PATH (tests/browser/node_modules).
 import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const { chromium } = createRequire(join(process.env.NODE_PATH, '..', 'noop.js'))('playwright-core');
+const requireModule = createRequire(join(process.env.NODE_PATH, '..', 'noop.js'));
+const { chromium } = requireModule('playwright-core');
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -70,6 +72,7 @@ export function browsers({ clients, origins, prefix, log, shared = false }) {
   const contexts = [];
   const dirs = [];
   const launched = new Map(); // client|devices -> Promise<Browser> (shared mode)
+  const firefoxes = [];
   /** Logs the page in through localStorage and opens /r/<roomId>; devices: fake camera + mic. */
   async function openPage(name, client, node, token, roomId, devices) {
     const args = devices ? [...baseFlags, '--use-fake-device-for-media-stream'] : baseFlags;
@@ -86,22 +89,50 @@ export function browsers({ clients, origins, prefix, log, shared = false }) {
     }
     contexts.push(ctx);
     const page = ctx.pages()[0] || await ctx.newPage();
-    page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') log(`${name} console.${m.type()}:`, m.text()); });
+    return { name, page: await enterRoom(page, name, node, token, roomId), ctx };
+  }
+  /**
+   * The same on Firefox ESR (executable: a wrapper that enters the client's namespace), headless
+   * with its fake camera and microphone. Firefox has no flag to treat an http origin as secure, so
+   * getUserMedia on the node's http address is allowed by its insecure-media preferences.
+   */
+  async function openFirefoxPage(name, executable, node, token, roomId) {
+    const puppeteer = requireModule('puppeteer-core');
+    const dir = mkdtempSync(join(tmpdir(), `${prefix}-${name}-`));
+    dirs.push(dir);
+    const browser = await puppeteer.launch({ browser: 'firefox', executablePath: executable, headless: true, userDataDir: dir,
+      extraPrefsFirefox: {
+        'media.navigator.streams.fake': true, 'media.navigator.permission.disabled': true,
+        'media.devices.insecure.enabled': true, 'media.getusermedia.insecure.enabled': true,
+        'media.autoplay.default': 0, 'media.peerconnection.ice.obfuscate_host_addresses': false,
+        // nothing may leave the machine: no update, telemetry, captive-portal or connectivity checks
+        'app.update.enabled': false, 'toolkit.telemetry.enabled': false, 'datareporting.policy.dataSubmissionEnabled': false,
+        'network.captive-portal-service.enabled': false, 'network.connectivity-service.enabled': false,
+        'browser.safebrowsing.malware.enabled': false, 'browser.safebrowsing.phishing.enabled': false,
+      } });
+    firefoxes.push(browser);
+    const page = await browser.newPage();
+    return { name, page: await enterRoom(page, name, node, token, roomId), browser };
+  }
+  /** Logs the page in through localStorage and opens /r/<roomId> (Playwright and Puppeteer pages alike). */
+  async function enterRoom(page, name, node, token, roomId) {
+    page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning' || m.type() === 'warn') log(`${name} console.${m.type()}:`, m.text()); });
     page.on('pageerror', (e) => log(`${name} pageerror:`, e.message));
     await page.goto(`${node.url}/health`);
-    await page.evaluate(([t, u]) => {
-      localStorage.setItem('visage.userToken', t);
-      localStorage.setItem('visage.user', JSON.stringify({ username: u, displayName: u }));
-    }, [token, name]);
+    await page.evaluate((a) => { // one argument: Playwright and Puppeteer pass it the same way
+      localStorage.setItem('visage.userToken', a.token);
+      localStorage.setItem('visage.user', JSON.stringify({ username: a.name, displayName: a.name }));
+    }, { token, name });
     await page.goto(`${node.url}/r/${encodeURIComponent(roomId)}`);
-    return { name, page, ctx };
+    return page;
   }
   async function close() {
+    for (const b of firefoxes) await b.close().catch(() => {});
     for (const c of contexts) await c.close().catch(() => {});
     for (const b of launched.values()) await (await b).close().catch(() => {});
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   }
-  return { openPage, close };
+  return { openPage, openFirefoxPage, close };
 }
 
 /** The page's connection as window.visage shows it. */
@@ -111,8 +142,9 @@ export const view = (p) => p.page.evaluate(() => {
 });
 
 /**
- * Inbound streams of the page's subscribe PeerConnection (Chromium's getStats); `from` is the
- * display name of the member whose tile shows the track (null if no tile shows it).
+ * Inbound streams of the page's subscribe PeerConnection (the browser's getStats); `from` is the
+ * display name of the member whose tile shows the track, "<name>:screen" for a shared screen's
+ * tile (null if no tile shows it).
  */
 export const inbound = (p) => p.page.evaluate(async () => {
   const m = window.visage && window.visage.media;
@@ -121,6 +153,10 @@ export const inbound = (p) => p.page.evaluate(async () => {
   const owner = new Map();
   for (const tile of document.querySelectorAll('.tile')) {
     if (tile._stream) for (const t of tile._stream.getTracks()) owner.set(t.id, names.get(tile.dataset.sessionId) || tile.dataset.sessionId);
+  }
+  for (const tile of document.querySelectorAll('.screen-tile')) {
+    const s = tile.querySelector('video').srcObject;
+    if (s) for (const t of s.getTracks()) owner.set(t.id, `${names.get(tile.dataset.sessionId) || tile.dataset.sessionId}:screen`);
   }
   const rs = [];
   (await m.sub.getStats()).forEach((r) => {

@@ -2,8 +2,8 @@
 //   publish   (browser -> SFU): the client offers sendonly audio/video, the server answers.
 //   subscribe (SFU -> browser): the server offers one m-section per remote track, the client answers.
 // Messages (all JSON with a "type"; see dev.visage.sfu.room.SfuEndpoint for the full reference):
-//   out: offer{pc:"publish",sdp} answer{pc:"subscribe",sdp} candidate{pc,candidate} mute{kind,muted} media-ready
-//   in : answer{pc:"publish",sdp} offer{pc:"subscribe",sdp} tracks{tracks:[{mid,sessionId,...}]}
+//   out: offer{pc:"publish",sdp,sources} answer{pc:"subscribe",sdp} candidate{pc,candidate} mute{kind,muted} media-ready
+//   in : answer{pc:"publish",sdp} offer{pc:"subscribe",sdp} tracks{tracks:[{mid,sessionId,source,...}]}
 //        track-muted{sessionId,kind,muted} media-failed{pc,reason}
 // The app calls handle(msg) for every incoming message; it returns true if the message was a media one.
 // Callbacks: onTrack(sessionId, MediaStream) whenever a participant's stream gains or loses a track
@@ -12,10 +12,17 @@
 // reason) when the server gave up on a transport (ICE/DTLS failure, consent lost).
 // A tracks entry whose mid and trackId stay but whose sessionId changes is a stream the server
 // continued after its publisher reconnected: the receiver's track moves to the new session.
+// Screen sharing: shareScreen() publishes a getDisplayMedia track as one more video section (source
+// "screen" in the offer's sources), stopScreen() (or the browser's own "stop sharing") removes it.
+// Remote screens come apart from the participant's camera stream: onScreen(sessionId, stream,
+// info) when one starts, onScreen(sessionId, null) when it ends; onLocalScreen(stream|null) for ours.
 
 export class MediaClient {
-  constructor({ send, onTrack = () => {}, onTrackRemoved = () => {}, onMuted = () => {}, onLocalStream = () => {}, onFailed = () => {}, iceServers = [] }) {
+  constructor({ send, onTrack = () => {}, onTrackRemoved = () => {}, onMuted = () => {}, onLocalStream = () => {}, onFailed = () => {},
+    onScreen = () => {}, onLocalScreen = () => {}, iceServers = [] }) {
     this.send = send;
+    this.onScreen = onScreen;
+    this.onLocalScreen = onLocalScreen;
     this.onFailed = onFailed;
     this.onTrack = onTrack;
     this.onTrackRemoved = onTrackRemoved;
@@ -27,7 +34,11 @@ export class MediaClient {
     this.sub = null;
     this.senders = {};                // kind -> RTCRtpSender
     this.midToTrack = new Map();      // subscribe mid -> {sessionId, kind, ...}
-    this.remoteStreams = new Map();   // sessionId -> MediaStream
+    this.remoteStreams = new Map();   // sessionId -> MediaStream (microphone and camera)
+    this.remoteScreens = new Map();   // sessionId -> MediaStream (a shared screen)
+    this.screen = null;               // our shared screen: {stream, transceiver}
+    this.pubQueue = Promise.resolve(); // publish negotiations, one at a time
+    this.pubAnswered = null;          // resolves the pending publish negotiation
     this.pendingSubCandidates = [];
     this.subQueue = Promise.resolve();
     this.stopped = false;
@@ -55,11 +66,49 @@ export class MediaClient {
         const t = this.pub.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
         this.senders[track.kind] = t.sender;
       }
-      const offer = await this.pub.createOffer();
-      await this.pub.setLocalDescription(offer);
-      this.send({ type: 'offer', pc: 'publish', sdp: this.pub.localDescription.sdp });
+      this._negotiatePublish();
     }
     return stream;
+  }
+
+  /** Queues a publish offer; the next one waits for the server's answer to this one. */
+  _negotiatePublish() {
+    this.pubQueue = this.pubQueue.then(async () => {
+      if (this.stopped || !this.pub) return;
+      const answered = new Promise((resolve) => { this.pubAnswered = resolve; });
+      await this.pub.setLocalDescription(await this.pub.createOffer());
+      const sources = {};
+      if (this.screen && this.screen.transceiver.mid) sources[this.screen.transceiver.mid] = 'screen';
+      this.send({ type: 'offer', pc: 'publish', sdp: this.pub.localDescription.sdp, sources });
+      // an offer the server refused gets an error, not an answer: do not wait for ever
+      await Promise.race([answered, new Promise((resolve) => setTimeout(resolve, 10000))]);
+    }).catch((e) => console.error('publish negotiation', e));
+    return this.pubQueue;
+  }
+
+  /** Shares a screen or window (the browser asks which) beside the camera. */
+  async shareScreen() {
+    if (this.screen || !this.pub) return null;
+    const stream = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
+    const track = stream.getVideoTracks()[0];
+    if ('contentHint' in track) track.contentHint = 'detail';
+    const transceiver = this.pub.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+    this.screen = { stream, transceiver };
+    track.addEventListener('ended', () => this.stopScreen()); // the browser's own "stop sharing"
+    this.onLocalScreen(stream);
+    await this._negotiatePublish();
+    return stream;
+  }
+
+  async stopScreen() {
+    const s = this.screen;
+    if (!s) return;
+    this.screen = null;
+    for (const t of s.stream.getTracks()) t.stop();
+    this.onLocalScreen(null);
+    if (this.stopped || !this.pub) return;
+    s.transceiver.stop(); // its section goes to port 0: the server removes the track
+    await this._negotiatePublish();
   }
 
   _newPc(pc) {
@@ -77,7 +126,8 @@ export class MediaClient {
     switch (msg.type) {
       case 'answer':
         if (msg.pc !== 'publish' || !this.pub) return false;
-        this.pub.setRemoteDescription({ type: 'answer', sdp: msg.sdp }).catch((e) => console.error('publish answer', e));
+        this.pub.setRemoteDescription({ type: 'answer', sdp: msg.sdp }).catch((e) => console.error('publish answer', e))
+          .finally(() => { if (this.pubAnswered) this.pubAnswered(); });
         return true;
       case 'offer':
         if (msg.pc !== 'subscribe' || !this.sub) return false;
@@ -119,6 +169,10 @@ export class MediaClient {
     const moved = [];
     for (const [mid, old] of this.midToTrack) {
       const now = next.get(mid);
+      if (old.source === 'screen') {
+        if (!now || now.sessionId !== old.sessionId || now.trackId !== old.trackId) this._endScreen(old.sessionId);
+        continue;
+      }
       // The same track (m-section, SSRC) now comes from another session: the publisher
       // reconnected and the server continued the stream. The receiver's track moves over as it is.
       if (now && now.trackId === old.trackId && now.sessionId !== old.sessionId) moved.push(now);
@@ -157,6 +211,12 @@ export class MediaClient {
   }
 
   _addRemoteTrack(sessionId, track, info) {
+    if (info && info.source === 'screen') {
+      const screen = new MediaStream([track]);
+      this.remoteScreens.set(sessionId, screen);
+      this.onScreen(sessionId, screen, info);
+      return;
+    }
     let stream = this.remoteStreams.get(sessionId);
     if (!stream) {
       stream = new MediaStream();
@@ -165,6 +225,10 @@ export class MediaClient {
     for (const old of stream.getTracks()) if (old.kind === track.kind && old !== track) stream.removeTrack(old);
     if (!stream.getTracks().includes(track)) stream.addTrack(track);
     this.onTrack(sessionId, stream, info);
+  }
+
+  _endScreen(sessionId) {
+    if (this.remoteScreens.delete(sessionId)) this.onScreen(sessionId, null, null);
   }
 
   setMuted(kind, muted) {
@@ -202,5 +266,8 @@ export class MediaClient {
     if (this.sub) this.sub.close();
     this.pub = this.sub = null;
     this.remoteStreams.clear();
+    this.remoteScreens.clear();
+    if (this.screen) for (const t of this.screen.stream.getTracks()) t.stop();
+    this.screen = null;
   }
 }

@@ -508,6 +508,8 @@ function startMedia(gen) {
       },
       onTrack: (sessionId, stream, info) => { if (mine()) attachStream(sessionId, stream, info); },
       onTrackRemoved: sessionId => { if (mine()) detachStream(sessionId); },
+      onScreen: (sessionId, stream) => { if (mine()) showScreen(sessionId, stream); },
+      onLocalScreen: stream => { if (mine()) showScreen(state.sessionId, stream); },
       onMuted: (sessionId, kind, muted) => { if (mine()) setMemberMuted(sessionId, kind, muted); },
       // The socket may outlive the media path (a blip longer than the consent timeout): join
       // again, which brings fresh transports, as a dropped socket would.
@@ -552,6 +554,52 @@ function stopMedia() {
     try { media.stop(); } catch (e) { console.warn('[visage] media.stop', e); }
   }
   for (const tile of $('video-grid').querySelectorAll('.tile')) setTileStream(tile, null);
+  for (const tile of [...$('screen-stage').querySelectorAll('.screen-tile')]) showScreen(tile.dataset.sessionId, null);
+}
+
+// ---------------------------------------------------------------- shared screens
+
+/** Shows (stream) or removes (null) a participant's shared screen, large, above the grid. */
+function showScreen(sessionId, stream) {
+  const stage = $('screen-stage');
+  let tile = stage.querySelector(`.screen-tile[data-session-id="${CSS.escape(sessionId)}"]`);
+  if (!stream) {
+    if (tile) { tile.querySelector('video').srcObject = null; tile.remove(); }
+  } else {
+    if (!tile) {
+      const video = el('video', { autoplay: true, playsinline: true, class: 'screen-video' });
+      video.muted = true; // a screen track has no sound of its own here
+      tile = el('div', { class: 'screen-tile', dataset: { sessionId } }, video,
+        el('div', { class: 'tile-label' }, el('span', { class: 'tile-name' })));
+      stage.append(tile);
+    }
+    const m = state.members.get(sessionId);
+    const name = (m && (m.displayName || m.userId)) || 'Someone';
+    tile.querySelector('.tile-name').textContent = sessionId === state.sessionId ? 'Your screen' : `${name}'s screen`;
+    const video = tile.querySelector('video');
+    if (video.srcObject !== stream) video.srcObject = stream;
+    playVideo(video);
+  }
+  const sharing = stage.childElementCount > 0;
+  stage.hidden = !sharing;
+  $('stage').classList.toggle('has-screen', sharing);
+  const mine = !!stage.querySelector(`.screen-tile[data-session-id="${CSS.escape(state.sessionId || '')}"]`);
+  $('screen-btn').setAttribute('aria-pressed', String(mine));
+  $('screen-btn').title = mine ? 'Stop sharing your screen' : 'Share your screen or a window';
+  layoutGrid();
+}
+
+async function toggleScreen() {
+  const media = state.media;
+  if (!media) return;
+  try {
+    if (media.screen) await media.stopScreen();
+    else await media.shareScreen();
+  } catch (e) {
+    if (e && e.name === 'NotAllowedError') return; // the user closed the browser's picker
+    console.warn('[visage] screen sharing', e);
+    toast(`Screen sharing failed: ${(e && e.message) || e}`, 'error');
+  }
 }
 
 function mediaErrorText(e) {
@@ -1046,6 +1094,8 @@ async function leave() {
 function bindControls() {
   $('mic-btn').addEventListener('click', () => toggle('audio'));
   $('cam-btn').addEventListener('click', () => toggle('video'));
+  $('screen-btn').addEventListener('click', toggleScreen);
+  $('screen-btn').hidden = !(navigator.mediaDevices && navigator.mediaDevices.getDisplayMedia);
   $('leave-btn').addEventListener('click', leave);
   $('copy-link-btn').addEventListener('click', async () => {
     const ok = await copyText(shareUrl());

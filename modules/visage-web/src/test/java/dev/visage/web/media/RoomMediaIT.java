@@ -28,7 +28,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * How fast (targets 1 s) is measured by {@code ./visage bench join}, not asserted here: the
  * scenario waits up to a minute, which means "it never happened". Forwarding: a page whose client rejoins after a media failure (a new session of the
  * same user) keeps its stream on the others' pages: same SSRC, in its tile, decoding again, no
- * sequence jump. The JSON verdict is
+ * sequence jump. Screen sharing: a page clicks Share (Chromium's fake screen); the others show it
+ * in a large screen tile and decode it while her camera keeps playing, and it leaves their pages
+ * when the captured track ends (the browser's own "stop sharing"). Firefox: a headless Firefox ESR page (puppeteer-core over WebDriver BiDi, fake
+ * camera and microphone) joins the Chromium pages; each side must decode and hear the other. The JSON verdict is
  * kept in target/room-media-logs/result.json; its {@code [figure]} lines are printed.
  * Skipped (Assumptions) only when not root or when chromium or ip is missing.
  */
@@ -81,17 +84,37 @@ class RoomMediaIT {
         assertTrue(result.getBoolean("ok"), "scenario verdict not ok (pages on the wrong node?): " + result.get("nodes"));
     }
 
+    /** A step's verdict; fails with the scenario's error when the step never completed. */
+    private static JsonObject step(String name, String what) {
+        assertNotNull(result, "scenario did not run");
+        JsonObject step = result.getJsonObject(name);
+        assertNotNull(step, "the " + what + " step did not complete: " + result.getString("error", result.toString()));
+        return step;
+    }
+
     @Test
     void aLatePageSeesEveryoneALeaverVanishesAndARejoinerKeepsItsStream() {
-        assertNotNull(result, "scenario did not run");
-        JsonObject late = result.getJsonObject("lateJoin");
-        assertNotNull(late, "the late-join step did not complete: " + result.getString("error", result.toString()));
+        JsonObject late = step("lateJoin", "late-join");
         assertEquals(3, late.getJsonObject("joinToFirstFrameMs").size(), "late page decoded " + late);
-        JsonObject leave = result.getJsonObject("leave");
-        assertNotNull(leave, "the leave step did not complete: " + result.getString("error", result.toString()));
+        JsonObject leave = step("leave", "leave");
         assertEquals(3, leave.getJsonObject("tileGoneMs").size(), "watchers: " + leave);
-        JsonObject reconnect = result.getJsonObject("reconnect");
-        assertNotNull(reconnect, "the reconnect step did not complete: " + result.getString("error", result.toString()));
+        JsonObject reconnect = step("reconnect", "reconnect");
         assertTrue(reconnect.getBoolean("ok"), "a publisher's rejoin did not continue the stream the others receive: " + reconnect);
+    }
+
+    @Test
+    void aSharedScreenShowsLargeOnTheOtherPagesAndGoesWhenSharingStops() {
+        JsonObject screen = step("screen", "screen-sharing");
+        assertEquals(2, screen.getJsonObject("viewers").size(), "viewers: " + screen);
+        assertTrue(screen.getBoolean("ok"), "the screen was not decoded in a large tile beside a playing camera: " + screen);
+        assertTrue(screen.containsKey("stoppedMs"), "the screen tile did not leave when sharing stopped: " + screen);
+    }
+
+    @Test
+    void aFirefoxPageAndTheChromiumPagesDecodeAndHearEachOther() {
+        JsonObject firefox = step("firefox", "Firefox");
+        // 3 Chromium pages are in the room then (alice, bob, the late dave): 3 pairs each way
+        assertEquals(6, firefox.getJsonArray("pairs").size(), "pairs: " + firefox);
+        assertTrue(firefox.getBoolean("ok"), "Firefox <-> Chromium media (video playing, audio rising): " + firefox.getJsonArray("pairs"));
     }
 }

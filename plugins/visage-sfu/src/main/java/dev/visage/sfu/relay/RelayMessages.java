@@ -80,6 +80,7 @@ public final class RelayMessages {
             m.put("clockRate", i.clockRate());
             m.put("fmtp", i.fmtp() == null ? "" : i.fmtp());
             m.put("trackId", i.trackId());
+            m.put("source", i.source());
             m.put("sessionId", t.publisher().sessionId());
             m.put("userId", t.publisher().userId() == null ? "" : t.publisher().userId());
             m.put("displayName", t.publisher().displayName() == null ? "" : t.publisher().displayName());
@@ -117,7 +118,8 @@ public final class RelayMessages {
             int ssrc = (int) num(e, "ssrc");
             int rtxSsrc = (int) num(e, "rtxSsrc");
             TrackInfo info = new TrackInfo(kind, "relay", ssrc, rtxSsrc, codec, Codecs.canonicalPt(codec),
-                    Codecs.canonicalRtxPt(codec), (int) num(e, "clockRate"), str(e, "fmtp"), Map.of(), str(e, "trackId"));
+                    Codecs.canonicalRtxPt(codec), (int) num(e, "clockRate"), str(e, "fmtp"), Map.of(), str(e, "trackId"),
+                    e.get("source") instanceof String s ? s : null);
             Participant p = new Participant(roomId, str(e, "sessionId"), str(e, "userId"), str(e, "displayName"));
             out.add(new RemoteTrack(p, info, Boolean.TRUE.equals(e.get("muted"))));
         }

@@ -35,7 +35,9 @@ import java.util.Map;
  * <h2>Signalling (JSON over the app's WebSocket; every message has a {@code type})</h2>
  * <pre>
  * client -> server
- *   {type:"offer",  pc:"publish",   sdp}              publish offer (sendonly audio/video); renegotiation allowed
+ *   {type:"offer",  pc:"publish",   sdp, sources?:{mid:"screen"|"camera"|"microphone"}}
+ *                                                     publish offer (sendonly audio/video); renegotiation
+ *                                                     allowed (a screen share is one more video section)
  *   {type:"answer", pc:"subscribe", sdp}              answer to the server's subscribe offer
  *   {type:"candidate", pc:"publish"|"subscribe", candidate:{candidate, sdpMid, sdpMLineIndex} | null}
  *   {type:"mute", kind:"audio"|"video", muted:bool}
@@ -44,7 +46,7 @@ import java.util.Map;
  *                                                     parallel with publishing)
  * server -> client
  *   {type:"answer", pc:"publish",   sdp}
- *   {type:"tracks", tracks:[{mid, sessionId, userId, displayName, kind, trackId, muted}]}
+ *   {type:"tracks", tracks:[{mid, sessionId, userId, displayName, kind, source, trackId, muted}]}
  *                                                     sent right before every subscribe offer: which
  *                                                     subscribe m-section (mid) carries whose track;
  *                                                     a mid whose trackId stays while its sessionId
@@ -194,7 +196,7 @@ public final class SfuEndpoint implements MediaEndpoint {
         switch (type) {
             case "offer" -> {
                 requirePc(msg, "publish");
-                onPublishOffer(requireString(msg, "sdp"));
+                onPublishOffer(requireString(msg, "sdp"), sources(msg));
             }
             case "answer" -> {
                 requirePc(msg, "subscribe");
@@ -231,9 +233,28 @@ public final class SfuEndpoint implements MediaEndpoint {
         return expected;
     }
 
-    private void onPublishOffer(String sdp) {
+    /** The offer's optional {mid: source} map (which section is a shared screen). */
+    private static Map<String, String> sources(Map<String, Object> msg) {
+        Object v = msg.get("sources");
+        if (v == null) {
+            return Map.of();
+        }
+        if (!(v instanceof Map<?, ?> m) || m.size() > PublishAnswer.MAX_TRACKS * 4) {
+            throw new IllegalArgumentException("'sources' must be an object of mid -> source");
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Map.Entry<?, ?> e : m.entrySet()) {
+            if (!(e.getValue() instanceof String s)) {
+                throw new IllegalArgumentException("'sources' must be an object of mid -> source");
+            }
+            out.put(String.valueOf(e.getKey()), s);
+        }
+        return out;
+    }
+
+    private void onPublishOffer(String sdp, Map<String, String> sources) {
         SessionDescription offer = SessionDescription.parse(sdp);
-        MediaSection first = offer.media.stream().filter(m -> m.port != 0 && m.iceUfrag != null).findFirst()
+        MediaSection first = offer.media.stream().filter(m -> !m.rejected() && m.iceUfrag != null).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("offer has no usable media section"));
         synchronized (room) {
             if (closed) {
@@ -256,7 +277,8 @@ public final class SfuEndpoint implements MediaEndpoint {
             }
             PublishAnswer answer = PublishAnswer.build(offer, params(t), svc.config().videoCodecs(), sdpSessionId,
                     publishVersion + 1);
-            rejectForeignSsrcs(answer.tracks);
+            List<TrackInfo> infos = answer.tracks.stream().map(i -> i.withSource(sources.get(i.mid()))).toList();
+            rejectForeignSsrcs(infos);
             publishVersion++;
             t.setRemote(first.iceUfrag, first.icePwd, first.fingerprintAlgorithm, first.fingerprint);
             for (MediaSection m : offer.media) {
@@ -264,7 +286,7 @@ public final class SfuEndpoint implements MediaEndpoint {
                     addCandidateQuietly(t, c);
                 }
             }
-            updatePublishedTracks(answer.tracks);
+            updatePublishedTracks(infos);
             tccExtensionId = answer.tracks.stream().map(ti -> ti.extensionIds().get(dev.visage.sfu.sdp.Codecs.EXT_TRANSPORT_CC))
                     .filter(java.util.Objects::nonNull).findFirst().orElse(0);
             send(Map.of("type", "answer", "pc", "publish", "sdp", answer.sdp));
@@ -475,6 +497,7 @@ public final class SfuEndpoint implements MediaEndpoint {
             m.put("userId", o.userId() != null ? o.userId() : "");
             m.put("displayName", o.displayName() != null ? o.displayName() : "");
             m.put("kind", sec.kind());
+            m.put("source", sec.track().source());
             m.put("trackId", sec.track().trackId());
             m.put("muted", s.track.muted);
             list.add(m);
@@ -499,7 +522,7 @@ public final class SfuEndpoint implements MediaEndpoint {
             if (t == null || !awaitingAnswer) {
                 throw new IllegalArgumentException("no subscribe offer is pending");
             }
-            MediaSection first = answer.media.stream().filter(m -> m.port != 0 && m.iceUfrag != null).findFirst()
+            MediaSection first = answer.media.stream().filter(m -> !m.rejected() && m.iceUfrag != null).findFirst()
                     .orElse(null);
             if (first != null) {
                 t.setRemote(first.iceUfrag, first.icePwd, first.fingerprintAlgorithm, first.fingerprint);

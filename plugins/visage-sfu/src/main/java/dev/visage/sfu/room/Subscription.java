@@ -66,12 +66,13 @@ final class Subscription {
     }
 
     /**
-     * True if {@code next} can continue this stream: same kind and codec (the subscriber's
-     * m-section keeps its payload type and format parameters).
+     * True if {@code next} can continue this stream: same kind, source (a camera never continues a
+     * screen) and codec (the subscriber's m-section keeps its payload type and format parameters).
      */
     boolean canContinueWith(PublishedTrack next) {
         PublishedTrack cur = track;
-        return next != cur && next.video == cur.video && next.canonicalPt == cur.canonicalPt
+        return next != cur && next.video == cur.video && next.info.source().equals(cur.info.source())
+                && next.canonicalPt == cur.canonicalPt
                 && formatOf(next).equals(formatOf(cur))
                 && next.info.clockRate() == cur.info.clockRate();
     }

@@ -9,6 +9,8 @@ import java.util.Map;
 public final class MediaSection {
     public String kind;            // audio | video | application | ...
     public int port;
+    /** a=bundle-only (RFC 8843): port 0 in an offer then means "in the bundle", not "rejected". */
+    public boolean bundleOnly;
     public String proto;
     public final List<Integer> formats = new ArrayList<>();
     public String mid;
@@ -75,6 +77,14 @@ public final class MediaSection {
             }
         }
         return 0;
+    }
+
+    /**
+     * Port 0 rejects a section, except a bundle-only one: Firefox offers every m-section after the
+     * first that way under the max-bundle policy, so reading its port 0 as a rejection drops its video.
+     */
+    public boolean rejected() {
+        return port == 0 && !bundleOnly;
     }
 
     public boolean sends() {

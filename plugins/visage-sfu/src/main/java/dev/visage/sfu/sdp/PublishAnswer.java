@@ -40,7 +40,7 @@ public final class PublishAnswer {
                 throw new IllegalArgumentException("offer media section lacks a=mid");
             }
             SdpBuilder s = new SdpBuilder();
-            int[] chosen = m.port == 0 || bundled.size() >= MAX_TRACKS ? null : choose(m, videoPreference);
+            int[] chosen = m.rejected() || bundled.size() >= MAX_TRACKS ? null : choose(m, videoPreference);
             if (chosen == null) {
                 s.line("m=" + m.kind + " 0 " + m.proto + (m.formats.isEmpty() ? " 0" : " " + m.formats.get(0)));
                 s.line("c=IN IP4 0.0.0.0");

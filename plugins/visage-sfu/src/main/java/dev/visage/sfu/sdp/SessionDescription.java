@@ -163,6 +163,7 @@ public final class SessionDescription {
             case "mid" -> m.mid = value;
             case "sendrecv", "sendonly", "recvonly", "inactive" -> m.direction = name;
             case "rtcp-mux" -> m.rtcpMux = true;
+            case "bundle-only" -> m.bundleOnly = true;
             case "rtpmap" -> {
                 int sp = value.indexOf(' ');
                 m.rtpmap.put(pt(value.substring(0, sp)), value.substring(sp + 1).trim());

@@ -168,6 +168,24 @@ class SfuEngineTest {
     }
 
     @Test
+    void aSharedScreenIsAnnouncedWithItsSourceAndAnUnknownSourceIsRefused() throws Exception {
+        Inbox a = new Inbox();
+        Inbox b = new Inbox();
+        MediaEndpoint ea = engine.join(new Participant("room-screen", "sA", "uA", "Alice"), a.messages::add);
+        MediaEndpoint eb = engine.join(new Participant("room-screen", "sB", "uB", "Bob"), b.messages::add);
+        assertThrows(IllegalArgumentException.class, () -> ea.onClientMessage("offer",
+                msg("type", "offer", "pc", "publish", "sdp", chromeOffer(), "sources", Map.of("1", "projector"))));
+        assertThrows(IllegalArgumentException.class, () -> ea.onClientMessage("offer",
+                msg("type", "offer", "pc", "publish", "sdp", chromeOffer(), "sources", "screen")));
+        assertTrue(ea.onClientMessage("offer", msg("type", "offer", "pc", "publish", "sdp", chromeOffer(), "sources", Map.of("1", "screen"))));
+        assertTrue(eb.onClientMessage("media-ready", msg("type", "media-ready")));
+        List<Map<String, Object>> tracks = tracksIn(b.of("tracks").get(0));
+        assertEquals(List.of("microphone", "screen"), tracks.stream().map(t -> t.get("source")).toList());
+        ea.close();
+        eb.close();
+    }
+
+    @Test
     void aPublisherWhoReconnectsContinuesTheSameStreamsAndOneWhoDoesNotReturnEndsThem() throws Exception {
         Inbox a = new Inbox();
         Inbox b = new Inbox();

@@ -17,7 +17,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SdpTest {
     static String chromeOffer() throws IOException {
-        try (InputStream in = SdpTest.class.getResourceAsStream("/sdp/chrome-publish-offer.sdp")) {
+        return offer("chrome-publish-offer.sdp");
+    }
+
+    private static String offer(String name) throws IOException {
+        try (InputStream in = SdpTest.class.getResourceAsStream("/sdp/" + name)) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8).replace("\n", "\r\n");
         }
     }
@@ -76,6 +80,28 @@ class SdpTest {
         // the answer itself parses
         SessionDescription back = SessionDescription.parse(sdp);
         assertEquals(3, back.media.size());
+    }
+
+    /**
+     * Firefox ESR 153's publish offer (max-bundle): its video section has port 0 and a=bundle-only,
+     * which means "in the bundle", not "rejected". Read as rejected, Firefox published no video.
+     */
+    @Test
+    void answerAcceptsFirefoxBundleOnlyVideo() throws IOException {
+        SessionDescription offer = SessionDescription.parse(offer("firefox-publish-offer.sdp"));
+        MediaSection video = offer.media.get(1);
+        assertEquals(0, video.port);
+        assertTrue(video.bundleOnly);
+        assertFalse(video.rejected());
+        PublishAnswer ans = PublishAnswer.build(offer, OURS, List.of("VP8", "H264"), 1, 1);
+        assertTrue(ans.sdp.contains("a=group:BUNDLE 0 1\r\n"), ans.sdp);
+        assertTrue(ans.sdp.contains("m=video 9 UDP/TLS/RTP/SAVPF 120 124\r\n"), ans.sdp);
+        assertEquals(2, ans.tracks.size());
+        TrackInfo v = ans.tracks.get(1);
+        assertEquals("VP8", v.codec());
+        assertEquals((int) 3925887425L, v.ssrc());
+        assertEquals((int) 2955288182L, v.rtxSsrc());
+        assertEquals(124, v.rtxPayloadType());
     }
 
     @Test
