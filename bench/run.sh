@@ -39,6 +39,13 @@ if [[ "${BENCH_IN_NETNS:-}" != 1 ]]; then
     "$ROOT/visage" build
   fi
   export BENCH_IN_NETNS=1
+  if [[ "${1:-}" != join && "${1:-}" != soak ]]; then
+    say "measuring the forwarding floor (one SRTP protect + one UDP send per packet, ForwardingFloor) ..."
+    (cd "$ROOT" && mvn -B -q -pl plugins/visage-sfu test-compile org.codehaus.mojo:exec-maven-plugin:3.6.2:java \
+      -Dexec.mainClass=dev.visage.sfu.bench.ForwardingFloor -Dexec.classpathScope=test \
+      -Dexec.args="200000 $HERE/results/floor-latest.json" 2>&1 | grep --line-buffered '^\[floor\]' >&2) \
+      || say "floor not measured (the table goes without it)"
+  fi
   if [[ "${1:-}" == join ]]; then
     # werift joiners inside a namespace of their own, then the web client's rounds, which make
     # their own namespaces (tests/media/room-scenario.sh)

@@ -53,7 +53,7 @@ try {
   }
   else await checkedSteps(pages, tokens, roomId);
 } catch (e) {
-  result.error = String(e && e.stack || e);
+  result.error = e instanceof Error ? String(e.stack || e) : `${e && e.constructor && e.constructor.name}: ${(e && e.message) || JSON.stringify(e)}`;
   log(result.error);
 } finally {
   await close();

@@ -12,7 +12,9 @@
 #
 #   core 10.212.0.2    the shared embedded store and the test driver (node + playwright)
 #   n1   10.212.0.11   the Visage node (`./visage run`): HTTP 8080, media UDP 10000
-#   c1   10.212.0.101  Chromium: alice, bob, carol
+#   c1   10.212.0.101  Chromium: alice, bob, carol (and the late dave)
+# Firefox (erin) runs beside the driver in core: puppeteer drives it over a WebDriver BiDi socket
+# on Firefox's loopback, which a page in another namespace could not reach.
 # Teardown (EXIT trap, also on failure or signal): netns.sh down kills every process inside the
 # run's namespaces (only ours) and deletes them.
 set -euo pipefail
@@ -46,11 +48,10 @@ T1=$(date +%s%3N)
 say "node up in $((T1 - T0)) ms"
 
 chromium_wrappers c1
-firefox_wrappers c1
 NODE_MODULES="${VISAGE_NODE_MODULES:-$ROOT/tests/browser/node_modules}"
 CONFIG=$(cat <<JSON
 {"run":"$RUN","mode":"$MODE","logdir":"$LOGDIR","startupMs":$((T1 - T0)),"seconds":${VISAGE_ROOM_SECONDS:-10},"repeat":${VISAGE_ROOM_REPEAT:-0},
- "node":{"id":"node-n1","url":"http://$NODE_IP:$PORT"},"clients":{"c1":"$LOGDIR/chromium-c1"},"firefox":"$LOGDIR/firefox-c1"}
+ "node":{"id":"node-n1","url":"http://$NODE_IP:$PORT"},"clients":{"c1":"$LOGDIR/chromium-c1"},"firefox":"${FIREFOX:-/usr/bin/firefox-esr}"}
 JSON
 )
 say "running the browsers"

@@ -92,9 +92,10 @@ export function browsers({ clients, origins, prefix, log, shared = false }) {
     return { name, page: await enterRoom(page, name, node, token, roomId), ctx };
   }
   /**
-   * The same on Firefox ESR (executable: a wrapper that enters the client's namespace), headless
-   * with its fake camera and microphone. Firefox has no flag to treat an http origin as secure, so
-   * getUserMedia on the node's http address is allowed by its insecure-media preferences.
+   * The same on Firefox ESR (executable: firefox-esr, in the driver's own namespace: puppeteer
+   * reaches it over a BiDi socket on loopback), headless with its fake camera and microphone. The
+   * node's plain-http origin is made a secure context (as Chromium's
+   * --unsafely-treat-insecure-origin-as-secure does), and media is allowed on it.
    */
   async function openFirefoxPage(name, executable, node, token, roomId) {
     const puppeteer = requireModule('puppeteer-core');
@@ -103,12 +104,15 @@ export function browsers({ clients, origins, prefix, log, shared = false }) {
     const browser = await puppeteer.launch({ browser: 'firefox', executablePath: executable, headless: true, userDataDir: dir,
       extraPrefsFirefox: {
         'media.navigator.streams.fake': true, 'media.navigator.permission.disabled': true,
+        'dom.securecontext.allowlist': new URL(node.url).hostname,
         'media.devices.insecure.enabled': true, 'media.getusermedia.insecure.enabled': true,
         'media.autoplay.default': 0, 'media.peerconnection.ice.obfuscate_host_addresses': false,
-        // nothing may leave the machine: no update, telemetry, captive-portal or connectivity checks
+        // nothing may leave the machine: no update, telemetry, experiments, remote settings,
+        // captive-portal or connectivity checks (puppeteer's own profile turns off more)
         'app.update.enabled': false, 'toolkit.telemetry.enabled': false, 'datareporting.policy.dataSubmissionEnabled': false,
-        'network.captive-portal-service.enabled': false, 'network.connectivity-service.enabled': false,
-        'browser.safebrowsing.malware.enabled': false, 'browser.safebrowsing.phishing.enabled': false,
+        'app.normandy.enabled': false, 'messaging-system.rsexperimentloader.enabled': false, 'services.settings.server': 'http://127.0.0.1:9/',
+        'network.captive-portal-service.enabled': false, 'network.connectivity-service.enabled': false, 'network.dns.disablePrefetch': true,
+        'browser.safebrowsing.malware.enabled': false, 'browser.safebrowsing.phishing.enabled': false, 'extensions.update.enabled': false,
       } });
     firefoxes.push(browser);
     const page = await browser.newPage();

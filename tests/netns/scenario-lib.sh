@@ -62,21 +62,9 @@ await_cluster() { # from size timeout-seconds ip...
 chromium_wrappers() { # client...
   local c
   for c in "$@"; do
-    netns_wrapper "$c" chromium "${CHROMIUM:-/usr/bin/chromium}"
+    printf '#!/bin/sh\nexec ip netns exec vis-%s-%s %s "$@"\n' "$RUN" "$c" "${CHROMIUM:-/usr/bin/chromium}" > "$LOGDIR/chromium-$c"
+    chmod +x "$LOGDIR/chromium-$c"
   done
-}
-
-# $LOGDIR/firefox-CLIENT: Firefox ESR inside the client's namespace.
-firefox_wrappers() { # client...
-  local c
-  for c in "$@"; do
-    netns_wrapper "$c" firefox "${FIREFOX:-/usr/bin/firefox-esr}"
-  done
-}
-
-netns_wrapper() { # client name executable
-  printf '#!/bin/sh\nexec ip netns exec vis-%s-%s %s "$@"\n' "$RUN" "$1" "$3" > "$LOGDIR/$2-$1"
-  chmod +x "$LOGDIR/$2-$1"
 }
 
 # Runs a command in the core namespace (the store's and the test driver's).
