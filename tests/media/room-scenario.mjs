@@ -8,7 +8,7 @@
 // until its tile is gone from the other pages' grids, timed inside those pages). Last, one page's
 // client rejoins after a media failure and the others must keep receiving it on the same stream.
 // Prints one JSON verdict on stdout; progress and [figure] lines go to stderr.
-import { browsers, inbound, login, plays, rest, sleep, view, waitFor, withTimeout } from '../netns/scenario-lib.mjs';
+import { browsers, inbound, login, plays, rest, shareScreen, sleep, view, waitFor, withTimeout } from '../netns/scenario-lib.mjs';
 
 const cfg = JSON.parse(process.env.VISAGE_SCENARIO);
 const log = (...a) => console.error('[driver]', ...a);
@@ -159,61 +159,11 @@ async function checkedSteps(pages, tokens, roomId) {
   figure(`bob's client rejoined after a media failure: the others decoded his continued stream (same SSRC) again ${resumedMs} ms later; `
     + `then ${JSON.stringify(result.reconnect.watchers)}`);
 
-  await screenShare(pages[0], [pages[1], watchers[2]]);
+  // Alice shares Chromium's fake screen, then the browser's own "stop sharing" ends it
+  result.screen = await shareScreen(pages[0], [pages[1], watchers[2]], log);
+  figure(`${pages[0].name} shared a screen: decoded on the others' pages ${result.screen.shownMs} ms after the click; then ${JSON.stringify(result.screen.viewers)}`);
+  figure(`${pages[0].name} stopped sharing (track ended): the screen tile left the others' pages ${result.screen.stoppedMs} ms later`);
   if (cfg.firefox) await firefoxJoins(watchers, roomId);
-}
-
-/**
- * Alice clicks Share (Chromium's fake screen, 1280x720): the others' pages show it in a large
- * screen tile and decode it, beside her camera, which keeps playing. Then the browser's own "stop
- * sharing" (the track ends): the screen tile leaves the others' pages.
- */
-async function screenShare(sharer, viewers) {
-  const screenOf = (rs) => rs.find((x) => x.kind === 'video' && x.from === `${sharer.name}:screen`);
-  const cameraOf = (rs) => rs.find((x) => x.kind === 'video' && x.from === sharer.name);
-  const clickedAt = Date.now();
-  await sharer.page.click('#screen-btn');
-  const first = await waitFor(`${sharer.name}'s screen decoded on the others' pages`, async () => {
-    const s = await Promise.all(viewers.map(inbound));
-    return s.every((rs) => (screenOf(rs) || {}).framesDecoded > 0) ? s : null;
-  }, 60000, log);
-  const shownMs = Date.now() - clickedAt;
-  await sleep(5000);
-  const after = await Promise.all(viewers.map(inbound));
-  const large = await Promise.all(viewers.map((v) => v.page.evaluate(() => {
-    const stage = document.getElementById('screen-stage');
-    const tile = stage.querySelector('.screen-tile');
-    return { stageShown: !stage.hidden, tiles: stage.querySelectorAll('.screen-tile').length,
-      label: tile ? tile.querySelector('.tile-name').textContent : null,
-      widthShare: tile ? tile.getBoundingClientRect().width / document.getElementById('stage').getBoundingClientRect().width : 0 };
-  })));
-  result.screen = { shownMs, viewers: {} };
-  viewers.forEach((v, i) => {
-    const s0 = screenOf(first[i]), s1 = screenOf(after[i]) || { framesDecoded: 0, frameWidth: 0 };
-    const c0 = cameraOf(first[i]) || { framesDecoded: 0 }, c1 = cameraOf(after[i]) || { framesDecoded: 0 };
-    result.screen.viewers[v.name] = { screenFramesIn5s: s1.framesDecoded - s0.framesDecoded, screenWidth: s1.frameWidth,
-      cameraFramesIn5s: c1.framesDecoded - c0.framesDecoded, ...large[i] };
-  });
-  const sharing = Object.values(result.screen.viewers);
-  result.screen.shownOk = sharing.every((w) => w.screenFramesIn5s > 0 && w.screenWidth > 0 && plays(w.cameraFramesIn5s, 5)
-    && w.stageShown && w.tiles === 1 && w.label === `${sharer.name}'s screen` && w.widthShare > 0.5);
-  figure(`${sharer.name} shared a screen: decoded on the others' pages ${shownMs} ms after the click; then ${JSON.stringify(result.screen.viewers)}`);
-
-  // the browser's own "stop sharing" ends the captured track
-  const stoppedAt = Date.now();
-  await sharer.page.evaluate(() => {
-    const track = window.visage.media.screen.stream.getVideoTracks()[0];
-    track.stop();
-    track.dispatchEvent(new Event('ended'));
-  });
-  await waitFor(`${sharer.name}'s screen tile gone from the others' pages`, async () => {
-    const gone = await Promise.all(viewers.map((v) => v.page.evaluate(() => document.getElementById('screen-stage').hidden
-      && document.querySelectorAll('.screen-tile').length === 0)));
-    return gone.every(Boolean);
-  }, 60000, log);
-  result.screen.stoppedMs = Date.now() - stoppedAt;
-  result.screen.ok = result.screen.shownOk;
-  figure(`${sharer.name} stopped sharing (track ended): the screen tile left the others' pages ${result.screen.stoppedMs} ms later`);
 }
 
 /**

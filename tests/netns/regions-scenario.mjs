@@ -14,7 +14,7 @@
 //              UDP is back.
 import { createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
-import { PLAYING_FPS, rest, login, sleep, waitFor } from './scenario-lib.mjs';
+import { PLAYING_FPS, rest, login, shareScreen, sleep, waitFor } from './scenario-lib.mjs';
 import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -146,6 +146,10 @@ try {
     await pageA.press('#chat-input', 'Enter');
     await waitFor('chat seen by the sg page', async () => (await view(pageB)).chat.includes(text), 10000, log, 200);
     f.chatText = text;
+    // a screen shared on one node reaches the page on the other through the relay
+    result.screen = await shareScreen({ name: 'alice', page: pageA }, [{ name: 'bob', page: pageB }], log);
+    figure(`screen shared by the eu page, through the relay: decoded on the sg page ${result.screen.shownMs} ms after the click, `
+      + `gone ${result.screen.stoppedMs} ms after sharing stopped; ${JSON.stringify(result.screen.viewers)}`);
 
     const euViewBeforeKill = await videoBySsrc(pageA);
     const deadPid = Number(readFileSync(SG.pidFile, 'utf8').trim());

@@ -172,3 +172,51 @@ export const inbound = (p) => p.page.evaluate(async () => {
   return rs;
 });
 export const sum = (rs, kind, f) => rs.filter((r) => r.kind === kind).reduce((n, r) => n + (r[f] || 0), 0);
+
+/**
+ * The sharer's page clicks Share (Chromium's fake screen, 1280x720): each viewer's page must show
+ * it in its large screen tile and decode it while the sharer's camera keeps playing. Then the
+ * browser's own "stop sharing" (the captured track ends) must take the tile off every viewer's page.
+ * Pages are {name, page}. Returns the figures and `ok`; throws if either never happens (a minute).
+ */
+export async function shareScreen(sharer, viewers, log) {
+  const screenOf = (rs) => rs.find((x) => x.kind === 'video' && x.from === `${sharer.name}:screen`);
+  const cameraOf = (rs) => rs.find((x) => x.kind === 'video' && x.from === sharer.name);
+  const clickedAt = Date.now();
+  await sharer.page.click('#screen-btn');
+  const first = await waitFor(`${sharer.name}'s screen decoded on the others' pages`, async () => {
+    const s = await Promise.all(viewers.map(inbound));
+    return s.every((rs) => (screenOf(rs) || {}).framesDecoded > 0) ? s : null;
+  }, 60000, log);
+  const out = { shownMs: Date.now() - clickedAt, viewers: {} };
+  await sleep(5000);
+  const after = await Promise.all(viewers.map(inbound));
+  const layout = await Promise.all(viewers.map((v) => v.page.evaluate(() => {
+    const stage = document.getElementById('screen-stage');
+    const tile = stage.querySelector('.screen-tile');
+    return { stageShown: !stage.hidden, tiles: stage.querySelectorAll('.screen-tile').length,
+      label: tile ? tile.querySelector('.tile-name').textContent : null,
+      widthShare: tile ? tile.getBoundingClientRect().width / document.getElementById('stage').getBoundingClientRect().width : 0 };
+  })));
+  viewers.forEach((v, i) => {
+    const s0 = screenOf(first[i]), s1 = screenOf(after[i]) || { framesDecoded: 0, frameWidth: 0 };
+    const c0 = cameraOf(first[i]) || { framesDecoded: 0 }, c1 = cameraOf(after[i]) || { framesDecoded: 0 };
+    out.viewers[v.name] = { screenFramesIn5s: s1.framesDecoded - s0.framesDecoded, screenWidth: s1.frameWidth,
+      cameraFramesIn5s: c1.framesDecoded - c0.framesDecoded, ...layout[i] };
+  });
+  out.ok = Object.values(out.viewers).every((w) => w.screenFramesIn5s > 0 && w.screenWidth > 0 && plays(w.cameraFramesIn5s, 5)
+    && w.stageShown && w.tiles === 1 && w.label === `${sharer.name}'s screen` && w.widthShare > 0.5);
+  const stoppedAt = Date.now();
+  await sharer.page.evaluate(() => {
+    const track = window.visage.media.screen.stream.getVideoTracks()[0];
+    track.stop();
+    track.dispatchEvent(new Event('ended')); // what the browser's own "stop sharing" fires
+  });
+  await waitFor(`${sharer.name}'s screen tile gone from the others' pages`, async () => {
+    const gone = await Promise.all(viewers.map((v) => v.page.evaluate(() => document.getElementById('screen-stage').hidden
+      && document.querySelectorAll('.screen-tile').length === 0)));
+    return gone.every(Boolean);
+  }, 60000, log);
+  out.stoppedMs = Date.now() - stoppedAt;
+  return out;
+}

@@ -20,8 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Regions over real network namespaces: two nodes started with {@code ./visage run} in the "eu"
  * and "sg" namespaces (one-way delay 40 ms between the regions, ~0 inside one), Chromium pages
- * in client namespaces of each region (tests/netns/regions-scenario.sh). One run of the scenario
- * serves both tests; its JSON verdict is kept in target/regions-logs/result.json and its
+ * in client namespaces of each region (tests/netns/regions-scenario.sh): node choice, the relay,
+ * a screen shared across it, failover and a UDP blackout. One run of the scenario serves every test; its JSON verdict is kept in target/regions-logs/result.json and its
  * {@code [figure]} lines are printed.
  * Skipped when not root or when chromium, ip or tc is missing (CI runs as root with them).
  */
@@ -136,6 +136,15 @@ class RegionsIT {
             assertTrue(b.getJsonObject("framesDelta5s").getInt(page) >= PLAYING_FRAMES_IN_5_S, page + " page frames in 5 s after recovery: " + b);
         }
         assertTrue(b.getInt("udpDropped") > 0, "the switch dropped no UDP: " + b);
+    }
+
+    @Test
+    void aScreenSharedOnOneNodeShowsLargeOnThePageOnTheOtherAndGoesWhenSharingStops() {
+        assertScenarioRan();
+        JsonObject screen = result.getJsonObject("screen");
+        assertNotNull(screen, "the screen-sharing step did not complete: " + result.getString("error", ""));
+        assertTrue(screen.getBoolean("ok"), "the sg page did not decode the eu page's screen, large, through the relay: " + screen);
+        assertTrue(screen.containsKey("stoppedMs"), "the screen tile did not leave when sharing stopped: " + screen);
     }
 
     private static void assertScenarioRan() {
