@@ -304,6 +304,17 @@ public final class Relay implements Room.Observer, AutoCloseable {
             added.add(pt);
         }
         rebuildIncoming(from);
+        // a publisher still announced with other tracks stopped these on purpose (a screen share
+        // ended): they end now; a publisher announced no more may be reconnecting: orphans
+        Set<String> stillPublishing = new HashSet<>();
+        for (RelayMessages.RemoteTrack t : announced) {
+            stillPublishing.add(t.publisher().sessionId());
+        }
+        List<PublishedTrack> ended = removed.stream().filter(t -> stillPublishing.contains(t.publisher.sessionId())).toList();
+        removed.removeAll(ended);
+        if (!ended.isEmpty()) {
+            sub.room.removeRelayedTracks(ended, true);
+        }
         if (!removed.isEmpty()) {
             sub.room.removeRelayedTracks(removed);
         }

@@ -103,6 +103,15 @@ public final class Room {
      * same user publishing again, on that node or any other, continues them (see Subscription).
      */
     public synchronized void removeRelayedTracks(List<PublishedTrack> ts) {
+        removeRelayedTracks(ts, false);
+    }
+
+    /**
+     * Removes relayed tracks. ended: their publisher stopped them (a screen share ended) and they
+     * go at once; otherwise their publisher may be reconnecting and they stay, orphaned, for the
+     * reconnect grace, as a local publisher's do (see {@link SfuEndpoint#close}).
+     */
+    public synchronized void removeRelayedTracks(List<PublishedTrack> ts, boolean ended) {
         List<PublishedTrack> l = new ArrayList<>(Arrays.asList(relayed));
         if (!l.removeAll(ts)) {
             return;
@@ -110,8 +119,17 @@ public final class Room {
         relayed = l.toArray(new PublishedTrack[0]);
         long now = System.currentTimeMillis();
         for (SfuEndpoint m : members) {
+            boolean removed = false;
             for (PublishedTrack t : ts) {
-                m.orphanSubscription(t, now);
+                if (!ended) {
+                    m.orphanSubscription(t, now);
+                } else if (m.subscriptionFor(t) != null) {
+                    m.removeSubscription(t);
+                    removed = true;
+                }
+            }
+            if (removed) {
+                m.renegotiateSubscribe();
             }
         }
     }

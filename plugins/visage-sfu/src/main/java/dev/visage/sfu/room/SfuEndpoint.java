@@ -1088,6 +1088,9 @@ public final class SfuEndpoint implements MediaEndpoint {
                         if (g != t.nackGaveUpReported) {
                             metrics.nackGaveUp.addAndGet(g - t.nackGaveUpReported);
                             t.nackGaveUpReported = g;
+                            // that packet is lost for every subscriber: their decoders need a key
+                            // frame, and asking now spares them the ~3 s Chromium waits before it asks
+                            requestKeyFrame(t, false);
                         }
                     }
                 }

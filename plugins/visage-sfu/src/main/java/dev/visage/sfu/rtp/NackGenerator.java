@@ -10,7 +10,11 @@ import dev.visage.sfu.rtcp.Rtcp;
  */
 public final class NackGenerator {
     public static final int CAPACITY = 128;
-    public static final int MAX_TRIES = 5;
+    /**
+     * 10 requests, one per retry interval (100 ms): a browser resends a packet at most once per its
+     * RTT estimate, so at 5 % loss each way 5 requests in 500 ms sometimes got no answer through.
+     */
+    public static final int MAX_TRIES = 10;
     /** Gaps wider than this are treated as a stream jump, not loss. */
     public static final int MAX_GAP = 100;
 

@@ -7,6 +7,7 @@ import dev.visage.api.media.Participant;
 import dev.visage.api.plugin.PluginContext;
 import dev.visage.api.relay.RelayBus;
 import dev.visage.sfu.SfuEngine;
+import dev.visage.sfu.SubscriberAnswer;
 import dev.visage.sfu.room.PublishedTrack;
 import dev.visage.sfu.room.SfuEndpoint;
 import org.junit.jupiter.api.AfterAll;
@@ -266,6 +267,32 @@ class TwoNodeRelayTest {
                 "leg dropped when B is gone");
         back.close();
         ea.close();
+    }
+
+    /**
+     * A track its publisher stops (a screen share ended, the section rejected in a new offer) ends
+     * on the far node at once; only a publisher that vanished is kept for the reconnect grace (15 s).
+     */
+    @Test
+    void aSharedScreenThePublisherStopsLeavesTheFarViewerAtOnce() throws Exception {
+        Inbox alice = new Inbox();
+        MediaEndpoint ea = join(a, "A", "room-s", "sA3", "Alice", alice);
+        assertTrue(ea.onClientMessage("offer", Map.of("type", "offer", "pc", "publish", "sdp", chromeOffer(),
+                "sources", Map.of("1", "screen"))));
+        Inbox viewer = new Inbox();
+        MediaEndpoint ev = join(b, "B", "room-s", "sV3", "Viewer", viewer);
+        ev.onClientMessage("media-ready", Map.of("type", "media-ready"));
+        await(() -> viewer.lastTracks().size() == 2, "Alice's microphone and screen at the viewer on B");
+        assertEquals(List.of("microphone", "screen"), viewer.lastTracks().stream().map(t -> t.get("source")).toList());
+
+        SubscriberAnswer.answer(ev, viewer.of("offer").get(0), b.fingerprint()); // the next offer waits for it
+        String screenStopped = chromeOffer().replace("m=video 9 ", "m=video 0 ");
+        assertTrue(ea.onClientMessage("offer", Map.of("type", "offer", "pc", "publish", "sdp", screenStopped)));
+        await(() -> viewer.lastTracks().size() == 1, "the stopped screen gone from the viewer on B");
+        assertEquals("microphone", viewer.lastTracks().get(0).get("source"));
+        ev.close();
+        ea.close();
+        ROOM_NODES.remove("room-s");
     }
 
     @Test

@@ -5,6 +5,7 @@ import dev.visage.api.media.Participant;
 import dev.visage.api.plugin.PluginContext;
 import dev.visage.sfu.SfuEngine;
 import dev.visage.sfu.sdp.MediaSection;
+import dev.visage.sfu.SubscriberAnswer;
 import dev.visage.sfu.sdp.SessionDescription;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -155,11 +156,7 @@ class SfuEngineTest {
 
     /** A subscriber's answer to a subscribe offer (only what the engine reads of it). */
     static void answerSubscribe(MediaEndpoint e, Map<String, Object> offer) {
-        SessionDescription so = SessionDescription.parse((String) offer.get("sdp"));
-        String answer = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"
-                + "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:" + so.media.get(0).mid + "\r\na=ice-ufrag:bbbb\r\n"
-                + "a=ice-pwd:bbbbbbbbbbbbbbbbbbbbbbbb\r\na=fingerprint:sha-256 " + engine.fingerprint() + "\r\na=setup:active\r\n";
-        assertTrue(e.onClientMessage("answer", msg("type", "answer", "pc", "subscribe", "sdp", answer)));
+        SubscriberAnswer.answer(e, offer, engine.fingerprint());
     }
 
     @SuppressWarnings("unchecked")
