@@ -119,18 +119,7 @@ public final class Room {
         relayed = l.toArray(new PublishedTrack[0]);
         long now = System.currentTimeMillis();
         for (SfuEndpoint m : members) {
-            boolean removed = false;
-            for (PublishedTrack t : ts) {
-                if (!ended) {
-                    m.orphanSubscription(t, now);
-                } else if (m.subscriptionFor(t) != null) {
-                    m.removeSubscription(t);
-                    removed = true;
-                }
-            }
-            if (removed) {
-                m.renegotiateSubscribe();
-            }
+            m.sourcesGone(ts, ended, now);
         }
     }
 

@@ -1112,8 +1112,27 @@ public final class SfuEndpoint implements MediaEndpoint {
         sendReceiverReports();
     }
 
-    /** Under the room monitor: t's source is gone, perhaps not for good (see {@link #close}). */
-    void orphanSubscription(PublishedTrack t, long nowMillis) {
+    /**
+     * Under the room monitor: these sources are gone. ended: for good (a leave, a stopped share),
+     * so their streams go now; otherwise perhaps not (a lost connection), so they stay as orphans
+     * for the reconnect grace (see {@link #close}).
+     */
+    void sourcesGone(List<PublishedTrack> gone, boolean ended, long nowMillis) {
+        boolean changed = false;
+        for (PublishedTrack t : gone) {
+            if (!ended) {
+                orphanSubscription(t, nowMillis);
+            } else if (subscriptionFor(t) != null) {
+                removeSubscription(t);
+                changed = true;
+            }
+        }
+        if (changed) {
+            renegotiateSubscribe();
+        }
+    }
+
+    private void orphanSubscription(PublishedTrack t, long nowMillis) {
         Subscription s = subscriptionFor(t);
         if (s != null) {
             s.orphanedAtMillis = nowMillis;
@@ -1215,18 +1234,7 @@ public final class SfuEndpoint implements MediaEndpoint {
             room.remove(this);
             long now = System.currentTimeMillis();
             for (SfuEndpoint other : room.members()) {
-                boolean changed = false;
-                for (PublishedTrack t : tracks) {
-                    if (!left) {
-                        other.orphanSubscription(t, now);
-                    } else if (other.subscriptionFor(t) != null) {
-                        other.removeSubscription(t);
-                        changed = true;
-                    }
-                }
-                if (changed) {
-                    other.renegotiateSubscribe();
-                }
+                other.sourcesGone(Arrays.asList(tracks), left, now);
             }
         }
         PeerTransport p = publish;
