@@ -26,6 +26,9 @@ public interface ClusterState {
 
     Collection<SessionRecord> sessionsOfNode(String nodeId);
 
+    /** Every session in the cluster (for the node's sweep after dead nodes and lost sockets). */
+    Collection<SessionRecord> allSessions();
+
     /** Members (session ids) of a live room. Call under the room lock when modifying. */
     List<String> members(String roomId);
 

@@ -36,6 +36,7 @@ public final class NodeConfig implements PluginContext {
     private final int outboundMaxBytes;
     private final String storePlugin;
     private final String mediaPlugin;
+    private final String clusterPlugin;
 
     public NodeConfig(Function<String, String> lookup) {
         this.lookup = lookup;
@@ -55,6 +56,7 @@ public final class NodeConfig implements PluginContext {
         this.outboundMaxBytes = intSetting("visage.signalling.outbound.max.bytes", 1024 * 1024);
         this.storePlugin = setting("visage.store").orElse("mongo");
         this.mediaPlugin = setting("visage.media").orElse("sfu");
+        this.clusterPlugin = setting("visage.cluster").orElse("hazelcast");
     }
 
     /** Configuration from system properties and the process environment. */
@@ -167,5 +169,10 @@ public final class NodeConfig implements PluginContext {
 
     public String mediaPlugin() {
         return mediaPlugin;
+    }
+
+    /** The cluster backend plugin: {@code hazelcast} (Payara's own) or {@code redis}. */
+    public String clusterPlugin() {
+        return clusterPlugin;
     }
 }

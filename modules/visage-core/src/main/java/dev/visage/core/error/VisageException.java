@@ -1,5 +1,6 @@
 package dev.visage.core.error;
 
+import dev.visage.api.cluster.ClusterUnavailableException;
 import dev.visage.api.plugin.StoreUnavailableException;
 
 /**
@@ -24,6 +25,11 @@ public class VisageException extends RuntimeException {
     public static VisageException storeUnavailable(StoreUnavailableException cause) {
         return new VisageException(ErrorCode.STORE_UNAVAILABLE,
                 "the store is unavailable; calls in progress go on, try this again in a moment", cause);
+    }
+
+    /** What a client hears when the cluster backend cannot serve the call (its message is written for clients). */
+    public static VisageException clusterUnavailable(ClusterUnavailableException cause) {
+        return new VisageException(ErrorCode.UNAVAILABLE, cause.getMessage(), cause);
     }
 
     public ErrorCode code() {

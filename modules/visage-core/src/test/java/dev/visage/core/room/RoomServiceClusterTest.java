@@ -1,19 +1,20 @@
 package dev.visage.core.room;
 
 import com.hazelcast.core.HazelcastInstance;
+import dev.visage.api.cluster.ClusterState;
+import dev.visage.api.testing.Await;
+import dev.visage.api.testing.TestPluginContext;
+import dev.visage.cluster.hazelcast.HazelcastClusterBackend;
+import dev.visage.cluster.hazelcast.testing.TestHazelcast;
 import dev.visage.api.chat.ChatMessage;
 import dev.visage.api.cluster.SessionRecord;
 import dev.visage.api.plugin.StorePlugin;
 import dev.visage.api.room.Room;
 import dev.visage.api.user.User;
-import dev.visage.core.cluster.HazelcastClusterState;
-import dev.visage.core.cluster.HazelcastRoomLocks;
 import dev.visage.core.error.ErrorCode;
 import dev.visage.core.id.RandomIds;
 import dev.visage.core.session.SessionGrant;
 import dev.visage.core.session.SessionService;
-import dev.visage.core.testing.Await;
-import dev.visage.core.testing.TestHazelcast;
 import dev.visage.core.testing.TestStore;
 import dev.visage.core.token.TokenClaims;
 import dev.visage.core.token.TokenService;
@@ -34,6 +35,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -68,17 +70,23 @@ class RoomServiceClusterTest {
     private static User owner;
 
     /** One node's view: its member, its cluster state and its services. */
-    record Node(String id, HazelcastInstance member, HazelcastClusterState cluster, SessionService sessions,
+    record Node(String id, HazelcastInstance member, ClusterState cluster, SessionService sessions,
                 RoomService rooms, Queue<String[]> events) {
 
         static Node on(HazelcastInstance member, String nodeId) {
-            HazelcastClusterState cluster = new HazelcastClusterState(member);
+            HazelcastClusterBackend backend = new HazelcastClusterBackend(member);
+            try {
+                backend.start(TestPluginContext.of(nodeId, Map.of()));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            ClusterState cluster = backend.state();
             TokenService tokens = new TokenService(tokenKey, Clock.systemUTC());
             Queue<String[]> events = new ConcurrentLinkedQueue<>();
             cluster.onRoomEvent((room, json) -> events.add(new String[]{room, json}));
             return new Node(nodeId, member, cluster,
                     new SessionService(cluster, tokens, Duration.ofHours(1), nodeId, Clock.systemUTC()),
-                    new RoomService(store.rooms(), store.chat(), cluster, new HazelcastRoomLocks(member), tokens,
+                    new RoomService(store.rooms(), store.chat(), cluster, backend.locks(), tokens,
                             Duration.ofMinutes(2), Clock.systemUTC()),
                     events);
         }

@@ -34,7 +34,7 @@ public class HealthServlet extends HttpServlet {
                 .add("store", storeUp ? "up" : "down")
                 .add("node", node.config().nodeId())
                 .add("region", node.config().region())
-                .add("clusterSize", node.cluster().clusterSize())
+                .add("clusterSize", node.clusterSize())
                 .add("sessions", node.connections().size())
                 .add("media", node.media().isPresent())
                 .build().toString());

@@ -23,7 +23,7 @@ public class MetricsServlet extends HttpServlet {
         Map<String, Number> metrics = new TreeMap<>();
         metrics.put("visage_sessions_local", node.connections().size());
         metrics.put("visage_signalling_outbound_overflows_total", node.connections().outboundOverflows());
-        metrics.put("visage_cluster_members", node.cluster().clusterSize());
+        metrics.put("visage_cluster_members", node.clusterSize());
         metrics.put("visage_nodes_live", node.registry().liveNodes().size());
         node.media().ifPresent(media -> metrics.putAll(media.metrics()));
         StringBuilder out = new StringBuilder();

@@ -1,15 +1,12 @@
 package dev.visage.web.node;
 
-import com.hazelcast.core.HazelcastInstance;
-import com.hazelcast.core.LifecycleEvent;
+import dev.visage.api.cluster.ClusterBackend;
+import dev.visage.api.cluster.ClusterState;
 import dev.visage.api.cluster.NodeInfo;
+import dev.visage.api.cluster.NodeRegistry;
 import dev.visage.api.cluster.SessionRecord;
 import dev.visage.api.media.MediaEngine;
 import dev.visage.api.plugin.StorePlugin;
-import dev.visage.core.cluster.HazelcastClusterState;
-import dev.visage.core.cluster.HazelcastNodeRegistry;
-import dev.visage.core.cluster.HazelcastRelayBus;
-import dev.visage.core.cluster.HazelcastRoomLocks;
 import dev.visage.core.config.NodeConfig;
 import dev.visage.core.plugin.PluginLoader;
 import dev.visage.core.room.RoomService;
@@ -20,7 +17,6 @@ import dev.visage.core.user.PasswordHasher;
 import dev.visage.web.signalling.LocalConnections;
 import dev.visage.web.signalling.SenderPool;
 import jakarta.annotation.PreDestroy;
-import jakarta.annotation.Resource;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.event.Observes;
@@ -31,12 +27,9 @@ import java.util.Collection;
 import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -50,21 +43,18 @@ public class VisageNode {
 
     private static final Logger LOG = Logger.getLogger(VisageNode.class.getName());
     private static final Duration HEARTBEAT = Duration.ofSeconds(2);
-    private static final Duration NODE_TTL = Duration.ofSeconds(10);
     private static final Duration SWEEP = Duration.ofSeconds(5);
     /** A session of this node is recorded a moment before its socket is: younger ones are left alone. */
     private static final Duration SOCKETLESS_GRACE = Duration.ofSeconds(10);
-
-    @Resource(lookup = "payara/Hazelcast")
-    private HazelcastInstance hazelcast;
 
     /** Millisecond ticks: what the store keeps, so an event and the stored record agree. */
     private final Clock clock = Clock.tick(Clock.systemUTC(), Duration.ofMillis(1));
     private NodeConfig config;
     private StorePlugin store;
     private MediaEngine media;
-    private HazelcastClusterState cluster;
-    private HazelcastNodeRegistry registry;
+    private ClusterBackend clusterBackend;
+    private ClusterState cluster;
+    private NodeRegistry registry;
     private TokenService tokens;
     private AccountService accounts;
     private SessionService sessions;
@@ -76,7 +66,6 @@ public class VisageNode {
     private volatile NodeState state = NodeState.STARTING;
     private volatile String startingStep = "loading";
     private long startedAt;
-    private UUID mergeListener;
 
     /**
      * Returns at once: the deployment completes and the web layer serves (503 {@code starting} on
@@ -89,7 +78,7 @@ public class VisageNode {
         connections = new LocalConnections(SenderPool.start(config.outboundMaxMessages(), config.outboundMaxBytes()));
         LOG.info(() -> logPrefix() + "starting: region=" + config.region() + " url=" + config.publicUrl()
                 + " data=" + config.dataDir());
-        // no inherited thread-locals (see outsideApplicationInvocation); the application's classes
+        // no inherited thread-locals (see HazelcastClusterBackend: tenant control); the application's classes
         starter = new Thread(null, this::start, "visage-node-start", 0, false);
         starter.setContextClassLoader(Thread.currentThread().getContextClassLoader());
         starter.setDaemon(true);
@@ -109,14 +98,18 @@ public class VisageNode {
             LOG.info(() -> logPrefix() + "plugin '" + store.name() + "' started");
             storeWatch.watch();
             startingStep = "joining the cluster";
-            cluster = outsideApplicationInvocation(() -> new HazelcastClusterState(hazelcast));
-            registry = outsideApplicationInvocation(() -> new HazelcastNodeRegistry(hazelcast, NODE_TTL));
+            clusterBackend = PluginLoader.find(ClusterBackend.class, config.clusterPlugin(), loader).orElseThrow(() ->
+                    new IllegalStateException("cluster plugin '" + config.clusterPlugin() + "' not found; available: "
+                            + PluginLoader.available(ClusterBackend.class, loader)));
+            startPlugin(clusterBackend);
+            cluster = clusterBackend.state();
+            registry = clusterBackend.registry();
             tokens = new TokenService(new NodeSecrets(config).agreeOnTokenKey(cluster), clock);
             PasswordHasher hasher = new PasswordHasher();
             accounts = new AccountService(store.users(), hasher, tokens, config.userTokenTtl(), clock);
             sessions = new SessionService(cluster, tokens, config.sessionTokenTtl(), config.nodeId(), clock);
             rooms = new RoomService(store.rooms(), store.chat(), cluster,
-                    outsideApplicationInvocation(() -> new HazelcastRoomLocks(hazelcast)), tokens, config.roomTokenTtl(), clock);
+                    clusterBackend.locks(), tokens, config.roomTokenTtl(), clock);
             startingStep = "starting its media engine";
             media = PluginLoader.find(MediaEngine.class, config.mediaPlugin(), loader).orElse(null);
             if (media == null) {
@@ -124,7 +117,7 @@ public class VisageNode {
                         + "' not on the class path: chat only");
             } else {
                 startPlugin(media);
-                media.attach(new HazelcastRelayBus(hazelcast, config.nodeId(), cluster, registry));
+                media.attach(clusterBackend.relayBus());
             }
             cluster.onRoomEvent(connections::deliver);
             registry.onNodeGone(this::purgeNode);
@@ -139,14 +132,10 @@ public class VisageNode {
             timers.scheduleAtFixedRate(this::sweepSessions, SWEEP.toMillis(), SWEEP.toMillis(), TimeUnit.MILLISECONDS);
             timers.scheduleAtFixedRate(() -> connections.closeSilent(clock.millis(), config.silentClientTimeout().toMillis()),
                     SWEEP.toMillis(), SWEEP.toMillis(), TimeUnit.MILLISECONDS);
-            mergeListener = hazelcast.getLifecycleService().addLifecycleListener(event -> {
-                if (event.getState() == LifecycleEvent.LifecycleState.MERGED) {
-                    timers.execute(this::afterMerge);
-                }
-            });
+            clusterBackend.onRejoined(() -> timers.execute(this::afterRejoin));
             state = NodeState.READY;
             LOG.info(() -> logPrefix() + "started in " + (System.nanoTime() - begin) / 1_000_000 + " ms; cluster size "
-                    + cluster.clusterSize() + "; ready");
+                    + clusterBackend.clusterSize() + " (" + clusterBackend.name() + "); ready");
         } catch (InterruptedException e) {
             LOG.info(() -> logPrefix() + "start-up abandoned: the node is stopping");
         } catch (Exception e) {
@@ -155,36 +144,6 @@ public class VisageNode {
                 LOG.log(Level.SEVERE, logPrefix() + "failed to start; /health and the API answer 503 start_failed", e);
             }
         }
-    }
-
-    /**
-     * Makes Hazelcast objects on a thread that inherits none of the deployment's thread-locals.
-     * A map first used inside an application invocation gets Payara's tenant control, which sets
-     * up a CDI request context around every operation on it (each heartbeat, session read, room
-     * lock): half of the partition threads' CPU on a node under load. Visage's maps hold strings
-     * and JSON only: their operations need no application context.
-     */
-    private static <T> T outsideApplicationInvocation(Supplier<T> setup) {
-        AtomicReference<T> made = new AtomicReference<>();
-        AtomicReference<RuntimeException> failed = new AtomicReference<>();
-        Thread thread = new Thread(null, () -> {
-            try {
-                made.set(setup.get());
-            } catch (RuntimeException e) {
-                failed.set(e);
-            }
-        }, "visage-cluster-setup", 0, false);
-        thread.start();
-        try {
-            thread.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while setting up the cluster state", e);
-        }
-        if (failed.get() != null) {
-            throw failed.get();
-        }
-        return made.get();
     }
 
     private void startPlugin(dev.visage.api.plugin.Plugin plugin) {
@@ -217,15 +176,16 @@ public class VisageNode {
             try {
                 // clients first: Payara may already be stopping its Hazelcast, and every call to it throws then
                 connections.shutdownAll(sessionId -> rooms.disconnect(sessionId, "node-shutdown"));
-                hazelcast.getLifecycleService().removeLifecycleListener(mergeListener);
                 registry.deregister(config.nodeId());
-                registry.close();
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, logPrefix() + "cluster clean-up incomplete at shutdown", e);
             }
         }
         if (media != null) {
             media.close();
+        }
+        if (clusterBackend != null) {
+            clusterBackend.close();
         }
         if (storeWatch != null) {
             storeWatch.close();
@@ -285,13 +245,13 @@ public class VisageNode {
     }
 
     /**
-     * This node was cut off from the cluster (paused longer than the heartbeat timeout, or a
-     * network split) and has merged back. The merging side's copies of sessions, members and
-     * nodes are discarded (hazelcast.xml) and its member id is new, so it registers again and
-     * closes the sockets whose sessions the others removed meanwhile.
+     * This node was cut off from the cluster (paused longer than the heartbeat timeout, a network
+     * split, a restarted Redis) and is back. Its entries may be gone (Hazelcast discards the merging
+     * side's copies, see hazelcast.xml; its member id is new), so it registers again and closes the
+     * sockets whose sessions the others removed meanwhile.
      */
-    private void afterMerge() {
-        LOG.warning(() -> logPrefix() + "merged back into the cluster as member " + registry.localMemberId());
+    private void afterRejoin() {
+        LOG.warning(() -> logPrefix() + "back in the cluster as member " + clusterBackend.memberId());
         heartbeat();
         sweepSessions();
     }
@@ -308,7 +268,7 @@ public class VisageNode {
 
     public NodeInfo selfInfo() {
         return new NodeInfo(config.nodeId(), config.region(), config.publicUrl(), config.wsUrl(),
-                config.mediaHost(), config.mediaPort(), registry.localMemberId(), connections.size(), config.capacity(),
+                config.mediaHost(), config.mediaPort(), clusterBackend.memberId(), connections.size(), config.capacity(),
                 startedAt, clock.millis());
     }
 
@@ -343,12 +303,17 @@ public class VisageNode {
         return Optional.ofNullable(media);
     }
 
-    public HazelcastClusterState cluster() {
+    public ClusterState cluster() {
         return cluster;
     }
 
-    public HazelcastNodeRegistry registry() {
+    public NodeRegistry registry() {
         return registry;
+    }
+
+    /** Processes in the cluster, as its backend counts them. */
+    public int clusterSize() {
+        return clusterBackend.clusterSize();
     }
 
     public AccountService accounts() {

@@ -2,6 +2,7 @@ package dev.visage.web.rest;
 
 import static dev.visage.core.json.SharedJsonProvider.JSON;
 
+import dev.visage.api.cluster.ClusterUnavailableException;
 import dev.visage.api.plugin.StoreUnavailableException;
 import dev.visage.core.error.ErrorCode;
 import dev.visage.core.error.VisageException;
@@ -26,6 +27,10 @@ public class ApiErrors implements ExceptionMapper<Throwable> {
             // the node's store watch logs the outage once; this call's detail is for debugging only
             LOG.log(Level.FINE, "REST call refused: store unavailable", e);
             failure = VisageException.storeUnavailable(e);
+        }
+        if (failure instanceof ClusterUnavailableException e) {
+            LOG.log(Level.FINE, "REST call refused: cluster unavailable", e);
+            failure = VisageException.clusterUnavailable(e);
         }
         if (failure instanceof VisageException e) {
             return response(e.code().httpStatus(), e.code().wire(), e.getMessage());

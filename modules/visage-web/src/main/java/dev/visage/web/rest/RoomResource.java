@@ -4,7 +4,7 @@ import static dev.visage.core.json.SharedJsonProvider.JSON;
 
 import dev.visage.api.cluster.SessionRecord;
 import dev.visage.api.room.Room;
-import dev.visage.core.json.JsonMaps;
+import dev.visage.api.json.JsonMaps;
 import dev.visage.core.room.RoomEvents;
 import dev.visage.web.node.VisageNode;
 import jakarta.inject.Inject;

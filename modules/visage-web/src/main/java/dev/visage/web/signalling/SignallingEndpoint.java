@@ -5,9 +5,10 @@ import static dev.visage.core.json.SharedJsonProvider.JSON;
 import dev.visage.api.cluster.SessionRecord;
 import dev.visage.api.media.MediaEndpoint;
 import dev.visage.api.media.Participant;
+import dev.visage.api.cluster.ClusterUnavailableException;
 import dev.visage.api.plugin.StoreUnavailableException;
 import dev.visage.core.error.ErrorCode;
-import dev.visage.core.json.JsonMaps;
+import dev.visage.api.json.JsonMaps;
 import dev.visage.core.json.JsonText;
 import dev.visage.core.error.VisageException;
 import dev.visage.core.room.RoomEvents;
@@ -89,6 +90,9 @@ public class SignallingEndpoint {
             connection.send(error(e.code(), e.getMessage()));
         } catch (StoreUnavailableException e) {
             VisageException answer = VisageException.storeUnavailable(e);
+            connection.send(error(answer.code(), answer.getMessage()));
+        } catch (ClusterUnavailableException e) {
+            VisageException answer = VisageException.clusterUnavailable(e);
             connection.send(error(answer.code(), answer.getMessage()));
         } catch (IllegalArgumentException e) {
             connection.send(error(ErrorCode.BAD_REQUEST, e.getMessage()));

@@ -3,6 +3,10 @@ package dev.visage.web.signalling;
 import static dev.visage.core.json.SharedJsonProvider.JSON;
 
 import com.hazelcast.core.HazelcastInstance;
+import dev.visage.api.cluster.ClusterState;
+import dev.visage.api.testing.TestPluginContext;
+import dev.visage.cluster.hazelcast.HazelcastClusterBackend;
+import dev.visage.cluster.hazelcast.testing.TestHazelcast;
 import dev.visage.api.cluster.SessionRecord;
 import dev.visage.api.media.MediaEndpoint;
 import dev.visage.api.media.MediaEngine;
@@ -12,12 +16,9 @@ import dev.visage.api.plugin.PluginContext;
 import dev.visage.api.plugin.StorePlugin;
 import dev.visage.api.room.Room;
 import dev.visage.api.user.User;
-import dev.visage.core.cluster.HazelcastClusterState;
-import dev.visage.core.cluster.HazelcastRoomLocks;
 import dev.visage.core.error.ErrorCode;
 import dev.visage.core.room.RoomService;
 import dev.visage.core.session.SessionService;
-import dev.visage.core.testing.TestHazelcast;
 import dev.visage.core.testing.TestStore;
 import dev.visage.core.token.TokenService;
 import dev.visage.web.node.VisageNode;
@@ -66,10 +67,12 @@ public final class SignallingFuzzTarget {
         HazelcastInstance hazelcast = new TestHazelcast("fuzz-signalling", 6340).newMember();
         StorePlugin store = TestStore.start(Files.createDirectories(storeDirectory()));
         Clock clock = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC); // tokens never expire
-        HazelcastClusterState cluster = new HazelcastClusterState(hazelcast);
+        HazelcastClusterBackend backend = new HazelcastClusterBackend(hazelcast);
+        backend.start(TestPluginContext.of("fuzz-node", Map.of()));
+        ClusterState cluster = backend.state();
         TokenService tokens = new TokenService("fuzz-token-key-fuzz-token-key-32".getBytes(StandardCharsets.UTF_8), clock);
         SessionService sessions = new SessionService(cluster, tokens, Duration.ofHours(1), "fuzz-node", clock);
-        RoomService rooms = new RoomService(store.rooms(), store.chat(), cluster, new HazelcastRoomLocks(hazelcast),
+        RoomService rooms = new RoomService(store.rooms(), store.chat(), cluster, backend.locks(),
                 tokens, Duration.ofHours(1), clock);
         User user = store.users().create(new User("fuzz-user", "fuzzer", "Fuzzer", "x", "user", clock.instant()));
         Room room = rooms.create(user, "fuzz room");
@@ -125,21 +128,21 @@ public final class SignallingFuzzTarget {
 
     /** The node's services for the endpoint, without a Payara deployment. */
     private static final class Node extends VisageNode {
-        private final HazelcastClusterState cluster;
+        private final ClusterState cluster;
         private final SessionService sessions;
         private final RoomService rooms;
         private final MediaEngine media = new CheckingMedia();
         private final LocalConnections connections =
                 new LocalConnections(new SenderPool(new CallerRunsExecutor(), 1000, 1024 * 1024));
 
-        Node(HazelcastClusterState cluster, SessionService sessions, RoomService rooms) {
+        Node(ClusterState cluster, SessionService sessions, RoomService rooms) {
             this.cluster = cluster;
             this.sessions = sessions;
             this.rooms = rooms;
         }
 
         @Override
-        public HazelcastClusterState cluster() {
+        public ClusterState cluster() {
             return cluster;
         }
 

@@ -1,4 +1,4 @@
-package dev.visage.core.testing;
+package dev.visage.api.testing;
 
 import java.time.Duration;
 import java.util.function.BooleanSupplier;

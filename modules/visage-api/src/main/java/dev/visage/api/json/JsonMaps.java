@@ -1,6 +1,4 @@
-package dev.visage.core.json;
-
-import static dev.visage.core.json.SharedJsonProvider.JSON;
+package dev.visage.api.json;
 
 import jakarta.json.JsonArray;
 import jakarta.json.JsonArrayBuilder;
@@ -9,14 +7,24 @@ import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
+import jakarta.json.spi.JsonProvider;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Converts between JSON-P values and the plain maps the media SPI speaks. */
+/**
+ * Converts between JSON-P values and the plain maps the media and relay SPI speak. JSON-P is the
+ * platform's (Payara provides it), so plugins use it without bringing a JSON library.
+ */
 public final class JsonMaps {
+
+    /**
+     * One provider for the SPI's JSON: the static methods of {@code jakarta.json.Json} look the
+     * provider up again (a ServiceLoader scan) on every call.
+     */
+    public static final JsonProvider JSON = JsonProvider.provider();
 
     private JsonMaps() {
     }

@@ -1,7 +1,5 @@
-package dev.visage.core.cluster;
+package dev.visage.api.cluster;
 
-import dev.visage.api.cluster.NodeInfo;
-import dev.visage.api.cluster.SessionRecord;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

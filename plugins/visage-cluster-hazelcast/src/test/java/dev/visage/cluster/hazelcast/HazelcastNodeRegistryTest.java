@@ -1,9 +1,9 @@
-package dev.visage.core.cluster;
+package dev.visage.cluster.hazelcast;
 
 import com.hazelcast.core.HazelcastInstance;
 import dev.visage.api.cluster.NodeInfo;
-import dev.visage.core.testing.Await;
-import dev.visage.core.testing.TestHazelcast;
+import dev.visage.api.testing.Await;
+import dev.visage.cluster.hazelcast.testing.TestHazelcast;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;

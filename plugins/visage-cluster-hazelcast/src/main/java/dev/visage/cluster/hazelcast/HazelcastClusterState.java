@@ -1,10 +1,11 @@
-package dev.visage.core.cluster;
+package dev.visage.cluster.hazelcast;
 
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.HazelcastJsonValue;
 import com.hazelcast.map.IMap;
 import com.hazelcast.query.Predicates;
 import com.hazelcast.topic.ITopic;
+import dev.visage.api.cluster.ClusterCodec;
 import dev.visage.api.cluster.ClusterState;
 import dev.visage.api.cluster.SessionRecord;
 
@@ -21,16 +22,14 @@ import java.util.function.BiConsumer;
  * Session ownership and room membership on Payara's Hazelcast. Sessions are JSON values so the
  * "sessions of node X" query runs on the members that own the data.
  */
-public final class HazelcastClusterState implements ClusterState {
+final class HazelcastClusterState implements ClusterState {
 
-    private final HazelcastInstance hazelcast;
     private final IMap<String, HazelcastJsonValue> sessions;
     private final IMap<String, String> members;
     private final IMap<String, String> secrets;
     private final ITopic<String> roomEvents;
 
-    public HazelcastClusterState(HazelcastInstance hazelcast) {
-        this.hazelcast = hazelcast;
+    HazelcastClusterState(HazelcastInstance hazelcast) {
         this.sessions = hazelcast.getMap("visage.sessions");
         this.members = hazelcast.getMap("visage.room-members");
         this.secrets = hazelcast.getMap("visage.secrets");
@@ -70,7 +69,7 @@ public final class HazelcastClusterState implements ClusterState {
                 .map(v -> ClusterCodec.session(v.toString())).toList();
     }
 
-    /** Every session in the cluster (for the dead-node sweep). */
+    @Override
     public Collection<SessionRecord> allSessions() {
         return sessions.values().stream().map(v -> ClusterCodec.session(v.toString())).toList();
     }
@@ -109,10 +108,5 @@ public final class HazelcastClusterState implements ClusterState {
         String encoded = Base64.getEncoder().encodeToString(candidate);
         String existing = secrets.putIfAbsent(name, encoded);
         return existing != null ? Base64.getDecoder().decode(existing) : candidate.clone();
-    }
-
-    /** Number of Hazelcast members in the cluster. */
-    public int clusterSize() {
-        return hazelcast.getCluster().getMembers().size();
     }
 }

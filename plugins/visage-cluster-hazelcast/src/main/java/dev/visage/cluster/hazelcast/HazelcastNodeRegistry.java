@@ -1,4 +1,4 @@
-package dev.visage.core.cluster;
+package dev.visage.cluster.hazelcast;
 
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
@@ -7,6 +7,7 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.listener.EntryExpiredListener;
 import com.hazelcast.map.listener.EntryRemovedListener;
 import com.hazelcast.map.IMap;
+import dev.visage.api.cluster.ClusterCodec;
 import dev.visage.api.cluster.NodeInfo;
 import dev.visage.api.cluster.NodeRegistry;
 
@@ -26,7 +27,7 @@ import java.util.stream.Collectors;
  * is still in the cluster, so a killed node vanishes as soon as the cluster notices, and a hung
  * one when its TTL runs out.
  */
-public final class HazelcastNodeRegistry implements NodeRegistry {
+final class HazelcastNodeRegistry implements NodeRegistry {
 
     static final String MAP = "visage.nodes";
 
@@ -37,7 +38,7 @@ public final class HazelcastNodeRegistry implements NodeRegistry {
     private final UUID membershipListener;
     private final UUID entryListener;
 
-    public HazelcastNodeRegistry(HazelcastInstance hazelcast, Duration ttl) {
+    HazelcastNodeRegistry(HazelcastInstance hazelcast, Duration ttl) {
         this.hazelcast = hazelcast;
         this.nodes = hazelcast.getMap(MAP);
         this.ttl = ttl;
@@ -57,7 +58,7 @@ public final class HazelcastNodeRegistry implements NodeRegistry {
     }
 
     /** This process's member id, recorded in its NodeInfo. */
-    public String localMemberId() {
+    String localMemberId() {
         return hazelcast.getCluster().getLocalMember().getUuid().toString();
     }
 
@@ -100,7 +101,7 @@ public final class HazelcastNodeRegistry implements NodeRegistry {
         }
     }
 
-    public void close() {
+    void close() {
         hazelcast.getCluster().removeMembershipListener(membershipListener);
         nodes.removeEntryListener(entryListener);
     }

@@ -1,10 +1,11 @@
-package dev.visage.core.testing;
+package dev.visage.cluster.hazelcast.testing;
 
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
+import dev.visage.api.testing.Await;
 
 import java.time.Duration;
 import java.util.ArrayList;

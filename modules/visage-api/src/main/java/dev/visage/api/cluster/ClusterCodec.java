@@ -1,9 +1,8 @@
-package dev.visage.core.cluster;
+package dev.visage.api.cluster;
 
-import static dev.visage.core.json.SharedJsonProvider.JSON;
+import static dev.visage.api.json.JsonMaps.JSON;
 
-import dev.visage.api.cluster.NodeInfo;
-import dev.visage.api.cluster.SessionRecord;
+import dev.visage.api.json.JsonMaps;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
@@ -11,10 +10,12 @@ import jakarta.json.JsonReader;
 
 import java.io.StringReader;
 import java.util.List;
+import java.util.Map;
+import java.util.function.BiConsumer;
 
 /**
- * Cluster values travel as JSON strings: any node (and any plugin, such as the Redis one) reads
- * them without sharing Java classes, and Hazelcast can query them.
+ * Cluster values travel as JSON strings: every cluster backend (Hazelcast, Redis) writes the same
+ * form, any node reads them without sharing Java classes, and Hazelcast can query them.
  */
 public final class ClusterCodec {
 
@@ -64,7 +65,19 @@ public final class ClusterCodec {
         return read(json).getJsonArray("members").getValuesAs(v -> ((jakarta.json.JsonString) v).getString());
     }
 
-    static JsonObject read(String json) {
+    /** A relay bus message as it travels: {@code {"from":…, "message":{…}}}. */
+    public static String relayEnvelope(String fromNodeId, Map<String, Object> message) {
+        return JSON.createObjectBuilder().add("from", fromNodeId).add("message", JsonMaps.toJson(message))
+                .build().toString();
+    }
+
+    /** Hands a relay envelope to its handler: (from node id, message). */
+    public static void openRelayEnvelope(String json, BiConsumer<String, Map<String, Object>> handler) {
+        JsonObject envelope = read(json);
+        handler.accept(envelope.getString("from"), JsonMaps.toMap(envelope.getJsonObject("message")));
+    }
+
+    private static JsonObject read(String json) {
         try (JsonReader reader = JSON.createReader(new StringReader(json))) {
             return reader.readObject();
         }
