@@ -1,0 +1,299 @@
+package dev.visage.api.cluster;
+
+import dev.visage.api.testing.Await;
+import dev.visage.api.testing.TestPluginContext;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.IntStream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What every cluster backend must do, as nodes see it. A backend's test extends this class and says
+ * how to make a node (its own process's view: a Hazelcast member, a Redis client), how a node
+ * dies, and how the backend restarts; the tests are the same for every backend. Every node of a
+ * test gets ids prefixed with the test's name, so tests sharing a backend never see each other.
+ */
+public abstract class ClusterBackendContract {
+
+    /** Short, so expiry tests take seconds; the nodes use 10 s. */
+    protected static final Duration NODE_TTL = Duration.ofSeconds(2);
+    private static final Duration NEVER = Duration.ofSeconds(60);
+
+    private final List<ClusterBackend> started = new ArrayList<>();
+    private String prefix;
+
+    /** A new node's backend, a process of its own as far as the backend can tell, not started yet. */
+    protected abstract ClusterBackend newBackend() throws Exception;
+
+    /** The node's process dies: no clean-up, no more heartbeats, its connections drop. */
+    protected abstract void kill(ClusterBackend node);
+
+    /** The backend restarts under the running nodes (Redis: the server; Hazelcast: every other member). */
+    protected abstract void restartBackend() throws Exception;
+
+    /** The backend's own settings (e.g. where Redis is). */
+    protected Map<String, String> settings() {
+        return Map.of();
+    }
+
+    @BeforeEach
+    void name(TestInfo test) {
+        prefix = test.getTestMethod().orElseThrow().getName() + "-";
+    }
+
+    @AfterEach
+    void stopNodes() {
+        started.forEach(ClusterBackend::close);
+        started.clear();
+    }
+
+    protected ClusterBackend startNode(String name) throws Exception {
+        ClusterBackend node = newBackend();
+        Map<String, String> settings = new HashMap<>(settings());
+        settings.put(ClusterBackend.NODE_TTL_SETTING, Long.toString(NODE_TTL.toSeconds()));
+        node.start(TestPluginContext.of(prefix + name, settings));
+        started.add(node);
+        return node;
+    }
+
+    private NodeInfo info(ClusterBackend node, String name) {
+        long now = System.currentTimeMillis();
+        return new NodeInfo(prefix + name, "test", "http://" + name, "ws://" + name, "127.0.0.1", 1,
+                node.memberId(), 0, 10, now, now);
+    }
+
+    private static boolean lists(ClusterBackend node, String id) {
+        return node.registry().liveNodes().stream().anyMatch(n -> n.id().equals(id));
+    }
+
+    @Test
+    void aDeadNodeLeavesTheRegistryAndTheOthersHearOfIt() throws Exception {
+        ClusterBackend watcher = startNode("watcher");
+        ClusterBackend doomed = startNode("doomed");
+        List<String> gone = new CopyOnWriteArrayList<>();
+        watcher.registry().onNodeGone(gone::add);
+        watcher.registry().register(info(watcher, "watcher"));
+        doomed.registry().register(info(doomed, "doomed"));
+        String doomedId = prefix + "doomed";
+        Await.until(NEVER, "the watcher sees the doomed node", () -> lists(watcher, doomedId));
+
+        kill(doomed);
+
+        Await.until(NEVER, "the dead node out of the registry and the node-gone event", () -> {
+            watcher.registry().heartbeat(info(watcher, "watcher"));
+            return !lists(watcher, doomedId) && gone.contains(doomedId);
+        });
+        assertTrue(lists(watcher, prefix + "watcher"), "the live node stays");
+        assertFalse(gone.contains(prefix + "watcher"));
+    }
+
+    @Test
+    void aNodeThatStopsHeartbeatingExpiresWithItsTtl() throws Exception {
+        ClusterBackend watcher = startNode("watcher");
+        ClusterBackend silent = startNode("silent");
+        List<String> gone = new CopyOnWriteArrayList<>();
+        watcher.registry().onNodeGone(gone::add);
+        silent.registry().register(info(silent, "silent"));
+        String silentId = prefix + "silent";
+        Await.until(NEVER, "the watcher sees the silent node", () -> lists(watcher, silentId));
+
+        Await.until(NEVER, "the silent node's entry expired", () -> !lists(watcher, silentId));
+        Await.until(NEVER, "the node-gone event", () -> gone.contains(silentId));
+    }
+
+    @Test
+    void aRoomLockExcludesEveryOtherHolderAcrossNodesAndThreads() throws Exception {
+        List<ClusterBackend> nodes = List.of(startNode("a"), startNode("b"), startNode("c"));
+        int threadsPerNode = 4;
+        int rounds = 8;
+        AtomicInteger inside = new AtomicInteger();
+        AtomicInteger overlaps = new AtomicInteger();
+        AtomicInteger done = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(nodes.size() * threadsPerNode);
+        try {
+            List<Future<?>> workers = new ArrayList<>();
+            CountDownLatch go = new CountDownLatch(1);
+            for (ClusterBackend node : nodes) {
+                for (int t = 0; t < threadsPerNode; t++) {
+                    workers.add(pool.submit(() -> {
+                        go.await();
+                        for (int i = 0; i < rounds; i++) {
+                            node.locks().withRoomLock(prefix + "room", Duration.ofSeconds(30), () -> {
+                                if (inside.incrementAndGet() != 1) {
+                                    overlaps.incrementAndGet();
+                                }
+                                LockSupport.parkNanos(1_000_000); // a window for another holder to show up in
+                                done.incrementAndGet();
+                                inside.decrementAndGet();
+                                return null;
+                            });
+                        }
+                        return null;
+                    }));
+                }
+            }
+            go.countDown();
+            for (Future<?> worker : workers) {
+                worker.get(120, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(0, overlaps.get(), "two holders at once");
+        assertEquals(nodes.size() * threadsPerNode * rounds, done.get());
+    }
+
+    @Test
+    void aDeadHoldersLockIsFreedAndFencingTokensKeepGrowing() throws Exception {
+        ClusterBackend holder = startNode("holder");
+        ClusterBackend next = startNode("next");
+        String room = prefix + "room";
+        AtomicLong holderToken = new AtomicLong();
+        CountDownLatch holding = new CountDownLatch(1);
+        CountDownLatch never = new CountDownLatch(1); // the holder never finishes by itself
+        Thread stuck = new Thread(() -> {
+            try {
+                holder.locks().withRoomLock(room, Duration.ofSeconds(3), fence -> {
+                    holderToken.set(fence);
+                    holding.countDown();
+                    try {
+                        never.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return null;
+                });
+            } catch (Exception | AssertionError e) {
+                // the holder died under it: whatever it says now reaches nobody
+            }
+        });
+        stuck.setDaemon(true);
+        stuck.start();
+        assertTrue(holding.await(60, TimeUnit.SECONDS), "the first holder got the lock");
+
+        kill(holder);
+
+        long nextToken = next.locks().withRoomLock(room, Duration.ofSeconds(10), fence -> fence);
+        assertTrue(nextToken > holderToken.get(), "the next holder's fencing token " + nextToken
+                + " is above the dead holder's " + holderToken.get());
+        stuck.interrupt();
+    }
+
+    @Test
+    void fencingTokensIncreaseWithEveryGrant() throws Exception {
+        List<ClusterBackend> nodes = List.of(startNode("a"), startNode("b"));
+        List<Long> tokens = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            tokens.add(nodes.get(i % 2).locks().withRoomLock(prefix + "room", Duration.ofSeconds(10), fence -> fence));
+        }
+        for (int i = 1; i < tokens.size(); i++) {
+            assertTrue(tokens.get(i) > tokens.get(i - 1), "tokens " + tokens);
+        }
+    }
+
+    @Test
+    void messagesArriveInOrderPerChannel() throws Exception {
+        ClusterBackend sender = startNode("sender");
+        ClusterBackend receiver = startNode("receiver");
+        List<Long> relayed = new CopyOnWriteArrayList<>();
+        receiver.relayBus().subscribe((from, message) -> {
+            if (from.equals(prefix + "sender")) {
+                relayed.add((Long) message.get("seq"));
+            }
+        });
+        List<String> events = new CopyOnWriteArrayList<>();
+        receiver.state().onRoomEvent((room, json) -> {
+            if (room.equals(prefix + "room")) {
+                events.add(json);
+            }
+        });
+        int count = 200;
+        for (long seq = 0; seq < count; seq++) {
+            sender.relayBus().send(prefix + "receiver", Map.of("type", "probe", "seq", seq));
+            sender.state().publishRoomEvent(prefix + "room", "{\"seq\":" + seq + "}");
+        }
+        Await.until(NEVER, count + " relay messages", () -> relayed.size() >= count);
+        Await.until(NEVER, count + " room events", () -> events.size() >= count);
+        assertEquals(IntStream.range(0, count).mapToObj(Long::valueOf).toList(), relayed);
+        assertEquals(IntStream.range(0, count).mapToObj(i -> "{\"seq\":" + i + "}").toList(), events);
+    }
+
+    @Test
+    void theBusAndTheRegistryWorkAgainAfterTheBackendRestarts() throws Exception {
+        ClusterBackend receiver = startNode("receiver");
+        ClusterBackend before = startNode("before");
+        receiver.registry().register(info(receiver, "receiver"));
+        List<Map<String, Object>> relayed = new CopyOnWriteArrayList<>();
+        receiver.relayBus().subscribe((from, message) -> relayed.add(message));
+        before.relayBus().send(prefix + "receiver", Map.of("type", "before"));
+        Await.until(NEVER, "a message before the restart", () -> !relayed.isEmpty());
+
+        restartBackend();
+
+        ClusterBackend sender = startNode("sender");
+        Await.until(NEVER, "a probe through the restarted backend", () -> {
+            try {
+                sender.relayBus().send(prefix + "receiver", Map.of("type", "probe"));
+                receiver.registry().heartbeat(info(receiver, "receiver"));
+            } catch (ClusterUnavailableException e) {
+                return false; // not back yet
+            }
+            return !relayed.isEmpty() && lists(sender, prefix + "receiver");
+        });
+        int count = 50;
+        for (long seq = 0; seq < count; seq++) {
+            sender.relayBus().send(prefix + "receiver", Map.of("type", "after", "seq", seq));
+        }
+        Await.until(NEVER, count + " messages after the restart", () -> after(relayed).size() >= count);
+        assertEquals(IntStream.range(0, count).mapToObj(Long::valueOf).toList(), after(relayed));
+    }
+
+    private static List<Object> after(List<Map<String, Object>> relayed) {
+        return relayed.stream().filter(m -> "after".equals(m.get("type"))).map(m -> m.get("seq")).toList();
+    }
+
+    @Test
+    void sessionOwnershipHoldsAcrossNodes() throws Exception {
+        ClusterBackend a = startNode("a");
+        ClusterBackend b = startNode("b");
+        SessionRecord session = new SessionRecord(prefix + "s1", "u1", "Ann", prefix + "a", null, 1L);
+        assertTrue(a.state().createSession(session));
+        assertFalse(b.state().createSession(session), "the id is taken");
+        assertTrue(b.state().replaceSession(session.inRoom("r1")));
+        assertEquals("r1", a.state().session(session.sessionId()).orElseThrow().roomId());
+        assertEquals(Set.of(session.sessionId()), Set.copyOf(b.state().sessionsOfNode(prefix + "a").stream()
+                .map(SessionRecord::sessionId).toList()));
+        assertTrue(b.state().allSessions().stream().anyMatch(s -> s.sessionId().equals(session.sessionId())));
+        a.state().removeSession(session.sessionId());
+        assertFalse(b.state().replaceSession(session), "an ended session is never brought back");
+        assertTrue(b.state().session(session.sessionId()).isEmpty());
+        assertTrue(b.state().sessionsOfNode(prefix + "a").isEmpty());
+        b.state().setMembers(prefix + "room", List.of("x", "y"));
+        assertEquals(List.of("x", "y"), a.state().members(prefix + "room"));
+        byte[] first = a.state().sharedSecret(prefix + "key", new byte[]{1, 2});
+        assertEquals(List.of((byte) 1, (byte) 2), List.of(first[0], first[1]));
+        byte[] second = b.state().sharedSecret(prefix + "key", new byte[]{3, 4});
+        assertEquals(List.of((byte) 1, (byte) 2), List.of(second[0], second[1]), "the first secret wins");
+    }
+}

@@ -1,0 +1,48 @@
+package dev.visage.cluster.redis;
+
+import dev.visage.api.cluster.ClusterBackend;
+import dev.visage.api.cluster.ClusterBackendContract;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+
+import java.util.Map;
+
+/** The cluster backend contract on a real redis-server that the test starts on a loopback port. */
+class RedisClusterBackendTest extends ClusterBackendContract {
+
+    private static RedisServer redis;
+
+    @BeforeAll
+    static void startRedis() throws Exception {
+        redis = new RedisServer(6411).start();
+    }
+
+    @AfterAll
+    static void stopRedis() throws Exception {
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
+    @Override
+    protected ClusterBackend newBackend() {
+        return new RedisClusterBackend();
+    }
+
+    @Override
+    protected Map<String, String> settings() {
+        return Map.of(RedisClusterBackend.URI_SETTING, redis.uri());
+    }
+
+    /** A dead node's process is gone: its connections close, it neither heartbeats nor deregisters. */
+    @Override
+    protected void kill(ClusterBackend node) {
+        node.close();
+    }
+
+    @Override
+    protected void restartBackend() throws Exception {
+        redis.stop();
+        redis.start();
+    }
+}

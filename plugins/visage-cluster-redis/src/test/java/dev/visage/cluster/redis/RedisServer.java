@@ -1,0 +1,66 @@
+package dev.visage.cluster.redis;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * A real Debian {@code redis-server} for tests, on a loopback port of the test's own: no
+ * persistence, bound to 127.0.0.1, stopped (and its process reaped) when the test is done.
+ */
+final class RedisServer implements AutoCloseable {
+
+    private final int port;
+    private final Path log;
+    private Process process;
+
+    RedisServer(int port) throws IOException {
+        this.port = port;
+        this.log = Files.createDirectories(Path.of("target", "redis")).resolve("redis-" + port + ".log");
+    }
+
+    String uri() {
+        return "redis://127.0.0.1:" + port;
+    }
+
+    RedisServer start() throws IOException, InterruptedException {
+        process = new ProcessBuilder(List.of("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no", "--protected-mode", "yes"))
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!accepts()) {
+            if (!process.isAlive() || System.nanoTime() > deadline) {
+                throw new IllegalStateException("redis-server on port " + port + " did not start; see " + log);
+            }
+            Thread.sleep(50);
+        }
+        return this;
+    }
+
+    private boolean accepts() {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Stops the server the hard way (SIGKILL): what a crash or a restart looks like to the clients. */
+    void stop() throws InterruptedException {
+        if (process != null) {
+            process.destroyForcibly();
+            process.waitFor();
+            process = null;
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        stop();
+    }
+}
