@@ -6,6 +6,7 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -15,11 +16,13 @@ import java.util.List;
 final class RedisServer implements AutoCloseable {
 
     private final int port;
+    private final List<String> extraArguments;
     private final Path log;
     private Process process;
 
-    RedisServer(int port) throws IOException {
+    RedisServer(int port, String... extraArguments) throws IOException {
         this.port = port;
+        this.extraArguments = List.of(extraArguments);
         this.log = Files.createDirectories(Path.of("target", "redis")).resolve("redis-" + port + ".log");
     }
 
@@ -28,8 +31,10 @@ final class RedisServer implements AutoCloseable {
     }
 
     RedisServer start() throws IOException, InterruptedException {
-        process = new ProcessBuilder(List.of("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--protected-mode", "yes"))
+        List<String> command = new ArrayList<>(List.of("redis-server", "--port", Integer.toString(port),
+                "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"));
+        command.addAll(extraArguments);
+        process = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (!accepts()) {
