@@ -5,6 +5,7 @@ import dev.visage.core.token.TokenService;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -20,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
@@ -34,8 +36,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A real cluster of two Payara Micro processes started with the launcher, sharing the embedded
- * store process. Tests run in order on the same cluster; near the end one pauses node B for 10 s
- * (SIGSTOP), one kills it, and the last kills the store and starts node B again.
+ * store process, on the default cluster backend (Payara's Hazelcast; {@link RedisClusterIT} runs the
+ * cluster tests again on Redis). Tests run in order on the same cluster; near the end one pauses
+ * node B for 10 s (SIGSTOP), one kills it, and the last kills the store and starts node B again.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -44,20 +47,21 @@ class ClusterIT {
     private static final Duration START = Duration.ofSeconds(240);
     private Path work;
     private String clusterName;
-    private java.util.Map<String, String> nodeEnv;
+    private Map<String, String> nodeEnv;
     private SharedStoreProcess store;
     private NodeProcess nodeA;
     private NodeProcess nodeB;
-    private Api apiA;
-    private Api apiB;
-    private String tokenA;
-    private String tokenB;
+    Api apiA;
+    Api apiB;
+    String tokenA;
+    String tokenB;
 
     @BeforeAll
     void startCluster() throws Exception {
         work = NodeProcess.freshDir("it-cluster");
         store = SharedStoreProcess.start(work.resolve("store.mv"));
         nodeEnv = NodeProcess.env("VISAGE_MONGO_URI", store.uri);
+        nodeEnv.putAll(startBackend(work));
         clusterName = "visage-it-" + ProcessHandle.current().pid();
         nodeA = startNodeA();
         nodeB = startNodeB();
@@ -75,6 +79,27 @@ class ClusterIT {
         return NodeProcess.start("it-b", 18182, 11101, work.resolve("b"), clusterName, 5930, nodeEnv);
     }
 
+    /** Starts the cluster backend, if it runs apart from the nodes, and returns the nodes' settings for it. */
+    protected Map<String, String> startBackend(Path work) throws Exception {
+        return Map.of(); // Payara's own Hazelcast, with the launcher's hazelcast.xml
+    }
+
+    protected void stopBackend() throws Exception {
+    }
+
+    /**
+     * False where a subclass runs the cluster tests on another backend: the tests that do not depend
+     * on the backend (bad input, a stuck client, the store outage) and the Hazelcast split-brain
+     * case are skipped there, and say so.
+     */
+    protected boolean runsBackendIndependentTests() {
+        return true;
+    }
+
+    private void onlyOnTheDefaultBackend() {
+        Assumptions.assumeTrue(runsBackendIndependentTests(), "not backend-specific: run by ClusterIT");
+    }
+
     @AfterAll
     void stopCluster() throws Exception {
         for (AutoCloseable c : new AutoCloseable[]{nodeA, nodeB, store}) {
@@ -82,6 +107,7 @@ class ClusterIT {
                 c.close();
             }
         }
+        stopBackend();
     }
 
     @Test
@@ -115,6 +141,7 @@ class ClusterIT {
     @Test
     @Order(3)
     void badRestInputGetsClearJsonErrors() throws Exception {
+        onlyOnTheDefaultBackend();
         String user = apiA.login("dave", "dave-password");
         assertError(apiA.post("/api/users", "{\"username\":", null), 400, "bad_json");
         assertError(apiA.post("/api/users", "[1,2]", null), 400, "bad_json");
@@ -163,6 +190,7 @@ class ClusterIT {
     @Test
     @Order(5)
     void badSocketInputGetsAnErrorAndTheSocketLivesOn() throws Exception {
+        onlyOnTheDefaultBackend();
         String room = apiA.createRoom(tokenA, "noise");
         String otherRoom = apiA.createRoom(tokenA, "elsewhere");
         try (SignalSocket noisy = SignalSocket.open(apiA, tokenA); SignalSocket calm = SignalSocket.open(apiB, tokenB)) {
@@ -279,6 +307,7 @@ class ClusterIT {
     @Test
     @Order(8)
     void aClientThatStopsReadingIsClosedAndTheOthersSignallingGoesOn() throws Exception {
+        onlyOnTheDefaultBackend();
         String room = apiA.createRoom(tokenA, "frozen tab");
         try (StuckClient stuck = StuckClient.joinAndStopReading(apiA, tokenA, room)) {
             awaitTrue(Duration.ofSeconds(30), () -> members(apiA, room).contains(stuck.sessionId));
@@ -388,6 +417,7 @@ class ClusterIT {
     @Test
     @Order(9)
     void aNodePausedPastTheHeartbeatTimeoutComesBackWithEveryClientInTheRoomOnce() throws Exception {
+        onlyOnTheDefaultBackend();
         String room = apiA.createRoom(tokenA, "long pause");
         List<RejoiningClient> clients = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
@@ -491,6 +521,7 @@ class ClusterIT {
     @Test
     @Order(11)
     void aStoreOutageKeepsJoinedCallsGoingAndEverythingComesBackWithTheStore() throws Exception {
+        onlyOnTheDefaultBackend();
         String room = apiA.createRoom(tokenA, "outage");
         try (SignalSocket alice = SignalSocket.open(apiA, tokenA)) {
             alice.join(apiA, room);
@@ -599,12 +630,12 @@ class ClusterIT {
                 new java.util.HashSet<>(connected));
     }
 
-    private static List<String> chatTexts(Api api, String room) throws Exception {
+    static List<String> chatTexts(Api api, String room) throws Exception {
         return ((JsonArray) Api.parse(api.get("/api/rooms/" + room + "/messages").body()))
                 .getValuesAs(JsonObject.class).stream().map(m -> m.getString("text")).toList();
     }
 
-    private List<String> nodeIds(Api api) {
+    List<String> nodeIds(Api api) {
         try {
             return ((JsonArray) Api.parse(api.get("/api/nodes").body())).getValuesAs(JsonObject.class).stream()
                     .map(n -> n.getString("id")).toList();
@@ -613,7 +644,7 @@ class ClusterIT {
         }
     }
 
-    private static List<String> members(Api api, String room) {
+    static List<String> members(Api api, String room) {
         try {
             return api.get("/api/rooms/" + room).json().getJsonArray("members").getValuesAs(JsonObject.class)
                     .stream().map(m -> m.getString("sessionId")).toList();
@@ -650,7 +681,7 @@ class ClusterIT {
         return tokens.issue(TokenClaims.room("someone", "Someone", sessionId, roomId, tokens.nowSeconds() - 1));
     }
 
-    private static void awaitTrue(Duration timeout, BooleanSupplier condition) throws InterruptedException {
+    static void awaitTrue(Duration timeout, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {

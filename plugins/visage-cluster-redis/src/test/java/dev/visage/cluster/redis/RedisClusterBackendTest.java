@@ -2,6 +2,7 @@ package dev.visage.cluster.redis;
 
 import dev.visage.api.cluster.ClusterBackend;
 import dev.visage.api.cluster.ClusterBackendContract;
+import dev.visage.cluster.redis.testing.RedisServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 

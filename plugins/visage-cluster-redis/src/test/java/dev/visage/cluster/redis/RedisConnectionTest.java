@@ -3,6 +3,7 @@ package dev.visage.cluster.redis;
 import dev.visage.api.cluster.ClusterUnavailableException;
 import dev.visage.api.cluster.SessionRecord;
 import dev.visage.api.testing.TestPluginContext;
+import dev.visage.cluster.redis.testing.RedisServer;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;

@@ -1,4 +1,4 @@
-package dev.visage.cluster.redis;
+package dev.visage.cluster.redis.testing;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -10,27 +10,33 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A real Debian {@code redis-server} for tests, on a loopback port of the test's own: no
- * persistence, bound to 127.0.0.1, stopped (and its process reaped) when the test is done.
+ * A real Debian {@code redis-server} for tests, on a loopback port of the test's own: bound to
+ * 127.0.0.1, no persistence unless asked for, stopped (and its process reaped) when the test is done.
  */
-final class RedisServer implements AutoCloseable {
+public final class RedisServer implements AutoCloseable {
 
     private final int port;
     private final List<String> extraArguments;
     private final Path log;
     private Process process;
 
-    RedisServer(int port, String... extraArguments) throws IOException {
+    public RedisServer(int port, String... extraArguments) throws IOException {
         this.port = port;
         this.extraArguments = List.of(extraArguments);
         this.log = Files.createDirectories(Path.of("target", "redis")).resolve("redis-" + port + ".log");
     }
 
-    String uri() {
+    /** A server that keeps its data in an append-only file under {@code dir}, across restarts (as ./visage cluster runs it). */
+    public static RedisServer persistent(int port, Path dir) throws IOException {
+        return new RedisServer(port, "--dir", Files.createDirectories(dir).toAbsolutePath().toString(),
+                "--appendonly", "yes");
+    }
+
+    public String uri() {
         return "redis://127.0.0.1:" + port;
     }
 
-    RedisServer start() throws IOException, InterruptedException {
+    public RedisServer start() throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of("redis-server", "--port", Integer.toString(port),
                 "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"));
         command.addAll(extraArguments);
@@ -56,7 +62,7 @@ final class RedisServer implements AutoCloseable {
     }
 
     /** Stops the server the hard way (SIGKILL): what a crash or a restart looks like to the clients. */
-    void stop() throws InterruptedException {
+    public void stop() throws InterruptedException {
         if (process != null) {
             process.destroyForcibly();
             process.waitFor();
