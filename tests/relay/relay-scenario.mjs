@@ -9,6 +9,7 @@
 //   - relayed streams: node a sends exactly 2 (alice's tracks) and node b exactly 2 (bob's),
 //     one leg each, whatever the number of viewers on node b;
 //   - when everyone on node b has left, both nodes close the leg.
+import { execFileSync } from 'node:child_process';
 import { browsers, inbound, login, plays, rest, sleep, sum, view, waitFor as waitForLogged } from '../netns/scenario-lib.mjs';
 
 const cfg = JSON.parse(process.env.VISAGE_SCENARIO);
@@ -63,7 +64,21 @@ try {
 
   const before = await Promise.all(all.map(inbound));
   const m0 = { a: await metrics(A), b: await metrics(B) };
-  await sleep(cfg.seconds * 1000);
+  const tWindow = Date.now();
+  if (cfg.midCall) {
+    // the cluster backend goes away and comes back inside the measured window: media must not notice
+    const [command, ...args] = cfg.midCall.split(' ');
+    let midCallError = null;
+    try { execFileSync(command, args, { stdio: ['ignore', 'ignore', 'pipe'], timeout: 30000 }); } catch (e) { midCallError = String(e.stderr || e.message); }
+    const outageSeconds = (Date.now() - tWindow) / 1000;
+    check('clusterBackendRestartedMidCall', !midCallError, midCallError || `${Math.round(outageSeconds * 1000)} ms`);
+    // every page kept decoding every remote video while the backend was down (and coming back)
+    const during = await Promise.all(all.map(inbound));
+    const decoded = all.map((p, i) => sum(during[i], 'video', 'framesDecoded') - sum(before[i], 'video', 'framesDecoded'));
+    figure(`cluster backend killed and restarted in the call: frames decoded per page meanwhile (${outageSeconds.toFixed(1)} s): ${all.map((p, i) => `${p.name} +${decoded[i]}`).join(', ')}`);
+    check('videoPlaysWhileTheBackendIsDown', decoded.every((d, i) => plays(d, outageSeconds, i < 2 ? 1 : 2)), decoded);
+  }
+  await sleep(Math.max(0, cfg.seconds * 1000 - (Date.now() - tWindow)));
   const after = await Promise.all(all.map(inbound));
   const m1 = { a: await metrics(A), b: await metrics(B) };
 

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Relay scenario: two Visage nodes in two network namespaces ("regions" a and b, one Hazelcast
-# cluster over 10.211.0.0/24), one Chromium page per node and 3 receive-only viewer pages on
-# node b, all in one room. Prints ONE line of JSON on stdout (the verdict of relay-scenario.mjs);
-# progress goes to stderr, logs to LOGDIR.
+# Relay scenario: two Visage nodes in two network namespaces ("regions" a and b, one cluster over
+# 10.211.0.0/24), one Chromium page per node and 3 receive-only viewer pages on node b, all in one
+# room. Prints ONE line of JSON on stdout (the verdict of relay-scenario.mjs); progress goes to
+# stderr, logs to LOGDIR.
+# VISAGE_RELAY_CLUSTER=hazelcast (default) clusters the nodes on Payara's Hazelcast;
+# VISAGE_RELAY_CLUSTER=redis on a redis-server in the core namespace (10.211.0.2:6379, append-only
+# file under LOGDIR), which the driver then kills and starts again 3 s later in the middle of the
+# measured call (LOGDIR/restart-redis.sh).
 #
 #   tests/relay/relay-scenario.sh [LOGDIR]
 # Needs root, ip, chromium, node with playwright-core (tests/browser/node_modules). Reuses
@@ -11,7 +15,8 @@
 # Layout (one-way uplink delays a=5 ms, b=15 ms: node a <-> node b RTT ~40 ms with netem;
 # without sch_netem there is no delay rather than the user-space switch, which would carry all
 # the video):
-#   core 10.211.0.2  (a)  the shared embedded store and the test driver (node + playwright)
+#   core 10.211.0.2  (a)  the shared embedded store, redis-server (Redis backend only) and the test
+#                         driver (node + playwright)
 #   na   10.211.0.11 (a)  node-a: media UDP 10000, relay UDP 11000
 #   nb   10.211.0.12 (b)  node-b: media UDP 10000, relay UDP 11000
 #   ca   10.211.0.101 (a) Chromium: alice (camera + mic, fake devices)
@@ -58,6 +63,32 @@ ip -n "vis-$RUN-cb" route add blackhole 10.211.0.11/32
 say "namespaces up ($MODE) run $RUN, logs $LOGDIR"
 
 start_store core 10.211.0.2
+MID_CALL=""
+if [[ "${VISAGE_RELAY_CLUSTER:-hazelcast}" == "redis" ]]; then
+  mkdir -p "$LOGDIR/redis"
+  cat > "$LOGDIR/restart-redis.sh" <<SH
+#!/usr/bin/env bash
+# Starts redis-server in the core namespace, or with "crash-and-restart" kills it (SIGKILL) and
+# starts it again 3 s later; waits until it answers.
+set -euo pipefail
+if [[ "\${1:-}" == crash-and-restart ]]; then
+  kill -9 "\$(cat "$LOGDIR/redis/redis.pid")"
+  sleep 3
+fi
+"$NETNS" exec "$RUN" core redis-server --port 6379 --bind 10.211.0.2 --dir "$LOGDIR/redis" --appendonly yes \
+  --save '' --daemonize yes --pidfile "$LOGDIR/redis/redis.pid" --logfile "$LOGDIR/redis.log"
+for _ in \$(seq 1 100); do
+  "$NETNS" exec "$RUN" core redis-cli -h 10.211.0.2 -p 6379 ping 2>/dev/null | grep -q PONG && exit 0
+  sleep 0.1
+done
+echo "redis-server did not answer" >&2; exit 1
+SH
+  chmod +x "$LOGDIR/restart-redis.sh"
+  "$LOGDIR/restart-redis.sh" || fail "redis-server did not start: $(tail -n 5 "$LOGDIR/redis.log")"
+  export VISAGE_CLUSTER=redis VISAGE_REDIS_URI="redis://10.211.0.2:6379"
+  MID_CALL="$LOGDIR/restart-redis.sh crash-and-restart"
+  say "cluster backend: redis-server in core at 10.211.0.2:6379"
+fi
 MEMBERS=10.211.0.11,10.211.0.12
 EXTRA_JAVA_OPTS="-Dvisage.relay.port=11000"
 start_node na 10.211.0.11 a
@@ -71,6 +102,7 @@ NODE_MODULES="${VISAGE_NODE_MODULES:-$ROOT/tests/browser/node_modules}"
 CONFIG=$(cat <<JSON
 {"run":"$RUN","mode":"$MODE","delays":"$DELAYS","logdir":"$LOGDIR","startupMs":$((T1 - T0)),
  "seconds":${VISAGE_RELAY_SECONDS:-10},"viewers":${VISAGE_RELAY_VIEWERS:-3},
+ "midCall":"$MID_CALL",
  "nodes":{"a":{"id":"node-na","url":"http://10.211.0.11:$PORT"},"b":{"id":"node-nb","url":"http://10.211.0.12:$PORT"}},
  "clients":{"ca":"$LOGDIR/chromium-ca","cb":"$LOGDIR/chromium-cb"}}
 JSON

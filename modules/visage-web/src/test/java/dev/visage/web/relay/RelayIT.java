@@ -14,19 +14,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The media relay between two nodes over real network namespaces (tests/relay/relay-scenario.sh):
- * node a and node b in one Hazelcast cluster, alice's Chromium page on node a, bob's and three
- * receive-only viewers' pages on node b, one room. One scenario run serves every test; its JSON
- * verdict is kept in target/relay-logs/result.json and its {@code [figure]} lines are printed.
- * Skipped (Assumptions) only when not root or when chromium or ip is missing.
+ * node a and node b clustered on Redis (a redis-server in the scenario's core namespace; the
+ * Hazelcast relay path runs in RegionsIT), alice's Chromium page on node a, bob's and three
+ * receive-only viewers' pages on node b, one room; redis-server is killed and started again in the
+ * middle of the measured call. One scenario run serves every test; its JSON verdict is kept in
+ * target/relay-logs/result.json and its {@code [figure]} lines are printed.
+ * Skipped (Assumptions) only when not root or when chromium, ip or redis-server is missing.
  */
 class RelayIT {
     private static final ScenarioScript SCENARIO = new ScenarioScript("tests/relay/relay-scenario.sh", "VISAGE_RELAY_RUN", "yt",
-            "target/relay-logs", Duration.ofSeconds(420));
+            "target/relay-logs", Duration.ofSeconds(420)).with("VISAGE_RELAY_CLUSTER", "redis");
     private static JsonObject result;
 
     @BeforeAll
     static void runScenario() throws Exception {
-        SCENARIO.assumeRunnable("ip");
+        SCENARIO.assumeRunnable("ip", "redis-server");
         result = SCENARIO.run();
     }
 
@@ -60,6 +62,12 @@ class RelayIT {
         assertCheck("nodeARelaysAlicesTwoTracksOnce");
         assertCheck("nodeBRelaysBobsTwoTracksOnce");
         assertCheck("streamsInMatch");
+    }
+
+    @Test
+    void mediaKeepsFlowingWhileTheClusterBackendRestarts() {
+        assertCheck("clusterBackendRestartedMidCall");
+        assertCheck("videoPlaysWhileTheBackendIsDown");
     }
 
     @Test

@@ -15,6 +15,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -36,6 +38,7 @@ public final class ScenarioScript {
     private final String run;
     private final Path logs;
     private final Duration timeout;
+    private final Map<String, String> environment = new HashMap<>();
 
     /**
      * @param script      path of the script from the repository root
@@ -49,6 +52,12 @@ public final class ScenarioScript {
         this.run = runPrefix + Long.toString(System.nanoTime() % 46656, 36);
         this.logs = Path.of(logsDir).toAbsolutePath();
         this.timeout = timeout;
+    }
+
+    /** Sets an environment variable of the script (a scenario's variant). */
+    public ScenarioScript with(String name, String value) {
+        environment.put(name, value);
+        return this;
     }
 
     public Path logs() {
@@ -72,6 +81,7 @@ public final class ScenarioScript {
     public JsonObject run() throws Exception {
         Files.createDirectories(logs);
         ProcessBuilder builder = new ProcessBuilder("bash", script.toString(), logs.toString());
+        builder.environment().putAll(environment);
         builder.environment().put(runVariable, run);
         Process process = builder.start();
         Thread progress = new Thread(() -> copyProgress(process, logs.resolve("script.err")), "scenario-stderr");
