@@ -2,6 +2,7 @@ package dev.visage.web.node;
 
 import dev.visage.api.cluster.ClusterBackend;
 import dev.visage.api.cluster.ClusterState;
+import dev.visage.api.cluster.ClusterUnavailableException;
 import dev.visage.api.cluster.NodeInfo;
 import dev.visage.api.cluster.NodeRegistry;
 import dev.visage.api.cluster.SessionRecord;
@@ -199,6 +200,9 @@ public class VisageNode {
     private void heartbeat() {
         try {
             registry.heartbeat(selfInfo());
+        } catch (ClusterUnavailableException e) {
+            // every 2 s while the backend is away: one line each, the cause without its stack
+            LOG.warning(() -> logPrefix() + "heartbeat failed: cluster backend unavailable (" + e.getCause() + ")");
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, logPrefix() + "heartbeat failed", e);
         }
@@ -222,6 +226,8 @@ public class VisageNode {
             owners.remove(config.nodeId());
             owners.forEach(this::purgeNode);
             reconcileLocalSessions(sessions, listedAt);
+        } catch (ClusterUnavailableException e) {
+            LOG.warning(() -> logPrefix() + "session sweep skipped: cluster backend unavailable");
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, logPrefix() + "session sweep failed", e);
         }
