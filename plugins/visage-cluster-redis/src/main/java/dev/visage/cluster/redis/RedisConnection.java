@@ -41,8 +41,8 @@ final class RedisConnection implements AutoCloseable {
         this.commandConfig = config(uri, clientName, COMMAND_TIMEOUT);
         this.subscriberConfig = config(uri, clientName + "-subscriber", SUBSCRIBER_TIMEOUT);
         GenericObjectPoolConfig<Connection> pool = new GenericObjectPoolConfig<>();
-        pool.setMaxTotal(16);
-        pool.setMaxIdle(8);
+        pool.setMaxTotal(32); // every join polls for its room lock on a pooled connection; 50 at once must not starve
+        pool.setMaxIdle(16);
         pool.setMinIdle(0);
         pool.setMaxWait(COMMAND_TIMEOUT);
         pool.setTestWhileIdle(true);
