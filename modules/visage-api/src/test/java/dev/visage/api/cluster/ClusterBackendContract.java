@@ -6,7 +6,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -51,6 +54,11 @@ public abstract class ClusterBackendContract {
 
     /** The backend restarts under the running nodes (Redis: the server; Hazelcast: every other member). */
     protected abstract void restartBackend() throws Exception;
+
+    /** How a node in another process reaches this test's backend, and with which arguments. */
+    protected abstract Class<? extends LockContender.BackendInAnotherProcess> backendInAnotherProcess();
+
+    protected abstract List<String> backendInAnotherProcessArguments();
 
     /** The backend's own settings (e.g. where Redis is). */
     protected Map<String, String> settings() {
@@ -162,6 +170,41 @@ public abstract class ClusterBackendContract {
         }
         assertEquals(0, overlaps.get(), "two holders at once");
         assertEquals(nodes.size() * threadsPerNode * rounds, done.get());
+    }
+
+    @Test
+    void aRoomLockExcludesEveryOtherHolderAcrossProcesses(@TempDir Path dir) throws Exception {
+        int processes = 3;
+        int rounds = 10;
+        List<Process> contenders = new ArrayList<>();
+        try {
+            for (int i = 0; i < processes; i++) {
+                List<String> command = new ArrayList<>(List.of(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx128m",
+                        "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+                        LockContender.class.getName(), backendInAnotherProcess().getName(), prefix + "p" + i,
+                        prefix + "room", Integer.toString(rounds), dir.toString()));
+                command.addAll(backendInAnotherProcessArguments());
+                contenders.add(new ProcessBuilder(command).redirectErrorStream(true)
+                        .redirectOutput(dir.resolve("contender-" + i + ".log").toFile()).start());
+            }
+            Await.until(NEVER, processes + " contenders connected", () -> IntStream.range(0, processes)
+                    .allMatch(i -> Files.exists(dir.resolve("ready-" + prefix + "p" + i))));
+            Files.createFile(dir.resolve("go"));
+            for (Process contender : contenders) {
+                assertTrue(contender.waitFor(120, TimeUnit.SECONDS), "a contender never finished");
+                assertEquals(0, contender.exitValue(), "a contender failed; see " + dir);
+            }
+        } finally {
+            contenders.forEach(Process::destroyForcibly);
+        }
+        List<String> entries = Files.readAllLines(dir.resolve("entries"));
+        assertEquals(List.of(), entries.stream().filter(l -> l.startsWith("overlap")).toList(), "two holders at once");
+        assertEquals(processes * rounds, entries.size());
+        List<Long> fences = entries.stream().map(l -> Long.parseLong(l.substring("entry ".length()))).toList();
+        for (int i = 1; i < fences.size(); i++) {
+            assertTrue(fences.get(i) > fences.get(i - 1), "fencing tokens in lock order: " + fences);
+        }
     }
 
     @Test

@@ -45,6 +45,17 @@ class HazelcastClusterBackendTest extends ClusterBackendContract {
     }
 
     @Override
+    protected Class<HazelcastInAnotherProcess> backendInAnotherProcess() {
+        return HazelcastInAnotherProcess.class;
+    }
+
+    /** The contenders make a cluster of their own (this test's members are gone by then), three members. */
+    @Override
+    protected List<String> backendInAnotherProcessArguments() {
+        return List.of(hazelcast.clusterName(), Integer.toString(hazelcast.basePort()), "3");
+    }
+
+    @Override
     protected void kill(ClusterBackend node) {
         HazelcastInstance member = memberOf.get(node);
         alive.remove(member);

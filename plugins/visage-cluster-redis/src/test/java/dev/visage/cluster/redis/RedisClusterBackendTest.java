@@ -6,6 +6,7 @@ import dev.visage.cluster.redis.testing.RedisServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
+import java.util.List;
 import java.util.Map;
 
 /** The cluster backend contract on a real redis-server that the test starts on a loopback port. */
@@ -28,6 +29,16 @@ class RedisClusterBackendTest extends ClusterBackendContract {
     @Override
     protected ClusterBackend newBackend() {
         return new RedisClusterBackend();
+    }
+
+    @Override
+    protected Class<RedisInAnotherProcess> backendInAnotherProcess() {
+        return RedisInAnotherProcess.class;
+    }
+
+    @Override
+    protected List<String> backendInAnotherProcessArguments() {
+        return List.of(redis.uri());
     }
 
     @Override

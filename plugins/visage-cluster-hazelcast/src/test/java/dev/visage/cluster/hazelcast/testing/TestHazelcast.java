@@ -25,12 +25,30 @@ public final class TestHazelcast implements AutoCloseable {
     private final int basePort;
     private final List<HazelcastInstance> members = new ArrayList<>();
 
+    /** Members of a cluster private to this process: its pid is part of the name. */
     public TestHazelcast(String clusterName, int basePort) {
+        this(basePort, clusterName + "-" + ProcessHandle.current().pid());
+    }
+
+    private TestHazelcast(int basePort, String exactClusterName) {
         if (basePort <= 5920 && basePort + PORT_COUNT > 5900) {
             throw new IllegalArgumentException("ports 5900-5920 belong to the nodes");
         }
-        this.clusterName = clusterName + "-" + ProcessHandle.current().pid();
+        this.clusterName = exactClusterName;
         this.basePort = basePort;
+    }
+
+    /** Members that join another process's test cluster (its {@link #clusterName()} and base port). */
+    public static TestHazelcast joining(String clusterName, int basePort) {
+        return new TestHazelcast(basePort, clusterName);
+    }
+
+    public String clusterName() {
+        return clusterName;
+    }
+
+    public int basePort() {
+        return basePort;
     }
 
     public HazelcastInstance newMember() {
