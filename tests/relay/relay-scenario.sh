@@ -78,7 +78,7 @@ fi
 "$NETNS" exec "$RUN" core redis-server --port 6379 --bind 10.211.0.2 --dir "$LOGDIR/redis" --appendonly yes \
   --save '' --daemonize yes --pidfile "$LOGDIR/redis/redis.pid" --logfile "$LOGDIR/redis.log"
 for _ in \$(seq 1 100); do
-  "$NETNS" exec "$RUN" core redis-cli -h 10.211.0.2 -p 6379 ping 2>/dev/null | grep -q PONG && exit 0
+  [[ "\$("$NETNS" exec "$RUN" core redis-cli -h 10.211.0.2 -p 6379 ping 2>/dev/null)" == PONG ]] && exit 0
   sleep 0.1
 done
 echo "redis-server did not answer" >&2; exit 1

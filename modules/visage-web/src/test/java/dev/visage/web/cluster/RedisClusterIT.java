@@ -52,19 +52,21 @@ class RedisClusterIT extends ClusterIT {
 
             redis.stop(); // SIGKILL: what a crash looks like to the nodes
             long down = System.nanoTime();
-            Api.Reply refused = apiB.post("/api/sessions", null, tokenB);
-            assertEquals(503, refused.status(), refused.body());
-            assertEquals("unavailable", refused.code(), "a clear JSON error, not an exception");
-            alice.send("{\"type\":\"chat\",\"text\":\"while Redis is down\"}");
-            JsonObject answer = alice.await(m -> "error".equals(m.getString("type"))
-                    || "chat".equals(m.getString("type")), Duration.ofSeconds(30));
-            if ("error".equals(answer.getString("type"))) {
-                assertEquals("unavailable", answer.getString("code"), answer.toString());
+            try {
+                Api.Reply refused = apiB.get("/api/nodes");
+                assertEquals(503, refused.status(), refused.body());
+                assertEquals("unavailable", refused.code(), "a clear JSON error, not an exception");
+                alice.send("{\"type\":\"chat\",\"text\":\"while Redis is down\"}");
+                JsonObject answer = alice.await(m -> "error".equals(m.getString("type"))
+                        || "chat".equals(m.getString("type")), Duration.ofSeconds(30));
+                if ("error".equals(answer.getString("type"))) {
+                    assertEquals("unavailable", answer.getString("code"), answer.toString());
+                }
+                assertEquals("UP", apiA.get("/health").json().getString("status"), "health answers without Redis");
+                Thread.sleep(Math.max(0, 3000 - (System.nanoTime() - down) / 1_000_000)); // down for 3 s
+            } finally {
+                redis.start();
             }
-            assertEquals("UP", apiA.get("/health").json().getString("status"), "health answers without Redis");
-            Thread.sleep(Math.max(0, 3000 - (System.nanoTime() - down) / 1_000_000)); // down for 3 s
-
-            redis.start();
             long back = System.nanoTime();
             awaitTrue(Duration.ofSeconds(15), () -> nodeIds(apiA).containsAll(List.of("it-a", "it-b"))
                     && nodeIds(apiB).containsAll(List.of("it-a", "it-b")));
