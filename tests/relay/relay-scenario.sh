@@ -65,7 +65,7 @@ say "namespaces up ($MODE) run $RUN, logs $LOGDIR"
 start_store core 10.211.0.2
 MID_CALL=""
 if [[ "${VISAGE_RELAY_CLUSTER:-hazelcast}" == "redis" ]]; then
-  mkdir -p "$LOGDIR/redis"
+  rm -rf "$LOGDIR/redis" && mkdir -p "$LOGDIR/redis" # no state from an earlier run
   cat > "$LOGDIR/restart-redis.sh" <<SH
 #!/usr/bin/env bash
 # Starts redis-server in the core namespace, or with "crash-and-restart" kills it (SIGKILL) and
@@ -76,16 +76,17 @@ if [[ "\${1:-}" == crash-and-restart ]]; then
   sleep 3
 fi
 "$NETNS" exec "$RUN" core redis-server --port 6379 --bind 10.211.0.2 --dir "$LOGDIR/redis" --appendonly yes \
-  --save '' --daemonize yes --pidfile "$LOGDIR/redis/redis.pid" --logfile "$LOGDIR/redis.log"
+  --requirepass relay-secret --save '' --daemonize yes --pidfile "$LOGDIR/redis/redis.pid" --logfile "$LOGDIR/redis.log"
 for _ in \$(seq 1 100); do
-  [[ "\$("$NETNS" exec "$RUN" core redis-cli -h 10.211.0.2 -p 6379 ping 2>/dev/null)" == PONG ]] && exit 0
+  [[ "\$("$NETNS" exec "$RUN" core redis-cli -h 10.211.0.2 -p 6379 -a relay-secret --no-auth-warning ping 2>/dev/null)" == PONG ]] && exit 0
   sleep 0.1
 done
 echo "redis-server did not answer" >&2; exit 1
 SH
   chmod +x "$LOGDIR/restart-redis.sh"
   "$LOGDIR/restart-redis.sh" || fail "redis-server did not start: $(tail -n 5 "$LOGDIR/redis.log")"
-  export VISAGE_CLUSTER=redis VISAGE_REDIS_URI="redis://10.211.0.2:6379"
+  # off loopback Redis refuses clients without a password (protected mode): the nodes log in
+  export VISAGE_CLUSTER=redis VISAGE_REDIS_URI="redis://:relay-secret@10.211.0.2:6379"
   MID_CALL="$LOGDIR/restart-redis.sh crash-and-restart"
   say "cluster backend: redis-server in core at 10.211.0.2:6379"
 fi
