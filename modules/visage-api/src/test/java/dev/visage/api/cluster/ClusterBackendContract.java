@@ -201,9 +201,12 @@ public abstract class ClusterBackendContract {
         List<String> entries = Files.readAllLines(dir.resolve("entries"));
         assertEquals(List.of(), entries.stream().filter(l -> l.startsWith("overlap")).toList(), "two holders at once");
         assertEquals(processes * rounds, entries.size());
-        List<Long> fences = entries.stream().map(l -> Long.parseLong(l.substring("entry ".length()))).toList();
-        for (int i = 1; i < fences.size(); i++) {
-            assertTrue(fences.get(i) > fences.get(i - 1), "fencing tokens in lock order: " + fences);
+        assertIncreasing(entries.stream().map(l -> Long.parseLong(l.substring("entry ".length()))).toList());
+    }
+
+    private static void assertIncreasing(List<Long> fencingTokens) {
+        for (int i = 1; i < fencingTokens.size(); i++) {
+            assertTrue(fencingTokens.get(i) > fencingTokens.get(i - 1), "fencing tokens in lock order: " + fencingTokens);
         }
     }
 
@@ -250,9 +253,7 @@ public abstract class ClusterBackendContract {
         for (int i = 0; i < 10; i++) {
             tokens.add(nodes.get(i % 2).locks().withRoomLock(prefix + "room", Duration.ofSeconds(10), fence -> fence));
         }
-        for (int i = 1; i < tokens.size(); i++) {
-            assertTrue(tokens.get(i) > tokens.get(i - 1), "tokens " + tokens);
-        }
+        assertIncreasing(tokens);
     }
 
     @Test
