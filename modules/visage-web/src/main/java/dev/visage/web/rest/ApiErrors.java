@@ -5,6 +5,7 @@ import static dev.visage.core.json.SharedJsonProvider.JSON;
 import dev.visage.api.plugin.StoreUnavailableException;
 import dev.visage.core.error.ErrorCode;
 import dev.visage.core.error.VisageException;
+import dev.visage.web.limit.RateLimitedException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -26,6 +27,10 @@ public class ApiErrors implements ExceptionMapper<Throwable> {
             // the node's store watch logs the outage once; this call's detail is for debugging only
             LOG.log(Level.FINE, "REST call refused: store unavailable", e);
             failure = VisageException.storeUnavailable(e);
+        }
+        if (failure instanceof RateLimitedException e) {
+            return Response.fromResponse(response(e.code().httpStatus(), e.code().wire(), e.getMessage()))
+                    .header("Retry-After", e.retryAfterSeconds()).build();
         }
         if (failure instanceof VisageException e) {
             return response(e.code().httpStatus(), e.code().wire(), e.getMessage());
