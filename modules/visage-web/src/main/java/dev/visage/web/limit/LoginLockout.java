@@ -6,14 +6,15 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
 /**
- * Per username: after {@code freeFailures} failed logins in a row, the username is locked for 1 s,
- * then 2, 4, 8 ... s after each further failure, up to {@code maxLock}. A good login, or
+ * Per username: after {@code freeFailures} failed logins in a row, the username is locked for
+ * 30 s, then 60, 120 ... s after each further failure, up to {@code maxLock}. A good login, or
  * {@code maxLock} without failures, starts it over. Whoever guesses one user's password from many
  * addresses gets a handful of tries an hour, whatever the per-address limits.
  */
 final class LoginLockout {
 
     private static final int FIRST_SWEEP = 10_000;
+    private static final Duration FIRST_LOCK = Duration.ofSeconds(30);
 
     private record Failures(int count, long lastNanos, long lockedUntilNanos) {
     }
@@ -55,7 +56,7 @@ final class LoginLockout {
 
     private long lockNanos(int doublings) {
         long max = maxLock.toNanos();
-        return doublings >= 30 ? max : Math.min(max, Duration.ofSeconds(1).toNanos() << doublings);
+        return doublings >= 20 ? max : Math.min(max, FIRST_LOCK.toNanos() << doublings);
     }
 
     private boolean forgotten(Failures f, long now) {

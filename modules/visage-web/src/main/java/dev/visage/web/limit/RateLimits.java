@@ -146,6 +146,6 @@ public final class RateLimits {
 
     private RateLimitedException refuse(String limit, String message, long retryAfterNanos) {
         refused.get(limit).incrementAndGet();
-        return new RateLimitedException(message, retryAfterNanos);
+        return new RateLimitedException(limit, message, retryAfterNanos);
     }
 }

@@ -37,7 +37,8 @@ import java.util.logging.Logger;
  * session. Handles join, leave, chat and ping itself and hands every other message type to the
  * media engine. A bad message gets {@code {type:"error",code,message}}; the socket stays open. So
  * does a message over the connection's rate limits: it is dropped, and the error says
- * {@code rate_limited} with {@code retryAfter} (seconds).
+ * {@code rate_limited} with the {@code limit} ({@code socket_messages} or {@code chat}) and
+ * {@code retryAfter} (seconds).
  */
 @ServerEndpoint("/ws")
 public class SignallingEndpoint {
@@ -97,7 +98,7 @@ public class SignallingEndpoint {
             dispatch(typeOf(message), message);
         } catch (RateLimitedException e) {
             connection.send(JSON.createObjectBuilder(error(e.code(), e.getMessage()))
-                    .add("retryAfter", e.retryAfterSeconds()).build());
+                    .add("limit", e.limit()).add("retryAfter", e.retryAfterSeconds()).build());
         } catch (VisageException e) {
             connection.send(error(e.code(), e.getMessage()));
         } catch (StoreUnavailableException e) {
