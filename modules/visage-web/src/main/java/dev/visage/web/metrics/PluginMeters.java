@@ -26,6 +26,7 @@ final class PluginMeters {
     private static final Pattern NAME = Pattern.compile("([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\\{(.*)})?");
     private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
     private static final String COUNTER_SUFFIX = "_total";
+    private static final String HELP = "reported by the media plugin";
 
     private final MeterRegistry registry;
     private final Supplier<Map<String, Number>> source;
@@ -67,9 +68,9 @@ final class PluginMeters {
         if (base.endsWith(COUNTER_SUFFIX)) {
             // Micrometer's Prometheus names add _total to counters themselves
             return FunctionCounter.builder(base.substring(0, base.length() - COUNTER_SUFFIX.length()), this,
-                    m -> m.value(series)).tags(tags).register(registry);
+                    m -> m.value(series)).tags(tags).description(HELP).register(registry);
         }
-        return Gauge.builder(base, this, m -> m.value(series)).tags(tags).register(registry);
+        return Gauge.builder(base, this, m -> m.value(series)).tags(tags).description(HELP).register(registry);
     }
 
     private double value(String series) {
