@@ -219,6 +219,21 @@ class RoomServiceClusterTest {
     }
 
     @Test
+    void aSessionTokenOpensItsSocketWithinAMinuteOfItsIssueOnly() {
+        SessionService halfAMinuteLater = sessionsOfNodeAAt(Duration.ofSeconds(30));
+        SessionService twoMinutesLater = sessionsOfNodeAAt(Duration.ofMinutes(2));
+        assertFailsWith(ErrorCode.TOKEN_EXPIRED, () -> twoMinutesLater.connect(a.sessions().open(user("late")).sessionToken()));
+        SessionRecord inTime = halfAMinuteLater.connect(a.sessions().open(user("in time")).sessionToken());
+        a.rooms().disconnect(inTime.sessionId(), "closed");
+    }
+
+    /** Node a's sessions as they will be answered {@code later} (its token clock moved on). */
+    private static SessionService sessionsOfNodeAAt(Duration later) {
+        TokenService tokens = new TokenService(tokenKey, Clock.offset(Clock.systemUTC(), later));
+        return new SessionService(a.cluster(), tokens, Duration.ofHours(1), a.id(), Clock.systemUTC());
+    }
+
+    @Test
     void aSessionTokenOpensOnlyOneConnectionOnItsOwnNodeEvenAfterItClosed() {
         SessionGrant grant = a.sessions().open(user("twice"));
         SessionRecord first = a.sessions().connect(grant.sessionToken());
