@@ -168,7 +168,7 @@ function nodeSide(first, last, series) {
   for (const [k, v] of Object.entries(last.map)) {
     if (/rtt|jitter|fraction_lost|packets_lost|legs_ready|_leg_ready|endpoints|^visage_sfu_rooms|streams/.test(k)) out.gauges[k] = v;
   }
-  const rtts = series.flatMap((m) => Object.entries(m.map).filter(([k, v]) => k.startsWith('visage_relay_leg_rtt_ms') && v > 0).map(([, v]) => v));
+  const rtts = series.flatMap((m) => Object.entries(m.map).filter(([k, v]) => k.startsWith('visage_relay_leg_rtt_seconds') && v > 0).map(([, v]) => v * 1000));
   out.relayLegRttMs = round(mean(rtts), 1);
   out.relayLegRttSamples = rtts.length;
   out.relayMbps = 'visage_relay_bytes_sent_total' in out.deltas ? round(out.deltas.visage_relay_bytes_sent_total * 8 / dt / 1e6, 3) : null;

@@ -62,7 +62,7 @@ for (const id of order) {
   }
 }
 md.push('');
-md.push('Nodes (`/metrics` deltas over the window; relay RTT = mean of `visage_relay_leg_rtt_ms` samples every 5 s; room stats = `GET /api/rooms/{id}/stats` at the end, raw in `raw/`).', '');
+md.push('Nodes (`/metrics` deltas over the window; relay RTT = mean of `visage_relay_leg_rtt_seconds` samples every 5 s; room stats = `GET /api/rooms/{id}/stats` at the end, raw in `raw/`).', '');
 md.push('| # | node | RTP in /s | RTP forwarded /s | NACKed packets asked /s | retransmissions /s | PLIs sent | relay out Mbit/s | relay leg RTT ms | room stats streams |');
 md.push('|---|---|---|---|---|---|---|---|---|---|');
 for (const id of order) {

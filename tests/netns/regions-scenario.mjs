@@ -112,7 +112,7 @@ try {
   figure(`selection sg client: ${ranking(b)} -> ${b.node.id} [${b.pickMethod}] status "${b.status}"`);
 
   // the server agrees: the room's members carry the node that owns each session
-  const members = (await rest(EU.url, 'GET', `/api/rooms/${roomId}`)).json.members;
+  const members = (await rest(EU.url, 'GET', `/api/rooms/${roomId}`, undefined, aliceToken)).json.members;
   result.selection.serverNodeOfEuPage = (members.find((m) => m.sessionId === a.sessionId) || {}).nodeId || null;
   result.selection.serverNodeOfSgPage = (members.find((m) => m.sessionId === b.sessionId) || {}).nodeId || null;
 
@@ -169,7 +169,7 @@ try {
       }
       if (cleanMs === null) {
         try {
-          const r = await rest(EU.url, 'GET', `/api/rooms/${roomId}`);
+          const r = await rest(EU.url, 'GET', `/api/rooms/${roomId}`, undefined, aliceToken);
           const n = await rest(EU.url, 'GET', '/api/nodes');
           const stale = r.json.members.filter((m) => m.nodeId === SG.id || m.sessionId === oldB.sessionId);
           if (stale.length === 0 && !n.json.some((x) => x.id === SG.id)) { cleanMs = now; f.membersAfterClean = r.json.members; }
@@ -202,10 +202,10 @@ try {
     f.sgPageMembers = afterB.members;
     f.loginAfter = [];
     for (const u of ['alice', 'bob']) f.loginAfter.push((await rest(EU.url, 'POST', '/api/login', { username: u, password })).status);
-    const roomAfter = await rest(EU.url, 'GET', `/api/rooms/${roomId}`);
+    const roomAfter = await rest(EU.url, 'GET', `/api/rooms/${roomId}`, undefined, aliceToken);
     f.roomStatusAfter = roomAfter.status;
     f.roomMembersAfter = roomAfter.json.members;
-    const history = await rest(EU.url, 'GET', `/api/rooms/${roomId}/messages`);
+    const history = await rest(EU.url, 'GET', `/api/rooms/${roomId}/messages`, undefined, aliceToken);
     f.historyHasChat = Array.isArray(history.json) && history.json.some((m) => m.text === text);
     f.nodesAfter = (await rest(EU.url, 'GET', '/api/nodes')).json.map((n) => n.id);
     f.nearestSgAfter = (await rest(EU.url, 'GET', '/api/nodes/nearest?region=sg')).json.id;

@@ -115,7 +115,7 @@ try {
     const bytes = m1[k][`visage_relay_leg_bytes_sent_total${p}`] - (m0[k][`visage_relay_leg_bytes_sent_total${p}`] || 0);
     const recv = m1[k][`visage_relay_leg_packets_received_total${p}`] - (m0[k][`visage_relay_leg_packets_received_total${p}`] || 0);
     figure(`${node.id} -> ${peer.id} leg: ${sent} packets / ${Math.round(bytes * 8 / cfg.seconds / 1000)} kbit/s sent and ${recv} received in ${cfg.seconds} s; `
-      + `RTT ${Number(m1[k][`visage_relay_leg_rtt_ms${p}`]).toFixed(1)} ms; loss reported by peer ${m1[k][`visage_relay_leg_packets_lost_sent${p}`]} packets; `
+      + `RTT ${(Number(m1[k][`visage_relay_leg_rtt_seconds${p}`]) * 1000).toFixed(1)} ms; loss reported by peer ${m1[k][`visage_relay_leg_packets_lost_sent${p}`]} packets; `
       + `PLIs in/out ${m1[k][`visage_relay_leg_plis_received_total${p}`]}/${m1[k][`visage_relay_leg_plis_sent_total${p}`]}; `
       + `NACKs in/out ${m1[k][`visage_relay_leg_nacks_received_total${p}`]}/${m1[k][`visage_relay_leg_nacks_sent_total${p}`]}; `
       + `SRTP drops ${m1[k][`visage_relay_leg_dropped_srtp_total${p}`]}`);

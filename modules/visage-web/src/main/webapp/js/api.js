@@ -48,7 +48,8 @@ async function request(method, path, { body, token, signal, base } = {}) {
     const message = data && typeof data.message === 'string' && data.message
       ? data.message
       : defaultMessage(res.status);
-    throw new ApiError(res.status, code, message);
+    const retryAfter = res.status === 429 ? res.headers.get('Retry-After') : null;
+    throw new ApiError(res.status, code, retryAfter ? `${message} (wait ${retryAfter} s)` : message);
   }
   return data;
 }

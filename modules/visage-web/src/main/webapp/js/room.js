@@ -476,7 +476,7 @@ function offerToMedia(msg) {
 
 function onServerError(msg) {
   const code = msg.code || 'error';
-  const text = msg.message || code;
+  const text = (msg.message || code) + (code === 'rate_limited' && msg.retryAfter ? ` (wait ${msg.retryAfter} s)` : '');
   toast(text, 'error', 6000);
   if (!state.joined && (code === 'token_expired' || code === 'invalid_token' || code === 'unauthorized')) {
     scheduleReconnect(`server error ${code}`); // start again at step 1 with fresh tokens

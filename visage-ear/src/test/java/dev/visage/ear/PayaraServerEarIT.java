@@ -106,7 +106,7 @@ class PayaraServerEarIT {
             socket.send("{\"type\":\"chat\",\"text\":\"hello from the EAR\"}");
             assertEquals("hello from the EAR", socket.awaitType("chat").getString("text"));
         }
-        JsonArray history = (JsonArray) Api.parse(api.get("/api/rooms/" + roomId + "/messages").body());
+        JsonArray history = (JsonArray) Api.parse(api.get("/api/rooms/" + roomId + "/messages", userToken).body());
         assertEquals("hello from the EAR", history.getJsonObject(history.size() - 1).getString("text"),
                 "the chat is kept by the embedded store: " + history);
     }

@@ -12,4 +12,10 @@ public interface RoomStore {
     Optional<Room> find(String id);
 
     List<Room> recent(int limit);
+
+    /** Remembers that the user has joined the room (idempotent): it may read the room's chat history. */
+    void recordVisit(String roomId, String userId);
+
+    /** Whether the user has ever joined the room. */
+    boolean visited(String roomId, String userId);
 }

@@ -22,6 +22,8 @@ public enum ErrorCode {
     NOT_FOUND(404),
     ROOM_NOT_FOUND(404),
     USERNAME_TAKEN(409),
+    /** Too many attempts from this address, for this user or on this connection; retry after the time given. */
+    RATE_LIMITED(429),
     SESSION_NOT_CONNECTED(409),
     SESSION_IN_USE(409),
     NODE_FULL(503),

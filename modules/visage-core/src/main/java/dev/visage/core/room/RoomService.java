@@ -84,6 +84,7 @@ public final class RoomService {
      */
     public String requestJoin(SessionRecord session, String roomId) {
         get(roomId);
+        rooms.recordVisit(roomId, session.userId());
         if (session.roomId() != null && !session.roomId().equals(roomId)) {
             leave(session.sessionId(), "moved");
         }
@@ -191,6 +192,16 @@ public final class RoomService {
 
     public List<ChatMessage> history(String roomId, int limit) {
         get(roomId);
+        return chat.history(roomId, limit);
+    }
+
+    /** The room's chat history as {@code reader} may read it: only its owner and users who have joined it. */
+    public List<ChatMessage> history(User reader, String roomId, int limit) {
+        Room room = get(roomId);
+        if (!room.ownerId().equals(reader.id()) && !rooms.visited(roomId, reader.id())) {
+            throw new VisageException(ErrorCode.FORBIDDEN,
+                    "chat history is for the room's owner and users who have joined the room");
+        }
         return chat.history(roomId, limit);
     }
 }

@@ -1,24 +1,25 @@
 package dev.visage.core.token;
 
 /**
- * What a token asserts. A user token binds only the user; a session token adds the session id;
- * a room token adds the room id.
+ * What a token asserts. A user token binds only the user; a session token adds the session id
+ * and the node that issued it (the only node its socket may open on); a room token adds the room id.
  *
  * @param expiresAt epoch seconds
  */
 public record TokenClaims(TokenKind kind, String userId, String displayName, String sessionId,
-                          String roomId, long expiresAt) {
+                          String roomId, String nodeId, long expiresAt) {
 
     public static TokenClaims user(String userId, String displayName, long expiresAt) {
-        return new TokenClaims(TokenKind.USER, userId, displayName, null, null, expiresAt);
+        return new TokenClaims(TokenKind.USER, userId, displayName, null, null, null, expiresAt);
     }
 
-    public static TokenClaims session(String userId, String displayName, String sessionId, long expiresAt) {
-        return new TokenClaims(TokenKind.SESSION, userId, displayName, sessionId, null, expiresAt);
+    public static TokenClaims session(String userId, String displayName, String sessionId, String nodeId,
+                                      long expiresAt) {
+        return new TokenClaims(TokenKind.SESSION, userId, displayName, sessionId, null, nodeId, expiresAt);
     }
 
     public static TokenClaims room(String userId, String displayName, String sessionId, String roomId,
                                    long expiresAt) {
-        return new TokenClaims(TokenKind.ROOM, userId, displayName, sessionId, roomId, expiresAt);
+        return new TokenClaims(TokenKind.ROOM, userId, displayName, sessionId, roomId, null, expiresAt);
     }
 }

@@ -49,9 +49,9 @@ public final class AccountService {
         }
         checkPassword(password);
         String name = displayName == null || displayName.isBlank() ? username : displayName.strip();
-        if (name.length() > MAX_DISPLAY_NAME || name.chars().anyMatch(Character::isISOControl)) {
-            throw new VisageException(ErrorCode.INVALID_DISPLAY_NAME,
-                    "display name must be at most " + MAX_DISPLAY_NAME + " printable characters");
+        if (name.length() > MAX_DISPLAY_NAME || name.codePoints().anyMatch(AccountService::hiddenOrControl)) {
+            throw new VisageException(ErrorCode.INVALID_DISPLAY_NAME, "display name must be at most "
+                    + MAX_DISPLAY_NAME + " printable characters, without control or format (e.g. bidi) characters");
         }
         User user = new User(RandomIds.of(16), username, name, hasher.hash(password), "user", clock.instant());
         try {
@@ -81,6 +81,15 @@ public final class AccountService {
         TokenClaims claims = tokens.verify(userToken, TokenKind.USER);
         return users.findById(claims.userId())
                 .orElseThrow(() -> new VisageException(ErrorCode.TOKEN_INVALID, "the user no longer exists"));
+    }
+
+    /**
+     * Control characters, and Unicode format characters (category Cf): the bidi controls
+     * (U+202A-202E, U+2066-2069, U+200E/F, U+061C) that make a name read as another in the member
+     * list and chat, zero-width joiners and spaces, soft hyphens.
+     */
+    private static boolean hiddenOrControl(int codePoint) {
+        return Character.isISOControl(codePoint) || Character.getType(codePoint) == Character.FORMAT;
     }
 
     private static void checkPassword(String password) {

@@ -227,10 +227,30 @@ class RoomServiceClusterTest {
     }
 
     @Test
-    void aSessionTokenOpensOnlyOneConnection() {
+    void aSessionTokenOpensItsSocketWithinAMinuteOfItsIssueOnly() {
+        SessionService halfAMinuteLater = sessionsOfNodeAAt(Duration.ofSeconds(30));
+        SessionService twoMinutesLater = sessionsOfNodeAAt(Duration.ofMinutes(2));
+        assertFailsWith(ErrorCode.TOKEN_EXPIRED, () -> twoMinutesLater.connect(a.sessions().open(user("late")).sessionToken()));
+        SessionRecord inTime = halfAMinuteLater.connect(a.sessions().open(user("in time")).sessionToken());
+        a.rooms().disconnect(inTime.sessionId(), "closed");
+    }
+
+    /** Node a's sessions as they will be answered {@code later} (its token clock moved on). */
+    private static SessionService sessionsOfNodeAAt(Duration later) {
+        TokenService tokens = new TokenService(tokenKey, Clock.offset(Clock.systemUTC(), later));
+        return new SessionService(a.cluster(), tokens, Duration.ofHours(1), a.id(), Clock.systemUTC());
+    }
+
+    @Test
+    void aSessionTokenOpensOnlyOneConnectionOnItsOwnNodeEvenAfterItClosed() {
         SessionGrant grant = a.sessions().open(user("twice"));
-        a.sessions().connect(grant.sessionToken());
-        assertFailsWith(ErrorCode.SESSION_IN_USE, () -> b.sessions().connect(grant.sessionToken()));
+        SessionRecord first = a.sessions().connect(grant.sessionToken());
+        assertFailsWith(ErrorCode.SESSION_IN_USE, () -> a.sessions().connect(grant.sessionToken()));
+        assertFailsWith(ErrorCode.TOKEN_INVALID, () -> b.sessions().connect(grant.sessionToken()));
+        a.rooms().disconnect(first.sessionId(), "closed");
+        // after its socket closed, the token opens no other: a reconnecting client asks for a new session
+        assertFailsWith(ErrorCode.SESSION_IN_USE, () -> a.sessions().connect(grant.sessionToken()));
+        assertFailsWith(ErrorCode.TOKEN_INVALID, () -> b.sessions().connect(grant.sessionToken()));
         SessionGrant unused = a.sessions().open(user("never"));
         assertFailsWith(ErrorCode.SESSION_NOT_CONNECTED, () -> b.sessions().connected(unused.sessionToken()));
     }
@@ -370,6 +390,11 @@ class RoomServiceClusterTest {
         List<ChatMessage> history = b.rooms().history(room.id(), 10);
         assertEquals(List.of(first.id(), longest.id()), history.stream().map(ChatMessage::id).toList());
         assertEquals(first.text(), history.get(0).text());
+
+        assertEquals(2, b.rooms().history(owner, room.id(), 10).size(), "the owner reads the history");
+        User talkerUser = new User(talker.userId(), "talker", "Display talker", "unused-hash", "user", Instant.now());
+        assertEquals(2, b.rooms().history(talkerUser, room.id(), 10).size(), "so does a user who joined");
+        assertFailsWith(ErrorCode.FORBIDDEN, () -> b.rooms().history(user("stranger"), room.id(), 10));
 
         Await.until(Duration.ofSeconds(10), "chat events on node b", () -> b.events(room.id(), "chat").size() == 2);
         JsonObject event = b.events(room.id(), "chat").get(0);

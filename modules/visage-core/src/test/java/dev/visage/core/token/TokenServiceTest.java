@@ -53,7 +53,7 @@ class TokenServiceTest {
 
     @Test
     void sessionTokenRoundTrips() {
-        TokenClaims claims = TokenClaims.session("u1", "Ann", "s1", exp);
+        TokenClaims claims = TokenClaims.session("u1", "Ann", "s1", "node-1", exp);
         TokenClaims back = tokens.verify(tokens.issue(claims), TokenKind.SESSION);
         assertEquals(claims, back);
         assertNull(back.roomId());
@@ -107,7 +107,7 @@ class TokenServiceTest {
     @Test
     void wrongKindIsRejected() {
         String user = tokens.issue(TokenClaims.user("u1", "Ann", exp));
-        String session = tokens.issue(TokenClaims.session("u1", "Ann", "s1", exp));
+        String session = tokens.issue(TokenClaims.session("u1", "Ann", "s1", "node-1", exp));
         String room = tokens.issue(TokenClaims.room("u1", "Ann", "s1", "r1", exp));
         assertFailsWith(ErrorCode.TOKEN_INVALID, () -> tokens.verify(user, TokenKind.SESSION));
         assertFailsWith(ErrorCode.TOKEN_INVALID, () -> tokens.verify(user, TokenKind.ROOM));

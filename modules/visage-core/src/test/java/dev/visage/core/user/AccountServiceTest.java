@@ -125,6 +125,13 @@ class AccountServiceTest {
     void controlCharactersOrOverlongDisplayNamesAreRejected() {
         assertFailsWith(ErrorCode.INVALID_DISPLAY_NAME, () -> accounts.register(freshName(), "s3cret-password", "a\u0000b"));
         assertFailsWith(ErrorCode.INVALID_DISPLAY_NAME, () -> accounts.register(freshName(), "s3cret-password", "a\nb"));
+        // "Ann" followed by a right-to-left override: the member list would show what follows reversed
+        assertFailsWith(ErrorCode.INVALID_DISPLAY_NAME, () -> accounts.register(freshName(), "s3cret-password", "Ann\u202Enimda"));
+        assertFailsWith(ErrorCode.INVALID_DISPLAY_NAME, () -> accounts.register(freshName(), "s3cret-password", "\u2067Ann"));
+        assertFailsWith(ErrorCode.INVALID_DISPLAY_NAME, () -> accounts.register(freshName(), "s3cret-password", "A\u200Dnn"));
+        assertFailsWith(ErrorCode.INVALID_DISPLAY_NAME, () -> accounts.register(freshName(), "s3cret-password", "Ann\u200F"));
+        assertEquals("Zoë 🎥 李", accounts.register(freshName(), "s3cret-password", "Zoë 🎥 李").displayName(),
+                "letters of any script and emoji stay allowed");
         assertFailsWith(ErrorCode.INVALID_DISPLAY_NAME,
                 () -> accounts.register(freshName(), "s3cret-password", "d".repeat(65)));
     }
@@ -208,7 +215,7 @@ class AccountServiceTest {
     void authenticateRejectsOtherKindsAndForeignTokens() {
         String name = freshName();
         User user = accounts.register(name, "s3cret-password", null);
-        String session = tokens.issue(TokenClaims.session(user.id(), name, "s1", tokens.nowSeconds() + 60));
+        String session = tokens.issue(TokenClaims.session(user.id(), name, "s1", "node-1", tokens.nowSeconds() + 60));
         assertFailsWith(ErrorCode.TOKEN_INVALID, () -> accounts.authenticate(session));
         String ghost = tokens.issue(TokenClaims.user("no-such-user", "Ghost", tokens.nowSeconds() + 60));
         assertFailsWith(ErrorCode.TOKEN_INVALID, () -> accounts.authenticate(ghost));

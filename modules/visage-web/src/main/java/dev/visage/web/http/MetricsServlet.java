@@ -1,6 +1,6 @@
 package dev.visage.web.http;
 
-import dev.visage.web.node.VisageNode;
+import dev.visage.web.metrics.NodeMeters;
 import jakarta.inject.Inject;
 import jakarta.servlet.annotation.WebServlet;
 import jakarta.servlet.http.HttpServlet;
@@ -8,34 +8,19 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import java.io.IOException;
-import java.util.Map;
-import java.util.TreeMap;
 
-/** {@code GET /metrics}: Prometheus text exposition of the node's and the media engine's counters. */
+/** {@code GET /metrics}: Prometheus text exposition of the node's meters (see {@link NodeMeters}). */
 @WebServlet("/metrics")
 public class MetricsServlet extends HttpServlet {
 
     @Inject
-    VisageNode node;
+    NodeMeters meters;
 
     @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        Map<String, Number> metrics = new TreeMap<>();
-        metrics.put("visage_sessions_local", node.connections().size());
-        metrics.put("visage_signalling_outbound_overflows_total", node.connections().outboundOverflows());
-        metrics.put("visage_cluster_members", node.clusterSize());
-        metrics.put("visage_nodes_live", node.registry().liveNodes().size());
-        node.media().ifPresent(media -> metrics.putAll(media.metrics()));
-        StringBuilder out = new StringBuilder();
-        String labels = "node=\"" + node.config().nodeId() + "\",region=\"" + node.config().region() + "\"";
-        metrics.forEach((name, value) -> out.append(withLabels(name, labels)).append(' ').append(value).append('\n'));
-        response.setContentType("text/plain; version=0.0.4");
-        response.getWriter().write(out.toString());
-    }
-
-    /** {@code name} or {@code name{a="b"}} with the node's labels added. */
-    static String withLabels(String name, String labels) {
-        int brace = name.indexOf('{');
-        return brace < 0 ? name + "{" + labels + "}" : name.substring(0, name.length() - 1) + "," + labels + "}";
+        String text = meters.scrape();
+        response.setContentType("text/plain; version=0.0.4; charset=utf-8");
+        response.setHeader("Cache-Control", "no-store");
+        response.getWriter().write(text);
     }
 }

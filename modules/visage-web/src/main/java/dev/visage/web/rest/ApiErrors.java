@@ -6,6 +6,7 @@ import dev.visage.api.cluster.ClusterUnavailableException;
 import dev.visage.api.plugin.StoreUnavailableException;
 import dev.visage.core.error.ErrorCode;
 import dev.visage.core.error.VisageException;
+import dev.visage.web.limit.RateLimitedException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -31,6 +32,10 @@ public class ApiErrors implements ExceptionMapper<Throwable> {
         if (failure instanceof ClusterUnavailableException e) {
             LOG.log(Level.FINE, "REST call refused: cluster unavailable", e);
             failure = VisageException.clusterUnavailable(e);
+        }
+        if (failure instanceof RateLimitedException e) {
+            return Response.fromResponse(response(e.code().httpStatus(), e.code().wire(), e.getMessage()))
+                    .header("Retry-After", e.retryAfterSeconds()).build();
         }
         if (failure instanceof VisageException e) {
             return response(e.code().httpStatus(), e.code().wire(), e.getMessage());

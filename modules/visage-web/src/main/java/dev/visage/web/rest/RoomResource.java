@@ -44,9 +44,11 @@ public class RoomResource {
         return Response.status(Response.Status.CREATED).entity(roomJson(room).toString()).build();
     }
 
+    /** The room and its live members (session and user ids): for logged-in users only. */
     @GET
     @Path("{id}")
-    public String get(@PathParam("id") String id) {
+    public String get(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @PathParam("id") String id) {
+        node.accounts().authenticate(BearerToken.from(authorization));
         Room room = node.rooms().get(id);
         JsonArrayBuilder members = JSON.createArrayBuilder();
         node.rooms().members(id).forEach(m -> members.add(RoomEvents.member(m)));
@@ -67,18 +69,23 @@ public class RoomResource {
     /** This node's view of the room's media: one entry per stream it receives, sends or relays. */
     @GET
     @Path("{id}/stats")
-    public String stats(@PathParam("id") String id) {
+    public String stats(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @PathParam("id") String id) {
+        node.accounts().authenticate(BearerToken.from(authorization));
         node.rooms().get(id);
         var streams = node.media().map(media -> media.streamStats(id)).orElse(java.util.List.of());
         return JSON.createObjectBuilder().add("roomId", id).add("node", node.config().nodeId())
                 .add("streams", JsonMaps.toJsonArray(streams)).build().toString();
     }
 
+    /** Chat history: for the room's owner and users who have joined it (403 {@code forbidden} otherwise). */
     @GET
     @Path("{id}/messages")
-    public String messages(@PathParam("id") String id, @QueryParam("limit") @DefaultValue("200") int limit) {
+    public String messages(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @PathParam("id") String id,
+                           @QueryParam("limit") @DefaultValue("200") int limit) {
+        var reader = node.accounts().authenticate(BearerToken.from(authorization));
         JsonArrayBuilder history = JSON.createArrayBuilder();
-        node.rooms().history(id, Math.max(1, Math.min(limit, 1000))).forEach(m -> history.add(RoomEvents.chatFields(m)));
+        node.rooms().history(reader, id, Math.max(1, Math.min(limit, 1000)))
+                .forEach(m -> history.add(RoomEvents.chatFields(m)));
         return history.build().toString();
     }
 

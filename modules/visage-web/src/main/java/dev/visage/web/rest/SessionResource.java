@@ -5,6 +5,7 @@ import static dev.visage.core.json.SharedJsonProvider.JSON;
 import dev.visage.core.error.ErrorCode;
 import dev.visage.core.error.VisageException;
 import dev.visage.core.session.SessionGrant;
+import dev.visage.web.limit.RateLimits;
 import dev.visage.web.node.VisageNode;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -16,7 +17,10 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
-/** Step 1 of the join flow: a new session on this node, for one WebSocket connection. */
+/**
+ * Step 1 of the join flow: a new session on this node, for one WebSocket connection (its token
+ * opens one socket, once: a client that reconnects asks here again).
+ */
 @Path("sessions")
 @Consumes(MediaType.WILDCARD)
 @Produces(MediaType.APPLICATION_JSON)
@@ -25,9 +29,13 @@ public class SessionResource {
     @Inject
     VisageNode node;
 
+    @Inject
+    RateLimits limits;
+
     @POST
     public Response open(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
         var user = node.accounts().authenticate(BearerToken.from(authorization));
+        limits.checkNewSession(user.id());
         if (node.connections().size() >= node.config().capacity()) {
             throw new VisageException(ErrorCode.NODE_FULL, "this node is full; pick another from /api/nodes");
         }

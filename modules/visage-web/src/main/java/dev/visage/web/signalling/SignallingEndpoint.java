@@ -13,6 +13,8 @@ import dev.visage.core.json.JsonText;
 import dev.visage.core.error.VisageException;
 import dev.visage.core.room.RoomEvents;
 import dev.visage.core.room.RoomService;
+import dev.visage.web.limit.RateLimitedException;
+import dev.visage.web.limit.RateLimits;
 import dev.visage.web.node.VisageNode;
 import jakarta.inject.Inject;
 import jakarta.json.JsonArrayBuilder;
@@ -34,7 +36,10 @@ import java.util.logging.Logger;
 /**
  * The client's signalling socket, {@code /ws?token=<session token>}: one connection is one
  * session. Handles join, leave, chat and ping itself and hands every other message type to the
- * media engine. A bad message gets {@code {type:"error",code,message}}; the socket stays open.
+ * media engine. A bad message gets {@code {type:"error",code,message}}; the socket stays open. So
+ * does a message over the connection's rate limits: it is dropped, and the error says
+ * {@code rate_limited} with the {@code limit} ({@code socket_messages} or {@code chat}) and
+ * {@code retryAfter} (seconds).
  */
 @ServerEndpoint("/ws")
 public class SignallingEndpoint {
@@ -47,7 +52,11 @@ public class SignallingEndpoint {
     @Inject
     VisageNode node;
 
+    @Inject
+    RateLimits limits;
+
     private Connection connection;
+    private RateLimits.ConnectionLimits connectionLimits;
 
     @OnOpen
     public void open(Session socket) {
@@ -55,6 +64,7 @@ public class SignallingEndpoint {
         List<String> tokens = socket.getRequestParameterMap().get("token");
         try {
             SessionRecord session = node.sessions().connect(tokens == null ? null : tokens.get(0));
+            connectionLimits = limits.forConnection();
             connection = node.connections().open(socket, session, this::stoppedReading);
             connection.send(JSON.createObjectBuilder().add("type", "hello")
                     .add("sessionId", session.sessionId()).add("nodeId", session.nodeId()).build());
@@ -81,11 +91,15 @@ public class SignallingEndpoint {
         }
         connection.heard();
         try {
+            connectionLimits.checkMessage();
             if (text.length() > MAX_MESSAGE_CHARS) {
                 throw new VisageException(ErrorCode.MESSAGE_TOO_LARGE, "messages are limited to 64 KiB");
             }
             JsonObject message = JsonText.object(text, "the message");
             dispatch(typeOf(message), message);
+        } catch (RateLimitedException e) {
+            connection.send(JSON.createObjectBuilder(error(e.code(), e.getMessage()))
+                    .add("limit", e.limit()).add("retryAfter", e.retryAfterSeconds()).build());
         } catch (VisageException e) {
             connection.send(error(e.code(), e.getMessage()));
         } catch (StoreUnavailableException e) {
@@ -107,7 +121,10 @@ public class SignallingEndpoint {
         switch (type) {
             case "join" -> join(stringField(message, "roomToken"));
             case "leave" -> leave();
-            case "chat" -> node.rooms().chat(current(), stringField(message, "text"));
+            case "chat" -> {
+                connectionLimits.checkChat();
+                node.rooms().chat(current(), stringField(message, "text"));
+            }
             case "ping" -> connection.send(JSON.createObjectBuilder().add("type", "pong").build());
             default -> {
                 MediaEndpoint media = connection.media();

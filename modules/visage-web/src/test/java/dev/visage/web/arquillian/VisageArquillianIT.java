@@ -197,10 +197,13 @@ class VisageArquillianIT {
         String roomId = created.json().getString("roomId");
         assertTrue(created.json().getString("url").endsWith("/r/" + roomId), created.body());
 
-        Reply room = call("GET", "/api/rooms/" + roomId, null, null);
+        Reply anonymousRoom = call("GET", "/api/rooms/" + roomId, null, null);
+        assertEquals(401, anonymousRoom.status(), anonymousRoom.body());
+        assertEquals("token_missing", anonymousRoom.json().getString("code"));
+        Reply room = call("GET", "/api/rooms/" + roomId, userToken, null);
         assertEquals(200, room.status(), room.body());
         assertEquals("Arquillian room", room.json().getString("name"));
-        Reply missing = call("GET", "/api/rooms/no-such-room", null, null);
+        Reply missing = call("GET", "/api/rooms/no-such-room", userToken, null);
         assertEquals(404, missing.status(), missing.body());
         assertEquals("room_not_found", missing.json().getString("code"));
 
@@ -246,14 +249,14 @@ class VisageArquillianIT {
             assertEquals(text, chat.getString("text"));
             assertEquals(roomId, chat.getString("roomId"));
 
-            Reply messages = call("GET", "/api/rooms/" + roomId + "/messages", null, null);
+            Reply messages = call("GET", "/api/rooms/" + roomId + "/messages", userToken, null);
             assertEquals(200, messages.status(), messages.body());
             JsonArray history = messages.array();
             assertEquals(1, history.size(), messages.body());
             assertEquals(text, history.getJsonObject(0).getString("text"));
             assertEquals(chat.getString("id"), history.getJsonObject(0).getString("id"));
 
-            Reply members = call("GET", "/api/rooms/" + roomId, null, null);
+            Reply members = call("GET", "/api/rooms/" + roomId, userToken, null);
             assertEquals(1, members.json().getJsonArray("members").size(), members.body());
         } finally {
             socket.sendClose(WebSocket.NORMAL_CLOSURE, "done").get(10, TimeUnit.SECONDS);
@@ -263,7 +266,7 @@ class VisageArquillianIT {
         int left;
         do {
             Thread.sleep(100);
-            left = call("GET", "/api/rooms/" + roomId, null, null).json().getJsonArray("members").size();
+            left = call("GET", "/api/rooms/" + roomId, userToken, null).json().getJsonArray("members").size();
         } while (left != 0 && System.nanoTime() < deadline);
         assertEquals(0, left, "the closed session is no longer a member");
     }

@@ -16,7 +16,17 @@ public final class Api {
 
     public static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    public record Reply(int status, String body) {
+    public record Reply(int status, String body, java.util.Map<String, java.util.List<String>> headers) {
+        public Reply(int status, String body) {
+            this(status, body, java.util.Map.of());
+        }
+
+        /** The first value of a response header (case-insensitive), or null. */
+        public String header(String name) {
+            return headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name))
+                    .map(e -> e.getValue().get(0)).findFirst().orElse(null);
+        }
+
         public JsonObject json() {
             return (JsonObject) parse(body);
         }
@@ -37,7 +47,11 @@ public final class Api {
     }
 
     public Reply get(String path) throws Exception {
-        return send(HttpRequest.newBuilder(URI.create(baseUrl + path)).GET(), null);
+        return get(path, null);
+    }
+
+    public Reply get(String path, String bearer) throws Exception {
+        return send(HttpRequest.newBuilder(URI.create(baseUrl + path)).GET(), bearer);
     }
 
     public Reply post(String path, String body, String bearer) throws Exception {
@@ -52,7 +66,7 @@ public final class Api {
         }
         HttpResponse<String> response = HTTP.send(request.timeout(Duration.ofSeconds(30)).build(),
                 HttpResponse.BodyHandlers.ofString());
-        return new Reply(response.statusCode(), response.body());
+        return new Reply(response.statusCode(), response.body(), response.headers().map());
     }
 
     /** Registers (if needed) and logs in; returns the user token. */

@@ -60,7 +60,10 @@ class ClusterIT {
     void startCluster() throws Exception {
         work = NodeProcess.freshDir("it-cluster");
         store = SharedStoreProcess.start(work.resolve("store.mv"));
-        nodeEnv = NodeProcess.env("VISAGE_MONGO_URI", store.uri);
+        // the rate limits this class checks, set so that the other tests' traffic stays under them:
+        // its ~60 registrations come from one address, a socket chats 40 times in the stuck-client test
+        nodeEnv = NodeProcess.env("VISAGE_MONGO_URI", store.uri, "VISAGE_RATE_REGISTER_ADDRESS", "100/10m",
+                "VISAGE_RATE_CHAT", "50/10m", "VISAGE_RATE_SOCKET_MESSAGES", "200/10m");
         nodeEnv.putAll(startBackend(work));
         clusterName = "visage-it-" + ProcessHandle.current().pid();
         nodeA = startNodeA();
@@ -157,8 +160,8 @@ class ClusterIT {
         assertError(apiA.post("/api/rooms", "{}", user + "x"), 401, "token_invalid");
         assertError(apiA.post("/api/rooms", "{}", forgedToken()), 401, "token_invalid");
         assertError(apiA.post("/api/rooms", "{}", expiredUserToken()), 401, "token_expired");
-        assertError(apiA.get("/api/rooms/nosuchroom"), 404, "room_not_found");
-        assertError(apiA.get("/api/rooms/nosuchroom/messages"), 404, "room_not_found");
+        assertError(apiA.get("/api/rooms/nosuchroom", user), 404, "room_not_found");
+        assertError(apiA.get("/api/rooms/nosuchroom/messages", user), 404, "room_not_found");
         String room = apiA.createRoom(user, "errors");
         assertError(apiA.post("/api/rooms/" + room + "/join", null, user), 401, "token_invalid");
         String unconnected = apiA.post("/api/sessions", null, user).json().getString("sessionToken");
@@ -183,7 +186,7 @@ class ClusterIT {
             assertEquals("hello from node A", chat.getString("text"));
             assertEquals("alice", chat.getString("displayName"));
         }
-        JsonArray history = (JsonArray) Api.parse(apiB.get("/api/rooms/" + room + "/messages").body());
+        JsonArray history = (JsonArray) Api.parse(apiB.get("/api/rooms/" + room + "/messages", tokenB).body());
         assertEquals("hello from node A", history.getJsonObject(history.size() - 1).getString("text"));
     }
 
@@ -362,11 +365,220 @@ class ClusterIT {
         }
     }
 
-    /** The value of a metric without labels of its own in the node's /metrics. */
+    @Test
+    @Order(9)
+    void roomMembersNeedAUserTokenAndChatHistoryTheOwnerOrAUserWhoJoined() throws Exception {
+        String room = apiA.createRoom(tokenA, "private talk");
+        String stranger = apiA.login("stranger", "stranger-password");
+        assertError(apiA.get("/api/rooms/" + room), 401, "token_missing");
+        assertError(apiA.get("/api/rooms/" + room + "/messages"), 401, "token_missing");
+        assertError(apiA.get("/api/rooms/" + room + "/stats"), 401, "token_missing");
+        assertError(apiA.get("/api/rooms/" + room + "/messages", "garbage"), 401, "token_invalid");
+        assertError(apiA.get("/api/rooms/" + room + "/messages", stranger), 403, "forbidden");
+        assertEquals(200, apiA.get("/api/rooms/" + room, stranger).status(), "any logged-in user sees who is in");
+        assertEquals(200, apiA.get("/api/rooms/" + room + "/messages", tokenA).status(), "the owner reads the chat");
+        assertError(apiB.get("/api/rooms/" + room + "/messages", tokenB), 403, "forbidden");
+        try (SignalSocket bob = SignalSocket.open(apiB, tokenB)) {
+            bob.join(apiB, room);
+        }
+        assertEquals(200, apiB.get("/api/rooms/" + room + "/messages", tokenB).status(), "a user who joined reads it");
+    }
+
+    @Test
+    @Order(10)
+    void aSessionTokenOpensOneSocketOnlyOnItsOwnNode() throws Exception {
+        SignalSocket first = SignalSocket.open(apiA, tokenA);
+        for (Api api : List.of(apiA, apiB)) {
+            try (SignalSocket second = SignalSocket.raw(api, first.sessionToken)) {
+                assertEquals(api == apiA ? "session_in_use" : "token_invalid", second.awaitType("error").getString("code"));
+                assertEquals(1008, second.closed.get(10, java.util.concurrent.TimeUnit.SECONDS));
+            }
+        }
+        first.close();
+        first.closed.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        try (SignalSocket again = SignalSocket.raw(apiA, first.sessionToken)) {
+            assertEquals("session_in_use", again.awaitType("error").getString("code"),
+                    "the closed socket's token opens no new one: a reconnect asks for a new session");
+            assertEquals(1008, again.closed.get(10, java.util.concurrent.TimeUnit.SECONDS));
+        }
+        try (SignalSocket fresh = SignalSocket.open(apiA, tokenA)) {
+            fresh.send("{\"type\":\"ping\"}");
+            fresh.awaitType("pong");
+        }
+    }
+
+    @Test
+    @Order(11)
+    void aFloodOfBadLoginsFromOneAddressIsRefusedBeforeHashingAndOthersStillLogIn() throws Exception {
+        apiA.login("patient", "patient-password");
+        long quiet = System.nanoTime();
+        assertEquals(200, apiA.post("/api/login", Api.json("username", "patient", "password", "patient-password"), null)
+                .status());
+        long quietMillis = (System.nanoTime() - quiet) / 1_000_000;
+        FromAddress attacker = new FromAddress("127.0.0.2", nodeA.port);
+        long cpuBefore = cpuMillis(nodeA);
+        long began = System.nanoTime();
+        ExecutorService pool = Executors.newFixedThreadPool(20);
+        List<Api.Reply> flood = new ArrayList<>();
+        long legitMillis;
+        Api.Reply legit;
+        try {
+            List<Future<Api.Reply>> attempts = new ArrayList<>();
+            for (int i = 0; i < 300; i++) {
+                String body = Api.json("username", "guess" + i, "password", "wrong-password-" + i);
+                attempts.add(pool.submit(() -> attacker.post("/api/login", body)));
+            }
+            long asked = System.nanoTime();
+            legit = apiA.post("/api/login", Api.json("username", "patient", "password", "patient-password"), null);
+            legitMillis = (System.nanoTime() - asked) / 1_000_000;
+            for (Future<Api.Reply> attempt : attempts) {
+                flood.add(attempt.get(5, java.util.concurrent.TimeUnit.MINUTES));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        long floodMillis = (System.nanoTime() - began) / 1_000_000;
+        long cpu = cpuMillis(nodeA) - cpuBefore;
+        assertEquals(200, legit.status(), "the user on another address logs in during the flood: " + legit);
+        long hashed = flood.stream().filter(r -> r.status() == 401).count();
+        List<Api.Reply> limited = flood.stream().filter(r -> r.status() == 429).toList();
+        assertEquals(300, hashed + limited.size(), "every attempt is refused, as 401 or 429");
+        assertTrue(hashed <= 20, "at most the address's 10 failures (and what refills meanwhile) are hashed: " + hashed);
+        for (Api.Reply r : limited) {
+            assertEquals("rate_limited", r.code());
+            assertTrue(Long.parseLong(r.header("Retry-After")) >= 1, "Retry-After: " + r.header("Retry-After"));
+        }
+        System.out.printf("[figure] 300 bad logins from 20 parallel clients of one address: %d hashed (401), %d refused"
+                + " (429) in %d ms, node CPU %d ms; a good login from another address took %d ms meanwhile"
+                + " (%d ms before the flood)%n", hashed, limited.size(), floodMillis, cpu, legitMillis, quietMillis);
+
+        // one username guessed from another address: locked after 5 failures, whatever the password
+        apiA.login("lockme", "lockme-password");
+        FromAddress guesser = new FromAddress("127.0.0.3", nodeA.port);
+        for (int i = 0; i < 5; i++) {
+            assertError(guesser.post("/api/login", Api.json("username", "lockme", "password", "guess-" + i)), 401,
+                    "bad_credentials");
+        }
+        Api.Reply locked = apiA.post("/api/login", Api.json("username", "lockme", "password", "lockme-password"), null);
+        assertError(locked, 429, "rate_limited");
+        long retryAfter = Long.parseLong(locked.header("Retry-After"));
+        assertTrue(retryAfter >= 1 && retryAfter <= 30, "locked for the first 30 s: " + retryAfter);
+        assertEquals(200, apiA.post("/api/login", Api.json("username", "patient", "password", "patient-password"), null)
+                .status(), "other users are not locked");
+    }
+
+    @Test
+    @Order(12)
+    void registrationsSessionsSocketMessagesAndChatAreLimited() throws Exception {
+        FromAddress registrar = new FromAddress("127.0.0.4", nodeA.port);
+        Api.Reply refused = null;
+        for (int i = 0; i < 200 && refused == null; i++) {
+            Api.Reply r = registrar.post("/api/users", "{}");
+            if (r.status() == 429) {
+                assertTrue(i >= 100, "the first 100 registrations of an address go through: refused at " + i);
+                refused = r;
+            } else {
+                assertError(r, 400, "invalid_username");
+            }
+        }
+        assertError(refused, 429, "rate_limited");
+        assertTrue(Long.parseLong(refused.header("Retry-After")) >= 1);
+
+        String hog = apiA.login("hog", "hog-password");
+        Api.Reply noSession = null;
+        for (int i = 0; i < 300 && noSession == null; i++) {
+            Api.Reply r = apiA.post("/api/sessions", null, hog);
+            if (r.status() == 429) {
+                assertTrue(i >= 60, "60 sessions a minute go through: refused at " + i);
+                noSession = r;
+            } else {
+                assertEquals(201, r.status(), r.body());
+            }
+        }
+        assertError(noSession, 429, "rate_limited");
+        assertTrue(Long.parseLong(noSession.header("Retry-After")) >= 1);
+
+        String room = apiA.createRoom(tokenA, "chatty");
+        try (SignalSocket chatty = SignalSocket.open(apiA, tokenA); SignalSocket listener = SignalSocket.open(apiB, tokenB)) {
+            chatty.join(apiA, room);
+            listener.join(apiB, room);
+            for (int i = 0; i < 60; i++) {
+                chatty.send("{\"type\":\"chat\",\"text\":\"spam " + i + "\"}");
+            }
+            JsonObject error = chatty.await(m -> "error".equals(m.getString("type")), Duration.ofSeconds(30));
+            assertEquals("rate_limited", error.getString("code"));
+            assertEquals("chat", error.getString("limit"));
+            assertTrue(error.getInt("retryAfter") >= 1, error.toString());
+            for (int i = 0; i < 300; i++) {
+                chatty.send("{\"type\":\"ping\"}");
+            }
+            JsonObject flooded = chatty.await(m -> "error".equals(m.getString("type"))
+                    && "socket_messages".equals(m.getString("limit", "")), Duration.ofSeconds(30));
+            assertEquals("rate_limited", flooded.getString("code"), "socket messages past the limit: " + flooded);
+            listener.send("{\"type\":\"chat\",\"text\":\"I am not limited\"}");
+            assertEquals("I am not limited", listener.await(m -> "chat".equals(m.getString("type"))
+                    && "I am not limited".equals(m.getString("text")), Duration.ofSeconds(30)).getString("text"));
+            assertFalse(chatty.closed.isDone(), "a limited socket stays open");
+        }
+        assertTrue(metric(apiA, "visage_rate_limited_total") >= 1, "refusals are counted in /metrics");
+    }
+
+    @Test
+    @Order(13)
+    void everyAnswerCarriesSecurityHeadersAndThePagesHaveNoInlineScriptOrStyle() throws Exception {
+        for (String path : List.of("/", "/r/somewhere", "/admin.html", "/js/room.js", "/api/nodes", "/health")) {
+            Api.Reply page = apiA.get(path);
+            String csp = page.header("Content-Security-Policy");
+            assertTrue(csp != null && csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'")
+                    && !csp.contains("unsafe-inline"), path + ": " + csp);
+            assertEquals("nosniff", page.header("X-Content-Type-Options"), path);
+            assertEquals("no-referrer", page.header("Referrer-Policy"), path);
+        }
+        for (String path : List.of("/", "/r/somewhere", "/admin.html")) {
+            String html = apiA.get(path).body();
+            assertFalse(java.util.regex.Pattern.compile("<script(?![^>]*\\bsrc=)[^>]*>|\\son[a-z]+\\s*=|\\sstyle\\s*=|<style",
+                    java.util.regex.Pattern.CASE_INSENSITIVE).matcher(html).find(), path + " has inline script or style");
+        }
+        assertError(apiA.post("/api/users", Api.json("username", "mallory", "password", "mallory-password",
+                "displayName", "Ann\u202Eexe.gnp"), null), 400, "invalid_display_name");
+    }
+
+    @Test
+    @Order(14)
+    void metricsPassPromtoolAndCarryTheJvmVisageAndMediaSeries() throws Exception {
+        String text = apiA.get("/metrics").body();
+        Path file = work.resolve("metrics-a.txt");
+        Files.writeString(file, text);
+        Process promtool = new ProcessBuilder("promtool", "check", "metrics").redirectInput(file.toFile())
+                .redirectErrorStream(true).start();
+        String lint = new String(promtool.getInputStream().readAllBytes());
+        assertEquals(0, promtool.waitFor(), "promtool check metrics (Debian package prometheus): " + lint);
+        for (String series : List.of("jvm_memory_used_bytes", "jvm_gc_memory_allocated_bytes_total",
+                "jvm_threads_live_threads", "process_cpu_usage", "process_files_open_files",
+                "visage_sessions_local", "visage_signalling_outbound_overflows_total", "visage_cluster_members",
+                "visage_rate_limited_total", "visage_sfu_endpoints", "visage_sfu_packets_received_total",
+                "visage_relay_legs")) {
+            assertTrue(text.lines().anyMatch(l -> l.startsWith(series + "{") && l.contains("node=\"it-a\"")),
+                    series + " missing from /metrics");
+        }
+        assertEquals(2.0, metric(apiA, "visage_cluster_members"));
+    }
+
+    /** CPU time (user + system) the node's JVM has used so far, from /proc. */
+    private static long cpuMillis(NodeProcess node) throws Exception {
+        String stat = Files.readString(Path.of("/proc", String.valueOf(node.javaPid()), "stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * 10; // clock ticks of 10 ms
+    }
+
+    /** The sum of a metric's series in the node's /metrics (one series for a metric without labels of its own). */
     private static double metric(Api api, String name) throws Exception {
-        return api.get("/metrics").body().lines().filter(line -> line.startsWith(name + "{"))
-                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
-                .findFirst().orElseThrow(() -> new AssertionError(name + " not in /metrics"));
+        List<Double> values = api.get("/metrics").body().lines().filter(line -> line.startsWith(name + "{"))
+                .map(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).toList();
+        if (values.isEmpty()) {
+            throw new AssertionError(name + " not in /metrics");
+        }
+        return values.stream().mapToDouble(Double::doubleValue).sum();
     }
 
     /** Each socket sends {@code chats} chat messages of 4 KB, each after the echo of the last; a ping every 5. */
@@ -415,7 +627,7 @@ class ClusterIT {
     }
 
     @Test
-    @Order(9)
+    @Order(20)
     void aNodePausedPastTheHeartbeatTimeoutComesBackWithEveryClientInTheRoomOnce() throws Exception {
         onlyOnTheDefaultBackend();
         String room = apiA.createRoom(tokenA, "long pause");
@@ -460,7 +672,7 @@ class ClusterIT {
     }
 
     @Test
-    @Order(10)
+    @Order(21)
     void aNodeKilledInTheMiddleOfJoinsLeavesEveryRetryingClientInTheRoomOnce() throws Exception {
         String room = apiA.createRoom(tokenA, "survivors");
         try (SignalSocket before = SignalSocket.open(apiB, tokenB)) {
@@ -519,7 +731,7 @@ class ClusterIT {
     }
 
     @Test
-    @Order(11)
+    @Order(22)
     void aStoreOutageKeepsJoinedCallsGoingAndEverythingComesBackWithTheStore() throws Exception {
         onlyOnTheDefaultBackend();
         String room = apiA.createRoom(tokenA, "outage");
@@ -573,7 +785,7 @@ class ClusterIT {
                     null).status());
             alice.send("{\"type\":\"chat\",\"text\":\"after the outage\"}");
             assertEquals("after the outage", alice.awaitType("chat").getString("text"));
-            JsonArray history = (JsonArray) Api.parse(apiB.get("/api/rooms/" + room + "/messages").body());
+            JsonArray history = (JsonArray) Api.parse(apiB.get("/api/rooms/" + room + "/messages", tokenA).body());
             assertEquals(List.of("before the outage", "after the outage"), history.getValuesAs(JsonObject.class)
                     .stream().map(m -> m.getString("text")).toList());
         }
@@ -620,7 +832,7 @@ class ClusterIT {
         }
     }
 
-    private static boolean sameMembers(Api api, String room, List<RejoiningClient> clients) {
+    private boolean sameMembers(Api api, String room, List<RejoiningClient> clients) {
         List<String> connected = clients.stream().map(RejoiningClient::sessionId).toList();
         if (connected.contains(null)) {
             return false;
@@ -630,8 +842,8 @@ class ClusterIT {
                 new java.util.HashSet<>(connected));
     }
 
-    static List<String> chatTexts(Api api, String room) throws Exception {
-        return ((JsonArray) Api.parse(api.get("/api/rooms/" + room + "/messages").body()))
+    List<String> chatTexts(Api api, String room) throws Exception {
+        return ((JsonArray) Api.parse(api.get("/api/rooms/" + room + "/messages", tokenA).body()))
                 .getValuesAs(JsonObject.class).stream().map(m -> m.getString("text")).toList();
     }
 
@@ -644,9 +856,9 @@ class ClusterIT {
         }
     }
 
-    static List<String> members(Api api, String room) {
+    List<String> members(Api api, String room) {
         try {
-            return api.get("/api/rooms/" + room).json().getJsonArray("members").getValuesAs(JsonObject.class)
+            return api.get("/api/rooms/" + room, tokenA).json().getJsonArray("members").getValuesAs(JsonObject.class)
                     .stream().map(m -> m.getString("sessionId")).toList();
         } catch (Exception e) {
             throw new IllegalStateException(e);

@@ -48,10 +48,11 @@ class RestartIT {
             Api api = new Api(node.baseUrl());
             Api.Reply login = api.post("/api/login", Api.json("username", "frank", "password", "frank-password"), null);
             assertEquals(200, login.status());
-            JsonObject roomJson = api.get("/api/rooms/" + room).json();
+            String token = login.json().getString("userToken");
+            JsonObject roomJson = api.get("/api/rooms/" + room, token).json();
             assertEquals("Persistent", roomJson.getString("name"));
             assertEquals(0, roomJson.getJsonArray("members").size(), "nobody is left in the room after the stop");
-            JsonArray history = (JsonArray) Api.parse(api.get("/api/rooms/" + room + "/messages").body());
+            JsonArray history = (JsonArray) Api.parse(api.get("/api/rooms/" + room + "/messages", token).body());
             assertEquals(1, history.size());
             assertEquals("remember me", history.getJsonObject(0).getString("text"));
             assertEquals("Frank", history.getJsonObject(0).getString("displayName"));

@@ -18,9 +18,11 @@ import dev.visage.api.room.Room;
 import dev.visage.api.user.User;
 import dev.visage.core.error.ErrorCode;
 import dev.visage.core.room.RoomService;
+import dev.visage.core.config.NodeConfig;
 import dev.visage.core.session.SessionService;
 import dev.visage.core.testing.TestStore;
 import dev.visage.core.token.TokenService;
+import dev.visage.web.limit.RateLimits;
 import dev.visage.web.node.VisageNode;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonString;
@@ -78,6 +80,9 @@ public final class SignallingFuzzTarget {
         Room room = rooms.create(user, "fuzz room");
         endpoint = new SignallingEndpoint();
         endpoint.node = new Node(cluster, sessions, rooms);
+        // no limits in the way of the inputs: each would otherwise cut a run's coverage short
+        endpoint.limits = new RateLimits(new NodeConfig(Map.of("visage.rate.socket.messages", "1000000000/1s",
+                "visage.rate.chat", "1000000000/1s")::get));
         endpoint.open(socket(sessions.open(user).sessionToken()));
         String sessionId = JSON.createReader(new StringReader(sent.get(0))).readObject().getString("sessionId"); // hello
         SessionRecord session = cluster.session(sessionId).orElseThrow();

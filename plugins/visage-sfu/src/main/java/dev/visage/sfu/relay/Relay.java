@@ -738,7 +738,7 @@ public final class Relay implements Room.Observer, AutoCloseable {
             m.put("visage_relay_leg_dropped_srtp_total" + p, l.dropSrtp.get());
             m.put("visage_relay_leg_dropped_unknown_ssrc_total" + p, l.dropUnknownSsrc.get());
             m.put("visage_relay_leg_send_errors_total" + p, l.sendErrors.get());
-            m.put("visage_relay_leg_rtt_ms" + p, l.rttMillis);
+            m.put("visage_relay_leg_rtt_seconds" + p, l.rttMillis / 1000.0);
             m.put("visage_relay_leg_fraction_lost_received" + p, l.localFractionLost / 256.0);
             m.put("visage_relay_leg_packets_lost_received" + p, l.localCumulativeLost);
             m.put("visage_relay_leg_fraction_lost_sent" + p, l.remoteFractionLost / 256.0);

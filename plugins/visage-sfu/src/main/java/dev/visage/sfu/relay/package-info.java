@@ -65,7 +65,7 @@
  * {@code SfuEngine.metrics()} gets totals ({@code visage_relay_legs}, {@code _streams_out},
  * {@code _streams_in}, {@code _packets_sent_total}, ...) and per-leg series whose peer node is a
  * label written into the name, e.g. {@code visage_relay_leg_packets_sent_total{peer="node-b"}},
- * {@code visage_relay_leg_rtt_ms{peer="node-b"}}, {@code visage_relay_leg_packets_lost_sent{...}}
+ * {@code visage_relay_leg_rtt_seconds{peer="node-b"}}, {@code visage_relay_leg_packets_lost_sent{...}}
  * (as reported by the peer); /metrics merges that label with the node's own.
  */
 package dev.visage.sfu.relay;

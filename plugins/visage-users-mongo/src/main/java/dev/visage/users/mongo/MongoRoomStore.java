@@ -6,6 +6,7 @@ import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Indexes;
+import com.mongodb.client.model.ReplaceOptions;
 import com.mongodb.client.model.Sorts;
 import dev.visage.api.room.Room;
 import dev.visage.api.room.RoomStore;
@@ -16,14 +17,19 @@ import java.util.Date;
 import java.util.List;
 import java.util.Optional;
 
-/** Rooms in the {@code rooms} collection, keyed by room id so an id can be claimed only once. */
+/**
+ * Rooms in the {@code rooms} collection, keyed by room id so an id can be claimed only once; who
+ * has joined which room in {@code room_visits}, one document per (room, user).
+ */
 final class MongoRoomStore implements RoomStore {
 
     private final MongoCollection<Document> rooms;
+    private final MongoCollection<Document> visits;
 
     MongoRoomStore(MongoDatabase database) {
         rooms = database.getCollection("rooms");
         rooms.createIndex(Indexes.descending("createdAt"));
+        visits = database.getCollection("room_visits");
     }
 
     @Override
@@ -57,6 +63,23 @@ final class MongoRoomStore implements RoomStore {
         }
         return rooms.find().sort(Sorts.descending("createdAt")).limit(limit)
                 .map(MongoRoomStore::toRoom).into(new ArrayList<>());
+    }
+
+    @Override
+    public void recordVisit(String roomId, String userId) {
+        visits.replaceOne(Filters.eq("_id", visitId(roomId, userId)),
+                new Document("_id", visitId(roomId, userId)).append("roomId", roomId).append("userId", userId),
+                new ReplaceOptions().upsert(true));
+    }
+
+    @Override
+    public boolean visited(String roomId, String userId) {
+        return visits.find(Filters.eq("_id", visitId(roomId, userId))).first() != null;
+    }
+
+    /** Room ids and user ids are URL-safe random strings: a space cannot occur in either. */
+    private static String visitId(String roomId, String userId) {
+        return roomId + " " + userId;
     }
 
     private static Room toRoom(Document document) {

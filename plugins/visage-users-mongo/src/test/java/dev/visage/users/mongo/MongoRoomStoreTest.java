@@ -46,6 +46,16 @@ class MongoRoomStoreTest {
     }
 
     @Test
+    void aVisitIsRememberedPerRoomAndUserAndRecordingItAgainChangesNothing() {
+        rooms.recordVisit("blue-fox", "user-1");
+        rooms.recordVisit("blue-fox", "user-1");
+
+        assertTrue(rooms.visited("blue-fox", "user-1"));
+        assertFalse(rooms.visited("blue-fox", "user-2"));
+        assertFalse(rooms.visited("red-owl", "user-1"));
+    }
+
+    @Test
     void unknownRoomIsNotFound() {
         assertTrue(rooms.find("nope").isEmpty());
     }
