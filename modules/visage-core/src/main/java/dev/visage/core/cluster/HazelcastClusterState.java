@@ -16,12 +16,16 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
  * Session ownership and room membership on Payara's Hazelcast. Sessions are JSON values so the
  * "sessions of node X" query runs on the members that own the data.
  */
 public final class HazelcastClusterState implements ClusterState {
+
+    /** One topic per node for operators' commands, as the relay has one per node for its signalling. */
+    private static final String NODE_COMMANDS = "visage.node-commands.";
 
     private final HazelcastInstance hazelcast;
     private final IMap<String, HazelcastJsonValue> sessions;
@@ -102,6 +106,16 @@ public final class HazelcastClusterState implements ClusterState {
             int split = body.indexOf('\n');
             listener.accept(body.substring(0, split), body.substring(split + 1));
         });
+    }
+
+    @Override
+    public void sendNodeCommand(String nodeId, String commandJson) {
+        hazelcast.<String>getTopic(NODE_COMMANDS + nodeId).publish(commandJson);
+    }
+
+    @Override
+    public void onNodeCommand(String nodeId, Consumer<String> listener) {
+        hazelcast.<String>getTopic(NODE_COMMANDS + nodeId).addMessageListener(m -> listener.accept(m.getMessageObject()));
     }
 
     @Override

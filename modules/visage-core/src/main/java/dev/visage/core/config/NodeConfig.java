@@ -9,7 +9,9 @@ import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * The node's typed configuration, read once at start-up. Every setting has a dotted name
@@ -36,6 +38,7 @@ public final class NodeConfig implements PluginContext {
     private final int outboundMaxBytes;
     private final String storePlugin;
     private final String mediaPlugin;
+    private final Set<String> adminUsers;
 
     public NodeConfig(Function<String, String> lookup) {
         this.lookup = lookup;
@@ -55,6 +58,8 @@ public final class NodeConfig implements PluginContext {
         this.outboundMaxBytes = intSetting("visage.signalling.outbound.max.bytes", 1024 * 1024);
         this.storePlugin = setting("visage.store").orElse("mongo");
         this.mediaPlugin = setting("visage.media").orElse("sfu");
+        this.adminUsers = setting("visage.admin.users").stream().flatMap(v -> java.util.Arrays.stream(v.split(",")))
+                .map(String::trim).filter(name -> !name.isEmpty()).collect(Collectors.toUnmodifiableSet());
     }
 
     /** Configuration from system properties and the process environment. */
@@ -167,5 +172,10 @@ public final class NodeConfig implements PluginContext {
 
     public String mediaPlugin() {
         return mediaPlugin;
+    }
+
+    /** Usernames that hold the admin role by configuration ({@code VISAGE_ADMIN_USERS=alice,bob}). */
+    public Set<String> adminUsers() {
+        return adminUsers;
     }
 }

@@ -55,6 +55,9 @@ public final class TokenService {
         if (claims.roomId() != null) {
             json.add("r", claims.roomId());
         }
+        if (claims.role() != null) {
+            json.add("ro", claims.role());
+        }
         String payload = ENCODER.encodeToString(json.build().toString().getBytes(StandardCharsets.UTF_8));
         return payload + "." + ENCODER.encodeToString(sign(payload));
     }
@@ -102,7 +105,7 @@ public final class TokenService {
                 throw invalid();
             }
             return new TokenClaims(kind, o.getString("u"), o.getString("n", ""), o.getString("s", null),
-                    o.getString("r", null), o.getJsonNumber("e").longValueExact());
+                    o.getString("r", null), o.getJsonNumber("e").longValueExact(), o.getString("ro", null));
         } catch (JsonException | ClassCastException | NullPointerException | ArithmeticException e) {
             throw invalid();
         }
