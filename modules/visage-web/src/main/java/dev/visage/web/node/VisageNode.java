@@ -3,9 +3,11 @@ package dev.visage.web.node;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.LifecycleEvent;
 import dev.visage.api.cluster.NodeInfo;
+import dev.visage.api.cluster.NodeVitals;
 import dev.visage.api.cluster.SessionRecord;
 import dev.visage.api.media.MediaEngine;
 import dev.visage.api.plugin.StorePlugin;
+import dev.visage.core.audit.AuditLog;
 import dev.visage.core.cluster.HazelcastClusterState;
 import dev.visage.core.cluster.HazelcastNodeRegistry;
 import dev.visage.core.cluster.HazelcastRelayBus;
@@ -17,6 +19,7 @@ import dev.visage.core.session.SessionService;
 import dev.visage.core.token.TokenService;
 import dev.visage.core.user.AccountService;
 import dev.visage.core.user.PasswordHasher;
+import dev.visage.web.admin.NodeCommands;
 import dev.visage.web.signalling.LocalConnections;
 import dev.visage.web.signalling.SenderPool;
 import jakarta.annotation.PreDestroy;
@@ -25,6 +28,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.event.Observes;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryUsage;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
@@ -69,12 +74,15 @@ public class VisageNode {
     private AccountService accounts;
     private SessionService sessions;
     private RoomService rooms;
+    private AuditLog audit;
     private LocalConnections connections;
     private ScheduledExecutorService timers;
     private StoreWatch storeWatch;
     private Thread starter;
     private volatile NodeState state = NodeState.STARTING;
     private volatile String startingStep = "loading";
+    /** An operator drained this node: no new sessions until it is taken back or restarted. */
+    private volatile boolean draining;
     private long startedAt;
     private UUID mergeListener;
 
@@ -113,7 +121,9 @@ public class VisageNode {
             registry = outsideApplicationInvocation(() -> new HazelcastNodeRegistry(hazelcast, NODE_TTL));
             tokens = new TokenService(new NodeSecrets(config).agreeOnTokenKey(cluster), clock);
             PasswordHasher hasher = new PasswordHasher();
-            accounts = new AccountService(store.users(), hasher, tokens, config.userTokenTtl(), clock);
+            accounts = new AccountService(store.users(), hasher, tokens, config.userTokenTtl(), clock, config.adminUsers());
+            accounts.applyConfiguredAdmins();
+            audit = new AuditLog(store.audit(), clock, config.nodeId());
             sessions = new SessionService(cluster, tokens, config.sessionTokenTtl(), config.nodeId(), clock);
             rooms = new RoomService(store.rooms(), store.chat(), cluster,
                     outsideApplicationInvocation(() -> new HazelcastRoomLocks(hazelcast)), tokens, config.roomTokenTtl(), clock);
@@ -126,15 +136,17 @@ public class VisageNode {
                 startPlugin(media);
                 media.attach(new HazelcastRelayBus(hazelcast, config.nodeId(), cluster, registry));
             }
-            cluster.onRoomEvent(connections::deliver);
-            registry.onNodeGone(this::purgeNode);
-            startedAt = clock.millis();
-            registry.register(selfInfo());
             timers = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "visage-node-timers");
                 t.setDaemon(true);
                 return t;
             });
+            cluster.onRoomEvent(connections::deliver);
+            NodeCommands commands = new NodeCommands(this);
+            cluster.onNodeCommand(config.nodeId(), command -> timers.execute(() -> carryOut(commands, command)));
+            registry.onNodeGone(this::purgeNode);
+            startedAt = clock.millis();
+            registry.register(selfInfo());
             timers.scheduleAtFixedRate(this::heartbeat, HEARTBEAT.toMillis(), HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
             timers.scheduleAtFixedRate(this::sweepSessions, SWEEP.toMillis(), SWEEP.toMillis(), TimeUnit.MILLISECONDS);
             timers.scheduleAtFixedRate(() -> connections.closeSilent(clock.millis(), config.silentClientTimeout().toMillis()),
@@ -236,6 +248,14 @@ public class VisageNode {
         LOG.info(() -> logPrefix() + "stopped");
     }
 
+    private void carryOut(NodeCommands commands, String command) {
+        try {
+            commands.carryOut(command);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, logPrefix() + "operator command failed: " + command, e);
+        }
+    }
+
     private void heartbeat() {
         try {
             registry.heartbeat(selfInfo());
@@ -309,7 +329,26 @@ public class VisageNode {
     public NodeInfo selfInfo() {
         return new NodeInfo(config.nodeId(), config.region(), config.publicUrl(), config.wsUrl(),
                 config.mediaHost(), config.mediaPort(), registry.localMemberId(), connections.size(), config.capacity(),
-                startedAt, clock.millis());
+                startedAt, clock.millis(), draining, vitals());
+    }
+
+    private NodeVitals vitals() {
+        MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+        double cpu = ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                ? os.getProcessCpuLoad() : -1;
+        return new NodeVitals(cpu, heap.getUsed(), heap.getMax(), storeUp());
+    }
+
+    /** True while an operator drains the node: it refuses new sessions and its clients have moved. */
+    public boolean draining() {
+        return draining;
+    }
+
+    /** Drains the node or takes it back, and tells the cluster at once (not at the next heartbeat). */
+    public void draining(boolean on) {
+        draining = on;
+        heartbeat();
+        LOG.info(() -> logPrefix() + (on ? "draining: no new sessions" : "no longer draining: takes sessions again"));
     }
 
     public String logPrefix() {
@@ -361,6 +400,10 @@ public class VisageNode {
 
     public RoomService rooms() {
         return rooms;
+    }
+
+    public AuditLog audit() {
+        return audit;
     }
 
     public LocalConnections connections() {
