@@ -95,7 +95,7 @@ export class QualityCharts {
       cell.className = 'chart-cell';
       this.grid.append(cell);
       return new uPlot({ ...CHART, title: m.title, legend: { show: false }, cursor: { show: false },
-        series: [{}, ...series], axes: [{ stroke: '#8b93a7' }, { stroke: '#8b93a7', size: 45 }] },
+        series: [{}, ...series], axes: [{ stroke: '#8b93a7' }, { stroke: '#8b93a7', size: 60 }] },
       [this.times, ...keys.map(() => [])], cell);
     });
     this.legend.replaceChildren(...series.map(s => {
