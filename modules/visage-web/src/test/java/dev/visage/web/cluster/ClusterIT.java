@@ -501,11 +501,12 @@ class ClusterIT {
     /**
      * The console in headless Chromium under a strict CSP (tests/admin/console-check.mjs): the
      * admin logs in on the page and sees both nodes, with no "Cannot reach the server"; a plain
-     * user sees "Not allowed" and no console.
+     * user sees "Not allowed" and no console; a member removed with the console's Remove button
+     * sees "You were removed" on the room page and stays out of the room.
      */
     @Test
     @Order(12)
-    void theConsolePageWorksUnderAStrictCspForAnAdminAndSaysNotAllowedToOthers() throws Exception {
+    void theConsoleWorksUnderAStrictCspSaysNotAllowedToOthersAndItsRemoveKeepsAMemberOut() throws Exception {
         String chromium = System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium");
         Assumptions.assumeTrue(new java.io.File(chromium).canExecute(), "chromium not installed at " + chromium);
         assertTrue(Files.isDirectory(NodeProcess.ROOT.resolve("tests/browser/node_modules/playwright-core")),
@@ -516,6 +517,7 @@ class ClusterIT {
                 .add("url", nodeA.baseUrl())
                 .add("admin", jakarta.json.Json.createObjectBuilder().add("username", ADMIN).add("password", "ada-password"))
                 .add("user", jakarta.json.Json.createObjectBuilder().add("username", "pia").add("password", "pia-password"))
+                .add("member", jakarta.json.Json.createObjectBuilder().add("username", "kim").add("password", "kim-password"))
                 .add("nodes", jakarta.json.Json.createArrayBuilder().add("it-a").add("it-b")).build().toString());
         Process process = check.start();
         String out = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
@@ -523,6 +525,7 @@ class ClusterIT {
         JsonObject verdict = (JsonObject) Api.parse(out.strip().lines().reduce((first, last) -> last).orElse("{}"));
         assertTrue(verdict.getBoolean("ok", false), "console check: " + verdict);
         assertTrue(verdict.getString("deniedText").contains("Not allowed"), verdict.toString());
+        assertEquals("You were removed from this call", verdict.getString("removedTitle"), "the member's page after Remove");
     }
 
     /** The newest audit entries as "action target", after checking each names the configured admin. */
