@@ -22,6 +22,8 @@ public enum ErrorCode {
     /** An admin API call by a user without the admin role. */
     ADMIN_REQUIRED(403),
     CANNOT_REVOKE_SELF(409),
+    /** A drain refused: no other node would take the drained node's clients. */
+    NO_OTHER_NODE(409),
     INVALID_ROLE(400),
     NOT_FOUND(404),
     ROOM_NOT_FOUND(404),

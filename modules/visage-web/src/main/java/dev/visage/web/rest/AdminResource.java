@@ -154,8 +154,13 @@ public class AdminResource {
     }
 
     private String setDraining(User admin, String nodeId, boolean draining) {
-        NodeInfo target = node.registry().liveNodes().stream().filter(n -> n.id().equals(nodeId)).findFirst()
+        List<NodeInfo> live = node.registry().liveNodes();
+        NodeInfo target = live.stream().filter(n -> n.id().equals(nodeId)).findFirst()
                 .orElseThrow(() -> new VisageException(ErrorCode.NODE_NOT_FOUND, "no live node with this id"));
+        if (draining && live.stream().noneMatch(n -> !n.id().equals(nodeId) && n.acceptsSessions())) {
+            throw new VisageException(ErrorCode.NO_OTHER_NODE,
+                    "no other live node takes sessions: its clients would have nowhere to go");
+        }
         node.audit().record(admin, draining ? "drain" : "undrain", "node " + nodeId,
                 draining ? target.load() + " sessions told to move" : "");
         node.cluster().sendNodeCommand(nodeId, NodeCommands.drainCommand(draining));

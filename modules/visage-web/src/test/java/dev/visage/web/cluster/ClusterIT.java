@@ -486,6 +486,7 @@ class ClusterIT {
             awaitTrue(Duration.ofSeconds(60), () -> nodeList(apiA).stream()
                     .anyMatch(n -> n.getString("id").equals("it-b") && n.getBoolean("draining")));
             assertEquals("it-a", apiB.get("/api/nodes/nearest?region=test").json().getString("id"));
+            assertError(apiB.post("/api/admin/nodes/it-a/drain", null, admin), 409, "no_other_node");
             try (SignalSocket moved = SignalSocket.open(apiA, quinnToken)) { // what the page does on "move"
                 moved.join(apiA, room);
                 pat.await(m -> "member-joined".equals(m.getString("type"))
