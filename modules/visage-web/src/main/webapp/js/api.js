@@ -92,6 +92,25 @@ export const api = {
   health: (base) => request('GET', '/health', { base }),
 };
 
+// ---- Operators' API (/api/admin/*: the server checks the admin role on every call) ----
+
+const admin = path => `/api/admin/${path}`;
+const enc = encodeURIComponent;
+
+export const adminApi = {
+  nodes: token => request('GET', admin('nodes'), { token }),
+  rooms: token => request('GET', admin('rooms'), { token }),
+  /** One node's relay legs and stream statistics, asked of that node (`base` is its httpUrl). */
+  media: (token, base) => request('GET', admin('media'), { token, base }),
+  kick: (token, sessionId) => request('POST', admin(`sessions/${enc(sessionId)}/kick`), { token }),
+  closeRoom: (token, roomId) => request('POST', admin(`rooms/${enc(roomId)}/close`), { token }),
+  drain: (token, nodeId) => request('POST', admin(`nodes/${enc(nodeId)}/drain`), { token }),
+  undrain: (token, nodeId) => request('POST', admin(`nodes/${enc(nodeId)}/undrain`), { token }),
+  admins: token => request('GET', admin('users'), { token }),
+  setRole: (token, username, role) => request('PUT', admin(`users/${enc(username)}/role`), { token, body: { role } }),
+  audit: token => request('GET', admin('audit?limit=50'), { token }),
+};
+
 // ---- Nearest node ----
 
 const PROBES = 3;
@@ -159,7 +178,7 @@ export async function fetchNodes(seeds) {
  */
 export async function rankNodes({ seeds = [''], exclude = new Set(), regionHint } = {}) {
   const { nodes } = await fetchNodes(seeds);
-  let candidates = nodes.filter(n => n && n.httpUrl && !n.full && !exclude.has(n.id));
+  let candidates = nodes.filter(n => n && n.httpUrl && !n.full && !n.draining && !exclude.has(n.id));
   const pin = pinnedNode();
   if (pin && candidates.some(n => n.id === pin)) candidates = candidates.filter(n => n.id === pin);
   const probes = await Promise.all(candidates.map(n => probeNode(n.httpUrl)));

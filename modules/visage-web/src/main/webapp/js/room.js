@@ -20,6 +20,8 @@ const MAX_BACKOFF_MS = 10000;
 const CHAT_MAX = 4000;
 const DEVICE_KEY = 'visage.devices';
 const EXCLUDE_MS = 60000;     // a node that announced its shutdown is not picked again for this long
+// a member who left on purpose, or whom an operator removed, is not coming back: the tile goes at once
+const FINAL_LEAVE_REASONS = new Set(['left', 'removed', 'room-closed']);
 const MEMBER_RECONNECT_GRACE_MS = 15000; // a member whose connection was lost keeps its tile this long (the SFU's reconnect grace)
 
 const state = {
@@ -411,7 +413,7 @@ function onMessage(msg, gen) {
       const alreadyBack = [...state.members.values()].some(x => x !== m && x.userId === m.userId && !x.reconnecting);
       if (alreadyBack) {
         dropMember(m, { quiet: true });
-      } else if (msg.reason !== 'left' && m.userId) {
+      } else if (!FINAL_LEAVE_REASONS.has(msg.reason) && m.userId) {
         // A lost connection, not a leave: people usually come back within seconds (the node keeps
         // their streams meanwhile), so the tile stays, marked, until they do or the grace ends.
         m.reconnecting = true;
@@ -429,9 +431,16 @@ function onMessage(msg, gen) {
     case 'chat': addChat(msg); return;
     case 'error': onServerError(msg); return;
     case 'node-shutdown':
-      toast('This server is shutting down; moving you to another one…', 'warn', 4000);
-      if (state.node && state.node.id) state.excluded.set(state.node.id, Date.now() + EXCLUDE_MS);
-      scheduleReconnect('node-shutdown', { quick: true });
+      moveAway('node-shutdown', 'This server is shutting down; moving you to another one…');
+      return;
+    case 'move': // an operator drains this node
+      moveAway(`move (${msg.reason || 'operator'})`, 'This server is being taken out of service; moving you to another one…');
+      return;
+    case 'removed':
+      showFatal('You were removed from this call', 'An operator removed you from this room. Reload the page to join again.');
+      return;
+    case 'room-closed':
+      showFatal('This call was closed', 'An operator closed this room for everyone. Reload the page to join again.');
       return;
     case 'pong': return;
     default: {
@@ -443,6 +452,13 @@ function onMessage(msg, gen) {
       if (!handled) console.debug('[visage] unhandled message', msg.type, msg);
     }
   }
+}
+
+/** This node asked its clients to go: skip it for a while and reconnect to the nearest other one. */
+function moveAway(reason, text) {
+  toast(text, 'warn', 4000);
+  if (state.node && state.node.id) state.excluded.set(state.node.id, Date.now() + EXCLUDE_MS);
+  scheduleReconnect(reason, { quick: true });
 }
 
 function dropMember(m, { quiet = false } = {}) {

@@ -159,6 +159,13 @@ public final class SfuEngine implements MediaEngine {
         return out;
     }
 
+    /** This node's relay legs, for the operators' console. */
+    @Override
+    public List<Map<String, Object>> relayStats() {
+        Relay r = relay;
+        return r == null ? List.of() : r.legStats();
+    }
+
     @Override
     public Map<String, Number> metrics() {
         Map<String, Number> m = metrics.snapshot(endpoints.size(), rooms.size());

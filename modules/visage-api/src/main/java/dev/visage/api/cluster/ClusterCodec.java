@@ -28,6 +28,9 @@ public final class ClusterCodec {
                 .add("wsUrl", n.wsUrl()).add("mediaHost", n.mediaHost()).add("mediaPort", n.mediaPort())
                 .add("memberId", n.memberId()).add("load", n.load()).add("capacity", n.capacity())
                 .add("startedAt", n.startedAt()).add("heartbeatAt", n.heartbeatAt())
+                .add("draining", n.draining()).add("vitals", JSON.createObjectBuilder()
+                        .add("cpuLoad", n.vitals().cpuLoad()).add("heapUsedBytes", n.vitals().heapUsedBytes())
+                        .add("heapMaxBytes", n.vitals().heapMaxBytes()).add("storeUp", n.vitals().storeUp()))
                 .build().toString();
     }
 
@@ -36,7 +39,14 @@ public final class ClusterCodec {
         return new NodeInfo(o.getString("id"), o.getString("region"), o.getString("httpUrl"),
                 o.getString("wsUrl"), o.getString("mediaHost"), o.getInt("mediaPort"), o.getString("memberId"),
                 o.getInt("load"), o.getInt("capacity"), o.getJsonNumber("startedAt").longValue(),
-                o.getJsonNumber("heartbeatAt").longValue());
+                o.getJsonNumber("heartbeatAt").longValue(), o.getBoolean("draining", false), vitals(o.getJsonObject("vitals")));
+    }
+
+    /** A node entry written before nodes reported vitals has none. */
+    private static NodeVitals vitals(JsonObject v) {
+        return v == null ? NodeVitals.UNKNOWN : new NodeVitals(v.getJsonNumber("cpuLoad").doubleValue(),
+                v.getJsonNumber("heapUsedBytes").longValue(), v.getJsonNumber("heapMaxBytes").longValue(),
+                v.getBoolean("storeUp"));
     }
 
     public static String session(SessionRecord s) {

@@ -4,6 +4,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
  * Shared, live state of the cluster: session ownership and room membership. Written on the
@@ -39,6 +40,15 @@ public interface ClusterState {
 
     /** Subscribes this node to room events: (roomId, eventJson). */
     void onRoomEvent(BiConsumer<String, String> listener);
+
+    /**
+     * Sends an operator's command (JSON text with a {@code type}: kick, close-room, drain, ...) to
+     * one node, which carries it out on the sockets it holds. Dropped if the node is gone.
+     */
+    void sendNodeCommand(String nodeId, String commandJson);
+
+    /** Subscribes this node to the commands sent to it. */
+    void onNodeCommand(String nodeId, Consumer<String> listener);
 
     /**
      * A secret shared by all nodes: the one already in the cluster, or {@code candidate} if this

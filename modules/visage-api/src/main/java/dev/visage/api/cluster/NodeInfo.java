@@ -5,8 +5,14 @@ package dev.visage.api.cluster;
  *
  * @param memberId the cluster member id (Hazelcast member UUID or Redis client id)
  * @param load     active sessions on the node
+ * @param draining an operator is draining the node: it takes no new sessions and has told its clients to move
  */
 public record NodeInfo(String id, String region, String httpUrl, String wsUrl, String mediaHost,
                        int mediaPort, String memberId, int load, int capacity, long startedAt,
-                       long heartbeatAt) {
+                       long heartbeatAt, boolean draining, NodeVitals vitals) {
+
+    /** Whether clients may open new sessions here. */
+    public boolean acceptsSessions() {
+        return !draining && load < capacity;
+    }
 }

@@ -32,4 +32,12 @@ public interface MediaEngine extends Plugin {
     default List<Map<String, Object>> streamStats(String roomId) {
         return List.of();
     }
+
+    /**
+     * This node's relay legs to other nodes (peer, ready, bytes and packets each way, rtt, loss),
+     * as JSON-shaped maps for the operators' console. An engine without a relay has none.
+     */
+    default List<Map<String, Object>> relayStats() {
+        return List.of();
+    }
 }

@@ -88,7 +88,7 @@ public abstract class ClusterBackendContract {
     private NodeInfo info(ClusterBackend node, String name) {
         long now = System.currentTimeMillis();
         return new NodeInfo(prefix + name, "test", "http://" + name, "ws://" + name, "127.0.0.1", 1,
-                node.memberId(), 0, 10, now, now);
+                node.memberId(), 0, 10, now, now, false, NodeVitals.UNKNOWN);
     }
 
     private static boolean lists(ClusterBackend node, String id) {

@@ -9,7 +9,9 @@ import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * The node's typed configuration, read once at start-up. Every setting has a dotted name
@@ -37,6 +39,7 @@ public final class NodeConfig implements PluginContext {
     private final String storePlugin;
     private final String mediaPlugin;
     private final String clusterPlugin;
+    private final Set<String> adminUsers;
 
     public NodeConfig(Function<String, String> lookup) {
         this.lookup = lookup;
@@ -57,6 +60,8 @@ public final class NodeConfig implements PluginContext {
         this.storePlugin = setting("visage.store").orElse("mongo");
         this.mediaPlugin = setting("visage.media").orElse("sfu");
         this.clusterPlugin = setting("visage.cluster").orElse("hazelcast");
+        this.adminUsers = setting("visage.admin.users").stream().flatMap(v -> java.util.Arrays.stream(v.split(",")))
+                .map(String::trim).filter(name -> !name.isEmpty()).collect(Collectors.toUnmodifiableSet());
     }
 
     /** Configuration from system properties and the process environment. */
@@ -174,5 +179,10 @@ public final class NodeConfig implements PluginContext {
     /** The cluster backend plugin: {@code hazelcast} (Payara's own) or {@code redis}. */
     public String clusterPlugin() {
         return clusterPlugin;
+    }
+
+    /** Usernames that hold the admin role by configuration ({@code VISAGE_ADMIN_USERS=alice,bob}). */
+    public Set<String> adminUsers() {
+        return adminUsers;
     }
 }

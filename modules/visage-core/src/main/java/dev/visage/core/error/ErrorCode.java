@@ -19,14 +19,26 @@ public enum ErrorCode {
     TOKEN_MISMATCH(403),
     NOT_IN_ROOM(409),
     FORBIDDEN(403),
+    /** An admin API call by a user without the admin role. */
+    ADMIN_REQUIRED(403),
+    CANNOT_REVOKE_SELF(409),
+    /** A drain refused: no other node would take the drained node's clients. */
+    NO_OTHER_NODE(409),
+    INVALID_ROLE(400),
     NOT_FOUND(404),
     ROOM_NOT_FOUND(404),
+    USER_NOT_FOUND(404),
+    NODE_NOT_FOUND(404),
+    /** The session is not (or no longer) a member of a live room. */
+    MEMBER_NOT_FOUND(404),
     USERNAME_TAKEN(409),
     /** Too many attempts from this address, for this user or on this connection; retry after the time given. */
     RATE_LIMITED(429),
     SESSION_NOT_CONNECTED(409),
     SESSION_IN_USE(409),
     NODE_FULL(503),
+    /** An operator is draining this node: it takes no new sessions; pick another from /api/nodes. */
+    NODE_DRAINING(503),
     UNAVAILABLE(503),
     /** The users/rooms/chat database does not answer; joined calls go on, retry later. */
     STORE_UNAVAILABLE(503),

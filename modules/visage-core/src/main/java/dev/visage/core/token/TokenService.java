@@ -58,6 +58,9 @@ public final class TokenService {
         if (claims.nodeId() != null) {
             json.add("o", claims.nodeId());
         }
+        if (claims.role() != null) {
+            json.add("ro", claims.role());
+        }
         String payload = ENCODER.encodeToString(json.build().toString().getBytes(StandardCharsets.UTF_8));
         return payload + "." + ENCODER.encodeToString(sign(payload));
     }
@@ -105,7 +108,8 @@ public final class TokenService {
                 throw invalid();
             }
             return new TokenClaims(kind, o.getString("u"), o.getString("n", ""), o.getString("s", null),
-                    o.getString("r", null), o.getString("o", null), o.getJsonNumber("e").longValueExact());
+                    o.getString("r", null), o.getString("o", null), o.getJsonNumber("e").longValueExact(),
+                    o.getString("ro", null));
         } catch (JsonException | ClassCastException | NullPointerException | ArithmeticException e) {
             throw invalid();
         }

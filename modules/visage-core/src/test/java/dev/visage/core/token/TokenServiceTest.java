@@ -47,7 +47,7 @@ class TokenServiceTest {
 
     @Test
     void userTokenRoundTrips() {
-        TokenClaims claims = TokenClaims.user("u1", "Ann", exp);
+        TokenClaims claims = TokenClaims.user("u1", "Ann", "user", exp);
         assertEquals(claims, tokens.verify(tokens.issue(claims), TokenKind.USER));
     }
 
@@ -67,7 +67,7 @@ class TokenServiceTest {
 
     @Test
     void anotherNodeWithTheSameKeyVerifies() {
-        String token = tokens.issue(TokenClaims.user("u1", "Ann", exp));
+        String token = tokens.issue(TokenClaims.user("u1", "Ann", "user", exp));
         TokenService otherNode = new TokenService(secret((byte) 7), at(NOW.plusSeconds(10)));
         assertEquals("u1", otherNode.verify(token, TokenKind.USER).userId());
     }
@@ -75,15 +75,15 @@ class TokenServiceTest {
     @Test
     void forgedSignatureIsRejected() {
         TokenService forger = new TokenService(secret((byte) 8), at(NOW));
-        String forged = forger.issue(TokenClaims.user("admin", "Admin", exp));
+        String forged = forger.issue(TokenClaims.user("admin", "Admin", "user", exp));
         assertFailsWith(ErrorCode.TOKEN_INVALID, () -> tokens.verify(forged, TokenKind.USER));
     }
 
     @Test
     void tamperedPayloadIsRejected() {
-        String token = tokens.issue(TokenClaims.user("u1", "Ann", exp));
+        String token = tokens.issue(TokenClaims.user("u1", "Ann", "user", exp));
         String signature = token.substring(token.indexOf('.') + 1);
-        String otherPayload = tokens.issue(TokenClaims.user("u2", "Bob", exp));
+        String otherPayload = tokens.issue(TokenClaims.user("u2", "Bob", "user", exp));
         otherPayload = otherPayload.substring(0, otherPayload.indexOf('.'));
         String spliced = otherPayload + "." + signature;
         assertFailsWith(ErrorCode.TOKEN_INVALID, () -> tokens.verify(spliced, TokenKind.USER));
@@ -97,7 +97,7 @@ class TokenServiceTest {
 
     @Test
     void tamperedSignatureIsRejected() {
-        String token = tokens.issue(TokenClaims.user("u1", "Ann", exp));
+        String token = tokens.issue(TokenClaims.user("u1", "Ann", "user", exp));
         String cut = token.substring(0, token.length() - 2);
         assertFailsWith(ErrorCode.TOKEN_INVALID, () -> tokens.verify(cut, TokenKind.USER));
         String payloadOnly = token.substring(0, token.indexOf('.') + 1);
@@ -106,7 +106,7 @@ class TokenServiceTest {
 
     @Test
     void wrongKindIsRejected() {
-        String user = tokens.issue(TokenClaims.user("u1", "Ann", exp));
+        String user = tokens.issue(TokenClaims.user("u1", "Ann", "user", exp));
         String session = tokens.issue(TokenClaims.session("u1", "Ann", "s1", "node-1", exp));
         String room = tokens.issue(TokenClaims.room("u1", "Ann", "s1", "r1", exp));
         assertFailsWith(ErrorCode.TOKEN_INVALID, () -> tokens.verify(user, TokenKind.SESSION));
@@ -119,7 +119,7 @@ class TokenServiceTest {
 
     @Test
     void expiredTokenIsRejectedByTheFixedClock() {
-        String token = tokens.issue(TokenClaims.user("u1", "Ann", NOW.getEpochSecond() + 60));
+        String token = tokens.issue(TokenClaims.user("u1", "Ann", "user", NOW.getEpochSecond() + 60));
         TokenService oneSecondBefore = new TokenService(SECRET, at(NOW.plusSeconds(59)));
         TokenService atExpiry = new TokenService(SECRET, at(NOW.plusSeconds(60)));
         TokenService later = new TokenService(SECRET, at(NOW.plusSeconds(3600)));
@@ -145,7 +145,7 @@ class TokenServiceTest {
 
     @Test
     void oversizedTokenIsInvalidWithoutBeingParsed() {
-        String valid = tokens.issue(TokenClaims.user("u1", "Ann", exp));
+        String valid = tokens.issue(TokenClaims.user("u1", "Ann", "user", exp));
         String huge = valid + "A".repeat(10 * 1024 * 1024);
         assertFailsWith(ErrorCode.TOKEN_INVALID, () -> tokens.verify(huge, TokenKind.USER));
         String justOver = "A".repeat(4097 - 44) + "." + "A".repeat(43);

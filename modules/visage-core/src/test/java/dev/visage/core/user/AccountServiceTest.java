@@ -19,6 +19,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -42,6 +43,7 @@ class AccountServiceTest {
     private static TokenService tokens;
     private static AccountService accounts;
     private static final AtomicInteger NAMES = new AtomicInteger();
+    private static final String CONFIGURED_ADMIN = "root_admin";
 
     @BeforeAll
     static void start() throws Exception {
@@ -49,8 +51,12 @@ class AccountServiceTest {
         byte[] key = new byte[32];
         new SecureRandom().nextBytes(key);
         tokens = new TokenService(key, Clock.systemUTC());
-        accounts = new AccountService(store.users(), new PasswordHasher(), tokens, Duration.ofHours(1),
-                Clock.systemUTC());
+        accounts = accountsWithAdmins(Set.of(CONFIGURED_ADMIN));
+    }
+
+    private static AccountService accountsWithAdmins(Set<String> admins) {
+        return new AccountService(store.users(), new PasswordHasher(), tokens, Duration.ofHours(1), Clock.systemUTC(),
+                admins);
     }
 
     @AfterAll
@@ -217,9 +223,49 @@ class AccountServiceTest {
         User user = accounts.register(name, "s3cret-password", null);
         String session = tokens.issue(TokenClaims.session(user.id(), name, "s1", "node-1", tokens.nowSeconds() + 60));
         assertFailsWith(ErrorCode.TOKEN_INVALID, () -> accounts.authenticate(session));
-        String ghost = tokens.issue(TokenClaims.user("no-such-user", "Ghost", tokens.nowSeconds() + 60));
+        String ghost = tokens.issue(TokenClaims.user("no-such-user", "Ghost", "user", tokens.nowSeconds() + 60));
         assertFailsWith(ErrorCode.TOKEN_INVALID, () -> accounts.authenticate(ghost));
         assertFailsWith(ErrorCode.TOKEN_MISSING, () -> accounts.authenticate(null));
         assertNotEquals(user.id(), "no-such-user");
+    }
+
+    @Test
+    void aConfiguredAdminRegistersAsAdminAndTheTokenSaysSo() {
+        User admin = accounts.register(CONFIGURED_ADMIN, "s3cret-password", null);
+        assertEquals("admin", admin.role());
+        String token = accounts.login(CONFIGURED_ADMIN, "s3cret-password");
+        assertEquals("admin", tokens.verify(token, TokenKind.USER).role());
+        assertEquals(admin.id(), accounts.requireAdmin(token).id());
+    }
+
+    @Test
+    void aPlainUserIsRefusedEvenWithATokenThatClaimsAdmin() {
+        String name = freshName();
+        User user = accounts.register(name, "s3cret-password", null);
+        assertFailsWith(ErrorCode.ADMIN_REQUIRED, () -> accounts.requireAdmin(accounts.login(name, "s3cret-password")));
+        String claimsAdmin = tokens.issue(TokenClaims.user(user.id(), name, "admin", tokens.nowSeconds() + 60));
+        assertFailsWith(ErrorCode.ADMIN_REQUIRED, () -> accounts.requireAdmin(claimsAdmin));
+        assertFailsWith(ErrorCode.TOKEN_MISSING, () -> accounts.requireAdmin(null));
+    }
+
+    @Test
+    void anAdminGrantsTheRoleAndARevokedAdminIsRefusedAtOnce() {
+        String adminName = freshName();
+        String name = freshName();
+        accounts.register(adminName, "s3cret-password", null);
+        accounts.register(name, "s3cret-password", null);
+        AccountService configured = accountsWithAdmins(Set.of(adminName));
+        configured.applyConfiguredAdmins(); // start-up: the already registered user becomes an admin
+        User actor = configured.requireAdmin(configured.login(adminName, "s3cret-password"));
+        assertEquals("admin", accounts.setRole(actor, name, "admin").role());
+        String token = accounts.login(name, "s3cret-password");
+        assertEquals(name, accounts.requireAdmin(token).username());
+        assertTrue(accounts.admins().stream().anyMatch(u -> u.username().equals(name)));
+
+        accounts.setRole(actor, name, "user");
+        assertFailsWith(ErrorCode.ADMIN_REQUIRED, () -> accounts.requireAdmin(token));
+        assertFailsWith(ErrorCode.CANNOT_REVOKE_SELF, () -> accounts.setRole(actor, adminName, "user"));
+        assertFailsWith(ErrorCode.INVALID_ROLE, () -> accounts.setRole(actor, name, "root"));
+        assertFailsWith(ErrorCode.USER_NOT_FOUND, () -> accounts.setRole(actor, "nobody_here", "admin"));
     }
 }

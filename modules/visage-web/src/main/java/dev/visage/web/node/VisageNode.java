@@ -8,6 +8,8 @@ import dev.visage.api.cluster.NodeRegistry;
 import dev.visage.api.cluster.SessionRecord;
 import dev.visage.api.media.MediaEngine;
 import dev.visage.api.plugin.StorePlugin;
+import dev.visage.api.cluster.NodeVitals;
+import dev.visage.core.audit.AuditLog;
 import dev.visage.core.config.NodeConfig;
 import dev.visage.core.plugin.PluginLoader;
 import dev.visage.core.room.RoomService;
@@ -15,6 +17,7 @@ import dev.visage.core.session.SessionService;
 import dev.visage.core.token.TokenService;
 import dev.visage.core.user.AccountService;
 import dev.visage.core.user.PasswordHasher;
+import dev.visage.web.admin.NodeCommands;
 import dev.visage.web.signalling.LocalConnections;
 import dev.visage.web.signalling.SenderPool;
 import jakarta.annotation.PreDestroy;
@@ -22,6 +25,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.event.Observes;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryUsage;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
@@ -60,12 +65,15 @@ public class VisageNode {
     private AccountService accounts;
     private SessionService sessions;
     private RoomService rooms;
+    private AuditLog audit;
     private LocalConnections connections;
     private ScheduledExecutorService timers;
     private StoreWatch storeWatch;
     private Thread starter;
     private volatile NodeState state = NodeState.STARTING;
     private volatile String startingStep = "loading";
+    /** An operator drained this node: no new sessions until it is taken back or restarted. */
+    private volatile boolean draining;
     private long startedAt;
 
     /**
@@ -107,7 +115,9 @@ public class VisageNode {
             registry = clusterBackend.registry();
             tokens = new TokenService(new NodeSecrets(config).agreeOnTokenKey(cluster), clock);
             PasswordHasher hasher = new PasswordHasher();
-            accounts = new AccountService(store.users(), hasher, tokens, config.userTokenTtl(), clock);
+            accounts = new AccountService(store.users(), hasher, tokens, config.userTokenTtl(), clock, config.adminUsers());
+            accounts.applyConfiguredAdmins();
+            audit = new AuditLog(store.audit(), clock, config.nodeId());
             sessions = new SessionService(cluster, tokens, config.sessionTokenTtl(), config.nodeId(), clock);
             rooms = new RoomService(store.rooms(), store.chat(), cluster,
                     clusterBackend.locks(), tokens, config.roomTokenTtl(), clock);
@@ -120,15 +130,17 @@ public class VisageNode {
                 startPlugin(media);
                 media.attach(clusterBackend.relayBus());
             }
-            cluster.onRoomEvent(connections::deliver);
-            registry.onNodeGone(this::purgeNode);
-            startedAt = clock.millis();
-            registry.register(selfInfo());
             timers = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "visage-node-timers");
                 t.setDaemon(true);
                 return t;
             });
+            cluster.onRoomEvent(connections::deliver);
+            NodeCommands commands = new NodeCommands(this);
+            cluster.onNodeCommand(config.nodeId(), command -> timers.execute(() -> carryOut(commands, command)));
+            registry.onNodeGone(this::purgeNode);
+            startedAt = clock.millis();
+            registry.register(selfInfo());
             timers.scheduleAtFixedRate(this::heartbeat, HEARTBEAT.toMillis(), HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
             timers.scheduleAtFixedRate(this::sweepSessions, SWEEP.toMillis(), SWEEP.toMillis(), TimeUnit.MILLISECONDS);
             timers.scheduleAtFixedRate(() -> connections.closeSilent(clock.millis(), config.silentClientTimeout().toMillis()),
@@ -195,6 +207,14 @@ public class VisageNode {
             store.close();
         }
         LOG.info(() -> logPrefix() + "stopped");
+    }
+
+    private void carryOut(NodeCommands commands, String command) {
+        try {
+            commands.carryOut(command);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, logPrefix() + "operator command failed: " + command, e);
+        }
     }
 
     private void heartbeat() {
@@ -275,7 +295,26 @@ public class VisageNode {
     public NodeInfo selfInfo() {
         return new NodeInfo(config.nodeId(), config.region(), config.publicUrl(), config.wsUrl(),
                 config.mediaHost(), config.mediaPort(), clusterBackend.memberId(), connections.size(), config.capacity(),
-                startedAt, clock.millis());
+                startedAt, clock.millis(), draining, vitals());
+    }
+
+    private NodeVitals vitals() {
+        MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+        double cpu = ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                ? os.getProcessCpuLoad() : -1;
+        return new NodeVitals(cpu, heap.getUsed(), heap.getMax(), storeUp());
+    }
+
+    /** True while an operator drains the node: it refuses new sessions and its clients have moved. */
+    public boolean draining() {
+        return draining;
+    }
+
+    /** Drains the node or takes it back, and tells the cluster at once (not at the next heartbeat). */
+    public void draining(boolean on) {
+        draining = on;
+        heartbeat();
+        LOG.info(() -> logPrefix() + (on ? "draining: no new sessions" : "no longer draining: takes sessions again"));
     }
 
     public String logPrefix() {
@@ -332,6 +371,10 @@ public class VisageNode {
 
     public RoomService rooms() {
         return rooms;
+    }
+
+    public AuditLog audit() {
+        return audit;
     }
 
     public LocalConnections connections() {

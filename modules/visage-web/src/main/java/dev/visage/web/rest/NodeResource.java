@@ -49,7 +49,7 @@ public class NodeResource {
 
     /**
      * The server's pick when the client cannot measure RTTs itself: the least-loaded node that is
-     * not full in region {@code region} (the client's hint, e.g. remembered from its last node);
+     * neither full nor draining in region {@code region} (the client's hint, e.g. remembered from its last node);
      * without a hint, or when that region has no free node, the least-loaded free node of this
      * node's own region, then of any region. 503 {@code node_full} when every node is full.
      */
@@ -70,7 +70,7 @@ public class NodeResource {
     }
 
     static Optional<NodeInfo> pick(List<NodeInfo> nodes, String region) {
-        return nodes.stream().filter(n -> n.load() < n.capacity())
+        return nodes.stream().filter(NodeInfo::acceptsSessions)
                 .filter(n -> region == null || region.equals(n.region()))
                 .min(Comparator.comparingDouble((NodeInfo n) -> (double) n.load() / Math.max(1, n.capacity()))
                         .thenComparing(NodeInfo::id));
@@ -79,6 +79,6 @@ public class NodeResource {
     private static JsonObjectBuilder nodeJson(NodeInfo n) {
         return JSON.createObjectBuilder().add("id", n.id()).add("region", n.region()).add("httpUrl", n.httpUrl())
                 .add("wsUrl", n.wsUrl()).add("mediaPort", n.mediaPort()).add("load", n.load())
-                .add("capacity", n.capacity()).add("full", n.load() >= n.capacity());
+                .add("capacity", n.capacity()).add("full", n.load() >= n.capacity()).add("draining", n.draining());
     }
 }

@@ -35,6 +35,10 @@ public class SessionResource {
     @POST
     public Response open(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
         var user = node.accounts().authenticate(BearerToken.from(authorization));
+        if (node.draining()) {
+            throw new VisageException(ErrorCode.NODE_DRAINING,
+                    "this node is being drained by an operator; pick another from /api/nodes");
+        }
         limits.checkNewSession(user.id());
         if (node.connections().size() >= node.config().capacity()) {
             throw new VisageException(ErrorCode.NODE_FULL, "this node is full; pick another from /api/nodes");

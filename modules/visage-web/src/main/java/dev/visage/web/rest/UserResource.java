@@ -79,6 +79,6 @@ public class UserResource {
 
     private static JsonObject userJson(User user) {
         return JSON.createObjectBuilder().add("id", user.id()).add("username", user.username())
-                .add("displayName", user.displayName()).build();
+                .add("displayName", user.displayName()).add("role", user.role()).build();
     }
 }

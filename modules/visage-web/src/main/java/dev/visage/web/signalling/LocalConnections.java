@@ -7,10 +7,13 @@ import jakarta.websocket.CloseReason;
 import jakarta.websocket.Session;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /** The WebSocket connections this node holds, and delivery of room events to them. */
 public final class LocalConnections {
@@ -97,15 +100,32 @@ public final class LocalConnections {
     /** Node shutdown: tell every client to move, release its session, close its socket once told. */
     public void shutdownAll(Consumer<String> releaseSession) {
         String notice = JSON.createObjectBuilder().add("type", "node-shutdown").build().toString();
+        sendOff(connection -> true, notice, "node-shutdown", false, releaseSession);
+        senders.stop(GOODBYE_GRACE);
+    }
+
+    /**
+     * Ends the sessions of the matching connections from the server's side: each client gets
+     * {@code notice}, its session is released, and its socket closes once the notice is written.
+     * {@code finalEnd} ends its streams for everyone at once (removed by an operator, room closed);
+     * otherwise the media engine keeps them a while for the client to continue elsewhere (the node
+     * stops or drains).
+     *
+     * @return the ids of the sessions ended
+     */
+    public List<String> sendOff(Predicate<Connection> which, String notice, String closeReason,
+                               boolean finalEnd, Consumer<String> releaseSession) {
+        List<String> ended = new ArrayList<>();
         for (Connection connection : bySession.values()) {
-            bySession.remove(connection.sessionId());
-            if (connection.claimEnd()) { // before the close, whose @OnClose would end it as merely "closed"
+            if (which.test(connection) && bySession.remove(connection.sessionId(), connection)
+                    && connection.claimEnd()) { // before the close, whose @OnClose would end it as merely "closed"
                 connection.send(notice);
-                connection.closeWhenSent(CloseReason.CloseCodes.GOING_AWAY, "node-shutdown");
-                connection.endMedia(false);
+                connection.closeWhenSent(CloseReason.CloseCodes.GOING_AWAY, closeReason);
+                connection.endMedia(finalEnd);
                 releaseSession.accept(connection.sessionId());
+                ended.add(connection.sessionId());
             }
         }
-        senders.stop(GOODBYE_GRACE);
+        return ended;
     }
 }

@@ -55,9 +55,16 @@ public final class Api {
     }
 
     public Reply post(String path, String body, String bearer) throws Exception {
-        return send(HttpRequest.newBuilder(URI.create(baseUrl + path))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body == null ? "" : body)), bearer);
+        return send(withBody("POST", path, body), bearer);
+    }
+
+    public Reply put(String path, String body, String bearer) throws Exception {
+        return send(withBody("PUT", path, body), bearer);
+    }
+
+    private HttpRequest.Builder withBody(String method, String path, String body) {
+        return HttpRequest.newBuilder(URI.create(baseUrl + path)).header("Content-Type", "application/json")
+                .method(method, HttpRequest.BodyPublishers.ofString(body == null ? "" : body));
     }
 
     private static Reply send(HttpRequest.Builder request, String bearer) throws Exception {

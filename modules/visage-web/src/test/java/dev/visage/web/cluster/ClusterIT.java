@@ -45,6 +45,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ClusterIT {
 
     private static final Duration START = Duration.ofSeconds(240);
+    /** An admin by configuration (VISAGE_ADMIN_USERS), registered only after the nodes started. */
+    private static final String ADMIN = "ada";
     private Path work;
     private String clusterName;
     private Map<String, String> nodeEnv;
@@ -63,7 +65,8 @@ class ClusterIT {
         // the rate limits this class checks, set so that the other tests' traffic stays under them:
         // its ~60 registrations come from one address, a socket chats 40 times in the stuck-client test
         nodeEnv = NodeProcess.env("VISAGE_MONGO_URI", store.uri, "VISAGE_RATE_REGISTER_ADDRESS", "100/10m",
-                "VISAGE_RATE_CHAT", "50/10m", "VISAGE_RATE_SOCKET_MESSAGES", "200/10m");
+                "VISAGE_RATE_CHAT", "50/10m", "VISAGE_RATE_SOCKET_MESSAGES", "200/10m",
+                "VISAGE_ADMIN_USERS", ADMIN + ",someone-else");
         nodeEnv.putAll(startBackend(work));
         clusterName = "visage-it-" + ProcessHandle.current().pid();
         nodeA = startNodeA();
@@ -627,6 +630,162 @@ class ClusterIT {
     }
 
     @Test
+    @Order(15)
+    void theAdminApiAnswersAdminsOnlyAndAnAdminGrantsAndRevokesTheRole() throws Exception {
+        String plain = apiA.login("pia", "pia-password");
+        assertError(apiA.get("/api/admin/nodes", plain), 403, "admin_required");
+        assertError(apiB.post("/api/admin/rooms/x/close", null, plain), 403, "admin_required");
+        assertError(apiA.get("/api/admin/audit", null), 401, "token_missing");
+        String pia = apiA.get("/api/me", plain).json().getString("id");
+        String claimsAdmin = clusterTokens().issue(TokenClaims.user(pia, "pia", "admin", clusterTokens().nowSeconds() + 60));
+        assertError(apiA.get("/api/admin/nodes", claimsAdmin), 403, "admin_required");
+
+        String admin = apiB.login(ADMIN, "ada-password"); // registered after start-up: admin by configuration
+        assertEquals("admin", apiA.get("/api/me", admin).json().getString("role"));
+        JsonArray nodes = apiA.get("/api/admin/nodes", admin).json().getJsonArray("nodes");
+        assertEquals(List.of("it-a", "it-b"), nodes.stream().map(n -> n.asJsonObject().getString("id")).toList());
+        for (JsonObject n : nodes.getValuesAs(JsonObject.class)) {
+            assertEquals("test", n.getString("region"));
+            assertEquals("UP", n.getString("health"));
+            assertTrue(n.getJsonNumber("heapMaxBytes").longValue() > 0, n.toString());
+            assertTrue(n.getJsonNumber("uptimeSeconds").longValue() >= 0, n.toString());
+        }
+
+        assertEquals("admin", apiA.put("/api/admin/users/pia/role", Api.json("role", "admin"), admin).json()
+                .getString("role"));
+        String piaAdmin = apiB.post("/api/login", Api.json("username", "pia", "password", "pia-password"), null).json()
+                .getString("userToken");
+        assertEquals(200, apiB.get("/api/admin/users", piaAdmin).status(), "pia is an admin after logging in again");
+        assertEquals(200, apiA.put("/api/admin/users/pia/role", Api.json("role", "user"), admin).status());
+        assertError(apiA.get("/api/admin/nodes", piaAdmin), 403, "admin_required"); // her token says admin: refused at once
+        assertError(apiA.put("/api/admin/users/" + ADMIN + "/role", Api.json("role", "user"), admin), 409,
+                "cannot_revoke_self");
+        assertError(apiA.put("/api/admin/users/nobody-here/role", Api.json("role", "admin"), admin), 404,
+                "user_not_found");
+        JsonArray admins = (JsonArray) Api.parse(apiA.get("/api/admin/users", admin).body());
+        assertEquals(List.of(ADMIN), admins.stream().map(u -> u.asJsonObject().getString("username")).toList());
+        assertEquals(List.of("revoke-admin user pia", "grant-admin user pia"), auditLines(admin, 2));
+    }
+
+    @Test
+    @Order(16)
+    void anAdminRemovesAMemberWhoStaysOutAndClosesARoomForEveryone() throws Exception {
+        String admin = apiA.login(ADMIN, "ada-password");
+        String room = apiA.createRoom(tokenA, "moderated");
+        String kicked;
+        try (SignalSocket kim = SignalSocket.open(apiA, apiA.login("kim", "kim-password"));
+             SignalSocket lee = SignalSocket.open(apiB, apiB.login("lee", "lee-password"));
+             SignalSocket max = SignalSocket.open(apiB, apiB.login("max", "max-password"))) {
+            kim.join(apiA, room);
+            lee.join(apiB, room);
+            max.join(apiB, room);
+            JsonArray live = (JsonArray) Api.parse(apiA.get("/api/admin/rooms", admin).body());
+            JsonObject moderated = live.getValuesAs(JsonObject.class).stream()
+                    .filter(r -> r.getString("roomId").equals(room)).findFirst().orElseThrow();
+            assertEquals("moderated", moderated.getString("name"));
+            assertEquals("it-b", moderated.getJsonArray("members").getValuesAs(JsonObject.class).stream()
+                    .filter(m -> m.getString("sessionId").equals(lee.sessionId)).findFirst().orElseThrow()
+                    .getString("nodeId"), "each member with the node it is on");
+
+            kicked = lee.sessionId;
+            assertEquals(200, apiA.post("/api/admin/sessions/" + kicked + "/kick", null, admin).status());
+            assertEquals("kicked", lee.awaitType("removed").getString("reason"));
+            lee.closed.handle((code, failure) -> null).get(60, java.util.concurrent.TimeUnit.SECONDS);
+            JsonObject left = kim.await(m -> "member-left".equals(m.getString("type"))
+                    && lee.sessionId.equals(m.getString("sessionId")), Duration.ofSeconds(60));
+            assertEquals("removed", left.getString("reason"), "the others drop the tile at once");
+            awaitTrue(Duration.ofSeconds(60), () -> members(apiB, room).size() == 2);
+            assertError(apiA.post("/api/admin/sessions/" + lee.sessionId + "/kick", null, admin), 404, "member_not_found");
+
+            JsonObject closed = apiB.post("/api/admin/rooms/" + room + "/close", null, admin).json();
+            assertEquals(2, closed.getInt("members"));
+            for (SignalSocket member : List.of(kim, max)) {
+                assertEquals(room, member.awaitType("room-closed").getString("roomId"));
+                member.closed.handle((code, failure) -> null).get(60, java.util.concurrent.TimeUnit.SECONDS);
+            }
+            awaitTrue(Duration.ofSeconds(60), () -> members(apiA, room).isEmpty());
+            assertError(apiA.post("/api/admin/rooms/nosuchroom/close", null, admin), 404, "room_not_found");
+        }
+        assertEquals(List.of("close-room room " + room, "kick session " + kicked), auditLines(admin, 2));
+    }
+
+    @Test
+    @Order(17)
+    void aDrainedNodeTellsItsClientsToMoveAndTakesNoNewSessionsUntilTakenBack() throws Exception {
+        String admin = apiB.login(ADMIN, "ada-password");
+        String room = apiA.createRoom(tokenA, "maintenance");
+        String quinnToken = apiB.login("quinn", "quinn-password");
+        try (SignalSocket pat = SignalSocket.open(apiA, apiA.login("pat", "pat-password"));
+             SignalSocket quinn = SignalSocket.open(apiB, quinnToken)) {
+            pat.join(apiA, room);
+            quinn.join(apiB, room);
+
+            assertEquals(200, apiA.post("/api/admin/nodes/it-b/drain", null, admin).status());
+            assertEquals("drain", quinn.awaitType("move").getString("reason"));
+            quinn.closed.handle((code, failure) -> null).get(60, java.util.concurrent.TimeUnit.SECONDS);
+            assertError(apiB.post("/api/sessions", null, quinnToken), 503, "node_draining");
+            awaitTrue(Duration.ofSeconds(60), () -> nodeList(apiA).stream()
+                    .anyMatch(n -> n.getString("id").equals("it-b") && n.getBoolean("draining")));
+            assertEquals("it-a", apiB.get("/api/nodes/nearest?region=test").json().getString("id"));
+            assertError(apiB.post("/api/admin/nodes/it-a/drain", null, admin), 409, "no_other_node");
+            try (SignalSocket moved = SignalSocket.open(apiA, quinnToken)) { // what the page does on "move"
+                moved.join(apiA, room);
+                pat.await(m -> "member-joined".equals(m.getString("type"))
+                        && moved.sessionId.equals(m.getString("sessionId")), Duration.ofSeconds(60));
+            }
+
+            assertEquals(200, apiA.post("/api/admin/nodes/it-b/undrain", null, admin).status());
+            awaitTrue(Duration.ofSeconds(60), () -> sessionStatus(apiB, quinnToken) == 201);
+        }
+        assertEquals(List.of("undrain node it-b", "drain node it-b"), auditLines(admin, 2));
+    }
+
+    /**
+     * The console in headless Chromium under a strict CSP (tests/admin/console-check.mjs): the
+     * admin logs in on the page and sees both nodes, with no "Cannot reach the server"; a plain
+     * user sees "Not allowed" and no console; a member removed with the console's Remove button
+     * sees "You were removed" on the room page and stays out of the room.
+     */
+    @Test
+    @Order(18)
+    void theConsoleWorksUnderAStrictCspSaysNotAllowedToOthersAndItsRemoveKeepsAMemberOut() throws Exception {
+        String chromium = System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium");
+        Assumptions.assumeTrue(new java.io.File(chromium).canExecute(), "chromium not installed at " + chromium);
+        assertTrue(Files.isDirectory(NodeProcess.ROOT.resolve("tests/browser/node_modules/playwright-core")),
+                "npm playwright-core missing: run `npm install` in tests/browser (see .ci/run)");
+        ProcessBuilder check = new ProcessBuilder("node", NodeProcess.ROOT.resolve("tests/admin/console-check.mjs").toString())
+                .redirectError(ProcessBuilder.Redirect.INHERIT);
+        check.environment().put("VISAGE_CONSOLE_CHECK", jakarta.json.Json.createObjectBuilder()
+                .add("url", nodeA.baseUrl())
+                .add("admin", jakarta.json.Json.createObjectBuilder().add("username", ADMIN).add("password", "ada-password"))
+                .add("user", jakarta.json.Json.createObjectBuilder().add("username", "pia").add("password", "pia-password"))
+                .add("member", jakarta.json.Json.createObjectBuilder().add("username", "kim").add("password", "kim-password"))
+                .add("nodes", jakarta.json.Json.createArrayBuilder().add("it-a").add("it-b")).build().toString());
+        Process process = check.start();
+        String out = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(3, java.util.concurrent.TimeUnit.MINUTES), "the browser check ended");
+        JsonObject verdict = (JsonObject) Api.parse(out.strip().lines().reduce((first, last) -> last).orElse("{}"));
+        assertTrue(verdict.getBoolean("ok", false), "console check: " + verdict);
+        assertTrue(verdict.getString("deniedText").contains("Not allowed"), verdict.toString());
+        assertEquals("You were removed from this call", verdict.getString("removedTitle"), "the member's page after Remove");
+    }
+
+    /** The newest audit entries as "action target", after checking each names the configured admin. */
+    private List<String> auditLines(String adminToken, int newest) throws Exception {
+        JsonArray entries = (JsonArray) Api.parse(apiA.get("/api/admin/audit?limit=" + newest, adminToken).body());
+        return entries.getValuesAs(JsonObject.class).stream().peek(e -> assertEquals(ADMIN, e.getString("actor")))
+                .map(e -> e.getString("action") + " " + e.getString("target")).toList();
+    }
+
+    private static int sessionStatus(Api api, String userToken) {
+        try {
+            return api.post("/api/sessions", null, userToken).status();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
     @Order(20)
     void aNodePausedPastTheHeartbeatTimeoutComesBackWithEveryClientInTheRoomOnce() throws Exception {
         onlyOnTheDefaultBackend();
@@ -847,10 +1006,13 @@ class ClusterIT {
                 .getValuesAs(JsonObject.class).stream().map(m -> m.getString("text")).toList();
     }
 
-    List<String> nodeIds(Api api) {
+    static List<String> nodeIds(Api api) {
+        return nodeList(api).stream().map(n -> n.getString("id")).toList();
+    }
+
+    private static List<JsonObject> nodeList(Api api) {
         try {
-            return ((JsonArray) Api.parse(api.get("/api/nodes").body())).getValuesAs(JsonObject.class).stream()
-                    .map(n -> n.getString("id")).toList();
+            return ((JsonArray) Api.parse(api.get("/api/nodes").body())).getValuesAs(JsonObject.class);
         } catch (Exception e) {
             return List.of();
         }
@@ -874,7 +1036,7 @@ class ClusterIT {
     /** A token in the right shape, signed with a key that is not the cluster's. */
     private static String forgedToken() {
         byte[] key = new byte[32];
-        return new TokenService(key, Clock.systemUTC()).issue(TokenClaims.user("someone", "Someone",
+        return new TokenService(key, Clock.systemUTC()).issue(TokenClaims.user("someone", "Someone", "user",
                 Clock.systemUTC().instant().getEpochSecond() + 3600));
     }
 
@@ -885,7 +1047,7 @@ class ClusterIT {
 
     private String expiredUserToken() throws Exception {
         TokenService tokens = clusterTokens();
-        return tokens.issue(TokenClaims.user("someone", "Someone", tokens.nowSeconds() - 1));
+        return tokens.issue(TokenClaims.user("someone", "Someone", "user", tokens.nowSeconds() - 1));
     }
 
     private String expiredRoomToken(String sessionId, String roomId) throws Exception {

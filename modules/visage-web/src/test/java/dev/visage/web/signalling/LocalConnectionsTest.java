@@ -94,6 +94,24 @@ class LocalConnectionsTest {
         assertEquals(0, connections.size());
     }
 
+    @Test
+    void sendingOffOneRoomTellsOnlyItsMembersAndKeepsTheOthers() throws Exception {
+        FakeSocket inRoom = FakeSocket.reading();
+        FakeSocket elsewhere = FakeSocket.reading();
+        Connection closing = open(inRoom, "member", "room-1");
+        open(elsewhere, "other", "room-2");
+        List<String> released = new CopyOnWriteArrayList<>();
+        List<String> ended = connections.sendOff(c -> "room-1".equals(c.roomId()), "{\"type\":\"room-closed\"}",
+                "room-closed", true, released::add);
+        assertEquals(List.of("member"), ended);
+        assertEquals("{\"type\":\"room-closed\"}", inRoom.nextWritten());
+        assertEquals("room-closed", inRoom.awaitClose().getReasonPhrase());
+        assertEquals(List.of("member"), released);
+        assertFalse(closing.claimEnd(), "the container's close that follows finds it ended");
+        assertEquals(1, connections.size(), "the member of the other room stays");
+        assertEquals(0, elsewhere.closes.size());
+    }
+
     private static SessionRecord record(String sessionId) {
         return new SessionRecord(sessionId, "user-" + sessionId, "User", "node-a", null, 0);
     }

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
  * Session ownership and room membership on Payara's Hazelcast. Sessions are JSON values so the
@@ -24,12 +25,17 @@ import java.util.function.BiConsumer;
  */
 final class HazelcastClusterState implements ClusterState {
 
+    /** One topic per node for operators' commands, as the relay has one per node for its signalling. */
+    private static final String NODE_COMMANDS = "visage.node-commands.";
+
+    private final HazelcastInstance hazelcast;
     private final IMap<String, HazelcastJsonValue> sessions;
     private final IMap<String, String> members;
     private final IMap<String, String> secrets;
     private final ITopic<String> roomEvents;
 
     HazelcastClusterState(HazelcastInstance hazelcast) {
+        this.hazelcast = hazelcast;
         this.sessions = hazelcast.getMap("visage.sessions");
         this.members = hazelcast.getMap("visage.room-members");
         this.secrets = hazelcast.getMap("visage.secrets");
@@ -101,6 +107,16 @@ final class HazelcastClusterState implements ClusterState {
             int split = body.indexOf('\n');
             listener.accept(body.substring(0, split), body.substring(split + 1));
         });
+    }
+
+    @Override
+    public void sendNodeCommand(String nodeId, String commandJson) {
+        hazelcast.<String>getTopic(NODE_COMMANDS + nodeId).publish(commandJson);
+    }
+
+    @Override
+    public void onNodeCommand(String nodeId, Consumer<String> listener) {
+        hazelcast.<String>getTopic(NODE_COMMANDS + nodeId).addMessageListener(m -> listener.accept(m.getMessageObject()));
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.visage.cluster.hazelcast;
 
 import com.hazelcast.core.HazelcastInstance;
 import dev.visage.api.cluster.NodeInfo;
+import dev.visage.api.cluster.NodeVitals;
 import dev.visage.api.testing.Await;
 import dev.visage.cluster.hazelcast.testing.TestHazelcast;
 import org.junit.jupiter.api.AfterEach;
@@ -35,7 +36,7 @@ class HazelcastNodeRegistryTest {
     private static NodeInfo info(String id, HazelcastNodeRegistry registry) {
         long now = System.currentTimeMillis();
         return new NodeInfo(id, "eu", "http://127.0.0.1:1", "ws://127.0.0.1:1/ws", "127.0.0.1", 10000,
-                registry.localMemberId(), 3, 500, now, now);
+                registry.localMemberId(), 3, 500, now, now, false, NodeVitals.UNKNOWN);
     }
 
     private static List<String> ids(HazelcastNodeRegistry registry) {

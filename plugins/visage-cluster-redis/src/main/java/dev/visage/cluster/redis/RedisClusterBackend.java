@@ -54,7 +54,8 @@ public final class RedisClusterBackend implements ClusterBackend {
         URI uri = URI.create(context.setting(URI_SETTING).orElse(DEFAULT_URI));
         redis = new RedisConnection(uri, "visage-" + context.nodeId());
         waitForRedis(logPrefix);
-        subscriber = new RedisSubscriber(redis, logPrefix, RedisKeys.relayChannel(context.nodeId()), RedisKeys.ROOM_EVENTS);
+        subscriber = new RedisSubscriber(redis, logPrefix, RedisKeys.relayChannel(context.nodeId()), RedisKeys.ROOM_EVENTS,
+                RedisKeys.nodeCommands(context.nodeId()));
         state = new RedisClusterState(redis, subscriber);
         registry = new RedisNodeRegistry(redis, ClusterBackend.nodeTtl(context));
         locks = new RedisRoomLocks(redis, memberId);

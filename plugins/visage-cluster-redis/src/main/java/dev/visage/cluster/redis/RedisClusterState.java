@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
  * Session ownership and room membership on Redis: the hash {@code visage:sessions} (id to
@@ -112,6 +113,17 @@ final class RedisClusterState implements ClusterState {
             int split = body.indexOf('\n');
             listener.accept(body.substring(0, split), body.substring(split + 1));
         });
+    }
+
+    @Override
+    public void sendNodeCommand(String nodeId, String commandJson) {
+        redis.call(r -> r.publish(RedisKeys.nodeCommands(nodeId), commandJson));
+    }
+
+    /** Only this node's own commands: its subscription connection carries that one channel. */
+    @Override
+    public void onNodeCommand(String nodeId, Consumer<String> listener) {
+        subscriber.onMessage(RedisKeys.nodeCommands(nodeId), listener);
     }
 
     @Override

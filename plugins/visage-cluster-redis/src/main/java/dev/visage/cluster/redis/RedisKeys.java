@@ -34,4 +34,9 @@ final class RedisKeys {
     static String relayChannel(String nodeId) {
         return "visage:relay:" + nodeId;
     }
+
+    /** An operator's commands to one node (kick, close room, drain). */
+    static String nodeCommands(String nodeId) {
+        return "visage:node-commands:" + nodeId;
+    }
 }

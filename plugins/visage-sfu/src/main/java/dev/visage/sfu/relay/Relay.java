@@ -747,6 +747,27 @@ public final class Relay implements Room.Observer, AutoCloseable {
         return m;
     }
 
+    /** One entry per leg: the peer, its state, what crossed it each way, RTT and loss both ways. */
+    public List<Map<String, Object>> legStats() {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (RelayLeg l : legSnapshot) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("peer", l.peer);
+            m.put("ready", l.isReady());
+            m.put("streamsOut", l.outgoing.length);
+            m.put("streamsIn", l.incoming.length);
+            m.put("bytesSent", l.bytesSent.get());
+            m.put("bytesReceived", l.bytesReceived.get());
+            m.put("packetsSent", l.packetsSent.get());
+            m.put("packetsReceived", l.packetsReceived.get());
+            m.put("rttMs", l.rttMillis);
+            m.put("fractionLostReceived", l.localFractionLost / 256.0);
+            m.put("fractionLostSent", l.remoteFractionLost / 256.0);
+            out.add(m);
+        }
+        return out;
+    }
+
     private static String key(String roomId, String peer) {
         return roomId + "\n" + peer;
     }

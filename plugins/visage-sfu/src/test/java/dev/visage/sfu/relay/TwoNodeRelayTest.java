@@ -233,6 +233,11 @@ class TwoNodeRelayTest {
         byte[] p = RelayFramingTest.rtp(video.ssrc, 777, 100);
         video.downstream.onRtp(video, p, 0, 112);
         await(() -> metric(b, "visage_relay_packets_received_total") == 1, "one relayed packet at B");
+        Map<String, Object> leg = b.relayStats().get(0); // what the admin console shows of B's leg
+        assertEquals("A", leg.get("peer"));
+        assertEquals(true, leg.get("ready"));
+        assertEquals(2, leg.get("streamsIn"));
+        assertEquals(1L, leg.get("packetsReceived"));
         // the relayed track's feedback goes upstream
         PublishedTrack relayed = null;
         for (PublishedTrack t : b.relay().orElseThrow().relayedTracksForTest("room-x")) {

@@ -6,6 +6,7 @@ import com.mongodb.MongoClientSettings;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoDatabase;
+import dev.visage.api.audit.AuditStore;
 import dev.visage.api.chat.ChatStore;
 import dev.visage.api.plugin.PluginContext;
 import dev.visage.api.plugin.StorePlugin;
@@ -50,6 +51,7 @@ public final class MongoStorePlugin implements StorePlugin {
     private UserStore users;
     private RoomStore rooms;
     private ChatStore chat;
+    private AuditStore audit;
 
     @Override
     public String name() {
@@ -83,6 +85,7 @@ public final class MongoStorePlugin implements StorePlugin {
                 users = reachability.guard(UserStore.class, new MongoUserStore(database));
                 rooms = reachability.guard(RoomStore.class, new MongoRoomStore(database));
                 chat = reachability.guard(ChatStore.class, new MongoChatStore(database));
+                audit = reachability.guard(AuditStore.class, new MongoAuditStore(database));
             } catch (MongoException e) {
                 throw reachability.translate(e);
             }
@@ -125,6 +128,11 @@ public final class MongoStorePlugin implements StorePlugin {
     @Override
     public ChatStore chat() {
         return chat;
+    }
+
+    @Override
+    public AuditStore audit() {
+        return audit;
     }
 
     @Override

@@ -7,6 +7,8 @@ import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.IndexOptions;
 import com.mongodb.client.model.Indexes;
+import com.mongodb.client.model.Sorts;
+import com.mongodb.client.model.Updates;
 import dev.visage.api.user.DuplicateUsernameException;
 import dev.visage.api.user.User;
 import dev.visage.api.user.UserStore;
@@ -15,7 +17,9 @@ import org.bson.Document;
 import java.security.SecureRandom;
 import java.time.temporal.ChronoUnit;
 import java.util.Base64;
+import java.util.ArrayList;
 import java.util.Date;
+import java.util.List;
 import java.util.Optional;
 
 /** Users in the {@code users} collection: {@code _id} is the user id, usernames are unique. */
@@ -69,6 +73,17 @@ final class MongoUserStore implements UserStore {
     @Override
     public long count() {
         return users.countDocuments();
+    }
+
+    @Override
+    public boolean setRole(String userId, String role) {
+        return users.updateOne(Filters.eq("_id", userId), Updates.set("role", role)).getMatchedCount() > 0;
+    }
+
+    @Override
+    public List<User> withRole(String role) {
+        return users.find(Filters.eq("role", role)).sort(Sorts.ascending("username"))
+                .map(MongoUserStore::toUser).into(new ArrayList<>());
     }
 
     private static User toUser(Document document) {

@@ -20,6 +20,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -57,6 +58,18 @@ class MongoUserStoreTest {
         assertEquals(created, users.findByUsername("alice").orElseThrow());
         assertEquals(created, users.findById(created.id()).orElseThrow());
         assertEquals(1, users.count());
+    }
+
+    @Test
+    void aRoleSetOnAUserIsWhatFindAndWithRoleSee() throws Exception {
+        User dan = users.create(newUser("dan"));
+        users.create(newUser("erin"));
+
+        assertTrue(users.setRole(dan.id(), "admin"));
+        assertEquals("admin", users.findById(dan.id()).orElseThrow().role());
+        assertEquals(List.of("dan"), users.withRole("admin").stream().map(User::username).toList());
+        assertEquals(List.of("erin"), users.withRole("user").stream().map(User::username).toList());
+        assertFalse(users.setRole("no-such-id", "admin"));
     }
 
     @Test

@@ -1,0 +1,110 @@
+// The operators' console in headless Chromium, as an operator and as a plain user see it, with a
+// strict Content-Security-Policy added to every answer (no inline script or style, scripts from
+// the node only), so the page is known to work under one whatever the node itself sends. Then a
+// member's room page, removed with the console's Remove button: it says so and stays out.
+// VISAGE_CONSOLE_CHECK (JSON): {url, admin: {username, password}, user: {username, password},
+// member: {username, password}, nodes: [ids the console must list]}. Prints one JSON verdict on
+// stdout; progress on stderr.
+import { chromium } from '../browser/node_modules/playwright-core/index.mjs';
+
+const cfg = JSON.parse(process.env.VISAGE_CONSOLE_CHECK);
+const log = (...a) => console.error('[console-check]', ...a);
+const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+  + "connect-src 'self' http: ws:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+const TIMEOUT = 60000; // "it never happened"
+const result = { ok: false, problems: [] };
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true, ignoreDefaultArgs: ['--headless'],
+  args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', '--use-fake-ui-for-media-stream',
+    '--use-fake-device-for-media-stream'],
+});
+
+async function rest(method, path, body, token) {
+  const res = await fetch(`${cfg.url}${path}`, { method, body: body && JSON.stringify(body),
+    headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) } });
+  return res.json();
+}
+
+/**
+ * A fresh page (own localStorage); with `csp` every answer carries the strict policy above.
+ * Violations and errors are kept.
+ */
+async function openPage(who, { csp }) {
+  const ctx = await browser.newContext();
+  if (csp) {
+    await ctx.route('**/*', async (route) => {
+      const response = await route.fetch();
+      await route.fulfill({ response, headers: { ...response.headers(), 'content-security-policy': CSP } });
+    });
+  }
+  const page = await ctx.newPage();
+  page.on('console', (m) => {
+    if (/Content Security Policy|Refused to/i.test(m.text())) result.problems.push(`${who}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => result.problems.push(`${who}: page error ${e.message}`));
+  return page;
+}
+
+async function openConsole(who) {
+  const page = await openPage(who, { csp: true });
+  await page.goto(`${cfg.url}/admin`);
+  await page.fill('#username', cfg[who].username);
+  await page.fill('#password', cfg[who].password);
+  await page.click('#login-btn');
+  return page;
+}
+
+try {
+  const admin = await openConsole('admin');
+  for (const id of cfg.nodes) {
+    await admin.waitForSelector(`#nodes-body tr[data-node-id="${id}"]`, { timeout: TIMEOUT });
+  }
+  await admin.waitForFunction(() => document.getElementById('refresh-text').textContent.startsWith('Updated'),
+    null, { timeout: TIMEOUT });
+  const seen = await admin.evaluate(() => ({
+    text: document.body.innerText,
+    error: document.getElementById('admin-error').hidden ? '' : document.getElementById('admin-error').textContent,
+    charts: typeof window.uPlot === 'function',
+  }));
+  log('admin sees nodes', cfg.nodes.join(', '));
+  if (seen.text.includes('Cannot reach the server')) result.problems.push('admin: "Cannot reach the server" shown');
+  if (seen.error) result.problems.push(`admin: error box says ${seen.error}`);
+  if (!seen.charts) result.problems.push('admin: the vendored chart library did not load');
+
+  const user = await openConsole('user');
+  await user.waitForSelector('#not-allowed:not([hidden])', { timeout: TIMEOUT });
+  result.deniedText = await user.textContent('#not-allowed');
+  log('plain user sees:', result.deniedText.replace(/\s+/g, ' ').trim());
+  if (!(await user.isHidden('#console'))) result.problems.push('user: the console is visible');
+
+  const { userToken, user: member } = await rest('POST', '/api/login', cfg.member);
+  const { roomId } = await rest('POST', '/api/rooms', { name: 'console check' }, userToken);
+  const memberPage = await openPage('member', { csp: false }); // the room page's CSP is not this check's concern
+  await memberPage.goto(`${cfg.url}/health`);
+  await memberPage.evaluate(([t, u]) => {
+    localStorage.setItem('visage.userToken', t);
+    localStorage.setItem('visage.user', JSON.stringify({ username: u, displayName: u }));
+  }, [userToken, member.username]);
+  await memberPage.goto(`${cfg.url}/r/${roomId}`);
+  const remove = admin.locator(`section[data-room-id="${roomId}"] tr[data-session-id] button`);
+  await remove.waitFor({ timeout: TIMEOUT });
+  admin.on('dialog', (d) => d.accept());
+  await remove.click();
+  await memberPage.waitForSelector('#room-error:not([hidden])', { timeout: TIMEOUT });
+  result.removedTitle = await memberPage.textContent('#room-error-title');
+  log('removed member sees:', result.removedTitle);
+  await admin.waitForFunction(() => document.getElementById('audit-body').textContent.includes('kick'), null,
+    { timeout: TIMEOUT });
+  // A page that rejoins does so within a second (its quick reconnect): give it five, then it must still be out.
+  await new Promise((r) => setTimeout(r, 5000));
+  const room = await rest('GET', `/api/rooms/${roomId}`, undefined, userToken);
+  if (room.members.some((m) => m.userId === member.id)) result.problems.push('member: rejoined after being removed');
+  if (await memberPage.isHidden('#room-error')) result.problems.push('member: the removal notice went away');
+  result.ok = result.problems.length === 0;
+} catch (e) {
+  result.problems.push(String(e && e.stack || e));
+} finally {
+  await browser.close();
+}
+console.log(JSON.stringify(result));
