@@ -11,8 +11,8 @@
  * packets enter the same fan-out and NACK cache, subscribers' PLIs and NACKs go back through the
  * same paths. That is why mediasoup's PipeTransport lives inside the worker next to the Router and
  * Jitsi Videobridge's Relay inside the bridge next to the Conference. The plugin still depends on
- * visage-api only: the cluster side is the {@link dev.visage.api.relay.RelayBus} SPI (core
- * implements it on a Hazelcast topic per node; a Redis plugin can implement it too).
+ * visage-api only: the cluster side is the {@link dev.visage.api.relay.RelayBus} SPI, which the
+ * cluster backend plugin provides (a Hazelcast topic or a Redis channel per node).
  *
  * <h2>Shape</h2>
  * <pre>

@@ -59,7 +59,9 @@ public final class TestHazelcast implements AutoCloseable {
         config.setProperty("hazelcast.socket.bind.any", "false");
         config.setProperty("hazelcast.wait.seconds.before.join", "0");
         config.setProperty("hazelcast.heartbeat.interval.seconds", "1");
-        config.setProperty("hazelcast.max.no.heartbeat.seconds", "5");
+        // not 5 s: on a busy 2-core machine a test member's JVM can stall that long, and the
+        // contract's three lock contenders failed 3 times in 5 such runs (a split is the suspect)
+        config.setProperty("hazelcast.max.no.heartbeat.seconds", "20");
         config.setProperty("hazelcast.logging.type", "jdk");
         config.setProperty("hazelcast.shutdownhook.enabled", "false");
         NetworkConfig network = config.getNetworkConfig();
