@@ -10,6 +10,7 @@ export function el(tag, attrs = {}, ...children) {
     if (k === 'class') node.className = v;
     else if (k === 'text') node.textContent = v;
     else if (k === 'dataset') Object.assign(node.dataset, v);
+    else if (k === 'style') setStyle(node, v);
     else if (k.startsWith('on') && typeof v === 'function') node.addEventListener(k.slice(2), v);
     else if (v === true) node.setAttribute(k, '');
     else node.setAttribute(k, String(v));
@@ -19,6 +20,17 @@ export function el(tag, attrs = {}, ...children) {
     node.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }
   return node;
+}
+
+/**
+ * "a:b;c:d" set through the CSSOM: the pages' Content-Security-Policy (style-src 'self') refuses
+ * style attributes, not properties set from script.
+ */
+function setStyle(node, declarations) {
+  for (const d of String(declarations).split(';')) {
+    const colon = d.indexOf(':');
+    if (colon > 0) node.style.setProperty(d.slice(0, colon).trim(), d.slice(colon + 1).trim());
+  }
 }
 
 /** Static, trusted SVG icons (no user data). */
