@@ -1,5 +1,6 @@
 package dev.visage.users.mongo;
 
+import dev.visage.api.plugin.PluginContext;
 import dev.visage.api.chat.ChatMessage;
 import dev.visage.api.user.User;
 import org.junit.jupiter.api.Test;
@@ -99,8 +100,8 @@ class EmbeddedMongoServerProcessTest {
         return Integer.parseInt(ready.group(1));
     }
 
-    private TestContext nodeUsing(int port) {
-        return new TestContext(dir.resolve("node"),
+    private PluginContext nodeUsing(int port) {
+        return TestContext.of(dir.resolve("node"),
                 Map.of(MongoStorePlugin.URI_SETTING, "mongodb://127.0.0.1:" + port));
     }
 

@@ -25,7 +25,7 @@ class MongoAuditStoreTest {
 
     @BeforeEach
     void startPlugin() throws Exception {
-        plugin = TestContext.startedPlugin(new TestContext(dataDir));
+        plugin = TestContext.startedPlugin(TestContext.of(dataDir));
         audit = plugin.audit();
     }
 

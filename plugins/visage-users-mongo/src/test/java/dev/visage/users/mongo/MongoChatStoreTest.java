@@ -26,7 +26,7 @@ class MongoChatStoreTest {
 
     @BeforeEach
     void startPlugin() throws Exception {
-        plugin = TestContext.startedPlugin(new TestContext(dataDir));
+        plugin = TestContext.startedPlugin(TestContext.of(dataDir));
         chat = plugin.chat();
     }
 

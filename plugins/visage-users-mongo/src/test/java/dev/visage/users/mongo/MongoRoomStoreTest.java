@@ -27,7 +27,7 @@ class MongoRoomStoreTest {
 
     @BeforeEach
     void startPlugin() throws Exception {
-        plugin = TestContext.startedPlugin(new TestContext(dataDir));
+        plugin = TestContext.startedPlugin(TestContext.of(dataDir));
         rooms = plugin.rooms();
     }
 

@@ -39,7 +39,7 @@ class MongoStorePluginTest {
 
     @Test
     void usersRoomsAndChatSurviveCloseAndReopenOnTheSameFile() throws Exception {
-        TestContext context = new TestContext(dataDir);
+        var context = TestContext.of(dataDir);
         User alice;
         Room room = new Room("green-owl", "Retro", "owner", T0);
         ChatMessage hello = new ChatMessage("m1", "green-owl", "u1", "Alice", "hello", T0);
@@ -65,7 +65,7 @@ class MongoStorePluginTest {
             throws Exception {
         try (EmbeddedMongoServer server =
                      EmbeddedMongoServer.start(serverDir.resolve("shared.mv"), "127.0.0.1", 0)) {
-            TestContext context = new TestContext(dataDir, Map.of(
+            var context = TestContext.of(dataDir, Map.of(
                     MongoStorePlugin.URI_SETTING, server.connectionString(),
                     MongoStorePlugin.DATABASE_SETTING, "visage_uri_test"));
 
@@ -86,7 +86,7 @@ class MongoStorePluginTest {
     void isUnhealthyOnceTheDatabaseStopsAnswering(@TempDir Path serverDir) throws Exception {
         EmbeddedMongoServer server =
                 EmbeddedMongoServer.start(serverDir.resolve("gone.mv"), "127.0.0.1", 0);
-        TestContext context = new TestContext(dataDir,
+        var context = TestContext.of(dataDir,
                 Map.of(MongoStorePlugin.URI_SETTING, server.connectionString()));
         try (MongoStorePlugin plugin = TestContext.startedPlugin(context)) {
             assertTrue(plugin.healthy());
@@ -101,7 +101,7 @@ class MongoStorePluginTest {
         Path file = serverDir.resolve("outage.mv");
         EmbeddedMongoServer server = EmbeddedMongoServer.start(file, "127.0.0.1", 0);
         int port = server.port();
-        TestContext context = new TestContext(dataDir,
+        var context = TestContext.of(dataDir,
                 Map.of(MongoStorePlugin.URI_SETTING, server.connectionString()));
         try (MongoStorePlugin plugin = TestContext.startedPlugin(context)) {
             User dora = plugin.users().create(MongoUserStoreTest.newUser("dora"));
@@ -131,7 +131,7 @@ class MongoStorePluginTest {
         EmbeddedMongoServer server = EmbeddedMongoServer.start(serverDir.resolve("never.mv"), "127.0.0.1", 0);
         String uri = server.connectionString();
         server.close();
-        TestContext context = new TestContext(dataDir, Map.of(MongoStorePlugin.URI_SETTING, uri,
+        var context = TestContext.of(dataDir, Map.of(MongoStorePlugin.URI_SETTING, uri,
                 MongoStorePlugin.TIMEOUT_SETTING, "500"));
 
         StoreUnavailableException refused = assertThrows(StoreUnavailableException.class,

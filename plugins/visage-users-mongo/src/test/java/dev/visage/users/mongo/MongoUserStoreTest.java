@@ -36,7 +36,7 @@ class MongoUserStoreTest {
 
     @BeforeEach
     void startPlugin() throws Exception {
-        plugin = TestContext.startedPlugin(new TestContext(dataDir));
+        plugin = TestContext.startedPlugin(TestContext.of(dataDir));
         users = plugin.users();
     }
 

@@ -1,31 +1,22 @@
 package dev.visage.users.mongo;
 
 import dev.visage.api.plugin.PluginContext;
+import dev.visage.api.testing.TestPluginContext;
 
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.Optional;
 
-/** A node context with explicit settings, in place of system properties and environment. */
-record TestContext(Path dataDir, Map<String, String> settings) implements PluginContext {
-
-    TestContext(Path dataDir) {
-        this(dataDir, Map.of());
+/** Node contexts with explicit settings (visage-api's TestPluginContext) and started plugins, for these tests. */
+final class TestContext {
+    private TestContext() {
     }
 
-    @Override
-    public String nodeId() {
-        return "test-node";
+    static TestPluginContext of(Path dataDir) {
+        return of(dataDir, Map.of());
     }
 
-    @Override
-    public String region() {
-        return "local";
-    }
-
-    @Override
-    public Optional<String> setting(String name) {
-        return Optional.ofNullable(settings.get(name));
+    static TestPluginContext of(Path dataDir, Map<String, String> settings) {
+        return new TestPluginContext("test-node", dataDir, settings);
     }
 
     static MongoStorePlugin startedPlugin(PluginContext context) throws Exception {
