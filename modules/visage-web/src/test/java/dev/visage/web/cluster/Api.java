@@ -34,6 +34,14 @@ public final class Api {
         public String code() {
             return json().getString("code");
         }
+
+        /** Fails with the reply's body (its error code and message) unless the status is {@code status}. */
+        public Reply expect(int status) {
+            if (this.status != status) {
+                throw new AssertionError("expected HTTP " + status + " but got " + this.status + ": " + body);
+            }
+            return this;
+        }
     }
 
     private final String baseUrl;

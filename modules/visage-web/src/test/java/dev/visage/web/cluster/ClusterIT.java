@@ -133,7 +133,7 @@ class ClusterIT {
     @Order(2)
     void registrationAndLoginAnswerWithTheContractsStatuses() throws Exception {
         String body = Api.json("username", "carol", "password", "correct horse", "displayName", "Carol");
-        assertEquals(201, apiA.post("/api/users", body, null).status());
+        apiA.post("/api/users", body, null).expect(201);
         Api.Reply again = apiB.post("/api/users", body, null);
         assertEquals(409, again.status());
         assertEquals("username_taken", again.code());
@@ -656,7 +656,7 @@ class ClusterIT {
         String piaAdmin = apiB.post("/api/login", Api.json("username", "pia", "password", "pia-password"), null).json()
                 .getString("userToken");
         assertEquals(200, apiB.get("/api/admin/users", piaAdmin).status(), "pia is an admin after logging in again");
-        assertEquals(200, apiA.put("/api/admin/users/pia/role", Api.json("role", "user"), admin).status());
+        apiA.put("/api/admin/users/pia/role", Api.json("role", "user"), admin).expect(200);
         assertError(apiA.get("/api/admin/nodes", piaAdmin), 403, "admin_required"); // her token says admin: refused at once
         assertError(apiA.put("/api/admin/users/" + ADMIN + "/role", Api.json("role", "user"), admin), 409,
                 "cannot_revoke_self");
@@ -688,7 +688,7 @@ class ClusterIT {
                     .getString("nodeId"), "each member with the node it is on");
 
             kicked = lee.sessionId;
-            assertEquals(200, apiA.post("/api/admin/sessions/" + kicked + "/kick", null, admin).status());
+            apiA.post("/api/admin/sessions/" + kicked + "/kick", null, admin).expect(200);
             assertEquals("kicked", lee.awaitType("removed").getString("reason"));
             lee.closed.handle((code, failure) -> null).get(60, java.util.concurrent.TimeUnit.SECONDS);
             JsonObject left = kim.await(m -> "member-left".equals(m.getString("type"))
@@ -720,7 +720,7 @@ class ClusterIT {
             pat.join(apiA, room);
             quinn.join(apiB, room);
 
-            assertEquals(200, apiA.post("/api/admin/nodes/it-b/drain", null, admin).status());
+            apiA.post("/api/admin/nodes/it-b/drain", null, admin).expect(200);
             assertEquals("drain", quinn.awaitType("move").getString("reason"));
             quinn.closed.handle((code, failure) -> null).get(60, java.util.concurrent.TimeUnit.SECONDS);
             assertError(apiB.post("/api/sessions", null, quinnToken), 503, "node_draining");
@@ -734,7 +734,7 @@ class ClusterIT {
                         && moved.sessionId.equals(m.getString("sessionId")), Duration.ofSeconds(60));
             }
 
-            assertEquals(200, apiA.post("/api/admin/nodes/it-b/undrain", null, admin).status());
+            apiA.post("/api/admin/nodes/it-b/undrain", null, admin).expect(200);
             awaitTrue(Duration.ofSeconds(60), () -> sessionStatus(apiB, quinnToken) == 201);
         }
         assertEquals(List.of("undrain node it-b", "drain node it-b"), auditLines(admin, 2));

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -91,7 +92,18 @@ final class NodeProcess implements AutoCloseable {
             }
             Thread.sleep(500);
         }
-        throw new IllegalStateException("node " + nodeId + " not healthy after " + timeout);
+        throw new IllegalStateException("node " + nodeId + " not healthy after " + timeout
+                + "\n--- launcher.log (tail) ---\n" + tail("launcher.log") + "\n--- node.log (tail) ---\n" + tail("node.log"));
+    }
+
+    /** The last lines of a file in the data directory, for a failure message. */
+    private String tail(String file) throws IOException {
+        Path path = dataDir.resolve(file);
+        if (!Files.exists(path)) {
+            return "(no " + file + ")";
+        }
+        List<String> lines = Files.readAllLines(path, java.nio.charset.StandardCharsets.ISO_8859_1);
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
     }
 
     /** The Payara Micro log of the node (DATA/node.log). */

@@ -45,7 +45,11 @@ final class RedisConnection implements AutoCloseable {
         pool.setMaxIdle(16);
         pool.setMinIdle(0);
         pool.setMaxWait(COMMAND_TIMEOUT);
+        // After a Redis restart every idle connection is a dead socket; without a check on borrow,
+        // each would fail one caller's command (an admin's undrain answered 503 that way).
+        pool.setTestOnBorrow(true);
         pool.setTestWhileIdle(true);
+        pool.setTimeBetweenEvictionRuns(Duration.ofSeconds(10));
         pool.setJmxEnabled(false);
         this.client = RedisClient.builder().hostAndPort(address).clientConfig(commandConfig).poolConfig(pool).build();
     }

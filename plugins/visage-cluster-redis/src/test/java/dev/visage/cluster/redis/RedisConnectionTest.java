@@ -7,10 +7,12 @@ import dev.visage.cluster.redis.testing.RedisServer;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
@@ -41,6 +43,40 @@ class RedisConnectionTest {
                 assertThrows(ClusterUnavailableException.class, () -> anonymous.call(r -> r.ping()),
                         "the default user is off");
             }
+        }
+    }
+
+    /** Every idle pooled connection is a dead socket after a restart; none may reach a caller. */
+    @Test
+    void afterARedisRestartNoCallFailsOnAConnectionFromBeforeIt() throws Exception {
+        try (RedisServer redis = new RedisServer(6414).start();
+             RedisConnection connection = new RedisConnection(URI.create(redis.uri()), "restart")) {
+            int parallel = 8;
+            CountDownLatch allBorrowed = new CountDownLatch(parallel);
+            List<CompletableFuture<String>> fillThePool = new ArrayList<>();
+            for (int i = 0; i < parallel; i++) {
+                fillThePool.add(CompletableFuture.supplyAsync(() -> connection.call(r -> {
+                    allBorrowed.countDown();
+                    awaitQuietly(allBorrowed);
+                    return r.ping();
+                })));
+            }
+            for (CompletableFuture<String> call : fillThePool) {
+                assertEquals("PONG", call.get(30, TimeUnit.SECONDS));
+            }
+            redis.stop();
+            redis.start();
+            for (int i = 0; i < 2 * parallel; i++) {
+                assertEquals("PONG", connection.call(r -> r.ping()), "call " + i + " after the restart");
+            }
+        }
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
