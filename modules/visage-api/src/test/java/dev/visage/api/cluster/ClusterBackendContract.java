@@ -303,7 +303,8 @@ public abstract class ClusterBackendContract {
             } catch (ClusterUnavailableException e) {
                 return false; // not back yet
             }
-            return !relayed.isEmpty() && lists(sender, prefix + "receiver");
+            // a probe received, not just sent: pub/sub keeps nothing for a subscriber still reconnecting
+            return relayed.stream().anyMatch(m -> "probe".equals(m.get("type"))) && lists(sender, prefix + "receiver");
         });
         int count = 50;
         for (long seq = 0; seq < count; seq++) {
