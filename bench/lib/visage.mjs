@@ -1,5 +1,5 @@
 // Visage signalling for benchmark peers: the README's join flow (session -> socket -> hello ->
-// REST join -> {type:"join"} -> joined) and the SFU protocol of SfuEndpoint's class comment
+// {type:"join", roomId} -> joined), as the web client does it, and the SFU protocol of SfuEndpoint's class comment
 // (publish offer/answer; media-ready; tracks + subscribe offer -> answer).
 import WebSocket from 'ws';
 import { gathered } from './peer.mjs';
@@ -72,8 +72,7 @@ export async function joinRoom(base, userToken, roomId, mark = () => {}) {
   await sock.open();
   await sock.next((m) => m.type === 'hello', 20000, 'hello');
   mark('hello');
-  const { roomToken } = await api(base, `/api/rooms/${roomId}/join`, { method: 'POST', token: s.sessionToken });
-  sock.send({ type: 'join', roomToken });
+  sock.send({ type: 'join', roomId });
   const joined = await sock.next((m) => m.type === 'joined' || m.type === 'error', 20000, 'joined');
   if (joined.type === 'error') throw new Error(`join: ${joined.code} ${joined.message}`);
   mark('joined');

@@ -82,8 +82,6 @@ export const api = {
     request('GET', `/api/rooms/${encodeURIComponent(roomId)}`, { token, base }),
   createSession: (userToken, base) =>
     request('POST', '/api/sessions', { token: userToken, base }),
-  joinRoom: (roomId, sessionToken, base) =>
-    request('POST', `/api/rooms/${encodeURIComponent(roomId)}/join`, { token: sessionToken, base }),
   messages: (roomId, token, base) =>
     request('GET', `/api/rooms/${encodeURIComponent(roomId)}/messages`, { token, base }),
   nodes: (base, signal) => request('GET', '/api/nodes', { base, signal }),

@@ -1,8 +1,7 @@
 // The meeting page (/r/{roomId}): signalling, members, chat, tiles, controls, reconnects.
 //
 // Join flow (DESIGN.md): POST /api/sessions (user token) -> WebSocket node.wsUrl?token=… ->
-// {type:"hello"} -> POST /api/rooms/{id}/join (session token) -> {type:"join", roomToken} ->
-// {type:"joined"}. Media is delegated to /js/media.js (MediaClient), loaded dynamically so the
+// {type:"hello"} -> {type:"join", roomId} -> {type:"joined"}. Media is delegated to /js/media.js (MediaClient), loaded dynamically so the
 // page still works (chat, members) if it is missing or broken.
 
 import { api, auth, wsUrlFor, recentRooms, roomUrl, ApiError, rankNodes, saveRegion } from '/js/api.js';
@@ -288,33 +287,14 @@ function send(obj) {
   return true;
 }
 
-async function onHello(msg, gen) {
+function onHello(msg, gen) {
   clearTimeout(state.stepTimer);
   state.sessionId = msg.sessionId || state.sessionId;
   if (msg.nodeId && state.node) state.node.id = state.node.id || msg.nodeId;
   setStatus('connecting', 'Joining…');
 
-  // Step 4: the room token.
-  let res;
-  try {
-    res = await api.joinRoom(state.roomId, state.sessionToken, state.apiBase);
-  } catch (e) {
-    if (gen !== state.gen) return;
-    if (e instanceof ApiError && e.status === 404) {
-      recentRooms.remove(state.roomId);
-      showFatal('Room not found', `There is no room “${state.roomId}”. Check the link, or create a new room from the home page.`);
-      return;
-    }
-    if (e instanceof ApiError && e.status === 403) { showFatal('Cannot join this room', e.message); return; }
-    scheduleReconnect(e.message); // 401 (session token expired), network, 5xx: start again at step 1
-    return;
-  }
-  if (gen !== state.gen) return;
-  if (!res || !res.roomToken) { scheduleReconnect('no room token'); return; }
-  if (res.room) applyRoom(res.room);
-
-  // Step 5: join on the socket.
-  send({ type: 'join', roomToken: res.roomToken });
+  // Step 4: join on the socket in one step (errors such as room_not_found come back as {type:"error"}).
+  send({ type: 'join', roomId: state.roomId });
   state.stepTimer = setTimeout(() => {
     if (gen === state.gen && !state.joined) scheduleReconnect('no joined from server');
   }, JOIN_TIMEOUT_MS);
@@ -497,7 +477,8 @@ function onServerError(msg) {
   if (!state.joined && (code === 'token_expired' || code === 'invalid_token' || code === 'unauthorized')) {
     scheduleReconnect(`server error ${code}`); // start again at step 1 with fresh tokens
   } else if (!state.joined && (code === 'room_not_found' || code === 'not_found')) {
-    showFatal('Room not found', text);
+    recentRooms.remove(state.roomId);
+    showFatal('Room not found', `There is no room “${state.roomId}”. Check the link, or create a new room from the home page.`);
   }
 }
 

@@ -19,7 +19,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Logger;
 
 /**
@@ -33,6 +35,7 @@ public final class RoomService {
     private static final int MAX_ROOM_NAME = 100;
     public static final int MAX_CHAT_TEXT = 4000;
     public static final int HISTORY_ON_JOIN = 100;
+    private static final int CACHE_BOUND = 100_000;
 
     private final RoomStore rooms;
     private final ChatStore chat;
@@ -41,6 +44,12 @@ public final class RoomService {
     private final TokenService tokens;
     private final Duration roomTokenTtl;
     private final Clock clock;
+    /**
+     * Rooms never change once stored, so a join reads each from the store once per node; the
+     * visits already written are not written again (each join used to cost two store calls).
+     */
+    private final Map<String, Room> roomsSeen = new ConcurrentHashMap<>();
+    private final Map<String, Boolean> visitsRecorded = new ConcurrentHashMap<>();
 
     public RoomService(RoomStore rooms, ChatStore chat, ClusterState cluster, RoomLocks locks,
                        TokenService tokens, Duration roomTokenTtl, Clock clock) {
@@ -75,16 +84,64 @@ public final class RoomService {
         if (roomId == null || roomId.length() > 64) {
             return Optional.empty();
         }
-        return rooms.find(roomId);
+        Room known = roomsSeen.get(roomId);
+        if (known != null) {
+            return Optional.of(known);
+        }
+        Optional<Room> stored = rooms.find(roomId);
+        stored.ifPresent(room -> remember(roomsSeen, roomId, room));
+        return stored;
+    }
+
+    /** Both caches only save store calls: when one grows past its bound it starts over. */
+    private static <V> void remember(Map<String, V> cache, String key, V value) {
+        if (cache.size() >= CACHE_BOUND) {
+            cache.clear();
+        }
+        cache.put(key, value);
     }
 
     /**
-     * Steps 4-6: the session asks to join; membership is written under the room lock and a room
-     * token bound to user, session and room is returned.
+     * Steps 4-6 of the two-step flow: the session asks to join over REST; membership is written
+     * under the room lock and a room token bound to user, session and room is returned.
      */
     public String requestJoin(SessionRecord session, String roomId) {
+        enter(session, roomId);
+        return tokens.issue(TokenClaims.room(session.userId(), session.displayName(), session.sessionId(), roomId,
+                tokens.nowSeconds() + roomTokenTtl.toSeconds()));
+    }
+
+    /** Step 7 of the two-step flow: the WebSocket presents the room token; the member is announced to the room. */
+    public SessionRecord confirmJoin(String sessionId, String roomToken) {
+        TokenClaims claims = tokens.verify(roomToken, TokenKind.ROOM);
+        if (!sessionId.equals(claims.sessionId())) {
+            throw new VisageException(ErrorCode.TOKEN_MISMATCH, "the room token belongs to another session");
+        }
+        SessionRecord session = cluster.session(sessionId)
+                .filter(s -> claims.roomId().equals(s.roomId()))
+                .orElseThrow(() -> new VisageException(ErrorCode.NOT_IN_ROOM,
+                        "the session is not a member of this room; join again"));
+        return announce(session);
+    }
+
+    /**
+     * The one-step join over a socket the session already holds ({@code {type:"join", roomId}}):
+     * the socket is the proof a room token would give, so the REST round trip and the token are
+     * skipped; what is written and announced is the same as the two-step flow's.
+     */
+    public SessionRecord join(String sessionId, String roomId) {
+        SessionRecord session = cluster.session(sessionId).orElseThrow(RoomService::notConnected);
+        enter(session, roomId);
+        return announce(session.inRoom(roomId));
+    }
+
+    private void enter(SessionRecord session, String roomId) {
         get(roomId);
-        rooms.recordVisit(roomId, session.userId());
+        String visit = roomId + '/' + session.userId();
+        if (!visitsRecorded.containsKey(visit)) {
+            rooms.recordVisit(roomId, session.userId());
+            remember(visitsRecorded, visit, Boolean.TRUE);
+        }
         if (session.roomId() != null && !session.roomId().equals(roomId)) {
             leave(session.sessionId(), "moved");
         }
@@ -103,20 +160,9 @@ public final class RoomService {
         });
         LOG.info(() -> "room=" + roomId + " session=" + session.sessionId() + " node=" + session.nodeId()
                 + " join requested");
-        return tokens.issue(TokenClaims.room(session.userId(), session.displayName(), session.sessionId(), roomId,
-                tokens.nowSeconds() + roomTokenTtl.toSeconds()));
     }
 
-    /** Step 7: the WebSocket presents the room token; the member is announced to the room. */
-    public SessionRecord confirmJoin(String sessionId, String roomToken) {
-        TokenClaims claims = tokens.verify(roomToken, TokenKind.ROOM);
-        if (!sessionId.equals(claims.sessionId())) {
-            throw new VisageException(ErrorCode.TOKEN_MISMATCH, "the room token belongs to another session");
-        }
-        SessionRecord session = cluster.session(sessionId)
-                .filter(s -> claims.roomId().equals(s.roomId()))
-                .orElseThrow(() -> new VisageException(ErrorCode.NOT_IN_ROOM,
-                        "the session is not a member of this room; join again"));
+    private SessionRecord announce(SessionRecord session) {
         cluster.publishRoomEvent(session.roomId(), RoomEvents.memberJoined(session).toString());
         return session;
     }

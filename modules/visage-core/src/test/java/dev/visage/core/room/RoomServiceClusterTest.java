@@ -311,6 +311,30 @@ class RoomServiceClusterTest {
     }
 
     @Test
+    void aOneStepJoinMovesTheSessionAndAnnouncesItLikeTheTwoStepFlow() {
+        Room first = a.rooms().create(owner, "one step");
+        Room second = a.rooms().create(owner, "one step, next");
+        User stepper = user("one-stepper");
+        SessionRecord s = b.connect(stepper);
+
+        assertEquals(first.id(), b.rooms().join(s.sessionId(), first.id()).roomId());
+        Await.until(Duration.ofSeconds(10), "member-joined on the other node",
+                () -> a.events(first.id(), "member-joined").size() == 1);
+        assertEquals(s.sessionId(), a.events(first.id(), "member-joined").get(0).getString("sessionId"));
+        assertEquals(List.of(), a.rooms().history(stepper, first.id(), 10), "the visit is recorded: history is readable");
+
+        b.rooms().join(s.sessionId(), second.id());
+        assertEquals(List.of(), a.cluster().members(first.id()), "moving left the first room");
+        assertEquals(List.of(s.sessionId()), a.cluster().members(second.id()));
+        Await.until(Duration.ofSeconds(10), "member-left of the first room",
+                () -> a.events(first.id(), "member-left").size() == 1);
+
+        assertFailsWith(ErrorCode.ROOM_NOT_FOUND, () -> b.rooms().join(s.sessionId(), "no-such-room"));
+        b.rooms().disconnect(s.sessionId(), "closed");
+        assertFailsWith(ErrorCode.SESSION_NOT_CONNECTED, () -> b.rooms().join(s.sessionId(), first.id()));
+    }
+
+    @Test
     void roomTokenOfTheRoomTheSessionMovedAwayFromIsNotInRoom() {
         Room first = a.rooms().create(owner, "first");
         Room second = a.rooms().create(owner, "second");

@@ -119,7 +119,7 @@ public class SignallingEndpoint {
 
     private void dispatch(String type, JsonObject message) {
         switch (type) {
-            case "join" -> join(stringField(message, "roomToken"));
+            case "join" -> join(message);
             case "leave" -> leave();
             case "chat" -> {
                 connectionLimits.checkChat();
@@ -135,8 +135,15 @@ public class SignallingEndpoint {
         }
     }
 
-    private void join(String roomToken) {
-        SessionRecord session = node.rooms().confirmJoin(connection.sessionId(), roomToken);
+    /** {@code {type:"join", roomId}} joins in one step; {@code {type:"join", roomToken}} ends the REST join. */
+    private void join(JsonObject message) {
+        if (message.containsKey("roomId") && !(message.get("roomId") instanceof JsonString)) {
+            throw new VisageException(ErrorCode.BAD_REQUEST, "roomId must be a string");
+        }
+        String roomId = stringField(message, "roomId");
+        SessionRecord session = roomId != null
+                ? node.rooms().join(connection.sessionId(), roomId)
+                : node.rooms().confirmJoin(connection.sessionId(), stringField(message, "roomToken"));
         connection.endMedia(false);
         connection.session(session);
         RoomService rooms = node.rooms();
@@ -151,7 +158,7 @@ public class SignallingEndpoint {
                 .add("members", members).add("history", history).build());
         node.media().ifPresent(engine -> connection.media(engine.join(
                 new Participant(room.id(), session.sessionId(), session.userId(), session.displayName()),
-                message -> connection.send(JsonMaps.toJson(message)))));
+                out -> connection.send(JsonMaps.toJson(out)))));
         LOG.info(() -> node.logPrefix() + "room=" + room.id() + " session=" + session.sessionId() + " joined");
     }
 

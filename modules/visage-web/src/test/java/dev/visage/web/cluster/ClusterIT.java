@@ -215,6 +215,10 @@ class ClusterIT {
             assertEquals("token_invalid", noisy.awaitType("error").getString("code"));
             noisy.send("{\"type\":\"join\"}");
             assertEquals("token_missing", noisy.awaitType("error").getString("code"));
+            noisy.send("{\"type\":\"join\",\"roomId\":\"nosuchroom\"}");
+            assertEquals("room_not_found", noisy.awaitType("error").getString("code"));
+            noisy.send("{\"type\":\"join\",\"roomId\":7}");
+            assertEquals("bad_request", noisy.awaitType("error").getString("code"));
 
             String calmToken = apiB.post("/api/rooms/" + room + "/join", null, calm.sessionToken).json()
                     .getString("roomToken");
@@ -232,7 +236,8 @@ class ClusterIT {
 
             noisy.send("{\"type\":\"ping\"}");
             noisy.awaitType("pong");
-            assertEquals("elsewhere", noisy.join(apiA, otherRoom).getJsonObject("room").getString("name"),
+            noisy.send("{\"type\":\"join\",\"roomId\":\"" + otherRoom + "\"}"); // the one-step join
+            assertEquals("elsewhere", noisy.awaitType("joined").getJsonObject("room").getString("name"),
                     "after all that, the socket still joins");
             calm.send("{\"type\":\"chat\",\"text\":\"still here\"}");
             assertEquals("still here", calm.awaitType("chat").getString("text"), "other sessions are untouched");
