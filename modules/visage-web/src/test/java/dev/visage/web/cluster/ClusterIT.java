@@ -376,6 +376,7 @@ class ClusterIT {
     @Test
     @Order(9)
     void roomMembersNeedAUserTokenAndChatHistoryTheOwnerOrAUserWhoJoined() throws Exception {
+        onlyOnTheDefaultBackend();
         String room = apiA.createRoom(tokenA, "private talk");
         String stranger = apiA.login("stranger", "stranger-password");
         assertError(apiA.get("/api/rooms/" + room), 401, "token_missing");
@@ -418,6 +419,7 @@ class ClusterIT {
     @Test
     @Order(11)
     void aFloodOfBadLoginsFromOneAddressIsRefusedBeforeHashingAndOthersStillLogIn() throws Exception {
+        onlyOnTheDefaultBackend();
         apiA.login("patient", "patient-password");
         long quiet = System.nanoTime();
         assertEquals(200, apiA.post("/api/login", Api.json("username", "patient", "password", "patient-password"), null)
@@ -478,6 +480,7 @@ class ClusterIT {
     @Test
     @Order(12)
     void registrationsSessionsSocketMessagesAndChatAreLimited() throws Exception {
+        onlyOnTheDefaultBackend();
         FromAddress registrar = new FromAddress("127.0.0.4", nodeA.port);
         Api.Reply refused = null;
         for (int i = 0; i < 200 && refused == null; i++) {
@@ -534,6 +537,7 @@ class ClusterIT {
     @Test
     @Order(13)
     void everyAnswerCarriesSecurityHeadersAndThePagesHaveNoInlineScriptOrStyle() throws Exception {
+        onlyOnTheDefaultBackend();
         for (String path : List.of("/", "/r/somewhere", "/admin.html", "/js/room.js", "/api/nodes", "/health")) {
             Api.Reply page = apiA.get(path);
             String csp = page.header("Content-Security-Policy");
@@ -554,6 +558,7 @@ class ClusterIT {
     @Test
     @Order(14)
     void metricsPassPromtoolAndCarryTheJvmVisageAndMediaSeries() throws Exception {
+        onlyOnTheDefaultBackend();
         String text = apiA.get("/metrics").body();
         Path file = work.resolve("metrics-a.txt");
         Files.writeString(file, text);
@@ -637,6 +642,7 @@ class ClusterIT {
     @Test
     @Order(15)
     void theAdminApiAnswersAdminsOnlyAndAnAdminGrantsAndRevokesTheRole() throws Exception {
+        onlyOnTheDefaultBackend();
         String plain = apiA.login("pia", "pia-password");
         assertError(apiA.get("/api/admin/nodes", plain), 403, "admin_required");
         assertError(apiB.post("/api/admin/rooms/x/close", null, plain), 403, "admin_required");
@@ -754,6 +760,7 @@ class ClusterIT {
     @Test
     @Order(18)
     void theConsoleWorksUnderAStrictCspSaysNotAllowedToOthersAndItsRemoveKeepsAMemberOut() throws Exception {
+        onlyOnTheDefaultBackend();
         String chromium = System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium");
         Assumptions.assumeTrue(new java.io.File(chromium).canExecute(), "chromium not installed at " + chromium);
         assertTrue(Files.isDirectory(NodeProcess.ROOT.resolve("tests/browser/node_modules/playwright-core")),
