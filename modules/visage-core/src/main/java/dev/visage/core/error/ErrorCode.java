@@ -32,6 +32,8 @@ public enum ErrorCode {
     /** The session is not (or no longer) a member of a live room. */
     MEMBER_NOT_FOUND(404),
     USERNAME_TAKEN(409),
+    /** The room URL name asked for belongs to another room; the error suggests a free variant. */
+    ROOM_TAKEN(409),
     /** Too many attempts from this address, for this user or on this connection; retry after the time given. */
     RATE_LIMITED(429),
     SESSION_NOT_CONNECTED(409),

@@ -62,18 +62,37 @@ public final class RoomService {
         this.clock = clock;
     }
 
-    public Room create(User owner, String name) {
-        String clean = name == null ? "" : name.strip();
-        if (clean.length() > MAX_ROOM_NAME || clean.chars().anyMatch(Character::isISOControl)) {
+    /**
+     * A new room named {@code name} (its display name, optional). Its id is {@code urlName} when
+     * one is given (see {@link RoomUrlName}; {@code room_taken} with a free variant when another
+     * room has it), a random id otherwise.
+     */
+    public Room create(User owner, String name, String urlName) {
+        String displayName = name == null ? "" : name.strip();
+        if (displayName.length() > MAX_ROOM_NAME || displayName.chars().anyMatch(Character::isISOControl)) {
             throw new VisageException(ErrorCode.INVALID_ROOM_NAME,
                     "room name must be at most " + MAX_ROOM_NAME + " printable characters");
         }
-        while (true) {
-            Room room = new Room(RandomIds.roomId(), clean, owner.id(), clock.instant());
-            if (rooms.create(room)) {
-                return room;
+        if (urlName == null || urlName.isBlank()) {
+            while (true) {
+                Room room = new Room(RandomIds.roomId(), displayName, owner.id(), clock.instant());
+                if (rooms.create(room)) {
+                    return room;
+                }
             }
         }
+        Room room = new Room(RoomUrlName.checked(urlName), displayName, owner.id(), clock.instant());
+        // the store's unique id is the arbiter: of two nodes creating one name at once, one wins
+        if (!rooms.create(room)) {
+            LOG.info(() -> "room=" + room.id() + " user=" + owner.id() + " URL name taken");
+            throw new RoomTakenException(room.id(), freeVariant(room.id()));
+        }
+        LOG.info(() -> "room=" + room.id() + " user=" + owner.id() + " created with a picked URL name");
+        return room;
+    }
+
+    private String freeVariant(String taken) {
+        return RoomUrlName.variants(taken).stream().filter(v -> rooms.find(v).isEmpty()).findFirst().orElse(null);
     }
 
     public Room get(String roomId) {

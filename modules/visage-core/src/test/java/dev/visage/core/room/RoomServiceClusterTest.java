@@ -159,7 +159,7 @@ class RoomServiceClusterTest {
 
     @Test
     void fiftyConcurrentJoinsOverBothMembersAllLandAndFiftyLeavesEmptyTheRoom() throws Exception {
-        Room room = a.rooms().create(owner, "fifty");
+        Room room = a.rooms().create(owner, "fifty", null);
         List<SessionRecord> sessions = new ArrayList<>();
         List<Node> owners = new ArrayList<>();
         for (int i = 0; i < 50; i++) {
@@ -206,7 +206,7 @@ class RoomServiceClusterTest {
 
     @Test
     void closingTheOldConnectionOfAUserKeepsTheirNewOne() {
-        Room room = a.rooms().create(owner, "refresh");
+        Room room = a.rooms().create(owner, "refresh", null);
         User user = user("refresher");
         SessionRecord oldTab = a.connect(user);
         a.rooms().confirmJoin(oldTab.sessionId(), a.rooms().requestJoin(oldTab, room.id()));
@@ -258,8 +258,8 @@ class RoomServiceClusterTest {
     void purgeNodeRemovesOnlyThatNodesSessionsAndMemberships() {
         Node deadA = Node.on(a.member(), "purge-dead");
         Node liveB = Node.on(b.member(), "purge-live");
-        Room r1 = deadA.rooms().create(owner, "purge-1");
-        Room r2 = deadA.rooms().create(owner, "purge-2");
+        Room r1 = deadA.rooms().create(owner, "purge-1", null);
+        Room r2 = deadA.rooms().create(owner, "purge-2", null);
         SessionRecord d1 = deadA.connect(user("d1"));
         SessionRecord d2 = deadA.connect(user("d2"));
         SessionRecord d3 = deadA.connect(user("d3"));
@@ -293,7 +293,7 @@ class RoomServiceClusterTest {
 
     @Test
     void roomTokenOfAnotherSessionIsTokenMismatch() {
-        Room room = a.rooms().create(owner, "mismatch");
+        Room room = a.rooms().create(owner, "mismatch", null);
         SessionRecord mine = a.connect(user("mine"));
         SessionRecord theirs = b.connect(user("theirs"));
         a.rooms().requestJoin(mine, room.id());
@@ -312,8 +312,8 @@ class RoomServiceClusterTest {
 
     @Test
     void aOneStepJoinMovesTheSessionAndAnnouncesItLikeTheTwoStepFlow() {
-        Room first = a.rooms().create(owner, "one step");
-        Room second = a.rooms().create(owner, "one step, next");
+        Room first = a.rooms().create(owner, "one step", null);
+        Room second = a.rooms().create(owner, "one step, next", null);
         User stepper = user("one-stepper");
         SessionRecord s = b.connect(stepper);
 
@@ -336,8 +336,8 @@ class RoomServiceClusterTest {
 
     @Test
     void roomTokenOfTheRoomTheSessionMovedAwayFromIsNotInRoom() {
-        Room first = a.rooms().create(owner, "first");
-        Room second = a.rooms().create(owner, "second");
+        Room first = a.rooms().create(owner, "first", null);
+        Room second = a.rooms().create(owner, "second", null);
         SessionRecord s = a.connect(user("mover"));
         String firstToken = a.rooms().requestJoin(s, first.id());
         SessionRecord inFirst = a.cluster().session(s.sessionId()).orElseThrow();
@@ -376,13 +376,13 @@ class RoomServiceClusterTest {
 
     @Test
     void roomNamesAreValidated() {
-        assertEquals("", a.rooms().create(owner, null).name());
-        assertEquals("Trimmed", a.rooms().create(owner, "  Trimmed  ").name());
-        assertEquals(100, a.rooms().create(owner, "n".repeat(100)).name().length());
-        assertFailsWith(ErrorCode.INVALID_ROOM_NAME, () -> a.rooms().create(owner, "n".repeat(101)));
-        assertFailsWith(ErrorCode.INVALID_ROOM_NAME, () -> a.rooms().create(owner, "bad\u0000name"));
-        assertFailsWith(ErrorCode.INVALID_ROOM_NAME, () -> a.rooms().create(owner, "bad\nname"));
-        Room created = a.rooms().create(owner, "persisted");
+        assertEquals("", a.rooms().create(owner, null, null).name());
+        assertEquals("Trimmed", a.rooms().create(owner, "  Trimmed  ", null).name());
+        assertEquals(100, a.rooms().create(owner, "n".repeat(100), null).name().length());
+        assertFailsWith(ErrorCode.INVALID_ROOM_NAME, () -> a.rooms().create(owner, "n".repeat(101), null));
+        assertFailsWith(ErrorCode.INVALID_ROOM_NAME, () -> a.rooms().create(owner, "bad\u0000name", null));
+        assertFailsWith(ErrorCode.INVALID_ROOM_NAME, () -> a.rooms().create(owner, "bad\nname", null));
+        Room created = a.rooms().create(owner, "persisted", null);
         Room read = b.rooms().get(created.id());
         assertEquals(created.id(), read.id());
         assertEquals(created.name(), read.name());
@@ -392,8 +392,70 @@ class RoomServiceClusterTest {
     }
 
     @Test
+    void aPickedUrlNameIsTheRoomsIdOnEveryNodeAndRandomIdsStayTheDefault() {
+        Room named = a.rooms().create(owner, "Weekly sync", "  weekly-sync ");
+        assertEquals("weekly-sync", named.id());
+        assertEquals("Weekly sync", b.rooms().get("weekly-sync").name());
+        assertTrue(a.rooms().create(owner, "no URL name", null).id().matches("[A-Za-z0-9]{10}"));
+        assertTrue(a.rooms().create(owner, "blank URL name", " ").id().matches("[A-Za-z0-9]{10}"));
+        assertEquals("abc", a.rooms().create(owner, null, "abc").id());
+        assertEquals("a1-" + "b".repeat(45), a.rooms().create(owner, null, "a1-" + "b".repeat(45)).id());
+    }
+
+    @Test
+    void urlNamesOutsideTheRulesAndReservedWordsAreInvalidRoomNames() {
+        for (String bad : List.of("ab", "x".repeat(49), "Weekly-sync", "weekly_sync", "weekly sync", "-weekly", "weekly-",
+                "weekly--sync", "wéekly", "week/ly", "admin", "api", "new", "login", "static", "metrics")) {
+            assertFailsWith(ErrorCode.INVALID_ROOM_NAME, () -> a.rooms().create(owner, null, bad));
+            assertTrue(a.rooms().find(bad.strip()).isEmpty(), bad);
+        }
+    }
+
+    @Test
+    void aTakenUrlNameIsRoomTakenWithAFreeVariantAndTheFirstRoomKeepsIt() {
+        Room first = a.rooms().create(owner, "first", "standup");
+        RoomTakenException taken = (RoomTakenException) assertFailsWith(ErrorCode.ROOM_TAKEN,
+                () -> b.rooms().create(user("other"), "second", "standup"));
+        assertEquals("standup-2", taken.suggestion().orElseThrow());
+        b.rooms().create(owner, null, "standup-2");
+        RoomTakenException again = (RoomTakenException) assertFailsWith(ErrorCode.ROOM_TAKEN,
+                () -> b.rooms().create(owner, null, "standup"));
+        assertEquals("standup-3", again.suggestion().orElseThrow());
+        assertEquals(first.ownerId(), a.rooms().get("standup").ownerId());
+        assertEquals("first", b.rooms().get("standup").name());
+
+        String longest = "l".repeat(RoomUrlName.MAX_LENGTH);
+        a.rooms().create(owner, null, longest);
+        String variant = ((RoomTakenException) assertFailsWith(ErrorCode.ROOM_TAKEN,
+                () -> a.rooms().create(owner, null, longest))).suggestion().orElseThrow();
+        assertEquals("l".repeat(RoomUrlName.MAX_LENGTH - 2) + "-2", variant);
+        assertEquals(variant, a.rooms().create(owner, null, variant).id(), "the suggestion is a valid, free URL name");
+    }
+
+    @Test
+    void ofTwoNodesCreatingOneUrlNameAtOnceExactlyOneGetsIt() throws Exception {
+        List<Callable<String>> tasks = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            Node node = i % 2 == 0 ? a : b;
+            String creator = "racer-" + i;
+            tasks.add(() -> {
+                try {
+                    return node.rooms().create(owner, creator, "raced-name").name();
+                } catch (RoomTakenException e) {
+                    return "taken";
+                }
+            });
+        }
+        List<String> outcomes = runConcurrently(tasks);
+
+        List<String> winners = outcomes.stream().filter(o -> !o.equals("taken")).toList();
+        assertEquals(1, winners.size(), "outcomes: " + outcomes);
+        assertEquals(winners.get(0), b.rooms().get("raced-name").name());
+    }
+
+    @Test
     void chatIsValidatedStoredAndDeliveredToEveryNode() {
-        Room room = a.rooms().create(owner, "chat");
+        Room room = a.rooms().create(owner, "chat", null);
         SessionRecord outside = a.connect(user("outside"));
         assertFailsWith(ErrorCode.NOT_IN_ROOM, () -> a.rooms().chat(outside, "hello?"));
 

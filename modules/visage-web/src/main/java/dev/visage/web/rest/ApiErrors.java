@@ -6,7 +6,9 @@ import dev.visage.api.cluster.ClusterUnavailableException;
 import dev.visage.api.plugin.StoreUnavailableException;
 import dev.visage.core.error.ErrorCode;
 import dev.visage.core.error.VisageException;
+import dev.visage.core.room.RoomTakenException;
 import dev.visage.web.limit.RateLimitedException;
+import jakarta.json.JsonObjectBuilder;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -16,7 +18,10 @@ import jakarta.ws.rs.ext.Provider;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
-/** Every REST failure leaves as JSON {code, message} with the status the code maps to. */
+/**
+ * Every REST failure leaves as JSON {code, message} with the status the code maps to ({@code room_taken}
+ * adds the free variant it found as {@code suggestion}).
+ */
 @Provider
 public class ApiErrors implements ExceptionMapper<Throwable> {
 
@@ -36,6 +41,12 @@ public class ApiErrors implements ExceptionMapper<Throwable> {
         if (failure instanceof RateLimitedException e) {
             return Response.fromResponse(response(e.code().httpStatus(), e.code().wire(), e.getMessage()))
                     .header("Retry-After", e.retryAfterSeconds()).build();
+        }
+        if (failure instanceof RoomTakenException e) {
+            JsonObjectBuilder body = errorBody(e.code().wire(), e.getMessage());
+            e.suggestion().ifPresent(free -> body.add("suggestion", free));
+            return Response.status(e.code().httpStatus()).type(MediaType.APPLICATION_JSON_TYPE)
+                    .entity(body.build().toString()).build();
         }
         if (failure instanceof VisageException e) {
             return response(e.code().httpStatus(), e.code().wire(), e.getMessage());
@@ -60,7 +71,10 @@ public class ApiErrors implements ExceptionMapper<Throwable> {
 
     /** The error body of the contract: {@code {"code":…,"message":…}}. */
     public static String json(String code, String message) {
-        return JSON.createObjectBuilder().add("code", code).add("message", message == null ? code : message)
-                .build().toString();
+        return errorBody(code, message).build().toString();
+    }
+
+    private static JsonObjectBuilder errorBody(String code, String message) {
+        return JSON.createObjectBuilder().add("code", code).add("message", message == null ? code : message);
     }
 }

@@ -25,7 +25,10 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 
-/** Rooms: create, look up, join (steps 4-6 of the join flow) and chat history. */
+/**
+ * Rooms: create (a display {@code name} and a picked {@code urlName}, both optional: the URL name is
+ * the room's id, a random id otherwise), look up, join (steps 4-6 of the join flow) and chat history.
+ */
 @Path("rooms")
 @Consumes(MediaType.WILDCARD)
 @Produces(MediaType.APPLICATION_JSON)
@@ -40,7 +43,8 @@ public class RoomResource {
     @POST
     public Response create(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, String body) {
         var owner = node.accounts().authenticate(BearerToken.from(authorization));
-        Room room = node.rooms().create(owner, JsonBody.parse(body).string("name"));
+        JsonBody request = JsonBody.parse(body);
+        Room room = node.rooms().create(owner, request.string("name"), request.string("urlName"));
         return Response.status(Response.Status.CREATED).entity(roomJson(room).toString()).build();
     }
 

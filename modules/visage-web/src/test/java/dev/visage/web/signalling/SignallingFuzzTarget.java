@@ -77,7 +77,7 @@ public final class SignallingFuzzTarget {
         RoomService rooms = new RoomService(store.rooms(), store.chat(), cluster, backend.locks(),
                 tokens, Duration.ofHours(1), clock);
         User user = store.users().create(new User("fuzz-user", "fuzzer", "Fuzzer", "x", "user", clock.instant()));
-        Room room = rooms.create(user, "fuzz room");
+        Room room = rooms.create(user, "fuzz room", null);
         endpoint = new SignallingEndpoint();
         endpoint.node = new Node(cluster, sessions, rooms);
         // no limits in the way of the inputs: each would otherwise cut a run's coverage short
