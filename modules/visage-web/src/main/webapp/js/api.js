@@ -6,13 +6,17 @@ const USER_KEY = 'visage.user';
 const RECENT_KEY = 'visage.recentRooms';
 const RECENT_MAX = 12;
 
-/** An error from the REST API: HTTP status plus the server's stable {code, message}. */
+/**
+ * An error from the REST API: HTTP status plus the server's stable {code, message}; `body` is the
+ * whole error object (room_taken carries a `suggestion`).
+ */
 export class ApiError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, body = null) {
     super(message || code || `HTTP ${status}`);
     this.name = 'ApiError';
     this.status = status;
     this.code = code || (status ? `http_${status}` : 'network_error');
+    this.body = body;
   }
 }
 
@@ -49,7 +53,7 @@ async function request(method, path, { body, token, signal, base } = {}) {
       ? data.message
       : defaultMessage(res.status);
     const retryAfter = res.status === 429 ? res.headers.get('Retry-After') : null;
-    throw new ApiError(res.status, code, retryAfter ? `${message} (wait ${retryAfter} s)` : message);
+    throw new ApiError(res.status, code, retryAfter ? `${message} (wait ${retryAfter} s)` : message, data);
   }
   return data;
 }
@@ -76,8 +80,9 @@ export const api = {
     request('POST', '/api/users', { body: { username, password, displayName } }),
   login: (username, password) =>
     request('POST', '/api/login', { body: { username, password } }),
-  createRoom: (userToken, name) =>
-    request('POST', '/api/rooms', { token: userToken, body: name ? { name } : {} }),
+  /** name: display name; urlName: the picked /r/<urlName> (a random id when absent). Both optional. */
+  createRoom: (userToken, { name, urlName } = {}) =>
+    request('POST', '/api/rooms', { token: userToken, body: { ...(name ? { name } : {}), ...(urlName ? { urlName } : {}) } }),
   getRoom: (roomId, token, base) =>
     request('GET', `/api/rooms/${encodeURIComponent(roomId)}`, { token, base }),
   createSession: (userToken, base) =>

@@ -59,14 +59,28 @@ function sessionExpired() {
   render();
 }
 
+/** The form's error line; `suggestion` adds a button that puts that free room link in the field. */
+function showCreateError(message, suggestion) {
+  $('create-error-text').textContent = message;
+  const use = $('use-suggestion-btn');
+  use.hidden = !suggestion;
+  use.textContent = suggestion ? `Use /r/${suggestion}` : '';
+  use.dataset.suggestion = suggestion || '';
+  $('create-error').hidden = false;
+}
+
 async function createRoom(ev) {
   ev.preventDefault();
   const btn = $('create-room-btn');
   const name = $('room-name').value.trim();
+  // the server refuses upper case rather than guessing; the form need not
+  const urlName = $('room-url-name').value.trim().toLowerCase();
+  $('create-error').hidden = true;
+  $('create-result').hidden = true;
   btn.disabled = true;
   btn.classList.add('loading');
   try {
-    const res = await api.createRoom(auth.token(), name || undefined);
+    const res = await api.createRoom(auth.token(), { name, urlName });
     if (!res || !res.roomId) throw new ApiError(500, 'bad_response', 'The server did not return a room id.');
     const url = roomUrl(res.roomId, res.url);
     const link = $('room-link');
@@ -78,6 +92,10 @@ async function createRoom(ev) {
     renderRecent();
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) sessionExpired();
+    else if (e instanceof ApiError && e.code === 'room_taken') {
+      const free = e.body && typeof e.body.suggestion === 'string' ? e.body.suggestion : null;
+      showCreateError(`The link /r/${urlName} is already taken.${free ? ` /r/${free} is free.` : ' Pick another.'}`, free);
+    } else if (e instanceof ApiError && e.code === 'invalid_room_name') showCreateError(e.message);
     else toast(e.message || String(e), 'error');
   } finally {
     btn.disabled = false;
@@ -114,6 +132,12 @@ async function joinRoom(ev) {
 function init() {
   hydrateIcons();
   $('create-form').addEventListener('submit', createRoom);
+  $('room-url-prefix').textContent = `${location.host}/r/`;
+  $('use-suggestion-btn').addEventListener('click', () => {
+    $('room-url-name').value = $('use-suggestion-btn').dataset.suggestion;
+    $('create-error').hidden = true;
+    $('room-url-name').focus();
+  });
   $('join-form').addEventListener('submit', joinRoom);
   $('copy-room-link-btn').addEventListener('click', async () => {
     const ok = await copyText($('room-link').href);
