@@ -3,8 +3,11 @@
 // the node only), so the page is known to work under one whatever the node itself sends. Then a
 // member's room page, removed with the console's Remove button: it says so and stays out.
 // VISAGE_CONSOLE_CHECK (JSON): {url, admin: {username, password}, user: {username, password},
-// member: {username, password}, nodes: [ids the console must list]}. Prints one JSON verdict on
-// stdout; progress on stderr.
+// member: {username, password}, nodes: [ids the console must list], screenshots: a directory}. A
+// picture of the console with the member's live room goes to screenshots/admin-console.png. Prints
+// one JSON verdict on stdout; progress on stderr.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { chromium } from '../browser/node_modules/playwright-core/index.mjs';
 
 const cfg = JSON.parse(process.env.VISAGE_CONSOLE_CHECK);
@@ -89,6 +92,8 @@ try {
   await memberPage.goto(`${cfg.url}/r/${roomId}`);
   const remove = admin.locator(`section[data-room-id="${roomId}"] tr[data-session-id] button`);
   await remove.waitFor({ timeout: TIMEOUT });
+  mkdirSync(cfg.screenshots, { recursive: true });
+  await admin.screenshot({ path: join(cfg.screenshots, 'admin-console.png'), fullPage: true });
   admin.on('dialog', (d) => d.accept());
   await remove.click();
   await memberPage.waitForSelector('#room-error:not([hidden])', { timeout: TIMEOUT });

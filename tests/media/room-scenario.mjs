@@ -7,8 +7,12 @@
 // each of the three others, timed inside the page) and one of the first three clicks Leave (time
 // until its tile is gone from the other pages' grids, timed inside those pages). Last, one page's
 // client rejoins after a media failure and the others must keep receiving it on the same stream.
+// The room is made the way a user makes one: alice picks its link (/r/weekly-sync) in the home
+// page's form, the form refuses the same name again (409 room_taken, with a free variant), and the
+// others open that link. Pictures of the home page and of the 4-person room go to LOGDIR/screenshots.
 // Prints one JSON verdict on stdout; progress and [figure] lines go to stderr.
-import { browsers, inbound, login, plays, rest, shareScreen, sleep, view, waitFor, withTimeout } from '../netns/scenario-lib.mjs';
+import { join } from 'node:path';
+import { browsers, inbound, login, plays, rest, screenshot, shareScreen, sleep, view, waitFor, withTimeout } from '../netns/scenario-lib.mjs';
 
 const cfg = JSON.parse(process.env.VISAGE_SCENARIO);
 const log = (...a) => console.error('[driver]', ...a);
@@ -19,20 +23,28 @@ const { openPage, openFirefoxPage, close } = browsers({ clients: cfg.clients, or
 
 const names = ['alice', 'bob', 'carol'];
 const remotes = (p) => names.filter((n) => n !== p.name);
+const URL_NAME = 'weekly-sync';
+const screenshots = join(cfg.logdir, 'screenshots');
 
 try {
   const tokens = {};
   for (const n of names) tokens[n] = await login(N.url, n, 'room-pass-123');
-  const room = await rest(N.url, 'POST', '/api/rooms', { name: 'Room media' }, tokens.alice);
-  if (room.status !== 201) throw new Error(`room: ${room.status} ${room.text}`);
-  const roomId = room.json.roomId;
-  log('room', roomId);
 
   const t0 = Date.now();
-  const pages = [];
-  for (const n of names) pages.push(await openPage(n, 'c1', N, tokens[n], roomId, true));
+  const alice = await openPage('alice', 'c1', N, tokens.alice, null, true);
+  result.namedRoom = await createNamedRoomOnTheHomePage(alice.page, URL_NAME);
+  const roomId = result.namedRoom.roomId;
+  log('room', roomId, 'at', result.namedRoom.link);
+  figure(`alice created ${result.namedRoom.link} in the home page's form (${result.namedRoom.createdStatus}); the same name again: `
+    + `${result.namedRoom.takenStatus} ${result.namedRoom.taken.code}, suggestion ${result.namedRoom.taken.suggestion}; the form said "${result.namedRoom.formMessage}"`);
+  await alice.page.goto(result.namedRoom.link);
+  const pages = [alice];
+  // the others open the link alice shares (openPage goes to <node>/r/<roomId>: the same URL, checked here)
+  if (result.namedRoom.link !== `${N.url}/r/${roomId}`) throw new Error(`the room link is ${result.namedRoom.link}`);
+  for (const n of names.slice(1)) pages.push(await openPage(n, 'c1', N, tokens[n], roomId, true));
   for (const p of pages) p.view = await waitFor(`${p.name} joined`, async () => { const v = await view(p); return v && v.joined ? v : null; }, 60000, log);
   result.nodes = pages.map((p) => p.view.node);
+  result.namedRoom.pagePaths = Object.fromEntries(await Promise.all(pages.map(async (p) => [p.name, new URL(p.page.url()).pathname])));
   // every page shows video and audio from both others, each mapped to its member's tile
   await waitFor('video decoded from both others on every page', async () => {
     const s = await Promise.all(pages.map(inbound));
@@ -101,6 +113,7 @@ async function checkedSteps(pages, tokens, roomId) {
   tokens.dave = await login(N.url, 'dave', 'room-pass-123');
   const dave = await openPage('dave', 'c1', N, tokens.dave, roomId, true);
   result.lateJoin = await lateJoinTimes(dave, 3);
+  await screenshot(dave.page, screenshots, 'room-4-people.png');
   figure(`late 4th page: first frame of each remote ${JSON.stringify(result.lateJoin.joinToFirstFrameMs)} ms after it joined `
     + `(${result.lateJoin.openToJoinMs} ms from page open to joined; after joining: publish PC connected at ${result.lateJoin.joinToPubConnectedMs} ms, `
     + `subscribe PC created at ${result.lateJoin.joinToSubCreatedMs} ms and connected at ${result.lateJoin.joinToSubConnectedMs} ms; first frames `
@@ -164,6 +177,29 @@ async function checkedSteps(pages, tokens, roomId) {
   figure(`${pages[0].name} shared a screen: decoded on the others' pages ${result.screen.shownMs} ms after the click; then ${JSON.stringify(result.screen.viewers)}`);
   figure(`${pages[0].name} stopped sharing (track ended): the screen tile left the others' pages ${result.screen.stoppedMs} ms later`);
   if (cfg.firefox) await firefoxJoins(watchers, roomId);
+}
+
+/**
+ * On the home page (logged in), the user fills in a room name and the room link `urlName`, creates
+ * the room (the page then shows the link; a screenshot is taken), and submits the same link again:
+ * the server answers 409 room_taken with a free variant, and the form says so.
+ */
+async function createNamedRoomOnTheHomePage(page, urlName) {
+  const roomsCall = () => page.waitForResponse((r) => new URL(r.url()).pathname === '/api/rooms' && r.request().method() === 'POST');
+  await page.fill('#room-name', 'Weekly sync');
+  await page.fill('#room-url-name', urlName);
+  const [created] = await Promise.all([roomsCall(), page.click('#create-room-btn')]);
+  const room = await created.json();
+  await page.waitForSelector('#create-result:not([hidden])');
+  const out = { createdStatus: created.status(), roomId: room.roomId, link: await page.getAttribute('#room-link', 'href') };
+  await screenshot(page, screenshots, 'home-page.png');
+  const [taken] = await Promise.all([roomsCall(), page.click('#create-room-btn')]);
+  await page.waitForSelector('#create-error:not([hidden])');
+  out.takenStatus = taken.status();
+  out.taken = await taken.json();
+  out.formMessage = (await page.textContent('#create-error-text')).trim();
+  out.offered = (await page.textContent('#use-suggestion-btn')).trim();
+  return out;
 }
 
 /**

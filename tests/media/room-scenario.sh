@@ -40,6 +40,8 @@ T0=$(date +%s%3N)
 MODE="$("$NETNS" mode "$RUN")"
 say "namespaces up ($MODE) run $RUN, logs $LOGDIR"
 
+# a fresh store: the scenario creates its room under a fixed link (/r/weekly-sync) on every run
+rm -rf "$LOGDIR/store"
 start_store core 10.212.0.2
 MEMBERS="$NODE_IP"
 start_node n1 "$NODE_IP" a

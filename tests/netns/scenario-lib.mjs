@@ -3,7 +3,7 @@
 // client, and the page's own getStats. Playwright-core (Chromium) and puppeteer-core (Firefox, over
 // WebDriver BiDi) come from NODE_PATH (tests/browser/node_modules).
 import { createRequire } from 'node:module';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -73,7 +73,7 @@ export function browsers({ clients, origins, prefix, log, shared = false }) {
   const dirs = [];
   const launched = new Map(); // client|devices -> Promise<Browser> (shared mode)
   const firefoxes = [];
-  /** Logs the page in through localStorage and opens /r/<roomId>; devices: fake camera + mic. */
+  /** Logs the page in through localStorage and opens /r/<roomId> (the home page if roomId is null); devices: fake camera + mic. */
   async function openPage(name, client, node, token, roomId, devices) {
     const args = devices ? [...baseFlags, '--use-fake-device-for-media-stream'] : baseFlags;
     const options = { executablePath: clients[client], headless: true, args, ignoreDefaultArgs: ['--headless'] };
@@ -118,7 +118,7 @@ export function browsers({ clients, origins, prefix, log, shared = false }) {
     const page = await browser.newPage();
     return { name, page: await enterRoom(page, name, node, token, roomId), browser };
   }
-  /** Logs the page in through localStorage and opens /r/<roomId> (Playwright and Puppeteer pages alike). */
+  /** Logs the page in through localStorage and opens /r/<roomId> or, for null, / (Playwright and Puppeteer pages alike). */
   async function enterRoom(page, name, node, token, roomId) {
     page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning' || m.type() === 'warn') log(`${name} console.${m.type()}:`, m.text()); });
     page.on('pageerror', (e) => log(`${name} pageerror:`, e.message));
@@ -127,7 +127,7 @@ export function browsers({ clients, origins, prefix, log, shared = false }) {
       localStorage.setItem('visage.userToken', a.token);
       localStorage.setItem('visage.user', JSON.stringify({ username: a.name, displayName: a.name }));
     }, { token, name });
-    await page.goto(`${node.url}/r/${encodeURIComponent(roomId)}`);
+    await page.goto(roomId === null ? `${node.url}/` : `${node.url}/r/${encodeURIComponent(roomId)}`);
     return page;
   }
   async function close() {
@@ -137,6 +137,12 @@ export function browsers({ clients, origins, prefix, log, shared = false }) {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   }
   return { openPage, openFirefoxPage, close };
+}
+
+/** Saves a PNG of the page as the user sees it (its viewport) under dir, for the README's pictures. */
+export async function screenshot(page, dir, name) {
+  mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: join(dir, name) });
 }
 
 /** The page's connection as window.visage shows it. */

@@ -755,7 +755,8 @@ class ClusterIT {
      * The console in headless Chromium under a strict CSP (tests/admin/console-check.mjs): the
      * admin logs in on the page and sees both nodes, with no "Cannot reach the server"; a plain
      * user sees "Not allowed" and no console; a member removed with the console's Remove button
-     * sees "You were removed" on the room page and stays out of the room.
+     * sees "You were removed" on the room page and stays out of the room. The console with the
+     * member's live room is photographed into target/screenshots/admin-console.png.
      */
     @Test
     @Order(18)
@@ -772,7 +773,8 @@ class ClusterIT {
                 .add("admin", jakarta.json.Json.createObjectBuilder().add("username", ADMIN).add("password", "ada-password"))
                 .add("user", jakarta.json.Json.createObjectBuilder().add("username", "pia").add("password", "pia-password"))
                 .add("member", jakarta.json.Json.createObjectBuilder().add("username", "kim").add("password", "kim-password"))
-                .add("nodes", jakarta.json.Json.createArrayBuilder().add("it-a").add("it-b")).build().toString());
+                .add("nodes", jakarta.json.Json.createArrayBuilder().add("it-a").add("it-b"))
+                .add("screenshots", Path.of("target/screenshots").toAbsolutePath().toString()).build().toString());
         Process process = check.start();
         String out = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         assertTrue(process.waitFor(3, java.util.concurrent.TimeUnit.MINUTES), "the browser check ended");
@@ -794,6 +796,52 @@ class ClusterIT {
             return api.post("/api/sessions", null, userToken).status();
         } catch (Exception e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Rooms people name (issue 10), over HTTP on two nodes sharing one store: a picked link is the
+     * room's id and URL, read on either node; the same name from the other node is 409
+     * {@code room_taken} with a free variant; bad names and reserved words are 400
+     * {@code invalid_room_name}; of ten creations of one name sent to both nodes at once, one gets it.
+     */
+    @Test
+    @Order(19)
+    void aPickedRoomLinkServesEveryNodeATakenOneSuggestsAFreeVariantAndARaceHasOneWinner() throws Exception {
+        onlyOnTheDefaultBackend();
+        String nora = apiA.login("nora", "nora-password");
+        String omar = apiB.login("omar", "omar-password");
+        Api.Reply created = apiA.post("/api/rooms", Api.json("name", "Weekly sync", "urlName", "weekly-sync"), nora);
+        assertEquals(201, created.status(), created.body());
+        assertEquals("weekly-sync", created.json().getString("roomId"));
+        assertEquals(nodeA.baseUrl() + "/r/weekly-sync", created.json().getString("url"));
+        assertEquals("Weekly sync", apiB.get("/api/rooms/weekly-sync", omar).json().getString("name"));
+
+        Api.Reply taken = apiB.post("/api/rooms", Api.json("name", "Mine", "urlName", "weekly-sync"), omar);
+        assertError(taken, 409, "room_taken");
+        assertEquals("weekly-sync-2", taken.json().getString("suggestion"));
+        assertEquals("Weekly sync", apiA.get("/api/rooms/weekly-sync", nora).json().getString("name"), "the first room kept it");
+        assertError(apiA.post("/api/rooms", Api.json("urlName", "Weekly-Sync"), nora), 400, "invalid_room_name");
+        assertError(apiA.post("/api/rooms", Api.json("urlName", "we"), nora), 400, "invalid_room_name");
+        assertError(apiA.post("/api/rooms", Api.json("urlName", "admin"), nora), 400, "invalid_room_name");
+        assertError(apiA.post("/api/rooms", "{\"urlName\":7}", nora), 400, "bad_request");
+
+        ExecutorService pool = Executors.newFixedThreadPool(10);
+        try {
+            List<Callable<Integer>> creations = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                Api api = i % 2 == 0 ? apiA : apiB;
+                String token = i % 2 == 0 ? nora : omar;
+                creations.add(() -> api.post("/api/rooms", Api.json("urlName", "raced-link"), token).status());
+            }
+            List<Integer> statuses = new ArrayList<>();
+            for (Future<Integer> f : pool.invokeAll(creations)) {
+                statuses.add(f.get());
+            }
+            assertEquals(1, statuses.stream().filter(status -> status == 201).count(), "statuses: " + statuses);
+            assertEquals(9, statuses.stream().filter(status -> status == 409).count(), "statuses: " + statuses);
+        } finally {
+            pool.shutdownNow();
         }
     }
 

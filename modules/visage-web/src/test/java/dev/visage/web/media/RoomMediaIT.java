@@ -31,7 +31,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * sequence jump. Screen sharing: a page clicks Share (Chromium's fake screen); the others show it
  * in a large screen tile and decode it while her camera keeps playing, and it leaves their pages
  * when the captured track ends (the browser's own "stop sharing"). Firefox: a headless Firefox ESR page (puppeteer-core over WebDriver BiDi, fake
- * camera and microphone) joins the Chromium pages; each side must decode and hear the other. The JSON verdict is
+ * camera and microphone) joins the Chromium pages; each side must decode and hear the other. The room is
+ * made in the home page's form under a picked link, /r/weekly-sync, which the others open (issue 10); the
+ * home page and the 4-person room are photographed into target/room-media-logs/screenshots. The JSON verdict is
  * kept in target/room-media-logs/result.json; its {@code [figure]} lines are printed.
  * Skipped (Assumptions) only when not root or when chromium or ip is missing.
  */
@@ -90,6 +92,33 @@ class RoomMediaIT {
         JsonObject step = result.getJsonObject(name);
         assertNotNull(step, "the " + what + " step did not complete: " + result.getString("error", result.toString()));
         return step;
+    }
+
+    /**
+     * Issue 10, acceptance 6: alice picks the room's link in the home page's form, bob (and carol)
+     * open that link and they decode and hear each other (the pairs above, checked here for alice
+     * and bob); the same name again is 409 room_taken with a free variant, and the form says so.
+     */
+    @Test
+    void aRoomCreatedUnderAPickedLinkIsWhereTheOthersTalkAndTheSameLinkAgainIsTaken() {
+        JsonObject named = step("namedRoom", "named-room");
+        assertEquals(201, named.getInt("createdStatus"), named.toString());
+        assertEquals("weekly-sync", named.getString("roomId"));
+        assertTrue(named.getString("link").endsWith("/r/weekly-sync"), named.toString());
+        for (String page : List.of("alice", "bob", "carol")) {
+            assertEquals("/r/weekly-sync", named.getJsonObject("pagePaths").getString(page), page + "'s page: " + named);
+        }
+        assertEquals(409, named.getInt("takenStatus"), named.toString());
+        assertEquals("room_taken", named.getJsonObject("taken").getString("code"));
+        assertEquals("weekly-sync-2", named.getJsonObject("taken").getString("suggestion"));
+        assertTrue(named.getString("formMessage").contains("already taken"), "the form said: " + named.getString("formMessage"));
+        assertEquals("Use /r/weekly-sync-2", named.getString("offered"));
+        for (String[] pair : new String[][]{{"alice", "bob"}, {"bob", "alice"}}) {
+            JsonObject stats = result.getJsonArray("pairs").getValuesAs(JsonObject.class).stream()
+                    .filter(p -> p.getString("page").equals(pair[0]) && p.getString("from").equals(pair[1]))
+                    .findFirst().orElseThrow(() -> new AssertionError("no media figures for " + pair[0] + " <- " + pair[1]));
+            assertTrue(stats.getBoolean("ok"), pair[0] + " decodes and hears " + pair[1] + ": " + stats);
+        }
     }
 
     @Test
