@@ -132,7 +132,6 @@ async function joinRoom(ev) {
 function init() {
   hydrateIcons();
   $('create-form').addEventListener('submit', createRoom);
-  $('room-url-prefix').textContent = `${location.host}/r/`;
   $('use-suggestion-btn').addEventListener('click', () => {
     $('room-url-name').value = $('use-suggestion-btn').dataset.suggestion;
     $('create-error').hidden = true;
