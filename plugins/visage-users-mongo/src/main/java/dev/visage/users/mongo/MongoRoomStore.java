@@ -18,8 +18,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Rooms in the {@code rooms} collection, keyed by room id so an id can be claimed only once; who
- * has joined which room in {@code room_visits}, one document per (room, user).
+ * Rooms in the {@code rooms} collection, keyed by room id so an id can be claimed only once: the
+ * unique {@code _id} index is what decides between nodes creating one picked room link at once;
+ * who has joined which room in {@code room_visits}, one document per (room, user).
  */
 final class MongoRoomStore implements RoomStore {
 
