@@ -92,6 +92,13 @@ try {
   await memberPage.goto(`${cfg.url}/r/${roomId}`);
   const remove = admin.locator(`section[data-room-id="${roomId}"] tr[data-session-id] button`);
   await remove.waitFor({ timeout: TIMEOUT });
+  // for the picture: the room's quality charts draw lines once they hold a few samples (one per 2 s refresh)
+  await admin.evaluate(() => {
+    window.refreshesSeen = 0;
+    new MutationObserver(() => { window.refreshesSeen += 1; })
+      .observe(document.getElementById('refresh-text'), { childList: true, characterData: true, subtree: true });
+  });
+  await admin.waitForFunction(() => window.refreshesSeen >= 3, null, { timeout: TIMEOUT });
   mkdirSync(cfg.screenshots, { recursive: true });
   await admin.screenshot({ path: join(cfg.screenshots, 'admin-console.png'), fullPage: true });
   admin.on('dialog', (d) => d.accept());
