@@ -188,12 +188,14 @@ public abstract class ClusterBackendContract {
                 contenders.add(new ProcessBuilder(command).redirectErrorStream(true)
                         .redirectOutput(dir.resolve("contender-" + i + ".log").toFile()).start());
             }
-            Await.until(NEVER, processes + " contenders connected", () -> IntStream.range(0, processes)
-                    .allMatch(i -> Files.exists(dir.resolve("ready-" + prefix + "p" + i))));
+            Await.until(NEVER, processes + " contenders connected", () -> everyContender(contenders, dir, "ready-"));
             Files.createFile(dir.resolve("go"));
-            for (Process contender : contenders) {
-                assertTrue(contender.waitFor(120, TimeUnit.SECONDS), "a contender never finished");
-                assertEquals(0, contender.exitValue(), "a contender failed; see " + dir);
+            Await.until(Duration.ofSeconds(120), "every contender through its rounds",
+                    () -> everyContender(contenders, dir, "done-"));
+            Files.createFile(dir.resolve("leave"));
+            for (int i = 0; i < processes; i++) {
+                assertTrue(contenders.get(i).waitFor(60, TimeUnit.SECONDS), "contender " + i + " never left");
+                assertEquals(0, contenders.get(i).exitValue(), "contender " + i + " failed:\n" + logTail(dir, i));
             }
         } finally {
             contenders.forEach(Process::destroyForcibly);
@@ -202,6 +204,26 @@ public abstract class ClusterBackendContract {
         assertEquals(List.of(), entries.stream().filter(l -> l.startsWith("overlap")).toList(), "two holders at once");
         assertEquals(processes * rounds, entries.size());
         assertIncreasing(entries.stream().map(l -> Long.parseLong(l.substring("entry ".length()))).toList());
+    }
+
+    /** Whether every contender has written its marker; fails at once, with its log, if one has died. */
+    private boolean everyContender(List<Process> contenders, Path dir, String marker) {
+        for (int i = 0; i < contenders.size(); i++) {
+            if (!contenders.get(i).isAlive()) {
+                throw new AssertionError("contender " + i + " exited with " + contenders.get(i).exitValue()
+                        + " before writing " + marker + ":\n" + logTail(dir, i));
+            }
+        }
+        return IntStream.range(0, contenders.size()).allMatch(i -> Files.exists(dir.resolve(marker + prefix + "p" + i)));
+    }
+
+    private static String logTail(Path dir, int contender) {
+        try {
+            List<String> lines = Files.readAllLines(dir.resolve("contender-" + contender + ".log"));
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+        } catch (java.io.IOException e) {
+            return "(no log: " + e + ")";
+        }
     }
 
     private static void assertIncreasing(List<Long> fencingTokens) {

@@ -17,7 +17,11 @@ import java.util.List;
  * <p>
  * Arguments: the {@link BackendInAnotherProcess} class, node id, room, rounds, work directory, then
  * the backend's own arguments. It writes {@code ready-<node>} once connected and starts when
- * {@code go} exists.
+ * {@code go} exists. Through its rounds it writes {@code done-<node>} and stays until {@code leave}
+ * exists: a contender that left early would be a node dying under the others (on Hazelcast, two
+ * members halting at once take the partitions they alone kept), which is a case of its own.
+ * Whatever goes wrong ends the process with status 1 and the stack trace in its output: a
+ * backend's own threads would otherwise keep a failed contender alive.
  */
 public final class LockContender {
 
@@ -29,7 +33,18 @@ public final class LockContender {
     private LockContender() {
     }
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        try {
+            contend(args);
+        } catch (Throwable e) {
+            e.printStackTrace();
+            System.out.flush();
+            Runtime.getRuntime().halt(1);
+        }
+        Runtime.getRuntime().halt(0); // whatever the backend left running (a Hazelcast member) ends here
+    }
+
+    private static void contend(String[] args) throws Exception {
         BackendInAnotherProcess factory = (BackendInAnotherProcess) Class.forName(args[0]).getConstructor().newInstance();
         String nodeId = args[1];
         String room = args[2];
@@ -61,8 +76,11 @@ public final class LockContender {
                 return null;
             });
         }
+        Files.createFile(dir.resolve("done-" + nodeId));
+        while (!Files.exists(dir.resolve("leave"))) {
+            Thread.sleep(20);
+        }
         node.close();
-        Runtime.getRuntime().halt(0); // whatever the backend left running (a Hazelcast member) ends here
     }
 
     private static synchronized void append(Path dir, String line) {
