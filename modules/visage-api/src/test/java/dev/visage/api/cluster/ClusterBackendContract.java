@@ -173,7 +173,7 @@ public abstract class ClusterBackendContract {
     }
 
     @Test
-    protected void aRoomLockExcludesEveryOtherHolderAcrossProcesses(@TempDir Path dir) throws Exception {
+    void aRoomLockExcludesEveryOtherHolderAcrossProcesses(@TempDir Path dir) throws Exception {
         int processes = 3;
         int rounds = 10;
         List<Process> contenders = new ArrayList<>();
