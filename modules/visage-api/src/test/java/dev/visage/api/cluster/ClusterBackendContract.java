@@ -314,6 +314,7 @@ public abstract class ClusterBackendContract {
         receiver.relayBus().subscribe((from, message) -> relayed.add(message));
         before.relayBus().send(prefix + "receiver", Map.of("type", "before"));
         Await.until(NEVER, "a message before the restart", () -> !relayed.isEmpty());
+        long tokenBefore = receiver.locks().withRoomLock(prefix + "fenced", Duration.ofSeconds(10), fence -> fence);
 
         restartBackend();
 
@@ -328,6 +329,9 @@ public abstract class ClusterBackendContract {
             // a probe received, not just sent: pub/sub keeps nothing for a subscriber still reconnecting
             return relayed.stream().anyMatch(m -> "probe".equals(m.get("type"))) && lists(sender, prefix + "receiver");
         });
+        long tokenAfter = sender.locks().withRoomLock(prefix + "fenced", Duration.ofSeconds(10), fence -> fence);
+        assertTrue(tokenAfter > tokenBefore, "a fencing token after the restart (" + tokenAfter
+                + ") is above the one before it (" + tokenBefore + "), even if the backend forgot its counter");
         int count = 50;
         for (long seq = 0; seq < count; seq++) {
             sender.relayBus().send(prefix + "receiver", Map.of("type", "after", "seq", seq));

@@ -12,7 +12,8 @@ import java.util.logging.Logger;
 
 /**
  * Per-room locks on Redis: {@code SET lock owner NX PX lease}, so a dead holder's lock expires with
- * its lease, and a per-room counter advanced in the same script for the fencing token. The release
+ * its lease, and a per-room counter advanced in the same script for the fencing token (see
+ * {@link #ACQUIRE}). The release
  * deletes the lock only if it still holds this holder's owner token (compare-and-delete in Lua): a
  * holder whose lease ran out never frees the next holder's lock.
  */
@@ -21,9 +22,22 @@ final class RedisRoomLocks implements RoomLocks {
     private static final Logger LOG = Logger.getLogger(RedisRoomLocks.class.getName());
     private static final Duration WAIT = Duration.ofSeconds(15);
 
+    /**
+     * Takes the lock and the next fencing token, which is never below Redis's own clock in
+     * microseconds: a server restarted without its data starts its counters again, and a token
+     * counted from one would then be below tokens granted before (as on Hazelcast, a room is
+     * assumed never to see a thousand grants in one millisecond).
+     */
     private static final String ACQUIRE = """
             if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
-              return redis.call('incr', KEYS[2])
+              local token = redis.call('incr', KEYS[2])
+              local now = redis.call('time')
+              local floor = tonumber(now[1]) * 1000000 + tonumber(now[2])
+              if token < floor then
+                redis.call('set', KEYS[2], string.format('%.0f', floor))
+                token = floor
+              end
+              return token
             end
             return false""";
 

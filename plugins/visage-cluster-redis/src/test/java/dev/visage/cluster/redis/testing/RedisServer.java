@@ -37,13 +37,18 @@ public final class RedisServer implements AutoCloseable {
     }
 
     public RedisServer start() throws IOException, InterruptedException {
+        if (accepts()) {
+            // a server left behind by an interrupted run would answer in place of this one, and a
+            // restart of this one would then change nothing
+            throw new IllegalStateException("port " + port + " is taken already (a redis-server left by an earlier run?)");
+        }
         List<String> command = new ArrayList<>(List.of("redis-server", "--port", Integer.toString(port),
                 "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"));
         command.addAll(extraArguments);
         process = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!accepts()) {
+        while (!accepts() || !process.isAlive()) {
             if (!process.isAlive() || System.nanoTime() > deadline) {
                 throw new IllegalStateException("redis-server on port " + port + " did not start; see " + log);
             }
