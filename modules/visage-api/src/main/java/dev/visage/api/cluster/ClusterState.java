@@ -49,10 +49,4 @@ public interface ClusterState {
 
     /** Subscribes this node to the commands sent to it. */
     void onNodeCommand(String nodeId, Consumer<String> listener);
-
-    /**
-     * A secret shared by all nodes: the one already in the cluster, or {@code candidate} if this
-     * node is the first to ask.
-     */
-    byte[] sharedSecret(String name, byte[] candidate);
 }

@@ -18,4 +18,12 @@ public interface PluginContext {
      * system properties, then the matching environment variable ({@code VISAGE_MONGO_URI}).
      */
     Optional<String> setting(String name);
+
+    /**
+     * A key for one purpose (e.g. {@code "relay-srtp"}), derived from the cluster secret every node
+     * of the cluster is given ({@code VISAGE_CLUSTER_SECRET} or {@code VISAGE_CLUSTER_SECRET_FILE}):
+     * the same on every node, a different key for every purpose, never the secret itself. Neither
+     * the key nor anything that reveals it may travel through the cluster backend.
+     */
+    byte[] clusterKey(String purpose);
 }

@@ -1,6 +1,7 @@
 package dev.visage.core.config;
 
 import dev.visage.api.plugin.PluginContext;
+import dev.visage.core.cluster.ClusterSecret;
 
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -40,6 +41,7 @@ public final class NodeConfig implements PluginContext {
     private final String mediaPlugin;
     private final String clusterPlugin;
     private final Set<String> adminUsers;
+    private ClusterSecret clusterSecret;
 
     public NodeConfig(Function<String, String> lookup) {
         this.lookup = lookup;
@@ -184,5 +186,21 @@ public final class NodeConfig implements PluginContext {
     /** Usernames that hold the admin role by configuration ({@code VISAGE_ADMIN_USERS=alice,bob}). */
     public Set<String> adminUsers() {
         return adminUsers;
+    }
+
+    /**
+     * The cluster secret ({@code VISAGE_CLUSTER_SECRET}, {@code VISAGE_CLUSTER_SECRET_FILE}, or the
+     * node's own under the data directory), read at the first call.
+     */
+    public synchronized ClusterSecret clusterSecret() {
+        if (clusterSecret == null) {
+            clusterSecret = ClusterSecret.load(this);
+        }
+        return clusterSecret;
+    }
+
+    @Override
+    public byte[] clusterKey(String purpose) {
+        return clusterSecret().derive(purpose);
     }
 }

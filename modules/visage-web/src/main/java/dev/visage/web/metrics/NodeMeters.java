@@ -1,6 +1,7 @@
 package dev.visage.web.metrics;
 
 import com.sun.management.OperatingSystemMXBean;
+import dev.visage.core.cluster.ClusterSeal;
 import dev.visage.web.limit.RateLimits;
 import dev.visage.web.node.VisageNode;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -84,6 +85,12 @@ public class NodeMeters {
                 .description("members of this node's cluster").register(r);
         Gauge.builder("visage_nodes_live", node, n -> n.registry().liveNodes().size())
                 .description("nodes in the registry with a fresh heartbeat").register(r);
+        for (ClusterSeal.Rejection reason : ClusterSeal.Rejection.values()) {
+            FunctionCounter.builder("visage_cluster_messages_rejected", node.seal(), seal -> seal.rejected(reason))
+                    .description("messages from the cluster backend dropped: no seal, a MAC that fails (not sealed"
+                            + " with this cluster's secret), too old, or replayed")
+                    .tag("reason", reason.label()).register(r);
+        }
         for (Map.Entry<String, AtomicLong> refused : limits.refused().entrySet()) {
             FunctionCounter.builder("visage_rate_limited", refused.getValue(), AtomicLong::get)
                     .description("requests and socket messages refused by a rate limit")

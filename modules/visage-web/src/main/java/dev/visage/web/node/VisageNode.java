@@ -10,6 +10,10 @@ import dev.visage.api.media.MediaEngine;
 import dev.visage.api.plugin.StorePlugin;
 import dev.visage.api.cluster.NodeVitals;
 import dev.visage.core.audit.AuditLog;
+import dev.visage.core.cluster.ClusterSeal;
+import dev.visage.core.cluster.ClusterSecret;
+import dev.visage.core.cluster.SealedClusterState;
+import dev.visage.core.cluster.SealedRelayBus;
 import dev.visage.core.config.NodeConfig;
 import dev.visage.core.plugin.PluginLoader;
 import dev.visage.core.room.RoomService;
@@ -60,6 +64,7 @@ public class VisageNode {
     private MediaEngine media;
     private ClusterBackend clusterBackend;
     private ClusterState cluster;
+    private ClusterSeal seal;
     private NodeRegistry registry;
     private TokenService tokens;
     private AccountService accounts;
@@ -97,6 +102,10 @@ public class VisageNode {
     private void start() {
         long begin = System.nanoTime();
         try {
+            ClusterSecret secret = config.clusterSecret();
+            LOG.info(() -> logPrefix() + "cluster secret from " + secret.origin());
+            seal = new ClusterSeal(secret.derive("cluster-mac"), config.nodeId(), clock);
+            tokens = new TokenService(secret.derive("token-key"), clock);
             ClassLoader loader = VisageNode.class.getClassLoader();
             store = PluginLoader.find(StorePlugin.class, config.storePlugin(), loader).orElseThrow(() ->
                     new IllegalStateException("store plugin '" + config.storePlugin() + "' not found; available: "
@@ -111,9 +120,8 @@ public class VisageNode {
                     new IllegalStateException("cluster plugin '" + config.clusterPlugin() + "' not found; available: "
                             + PluginLoader.available(ClusterBackend.class, loader)));
             startPlugin(clusterBackend);
-            cluster = clusterBackend.state();
+            cluster = new SealedClusterState(clusterBackend.state(), seal);
             registry = clusterBackend.registry();
-            tokens = new TokenService(new NodeSecrets(config).agreeOnTokenKey(cluster), clock);
             PasswordHasher hasher = new PasswordHasher();
             accounts = new AccountService(store.users(), hasher, tokens, config.userTokenTtl(), clock, config.adminUsers());
             accounts.applyConfiguredAdmins();
@@ -128,7 +136,7 @@ public class VisageNode {
                         + "' not on the class path: chat only");
             } else {
                 startPlugin(media);
-                media.attach(clusterBackend.relayBus());
+                media.attach(new SealedRelayBus(clusterBackend.relayBus(), seal));
             }
             timers = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "visage-node-timers");
@@ -350,6 +358,11 @@ public class VisageNode {
 
     public ClusterState cluster() {
         return cluster;
+    }
+
+    /** What seals and opens the messages nodes send each other, with its count of dropped ones. */
+    public ClusterSeal seal() {
+        return seal;
     }
 
     public NodeRegistry registry() {

@@ -9,7 +9,6 @@ import dev.visage.api.cluster.ClusterCodec;
 import dev.visage.api.cluster.ClusterState;
 import dev.visage.api.cluster.SessionRecord;
 
-import java.util.Base64;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
@@ -31,14 +30,12 @@ final class HazelcastClusterState implements ClusterState {
     private final HazelcastInstance hazelcast;
     private final IMap<String, HazelcastJsonValue> sessions;
     private final IMap<String, String> members;
-    private final IMap<String, String> secrets;
     private final ITopic<String> roomEvents;
 
     HazelcastClusterState(HazelcastInstance hazelcast) {
         this.hazelcast = hazelcast;
         this.sessions = hazelcast.getMap("visage.sessions");
         this.members = hazelcast.getMap("visage.room-members");
-        this.secrets = hazelcast.getMap("visage.secrets");
         this.roomEvents = hazelcast.getTopic("visage.room-events");
     }
 
@@ -117,12 +114,5 @@ final class HazelcastClusterState implements ClusterState {
     @Override
     public void onNodeCommand(String nodeId, Consumer<String> listener) {
         hazelcast.<String>getTopic(NODE_COMMANDS + nodeId).addMessageListener(m -> listener.accept(m.getMessageObject()));
-    }
-
-    @Override
-    public byte[] sharedSecret(String name, byte[] candidate) {
-        String encoded = Base64.getEncoder().encodeToString(candidate);
-        String existing = secrets.putIfAbsent(name, encoded);
-        return existing != null ? Base64.getDecoder().decode(existing) : candidate.clone();
     }
 }

@@ -4,7 +4,6 @@ import dev.visage.api.cluster.ClusterCodec;
 import dev.visage.api.cluster.ClusterState;
 import dev.visage.api.cluster.SessionRecord;
 
-import java.util.Base64;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
@@ -124,15 +123,5 @@ final class RedisClusterState implements ClusterState {
     @Override
     public void onNodeCommand(String nodeId, Consumer<String> listener) {
         subscriber.onMessage(RedisKeys.nodeCommands(nodeId), listener);
-    }
-
-    @Override
-    public byte[] sharedSecret(String name, byte[] candidate) {
-        String encoded = Base64.getEncoder().encodeToString(candidate);
-        String agreed = redis.call(r -> {
-            r.hsetnx(RedisKeys.SECRETS, name, encoded);
-            return r.hget(RedisKeys.SECRETS, name);
-        });
-        return Base64.getDecoder().decode(agreed);
     }
 }

@@ -5,7 +5,6 @@ final class RedisKeys {
 
     static final String NODE_IDS = "visage:nodes";
     static final String SESSIONS = "visage:sessions";
-    static final String SECRETS = "visage:secrets";
     static final String ROOM_EVENTS = "visage:room-events";
 
     private RedisKeys() {

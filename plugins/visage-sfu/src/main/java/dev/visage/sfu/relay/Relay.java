@@ -205,7 +205,7 @@ public final class Relay implements Room.Observer, AutoCloseable {
                 && self.compareTo(from) < 0) {
             return; // glare: the smaller node id's offer wins; the peer will answer ours
         }
-        RelayLeg leg = RelayLeg.answer(from, msg, socket, now);
+        RelayLeg leg = RelayLeg.answer(from, msg, config.keys(), socket, now);
         if (existing != null) {
             moveStreams(existing, leg);
             retire(existing);
@@ -531,7 +531,7 @@ public final class Relay implements Room.Observer, AutoCloseable {
             return leg;
         }
         long now = System.currentTimeMillis();
-        RelayLeg fresh = RelayLeg.offer(peer, config.srtpProfile(), socket, now);
+        RelayLeg fresh = RelayLeg.offer(peer, config.srtpProfile(), config.keys(), socket, now);
         if (leg != null) {
             moveStreams(leg, fresh);
             retire(leg);

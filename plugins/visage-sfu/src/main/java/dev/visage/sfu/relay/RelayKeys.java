@@ -1,49 +1,75 @@
 package dev.visage.sfu.relay;
 
 import dev.visage.sfu.dtls.SrtpKeys;
+import org.bouncycastle.crypto.digests.SHA256Digest;
+import org.bouncycastle.crypto.generators.HKDFBytesGenerator;
+import org.bouncycastle.crypto.params.HKDFParameters;
 
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Base64;
 
 /**
- * SRTP keys of one relay leg. Each side draws its own sending key and salt for every leg (never
- * reused across legs or attempts) and hands them to the peer in the offer or answer over the
- * cluster bus: the bus is the trust anchor (the nodes already share the cluster and its tokens),
- * so there is no DTLS on relay legs. {@link #sessionKeys} lays both halves out the way
- * {@link dev.visage.sfu.srtp.SrtpSession} expects: it decrypts with the first ("client") half and
- * encrypts with the second ("server") half, so each side puts the peer's key first.
+ * SRTP keys of relay legs, derived from the node's relay key ({@code PluginContext.clusterKey(
+ * "relay-srtp")}, the same on every node of the cluster and never on the cluster bus). Each side of
+ * each leg draws a fresh nonce (never reused across legs or attempts) and sends only the nonce in
+ * its offer or answer; its sending key and salt are HKDF-SHA256-Expand of the relay key over the
+ * leg id, the side (offerer or answerer) and that nonce. A process that reads the bus sees nonces,
+ * which are worthless without the cluster secret, so there is no DTLS on relay legs.
+ * {@link #sessionKeys} lays both halves out the way {@link dev.visage.sfu.srtp.SrtpSession}
+ * expects: it decrypts with the first ("client") half and encrypts with the second ("server")
+ * half, so each side puts the peer's key first.
  */
 public final class RelayKeys {
     public static final int AES_GCM = SrtpKeys.AEAD_AES_128_GCM;
     public static final int AES_CM = SrtpKeys.AES128_CM_HMAC_SHA1_80;
+    /** The cluster key purpose the relay's keys derive from. */
+    public static final String PURPOSE = "relay-srtp";
+    static final int NONCE_BYTES = 16;
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private RelayKeys() {
+    private final byte[] relayKey;
+
+    public RelayKeys(byte[] relayKey) {
+        this.relayKey = relayKey.clone();
     }
 
-    /** A fresh sending key followed by its salt for this profile. */
-    public static byte[] generate(int profile) {
-        byte[] b = new byte[SrtpKeys.keyLength(profile) + SrtpKeys.saltLength(profile)];
+    /** A fresh nonce for one side of one leg. */
+    public static byte[] nonce() {
+        byte[] b = new byte[NONCE_BYTES];
         RANDOM.nextBytes(b);
         return b;
     }
 
-    public static String encode(byte[] keyAndSalt) {
-        return Base64.getEncoder().encodeToString(keyAndSalt);
+    public static String encode(byte[] nonce) {
+        return Base64.getEncoder().encodeToString(nonce);
     }
 
-    /** Decodes and checks the length for the profile. */
-    public static byte[] decode(String text, int profile) {
+    /** Decodes a nonce from the bus and checks its length. */
+    public static byte[] decodeNonce(String text) {
         byte[] b;
         try {
             b = Base64.getDecoder().decode(text);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("relay key is not base64");
+            throw new IllegalArgumentException("relay nonce is not base64");
         }
-        if (b.length != SrtpKeys.keyLength(profile) + SrtpKeys.saltLength(profile)) {
-            throw new IllegalArgumentException("relay key has the wrong length for profile " + profile);
+        if (b.length != NONCE_BYTES) {
+            throw new IllegalArgumentException("relay nonce has the wrong length");
         }
         return b;
+    }
+
+    /** The sending key followed by its salt of one side of a leg, for this profile. */
+    public byte[] sendingKey(int profile, String legId, boolean offerer, byte[] nonce) {
+        byte[] label = ("visage relay leg " + legId + (offerer ? " offerer" : " answerer")).getBytes(StandardCharsets.UTF_8);
+        byte[] info = new byte[label.length + nonce.length];
+        System.arraycopy(label, 0, info, 0, label.length);
+        System.arraycopy(nonce, 0, info, label.length, nonce.length);
+        HKDFBytesGenerator hkdf = new HKDFBytesGenerator(new SHA256Digest());
+        hkdf.init(HKDFParameters.skipExtractParameters(relayKey, info));
+        byte[] keyAndSalt = new byte[SrtpKeys.keyLength(profile) + SrtpKeys.saltLength(profile)];
+        hkdf.generateBytes(keyAndSalt, 0, keyAndSalt.length);
+        return keyAndSalt;
     }
 
     public static boolean supported(int profile) {

@@ -52,6 +52,8 @@ final class RelayLeg {
     final String legId;
     final int profile;
     final int localSsrc = RANDOM.nextInt() | 1;
+    private final RelayKeys keys;
+    private final byte[] localNonce = RelayKeys.nonce();
     private final byte[] localKey;
     private final RelaySocket socket;
     private final String localAddress;
@@ -101,21 +103,23 @@ final class RelayLeg {
     volatile int localFractionLost;
     volatile long localCumulativeLost;
 
-    private RelayLeg(String peer, boolean offerer, String legId, int profile, RelaySocket socket, long now) {
+    private RelayLeg(String peer, boolean offerer, String legId, int profile, RelayKeys keys, RelaySocket socket,
+                     long now) {
         this.peer = peer;
         this.offerer = offerer;
         this.legId = legId;
         this.profile = profile;
         this.socket = socket;
-        this.localKey = RelayKeys.generate(profile);
+        this.keys = keys;
+        this.localKey = keys.sendingKey(profile, legId, offerer, localNonce);
         this.localAddress = socket.address().getHostAddress();
         this.localPort = socket.port();
         this.stateSinceMillis = now;
     }
 
     /** A new leg we offer. */
-    static RelayLeg offer(String peer, int profile, RelaySocket socket, long now) {
-        RelayLeg leg = new RelayLeg(peer, true, Long.toHexString(RANDOM.nextLong()), profile, socket, now);
+    static RelayLeg offer(String peer, int profile, RelayKeys keys, RelaySocket socket, long now) {
+        RelayLeg leg = new RelayLeg(peer, true, Long.toHexString(RANDOM.nextLong()), profile, keys, socket, now);
         leg.state = State.OFFERING;
         return leg;
     }
@@ -125,12 +129,12 @@ final class RelayLeg {
      *
      * @throws IllegalArgumentException when the offer is malformed or its profile unsupported
      */
-    static RelayLeg answer(String peer, Map<String, Object> offer, RelaySocket socket, long now) {
+    static RelayLeg answer(String peer, Map<String, Object> offer, RelayKeys keys, RelaySocket socket, long now) {
         int profile = (int) RelayMessages.num(offer, "profile");
         if (!RelayKeys.supported(profile)) {
             throw new IllegalArgumentException("unsupported relay SRTP profile " + profile);
         }
-        RelayLeg leg = new RelayLeg(peer, false, RelayMessages.str(offer, "leg"), profile, socket, now);
+        RelayLeg leg = new RelayLeg(peer, false, RelayMessages.str(offer, "leg"), profile, keys, socket, now);
         leg.connect(offer);
         leg.state = State.ANSWERED;
         leg.attempts = 1; // the caller sends the first answer now
@@ -139,11 +143,11 @@ final class RelayLeg {
     }
 
     Map<String, Object> offerMessage() {
-        return RelayMessages.leg(RelayMessages.OFFER, legId, localAddress, localPort, profile, RelayKeys.encode(localKey));
+        return RelayMessages.leg(RelayMessages.OFFER, legId, localAddress, localPort, profile, RelayKeys.encode(localNonce));
     }
 
     Map<String, Object> answerMessage() {
-        return RelayMessages.leg(RelayMessages.ANSWER, legId, localAddress, localPort, profile, RelayKeys.encode(localKey));
+        return RelayMessages.leg(RelayMessages.ANSWER, legId, localAddress, localPort, profile, RelayKeys.encode(localNonce));
     }
 
     Map<String, Object> readyMessage() {
@@ -201,7 +205,7 @@ final class RelayLeg {
         if (p != profile) {
             throw new IllegalArgumentException("relay answer changed the SRTP profile");
         }
-        byte[] remoteKey = RelayKeys.decode(RelayMessages.str(m, "key"), profile);
+        byte[] remoteKey = keys.sendingKey(profile, legId, !offerer, RelayKeys.decodeNonce(RelayMessages.str(m, "nonce")));
         int port = (int) RelayMessages.num(m, "port");
         if (port <= 0 || port > 65535) {
             throw new IllegalArgumentException("bad relay port");

@@ -14,10 +14,10 @@ import java.util.Map;
  * maps; never sent to a client). SSRCs travel as unsigned numbers.
  * <pre>
  * leg (one per node pair)
- *   relay-offer   {leg, address, port, profile, key}   offerer's relay socket and its sending key+salt
- *   relay-answer  {leg, address, port, profile, key}   answerer's socket and key; answerer may now decrypt
- *   relay-ready   {leg}                                offerer has both keys; both sides may now send
- *   relay-close   {leg}                                leg no longer needed (or its offer failed)
+ *   relay-offer   {leg, address, port, profile, nonce}   offerer's relay socket and the nonce of its sending key
+ *   relay-answer  {leg, address, port, profile, nonce}   answerer's socket and nonce; answerer may now decrypt
+ *   relay-ready   {leg}                                  offerer has both keys; both sides may now send
+ *   relay-close   {leg}                                  leg no longer needed (or its offer failed)
  * room interest (per room and node pair)
  *   relay-subscribe   {room, reply}    "I have members in room: send me your local publishers' tracks";
  *                                      a node that already subscribes to the sender subscribes again
@@ -50,14 +50,14 @@ public final class RelayMessages {
     }
 
     public static Map<String, Object> leg(String type, String legId, String address, int port, int profile,
-                                          String key) {
+                                          String nonce) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("type", type);
         m.put("leg", legId);
         m.put("address", address);
         m.put("port", port);
         m.put("profile", profile);
-        m.put("key", key);
+        m.put("nonce", nonce);
         return m;
     }
 

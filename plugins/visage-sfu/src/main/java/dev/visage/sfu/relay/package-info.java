@@ -23,7 +23,8 @@
  * TrackRelay    sending side of one local track: the legs it goes to (PublishedTrack.downstream)
  * RemoteStream  receiving side of one relayed track: its room, leg and loss statistics
  *               (PublishedTrack.upstream: key-frame requests and cache-missed NACKs go back)
- * RelayKeys     per-leg SRTP keys; RelayMessages the bus messages; RelayRtcp the leg's own RTCP
+ * RelayKeys     per-leg SRTP keys, derived from the cluster secret; RelayMessages the bus messages;
+ *               RelayRtcp the leg's own RTCP
  * </pre>
  *
  * <h2>One leg per node pair, not per room</h2>
@@ -44,10 +45,14 @@
  * repairs lost messages and forgets nodes that left a room silently.
  *
  * <h2>Security: no DTLS on relay legs</h2>
- * Each side draws a fresh SRTP key and salt per leg and sends it in its offer or answer over the
- * cluster bus. The cluster channel is the trust anchor (the nodes already share the token key and
- * every session over it); whoever can read it owns the service anyway, so a DTLS handshake would
- * add round trips and no protection. SRTP (AEAD_AES_128_GCM by default, AES-CM-80 with
+ * The legs' SRTP keys derive from the node's relay key, a key derived from the cluster secret every
+ * node is given and which never travels through the cluster backend: each side draws a fresh nonce
+ * per leg, sends only the nonce in its offer or answer, and both sides expand the relay key over
+ * the leg id, the side and the nonce ({@link dev.visage.sfu.relay.RelayKeys}). A process that reads
+ * the bus (a rogue member of the data grid) learns nonces and cannot decrypt or inject relay media;
+ * the bus messages themselves are sealed by the node (an HMAC under another key derived from the
+ * same secret), so it cannot forge an offer either. A DTLS handshake would add round trips and no
+ * protection. SRTP (AEAD_AES_128_GCM by default, AES-CM-80 with
  * {@code visage.relay.srtp-profile=cm}) authenticates every datagram: packets from other
  * addresses are dropped unread, forged or replayed ones fail authentication and are counted.
  *

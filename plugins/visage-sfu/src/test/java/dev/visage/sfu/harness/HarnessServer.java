@@ -4,7 +4,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.visage.api.media.MediaEndpoint;
 import dev.visage.api.media.Participant;
-import dev.visage.api.plugin.PluginContext;
+import dev.visage.api.testing.TestPluginContext;
 import dev.visage.sfu.SfuEngine;
 
 import java.io.IOException;
@@ -18,7 +18,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -58,27 +57,9 @@ public final class HarnessServer {
 
     public void start(int httpPort, Map<String, String> settings) throws Exception {
         Map<String, String> all = new HashMap<>(settings);
-        engine.start(new PluginContext() {
-            @Override
-            public String nodeId() {
-                return "harness";
-            }
-
-            @Override
-            public String region() {
-                return "local";
-            }
-
-            @Override
-            public Path dataDir() {
-                return Path.of(System.getProperty("java.io.tmpdir"));
-            }
-
-            @Override
-            public Optional<String> setting(String name) {
-                return Optional.ofNullable(all.getOrDefault(name, System.getProperty(name)));
-            }
-        });
+        System.getProperties().stringPropertyNames().stream().filter(name -> name.startsWith("visage."))
+                .forEach(name -> all.putIfAbsent(name, System.getProperty(name)));
+        engine.start(new TestPluginContext("harness", Path.of(System.getProperty("java.io.tmpdir")), all));
         // loopback by default; visage.harness.http-address=ADDR when the browsers sit in another namespace
         http = HttpServer.create(new InetSocketAddress(System.getProperty("visage.harness.http-address", "127.0.0.1"), httpPort), 64);
         http.setExecutor(Executors.newCachedThreadPool());

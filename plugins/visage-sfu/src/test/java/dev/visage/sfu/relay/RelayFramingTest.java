@@ -10,11 +10,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -35,14 +38,18 @@ class RelayFramingTest {
         return b;
     }
 
+    static final RelayKeys CLUSTER = new RelayKeys("relay key of this test's cluster, 32".getBytes(StandardCharsets.UTF_8));
+
     @ParameterizedTest
     @ValueSource(ints = {RelayKeys.AES_GCM, RelayKeys.AES_CM})
-    void keysExchangedOverTheBusProtectBothDirections(int profile) {
-        byte[] a = RelayKeys.generate(profile);
-        byte[] b = RelayKeys.generate(profile);
-        // each side only ever sees the other's key as base64 from the bus
-        byte[] aSeenByB = RelayKeys.decode(RelayKeys.encode(a), profile);
-        byte[] bSeenByA = RelayKeys.decode(RelayKeys.encode(b), profile);
+    void keysDerivedFromTheNoncesOnTheBusProtectBothDirections(int profile) {
+        byte[] offerNonce = RelayKeys.nonce();
+        byte[] answerNonce = RelayKeys.nonce();
+        // each side only ever sees the other's nonce as base64 from the bus
+        byte[] a = CLUSTER.sendingKey(profile, "leg1", true, offerNonce);
+        byte[] b = CLUSTER.sendingKey(profile, "leg1", false, answerNonce);
+        byte[] bSeenByA = CLUSTER.sendingKey(profile, "leg1", false, RelayKeys.decodeNonce(RelayKeys.encode(answerNonce)));
+        byte[] aSeenByB = CLUSTER.sendingKey(profile, "leg1", true, RelayKeys.decodeNonce(RelayKeys.encode(offerNonce)));
         SrtpSession sa = new SrtpSession(RelayKeys.sessionKeys(profile, a, bSeenByA));
         SrtpSession sb = new SrtpSession(RelayKeys.sessionKeys(profile, b, aSeenByB));
         for (int seq = 100; seq < 103; seq++) {
@@ -60,22 +67,32 @@ class RelayFramingTest {
         assertEquals(SrtpErrorStatus.OK, sb.protectRtcp(pli, 0, n, 7));
         assertEquals(SrtpErrorStatus.OK, sa.unprotectRtcp(pli, 0, sb.protectedLength(), 7));
         assertEquals(Rtcp.PSFB, Rtcp.type(pli, 0));
-        // a third party with its own keys cannot inject
-        SrtpSession stranger = new SrtpSession(RelayKeys.sessionKeys(profile, RelayKeys.generate(profile), a));
+        // whoever read both nonces on the bus but holds another cluster's secret can neither read nor inject
+        RelayKeys reader = new RelayKeys("a process that joined the data grid".getBytes(StandardCharsets.UTF_8));
+        SrtpSession stranger = new SrtpSession(RelayKeys.sessionKeys(profile,
+                reader.sendingKey(profile, "leg1", true, offerNonce), reader.sendingKey(profile, "leg1", false, answerNonce)));
         byte[] p = rtp(0xCAFEBABE, 500, 50);
-        stranger.protectRtp(p, 0, 62, 0xCAFEBABE);
-        assertNotEquals(SrtpErrorStatus.OK, sb.unprotectRtp(p, 0, stranger.protectedLength(), 0xCAFEBABE));
+        assertEquals(SrtpErrorStatus.OK, sa.protectRtp(p, 0, 62, 0xCAFEBABE));
+        byte[] captured = p.clone();
+        assertNotEquals(SrtpErrorStatus.OK, stranger.unprotectRtp(captured, 0, sa.protectedLength(), 0xCAFEBABE));
+        byte[] forged = rtp(0xCAFEBABE, 501, 50);
+        stranger.protectRtp(forged, 0, 62, 0xCAFEBABE);
+        assertNotEquals(SrtpErrorStatus.OK, sb.unprotectRtp(forged, 0, stranger.protectedLength(), 0xCAFEBABE));
     }
 
     @Test
-    void keysAreFreshAndChecked() {
-        assertNotEquals(RelayKeys.encode(RelayKeys.generate(RelayKeys.AES_GCM)),
-                RelayKeys.encode(RelayKeys.generate(RelayKeys.AES_GCM)));
-        assertEquals(28, RelayKeys.generate(RelayKeys.AES_GCM).length);
-        assertEquals(30, RelayKeys.generate(RelayKeys.AES_CM).length);
-        assertThrows(IllegalArgumentException.class, () -> RelayKeys.decode("!!", RelayKeys.AES_GCM));
-        assertThrows(IllegalArgumentException.class,
-                () -> RelayKeys.decode(RelayKeys.encode(new byte[30]), RelayKeys.AES_GCM));
+    void keysAreFreshPerNonceSideAndLegAndNoncesAreChecked() {
+        byte[] nonce = RelayKeys.nonce();
+        assertNotEquals(RelayKeys.encode(nonce), RelayKeys.encode(RelayKeys.nonce()));
+        byte[] key = CLUSTER.sendingKey(RelayKeys.AES_GCM, "leg1", true, nonce);
+        assertEquals(28, key.length);
+        assertEquals(30, CLUSTER.sendingKey(RelayKeys.AES_CM, "leg1", true, nonce).length);
+        assertArrayEquals(key, CLUSTER.sendingKey(RelayKeys.AES_GCM, "leg1", true, nonce.clone()), "both sides agree");
+        assertFalse(Arrays.equals(key, CLUSTER.sendingKey(RelayKeys.AES_GCM, "leg1", false, nonce)));
+        assertFalse(Arrays.equals(key, CLUSTER.sendingKey(RelayKeys.AES_GCM, "leg2", true, nonce)));
+        assertFalse(Arrays.equals(key, CLUSTER.sendingKey(RelayKeys.AES_GCM, "leg1", true, RelayKeys.nonce())));
+        assertThrows(IllegalArgumentException.class, () -> RelayKeys.decodeNonce("!!"));
+        assertThrows(IllegalArgumentException.class, () -> RelayKeys.decodeNonce(RelayKeys.encode(new byte[30])));
     }
 
     @Test

@@ -54,14 +54,14 @@ class RelayLegTest {
 
     @Test
     void offerIsResentEverySecondThenFails() {
-        RelayLeg a = RelayLeg.offer("B", RelayKeys.AES_GCM, sa, 0);
+        RelayLeg a = RelayLeg.offer("B", RelayKeys.AES_GCM, RelayFramingTest.CLUSTER, sa, 0);
         assertEquals(RelayLeg.State.OFFERING, a.state);
         Map<String, Object> first = a.tick(1000);
         assertEquals(RelayMessages.OFFER, first.get("type"));
         assertNull(a.tick(1500), "no resend within a second");
         for (int i = 2; i <= RelayMessages.MAX_ATTEMPTS; i++) {
             Map<String, Object> again = a.tick(1000L * i);
-            assertEquals(first, again, "the same offer (same leg id and key) each time");
+            assertEquals(first, again, "the same offer (same leg id and nonce) each time");
         }
         assertNull(a.tick(10_000));
         assertEquals(RelayLeg.State.FAILED, a.state);
@@ -70,22 +70,22 @@ class RelayLegTest {
 
     @Test
     void badOffersAreRefused() {
-        Map<String, Object> offer = new java.util.HashMap<>(RelayLeg.offer("B", RelayKeys.AES_GCM, sa, 0).offerMessage());
+        Map<String, Object> offer = new java.util.HashMap<>(RelayLeg.offer("B", RelayKeys.AES_GCM, RelayFramingTest.CLUSTER, sa, 0).offerMessage());
         offer.put("profile", 99L);
-        assertThrows(IllegalArgumentException.class, () -> RelayLeg.answer("A", offer, sb, 0));
+        assertThrows(IllegalArgumentException.class, () -> RelayLeg.answer("A", offer, RelayFramingTest.CLUSTER, sb, 0));
         offer.put("profile", (long) RelayKeys.AES_GCM);
         offer.put("address", "evil.example.com");
-        assertThrows(IllegalArgumentException.class, () -> RelayLeg.answer("A", offer, sb, 0));
+        assertThrows(IllegalArgumentException.class, () -> RelayLeg.answer("A", offer, RelayFramingTest.CLUSTER, sb, 0));
         offer.put("address", "127.0.0.1");
-        offer.put("key", "AAAA");
-        assertThrows(IllegalArgumentException.class, () -> RelayLeg.answer("A", offer, sb, 0));
+        offer.put("nonce", "AAAA");
+        assertThrows(IllegalArgumentException.class, () -> RelayLeg.answer("A", offer, RelayFramingTest.CLUSTER, sb, 0));
     }
 
     @Test
     void handshakeThenRtpOneWayAndRtcpBothWays() throws Exception {
-        RelayLeg a = RelayLeg.offer("B", RelayKeys.AES_GCM, sa, 0);
+        RelayLeg a = RelayLeg.offer("B", RelayKeys.AES_GCM, RelayFramingTest.CLUSTER, sa, 0);
         Map<String, Object> offer = a.tick(1000);
-        RelayLeg b = RelayLeg.answer("A", offer, sb, 1000);
+        RelayLeg b = RelayLeg.answer("A", offer, RelayFramingTest.CLUSTER, sb, 1000);
         assertEquals(RelayLeg.State.ANSWERED, b.state);
         assertTrue(!b.isReady(), "the answerer waits for ready before sending");
         Map<String, Object> ready = a.onAnswer(b.answerMessage(), 1100);

@@ -4,7 +4,7 @@ import dev.visage.api.cluster.NodeInfo;
 import dev.visage.api.media.MediaEndpoint;
 import dev.visage.api.media.MediaEngine;
 import dev.visage.api.media.Participant;
-import dev.visage.api.plugin.PluginContext;
+import dev.visage.api.testing.TestPluginContext;
 import dev.visage.api.relay.RelayBus;
 import dev.visage.sfu.SfuEngine;
 import dev.visage.sfu.SubscriberAnswer;
@@ -115,23 +115,7 @@ class TwoNodeRelayTest {
                 String.valueOf(freePort()), "visage.relay.port", String.valueOf(freePort()));
         SfuEngine e = (SfuEngine) ServiceLoader.load(MediaEngine.class).stream().map(ServiceLoader.Provider::get)
                 .filter(x -> x.name().equals("sfu")).findFirst().orElseThrow();
-        e.start(new PluginContext() {
-            public String nodeId() {
-                return id;
-            }
-
-            public String region() {
-                return "test";
-            }
-
-            public Path dataDir() {
-                return Path.of("target");
-            }
-
-            public Optional<String> setting(String name) {
-                return Optional.ofNullable(settings.get(name));
-            }
-        });
+        e.start(new TestPluginContext(id, Path.of("target"), settings));
         e.attach(new LocalBus(id));
         return e;
     }

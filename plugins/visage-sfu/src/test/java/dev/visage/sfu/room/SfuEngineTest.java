@@ -2,7 +2,7 @@ package dev.visage.sfu.room;
 
 import dev.visage.api.media.MediaEndpoint;
 import dev.visage.api.media.Participant;
-import dev.visage.api.plugin.PluginContext;
+import dev.visage.api.testing.TestPluginContext;
 import dev.visage.sfu.SfuEngine;
 import dev.visage.sfu.sdp.MediaSection;
 import dev.visage.sfu.SubscriberAnswer;
@@ -27,7 +27,6 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Random;
 import java.util.ServiceLoader;
 import java.util.stream.Collectors;
@@ -54,23 +53,7 @@ class SfuEngineTest {
                 "visage.sfu.reconnect-grace-ms", "1500");
         engine = (SfuEngine) ServiceLoader.load(dev.visage.api.media.MediaEngine.class).stream()
                 .map(ServiceLoader.Provider::get).filter(e -> e.name().equals("sfu")).findFirst().orElseThrow();
-        engine.start(new PluginContext() {
-            public String nodeId() {
-                return "n1";
-            }
-
-            public String region() {
-                return "test";
-            }
-
-            public Path dataDir() {
-                return Path.of("target");
-            }
-
-            public Optional<String> setting(String name) {
-                return Optional.ofNullable(settings.get(name));
-            }
-        });
+        engine.start(new TestPluginContext("n1", Path.of("target"), settings));
     }
 
     @AfterAll
