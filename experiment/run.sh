@@ -108,7 +108,8 @@ mkdir -p "$LOGS/store"
 for _ in $(seq 1 100); do grep -q "listening on" "$LOGS/store.log" 2>/dev/null && break; sleep 0.2; done
 grep -q "listening on" "$LOGS/store.log" || die "store did not start: $(tail -n 5 "$LOGS/store.log")"
 
-# Like `./visage run`, but on the copied WAR.
+# Like `./visage run`, but on the copied WAR; both nodes share one cluster secret.
+(umask 077 && head -c 32 /dev/urandom | base64 | tr -d '\n=' > "$LOGS/cluster.secret")
 start_node() { # name ip region
   local name="$1" ip="$2" region="$3" data="$LOGS/$1"
   mkdir -p "$data/payara"
@@ -118,6 +119,7 @@ start_node() { # name ip region
       "$ROOT/hazelcast.xml" > "$data/hazelcast.xml"
   # shellcheck disable=SC2086
   "$NETNS" exec "$RUN" "$name" env VISAGE_MEDIA_ADDRESSES="$ip" VISAGE_MONGO_URI="mongodb://10.212.0.2:27017" \
+    VISAGE_CLUSTER_SECRET_FILE="$LOGS/cluster.secret" \
     java ${VISAGE_EXPERIMENT_JAVA_OPTS:--Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1} \
     -Dvisage.node.id="node-$name" -Dvisage.region="$region" -Dvisage.http.port="$PORT" \
     -Dvisage.data.dir="$data" -Dvisage.media.port=10000 -Dvisage.public.url="http://$ip:$PORT" \

@@ -18,11 +18,13 @@ start_store() { # ns ip
 }
 
 # A Visage node started with the launcher inside namespace NAME (after start_store). MEMBERS is
-# the comma list of every node's IP; EXTRA_JAVA_OPTS is added to the node's JVM options.
+# the comma list of every node's IP; EXTRA_JAVA_OPTS is added to the node's JVM options. The run's
+# nodes share one cluster secret, LOGDIR/cluster.secret, made by the first.
 start_node() { # name ip region
   local name="$1" ip="$2" region="$3"
   mkdir -p "$LOGDIR/$name"
-  VISAGE_HZ_INTERFACE="$ip" VISAGE_HZ_MEMBERS="$MEMBERS" VISAGE_CLUSTER_NAME="vis-$RUN" \
+  [[ -s "$LOGDIR/cluster.secret" ]] || (umask 077 && head -c 32 /dev/urandom | base64 | tr -d '\n=' > "$LOGDIR/cluster.secret")
+  VISAGE_CLUSTER_SECRET_FILE="$LOGDIR/cluster.secret" VISAGE_HZ_INTERFACE="$ip" VISAGE_HZ_MEMBERS="$MEMBERS" VISAGE_CLUSTER_NAME="vis-$RUN" \
   VISAGE_PUBLIC_URL="http://$ip:$PORT" VISAGE_MONGO_URI="$STORE_URI" \
   VISAGE_MEDIA_ADDRESSES="$ip" VISAGE_START_TIMEOUT=200 \
   VISAGE_JAVA_OPTS="${VISAGE_NODE_JAVA_OPTS:--Xmx512m -XX:+UseSerialGC -Dvisage.media.addresses=$ip ${EXTRA_JAVA_OPTS:-}}" \

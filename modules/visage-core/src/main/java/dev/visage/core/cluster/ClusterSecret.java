@@ -29,6 +29,10 @@ public final class ClusterSecret {
 
     public static final String SECRET_SETTING = "visage.cluster.secret";
     public static final String FILE_SETTING = "visage.cluster.secret.file";
+    /** The purpose of the key that signs tokens. */
+    public static final String TOKEN_KEY = "token-key";
+    /** The purpose of the key that seals the messages nodes send each other ({@link ClusterSeal}). */
+    public static final String MESSAGE_KEY = "cluster-mac";
     /** 32 characters: what {@code openssl rand -base64 32} (44) and the generated secrets (43) exceed. */
     static final int MIN_LENGTH = 32;
     private static final byte[] SALT = "visage cluster secret v1".getBytes(StandardCharsets.US_ASCII);

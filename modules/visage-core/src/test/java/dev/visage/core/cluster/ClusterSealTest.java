@@ -24,7 +24,7 @@ class ClusterSealTest {
     private final ClusterSeal nodeB = seal(SECRET, "node-b");
 
     private ClusterSeal seal(ClusterSecret secret, String nodeId) {
-        return new ClusterSeal(secret.derive("cluster-mac"), nodeId, clock);
+        return new ClusterSeal(secret.derive(ClusterSecret.MESSAGE_KEY), nodeId, clock);
     }
 
     @Test

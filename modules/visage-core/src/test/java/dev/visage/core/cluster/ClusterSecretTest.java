@@ -35,10 +35,10 @@ class ClusterSecretTest {
 
     @Test
     void aTokenSignedByANodeWithAnotherSecretIsRejected() {
-        TokenService ours = new TokenService(ClusterSecret.of(SECRET).derive("token-key"), Clock.systemUTC());
-        TokenService sameCluster = new TokenService(ClusterSecret.of(SECRET).derive("token-key"), Clock.systemUTC());
+        TokenService ours = new TokenService(ClusterSecret.of(SECRET).derive(ClusterSecret.TOKEN_KEY), Clock.systemUTC());
+        TokenService sameCluster = new TokenService(ClusterSecret.of(SECRET).derive(ClusterSecret.TOKEN_KEY), Clock.systemUTC());
         TokenService otherCluster = new TokenService(
-                ClusterSecret.of("the secret of some other cluster, 32+ characters").derive("token-key"), Clock.systemUTC());
+                ClusterSecret.of("the secret of some other cluster, 32+ characters").derive(ClusterSecret.TOKEN_KEY), Clock.systemUTC());
         TokenClaims admin = TokenClaims.user("u1", "Ann", "admin", ours.nowSeconds() + 600);
         assertEquals("u1", ours.verify(sameCluster.issue(admin), TokenKind.USER).userId());
         assertFailsWith(ErrorCode.TOKEN_INVALID, () -> ours.verify(otherCluster.issue(admin), TokenKind.USER));
@@ -47,10 +47,10 @@ class ClusterSecretTest {
     @Test
     void everyPurposeGetsItsOwnKeyAndNoneIsTheSecret() {
         ClusterSecret secret = ClusterSecret.of(SECRET);
-        byte[] token = secret.derive("token-key");
+        byte[] token = secret.derive(ClusterSecret.TOKEN_KEY);
         assertEquals(32, token.length);
-        assertArrayEquals(token, ClusterSecret.of(SECRET).derive("token-key"), "every node derives the same key");
-        assertFalse(Arrays.equals(token, secret.derive("cluster-mac")));
+        assertArrayEquals(token, ClusterSecret.of(SECRET).derive(ClusterSecret.TOKEN_KEY), "every node derives the same key");
+        assertFalse(Arrays.equals(token, secret.derive(ClusterSecret.MESSAGE_KEY)));
         assertFalse(Arrays.equals(token, secret.derive("relay-srtp")));
         assertFalse(new String(token, java.nio.charset.StandardCharsets.ISO_8859_1).contains(SECRET.substring(0, 8)));
     }

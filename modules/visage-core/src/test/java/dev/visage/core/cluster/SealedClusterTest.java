@@ -44,7 +44,7 @@ class SealedClusterTest {
         static Node on(HazelcastInstance member, String nodeId, ClusterSecret secret) throws Exception {
             ClusterBackend backend = new HazelcastClusterBackend(member);
             backend.start(TestPluginContext.of(nodeId, Map.of()));
-            ClusterSeal seal = new ClusterSeal(secret.derive("cluster-mac"), nodeId, Clock.systemUTC());
+            ClusterSeal seal = new ClusterSeal(secret.derive(ClusterSecret.MESSAGE_KEY), nodeId, Clock.systemUTC());
             Node node = new Node(seal, new SealedClusterState(backend.state(), seal),
                     new SealedRelayBus(backend.relayBus(), seal), new ConcurrentLinkedQueue<>());
             node.cluster.onRoomEvent((room, event) -> node.heard.add("event " + room + " " + event));

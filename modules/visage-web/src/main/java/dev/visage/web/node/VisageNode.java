@@ -104,8 +104,8 @@ public class VisageNode {
         try {
             ClusterSecret secret = config.clusterSecret();
             LOG.info(() -> logPrefix() + "cluster secret from " + secret.origin());
-            seal = new ClusterSeal(secret.derive("cluster-mac"), config.nodeId(), clock);
-            tokens = new TokenService(secret.derive("token-key"), clock);
+            seal = new ClusterSeal(secret.derive(ClusterSecret.MESSAGE_KEY), config.nodeId(), clock);
+            tokens = new TokenService(secret.derive(ClusterSecret.TOKEN_KEY), clock);
             ClassLoader loader = VisageNode.class.getClassLoader();
             store = PluginLoader.find(StorePlugin.class, config.storePlugin(), loader).orElseThrow(() ->
                     new IllegalStateException("store plugin '" + config.storePlugin() + "' not found; available: "

@@ -1,5 +1,10 @@
 package dev.visage.web.cluster;
 
+import com.hazelcast.core.DistributedObject;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+import dev.visage.cluster.hazelcast.testing.TestHazelcast;
+import dev.visage.core.cluster.ClusterSecret;
 import dev.visage.core.token.TokenClaims;
 import dev.visage.core.token.TokenService;
 import jakarta.json.JsonArray;
@@ -845,8 +850,83 @@ class ClusterIT {
         }
     }
 
+    /**
+     * Issue 10, acceptance 3: a process that joins the data grid as a plain Hazelcast member (the
+     * cluster name is all it needs) reads what the grid holds, finds no secret there, and what it
+     * publishes on the nodes' topics (a room event, a forged seal, an operator's command) reaches
+     * no client: each node drops it and counts it.
+     */
     @Test
     @Order(20)
+    void aRogueMemberOfTheDataGridReadsNoSecretAndReachesNoClient() throws Exception {
+        onlyOnTheDefaultBackend(); // Payara's Hazelcast; on Redis the same seal guards the channels
+        String room = apiA.createRoom(tokenA, "rogue");
+        try (SignalSocket alice = SignalSocket.open(apiA, tokenA); SignalSocket bob = SignalSocket.open(apiB, tokenB);
+             TestHazelcast grid = TestHazelcast.joining(clusterName, 5930)) {
+            alice.join(apiA, room);
+            bob.join(apiB, room);
+            HazelcastInstance rogue = grid.newMember();
+            awaitTrue(Duration.ofSeconds(60), () -> rogue.getCluster().getMembers().size() == 3);
+
+            StringBuilder contents = new StringBuilder();
+            List<String> maps = new ArrayList<>();
+            for (DistributedObject object : rogue.getDistributedObjects()) {
+                if (object instanceof IMap<?, ?> map) {
+                    maps.add(map.getName());
+                    try {
+                        map.entrySet().forEach(e -> contents.append(map.getName()).append(' ').append(e).append('\n'));
+                    } catch (RuntimeException payarasOwnClasses) {
+                        contents.append(map.getName()).append(" unreadable here\n");
+                    }
+                }
+            }
+            String everything = contents.toString();
+            assertTrue(everything.contains(alice.sessionId), "the rogue does read the grid's maps " + maps);
+            assertFalse(maps.contains("visage.secrets"), "no secrets map: " + maps);
+            ClusterSecret secret = ClusterSecret.of(NodeProcess.CLUSTER_SECRET);
+            for (String key : List.of(ClusterSecret.TOKEN_KEY, ClusterSecret.MESSAGE_KEY, "relay-srtp")) {
+                byte[] derived = secret.derive(key);
+                for (String form : List.of(Base64.getEncoder().encodeToString(derived),
+                        Base64.getUrlEncoder().withoutPadding().encodeToString(derived))) {
+                    assertFalse(everything.contains(form), key + " readable in the grid");
+                }
+            }
+            assertFalse(everything.contains(NodeProcess.CLUSTER_SECRET), "the cluster secret readable in the grid");
+
+            double rejectedA = metric(apiA, "visage_cluster_messages_rejected_total");
+            double rejectedB = metric(apiB, "visage_cluster_messages_rejected_total");
+            String chat = "{\"type\":\"chat\",\"roomId\":\"" + room + "\",\"text\":\"injected\",\"displayName\":\"alice\"}";
+            rogue.<String>getTopic("visage.room-events").publish(room + "\n" + chat);
+            rogue.<String>getTopic("visage.room-events").publish(room + "\nVS1 " + System.currentTimeMillis() + " 1 "
+                    + Base64.getUrlEncoder().withoutPadding().encodeToString(new byte[32]) + " it-a\n" + chat);
+            rogue.<String>getTopic("visage.node-commands.it-a").publish("{\"type\":\"close-room\",\"roomId\":\"" + room + "\"}");
+            awaitTrue(Duration.ofSeconds(60), () -> metricOrZero(apiA) - rejectedA >= 3 && metricOrZero(apiB) - rejectedB >= 2);
+            System.out.printf("[figure] rogue member: %d maps read, none holds a secret; node it-a dropped %.0f of its"
+                    + " messages, it-b %.0f%n", maps.size(), metricOrZero(apiA) - rejectedA, metricOrZero(apiB) - rejectedB);
+
+            // the nodes dropped them before any client: the next chat each client gets is a member's
+            alice.send("{\"type\":\"chat\",\"text\":\"after the rogue\"}");
+            for (SignalSocket member : List.of(alice, bob)) {
+                JsonObject next = member.await(m -> "chat".equals(m.getString("type")) || "room-closed".equals(
+                        m.getString("type")), Duration.ofSeconds(30));
+                assertEquals("after the rogue", next.getString("text", next.toString()));
+            }
+            assertTrue(nodeA.log().contains("dropped a cluster message"), "node it-a says so in its log");
+            rogue.getLifecycleService().shutdown();
+        }
+        awaitTrue(Duration.ofSeconds(60), () -> clusterSize(apiA) == 2 && clusterSize(apiB) == 2);
+    }
+
+    private static double metricOrZero(Api api) {
+        try {
+            return metric(api, "visage_cluster_messages_rejected_total");
+        } catch (Exception e) {
+            return 0;
+        }
+    }
+
+    @Test
+    @Order(21)
     void aNodePausedPastTheHeartbeatTimeoutComesBackWithEveryClientInTheRoomOnce() throws Exception {
         onlyOnTheDefaultBackend();
         String room = apiA.createRoom(tokenA, "long pause");
@@ -891,7 +971,7 @@ class ClusterIT {
     }
 
     @Test
-    @Order(21)
+    @Order(22)
     void aNodeKilledInTheMiddleOfJoinsLeavesEveryRetryingClientInTheRoomOnce() throws Exception {
         String room = apiA.createRoom(tokenA, "survivors");
         try (SignalSocket before = SignalSocket.open(apiB, tokenB)) {
@@ -950,7 +1030,7 @@ class ClusterIT {
     }
 
     @Test
-    @Order(22)
+    @Order(23)
     void aStoreOutageKeepsJoinedCallsGoingAndEverythingComesBackWithTheStore() throws Exception {
         onlyOnTheDefaultBackend();
         String room = apiA.createRoom(tokenA, "outage");
@@ -1100,9 +1180,9 @@ class ClusterIT {
                 Clock.systemUTC().instant().getEpochSecond() + 3600));
     }
 
-    private TokenService clusterTokens() throws Exception {
-        byte[] key = Base64.getDecoder().decode(Files.readString(nodeA.dataDir.resolve("token.key")).trim());
-        return new TokenService(key, Clock.systemUTC());
+    /** Tokens as the cluster signs them: its key derives from the secret the test gave every node. */
+    private static TokenService clusterTokens() {
+        return new TokenService(ClusterSecret.of(NodeProcess.CLUSTER_SECRET).derive(ClusterSecret.TOKEN_KEY), Clock.systemUTC());
     }
 
     private String expiredUserToken() throws Exception {

@@ -21,6 +21,8 @@ final class NodeProcess implements AutoCloseable {
 
     static final Path ROOT = Path.of(System.getProperty("visage.root", "../..")).toAbsolutePath().normalize();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    /** The secret every node this test JVM starts is given (VISAGE_CLUSTER_SECRET): they form one cluster. */
+    static final String CLUSTER_SECRET = randomSecret();
 
     final String nodeId;
     final int port;
@@ -36,7 +38,7 @@ final class NodeProcess implements AutoCloseable {
 
     /**
      * Starts a node. {@code cluster} names a Hazelcast cluster private to the test; the extra
-     * environment may set VISAGE_MONGO_URI or token lifetimes.
+     * environment may set VISAGE_MONGO_URI or token lifetimes (or another cluster secret).
      */
     static NodeProcess start(String nodeId, int port, int mediaPort, Path dataDir, String cluster, int hzPort,
                              Map<String, String> extraEnv) throws IOException {
@@ -50,8 +52,15 @@ final class NodeProcess implements AutoCloseable {
         env.put("VISAGE_CLUSTER_NAME", cluster);
         env.put("VISAGE_HZ_PORT", String.valueOf(hzPort));
         env.put("VISAGE_JAVA_OPTS", "-Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1");
+        env.put("VISAGE_CLUSTER_SECRET", CLUSTER_SECRET);
         env.putAll(extraEnv);
         return new NodeProcess(nodeId, port, dataDir, builder.start());
+    }
+
+    private static String randomSecret() {
+        byte[] bytes = new byte[32];
+        new java.security.SecureRandom().nextBytes(bytes);
+        return java.util.Base64.getEncoder().encodeToString(bytes);
     }
 
     /** An empty work directory under target/: each run starts without earlier runs' users. */
