@@ -79,7 +79,7 @@ public final class ClusterSeal {
     private final Map<String, Long> seen = new ConcurrentHashMap<>();
     private final AtomicLong opened = new AtomicLong();
     private final AtomicLong sinceReport = new AtomicLong();
-    private final AtomicLong lastReportAt = new AtomicLong(Long.MIN_VALUE);
+    private final AtomicLong lastReportAt = new AtomicLong();
 
     public ClusterSeal(byte[] macKey, String nodeId, Clock clock) {
         this.key = new SecretKeySpec(macKey.clone(), "HmacSHA256");

@@ -9,7 +9,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -84,6 +90,44 @@ class ClusterSealTest {
         clock.advance(ClusterSeal.WINDOW.plusSeconds(1).negated().multipliedBy(2));
         assertTrue(nodeB.open(Channel.RELAY, "node-b", future).isEmpty(), "from a clock far ahead");
         assertEquals(2, nodeB.rejected(Rejection.STALE));
+    }
+
+    @Test
+    void theFirstDropIsLoggedWithTheNodeIdThenAtMostOneLinePerInterval() {
+        List<LogRecord> records = new CopyOnWriteArrayList<>();
+        Handler handler = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                records.add(record);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Logger logger = Logger.getLogger(ClusterSeal.class.getName());
+        logger.addHandler(handler);
+        try {
+            nodeB.open(Channel.ROOM_EVENT, "room-1", "{\"type\":\"chat\"}");
+            assertEquals(1, records.size());
+            assertEquals(Level.WARNING, records.get(0).getLevel());
+            assertTrue(records.get(0).getMessage().startsWith("node=node-b dropped a cluster message (unsealed)"),
+                    records.get(0).getMessage());
+            for (int i = 0; i < 100; i++) {
+                nodeB.open(Channel.ROOM_EVENT, "room-1", "{}");
+            }
+            assertEquals(1, records.size(), "a flood is one line per interval");
+            clock.advance(ClusterSeal.REPORT_EVERY);
+            nodeB.open(Channel.ROOM_EVENT, "room-1", "{}");
+            assertEquals(2, records.size());
+            assertTrue(records.get(1).getMessage().contains("; 101 dropped since the last report"), records.get(1).getMessage());
+        } finally {
+            logger.removeHandler(handler);
+        }
     }
 
     private static final class MutableClock extends Clock {
