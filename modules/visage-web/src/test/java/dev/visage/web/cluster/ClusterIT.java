@@ -1,9 +1,11 @@
 package dev.visage.web.cluster;
 
+import com.hazelcast.config.Config;
+import com.hazelcast.config.FileSystemXmlConfig;
 import com.hazelcast.core.DistributedObject;
+import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
-import dev.visage.cluster.hazelcast.testing.TestHazelcast;
 import dev.visage.core.cluster.ClusterSecret;
 import dev.visage.core.token.TokenClaims;
 import dev.visage.core.token.TokenService;
@@ -851,21 +853,22 @@ class ClusterIT {
     }
 
     /**
-     * Issue 10, acceptance 3: a process that joins the data grid as a plain Hazelcast member (the
-     * cluster name is all it needs) reads what the grid holds, finds no secret there, and what it
-     * publishes on the nodes' topics (a room event, a forged seal, an operator's command) reaches
-     * no client: each node drops it and counts it.
+     * Issue 10, acceptance 3: a process that joins the data grid as a plain Hazelcast member, with
+     * the nodes' own hazelcast.xml (cluster name, partition count, members) and nothing else, reads
+     * what the grid holds, finds no secret there, and what it publishes on the nodes' topics (a room
+     * event, a forged seal, an operator's command) reaches no client: each node drops it and counts it.
      */
     @Test
     @Order(20)
     void aRogueMemberOfTheDataGridReadsNoSecretAndReachesNoClient() throws Exception {
         onlyOnTheDefaultBackend(); // Payara's Hazelcast; on Redis the same seal guards the channels
         String room = apiA.createRoom(tokenA, "rogue");
-        try (SignalSocket alice = SignalSocket.open(apiA, tokenA); SignalSocket bob = SignalSocket.open(apiB, tokenB);
-             TestHazelcast grid = TestHazelcast.joining(clusterName, 5930)) {
+        Config sameAsTheNodes = new FileSystemXmlConfig(nodeA.dataDir.resolve("hazelcast.xml").toFile());
+        sameAsTheNodes.setProperty("hazelcast.shutdownhook.enabled", "false");
+        HazelcastInstance rogue = Hazelcast.newHazelcastInstance(sameAsTheNodes);
+        try (SignalSocket alice = SignalSocket.open(apiA, tokenA); SignalSocket bob = SignalSocket.open(apiB, tokenB)) {
             alice.join(apiA, room);
             bob.join(apiB, room);
-            HazelcastInstance rogue = grid.newMember();
             awaitTrue(Duration.ofSeconds(60), () -> rogue.getCluster().getMembers().size() == 3);
 
             StringBuilder contents = new StringBuilder();
@@ -912,6 +915,7 @@ class ClusterIT {
                 assertEquals("after the rogue", next.getString("text", next.toString()));
             }
             assertTrue(nodeA.log().contains("dropped a cluster message"), "node it-a says so in its log");
+        } finally {
             rogue.getLifecycleService().shutdown();
         }
         awaitTrue(Duration.ofSeconds(60), () -> clusterSize(apiA) == 2 && clusterSize(apiB) == 2);
