@@ -7,11 +7,13 @@ import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.Base64;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.logging.Logger;
@@ -66,18 +68,30 @@ public final class ClusterSeal {
         }
     }
 
+    /** A MAC opened once, and when it may be forgotten. */
+    private record Seen(String mac, long forgetAt) {
+    }
+
     /** A message that passed: who sent it (as the MAC proves) and what. */
     public record Opened(String from, String payload) {
     }
 
     private final SecretKeySpec key;
+    /** One per thread: looking the algorithm up again per message costs more than the MAC. */
+    private final ThreadLocal<Mac> macs = ThreadLocal.withInitial(() -> {
+        try {
+            return Mac.getInstance("HmacSHA256");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 unavailable", e);
+        }
+    });
     private final String nodeId;
     private final Clock clock;
     private final AtomicLong counter = new AtomicLong();
     private final Map<Rejection, LongAdder> rejected = new EnumMap<>(Rejection.class);
-    /** MACs of the messages opened within the window, with the time each may be forgotten. */
-    private final Map<String, Long> seen = new ConcurrentHashMap<>();
-    private final AtomicLong opened = new AtomicLong();
+    /** MACs of the messages opened within the window, and the same in the order they came, to forget them (guarded by seenInOrder). */
+    private final Set<String> seen = new HashSet<>();
+    private final ArrayDeque<Seen> seenInOrder = new ArrayDeque<>();
     private final AtomicLong sinceReport = new AtomicLong();
     private final AtomicLong lastReportAt = new AtomicLong();
 
@@ -112,10 +126,9 @@ public final class ClusterSeal {
         if (Math.abs(now - header.at) > WINDOW.toMillis()) {
             return reject(Rejection.STALE, channel, address, header.from);
         }
-        if (seen.putIfAbsent(BASE64.encodeToString(header.mac), header.at + WINDOW.toMillis()) != null) {
+        if (!remember(BASE64.encodeToString(header.mac), header.at + WINDOW.toMillis(), now)) {
             return reject(Rejection.REPLAYED, channel, address, header.from);
         }
-        forgetExpired(now);
         return Optional.of(new Opened(header.from, header.payload));
     }
 
@@ -124,10 +137,21 @@ public final class ClusterSeal {
         return rejected.get(reason).sum();
     }
 
-    /** Every 256 messages (no timer): a MAC past its window is refused as stale anyway. */
-    private void forgetExpired(long now) {
-        if (opened.incrementAndGet() % 256 == 0) {
-            seen.values().removeIf(forgetAt -> forgetAt < now);
+    /**
+     * False if the MAC was seen before. MACs past their window are forgotten on the way (a message
+     * that old is refused as stale anyway), oldest first: each is added and removed once.
+     */
+    private boolean remember(String mac, long forgetAt, long now) {
+        synchronized (seenInOrder) {
+            for (Seen oldest = seenInOrder.peekFirst(); oldest != null && oldest.forgetAt < now;
+                 oldest = seenInOrder.peekFirst()) {
+                seen.remove(seenInOrder.pollFirst().mac);
+            }
+            if (!seen.add(mac)) {
+                return false;
+            }
+            seenInOrder.addLast(new Seen(mac, forgetAt));
+            return true;
         }
     }
 
@@ -149,7 +173,7 @@ public final class ClusterSeal {
 
     private byte[] mac(Channel channel, String address, String from, long at, long count, String payload) {
         try {
-            Mac mac = Mac.getInstance("HmacSHA256");
+            Mac mac = macs.get();
             mac.init(key);
             for (String field : new String[]{VERSION, channel.wire, address, from, Long.toString(at),
                     Long.toString(count), payload}) {
