@@ -38,6 +38,11 @@ class RedisClusterIT extends ClusterIT {
     }
 
     @Override
+    protected RogueBackendClient rogueJoins() {
+        return new RedisRogue(redis.uri());
+    }
+
+    @Override
     protected boolean runsBackendIndependentTests() {
         return false;
     }
