@@ -61,7 +61,7 @@ class ClusterIT {
 
     @BeforeAll
     void startCluster() throws Exception {
-        work = NodeProcess.freshDir("it-cluster");
+        work = NodeProcess.freshDir("it-" + getClass().getSimpleName()); // ClusterIT and RedisClusterIT keep their own logs
         store = SharedStoreProcess.start(work.resolve("store.mv"));
         // the rate limits this class checks, set so that the other tests' traffic stays under them:
         // its ~60 registrations come from one address, a socket chats 40 times in the stuck-client test

@@ -20,7 +20,6 @@ import java.util.concurrent.TimeUnit;
 final class NodeProcess implements AutoCloseable {
 
     static final Path ROOT = Path.of(System.getProperty("visage.root", "../..")).toAbsolutePath().normalize();
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     /** The secret every node this test JVM starts is given (VISAGE_CLUSTER_SECRET): they form one cluster. */
     static final String CLUSTER_SECRET = randomSecret();
 
@@ -85,24 +84,30 @@ final class NodeProcess implements AutoCloseable {
      * deployment, plugins and cluster state are all up, so one UP is enough.
      */
     NodeProcess awaitHealthy(Duration timeout) throws Exception {
+        // a client of its own, on HTTP/1.1: nothing pooled by an earlier test's client can stand in the way
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(2)).build();
         long deadline = System.nanoTime() + timeout.toNanos();
+        String lastSeen = "nothing yet";
         while (System.nanoTime() < deadline) {
             if (!launcher.isAlive()) {
                 throw new IllegalStateException("node " + nodeId + " exited: see " + dataDir.resolve("node.log"));
             }
             try {
-                HttpResponse<String> health = HTTP.send(HttpRequest.newBuilder(URI.create(baseUrl() + "/health"))
+                HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create(baseUrl() + "/health"))
                         .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
                 if (health.statusCode() == 200 && health.body().contains("\"status\":\"UP\"")) {
                     return this;
                 }
+                lastSeen = health.statusCode() + " " + health.body();
             } catch (IOException notYet) {
-                // still starting
+                lastSeen = notYet.toString(); // still starting
             }
             Thread.sleep(500);
         }
-        throw new IllegalStateException("node " + nodeId + " not healthy after " + timeout
-                + "\n--- launcher.log (tail) ---\n" + tail("launcher.log") + "\n--- node.log (tail) ---\n" + tail("node.log"));
+        throw new IllegalStateException("node " + nodeId + " not healthy after " + timeout + "; /health last answered: "
+                + lastSeen + "\n--- launcher.log (tail) ---\n" + tail("launcher.log")
+                + "\n--- node.log (tail) ---\n" + tail("node.log"));
     }
 
     /** The last lines of a file in the data directory, for a failure message. */
