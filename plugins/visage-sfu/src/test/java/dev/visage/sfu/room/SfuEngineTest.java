@@ -79,9 +79,57 @@ class SfuEngineTest {
     }
 
     static String chromeOffer() throws Exception {
-        try (InputStream in = SfuEngineTest.class.getResourceAsStream("/sdp/chrome-publish-offer.sdp")) {
+        return sdp("chrome-publish-offer.sdp");
+    }
+
+    private static String sdp(String name) throws Exception {
+        try (InputStream in = SfuEngineTest.class.getResourceAsStream("/sdp/" + name)) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8).replace("\n", "\r\n");
         }
+    }
+
+    /**
+     * A simulcast camera is one track to its subscribers, under SSRCs of the SFU's own that a
+     * renegotiation keeps; they ask for the size they show it at, and bad sizes get a clear error.
+     */
+    @Test
+    void aSimulcastCameraIsOneStreamToSubscribersWhoTellItsSize() throws Exception {
+        Inbox a = new Inbox();
+        Inbox b = new Inbox();
+        MediaEndpoint ea = engine.join(new Participant("room-simulcast", "sA", "uA", "Alice"), a.messages::add);
+        MediaEndpoint eb = engine.join(new Participant("room-simulcast", "sB", "uB", "Bob"), b.messages::add);
+        String offer = sdp("chrome-simulcast-publish-offer.sdp");
+        assertTrue(ea.onClientMessage("offer", msg("type", "offer", "pc", "publish", "sdp", offer)));
+        assertTrue(((String) a.of("answer").get(0).get("sdp")).contains("a=simulcast:recv f;h;q"));
+        assertTrue(eb.onClientMessage("media-ready", msg("type", "media-ready")));
+        List<Map<String, Object>> tracks = tracksIn(b.of("tracks").get(0));
+        assertEquals(List.of("audio", "video"), tracks.stream().map(t -> t.get("kind")).toList());
+        String videoTrack = (String) tracks.get(1).get("trackId");
+        String subOffer = (String) b.of("offer").get(0).get("sdp");
+        SessionDescription sub = SessionDescription.parse(subOffer);
+        assertEquals(2, sub.media.get(1).ssrcs.size(), "one SSRC and its RTX: " + subOffer);
+        assertEquals(3, engine.streamStats("room-simulcast").stream()
+                .filter(m -> "publish".equals(m.get("direction")) && m.containsKey("rid")).count(), "a stream per layer");
+
+        answerSubscribe(eb, b.of("offer").get(0));
+        assertTrue(ea.onClientMessage("offer", msg("type", "offer", "pc", "publish", "sdp", offer)));
+        assertEquals(1, b.of("offer").size(), "a renegotiation keeps the track: no re-offer");
+
+        assertTrue(eb.onClientMessage("video-size", msg("type", "video-size", "trackId", videoTrack, "width", 320, "height", 180)));
+        assertTrue(eb.onClientMessage("video-size", msg("type", "video-size", "trackId", videoTrack, "width", 0, "height", 0)));
+        for (Map<String, Object> bad : List.of(
+                msg("type", "video-size", "width", 320, "height", 180),
+                msg("type", "video-size", "trackId", "no-such-track", "width", 320, "height", 180),
+                msg("type", "video-size", "trackId", videoTrack, "width", -1, "height", 180),
+                msg("type", "video-size", "trackId", videoTrack, "width", 320.5, "height", 180),
+                msg("type", "video-size", "trackId", videoTrack, "width", "320", "height", 180),
+                msg("type", "video-size", "trackId", videoTrack, "width", 320, "height", 100_000))) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> eb.onClientMessage("video-size", bad));
+            assertTrue(e.getMessage().contains("trackId") || e.getMessage().contains("width")
+                    || e.getMessage().contains("height") || e.getMessage().contains("no-such-track"), e.getMessage());
+        }
+        ea.close();
+        eb.close();
     }
 
     static final class Inbox {
