@@ -173,7 +173,8 @@ final class Subscription {
 
     /**
      * Forwarding thread, before copying a packet of {@code layer}: whether it goes to this
-     * subscriber. A key frame of the target layer switches to it (and the next rewrite rebases).
+     * subscriber. A key frame of the target layer switches to it (and the next rewrite rebases);
+     * before any target is known, the first key frame of any layer starts the stream.
      */
     boolean accepts(int layer, int seq, boolean keyFrameStart) {
         int cur = currentLayer;
@@ -181,7 +182,8 @@ final class Subscription {
             return cur == 0 && !track.simulcast || ((seq - switchSeq) & 0x8000) == 0;
         }
         int target = targetLayer;
-        if (!keyFrameStart || (layer != target && target != LayerSelector.ANY)) {
+        boolean wanted = target == LayerSelector.ANY ? cur == LayerSelector.ANY : layer == target;
+        if (!keyFrameStart || !wanted) {
             return false;
         }
         currentLayer = layer;

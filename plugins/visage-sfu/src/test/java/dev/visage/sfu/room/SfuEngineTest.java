@@ -6,6 +6,7 @@ import dev.visage.api.plugin.PluginContext;
 import dev.visage.sfu.SfuEngine;
 import dev.visage.sfu.sdp.MediaSection;
 import dev.visage.sfu.SubscriberAnswer;
+import dev.visage.sfu.rtp.RtpPacket;
 import dev.visage.sfu.sdp.SessionDescription;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -130,6 +131,75 @@ class SfuEngineTest {
         }
         ea.close();
         eb.close();
+    }
+
+    /**
+     * A simulcast publisher's packets as Chromium sends them (mid and rid header extensions, no
+     * SSRC in the SDP): each layer's SSRC is learned from its first packet, and the relay gets one
+     * stream, the largest layer from its key frame on, under the track's own SSRC, whose packets
+     * the relay's NACKs find in that layer's cache in the relay's numbering.
+     */
+    @Test
+    void layersAreFoundByRidAndTheRelayGetsTheLargestAsOneStream() throws Exception {
+        Inbox a = new Inbox();
+        SfuEndpoint ea = (SfuEndpoint) engine.join(new Participant("room-rid", "sA", "uA", "Alice"), a.messages::add);
+        assertTrue(ea.onClientMessage("offer", msg("type", "offer", "pc", "publish", "sdp", sdp("chrome-simulcast-publish-offer.sdp"))));
+        PublishedTrack video = ea.publishedTracks()[1];
+        List<byte[]> relayed = new ArrayList<>();
+        video.downstream = new PublishedTrack.Downstream() {
+            @Override
+            public void onRtp(PublishedTrack t, byte[] buf, int off, int len) {
+                relayed.add(java.util.Arrays.copyOfRange(buf, off, off + len));
+            }
+
+            @Override
+            public void onSenderReport(PublishedTrack t, byte[] buf, int off, int len) {
+            }
+        };
+        String[] rids = {"f", "h", "q"};
+        int[][] sizes = {{1280, 720}, {640, 360}, {320, 180}};
+        for (int round = 0; round < 3; round++) {
+            for (int l = 0; l < 3; l++) {
+                byte[] p = ridPacket(0xA0 + l, 100 * l + round, rids[l], round == 0 || (round == 2 && l == 0), sizes[l]);
+                ea.onPublisherRtp(p, 0, p.length);
+            }
+            ea.onTimer(System.currentTimeMillis(), false); // the relay's consumer picks the largest
+        }
+        assertEquals(List.of(0xA0, 0xA1, 0xA2), java.util.Arrays.stream(video.layers).map(s -> s.ssrc).toList());
+        assertEquals(1280 << 16 | 720, video.layers[0].keyFrameSize);
+        // round 0: the first key frame of any layer (f) starts it; the largest is f, so it stays
+        assertEquals(3, relayed.size(), "one packet per round, of one layer");
+        int first = RtpPacket.sequence(relayed.get(0), 0);
+        for (int i = 0; i < relayed.size(); i++) {
+            assertEquals(video.ssrc, RtpPacket.ssrc(relayed.get(i), 0));
+            assertEquals((first + i) & 0xFFFF, RtpPacket.sequence(relayed.get(i), 0));
+            assertEquals(0, RtpPacket.findExtension(relayed.get(i), 0, relayed.get(i).length, 10) >= 0 ? 1 : 0,
+                    "the rid extension is not forwarded");
+        }
+        byte[] resent = new byte[1600];
+        int n = video.cachedPacket((first + 1) & 0xFFFF, resent);
+        assertEquals(relayed.get(1).length, n);
+        assertEquals(java.util.HexFormat.of().formatHex(relayed.get(1)), java.util.HexFormat.of().formatHex(resent, 0, n));
+        ea.close();
+    }
+
+    /** An RTP packet of a Chromium simulcast layer: mid "1" (id 4) and rid (id 10), then VP8. */
+    private static byte[] ridPacket(int ssrc, int seq, String rid, boolean keyFrame, int[] size) {
+        byte[] vp8 = dev.visage.sfu.codec.Vp8DescriptorTest.rtp(ssrc, seq, seq * 3000, seq & 0x7FFF, seq & 0xFF, keyFrame,
+                size[0], size[1]);
+        byte[] p = new byte[vp8.length + 8];
+        System.arraycopy(vp8, 0, p, 0, 12);
+        p[0] |= 0x10;
+        p[12] = (byte) 0xBE;
+        p[13] = (byte) 0xDE;
+        p[15] = 1; // one word: mid (2 bytes) + rid (2 bytes)
+        p[16] = 0x40; // id 4, length 1
+        p[17] = '1';
+        p[18] = (byte) 0xA0; // id 10, length 1
+        p[19] = (byte) rid.charAt(0);
+        System.arraycopy(vp8, 12, p, 20, vp8.length - 12);
+        p[1] = (byte) 96; // the offer's VP8 payload type
+        return p;
     }
 
     static final class Inbox {
