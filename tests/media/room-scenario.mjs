@@ -178,7 +178,7 @@ async function checkedSteps(pages, tokens, roomId) {
   result.screen = await shareScreen(pages[0], [pages[1], watchers[2]], log);
   figure(`${pages[0].name} shared a screen: decoded on the others' pages ${result.screen.shownMs} ms after the click; then ${JSON.stringify(result.screen.viewers)}`);
   figure(`${pages[0].name} stopped sharing (track ended): the screen tile left the others' pages ${result.screen.stoppedMs} ms later`);
-  result.simulcast = await simulcastLayers(pages[0], watchers[1], watchers[2]);
+  result.simulcast = await simulcastLayers(pages[0], watchers[1], watchers[2], roomId, tokens.alice);
   if (cfg.firefox) await firefoxJoins(watchers, roomId);
 }
 
@@ -212,7 +212,7 @@ async function createNamedRoomOnTheHomePage(page, urlName) {
  * while its frames keep rising, and climbing back to 640 or more once the tile grows again.
  * Throws when a width is never reached (a minute each).
  */
-async function simulcastLayers(publisher, largePage, thumbPage) {
+async function simulcastLayers(publisher, largePage, thumbPage, roomId, token) {
   const LARGE = 960, THUMB = 160; // CSS pixels wide; tiles are 16:9
   const video = (rs) => rs.find((x) => x.kind === 'video' && x.from === publisher.name) || { frameWidth: 0, framesDecoded: 0 };
   const resize = (p, width) => p.page.evaluate(({ name, width }) => {
@@ -221,10 +221,24 @@ async function simulcastLayers(publisher, largePage, thumbPage) {
     tile.style.width = `${width}px`;
     tile.style.flex = 'none';
   }, { name: publisher.name, width });
+  // the node's view: the publisher's layers (rid, size of the last key frame, bitrate) and which
+  // layer each subscriber's consumer sends
+  const layers = async () => {
+    const st = await rest(N.url, 'GET', `/api/rooms/${roomId}/stats`, undefined, token);
+    const streams = (st.json && (st.json.streams || st.json)) || [];
+    return JSON.stringify(Array.isArray(streams) ? streams.filter((x) => x.rid || x.layer !== undefined)
+      .map((x) => x.rid ? `${x.rid} ${x.width}x${x.height} ${Math.round(x.bitrateBps / 1000)} kbit/s`
+        : `${x.sessionId} <- ${x.fromSessionId} layer ${x.layer} (${x.layerSwitches} switches)`) : st.text);
+  };
   const widthReached = (p, what, ok) => waitFor(what, async () => {
     const v = video(await inbound(p));
     return ok(v.frameWidth) ? v : null;
-  }, 60000, log, 500);
+  }, 60000, log, 500).catch(async (e) => {
+    log(`${p.name}'s inbound video from ${publisher.name} at the timeout: ${JSON.stringify(video(await inbound(p)))}; sizes it reported: `
+      + JSON.stringify(await p.page.evaluate(() => [...window.visage.media.videoSizes.values()])));
+    log(`node's layers at the timeout: ${await layers()}`);
+    throw e;
+  });
   const out = {};
   await resize(largePage, LARGE);
   let t = Date.now();
@@ -246,12 +260,14 @@ async function simulcastLayers(publisher, largePage, thumbPage) {
   await sleep(2000);
   const backAfter = video(await inbound(thumbPage));
   out.grown = { frameWidth: back.frameWidth, upMs: Date.now() - t - 2000, framesIn2s: backAfter.framesDecoded - back.framesDecoded };
+  out.nodeLayers = await layers();
   out.ok = out.large.frameWidthMeanwhile >= 640 && plays(out.thumbnail.framesIn5s, 5) && out.thumbnail.frameWidthAfter5s <= 320
     && out.grown.framesIn2s > 0;
   figure(`simulcast: ${largePage.name}'s large tile of ${publisher.name} decodes ${out.large.frameWidth} wide after ${out.large.ms} ms; `
     + `${thumbPage.name}'s thumbnail drops to ${out.thumbnail.frameWidth} wide after ${out.thumbnail.downMs} ms and decodes `
     + `${out.thumbnail.framesIn5s} frames in 5 s at ${out.thumbnail.frameWidthAfter5s} (the large tile meanwhile ${out.large.frameWidthMeanwhile}); `
-    + `grown again it climbs to ${out.grown.frameWidth} after ${out.grown.upMs} ms (${out.grown.framesIn2s} frames in 2 s)${out.ok ? '' : '  <-- FAIL'}`);
+    + `grown again it climbs to ${out.grown.frameWidth} after ${out.grown.upMs} ms (${out.grown.framesIn2s} frames in 2 s); `
+    + `the node's layers and consumers: ${out.nodeLayers}${out.ok ? '' : '  <-- FAIL'}`);
   return out;
 }
 

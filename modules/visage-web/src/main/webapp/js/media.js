@@ -22,11 +22,11 @@
 // server picks the smallest encoding at least that large (a hidden element gets the smallest).
 
 /**
- * The camera's simulcast encodings: [rid, scaleResolutionDownBy, maxBitrate]. The full size comes
- * first, since a browser told "no simulcast" keeps only the first encoding (the server picks
- * layers by the size of their key frames, not by this order).
+ * The camera's simulcast encodings, smallest first as libwebrtc's own simulcast configurations
+ * list them: [rid, scaleResolutionDownBy, maxBitrate]. The server picks layers by the size of
+ * their key frames, not by this order.
  */
-const SIMULCAST_LAYERS = [['f', 1, 1500000], ['h', 2, 500000], ['q', 4, 150000]];
+const SIMULCAST_LAYERS = [['q', 4, 150000], ['h', 2, 500000], ['f', 1, 1500000]];
 /** A layer narrower than this is not worth sending. */
 const MIN_LAYER_WIDTH = 160;
 /** The camera is asked for this size (the fake and most real cameras have it). */

@@ -138,10 +138,11 @@ public final class PublishedTrack {
             return primary().cachedPacket(seq, dst);
         }
         int layer = relayConsumer.currentLayer();
-        if (layer < 0) {
+        int sourceSeq = relayConsumer.sourceSequence(seq);
+        if (layer < 0 || sourceSeq < 0) {
             return -1;
         }
-        int n = layers[layer].cachedPacket(relayConsumer.sourceSequence(seq), dst);
+        int n = layers[layer].cachedPacket(sourceSeq, dst);
         if (n > 0) {
             relayConsumer.translateResent(dst, 0, n);
         }

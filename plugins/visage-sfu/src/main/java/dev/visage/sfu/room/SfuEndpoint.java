@@ -1150,7 +1150,7 @@ public final class SfuEndpoint implements MediaEndpoint {
         int seq = s.sourceSequence(seqOut);
         PeerTransport st = subscribe;
         int layer = s.currentLayer();
-        if (!t.video || st == null || layer < 0) {
+        if (!t.video || st == null || layer < 0 || seq < 0) {
             return;
         }
         byte[] orig = SCRATCH2.get();

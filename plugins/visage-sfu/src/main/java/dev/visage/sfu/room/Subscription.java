@@ -50,7 +50,7 @@ final class Subscription {
     private volatile int targetLayer = LayerSelector.ANY;
     private volatile int currentLayer;
     /** Sequence number of the key frame that started the current layer: older packets of it are not sent. */
-    private int switchSeq;
+    private volatile int switchSeq;
     // the key frame asked for a switch (timer thread only)
     private int askedLayer = LayerSelector.ANY;
     private long askedAtNanos;
@@ -261,9 +261,14 @@ final class Subscription {
         return !rebasePending;
     }
 
-    /** The source's sequence number of a packet the subscriber knows by {@code seqOut}. */
+    /**
+     * The source's sequence number of a packet the subscriber knows by {@code seqOut}, or -1 for
+     * one sent from a layer it no longer receives (the current layer's older packets were never
+     * sent: resending one would put another layer's frame in its place).
+     */
     int sourceSequence(int seqOut) {
-        return (seqOut - seqDelta) & 0xFFFF;
+        int seq = (seqOut - seqDelta) & 0xFFFF;
+        return track.simulcast && ((seq - switchSeq) & 0x8000) != 0 ? -1 : seq;
     }
 
     /** An SR of the source, copied for this subscriber (no report blocks): its SSRC and RTP time. */

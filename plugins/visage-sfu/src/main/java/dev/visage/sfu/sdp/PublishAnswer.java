@@ -19,8 +19,9 @@ import java.util.Map;
  * and rid header extensions: the answer receives every rid ({@code a=rid:<id> recv},
  * {@code a=simulcast:recv}), and the track gets SSRCs of the SFU's own for its subscribers. The
  * consumers rewrite VP8's picture ids across layers, which is why other codecs get one layer: the
- * answer receives only the first rid (the web client lists its full-size encoding first; the
- * offer's SSRCs are still unknown, so the stream is found by its rid as a layer's is).
+ * answer receives only the last rid (the largest, as the web client and most others list their
+ * encodings smallest first; the offer's SSRCs are still unknown, so the stream is found by its
+ * rid as a layer's is).
  */
 public final class PublishAnswer {
     private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
@@ -132,7 +133,7 @@ public final class PublishAnswer {
         if (!acceptable) {
             return List.of();
         }
-        return "VP8".equals(codec) ? List.copyOf(m.simulcastRids) : List.of(m.simulcastRids.get(0));
+        return "VP8".equals(codec) ? List.copyOf(m.simulcastRids) : List.of(m.simulcastRids.get(m.simulcastRids.size() - 1));
     }
 
     private static int randomSsrc() {

@@ -101,7 +101,7 @@ class SfuEngineTest {
         MediaEndpoint eb = engine.join(new Participant("room-simulcast", "sB", "uB", "Bob"), b.messages::add);
         String offer = sdp("chrome-simulcast-publish-offer.sdp");
         assertTrue(ea.onClientMessage("offer", msg("type", "offer", "pc", "publish", "sdp", offer)));
-        assertTrue(((String) a.of("answer").get(0).get("sdp")).contains("a=simulcast:recv f;h;q"));
+        assertTrue(((String) a.of("answer").get(0).get("sdp")).contains("a=simulcast:recv q;h;f"));
         assertTrue(eb.onClientMessage("media-ready", msg("type", "media-ready")));
         List<Map<String, Object>> tracks = tracksIn(b.of("tracks").get(0));
         assertEquals(List.of("audio", "video"), tracks.stream().map(t -> t.get("kind")).toList());
@@ -144,43 +144,49 @@ class SfuEngineTest {
         Inbox a = new Inbox();
         SfuEndpoint ea = (SfuEndpoint) engine.join(new Participant("room-rid", "sA", "uA", "Alice"), a.messages::add);
         assertTrue(ea.onClientMessage("offer", msg("type", "offer", "pc", "publish", "sdp", sdp("chrome-simulcast-publish-offer.sdp"))));
-        PublishedTrack video = ea.publishedTracks()[1];
-        List<byte[]> relayed = new ArrayList<>();
-        video.downstream = new PublishedTrack.Downstream() {
-            @Override
-            public void onRtp(PublishedTrack t, byte[] buf, int off, int len) {
-                relayed.add(java.util.Arrays.copyOfRange(buf, off, off + len));
-            }
+        try {
+            PublishedTrack video = ea.publishedTracks()[1];
+            List<byte[]> relayed = new ArrayList<>();
+            video.downstream = new PublishedTrack.Downstream() {
+                @Override
+                public void onRtp(PublishedTrack t, byte[] buf, int off, int len) {
+                    relayed.add(java.util.Arrays.copyOfRange(buf, off, off + len));
+                }
 
-            @Override
-            public void onSenderReport(PublishedTrack t, byte[] buf, int off, int len) {
+                @Override
+                public void onSenderReport(PublishedTrack t, byte[] buf, int off, int len) {
+                }
+            };
+            String[] rids = {"q", "h", "f"};
+            int[][] sizes = {{320, 180}, {640, 360}, {1280, 720}};
+            for (int round = 0; round < 3; round++) {
+                for (int l = 0; l < 3; l++) {
+                    byte[] p = ridPacket(0xA0 + l, 100 * l + round, rids[l], round == 0 || (round == 2 && l == 2), sizes[l]);
+                    ea.onPublisherRtp(p, 0, p.length);
+                }
+                ea.onTimer(System.currentTimeMillis(), false); // the relay's consumer picks the largest
             }
-        };
-        String[] rids = {"f", "h", "q"};
-        int[][] sizes = {{1280, 720}, {640, 360}, {320, 180}};
-        for (int round = 0; round < 3; round++) {
-            for (int l = 0; l < 3; l++) {
-                byte[] p = ridPacket(0xA0 + l, 100 * l + round, rids[l], round == 0 || (round == 2 && l == 0), sizes[l]);
-                ea.onPublisherRtp(p, 0, p.length);
+            assertEquals(List.of(0xA0, 0xA1, 0xA2), java.util.Arrays.stream(video.layers).map(s -> s.ssrc).toList());
+            assertEquals(1280 << 16 | 720, video.layers[2].keyFrameSize);
+            // round 0: the first key frame of any layer (q) starts it; the largest, f, from its next
+            // key frame on (round 2)
+            assertEquals(4, relayed.size(), "q in rounds 0, 1 and 2, then f's key frame: " + relayed.size());
+            int first = RtpPacket.sequence(relayed.get(0), 0);
+            for (int i = 0; i < relayed.size(); i++) {
+                assertEquals(video.ssrc, RtpPacket.ssrc(relayed.get(i), 0));
+                assertEquals((first + i) & 0xFFFF, RtpPacket.sequence(relayed.get(i), 0));
+                assertEquals(0, RtpPacket.findExtension(relayed.get(i), 0, relayed.get(i).length, 10) >= 0 ? 1 : 0,
+                        "the rid extension is not forwarded");
             }
-            ea.onTimer(System.currentTimeMillis(), false); // the relay's consumer picks the largest
+            assertEquals(3, dev.visage.sfu.codec.Vp8Descriptor.pictureId(relayed.get(3), 12 + 8 + 2), "f's picture id follows q's (0, 1, 2)");
+            byte[] resent = new byte[1600];
+            int n = video.cachedPacket((first + 3) & 0xFFFF, resent);
+            assertEquals(relayed.get(3).length, n);
+            assertEquals(java.util.HexFormat.of().formatHex(relayed.get(3)), java.util.HexFormat.of().formatHex(resent, 0, n));
+            assertEquals(-1, video.cachedPacket((first + 1) & 0xFFFF, resent), "q's packets are not resent from f's cache");
+        } finally {
+            ea.close();
         }
-        assertEquals(List.of(0xA0, 0xA1, 0xA2), java.util.Arrays.stream(video.layers).map(s -> s.ssrc).toList());
-        assertEquals(1280 << 16 | 720, video.layers[0].keyFrameSize);
-        // round 0: the first key frame of any layer (f) starts it; the largest is f, so it stays
-        assertEquals(3, relayed.size(), "one packet per round, of one layer");
-        int first = RtpPacket.sequence(relayed.get(0), 0);
-        for (int i = 0; i < relayed.size(); i++) {
-            assertEquals(video.ssrc, RtpPacket.ssrc(relayed.get(i), 0));
-            assertEquals((first + i) & 0xFFFF, RtpPacket.sequence(relayed.get(i), 0));
-            assertEquals(0, RtpPacket.findExtension(relayed.get(i), 0, relayed.get(i).length, 10) >= 0 ? 1 : 0,
-                    "the rid extension is not forwarded");
-        }
-        byte[] resent = new byte[1600];
-        int n = video.cachedPacket((first + 1) & 0xFFFF, resent);
-        assertEquals(relayed.get(1).length, n);
-        assertEquals(java.util.HexFormat.of().formatHex(relayed.get(1)), java.util.HexFormat.of().formatHex(resent, 0, n));
-        ea.close();
     }
 
     /** An RTP packet of a Chromium simulcast layer: mid "1" (id 4) and rid (id 10), then VP8. */

@@ -155,6 +155,17 @@ class SimulcastConsumerTest {
     }
 
     @Test
+    void aPacketSentFromTheLayerBeforeASwitchIsNotResentFromTheNewOne() {
+        consumer.updateTargetLayer(t0);
+        int fromTop = RtpPacket.sequence(forward(2, next(2, true, true, t0), t0), 0);
+        consumer.requestSize(0, 0);
+        consumer.updateTargetLayer(t0);
+        int fromLow = RtpPacket.sequence(forward(0, next(0, true, true, t0 + 1), t0 + 1), 0);
+        assertEquals(seq[0], consumer.sourceSequence(fromLow));
+        assertEquals(-1, consumer.sourceSequence(fromTop), "the low layer's packet under that number was never sent");
+    }
+
+    @Test
     void noSizeAskedMeansTheLargestAndAHiddenTileTheSmallest() {
         assertEquals(2, LayerSelector.choose(track.layers, Subscription.ANY_SIZE, Subscription.ANY_SIZE, t0));
         assertEquals(0, LayerSelector.choose(track.layers, 0, 0, t0));

@@ -105,35 +105,36 @@ class SdpTest {
     }
 
     /**
-     * Chromium 156's offer for a 1280x720 camera sent as three encodings (rids f, h, q; no a=ssrc
+     * Chromium 156's offer for a 1280x720 camera sent as three encodings (rids q, h, f; no a=ssrc
      * lines): the answer receives the three rids, and the track gets SSRCs of our own.
      */
     @Test
     void answerAcceptsChromiumVp8Simulcast() throws IOException {
         SessionDescription offer = SessionDescription.parse(offer("chrome-simulcast-publish-offer.sdp"));
         MediaSection video = offer.media.get(1);
-        assertEquals(List.of("f", "h", "q"), video.simulcastRids);
-        assertEquals(List.of("f", "h", "q"), video.sendRids);
+        assertEquals(List.of("q", "h", "f"), video.simulcastRids);
+        assertEquals(List.of("q", "h", "f"), video.sendRids);
         assertTrue(video.ssrcs.isEmpty());
         PublishAnswer ans = PublishAnswer.build(offer, OURS, List.of("VP8", "H264"), 1, 1);
-        assertTrue(ans.sdp.contains("a=rid:f recv\r\na=rid:h recv\r\na=rid:q recv\r\na=simulcast:recv f;h;q\r\n"), ans.sdp);
+        assertTrue(ans.sdp.contains("a=rid:q recv\r\na=rid:h recv\r\na=rid:f recv\r\na=simulcast:recv q;h;f\r\n"), ans.sdp);
         assertTrue(ans.sdp.contains("a=extmap:10 " + Codecs.EXT_RID + "\r\n"), ans.sdp);
         assertTrue(ans.sdp.contains("a=extmap:11 " + Codecs.EXT_REPAIRED_RID + "\r\n"), ans.sdp);
         TrackInfo v = ans.tracks.get(1);
-        assertEquals(List.of("f", "h", "q"), v.rids());
+        assertEquals(List.of("q", "h", "f"), v.rids());
         assertTrue(v.simulcast());
         assertTrue(v.ssrc() != 0 && v.rtxSsrc() != 0 && v.ssrc() != v.rtxSsrc());
         assertEquals(10, v.extensionIds().get(Codecs.EXT_RID));
         assertFalse(ans.tracks.get(0).simulcast(), "audio has one stream");
     }
 
-    /** Consumers rewrite VP8 picture ids only: another codec gets its first encoding, found by rid. */
+    /** Consumers rewrite VP8 picture ids only: another codec gets its last (the largest) encoding, found by rid. */
     @Test
     void answerTakesOneEncodingOfOtherCodecs() throws IOException {
         PublishAnswer ans = PublishAnswer.build(SessionDescription.parse(offer("chrome-simulcast-publish-offer.sdp")), OURS,
                 List.of("H264"), 1, 1);
         assertTrue(ans.sdp.contains("a=rid:f recv\r\na=simulcast:recv f\r\n"), ans.sdp);
         assertFalse(ans.sdp.contains("a=rid:h"), ans.sdp);
+        assertFalse(ans.sdp.contains("a=rid:q"), ans.sdp);
         TrackInfo v = ans.tracks.get(1);
         assertEquals(List.of("f"), v.rids());
         assertFalse(v.simulcast());
