@@ -218,7 +218,10 @@ async function simulcastLayers(publisher, largePage, thumbPage, roomId, token) {
   const resize = (p, width) => p.page.evaluate(({ name, width }) => {
     const sid = window.visage.members.find((m) => m.displayName === name).sessionId;
     const tile = document.querySelector(`.tile[data-session-id="${CSS.escape(sid)}"]`);
+    // both sides: a flex row would otherwise stretch the tile to its line's height
     tile.style.width = `${width}px`;
+    tile.style.height = `${Math.round(width * 9 / 16)}px`;
+    tile.style.alignSelf = 'center';
     tile.style.flex = 'none';
   }, { name: publisher.name, width });
   // the node's view: the publisher's layers (rid, size of the last key frame, bitrate) and which
