@@ -49,7 +49,8 @@ import java.util.Map;
  *                                                     0 x 0 when hidden) the client shows a remote
  *                                                     video track at: a simulcast track's consumer
  *                                                     sends the smallest layer at least that large
- *                                                     (the largest one until the first message)
+ *                                                     (the largest one until the first message; a
+ *                                                     track no longer sent is ignored)
  * server -> client
  *   {type:"answer", pc:"publish",   sdp}
  *   {type:"tracks", tracks:[{mid, sessionId, userId, displayName, kind, source, trackId, muted}]}
@@ -637,7 +638,8 @@ public final class SfuEndpoint implements MediaEndpoint {
     /**
      * {type:"video-size", trackId, width, height}: the subscriber shows that remote track at this
      * size (CSS pixels times the device pixel ratio; 0 x 0 when hidden), so its consumer forwards
-     * the smallest simulcast layer at least as large. Tracks without simulcast ignore it.
+     * the smallest simulcast layer at least as large. Tracks without simulcast ignore it, and so
+     * does a track this session no longer receives (a report that crossed the track's end).
      */
     private void onVideoSize(Map<String, Object> msg) {
         String trackId = requireString(msg, "trackId");
@@ -646,10 +648,8 @@ public final class SfuEndpoint implements MediaEndpoint {
         for (Subscription s : subscriptions) {
             if (s.track.info.trackId().equals(trackId) && s.track.video) {
                 s.requestSize(width, height);
-                return;
             }
         }
-        throw new IllegalArgumentException("no video track '" + trackId + "' is sent to this session");
     }
 
     private static int requireSize(Map<String, Object> msg, String key) {
