@@ -152,7 +152,7 @@ public final class PublishedTrack {
     /** A relayed track's packet (one stream): note it and cache it for this node's subscribers. */
     public void onRelayedPacket(byte[] buf, int off, int len) {
         ReceiveStream s = primary();
-        s.onReceived(RtpPacket.sequence(buf, off), (int) RtpPacket.timestamp(buf, off), System.nanoTime());
+        s.onReceived(RtpPacket.sequence(buf, off), System.nanoTime());
         s.cache(buf, off, len);
     }
 

@@ -44,7 +44,6 @@ final class ReceiveStream {
     private int maxSeq;
     private int cycles;
     private long received;
-    private int highestTimestamp;
     private volatile long lastPacketNanos;
     private long expectedPrior;
     private long receivedPrior;
@@ -81,11 +80,10 @@ final class ReceiveStream {
     }
 
     /** RFC 3550 A.1-style sequence tracking (simplified: no probation). */
-    void onReceived(int seq, int timestamp, long nowNanos) {
+    void onReceived(int seq, long nowNanos) {
         if (baseSeq < 0) {
             baseSeq = seq;
             maxSeq = seq;
-            highestTimestamp = timestamp;
         } else {
             int delta = (seq - maxSeq) & 0xFFFF;
             if (delta != 0 && delta < 0x8000) {
@@ -93,16 +91,10 @@ final class ReceiveStream {
                     cycles += 0x10000;
                 }
                 maxSeq = seq;
-                highestTimestamp = timestamp;
             }
         }
         received++;
         lastPacketNanos = nowNanos;
-    }
-
-    /** RTP timestamp of the packet with the highest sequence number so far. */
-    int highestTimestamp() {
-        return highestTimestamp;
     }
 
     /** When the last packet arrived (System.nanoTime), 0 before the first. */

@@ -783,7 +783,7 @@ public final class SfuEndpoint implements MediaEndpoint {
         }
         int seq = RtpPacket.sequence(buf, off);
         long arrivalNanos = System.nanoTime();
-        stream.onReceived(seq, (int) RtpPacket.timestamp(buf, off), arrivalNanos);
+        stream.onReceived(seq, arrivalNanos);
         stream.packetsReceived++;
         stream.bytesReceived += len;
         if (stream.nacks != null) {

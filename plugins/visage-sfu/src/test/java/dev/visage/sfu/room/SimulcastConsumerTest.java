@@ -41,7 +41,7 @@ class SimulcastConsumerTest {
             ReceiveStream l = track.layers[i];
             l.ssrc = LAYER_SSRCS[i];
             l.keyFrameSize = SIZES[i][0] << 16 | SIZES[i][1];
-            l.onReceived(seq[i], ts[i], t0);
+            l.onReceived(seq[i], t0);
         }
         consumer = new Subscription(track, "0");
     }
@@ -54,7 +54,7 @@ class SimulcastConsumerTest {
             ts[layer] += 3000;
         }
         seq[layer] = (seq[layer] + 1) & 0xFFFF;
-        track.layers[layer].onReceived(seq[layer], ts[layer], now);
+        track.layers[layer].onReceived(seq[layer], now);
         return Vp8DescriptorTest.rtp(LAYER_SSRCS[layer], seq[layer], ts[layer], pid[layer] & 0x7FFF, tl0[layer] & 0xFF,
                 keyFrame, SIZES[layer][0], SIZES[layer][1]);
     }
@@ -177,8 +177,8 @@ class SimulcastConsumerTest {
     @Test
     void aLayerThePublisherStoppedOrNeverSizedIsNotChosen() {
         long later = t0 + LayerSelector.ACTIVE_NANOS + 1;
-        track.layers[0].onReceived(seq[0] + 1, ts[0], later);
-        track.layers[1].onReceived(seq[1] + 1, ts[1], later);
+        track.layers[0].onReceived(seq[0] + 1, later);
+        track.layers[1].onReceived(seq[1] + 1, later);
         assertEquals(1, LayerSelector.choose(track.layers, 1280, 720, later), "the top layer went quiet");
         track.layers[1].keyFrameSize = 0;
         assertEquals(0, LayerSelector.choose(track.layers, 1280, 720, later));
@@ -213,7 +213,7 @@ class SimulcastConsumerTest {
             RtpPacket.setSequence(p, 0, (RtpPacket.sequence(p, 0) + 1) & 0xFFFF);
             p[12] = (byte) (i % 30 < 3 ? 0x90 : 0x80); // a key frame now and then
             p[18] = (byte) (i % 30 < 3 ? 0x10 : 0x11);
-            track.layers[l].onReceived(RtpPacket.sequence(p, 0), 0, now);
+            track.layers[l].onReceived(RtpPacket.sequence(p, 0), now);
             if (consumer.accepts(l, RtpPacket.sequence(p, 0), Vp8Descriptor.isKeyFrameStart(p, 12, p.length - 12))) {
                 System.arraycopy(p, 0, copy, 0, p.length);
                 consumer.rewriteRtp(copy, 0, copy.length, now);
