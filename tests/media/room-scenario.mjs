@@ -10,6 +10,8 @@
 // The room is made the way a user makes one: alice picks its link (/r/weekly-sync) in the home
 // page's form, the form refuses the same name again (409 room_taken, with a free variant), and the
 // others open that link. Pictures of the home page and of the 4-person room go to LOGDIR/screenshots.
+// Then a page's camera is shown large on one page and as a thumbnail on another: simulcast sends
+// each the layer its tile's size calls for (getStats frameWidth).
 // Prints one JSON verdict on stdout; progress and [figure] lines go to stderr.
 import { join } from 'node:path';
 import { browsers, inbound, login, plays, rest, screenshot, shareScreen, sleep, view, waitFor, withTimeout } from '../netns/scenario-lib.mjs';
@@ -176,6 +178,7 @@ async function checkedSteps(pages, tokens, roomId) {
   result.screen = await shareScreen(pages[0], [pages[1], watchers[2]], log);
   figure(`${pages[0].name} shared a screen: decoded on the others' pages ${result.screen.shownMs} ms after the click; then ${JSON.stringify(result.screen.viewers)}`);
   figure(`${pages[0].name} stopped sharing (track ended): the screen tile left the others' pages ${result.screen.stoppedMs} ms later`);
+  result.simulcast = await simulcastLayers(pages[0], watchers[1], watchers[2], roomId, tokens.alice);
   if (cfg.firefox) await firefoxJoins(watchers, roomId);
 }
 
@@ -199,6 +202,75 @@ async function createNamedRoomOnTheHomePage(page, urlName) {
   out.taken = await taken.json();
   out.formMessage = (await page.textContent('#create-error-text')).trim();
   out.offered = (await page.textContent('#use-suggestion-btn')).trim();
+  return out;
+}
+
+/**
+ * Simulcast by tile size: the publisher's camera (Chromium's fake one at 1280x720, sent as three
+ * layers) shows large on one page and shrinks to a thumbnail on another. Each page's own getStats
+ * must show the large tile receiving at least 640 wide, the thumbnail dropping to 320 or less
+ * while its frames keep rising, and climbing back to 640 or more once the tile grows again.
+ * Throws when a width is never reached (a minute each).
+ */
+async function simulcastLayers(publisher, largePage, thumbPage, roomId, token) {
+  const LARGE = 960, THUMB = 160; // CSS pixels wide; tiles are 16:9
+  const video = (rs) => rs.find((x) => x.kind === 'video' && x.from === publisher.name) || { frameWidth: 0, framesDecoded: 0 };
+  const resize = (p, width) => p.page.evaluate(({ name, width }) => {
+    const sid = window.visage.members.find((m) => m.displayName === name).sessionId;
+    const tile = document.querySelector(`.tile[data-session-id="${CSS.escape(sid)}"]`);
+    // both sides: a flex row would otherwise stretch the tile to its line's height
+    tile.style.width = `${width}px`;
+    tile.style.height = `${Math.round(width * 9 / 16)}px`;
+    tile.style.alignSelf = 'center';
+    tile.style.flex = 'none';
+  }, { name: publisher.name, width });
+  // the node's view: the publisher's layers (rid, size of the last key frame, bitrate) and which
+  // layer each subscriber's consumer sends
+  const layers = async () => {
+    const st = await rest(N.url, 'GET', `/api/rooms/${roomId}/stats`, undefined, token);
+    const streams = (st.json && (st.json.streams || st.json)) || [];
+    return JSON.stringify(Array.isArray(streams) ? streams.filter((x) => x.rid || x.layer !== undefined)
+      .map((x) => x.rid ? `${x.rid} ${x.width}x${x.height} ${Math.round(x.bitrateBps / 1000)} kbit/s`
+        : `${x.sessionId} <- ${x.fromSessionId} layer ${x.layer} (${x.layerSwitches} switches)`) : st.text);
+  };
+  const widthReached = (p, what, ok) => waitFor(what, async () => {
+    const v = video(await inbound(p));
+    return ok(v.frameWidth) ? v : null;
+  }, 60000, log, 500).catch(async (e) => {
+    log(`${p.name}'s inbound video from ${publisher.name} at the timeout: ${JSON.stringify(video(await inbound(p)))}; sizes it reported: `
+      + JSON.stringify(await p.page.evaluate(() => [...window.visage.media.videoSizes.values()])));
+    log(`node's layers at the timeout: ${await layers()}`);
+    throw e;
+  });
+  const out = {};
+  await resize(largePage, LARGE);
+  let t = Date.now();
+  const large = await widthReached(largePage, `${largePage.name}'s large tile of ${publisher.name} at >= 640 wide`, (w) => w >= 640);
+  out.large = { frameWidth: large.frameWidth, ms: Date.now() - t };
+  await resize(thumbPage, THUMB);
+  t = Date.now();
+  const low = await widthReached(thumbPage, `${thumbPage.name}'s thumbnail of ${publisher.name} down to <= 320 wide`, (w) => w > 0 && w <= 320);
+  out.thumbnail = { frameWidth: low.frameWidth, downMs: Date.now() - t };
+  await sleep(5000);
+  const lowAfter = video(await inbound(thumbPage));
+  const largeAfter = video(await inbound(largePage));
+  out.thumbnail.framesIn5s = lowAfter.framesDecoded - low.framesDecoded;
+  out.thumbnail.frameWidthAfter5s = lowAfter.frameWidth;
+  out.large.frameWidthMeanwhile = largeAfter.frameWidth;
+  await resize(thumbPage, LARGE);
+  t = Date.now();
+  const back = await widthReached(thumbPage, `${thumbPage.name}'s tile of ${publisher.name} back to >= 640 wide`, (w) => w >= 640);
+  await sleep(2000);
+  const backAfter = video(await inbound(thumbPage));
+  out.grown = { frameWidth: back.frameWidth, upMs: Date.now() - t - 2000, framesIn2s: backAfter.framesDecoded - back.framesDecoded };
+  out.nodeLayers = await layers();
+  out.ok = out.large.frameWidthMeanwhile >= 640 && plays(out.thumbnail.framesIn5s, 5) && out.thumbnail.frameWidthAfter5s <= 320
+    && out.grown.framesIn2s > 0;
+  figure(`simulcast: ${largePage.name}'s large tile of ${publisher.name} decodes ${out.large.frameWidth} wide after ${out.large.ms} ms; `
+    + `${thumbPage.name}'s thumbnail drops to ${out.thumbnail.frameWidth} wide after ${out.thumbnail.downMs} ms and decodes `
+    + `${out.thumbnail.framesIn5s} frames in 5 s at ${out.thumbnail.frameWidthAfter5s} (the large tile meanwhile ${out.large.frameWidthMeanwhile}); `
+    + `grown again it climbs to ${out.grown.frameWidth} after ${out.grown.upMs} ms (${out.grown.framesIn2s} frames in 2 s); `
+    + `the node's layers and consumers: ${out.nodeLayers}${out.ok ? '' : '  <-- FAIL'}`);
   return out;
 }
 

@@ -16,6 +16,23 @@
 // "screen" in the offer's sources), stopScreen() (or the browser's own "stop sharing") removes it.
 // Remote screens come apart from the participant's camera stream: onScreen(sessionId, stream,
 // info) when one starts, onScreen(sessionId, null) when it ends; onLocalScreen(stream|null) for ours.
+// Simulcast: the camera goes out as up to three VP8 encodings (rids q, h, f: a quarter, half and
+// the full size) and the server sends each subscriber one of them. watchVideoSize(videoElement)
+// reports the size an element shows a remote video at (video-size{trackId,width,height}), so the
+// server picks the smallest encoding at least that large (a hidden element gets the smallest).
+
+/**
+ * The camera's simulcast encodings, smallest first as libwebrtc's own simulcast configurations
+ * list them: [rid, scaleResolutionDownBy, maxBitrate]. The server picks layers by the size of
+ * their key frames, not by this order.
+ */
+const SIMULCAST_LAYERS = [['q', 4, 150000], ['h', 2, 500000], ['f', 1, 1500000]];
+/** A layer narrower than this is not worth sending. */
+const MIN_LAYER_WIDTH = 160;
+/** The camera is asked for this size (the fake and most real cameras have it). */
+const CAMERA_CONSTRAINTS = { width: { ideal: 1280 }, height: { ideal: 720 } };
+/** Size changes settle (a window being dragged) before they are reported. */
+const VIDEO_SIZE_DEBOUNCE_MS = 250;
 
 export class MediaClient {
   constructor({ send, onTrack = () => {}, onTrackRemoved = () => {}, onMuted = () => {}, onLocalStream = () => {}, onFailed = () => {},
@@ -42,6 +59,9 @@ export class MediaClient {
     this.pendingSubCandidates = [];
     this.subQueue = Promise.resolve();
     this.stopped = false;
+    this.videoSizes = new Map();      // <video> -> last reported "trackId wxh"
+    this.sizeTimers = new Map();      // <video> -> pending report timer
+    this.resizeObserver = null;
   }
 
   async start({ audio = true, video = true } = {}) {
@@ -54,7 +74,7 @@ export class MediaClient {
     let stream = null;
     if (audio || video) {
       try {
-        stream = await navigator.mediaDevices.getUserMedia({ audio, video });
+        stream = await navigator.mediaDevices.getUserMedia({ audio, video: video ? CAMERA_CONSTRAINTS : false });
       } catch (e) {
         console.warn('getUserMedia failed, receiving only', e);
       }
@@ -63,7 +83,17 @@ export class MediaClient {
     if (stream) {
       this.onLocalStream(stream);
       for (const track of stream.getTracks()) {
-        const t = this.pub.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+        const init = { direction: 'sendonly', streams: [stream] };
+        const encodings = track.kind === 'video' ? simulcastEncodings(track) : null;
+        if (encodings) init.sendEncodings = encodings;
+        let t;
+        try {
+          t = this.pub.addTransceiver(track, init);
+        } catch (e) { // a browser that refuses these encodings sends one stream
+          console.warn('simulcast refused, sending one encoding', e);
+          delete init.sendEncodings;
+          t = this.pub.addTransceiver(track, init);
+        }
         this.senders[track.kind] = t.sender;
       }
       this._negotiatePublish();
@@ -231,6 +261,48 @@ export class MediaClient {
     if (this.remoteScreens.delete(sessionId)) this.onScreen(sessionId, null, null);
   }
 
+  /**
+   * Follows the size a <video> element shows its remote video track at (call it again whenever
+   * its srcObject changes): the server then sends the smallest simulcast layer at least that
+   * many device pixels large, 0 x 0 when the element is hidden.
+   */
+  watchVideoSize(video) {
+    if (typeof ResizeObserver !== 'function') return;
+    if (!this.resizeObserver) {
+      this.resizeObserver = new ResizeObserver((entries) => { for (const e of entries) this._sizeChanged(e.target); });
+    }
+    if (!this.videoSizes.has(video)) {
+      this.videoSizes.set(video, null);
+      this.resizeObserver.observe(video);
+    }
+    this._sizeChanged(video);
+  }
+
+  _sizeChanged(video) {
+    clearTimeout(this.sizeTimers.get(video));
+    this.sizeTimers.set(video, setTimeout(() => this._reportVideoSize(video), VIDEO_SIZE_DEBOUNCE_MS));
+  }
+
+  _reportVideoSize(video) {
+    this.sizeTimers.delete(video);
+    if (this.stopped || !this.sub) return;
+    if (!video.isConnected) { // the tile went: stop following it
+      this.resizeObserver.unobserve(video);
+      this.videoSizes.delete(video);
+      return;
+    }
+    const track = video.srcObject && video.srcObject.getVideoTracks ? video.srcObject.getVideoTracks()[0] : null;
+    const tr = track && this.sub.getTransceivers().find((x) => x.receiver.track === track);
+    const info = tr && this.midToTrack.get(tr.mid);
+    if (!info || info.kind !== 'video') return;
+    const dpr = window.devicePixelRatio || 1;
+    const width = Math.round(video.clientWidth * dpr), height = Math.round(video.clientHeight * dpr);
+    const key = `${info.trackId} ${width}x${height}`;
+    if (this.videoSizes.get(video) === key) return;
+    this.videoSizes.set(video, key);
+    this.send({ type: 'video-size', trackId: info.trackId, width, height });
+  }
+
   setMuted(kind, muted) {
     if (this.localStream) for (const t of this.localStream.getTracks()) if (t.kind === kind) t.enabled = !muted;
     this.send({ type: 'mute', kind, muted: !!muted });
@@ -261,6 +333,8 @@ export class MediaClient {
 
   stop() {
     this.stopped = true;
+    if (this.resizeObserver) this.resizeObserver.disconnect();
+    for (const t of this.sizeTimers.values()) clearTimeout(t);
     if (this.localStream) for (const t of this.localStream.getTracks()) t.stop();
     if (this.pub) this.pub.close();
     if (this.sub) this.sub.close();
@@ -270,4 +344,17 @@ export class MediaClient {
     if (this.screen) for (const t of this.screen.stream.getTracks()) t.stop();
     this.screen = null;
   }
+}
+
+/**
+ * The camera's simulcast encodings for this track (those at least MIN_LAYER_WIDTH wide), or null
+ * for one encoding: on a camera too small for two layers, and on Firefox (its simulcast has not
+ * been tried against this server; Chromium's has).
+ */
+function simulcastEncodings(track) {
+  if (/Firefox\//.test(navigator.userAgent)) return null;
+  const width = (track.getSettings && track.getSettings().width) || 0;
+  const layers = SIMULCAST_LAYERS.filter(([, scale]) => width / scale >= MIN_LAYER_WIDTH);
+  if (layers.length < 2) return null;
+  return layers.map(([rid, scaleResolutionDownBy, maxBitrate]) => ({ rid, scaleResolutionDownBy, maxBitrate }));
 }

@@ -576,6 +576,7 @@ function showScreen(sessionId, stream) {
     const video = tile.querySelector('video');
     if (video.srcObject !== stream) video.srcObject = stream;
     playVideo(video);
+    if (sessionId !== state.sessionId) watchVideoSize(video);
   }
   const sharing = stage.childElementCount > 0;
   stage.hidden = !sharing;
@@ -670,10 +671,16 @@ function setTileStream(tile, stream) {
     }
     playVideo(video);
     speaking.watch(tile.dataset.sessionId, stream);
+    if (tile.dataset.sessionId !== state.sessionId) watchVideoSize(video);
   } else {
     speaking.watch(tile.dataset.sessionId, null);
   }
   updateTileVideoState(tile);
+}
+
+/** The server sends a remote video in the layer that fits the element's size (see MediaClient). */
+function watchVideoSize(video) {
+  if (state.media && typeof state.media.watchVideoSize === 'function') state.media.watchVideoSize(video);
 }
 
 function updateTileVideoState(tile) {

@@ -30,7 +30,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * same user) keeps its stream on the others' pages: same SSRC, in its tile, decoding again, no
  * sequence jump. Screen sharing: a page clicks Share (Chromium's fake screen); the others show it
  * in a large screen tile and decode it while her camera keeps playing, and it leaves their pages
- * when the captured track ends (the browser's own "stop sharing"). Firefox: a headless Firefox ESR page (puppeteer-core over WebDriver BiDi, fake
+ * when the captured track ends (the browser's own "stop sharing"). Simulcast: the same camera shown
+ * large on one page and as a thumbnail on another arrives at >= 640 and <= 320 wide (getStats). Firefox: a headless Firefox ESR page (puppeteer-core over WebDriver BiDi, fake
  * camera and microphone) joins the Chromium pages; each side must decode and hear the other. The room is
  * made in the home page's form under a picked link, /r/weekly-sync, which the others open (issue 10); the
  * home page and the 4-person room are photographed into target/room-media-logs/screenshots. The JSON verdict is
@@ -137,6 +138,21 @@ class RoomMediaIT {
         assertEquals(2, screen.getJsonObject("viewers").size(), "viewers: " + screen);
         assertTrue(screen.getBoolean("ok"), "the screen was not decoded in a large tile beside a playing camera: " + screen);
         assertTrue(screen.containsKey("stoppedMs"), "the screen tile did not leave when sharing stopped: " + screen);
+    }
+
+    /**
+     * Simulcast by tile size (the scenario's getStats figures): a large tile gets >= 640 wide; a
+     * thumbnail drops to <= 320 and keeps playing; grown again, it climbs back to >= 640 (the
+     * scenario waits up to a minute for each width).
+     */
+    @Test
+    void aThumbnailGetsTheLowSimulcastLayerAndALargeTileAHighOne() {
+        JsonObject simulcast = step("simulcast", "simulcast");
+        assertTrue(simulcast.getJsonObject("large").getInt("frameWidthMeanwhile") >= 640, "large tile: " + simulcast);
+        assertTrue(simulcast.getJsonObject("thumbnail").getInt("frameWidthAfter5s") <= 320, "thumbnail: " + simulcast);
+        assertTrue(simulcast.getJsonObject("thumbnail").getInt("framesIn5s") >= 15, "thumbnail playing (>= 3 fps): " + simulcast);
+        assertTrue(simulcast.getJsonObject("grown").getInt("frameWidth") >= 640, "grown again: " + simulcast);
+        assertTrue(simulcast.getBoolean("ok"), "simulcast: " + simulcast);
     }
 
     @Test

@@ -1,18 +1,18 @@
 package dev.visage.sfu.room;
 
 import dev.visage.api.media.Participant;
-import dev.visage.sfu.rtp.NackGenerator;
-import dev.visage.sfu.rtp.PacketCache;
 import dev.visage.sfu.rtp.RtpPacket;
 import dev.visage.sfu.sdp.Codecs;
 import dev.visage.sfu.sdp.TrackInfo;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 /**
- * One incoming RTP stream of a publisher (the Producer, in mediasoup terms): its negotiated
- * parameters, the id/payload-type rewrite tables towards subscribers, the NACK packet cache,
- * receive statistics for our receiver reports and the key-frame request rate limit.
+ * One track of a publisher (the Producer, in mediasoup terms): its negotiated parameters, the
+ * id/payload-type rewrite tables towards subscribers and its RTP streams ({@link ReceiveStream}:
+ * one, or one per simulcast layer), each with its NACK cache, receive statistics and key-frame
+ * request rate limit.
  */
 public final class PublishedTrack {
     /**
@@ -41,43 +41,27 @@ public final class PublishedTrack {
     /** Set by the relay while other nodes subscribe to this local track's room. */
     public volatile Downstream downstream;
     public final TrackInfo info;
+    /** The SSRC subscribers know it by: the publisher's own, or for a simulcast track the SFU's. */
     public final int ssrc;
     public final boolean video;
     /** Publisher extension id (1..14) -> subscriber id, 0 = strip. */
     public final byte[] extensionMap = new byte[16];
     public final int canonicalPt;
     public final int canonicalRtxPt;
-    final PacketCache cache;
-    /** Gap tracking and NACKs towards the publisher (video only); guarded by itself. */
-    final NackGenerator nacks;
-    /** nacks.gaveUp() already added to the metrics (under nacks' lock). */
-    long nackGaveUpReported;
-    long nackRecoveryNanosReported;
-    final byte[] nackBuffer;
+    /** Its RTP streams: one, or one per simulcast layer (in the order of the publisher's rids). */
+    final ReceiveStream[] layers;
+    final boolean simulcast;
+    /** Publisher's header extension ids naming a stream by mid and rid (0 if not negotiated). */
+    final int midExtensionId;
+    final int ridExtensionId;
+    final int repairedRidExtensionId;
+    private final byte[] midBytes;
+    /**
+     * What goes to other nodes of a simulcast track: one layer (the largest), rewritten into one
+     * continuous stream as a subscriber's is, so a far node sees a track like any other.
+     */
+    final Subscription relayConsumer;
     volatile boolean muted;
-
-    // for streamStats(): written by the receive thread, read by the stats timer/callers
-    volatile long packetsReceived;
-    volatile long bytesReceived;
-    volatile long bitrateBps;
-    volatile int lastFractionLost;
-    volatile long lastCumulativeLost;
-    private long bitrateBytesPrior;
-    private long bitrateNanosPrior;
-
-    // receive statistics (written by the receive thread only)
-    private int baseSeq = -1;
-    private int maxSeq;
-    private int cycles;
-    private long received;
-    private int highestTimestamp;
-    private volatile long lastPacketNanos;
-    private long expectedPrior;
-    private long receivedPrior;
-    // last SR: middle 32 bits of NTP and arrival time, for LSR/DLSR
-    volatile int lastSrNtpMiddle;
-    volatile long lastSrArrivalNanos;
-    private long lastPliNanos;
 
     PublishedTrack(SfuEndpoint owner, TrackInfo info, int cacheSize) {
         this(owner, owner.participant(), info, cacheSize, null);
@@ -103,114 +87,87 @@ public final class PublishedTrack {
                 extensionMap[id] = (byte) Codecs.subscriberExtensionId(e.getKey());
             }
         }
-        this.cache = video ? new PacketCache(cacheSize) : null;
-        this.nacks = video ? new NackGenerator() : null;
-        this.nackBuffer = video ? new byte[1500] : null;
-    }
-
-    /** Asks the local publisher for a key frame (rate-limited); for the relay. */
-    public void requestKeyFrame() {
-        if (owner != null) {
-            owner.requestKeyFrame(this, false);
-        }
-    }
-
-    /** Copies the cached packet with this sequence number into dst; its length, or -1. */
-    public int cachedPacket(int seq, byte[] dst) {
-        if (cache == null) {
-            return -1;
-        }
-        synchronized (cache) {
-            return cache.get(seq, dst);
-        }
-    }
-
-    /** RFC 3550 A.1-style sequence tracking (simplified: no probation). */
-    void onReceived(int seq, int timestamp, long nowNanos) {
-        if (baseSeq < 0) {
-            baseSeq = seq;
-            maxSeq = seq;
-            highestTimestamp = timestamp;
+        this.midExtensionId = info.extensionIds().getOrDefault(Codecs.EXT_MID, 0);
+        this.ridExtensionId = info.extensionIds().getOrDefault(Codecs.EXT_RID, 0);
+        this.repairedRidExtensionId = info.extensionIds().getOrDefault(Codecs.EXT_REPAIRED_RID, 0);
+        this.midBytes = info.mid().getBytes(StandardCharsets.US_ASCII);
+        if (info.rids().isEmpty()) {
+            layers = new ReceiveStream[]{new ReceiveStream(this, 0, null, info.ssrc(), info.rtxSsrc(), video, cacheSize)};
         } else {
-            int delta = (seq - maxSeq) & 0xFFFF;
-            if (delta != 0 && delta < 0x8000) {
-                if (seq < maxSeq) {
-                    cycles += 0x10000;
-                }
-                maxSeq = seq;
-                highestTimestamp = timestamp;
+            layers = new ReceiveStream[info.rids().size()];
+            for (int i = 0; i < layers.length; i++) {
+                layers[i] = new ReceiveStream(this, i, info.rids().get(i), 0, 0, video, cacheSize);
             }
         }
-        received++;
-        lastPacketNanos = nowNanos;
+        this.simulcast = info.simulcast();
+        this.relayConsumer = simulcast ? new Subscription(this, "relay") : null;
     }
 
-    /** RTP timestamp of the packet with the highest sequence number so far. */
-    int highestTimestamp() {
-        return highestTimestamp;
+    /** True if the header extension value at {@code b[at..at+len)} is this track's mid. */
+    boolean hasMid(byte[] b, int at, int len) {
+        if (len != midBytes.length) {
+            return false;
+        }
+        for (int i = 0; i < len; i++) {
+            if (b[at + i] != midBytes[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
-    /** When the last packet arrived (System.nanoTime), 0 before the first. */
+    /** Its only stream (a track without simulcast), or its first layer. */
+    ReceiveStream primary() {
+        return layers[0];
+    }
+
+    /** Asks the local publisher for a key frame (rate-limited); for the relay, of the layer it relays. */
+    public void requestKeyFrame() {
+        if (owner != null) {
+            int layer = simulcast ? relayConsumer.keyFrameLayer() : 0;
+            owner.requestKeyFrame(this, layers[Math.max(0, layer)]);
+        }
+    }
+
+    /**
+     * Copies the packet the relay knows by this sequence number into dst (from the cache of the
+     * layer it carries, in its numbering); its length, or -1.
+     */
+    public int cachedPacket(int seq, byte[] dst) {
+        if (!simulcast) {
+            return primary().cachedPacket(seq, dst);
+        }
+        int layer = relayConsumer.currentLayer();
+        int sourceSeq = relayConsumer.sourceSequence(seq);
+        if (layer < 0 || sourceSeq < 0) {
+            return -1;
+        }
+        int n = layers[layer].cachedPacket(sourceSeq, dst);
+        if (n > 0) {
+            relayConsumer.translateResent(dst, 0, n);
+        }
+        return n;
+    }
+
+    /** A relayed track's packet (one stream): note it and cache it for this node's subscribers. */
+    public void onRelayedPacket(byte[] buf, int off, int len) {
+        ReceiveStream s = primary();
+        s.onReceived(RtpPacket.sequence(buf, off), System.nanoTime());
+        s.cache(buf, off, len);
+    }
+
+    /** When the last packet of any of its streams arrived (System.nanoTime), 0 before the first. */
     long lastPacketNanos() {
-        return lastPacketNanos;
+        long last = 0;
+        for (ReceiveStream l : layers) {
+            last = Math.max(last, l.lastPacketNanos());
+        }
+        return last;
     }
 
     /** True if this track sent packets once but none for at least {@code nanos}. */
     boolean silentFor(long nowNanos, long nanos) {
-        long last = lastPacketNanos;
+        long last = lastPacketNanos();
         return last != 0 && nowNanos - last >= nanos;
-    }
-
-    long extendedHighestSeq() {
-        return cycles + maxSeq;
-    }
-
-    /** Called once a second by the report timer: updates {@link #bitrateBps}. */
-    void rollBitrate(long nowNanos) {
-        long bytes = bytesReceived;
-        if (bitrateNanosPrior != 0 && nowNanos > bitrateNanosPrior) {
-            bitrateBps = (bytes - bitrateBytesPrior) * 8_000_000_000L / (nowNanos - bitrateNanosPrior);
-        }
-        bitrateBytesPrior = bytes;
-        bitrateNanosPrior = nowNanos;
-    }
-
-    /** Fills {fractionLost, cumulativeLost} and rolls the interval. */
-    void lossStats(int[] out) {
-        if (baseSeq < 0) {
-            out[0] = 0;
-            out[1] = 0;
-            return;
-        }
-        long expected = extendedHighestSeq() - baseSeq + 1;
-        long lost = Math.max(0, expected - received);
-        long expectedInterval = expected - expectedPrior;
-        long receivedInterval = received - receivedPrior;
-        expectedPrior = expected;
-        receivedPrior = received;
-        long lostInterval = expectedInterval - receivedInterval;
-        out[0] = expectedInterval == 0 || lostInterval <= 0 ? 0 : (int) ((lostInterval << 8) / expectedInterval);
-        out[1] = (int) Math.min(lost, 0x7FFFFF);
-    }
-
-    /** True (and records the time) if a key-frame request may go to the publisher now. */
-    synchronized boolean allowKeyFrameRequest(long nowNanos, long minIntervalNanos) {
-        if (lastPliNanos != 0 && nowNanos - lastPliNanos < minIntervalNanos) {
-            return false;
-        }
-        lastPliNanos = nowNanos;
-        return true;
-    }
-
-    void cache(byte[] buf, int off, int len) {
-        if (cache != null) {
-            synchronized (cache) {
-                cache.put(buf, off, len);
-            }
-        }
-    }
-
-    int sequenceOf(byte[] buf, int off) {
-        return RtpPacket.sequence(buf, off);
     }
 }

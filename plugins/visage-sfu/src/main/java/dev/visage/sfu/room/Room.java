@@ -1,6 +1,5 @@
 package dev.visage.sfu.room;
 
-import dev.visage.sfu.rtp.RtpPacket;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -125,8 +124,7 @@ public final class Room {
 
     /** Relay receive thread: a relayed track's RTP (plaintext, canonical): note, cache, fan out. */
     public void forwardRelayedRtp(PublishedTrack t, byte[] buf, int off, int len) {
-        t.onReceived(RtpPacket.sequence(buf, off), (int) RtpPacket.timestamp(buf, off), System.nanoTime());
-        t.cache(buf, off, len);
+        t.onRelayedPacket(buf, off, len);
         byte[] scratch = RELAY_SCRATCH.get();
         for (SfuEndpoint m : members) {
             m.deliverRelayed(t, buf, off, len, scratch, false);

@@ -4,6 +4,7 @@ import dev.visage.api.media.MediaEndpoint;
 import dev.visage.api.media.Participant;
 import dev.visage.api.media.SignalSink;
 import dev.visage.sfu.SfuMetrics;
+import dev.visage.sfu.codec.Vp8Descriptor;
 import dev.visage.sfu.rtcp.Rtcp;
 import dev.visage.sfu.rtcp.TransportCcGenerator;
 import dev.visage.sfu.rtp.NackGenerator;
@@ -44,6 +45,12 @@ import java.util.Map;
  *   {type:"media-ready"}                              the client can take subscribe offers now (sent
  *                                                     before its camera opens, so watching starts in
  *                                                     parallel with publishing)
+ *   {type:"video-size", trackId, width, height}       the size (device pixels, whole numbers 0..16384;
+ *                                                     0 x 0 when hidden) the client shows a remote
+ *                                                     video track at: a simulcast track's consumer
+ *                                                     sends the smallest layer at least that large
+ *                                                     (the largest one until the first message; a
+ *                                                     track no longer sent is ignored)
  * server -> client
  *   {type:"answer", pc:"publish",   sdp}
  *   {type:"tracks", tracks:[{mid, sessionId, userId, displayName, kind, source, trackId, muted}]}
@@ -71,6 +78,8 @@ public final class SfuEndpoint implements MediaEndpoint {
     private static final long NACK_RETRY_NANOS = 100_000_000L;
     /** A live publisher sends audio and video many times a second, muted or not. */
     private static final long SILENT_SOURCE_NANOS = 2_000_000_000L;
+    /** The largest width or height a video-size message may ask for (8K is 7680). */
+    static final int MAX_VIDEO_SIZE = 16384;
 
     private final Room room;
     private final Participant participant;
@@ -147,23 +156,52 @@ public final class SfuEndpoint implements MediaEndpoint {
         return participant;
     }
 
-    PublishedTrack publishedTrack(int ssrc) {
-        PublishedTrack[] ts = tracks;
-        for (PublishedTrack t : ts) {
-            if (t.ssrc == ssrc) {
-                return t;
+    /** The stream (a track's only one, or a simulcast layer) whose packets carry this SSRC. */
+    ReceiveStream streamBySsrc(int ssrc) {
+        for (PublishedTrack t : tracks) {
+            for (ReceiveStream s : t.layers) {
+                if (s.ssrc == ssrc && ssrc != 0) {
+                    return s;
+                }
             }
         }
         return null;
     }
 
-    private PublishedTrack trackByRtxSsrc(int ssrc) {
+    private ReceiveStream streamByRtxSsrc(int ssrc) {
         for (PublishedTrack t : tracks) {
-            if (t.info.rtxSsrc() == ssrc && ssrc != 0) {
-                return t;
+            for (ReceiveStream s : t.layers) {
+                if (s.rtxSsrc == ssrc && ssrc != 0) {
+                    return s;
+                }
             }
         }
         return null;
+    }
+
+    /** True if a stream of this endpoint, or one of its tracks towards subscribers, uses the SSRC. */
+    private boolean usesSsrc(int ssrc) {
+        for (PublishedTrack t : tracks) {
+            if (t.ssrc == ssrc || t.info.rtxSsrc() == ssrc) {
+                return true;
+            }
+        }
+        return streamBySsrc(ssrc) != null || streamByRtxSsrc(ssrc) != null;
+    }
+
+    /** True if someone else in the room (a local member or a relayed track) uses the SSRC. */
+    private boolean ssrcTakenInRoom(int ssrc) {
+        for (SfuEndpoint other : room.members()) {
+            if (other != this && other.usesSsrc(ssrc)) {
+                return true;
+            }
+        }
+        for (PublishedTrack r : room.relayedTracks()) {
+            if (r.ssrc == ssrc || r.info.rtxSsrc() == ssrc) {
+                return true;
+            }
+        }
+        return false;
     }
 
     Subscription subscriptionFor(PublishedTrack t) {
@@ -204,6 +242,7 @@ public final class SfuEndpoint implements MediaEndpoint {
             }
             case "candidate" -> onCandidate(msg);
             case "mute" -> onMute(msg);
+            case "video-size" -> onVideoSize(msg);
             case "media-ready" -> {
                 synchronized (room) {
                     clientReady = true;
@@ -304,15 +343,8 @@ public final class SfuEndpoint implements MediaEndpoint {
                 if (ssrc == 0) {
                     continue;
                 }
-                for (SfuEndpoint other : room.members()) {
-                    if (other != this && (other.publishedTrack(ssrc) != null || other.trackByRtxSsrc(ssrc) != null)) {
-                        throw new IllegalArgumentException("ssrc " + Integer.toUnsignedString(ssrc) + " is already in use in this room");
-                    }
-                }
-                for (PublishedTrack r : room.relayedTracks()) {
-                    if (r.ssrc == ssrc || r.info.rtxSsrc() == ssrc) {
-                        throw new IllegalArgumentException("ssrc " + Integer.toUnsignedString(ssrc) + " is already in use in this room");
-                    }
+                if (ssrcTakenInRoom(ssrc)) {
+                    throw new IllegalArgumentException("ssrc " + Integer.toUnsignedString(ssrc) + " is already in use in this room");
                 }
             }
         }
@@ -330,8 +362,8 @@ public final class SfuEndpoint implements MediaEndpoint {
         List<PublishedTrack> keep = new ArrayList<>();
         List<PublishedTrack> added = new ArrayList<>();
         for (TrackInfo i : infos) {
-            PublishedTrack existing = publishedTrack(i.ssrc());
-            if (existing != null && existing.info.payloadType() == i.payloadType()) {
+            PublishedTrack existing = sameTrack(i);
+            if (existing != null) {
                 keep.add(existing);
             } else {
                 PublishedTrack nt = new PublishedTrack(this, i, svc.config().nackCachePackets());
@@ -359,6 +391,21 @@ public final class SfuEndpoint implements MediaEndpoint {
         if (!removed.isEmpty() || !added.isEmpty()) {
             room.changed(); // the relay tells other nodes
         }
+    }
+
+    /**
+     * The track a renegotiated offer keeps: the same SSRC, or for a track found by rids (whose
+     * SSRCs in a new answer are new) the same mid and rids; and the same payload type.
+     */
+    private PublishedTrack sameTrack(TrackInfo i) {
+        for (PublishedTrack t : tracks) {
+            boolean same = i.rids().isEmpty() ? t.info.rids().isEmpty() && t.ssrc == i.ssrc()
+                    : t.info.mid().equals(i.mid()) && t.info.rids().equals(i.rids());
+            if (same && t.info.payloadType() == i.payloadType()) {
+                return t;
+            }
+        }
+        return null;
     }
 
     /** The tracks this endpoint publishes (for the relay). */
@@ -547,7 +594,8 @@ public final class SfuEndpoint implements MediaEndpoint {
         for (Subscription s : subscriptions) {
             if (s.track.video && !s.keyFrameRequested) {
                 s.keyFrameRequested = true;
-                requestKeyFrame(s.track, true);
+                s.updateTargetLayer(System.nanoTime());
+                requestKeyFrame(s);
             }
         }
     }
@@ -585,6 +633,32 @@ public final class SfuEndpoint implements MediaEndpoint {
             throw new IllegalArgumentException("no " + pc + " transport yet");
         }
         t.addRemoteCandidate(line);
+    }
+
+    /**
+     * {type:"video-size", trackId, width, height}: the subscriber shows that remote track at this
+     * size (CSS pixels times the device pixel ratio; 0 x 0 when hidden), so its consumer forwards
+     * the smallest simulcast layer at least as large. Tracks without simulcast ignore it, and so
+     * does a track this session no longer receives (a report that crossed the track's end).
+     */
+    private void onVideoSize(Map<String, Object> msg) {
+        String trackId = requireString(msg, "trackId");
+        int width = requireSize(msg, "width");
+        int height = requireSize(msg, "height");
+        for (Subscription s : subscriptions) {
+            if (s.track.info.trackId().equals(trackId) && s.track.video) {
+                s.requestSize(width, height);
+            }
+        }
+    }
+
+    private static int requireSize(Map<String, Object> msg, String key) {
+        Object v = msg.get(key);
+        if (!(v instanceof Number n) || n.doubleValue() < 0 || n.doubleValue() > MAX_VIDEO_SIZE
+                || n.doubleValue() != Math.floor(n.doubleValue())) {
+            throw new IllegalArgumentException("'" + key + "' must be a whole number of pixels from 0 to " + MAX_VIDEO_SIZE);
+        }
+        return n.intValue();
     }
 
     private void onMute(Map<String, Object> msg) {
@@ -679,37 +753,43 @@ public final class SfuEndpoint implements MediaEndpoint {
             }
         }
         int ssrc = RtpPacket.ssrc(buf, off);
-        PublishedTrack t = publishedTrack(ssrc);
+        ReceiveStream stream = streamBySsrc(ssrc);
         boolean retransmission = false;
-        if (t == null) {
-            t = trackByRtxSsrc(ssrc);
-            if (t == null) {
-                metrics.dropUnknownSsrc.incrementAndGet();
-                return;
+        if (stream == null) {
+            stream = streamByRtxSsrc(ssrc);
+            if (stream == null) {
+                stream = learnSsrc(buf, off, len, ssrc);
+                if (stream == null) {
+                    metrics.dropUnknownSsrc.incrementAndGet();
+                    return;
+                }
             }
+            retransmission = stream.ssrc != ssrc;
+        }
+        PublishedTrack t = stream.track;
+        if (retransmission) {
             if (RtpPacket.payloadType(buf, off) != t.info.rtxPayloadType()) {
                 metrics.dropRtx.incrementAndGet();
                 return;
             }
-            len = Rtx.unwrap(buf, off, len, t.ssrc, t.info.payloadType());
+            len = Rtx.unwrap(buf, off, len, stream.ssrc, t.info.payloadType());
             if (len < 0) {
                 metrics.dropRtx.incrementAndGet(); // padding-only probe
                 return;
             }
-            retransmission = true;
         } else if (RtpPacket.payloadType(buf, off) != t.info.payloadType()) {
             metrics.dropUnknownSsrc.incrementAndGet();
             return;
         }
         int seq = RtpPacket.sequence(buf, off);
         long arrivalNanos = System.nanoTime();
-        t.onReceived(seq, (int) RtpPacket.timestamp(buf, off), arrivalNanos);
-        t.packetsReceived++;
-        t.bytesReceived += len;
-        if (t.nacks != null) {
+        stream.onReceived(seq, arrivalNanos);
+        stream.packetsReceived++;
+        stream.bytesReceived += len;
+        if (stream.nacks != null) {
             int nackLen;
-            synchronized (t.nacks) {
-                int arrival = t.nacks.onPacket(seq);
+            synchronized (stream.nacks) {
+                int arrival = stream.nacks.onPacket(seq);
                 if (retransmission && arrival == NackGenerator.DUPLICATE) {
                     metrics.dropRtx.incrementAndGet(); // a copy of a packet we already forwarded
                     return;
@@ -717,10 +797,10 @@ public final class SfuEndpoint implements MediaEndpoint {
                 if (arrival == NackGenerator.RECOVERED) {
                     metrics.recovered.incrementAndGet();
                 }
-                nackLen = t.nacks.missingCount() == 0 ? 0
-                        : t.nacks.writeNack(t.nackBuffer, 0, feedbackSsrc, t.ssrc, System.nanoTime(), NACK_RETRY_NANOS);
+                nackLen = stream.nacks.missingCount() == 0 ? 0
+                        : stream.nacks.writeNack(stream.nackBuffer, 0, feedbackSsrc, stream.ssrc, System.nanoTime(), NACK_RETRY_NANOS);
                 if (nackLen > 0) {
-                    sendNack(t, nackLen);
+                    sendNack(stream, nackLen);
                 }
             }
         } else if (retransmission) {
@@ -732,7 +812,9 @@ public final class SfuEndpoint implements MediaEndpoint {
             metrics.dropMalformedRtp.incrementAndGet();
             return;
         }
-        t.cache(buf, off, len);
+        stream.cache(buf, off, len);
+        boolean keyFrameStart = t.simulcast && isVp8KeyFrameStart(stream, buf, off, len);
+        int layer = stream.layer;
         byte[] scratch = SCRATCH.get();
         SfuEndpoint[] ms = room.members();
         for (SfuEndpoint m : ms) {
@@ -741,11 +823,12 @@ public final class SfuEndpoint implements MediaEndpoint {
             }
             PeerTransport st = m.subscribe;
             Subscription sub;
-            if (st == null || !st.isConnected() || (sub = m.subscriptionFor(t)) == null) {
+            if (st == null || !st.isConnected() || (sub = m.subscriptionFor(t)) == null
+                    || !sub.accepts(layer, seq, keyFrameStart)) {
                 continue;
             }
             System.arraycopy(buf, off, scratch, 0, len);
-            sub.rewriteRtp(scratch, 0, arrivalNanos);
+            sub.rewriteRtp(scratch, 0, len, arrivalNanos);
             if (st.sendRtp(scratch, 0, len)) {
                 metrics.rtpForwarded.incrementAndGet();
                 sub.packetsSent++;
@@ -753,9 +836,81 @@ public final class SfuEndpoint implements MediaEndpoint {
             }
         }
         PublishedTrack.Downstream relay = t.downstream;
-        if (relay != null) {
-            relay.onRtp(t, buf, off, len); // once per node that subscribed, not per subscriber
+        if (relay == null) {
+            return;
         }
+        Subscription toRelay = t.relayConsumer;
+        if (toRelay == null) {
+            relay.onRtp(t, buf, off, len); // once per node that subscribed, not per subscriber
+        } else if (toRelay.accepts(layer, seq, keyFrameStart)) {
+            System.arraycopy(buf, off, scratch, 0, len);
+            toRelay.rewriteRtp(scratch, 0, len, arrivalNanos);
+            relay.onRtp(t, scratch, 0, len);
+        }
+    }
+
+    /**
+     * True for the first packet of a VP8 key frame; notes the frame's size on its stream (how the
+     * consumers know a layer's size).
+     */
+    private static boolean isVp8KeyFrameStart(ReceiveStream stream, byte[] buf, int off, int len) {
+        int hl = RtpPacket.headerLength(buf, off, len);
+        int payload = RtpPacket.payloadLength(buf, off, len);
+        if (hl < 0 || payload <= 0 || !Vp8Descriptor.isKeyFrameStart(buf, off + hl, payload)) {
+            return false;
+        }
+        int size = Vp8Descriptor.keyFrameSize(buf, off + hl, payload);
+        if (size != 0) {
+            stream.keyFrameSize = size;
+        }
+        return true;
+    }
+
+    /**
+     * A packet with an SSRC no stream has yet: if its mid and rid (or repaired rid) header
+     * extensions name a layer of ours whose SSRC is not known, that is its SSRC (or RTX SSRC)
+     * from now on. Once per stream, so the lookups here are not on the per-packet path.
+     */
+    private ReceiveStream learnSsrc(byte[] buf, int off, int len, int ssrc) {
+        for (PublishedTrack t : tracks) {
+            if (t.ridExtensionId == 0 || t.midExtensionId == 0) {
+                continue;
+            }
+            long mid = RtpPacket.findExtension(buf, off, len, t.midExtensionId);
+            if (mid < 0 || !t.hasMid(buf, (int) (mid >>> 8), (int) (mid & 0xFF))) {
+                continue;
+            }
+            boolean repair = false;
+            long rid = RtpPacket.findExtension(buf, off, len, t.ridExtensionId);
+            if (rid < 0 && t.repairedRidExtensionId != 0) {
+                rid = RtpPacket.findExtension(buf, off, len, t.repairedRidExtensionId);
+                repair = true;
+            }
+            if (rid < 0) {
+                return null;
+            }
+            for (ReceiveStream s : t.layers) {
+                if (!s.hasRid(buf, (int) (rid >>> 8), (int) (rid & 0xFF))) {
+                    continue;
+                }
+                synchronized (room) {
+                    if ((repair ? s.rtxSsrc : s.ssrc) != 0 || usesSsrc(ssrc) || ssrcTakenInRoom(ssrc)) {
+                        return null;
+                    }
+                    if (repair) {
+                        s.rtxSsrc = ssrc;
+                    } else {
+                        s.ssrc = ssrc;
+                    }
+                }
+                String what = repair ? " rtx ssrc=" : " ssrc=";
+                LOG.log(System.Logger.Level.DEBUG, () -> "room=" + room.id + " session=" + sessionId() + " mid=" + t.info.mid()
+                        + " rid=" + s.rid + what + Integer.toUnsignedString(ssrc));
+                return s;
+            }
+            return null;
+        }
+        return null;
     }
 
     /** Relay hook: sends a relayed track's packet to this subscriber (room fan-out of a remote track). */
@@ -781,7 +936,7 @@ public final class SfuEndpoint implements MediaEndpoint {
             }
             return sent;
         }
-        sub.rewriteRtp(scratch, 0, System.nanoTime());
+        sub.rewriteRtp(scratch, 0, len, System.nanoTime());
         if (st.sendRtp(scratch, 0, len)) {
             metrics.rtpForwarded.incrementAndGet();
             sub.packetsSent++;
@@ -793,7 +948,7 @@ public final class SfuEndpoint implements MediaEndpoint {
 
     private void sendTransportCcFeedback(PeerTransport p) {
         PublishedTrack[] ts = tracks;
-        int mediaSsrc = ts.length > 0 ? ts[0].ssrc : 0;
+        int mediaSsrc = ts.length > 0 ? ts[0].primary().ssrc : 0;
         synchronized (tcc) {
             for (int guard = 0; guard < 4 && tcc.hasPending(); guard++) {
                 int n = tcc.writeFeedback(tccBuffer, 0, feedbackSsrc, mediaSsrc);
@@ -805,10 +960,10 @@ public final class SfuEndpoint implements MediaEndpoint {
         }
     }
 
-    /** Caller holds t.nacks; the NACK is in t.nackBuffer. */
-    private void sendNack(PublishedTrack t, int len) {
+    /** Caller holds s.nacks; the NACK is in s.nackBuffer. */
+    private void sendNack(ReceiveStream s, int len) {
         PeerTransport p = publish;
-        if (p != null && p.sendRtcp(t.nackBuffer, 0, len)) {
+        if (p != null && p.sendRtcp(s.nackBuffer, 0, len)) {
             metrics.nacksSent.incrementAndGet();
         }
     }
@@ -821,32 +976,51 @@ public final class SfuEndpoint implements MediaEndpoint {
         while (i < end) {
             int plen = Rtcp.packetLength(buf, i);
             if (Rtcp.type(buf, i) == Rtcp.SR && plen >= 28) {
-                PublishedTrack t = publishedTrack(Rtcp.senderSsrc(buf, i));
-                if (t != null) {
-                    t.lastSrNtpMiddle = RtpPacket.i32(buf, i + 10);
-                    t.lastSrArrivalNanos = System.nanoTime();
-                    for (SfuEndpoint m : room.members()) {
-                        PeerTransport st = m.subscribe;
-                        Subscription sub;
-                        if (m == this || st == null || !st.isConnected() || (sub = m.subscriptionFor(t)) == null
-                                || !sub.ready()) {
-                            continue;
-                        }
-                        int n = Rtcp.copySrWithoutBlocks(buf, i, plen, scratch, 0);
-                        if (n > 0) {
-                            sub.rewriteSenderReport(scratch, 0);
-                            if (st.sendRtcp(scratch, 0, n)) {
-                                sub.onSrForwarded(t.lastSrNtpMiddle, System.nanoTime());
-                            }
-                        }
-                    }
-                    PublishedTrack.Downstream relay = t.downstream;
-                    if (relay != null) {
-                        relay.onSenderReport(t, buf, i, plen);
-                    }
+                ReceiveStream stream = streamBySsrc(Rtcp.senderSsrc(buf, i));
+                if (stream != null) {
+                    onPublisherSenderReport(stream, buf, i, plen, scratch);
                 }
             }
             i += plen;
+        }
+    }
+
+    /**
+     * A publisher's SR of one of its streams: noted (for our RR's LSR/DLSR) and passed on to the
+     * subscribers (and the relay) that receive that stream now.
+     */
+    private void onPublisherSenderReport(ReceiveStream stream, byte[] buf, int at, int plen, byte[] scratch) {
+        PublishedTrack t = stream.track;
+        stream.lastSrNtpMiddle = RtpPacket.i32(buf, at + 10);
+        stream.lastSrArrivalNanos = System.nanoTime();
+        for (SfuEndpoint m : room.members()) {
+            PeerTransport st = m.subscribe;
+            Subscription sub;
+            if (m == this || st == null || !st.isConnected() || (sub = m.subscriptionFor(t)) == null
+                    || !sub.ready() || sub.currentLayer() != stream.layer) {
+                continue;
+            }
+            int n = Rtcp.copySrWithoutBlocks(buf, at, plen, scratch, 0);
+            if (n > 0) {
+                sub.rewriteSenderReport(scratch, 0);
+                if (st.sendRtcp(scratch, 0, n)) {
+                    sub.onSrForwarded(stream.lastSrNtpMiddle, System.nanoTime());
+                }
+            }
+        }
+        PublishedTrack.Downstream relay = t.downstream;
+        Subscription toRelay = t.relayConsumer;
+        if (relay == null) {
+            return;
+        }
+        if (toRelay == null) {
+            relay.onSenderReport(t, buf, at, plen);
+        } else if (toRelay.ready() && toRelay.currentLayer() == stream.layer) {
+            int n = Rtcp.copySrWithoutBlocks(buf, at, plen, scratch, 0);
+            if (n > 0) {
+                toRelay.rewriteSenderReport(scratch, 0);
+                relay.onSenderReport(t, scratch, 0, n);
+            }
         }
     }
 
@@ -865,7 +1039,7 @@ public final class SfuEndpoint implements MediaEndpoint {
                 if (fmt == Rtcp.FMT_PLI || fmt == Rtcp.FMT_FIR) {
                     Subscription s = subscriptionBySsrc(ssrc);
                     if (s != null) {
-                        requestKeyFrame(s.track, false);
+                        requestKeyFrame(s);
                     }
                 }
             } else if (pt == Rtcp.RTPFB && fmt == Rtcp.FMT_NACK && plen >= 16) {
@@ -919,21 +1093,29 @@ public final class SfuEndpoint implements MediaEndpoint {
     public List<Map<String, Object>> streamStats() {
         List<Map<String, Object>> out = new ArrayList<>();
         for (PublishedTrack t : tracks) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("direction", "publish");
-            m.put("sessionId", participant.sessionId());
-            m.put("userId", participant.userId() == null ? "" : participant.userId());
-            m.put("displayName", participant.displayName() == null ? "" : participant.displayName());
-            m.put("kind", t.info.kind());
-            m.put("codec", t.info.codec());
-            m.put("ssrc", t.ssrc & 0xFFFFFFFFL);
-            m.put("packets", t.packetsReceived);
-            m.put("bytes", t.bytesReceived);
-            m.put("bitrateBps", t.bitrateBps);
-            m.put("fractionLost", t.lastFractionLost / 256.0);
-            m.put("packetsLost", t.lastCumulativeLost);
-            m.put("muted", t.muted);
-            out.add(m);
+            for (ReceiveStream s : t.layers) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("direction", "publish");
+                m.put("sessionId", participant.sessionId());
+                m.put("userId", participant.userId() == null ? "" : participant.userId());
+                m.put("displayName", participant.displayName() == null ? "" : participant.displayName());
+                m.put("kind", t.info.kind());
+                m.put("codec", t.info.codec());
+                m.put("ssrc", s.ssrc & 0xFFFFFFFFL);
+                if (s.rid != null) {
+                    m.put("rid", s.rid);
+                    int size = s.keyFrameSize;
+                    m.put("width", size >>> 16);
+                    m.put("height", size & 0xFFFF);
+                }
+                m.put("packets", s.packetsReceived);
+                m.put("bytes", s.bytesReceived);
+                m.put("bitrateBps", s.bitrateBps);
+                m.put("fractionLost", s.lastFractionLost / 256.0);
+                m.put("packetsLost", s.lastCumulativeLost);
+                m.put("muted", t.muted);
+                out.add(m);
+            }
         }
         for (Subscription s : subscriptions) {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -952,6 +1134,10 @@ public final class SfuEndpoint implements MediaEndpoint {
             m.put("jitterMs", s.jitter * 1000.0 / clock);
             m.put("rttMs", s.rttNanos < 0 ? -1.0 : s.rttNanos / 1e6);
             m.put("retransmissions", s.resent);
+            if (s.track.simulcast) {
+                m.put("layer", s.currentLayer());
+                m.put("layerSwitches", s.layerSwitches);
+            }
             out.add(m);
         }
         return out;
@@ -963,14 +1149,12 @@ public final class SfuEndpoint implements MediaEndpoint {
         PublishedTrack t = s.track;
         int seq = s.sourceSequence(seqOut);
         PeerTransport st = subscribe;
-        if (t.cache == null || st == null) {
+        int layer = s.currentLayer();
+        if (!t.video || st == null || layer < 0 || seq < 0) {
             return;
         }
         byte[] orig = SCRATCH2.get();
-        int len;
-        synchronized (t.cache) {
-            len = t.cache.get(seq, orig);
-        }
+        int len = t.layers[layer].cachedPacket(seq, orig);
         if (len < 0) {
             // not here (lost upstream, or aged out): no resend, so it costs none of the limits
             metrics.retransmissionsMissing.incrementAndGet();
@@ -995,7 +1179,7 @@ public final class SfuEndpoint implements MediaEndpoint {
                 return;
             }
         }
-        s.translate(orig, 0);
+        s.translateResent(orig, 0, len);
         if (s.rtxSsrc == 0 || t.canonicalRtxPt < 0) {
             if (st.sendRtp(orig, 0, len)) {
                 metrics.retransmissions.incrementAndGet();
@@ -1029,10 +1213,28 @@ public final class SfuEndpoint implements MediaEndpoint {
         return n;
     }
 
-    /** PLI to the publisher of t, at most once per pli-interval (force skips nothing but logging). */
-    void requestKeyFrame(PublishedTrack t, boolean joined) {
+    /**
+     * A subscriber's stream needs a key frame: of the layer it receives, or awaits; before either
+     * is known (a new subscriber of a simulcast track), of every layer, since the first key frame
+     * of any starts the stream.
+     */
+    void requestKeyFrame(Subscription s) {
+        PublishedTrack t = s.track;
+        int layer = s.keyFrameLayer();
+        if (layer != LayerSelector.ANY) {
+            requestKeyFrame(t, t.layers[layer]);
+            return;
+        }
+        for (ReceiveStream l : t.layers) {
+            requestKeyFrame(t, l);
+        }
+    }
+
+    /** PLI for one stream of t to its publisher, at most once per pli-interval per stream. */
+    void requestKeyFrame(PublishedTrack t, ReceiveStream stream) {
+        long minInterval = svc.config().pliIntervalMillis() * 1_000_000L;
         if (t.upstream != null) { // relayed: the publisher is on another node
-            if (t.allowKeyFrameRequest(System.nanoTime(), svc.config().pliIntervalMillis() * 1_000_000L)) {
+            if (stream.allowKeyFrameRequest(System.nanoTime(), minInterval)) {
                 t.upstream.requestKeyFrame(t);
                 metrics.plisSent.incrementAndGet();
             } else {
@@ -1041,17 +1243,40 @@ public final class SfuEndpoint implements MediaEndpoint {
             return;
         }
         PeerTransport pt = t.owner.publish;
-        if (pt == null || !pt.isConnected()) {
+        int ssrc = stream.ssrc;
+        if (pt == null || !pt.isConnected() || ssrc == 0) {
             return;
         }
-        if (!t.allowKeyFrameRequest(System.nanoTime(), svc.config().pliIntervalMillis() * 1_000_000L)) {
+        if (!stream.allowKeyFrameRequest(System.nanoTime(), minInterval)) {
             metrics.plisSuppressed.incrementAndGet();
             return;
         }
         byte[] b = new byte[64]; // signalling-rate path (<= 5/s per stream), not per packet
-        int n = Rtcp.writePli(b, 0, t.owner.feedbackSsrc, t.ssrc);
+        int n = Rtcp.writePli(b, 0, t.owner.feedbackSsrc, ssrc);
         if (pt.sendRtcp(b, 0, n)) {
             metrics.plisSent.incrementAndGet();
+        }
+    }
+
+    /**
+     * Timer: each simulcast consumer (this endpoint's as a subscriber, and the relay's of the
+     * tracks it publishes) re-chooses its layer; one waiting to switch asks for the key frame.
+     */
+    private void updateLayers() {
+        long now = System.nanoTime();
+        for (Subscription s : subscriptions) {
+            int wait = s.updateTargetLayer(now);
+            if (wait != LayerSelector.ANY) {
+                requestKeyFrame(s.track, s.track.layers[wait]);
+            }
+        }
+        for (PublishedTrack t : tracks) {
+            if (t.relayConsumer != null && t.downstream != null) {
+                int wait = t.relayConsumer.updateTargetLayer(now);
+                if (wait != LayerSelector.ANY) {
+                    requestKeyFrame(t, t.layers[wait]);
+                }
+            }
         }
     }
 
@@ -1063,6 +1288,7 @@ public final class SfuEndpoint implements MediaEndpoint {
         if (subscribe != null) {
             resendLimiter.tick(System.nanoTime(), forwardedTotal());
         }
+        updateLayers();
         PeerTransport p = publish;
         if (p != null && p.isConnected()) {
             if (tccExtensionId != 0) {
@@ -1070,28 +1296,9 @@ public final class SfuEndpoint implements MediaEndpoint {
             }
             long now = System.nanoTime();
             for (PublishedTrack t : tracks) {
-                if (t.nacks != null) {
-                    synchronized (t.nacks) {
-                        if (t.nacks.missingCount() > 0) {
-                            int n = t.nacks.writeNack(t.nackBuffer, 0, feedbackSsrc, t.ssrc, now, NACK_RETRY_NANOS);
-                            if (n > 0) {
-                                sendNack(t, n);
-                            }
-                        }
-                        long rn = t.nacks.recoveryNanosTotal();
-                        if (rn != t.nackRecoveryNanosReported) {
-                            metrics.nackRecoveryMicros.addAndGet((rn - t.nackRecoveryNanosReported) / 1000);
-                            t.nackRecoveryNanosReported = rn;
-                        }
-                        metrics.nackRecoveryMaxMicros.accumulateAndGet(t.nacks.recoveryNanosMax() / 1000, Math::max);
-                        long g = t.nacks.gaveUp();
-                        if (g != t.nackGaveUpReported) {
-                            metrics.nackGaveUp.addAndGet(g - t.nackGaveUpReported);
-                            t.nackGaveUpReported = g;
-                            // that packet is lost for every subscriber: their decoders need a key
-                            // frame, and asking now spares them the ~3 s Chromium waits before it asks
-                            requestKeyFrame(t, false);
-                        }
+                for (ReceiveStream stream : t.layers) {
+                    if (stream.nacks != null && stream.ssrc != 0) {
+                        sendNackRetries(t, stream, now);
                     }
                 }
             }
@@ -1110,6 +1317,31 @@ public final class SfuEndpoint implements MediaEndpoint {
             s.onSecond(nowMillis);
         }
         sendReceiverReports();
+    }
+
+    private void sendNackRetries(PublishedTrack t, ReceiveStream stream, long now) {
+        synchronized (stream.nacks) {
+            if (stream.nacks.missingCount() > 0) {
+                int n = stream.nacks.writeNack(stream.nackBuffer, 0, feedbackSsrc, stream.ssrc, now, NACK_RETRY_NANOS);
+                if (n > 0) {
+                    sendNack(stream, n);
+                }
+            }
+            long rn = stream.nacks.recoveryNanosTotal();
+            if (rn != stream.nackRecoveryNanosReported) {
+                metrics.nackRecoveryMicros.addAndGet((rn - stream.nackRecoveryNanosReported) / 1000);
+                stream.nackRecoveryNanosReported = rn;
+            }
+            metrics.nackRecoveryMaxMicros.accumulateAndGet(stream.nacks.recoveryNanosMax() / 1000, Math::max);
+            long g = stream.nacks.gaveUp();
+            if (g != stream.nackGaveUpReported) {
+                metrics.nackGaveUp.addAndGet(g - stream.nackGaveUpReported);
+                stream.nackGaveUpReported = g;
+                // that packet is lost for every subscriber: their decoders need a key frame, and
+                // asking now spares them the ~3 s Chromium waits before it asks
+                requestKeyFrame(t, stream);
+            }
+        }
     }
 
     /**
@@ -1171,35 +1403,33 @@ public final class SfuEndpoint implements MediaEndpoint {
         int at = Rtcp.writeEmptyRr(b, 0, feedbackSsrc);
         long now = System.nanoTime();
         int n = 0;
+        boolean video = false;
         for (PublishedTrack t : ts) {
-            if (n == 31) {
-                break;
+            video |= t.video;
+            for (ReceiveStream s : t.layers) {
+                if (n == 31 || s.ssrc == 0) {
+                    continue;
+                }
+                s.lossStats(loss);
+                s.lastFractionLost = loss[0];
+                s.lastCumulativeLost = loss[1];
+                s.rollBitrate(now);
+                int lsr = s.lastSrNtpMiddle;
+                int dlsr = s.lastSrArrivalNanos == 0 ? 0 : (int) (((now - s.lastSrArrivalNanos) * 65536L) / 1_000_000_000L);
+                at += Rtcp.writeReportBlock(b, at, 0, s.ssrc, loss[0], loss[1], s.extendedHighestSeq(), 0,
+                        s.lastSrArrivalNanos == 0 ? 0 : lsr, dlsr);
+                n++;
             }
-            t.lossStats(loss);
-            t.lastFractionLost = loss[0];
-            t.lastCumulativeLost = loss[1];
-            t.rollBitrate(now);
-            int lsr = t.lastSrNtpMiddle;
-            int dlsr = t.lastSrArrivalNanos == 0 ? 0 : (int) (((now - t.lastSrArrivalNanos) * 65536L) / 1_000_000_000L);
-            at += Rtcp.writeReportBlock(b, at, 0, t.ssrc, loss[0], loss[1], t.extendedHighestSeq(), 0,
-                    t.lastSrArrivalNanos == 0 ? 0 : lsr, dlsr);
-            n++;
         }
         Rtcp.setLengthBytes(b, 0, at);
-        int rembAt = at;
-        int videoCount = 0;
-        for (PublishedTrack t : ts) {
-            if (t.video) {
-                videoCount++;
-            }
-        }
-        if (videoCount > 0) {
-            // REMB with all SSRCs
-            at += Rtcp.writeRemb(b, at, feedbackSsrc, svc.config().rembBitrate(), ts[0].ssrc);
-            b[rembAt + 16] = (byte) ts.length;
+        if (video && n > 0) {
+            // REMB naming every stream reported on (their SSRCs are the report blocks')
+            int rembAt = at;
+            at += Rtcp.writeRemb(b, at, feedbackSsrc, svc.config().rembBitrate(), RtpPacket.i32(b, 8));
+            b[rembAt + 16] = (byte) n;
             at = rembAt + 20;
-            for (PublishedTrack t : ts) {
-                RtpPacket.w32(b, at, t.ssrc);
+            for (int k = 0; k < n; k++) {
+                RtpPacket.w32(b, at, RtpPacket.i32(b, 8 + 24 * k));
                 at += 4;
             }
             Rtcp.setLengthBytes(b, rembAt, at - rembAt);

@@ -1,23 +1,35 @@
 package dev.visage.sfu.room;
 
+import dev.visage.sfu.codec.Vp8PictureIdRewriter;
 import dev.visage.sfu.rtp.RtpPacket;
 
 import java.security.SecureRandom;
 
 /**
  * One stream a subscriber receives (the Consumer, in mediasoup terms): its m-section, the SSRCs
- * the subscriber knows it by, the RTP rewrite that keeps it continuous when its source changes,
- * and what the subscriber reports about it.
+ * the subscriber knows it by, which layer of a simulcast track it forwards, the RTP rewrite that
+ * keeps it continuous when its source changes, and what the subscriber reports about it.
  *
  * <p>The subscriber's SDP names the stream by {@link #ssrc} and {@link #rtxSsrc} for its whole life.
- * When the publisher reconnects (a new session of the same user publishing the same kind), the
- * subscription is {@link #rebind rebound} to the new track instead of being replaced: its first
- * packet fixes a sequence and timestamp offset so the subscriber sees the next sequence number and
- * a timestamp advanced by the wall-clock time of the gap. The browser keeps its receiver, decoder
- * and tile; no renegotiation, no sequence jump counted as loss.
+ * Its source changes when the publisher reconnects (a new session of the same user publishing the
+ * same kind: the subscription is {@link #rebind rebound} to the new track instead of being
+ * replaced) and, for a simulcast track, when it switches layers. Either way the next source's
+ * first packet fixes a sequence and timestamp offset so the subscriber sees the next sequence
+ * number and a timestamp advanced by the wall-clock time of the gap; VP8 picture ids and
+ * TL0PICIDX are shifted the same way. The browser keeps its receiver, decoder and tile; no
+ * renegotiation, no sequence jump counted as loss.
+ *
+ * <p>Simulcast: the consumer forwards exactly one layer, the {@link LayerSelector}'s choice for the
+ * size its subscriber asked for ({@link #requestSize}), and switches only at a key frame of the
+ * target layer (the endpoint asks the publisher for one), so the decoder never gets a frame that
+ * refers to a frame of another layer.
  */
 final class Subscription {
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** No size asked for: as large as there is. */
+    static final int ANY_SIZE = Integer.MAX_VALUE;
+    /** A key frame asked for a switch and not come yet is asked for again after this long. */
+    static final long KEY_FRAME_RETRY_NANOS = 1_000_000_000L;
 
     final String mid;
     /** The SSRCs in the subscriber's SDP: the first source's (zero offsets while it lasts). */
@@ -31,10 +43,21 @@ final class Subscription {
     /** When the source's connection was lost (ms), 0 while it is live: see SfuEndpoint#close. */
     volatile long orphanedAtMillis;
 
-    // Rewrite towards the subscriber. After a rebind, the first packet of the new source fixes
-    // the offsets (forwarding thread); until then rebasePending holds the stream's last sequence
-    // number, timestamp and the time of its last packet (written before rebasePending, so a
-    // forwarding thread that sees the flag sees them).
+    // Layer choice (simulcast): the size asked for (signalling thread), the layer to switch to
+    // (timer), the layer forwarded now (forwarding thread), LayerSelector.ANY before the first.
+    private volatile int wantWidth = ANY_SIZE;
+    private volatile int wantHeight = ANY_SIZE;
+    private volatile int targetLayer = LayerSelector.ANY;
+    private volatile int currentLayer;
+    /** Sequence number of the key frame that started the current layer: older packets of it are not sent. */
+    private volatile int switchSeq;
+    // the key frame asked for a switch (timer thread only)
+    private int askedLayer = LayerSelector.ANY;
+    private long askedAtNanos;
+
+    // Rewrite towards the subscriber, written by the forwarding thread. While rebasePending, the
+    // next forwarded packet fixes the offsets from the last one sent (lastSeqOut, lastTsOut at
+    // lastSentNanos).
     private volatile boolean rebasePending;
     private volatile boolean rewriting;
     private volatile int seqDelta;
@@ -42,6 +65,9 @@ final class Subscription {
     private int lastSeqOut;
     private int lastTsOut;
     private long lastSentNanos;
+    private boolean sentAny;
+    /** Non-null for a VP8 simulcast track: picture ids continue across layers. */
+    private final Vp8PictureIdRewriter pictureIds;
 
     // statistics: sent by the publisher's receive thread; reported by the subscriber's RRs
     volatile long packetsSent;
@@ -51,6 +77,7 @@ final class Subscription {
     volatile long jitter;
     volatile long resent;
     volatile long rttNanos = -1;
+    volatile long layerSwitches;
     private int rtxSeq = RANDOM.nextInt(0x10000);
     // the last two SRs forwarded to this subscriber: NTP middle 32 bits and when they left
     private final int[] srNtp = new int[2];
@@ -63,18 +90,28 @@ final class Subscription {
         this.ssrc = track.ssrc;
         this.rtxSsrc = track.info.rtxSsrc();
         this.clockRate = Math.max(1, track.info.clockRate());
+        this.pictureIds = track.simulcast && "VP8".equals(track.info.codec()) ? new Vp8PictureIdRewriter() : null;
+        if (!track.info.rids().isEmpty()) {
+            // the SSRC is ours, not the publisher's: rewrite from the first packet on
+            lastSeqOut = RANDOM.nextInt(0x10000);
+            lastTsOut = RANDOM.nextInt();
+            rebasePending = true;
+        }
+        currentLayer = track.simulcast ? LayerSelector.ANY : 0;
     }
 
     /**
      * True if {@code next} can continue this stream: same kind, source (a camera never continues a
-     * screen) and codec (the subscriber's m-section keeps its payload type and format parameters).
+     * screen), codec (the subscriber's m-section keeps its payload type and format parameters) and
+     * layering (a simulcast stream's picture ids are rewritten, another's are not).
      */
     boolean canContinueWith(PublishedTrack next) {
         PublishedTrack cur = track;
         return next != cur && next.video == cur.video && next.info.source().equals(cur.info.source())
                 && next.canonicalPt == cur.canonicalPt
                 && formatOf(next).equals(formatOf(cur))
-                && next.info.clockRate() == cur.info.clockRate();
+                && next.info.clockRate() == cur.info.clockRate()
+                && next.simulcast == cur.simulcast;
     }
 
     /** Format parameters; none and empty are the same (a relayed track carries "" for none). */
@@ -83,32 +120,104 @@ final class Subscription {
         return f == null ? "" : f.trim();
     }
 
-    /**
-     * Under the room monitor, while the current source is silent: continue the stream with
-     * {@code next}. The old source's receive statistics give where the stream stopped.
-     */
+    /** Under the room monitor, while the current source is silent: continue the stream with {@code next}. */
     void rebind(PublishedTrack next) {
-        if (!rebasePending) { // else the source being replaced never sent: the stream stopped earlier
-            PublishedTrack old = track;
-            lastSeqOut = (int) (old.extendedHighestSeq() + seqDelta) & 0xFFFF;
-            lastTsOut = old.highestTimestamp() + tsDelta;
-            lastSentNanos = old.lastPacketNanos();
-        }
         keyFrameRequested = false;
         orphanedAtMillis = 0;
+        targetLayer = LayerSelector.ANY;
+        currentLayer = next.simulcast ? LayerSelector.ANY : 0;
         rebasePending = true;
         track = next;
     }
 
+    /** Signalling thread: the size the subscriber shows this stream at (0 x 0: hidden). */
+    void requestSize(int width, int height) {
+        wantWidth = width;
+        wantHeight = height;
+    }
+
     /**
-     * Forwarding thread, on the subscriber's copy of a packet of {@link #track}: rewrites SSRC,
-     * sequence number and timestamp into the subscriber's numbering. No allocation.
+     * Timer: recomputes the layer this consumer should forward. Returns the layer whose key frame
+     * the endpoint should ask the publisher for now (a new target, or one whose key frame has not
+     * come for {@link #KEY_FRAME_RETRY_NANOS}), or {@link LayerSelector#ANY} if none.
      */
-    void rewriteRtp(byte[] p, int off, long arrivalNanos) {
+    int updateTargetLayer(long nowNanos) {
+        PublishedTrack t = track;
+        if (!t.simulcast) {
+            return LayerSelector.ANY;
+        }
+        int target = LayerSelector.choose(t.layers, wantWidth, wantHeight, nowNanos);
+        targetLayer = target;
+        if (target == LayerSelector.ANY || target == currentLayer) {
+            askedLayer = LayerSelector.ANY;
+            return LayerSelector.ANY;
+        }
+        if (target == askedLayer && nowNanos - askedAtNanos < KEY_FRAME_RETRY_NANOS) {
+            return LayerSelector.ANY;
+        }
+        askedLayer = target;
+        askedAtNanos = nowNanos;
+        return target;
+    }
+
+    /** The layer forwarded now ({@link LayerSelector#ANY} before the first key frame). */
+    int currentLayer() {
+        return currentLayer;
+    }
+
+    /** The layer a subscriber's key-frame request is for: the one forwarded, else the one awaited. */
+    int keyFrameLayer() {
+        int cur = currentLayer;
+        return cur != LayerSelector.ANY ? cur : targetLayer;
+    }
+
+    /**
+     * Forwarding thread, before copying a packet of {@code layer}: whether it goes to this
+     * subscriber. A key frame of the target layer switches to it (and the next rewrite rebases);
+     * before any target is known, the first key frame of any layer starts the stream.
+     */
+    boolean accepts(int layer, int seq, boolean keyFrameStart) {
+        int cur = currentLayer;
+        if (layer == cur) {
+            return cur == 0 && !track.simulcast || ((seq - switchSeq) & 0x8000) == 0;
+        }
+        int target = targetLayer;
+        boolean wanted = target == LayerSelector.ANY ? cur == LayerSelector.ANY : layer == target;
+        if (!keyFrameStart || !wanted) {
+            return false;
+        }
+        currentLayer = layer;
+        switchSeq = seq;
+        rebasePending = true;
+        if (pictureIds != null) {
+            pictureIds.switchSource();
+        }
+        layerSwitches++;
+        return true;
+    }
+
+    /**
+     * Forwarding thread, on the subscriber's copy of a packet it {@link #accepts}: rewrites SSRC,
+     * sequence number, timestamp and VP8 picture ids into the subscriber's numbering. No allocation.
+     */
+    void rewriteRtp(byte[] p, int off, int len, long arrivalNanos) {
         if (rebasePending) {
             rebase(RtpPacket.sequence(p, off), (int) RtpPacket.timestamp(p, off), arrivalNanos);
         }
         translate(p, off);
+        if (pictureIds != null) {
+            int hl = RtpPacket.headerLength(p, off, len);
+            if (hl > 0) {
+                pictureIds.rewrite(p, off + hl, RtpPacket.payloadLength(p, off, len));
+            }
+        }
+        int seqOut = RtpPacket.sequence(p, off);
+        if (!sentAny || (((seqOut - lastSeqOut) & 0xFFFF) < 0x8000)) {
+            lastSeqOut = seqOut;
+            lastTsOut = RtpPacket.i32(p, off + 4);
+            lastSentNanos = arrivalNanos;
+            sentAny = true;
+        }
     }
 
     /** A packet of the current source (e.g. from the NACK cache) in the subscriber's numbering. */
@@ -120,10 +229,27 @@ final class Subscription {
         }
     }
 
+    /**
+     * A cached packet of the current source resent as it was first sent: numbering and, for
+     * VP8 simulcast, picture ids (without moving where the stream is).
+     */
+    void translateResent(byte[] p, int off, int len) {
+        translate(p, off);
+        if (pictureIds != null) {
+            int hl = RtpPacket.headerLength(p, off, len);
+            if (hl > 0) {
+                pictureIds.apply(p, off + hl, RtpPacket.payloadLength(p, off, len));
+            }
+        }
+    }
+
     /** The first packet of a new source: continue from the last one sent. */
     private void rebase(int seq, int ts, long arrivalNanos) {
-        long gapNanos = Math.max(0, arrivalNanos - lastSentNanos);
-        long gapTicks = Math.max(1, gapNanos / 1000 * clockRate / 1_000_000);
+        long gapTicks = 1;
+        if (sentAny) {
+            long gapNanos = Math.max(0, arrivalNanos - lastSentNanos);
+            gapTicks = Math.max(1, gapNanos / 1000 * clockRate / 1_000_000);
+        }
         seqDelta = (lastSeqOut + 1 - seq) & 0xFFFF;
         tsDelta = (int) (lastTsOut + gapTicks - ts);
         rewriting = true;
@@ -135,9 +261,14 @@ final class Subscription {
         return !rebasePending;
     }
 
-    /** The source's sequence number of a packet the subscriber knows by {@code seqOut}. */
+    /**
+     * The source's sequence number of a packet the subscriber knows by {@code seqOut}, or -1 for
+     * one sent from a layer it no longer receives (the current layer's older packets were never
+     * sent: resending one would put another layer's frame in its place).
+     */
     int sourceSequence(int seqOut) {
-        return (seqOut - seqDelta) & 0xFFFF;
+        int seq = (seqOut - seqDelta) & 0xFFFF;
+        return track.simulcast && ((seq - switchSeq) & 0x8000) != 0 ? -1 : seq;
     }
 
     /** An SR of the source, copied for this subscriber (no report blocks): its SSRC and RTP time. */

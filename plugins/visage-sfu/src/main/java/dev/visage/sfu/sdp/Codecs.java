@@ -11,14 +11,17 @@ public final class Codecs {
     public static final String EXT_AUDIO_LEVEL = "urn:ietf:params:rtp-hdrext:ssrc-audio-level";
     public static final String EXT_ABS_SEND_TIME = "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time";
     public static final String EXT_VIDEO_ORIENTATION = "urn:3gpp:video-orientation";
+    public static final String EXT_RID = "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id";
+    public static final String EXT_REPAIRED_RID = "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id";
     public static final String EXT_TRANSPORT_CC = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
 
     /**
-     * Extensions accepted from publishers. mid and transport-cc are consumed by the SFU and
-     * stripped when forwarding (transport-cc feeds our feedback to the publisher's estimator).
+     * Extensions accepted from publishers. mid, the rids and transport-cc are consumed by the SFU
+     * and stripped when forwarding (transport-cc feeds our feedback to the publisher's estimator;
+     * mid and rid name a simulcast layer's RTP stream before its SSRC is known).
      */
     public static final List<String> PUBLISH_EXTENSIONS = List.of(EXT_MID, EXT_AUDIO_LEVEL, EXT_ABS_SEND_TIME,
-            EXT_VIDEO_ORIENTATION, EXT_TRANSPORT_CC);
+            EXT_VIDEO_ORIENTATION, EXT_TRANSPORT_CC, EXT_RID, EXT_REPAIRED_RID);
 
     /** Canonical ids towards subscribers; index = id. */
     public static int subscriberExtensionId(String uri) {

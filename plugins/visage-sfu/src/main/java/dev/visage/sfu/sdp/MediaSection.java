@@ -27,6 +27,10 @@ public final class MediaSection {
     public final Map<Integer, String> extmap = new LinkedHashMap<>();   // id -> uri
     public final List<Long> ssrcs = new ArrayList<>();
     public final Map<Long, Long> fidGroups = new LinkedHashMap<>();     // primary -> rtx
+    /** Send rids (RFC 8851) in the order of {@code a=simulcast:send}, paused ones included; empty if none. */
+    public final List<String> simulcastRids = new ArrayList<>();
+    /** Rids declared with {@code a=rid:<id> send}. */
+    public final List<String> sendRids = new ArrayList<>();
     public String msidStream;
     public String msidTrack;
     public final List<String> candidates = new ArrayList<>();

@@ -14,8 +14,17 @@ import java.util.Map;
  * offer has the transport-wide sequence extension. Other m-sections
  * (data channels, unsupported codecs, anything beyond {@link #MAX_TRACKS}) are rejected with
  * port 0, which also bounds what one client can make the SFU allocate (a packet cache per video).
+ *
+ * <p>Simulcast (RFC 8853) is accepted for VP8 when the offer lists its send rids and has the mid
+ * and rid header extensions: the answer receives every rid ({@code a=rid:<id> recv},
+ * {@code a=simulcast:recv}), and the track gets SSRCs of the SFU's own for its subscribers. The
+ * consumers rewrite VP8's picture ids across layers, which is why other codecs get one layer: the
+ * answer receives only the last rid (the largest, as the web client and most others list their
+ * encodings smallest first; the offer's SSRCs are still unknown, so the stream is found by its
+ * rid as a layer's is).
  */
 public final class PublishAnswer {
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
     public final String sdp;
     public final List<TrackInfo> tracks;
 
@@ -68,6 +77,13 @@ public final class PublishAnswer {
             s.line("a=rtcp-mux");
             s.line("a=rtcp-rsize");
             s.line("a=rtpmap:" + pt + " " + m.rtpmap.get(pt));
+            List<String> rids = simulcastRids(m, codec, extIds);
+            for (String rid : rids) {
+                s.line("a=rid:" + rid + " recv");
+            }
+            if (!rids.isEmpty()) {
+                s.line("a=simulcast:recv " + String.join(";", rids));
+            }
             if (extIds.containsKey(Codecs.EXT_TRANSPORT_CC)) {
                 s.line("a=rtcp-fb:" + pt + " transport-cc");
             }
@@ -86,7 +102,10 @@ public final class PublishAnswer {
                 s.line("a=fmtp:" + rtxPt + " apt=" + pt);
             }
             sections.add(s.toString());
-            if (sends && !m.ssrcs.isEmpty()) {
+            if (sends && !rids.isEmpty()) {
+                tracks.add(new TrackInfo(m.kind, m.mid, randomSsrc(), rtxPt >= 0 ? randomSsrc() : 0, codec, pt, rtxPt,
+                        m.clockRate(pt), fmtp, extIds, m.msidTrack != null ? m.msidTrack : m.kind + "-" + m.mid, null, rids));
+            } else if (sends && !m.ssrcs.isEmpty()) {
                 long primary = m.ssrcs.get(0);
                 long rtx = 0;
                 if (!m.fidGroups.isEmpty()) {
@@ -105,6 +124,20 @@ public final class PublishAnswer {
             sb.append(s);
         }
         return new PublishAnswer(sb.toString(), tracks);
+    }
+
+    /** The rids received of a simulcast offer (see the class comment), or none. */
+    static List<String> simulcastRids(MediaSection m, String codec, Map<String, Integer> extIds) {
+        boolean acceptable = !m.simulcastRids.isEmpty() && m.sendRids.containsAll(m.simulcastRids)
+                && extIds.containsKey(Codecs.EXT_MID) && extIds.containsKey(Codecs.EXT_RID);
+        if (!acceptable) {
+            return List.of();
+        }
+        return "VP8".equals(codec) ? List.copyOf(m.simulcastRids) : List.of(m.simulcastRids.get(m.simulcastRids.size() - 1));
+    }
+
+    private static int randomSsrc() {
+        return RANDOM.nextInt() | 1;
     }
 
     /** {pt, rtxPt or -1}, or null if nothing acceptable. */

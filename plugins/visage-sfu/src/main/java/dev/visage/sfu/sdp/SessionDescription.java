@@ -212,7 +212,43 @@ public final class SessionDescription {
                 m.msidTrack = p.length > 1 ? p[1] : null;
             }
             case "candidate" -> m.candidates.add("candidate:" + value);
+            case "rid" -> {
+                String[] p = value.trim().split(" ");
+                if (p.length >= 2 && p[1].equals("send") && validRid(p[0]) && m.sendRids.size() < MAX_RIDS) {
+                    m.sendRids.add(p[0]);
+                }
+            }
+            case "simulcast" -> parseSimulcast(m, value.trim());
             default -> {
+            }
+        }
+    }
+
+    /** At most this many simulcast encodings per section are read (browsers send three). */
+    static final int MAX_RIDS = 4;
+
+    /** RFC 8851 rid-id: alphanumerics, '-' and '_'; short (it travels in a header extension). */
+    private static boolean validRid(String rid) {
+        return !rid.isEmpty() && rid.length() <= 16 && rid.chars().allMatch(c -> c < 128
+                && (Character.isLetterOrDigit(c) || c == '-' || c == '_'));
+    }
+
+    /**
+     * {@code a=simulcast:send q;h;f} (RFC 8853): ';' separates streams, ',' alternatives (the first
+     * is taken), '~' marks a stream paused at first (still a layer).
+     */
+    private static void parseSimulcast(MediaSection m, String value) {
+        String[] p = value.split(" ");
+        for (int i = 0; i + 1 < p.length; i += 2) {
+            if (!p[i].equals("send")) {
+                continue;
+            }
+            for (String stream : p[i + 1].split(";")) {
+                String rid = stream.split(",")[0];
+                rid = rid.startsWith("~") ? rid.substring(1) : rid;
+                if (validRid(rid) && !m.simulcastRids.contains(rid) && m.simulcastRids.size() < MAX_RIDS) {
+                    m.simulcastRids.add(rid);
+                }
             }
         }
     }

@@ -6,6 +6,7 @@ import dev.visage.api.testing.TestPluginContext;
 import dev.visage.sfu.SfuEngine;
 import dev.visage.sfu.sdp.MediaSection;
 import dev.visage.sfu.SubscriberAnswer;
+import dev.visage.sfu.rtp.RtpPacket;
 import dev.visage.sfu.sdp.SessionDescription;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -62,9 +63,133 @@ class SfuEngineTest {
     }
 
     static String chromeOffer() throws Exception {
-        try (InputStream in = SfuEngineTest.class.getResourceAsStream("/sdp/chrome-publish-offer.sdp")) {
+        return sdp("chrome-publish-offer.sdp");
+    }
+
+    private static String sdp(String name) throws Exception {
+        try (InputStream in = SfuEngineTest.class.getResourceAsStream("/sdp/" + name)) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8).replace("\n", "\r\n");
         }
+    }
+
+    /**
+     * A simulcast camera is one track to its subscribers, under SSRCs of the SFU's own that a
+     * renegotiation keeps; they ask for the size they show it at, and bad sizes get a clear error.
+     */
+    @Test
+    void aSimulcastCameraIsOneStreamToSubscribersWhoTellItsSize() throws Exception {
+        Inbox a = new Inbox();
+        Inbox b = new Inbox();
+        MediaEndpoint ea = engine.join(new Participant("room-simulcast", "sA", "uA", "Alice"), a.messages::add);
+        MediaEndpoint eb = engine.join(new Participant("room-simulcast", "sB", "uB", "Bob"), b.messages::add);
+        String offer = sdp("chrome-simulcast-publish-offer.sdp");
+        assertTrue(ea.onClientMessage("offer", msg("type", "offer", "pc", "publish", "sdp", offer)));
+        assertTrue(((String) a.of("answer").get(0).get("sdp")).contains("a=simulcast:recv q;h;f"));
+        assertTrue(eb.onClientMessage("media-ready", msg("type", "media-ready")));
+        List<Map<String, Object>> tracks = tracksIn(b.of("tracks").get(0));
+        assertEquals(List.of("audio", "video"), tracks.stream().map(t -> t.get("kind")).toList());
+        String videoTrack = (String) tracks.get(1).get("trackId");
+        String subOffer = (String) b.of("offer").get(0).get("sdp");
+        SessionDescription sub = SessionDescription.parse(subOffer);
+        assertEquals(2, sub.media.get(1).ssrcs.size(), "one SSRC and its RTX: " + subOffer);
+        assertEquals(3, engine.streamStats("room-simulcast").stream()
+                .filter(m -> "publish".equals(m.get("direction")) && m.containsKey("rid")).count(), "a stream per layer");
+
+        answerSubscribe(eb, b.of("offer").get(0));
+        assertTrue(ea.onClientMessage("offer", msg("type", "offer", "pc", "publish", "sdp", offer)));
+        assertEquals(1, b.of("offer").size(), "a renegotiation keeps the track: no re-offer");
+
+        assertTrue(eb.onClientMessage("video-size", msg("type", "video-size", "trackId", videoTrack, "width", 320, "height", 180)));
+        assertTrue(eb.onClientMessage("video-size", msg("type", "video-size", "trackId", videoTrack, "width", 0, "height", 0)));
+        assertTrue(eb.onClientMessage("video-size", msg("type", "video-size", "trackId", "gone", "width", 0, "height", 0)),
+                "a report that crossed its track's end is no error");
+        for (Map<String, Object> bad : List.of(
+                msg("type", "video-size", "width", 320, "height", 180),
+                msg("type", "video-size", "trackId", videoTrack, "width", -1, "height", 180),
+                msg("type", "video-size", "trackId", videoTrack, "width", 320.5, "height", 180),
+                msg("type", "video-size", "trackId", videoTrack, "width", "320", "height", 180),
+                msg("type", "video-size", "trackId", videoTrack, "width", 320, "height", 100_000))) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> eb.onClientMessage("video-size", bad));
+            assertTrue(e.getMessage().contains("trackId") || e.getMessage().contains("width")
+                    || e.getMessage().contains("height"), e.getMessage());
+        }
+        ea.close();
+        eb.close();
+    }
+
+    /**
+     * A simulcast publisher's packets as Chromium sends them (mid and rid header extensions, no
+     * SSRC in the SDP): each layer's SSRC is learned from its first packet, and the relay gets one
+     * stream, the largest layer from its key frame on, under the track's own SSRC, whose packets
+     * the relay's NACKs find in that layer's cache in the relay's numbering.
+     */
+    @Test
+    void layersAreFoundByRidAndTheRelayGetsTheLargestAsOneStream() throws Exception {
+        Inbox a = new Inbox();
+        SfuEndpoint ea = (SfuEndpoint) engine.join(new Participant("room-rid", "sA", "uA", "Alice"), a.messages::add);
+        assertTrue(ea.onClientMessage("offer", msg("type", "offer", "pc", "publish", "sdp", sdp("chrome-simulcast-publish-offer.sdp"))));
+        try {
+            PublishedTrack video = ea.publishedTracks()[1];
+            List<byte[]> relayed = new ArrayList<>();
+            video.downstream = new PublishedTrack.Downstream() {
+                @Override
+                public void onRtp(PublishedTrack t, byte[] buf, int off, int len) {
+                    relayed.add(java.util.Arrays.copyOfRange(buf, off, off + len));
+                }
+
+                @Override
+                public void onSenderReport(PublishedTrack t, byte[] buf, int off, int len) {
+                }
+            };
+            String[] rids = {"q", "h", "f"};
+            int[][] sizes = {{320, 180}, {640, 360}, {1280, 720}};
+            for (int round = 0; round < 3; round++) {
+                for (int l = 0; l < 3; l++) {
+                    byte[] p = ridPacket(0xA0 + l, 100 * l + round, rids[l], round == 0 || (round == 2 && l == 2), sizes[l]);
+                    ea.onPublisherRtp(p, 0, p.length);
+                }
+                ea.onTimer(System.currentTimeMillis(), false); // the relay's consumer picks the largest
+            }
+            assertEquals(List.of(0xA0, 0xA1, 0xA2), java.util.Arrays.stream(video.layers).map(s -> s.ssrc).toList());
+            assertEquals(1280 << 16 | 720, video.layers[2].keyFrameSize);
+            // round 0: the first key frame of any layer (q) starts it; the largest, f, from its next
+            // key frame on (round 2)
+            assertEquals(4, relayed.size(), "q in rounds 0, 1 and 2, then f's key frame: " + relayed.size());
+            int first = RtpPacket.sequence(relayed.get(0), 0);
+            for (int i = 0; i < relayed.size(); i++) {
+                assertEquals(video.ssrc, RtpPacket.ssrc(relayed.get(i), 0));
+                assertEquals((first + i) & 0xFFFF, RtpPacket.sequence(relayed.get(i), 0));
+                assertEquals(0, RtpPacket.findExtension(relayed.get(i), 0, relayed.get(i).length, 10) >= 0 ? 1 : 0,
+                        "the rid extension is not forwarded");
+            }
+            assertEquals(3, dev.visage.sfu.codec.Vp8Descriptor.pictureId(relayed.get(3), 12 + 8 + 2), "f's picture id follows q's (0, 1, 2)");
+            byte[] resent = new byte[1600];
+            int n = video.cachedPacket((first + 3) & 0xFFFF, resent);
+            assertEquals(relayed.get(3).length, n);
+            assertEquals(java.util.HexFormat.of().formatHex(relayed.get(3)), java.util.HexFormat.of().formatHex(resent, 0, n));
+            assertEquals(-1, video.cachedPacket((first + 1) & 0xFFFF, resent), "q's packets are not resent from f's cache");
+        } finally {
+            ea.close();
+        }
+    }
+
+    /** An RTP packet of a Chromium simulcast layer: mid "1" (id 4) and rid (id 10), then VP8. */
+    private static byte[] ridPacket(int ssrc, int seq, String rid, boolean keyFrame, int[] size) {
+        byte[] vp8 = dev.visage.sfu.codec.Vp8DescriptorTest.rtp(ssrc, seq, seq * 3000, seq & 0x7FFF, seq & 0xFF, keyFrame,
+                size[0], size[1]);
+        byte[] p = new byte[vp8.length + 8];
+        System.arraycopy(vp8, 0, p, 0, 12);
+        p[0] |= 0x10;
+        p[12] = (byte) 0xBE;
+        p[13] = (byte) 0xDE;
+        p[15] = 1; // one word: mid (2 bytes) + rid (2 bytes)
+        p[16] = 0x40; // id 4, length 1
+        p[17] = '1';
+        p[18] = (byte) 0xA0; // id 10, length 1
+        p[19] = (byte) rid.charAt(0);
+        System.arraycopy(vp8, 12, p, 20, vp8.length - 12);
+        p[1] = (byte) 96; // the offer's VP8 payload type
+        return p;
     }
 
     static final class Inbox {

@@ -36,7 +36,7 @@ class SubscriptionTest {
         PublishedTrack t = video("s1", OLD_SSRC, "VP8", null);
         Subscription s = new Subscription(t, "0");
         byte[] p = packet(OLD_SSRC, 500, 123456);
-        s.rewriteRtp(p, 0, 1);
+        s.rewriteRtp(p, 0, p.length, 1);
         assertEquals(OLD_SSRC, RtpPacket.ssrc(p, 0));
         assertEquals(500, RtpPacket.sequence(p, 0));
         assertEquals(123456L, RtpPacket.timestamp(p, 0));
@@ -48,9 +48,9 @@ class SubscriptionTest {
         PublishedTrack old = video("s1", OLD_SSRC, "VP8", null);
         Subscription s = new Subscription(old, "0");
         long t0 = 1_000_000_000L;
-        // the old source's last packets: sequence wraps, timestamp near 2^32
-        old.onReceived(65534, 0xFFFFF000, t0);
-        old.onReceived(65535, 0xFFFFFF00, t0 + 33_000_000L);
+        // the old source's last packets sent: sequence wraps, timestamp near 2^32
+        s.rewriteRtp(packet(OLD_SSRC, 65534, 0xFFFFF000), 0, 20, t0);
+        s.rewriteRtp(packet(OLD_SSRC, 65535, 0xFFFFFF00), 0, 20, t0 + 33_000_000L);
         PublishedTrack next = video("s2", NEW_SSRC, "VP8", null);
         assertTrue(s.canContinueWith(next));
         s.rebind(next);
@@ -59,14 +59,14 @@ class SubscriptionTest {
         // 2 s after the old source's last packet, the new one starts at its own random numbers
         long arrival = t0 + 33_000_000L + 2_000_000_000L;
         byte[] p = packet(NEW_SSRC, 4000, 777);
-        s.rewriteRtp(p, 0, arrival);
+        s.rewriteRtp(p, 0, p.length, arrival);
         assertTrue(s.ready());
         assertEquals(OLD_SSRC, RtpPacket.ssrc(p, 0));
         assertEquals(0, RtpPacket.sequence(p, 0)); // 65535 + 1
         assertEquals((0xFFFFFF00 + 180_000) & 0xFFFFFFFFL, RtpPacket.timestamp(p, 0)); // + 2 s at 90 kHz
 
         byte[] q = packet(NEW_SSRC, 4001, 777 + 3000);
-        s.rewriteRtp(q, 0, arrival + 33_000_000L);
+        s.rewriteRtp(q, 0, q.length, arrival + 33_000_000L);
         assertEquals(1, RtpPacket.sequence(q, 0));
         assertEquals((0xFFFFFF00 + 183_000) & 0xFFFFFFFFL, RtpPacket.timestamp(q, 0));
         // a NACK of the subscriber's sequence 1 is the new source's 4001
@@ -87,12 +87,12 @@ class SubscriptionTest {
     void aSourceThatNeverSentDoesNotMoveWhereTheStreamStopped() {
         PublishedTrack old = video("s1", OLD_SSRC, "VP8", null);
         Subscription s = new Subscription(old, "0");
-        old.onReceived(100, 9000, 1_000_000_000L);
+        s.rewriteRtp(packet(OLD_SSRC, 100, 9000), 0, 20, 1_000_000_000L);
         s.rebind(video("s2", NEW_SSRC, "VP8", null)); // came back, lost again before sending
         PublishedTrack third = video("s3", NEW_SSRC + 2, "VP8", null);
         s.rebind(third);
         byte[] p = packet(NEW_SSRC + 2, 7, 1);
-        s.rewriteRtp(p, 0, 2_000_000_000L);
+        s.rewriteRtp(p, 0, p.length, 2_000_000_000L);
         assertEquals(101, RtpPacket.sequence(p, 0));
         assertEquals(9000L + 90_000, RtpPacket.timestamp(p, 0));
     }

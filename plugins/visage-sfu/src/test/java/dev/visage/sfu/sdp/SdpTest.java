@@ -104,6 +104,51 @@ class SdpTest {
         assertEquals(124, v.rtxPayloadType());
     }
 
+    /**
+     * Chromium 156's offer for a 1280x720 camera sent as three encodings (rids q, h, f; no a=ssrc
+     * lines): the answer receives the three rids, and the track gets SSRCs of our own.
+     */
+    @Test
+    void answerAcceptsChromiumVp8Simulcast() throws IOException {
+        SessionDescription offer = SessionDescription.parse(offer("chrome-simulcast-publish-offer.sdp"));
+        MediaSection video = offer.media.get(1);
+        assertEquals(List.of("q", "h", "f"), video.simulcastRids);
+        assertEquals(List.of("q", "h", "f"), video.sendRids);
+        assertTrue(video.ssrcs.isEmpty());
+        PublishAnswer ans = PublishAnswer.build(offer, OURS, List.of("VP8", "H264"), 1, 1);
+        assertTrue(ans.sdp.contains("a=rid:q recv\r\na=rid:h recv\r\na=rid:f recv\r\na=simulcast:recv q;h;f\r\n"), ans.sdp);
+        assertTrue(ans.sdp.contains("a=extmap:10 " + Codecs.EXT_RID + "\r\n"), ans.sdp);
+        assertTrue(ans.sdp.contains("a=extmap:11 " + Codecs.EXT_REPAIRED_RID + "\r\n"), ans.sdp);
+        TrackInfo v = ans.tracks.get(1);
+        assertEquals(List.of("q", "h", "f"), v.rids());
+        assertTrue(v.simulcast());
+        assertTrue(v.ssrc() != 0 && v.rtxSsrc() != 0 && v.ssrc() != v.rtxSsrc());
+        assertEquals(10, v.extensionIds().get(Codecs.EXT_RID));
+        assertFalse(ans.tracks.get(0).simulcast(), "audio has one stream");
+    }
+
+    /** Consumers rewrite VP8 picture ids only: another codec gets its last (the largest) encoding, found by rid. */
+    @Test
+    void answerTakesOneEncodingOfOtherCodecs() throws IOException {
+        PublishAnswer ans = PublishAnswer.build(SessionDescription.parse(offer("chrome-simulcast-publish-offer.sdp")), OURS,
+                List.of("H264"), 1, 1);
+        assertTrue(ans.sdp.contains("a=rid:f recv\r\na=simulcast:recv f\r\n"), ans.sdp);
+        assertFalse(ans.sdp.contains("a=rid:h"), ans.sdp);
+        assertFalse(ans.sdp.contains("a=rid:q"), ans.sdp);
+        TrackInfo v = ans.tracks.get(1);
+        assertEquals(List.of("f"), v.rids());
+        assertFalse(v.simulcast());
+    }
+
+    @Test
+    void simulcastLineReadsFirstAlternativesAndPausedStreams() {
+        SessionDescription d = SessionDescription.parse("v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:0\r\n"
+                + "a=rid:a send\r\na=rid:b send\r\na=rid:c send\r\na=rid:x recv\r\na=rid:bad$ send\r\n"
+                + "a=simulcast:send a,b;~c;bad$ recv x\r\n");
+        assertEquals(List.of("a", "c"), d.media.get(0).simulcastRids);
+        assertEquals(List.of("a", "b", "c"), d.media.get(0).sendRids);
+    }
+
     @Test
     void answerHonoursH264Preference() throws IOException {
         PublishAnswer ans = PublishAnswer.build(SessionDescription.parse(chromeOffer()), OURS, List.of("H264"), 1, 1);

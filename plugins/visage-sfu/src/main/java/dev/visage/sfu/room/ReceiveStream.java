@@ -1,0 +1,163 @@
+package dev.visage.sfu.room;
+
+import dev.visage.sfu.rtp.NackGenerator;
+import dev.visage.sfu.rtp.PacketCache;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * One RTP stream a track receives (mediasoup's RtpStreamRecv): the track's only stream, or one
+ * simulcast layer. Its SSRCs (known from the SDP, or learned from the first packet carrying its
+ * rid), the NACK packet cache, gap tracking, receive statistics for our receiver reports, its
+ * last sender report, the key-frame request rate limit and, for VP8, the size of its last key
+ * frame (which is how a consumer knows a layer's size).
+ */
+final class ReceiveStream {
+    final PublishedTrack track;
+    /** Index in the track's layers (0 for a track without simulcast). */
+    final int layer;
+    /** Its rid, or null when the SDP names its SSRCs. */
+    final String rid;
+    private final byte[] ridBytes;
+    volatile int ssrc;
+    volatile int rtxSsrc;
+
+    final PacketCache cache;
+    /** Gap tracking and NACKs towards the publisher (video only); guarded by itself. */
+    final NackGenerator nacks;
+    /** nacks.gaveUp() already added to the metrics (under nacks' lock). */
+    long nackGaveUpReported;
+    long nackRecoveryNanosReported;
+    final byte[] nackBuffer;
+
+    // for streamStats(): written by the receive thread, read by the stats timer/callers
+    volatile long packetsReceived;
+    volatile long bytesReceived;
+    volatile long bitrateBps;
+    volatile int lastFractionLost;
+    volatile long lastCumulativeLost;
+    private long bitrateBytesPrior;
+    private long bitrateNanosPrior;
+
+    // receive statistics (written by the receive thread only)
+    private int baseSeq = -1;
+    private int maxSeq;
+    private int cycles;
+    private long received;
+    private volatile long lastPacketNanos;
+    private long expectedPrior;
+    private long receivedPrior;
+    // last SR: middle 32 bits of NTP and arrival time, for LSR/DLSR
+    volatile int lastSrNtpMiddle;
+    volatile long lastSrArrivalNanos;
+    private long lastPliNanos;
+    /** Width and height of the last key frame ({@code width << 16 | height}), 0 before one. */
+    volatile int keyFrameSize;
+
+    ReceiveStream(PublishedTrack track, int layer, String rid, int ssrc, int rtxSsrc, boolean video, int cacheSize) {
+        this.track = track;
+        this.layer = layer;
+        this.rid = rid;
+        this.ridBytes = rid == null ? null : rid.getBytes(StandardCharsets.US_ASCII);
+        this.ssrc = ssrc;
+        this.rtxSsrc = rtxSsrc;
+        this.cache = video ? new PacketCache(cacheSize) : null;
+        this.nacks = video ? new NackGenerator() : null;
+        this.nackBuffer = video ? new byte[1500] : null;
+    }
+
+    /** True if the header extension value at {@code b[at..at+len)} is this stream's rid. */
+    boolean hasRid(byte[] b, int at, int len) {
+        if (ridBytes == null || len != ridBytes.length) {
+            return false;
+        }
+        for (int i = 0; i < len; i++) {
+            if (b[at + i] != ridBytes[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** RFC 3550 A.1-style sequence tracking (simplified: no probation). */
+    void onReceived(int seq, long nowNanos) {
+        if (baseSeq < 0) {
+            baseSeq = seq;
+            maxSeq = seq;
+        } else {
+            int delta = (seq - maxSeq) & 0xFFFF;
+            if (delta != 0 && delta < 0x8000) {
+                if (seq < maxSeq) {
+                    cycles += 0x10000;
+                }
+                maxSeq = seq;
+            }
+        }
+        received++;
+        lastPacketNanos = nowNanos;
+    }
+
+    /** When the last packet arrived (System.nanoTime), 0 before the first. */
+    long lastPacketNanos() {
+        return lastPacketNanos;
+    }
+
+    long extendedHighestSeq() {
+        return cycles + maxSeq;
+    }
+
+    /** Called once a second by the report timer: updates {@link #bitrateBps}. */
+    void rollBitrate(long nowNanos) {
+        long bytes = bytesReceived;
+        if (bitrateNanosPrior != 0 && nowNanos > bitrateNanosPrior) {
+            bitrateBps = (bytes - bitrateBytesPrior) * 8_000_000_000L / (nowNanos - bitrateNanosPrior);
+        }
+        bitrateBytesPrior = bytes;
+        bitrateNanosPrior = nowNanos;
+    }
+
+    /** Fills {fractionLost, cumulativeLost} and rolls the interval. */
+    void lossStats(int[] out) {
+        if (baseSeq < 0) {
+            out[0] = 0;
+            out[1] = 0;
+            return;
+        }
+        long expected = extendedHighestSeq() - baseSeq + 1;
+        long lost = Math.max(0, expected - received);
+        long expectedInterval = expected - expectedPrior;
+        long receivedInterval = received - receivedPrior;
+        expectedPrior = expected;
+        receivedPrior = received;
+        long lostInterval = expectedInterval - receivedInterval;
+        out[0] = expectedInterval == 0 || lostInterval <= 0 ? 0 : (int) ((lostInterval << 8) / expectedInterval);
+        out[1] = (int) Math.min(lost, 0x7FFFFF);
+    }
+
+    /** True (and records the time) if a key-frame request may go to the publisher now. */
+    synchronized boolean allowKeyFrameRequest(long nowNanos, long minIntervalNanos) {
+        if (lastPliNanos != 0 && nowNanos - lastPliNanos < minIntervalNanos) {
+            return false;
+        }
+        lastPliNanos = nowNanos;
+        return true;
+    }
+
+    void cache(byte[] buf, int off, int len) {
+        if (cache != null) {
+            synchronized (cache) {
+                cache.put(buf, off, len);
+            }
+        }
+    }
+
+    /** Copies the cached packet with this sequence number into dst; its length, or -1. */
+    int cachedPacket(int seq, byte[] dst) {
+        if (cache == null) {
+            return -1;
+        }
+        synchronized (cache) {
+            return cache.get(seq, dst);
+        }
+    }
+}

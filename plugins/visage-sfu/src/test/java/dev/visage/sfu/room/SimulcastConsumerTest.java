@@ -1,0 +1,226 @@
+package dev.visage.sfu.room;
+
+import dev.visage.api.media.Participant;
+import dev.visage.sfu.codec.Vp8Descriptor;
+import dev.visage.sfu.codec.Vp8DescriptorTest;
+import dev.visage.sfu.rtp.RtpPacket;
+import dev.visage.sfu.sdp.TrackInfo;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A consumer of a three-layer VP8 simulcast track: one layer at a time, switching only at a key
+ * frame of the layer the subscriber's size calls for, one continuous stream on the track's SSRC.
+ */
+class SimulcastConsumerTest {
+    static final int SSRC = 0x5EED0001;
+    static final int[] LAYER_SSRCS = {0x100, 0x200, 0x300};
+    static final int[][] SIZES = {{320, 180}, {640, 360}, {1280, 720}};
+    private PublishedTrack track;
+    private Subscription consumer;
+    private final long t0 = 5_000_000_000L;
+    // each layer's own numbering, as three encoders would have it
+    private final int[] seq = {1000, 20000, 65530};
+    private final int[] ts = {90_000, 7_000_000, -1000};
+    private final int[] pid = {5, 0x7FFE, 300};
+    private final int[] tl0 = {250, 3, 77};
+
+    @BeforeEach
+    void track() {
+        TrackInfo info = new TrackInfo("video", "1", SSRC, SSRC + 1, "VP8", 96, 97, 90000, null, Map.of(), "cam", null,
+                List.of("q", "h", "f"));
+        track = new PublishedTrack(new Participant("r", "s1", "alice", "Alice"), info, 64, null);
+        for (int i = 0; i < 3; i++) {
+            ReceiveStream l = track.layers[i];
+            l.ssrc = LAYER_SSRCS[i];
+            l.keyFrameSize = SIZES[i][0] << 16 | SIZES[i][1];
+            l.onReceived(seq[i], t0);
+        }
+        consumer = new Subscription(track, "0");
+    }
+
+    /** The next packet of a layer (a key frame's first packet, or part of a delta frame) at `now`. */
+    private byte[] next(int layer, boolean keyFrame, boolean newFrame, long now) {
+        if (newFrame) {
+            pid[layer]++;
+            tl0[layer]++;
+            ts[layer] += 3000;
+        }
+        seq[layer] = (seq[layer] + 1) & 0xFFFF;
+        track.layers[layer].onReceived(seq[layer], now);
+        return Vp8DescriptorTest.rtp(LAYER_SSRCS[layer], seq[layer], ts[layer], pid[layer] & 0x7FFF, tl0[layer] & 0xFF,
+                keyFrame, SIZES[layer][0], SIZES[layer][1]);
+    }
+
+    /** Offers a packet to the consumer as the forwarding loop does; the subscriber's copy, or null. */
+    private byte[] forward(int layer, byte[] p, long now) {
+        boolean key = Vp8Descriptor.isKeyFrameStart(p, 12, p.length - 12);
+        if (!consumer.accepts(layer, RtpPacket.sequence(p, 0), key)) {
+            return null;
+        }
+        consumer.rewriteRtp(p, 0, p.length, now);
+        return p;
+    }
+
+    private static int pictureId(byte[] p) {
+        return Vp8Descriptor.pictureId(p, 14);
+    }
+
+    @Test
+    void aLargeTileGetsTheTopLayerAndAThumbnailTheLowOneAfterItsKeyFrame() {
+        consumer.requestSize(1280, 720);
+        assertEquals(2, consumer.updateTargetLayer(t0), "waits for a key frame of the top layer");
+        assertEquals(LayerSelector.ANY, consumer.updateTargetLayer(t0 + 100_000_000L), "asked once, not on every tick");
+        assertEquals(2, consumer.updateTargetLayer(t0 + Subscription.KEY_FRAME_RETRY_NANOS), "asked again a second later");
+        assertEquals(null, forward(0, next(0, true, true, t0), t0), "another layer's key frame is not the one awaited");
+        assertEquals(null, forward(2, next(2, false, true, t0), t0), "no start in the middle of a delta frame");
+        byte[] first = forward(2, next(2, true, true, t0 + 1), t0 + 1);
+        assertTrue(first != null);
+        assertEquals(SSRC, RtpPacket.ssrc(first, 0), "the subscriber's SSRC, not the layer's");
+        assertEquals(2, consumer.currentLayer());
+        assertEquals(LayerSelector.ANY, consumer.updateTargetLayer(t0 + 2), "nothing to wait for");
+        int seqOut = RtpPacket.sequence(first, 0);
+        long tsOut = RtpPacket.timestamp(first, 0);
+        int pidOut = pictureId(first);
+        for (int k = 1; k <= 3; k++) {
+            byte[] p = forward(2, next(2, false, true, t0 + k * 33_000_000L), t0 + k * 33_000_000L);
+            assertEquals((seqOut + k) & 0xFFFF, RtpPacket.sequence(p, 0));
+            assertEquals((tsOut + 3000L * k) & 0xFFFFFFFFL, RtpPacket.timestamp(p, 0));
+            assertEquals((pidOut + k) & 0x7FFF, pictureId(p), "the top layer's 15-bit picture id wraps as it goes");
+        }
+        int lastSeq = (seqOut + 3) & 0xFFFF;
+        int lastPid = (pidOut + 3) & 0x7FFF;
+
+        // the tile shrinks to a thumbnail: the low layer, from its next key frame on
+        consumer.requestSize(160, 90);
+        long t1 = t0 + 200_000_000L;
+        assertEquals(0, consumer.updateTargetLayer(t1));
+        assertEquals(null, forward(0, next(0, false, true, t1), t1), "a delta frame of the low layer refers to frames never sent");
+        byte[] top = forward(2, next(2, false, true, t1), t1);
+        assertTrue(top != null, "the top layer goes on until the switch");
+        lastSeq = (lastSeq + 1) & 0xFFFF;
+        lastPid = (lastPid + 1) & 0x7FFF;
+        long t2 = t1 + 100_000_000L;
+        byte[] low = forward(0, next(0, true, true, t2), t2);
+        assertTrue(low != null);
+        assertEquals(0, consumer.currentLayer());
+        assertEquals(SSRC, RtpPacket.ssrc(low, 0));
+        assertEquals((lastSeq + 1) & 0xFFFF, RtpPacket.sequence(low, 0), "no gap the subscriber would count as loss");
+        assertEquals((lastPid + 1) & 0x7FFF, pictureId(low), "picture ids continue across the switch");
+        assertEquals((RtpPacket.timestamp(top, 0) + 9000) & 0xFFFFFFFFL, RtpPacket.timestamp(low, 0),
+                "the timestamp moves on by the 100 ms between them");
+        assertEquals(null, forward(2, next(2, false, true, t2), t2), "the top layer stops");
+        byte[] lowNext = forward(0, next(0, false, false, t2), t2);
+        assertEquals((lastSeq + 2) & 0xFFFF, RtpPacket.sequence(lowNext, 0));
+        assertEquals(pictureId(low), pictureId(lowNext), "the same frame");
+    }
+
+    @Test
+    void tl0PicIdxContinuesAcrossASwitch() {
+        consumer.requestSize(640, 360);
+        consumer.updateTargetLayer(t0);
+        byte[] mid = forward(1, next(1, true, true, t0), t0);
+        assertEquals(1, consumer.currentLayer());
+        int tl0 = mid[16] & 0xFF;
+        consumer.requestSize(1280, 720);
+        consumer.updateTargetLayer(t0);
+        byte[] top = forward(2, next(2, true, true, t0 + 33_000_000L), t0 + 33_000_000L);
+        assertEquals((tl0 + 1) & 0xFF, top[16] & 0xFF);
+        assertEquals(2, consumer.layerSwitches, "two starts: the first layer and one switch");
+    }
+
+    @Test
+    void aPacketOfTheNewLayerOlderThanItsKeyFrameIsNotSent() {
+        consumer.updateTargetLayer(t0);
+        assertTrue(forward(2, next(2, true, true, t0), t0) != null);
+        byte[] late = Vp8DescriptorTest.rtp(LAYER_SSRCS[2], (seq[2] - 2) & 0xFFFF, ts[2] - 3000, pid[2] - 1, tl0[2], false, 0, 0);
+        assertFalse(consumer.accepts(2, RtpPacket.sequence(late, 0), false));
+    }
+
+    @Test
+    void aNackedPacketIsResentInTheSubscribersNumbering() {
+        consumer.updateTargetLayer(t0);
+        byte[] sent = forward(2, next(2, true, true, t0), t0).clone();
+        byte[] again = Vp8DescriptorTest.rtp(LAYER_SSRCS[2], seq[2], ts[2], pid[2] & 0x7FFF, tl0[2], true, 1280, 720);
+        assertEquals(seq[2], consumer.sourceSequence(RtpPacket.sequence(sent, 0)));
+        consumer.translateResent(again, 0, again.length);
+        assertEquals(java.util.HexFormat.of().formatHex(sent), java.util.HexFormat.of().formatHex(again));
+    }
+
+    @Test
+    void aPacketSentFromTheLayerBeforeASwitchIsNotResentFromTheNewOne() {
+        consumer.updateTargetLayer(t0);
+        int fromTop = RtpPacket.sequence(forward(2, next(2, true, true, t0), t0), 0);
+        consumer.requestSize(0, 0);
+        consumer.updateTargetLayer(t0);
+        int fromLow = RtpPacket.sequence(forward(0, next(0, true, true, t0 + 1), t0 + 1), 0);
+        assertEquals(seq[0], consumer.sourceSequence(fromLow));
+        assertEquals(-1, consumer.sourceSequence(fromTop), "the low layer's packet under that number was never sent");
+    }
+
+    @Test
+    void noSizeAskedMeansTheLargestAndAHiddenTileTheSmallest() {
+        assertEquals(2, LayerSelector.choose(track.layers, Subscription.ANY_SIZE, Subscription.ANY_SIZE, t0));
+        assertEquals(0, LayerSelector.choose(track.layers, 0, 0, t0));
+        assertEquals(1, LayerSelector.choose(track.layers, 400, 200, t0), "the smallest at least that large");
+        assertEquals(2, LayerSelector.choose(track.layers, 1920, 1080, t0), "none large enough: the largest");
+        assertEquals(1, LayerSelector.choose(track.layers, 300, 300, t0), "both sides must fit");
+    }
+
+    @Test
+    void aLayerThePublisherStoppedOrNeverSizedIsNotChosen() {
+        long later = t0 + LayerSelector.ACTIVE_NANOS + 1;
+        track.layers[0].onReceived(seq[0] + 1, later);
+        track.layers[1].onReceived(seq[1] + 1, later);
+        assertEquals(1, LayerSelector.choose(track.layers, 1280, 720, later), "the top layer went quiet");
+        track.layers[1].keyFrameSize = 0;
+        assertEquals(0, LayerSelector.choose(track.layers, 1280, 720, later));
+        track.layers[0].keyFrameSize = 0;
+        assertEquals(LayerSelector.ANY, LayerSelector.choose(track.layers, 1280, 720, later));
+    }
+
+    /** The forwarding side of a consumer (choice, switch, rewrite) allocates nothing per packet. */
+    @Test
+    void forwardingAndSwitchingLayersAllocateNothing() {
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        byte[][] packets = new byte[3][];
+        for (int l = 0; l < 3; l++) {
+            packets[l] = next(l, true, true, t0);
+        }
+        byte[] copy = new byte[packets[0].length];
+        long before = 0;
+        long now = t0;
+        int switchesBefore = 0;
+        for (int i = 0; i < 250_000; i++) {
+            if (i == 50_000) {
+                before = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
+                switchesBefore = (int) consumer.layerSwitches;
+            }
+            if (i % 10_000 == 0) {
+                consumer.requestSize((i / 10_000) % 2 == 0 ? 1280 : 160, (i / 10_000) % 2 == 0 ? 720 : 90);
+                consumer.updateTargetLayer(now);
+            }
+            int l = i % 3;
+            byte[] p = packets[l];
+            now += 1_000_000L;
+            RtpPacket.setSequence(p, 0, (RtpPacket.sequence(p, 0) + 1) & 0xFFFF);
+            p[12] = (byte) (i % 30 < 3 ? 0x90 : 0x80); // a key frame now and then
+            p[18] = (byte) (i % 30 < 3 ? 0x10 : 0x11);
+            track.layers[l].onReceived(RtpPacket.sequence(p, 0), now);
+            if (consumer.accepts(l, RtpPacket.sequence(p, 0), Vp8Descriptor.isKeyFrameStart(p, 12, p.length - 12))) {
+                System.arraycopy(p, 0, copy, 0, p.length);
+                consumer.rewriteRtp(copy, 0, copy.length, now);
+            }
+        }
+        long bytes = threads.getThreadAllocatedBytes(Thread.currentThread().getId()) - before;
+        assertTrue(consumer.layerSwitches - switchesBefore >= 10, "it switched layers: " + consumer.layerSwitches);
+        assertTrue(bytes < 16 * 1024, "forwarding allocated " + bytes + " bytes over 200000 packets");
+    }
+}
