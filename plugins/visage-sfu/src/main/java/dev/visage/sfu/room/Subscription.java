@@ -66,7 +66,11 @@ final class Subscription {
     private int lastTsOut;
     private long lastSentNanos;
     private boolean sentAny;
-    /** Non-null for a VP8 simulcast track: picture ids continue across layers. */
+    /**
+     * Non-null for VP8 video: picture ids continue across simulcast layers, and across sources
+     * when a stream is continued (a relayed single layer followed by a local simulcast track, as
+     * after a failover, or the other way round).
+     */
     private final Vp8PictureIdRewriter pictureIds;
 
     // statistics: sent by the publisher's receive thread; reported by the subscriber's RRs
@@ -90,7 +94,7 @@ final class Subscription {
         this.ssrc = track.ssrc;
         this.rtxSsrc = track.info.rtxSsrc();
         this.clockRate = Math.max(1, track.info.clockRate());
-        this.pictureIds = track.simulcast && "VP8".equals(track.info.codec()) ? new Vp8PictureIdRewriter() : null;
+        this.pictureIds = track.video && "VP8".equals(track.info.codec()) ? new Vp8PictureIdRewriter() : null;
         if (!track.info.rids().isEmpty()) {
             // the SSRC is ours, not the publisher's: rewrite from the first packet on
             lastSeqOut = RANDOM.nextInt(0x10000);
@@ -103,7 +107,8 @@ final class Subscription {
     /**
      * True if {@code next} can continue this stream: same kind, source (a camera never continues a
      * screen), codec (the subscriber's m-section keeps its payload type and format parameters) and
-     * layering (a simulcast stream's picture ids are rewritten, another's are not).
+     * layering, unless picture ids are rewritten (VP8: a relayed single layer and a simulcast
+     * track continue each other).
      */
     boolean canContinueWith(PublishedTrack next) {
         PublishedTrack cur = track;
@@ -111,7 +116,7 @@ final class Subscription {
                 && next.canonicalPt == cur.canonicalPt
                 && formatOf(next).equals(formatOf(cur))
                 && next.info.clockRate() == cur.info.clockRate()
-                && next.simulcast == cur.simulcast;
+                && (next.simulcast == cur.simulcast || pictureIds != null);
     }
 
     /** Format parameters; none and empty are the same (a relayed track carries "" for none). */
@@ -189,9 +194,6 @@ final class Subscription {
         currentLayer = layer;
         switchSeq = seq;
         rebasePending = true;
-        if (pictureIds != null) {
-            pictureIds.switchSource();
-        }
         layerSwitches++;
         return true;
     }
@@ -203,6 +205,9 @@ final class Subscription {
     void rewriteRtp(byte[] p, int off, int len, long arrivalNanos) {
         if (rebasePending) {
             rebase(RtpPacket.sequence(p, off), (int) RtpPacket.timestamp(p, off), arrivalNanos);
+            if (pictureIds != null) {
+                pictureIds.switchSource(); // a new layer or source: its picture ids follow the last ones sent
+            }
         }
         translate(p, off);
         if (pictureIds != null) {
@@ -231,7 +236,7 @@ final class Subscription {
 
     /**
      * A cached packet of the current source resent as it was first sent: numbering and, for
-     * VP8 simulcast, picture ids (without moving where the stream is).
+     * VP8, picture ids (without moving where the stream is).
      */
     void translateResent(byte[] p, int off, int len) {
         translate(p, off);

@@ -107,4 +107,25 @@ class SubscriptionTest {
         // a track relayed from another node says "" where a local one has no fmtp at all
         assertTrue(s.canContinueWith(video("s2", NEW_SSRC, "VP8", "")));
     }
+
+    /**
+     * After a failover the user's camera, until then relayed as one layer, comes from a local
+     * simulcast track: VP8 picture ids are rewritten, so the stream continues (the subscriber keeps
+     * its SSRC and tile); a layering change of a codec whose ids are not rewritten does not.
+     */
+    @Test
+    void aRelayedVp8StreamContinuesWithASimulcastTrackOfTheSameCamera() {
+        Subscription relayed = new Subscription(video("s1", OLD_SSRC, "VP8", ""), "0");
+        assertTrue(relayed.canContinueWith(simulcastVideo("s2", "VP8")));
+        Subscription local = new Subscription(simulcastVideo("s1", "VP8"), "0");
+        assertTrue(local.canContinueWith(video("s2", NEW_SSRC, "VP8", "")));
+        Subscription h264 = new Subscription(video("s1", OLD_SSRC, "H264", null), "0");
+        assertFalse(h264.canContinueWith(simulcastVideo("s2", "H264")));
+    }
+
+    static PublishedTrack simulcastVideo(String session, String codec) {
+        TrackInfo info = new TrackInfo("video", "1", NEW_SSRC, 0, codec, 96, 97, 90000, codec.equals("VP8") ? "" : null,
+                Map.of(), "v-" + session, TrackInfo.CAMERA, java.util.List.of("q", "h", "f"));
+        return new PublishedTrack(new Participant("r", session, "alice", "Alice"), info, 64, null);
+    }
 }
