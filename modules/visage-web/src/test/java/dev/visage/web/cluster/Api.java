@@ -14,9 +14,7 @@ import java.time.Duration;
 /** A REST client for one node, speaking the contract in DESIGN.md (also used by visage-ear's IT). */
 public final class Api {
 
-    /** HTTP/1.1 as browsers speak to a node over http:// (no h2c upgrade attempts). */
-    public static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    public static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     public record Reply(int status, String body, java.util.Map<String, java.util.List<String>> headers) {
         public Reply(int status, String body) {

@@ -84,9 +84,8 @@ final class NodeProcess implements AutoCloseable {
      * deployment, plugins and cluster state are all up, so one UP is enough.
      */
     NodeProcess awaitHealthy(Duration timeout) throws Exception {
-        // a client of its own, on HTTP/1.1: nothing pooled by an earlier test's client can stand in the way
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(2)).build();
+        // a client of its own: nothing pooled by an earlier test's client can stand in the way
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         long deadline = System.nanoTime() + timeout.toNanos();
         String lastSeen = "nothing yet";
         while (System.nanoTime() < deadline) {
