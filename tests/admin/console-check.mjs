@@ -1,9 +1,12 @@
 // The operators' console in headless Chromium, as an operator and as a plain user see it, with a
 // strict Content-Security-Policy added to every answer (no inline script or style, scripts from
 // the node only), so the page is known to work under one whatever the node itself sends. Then a
-// member's room page, removed with the console's Remove button: it says so and stays out.
+// member's room page, removed with the console's Remove button: it says so and stays out. Then the
+// console drains the node two members' pages are on (they move and decode each other's video again)
+// and closes their room (both pages say so).
 // VISAGE_CONSOLE_CHECK (JSON): {url, admin: {username, password}, user: {username, password},
-// member: {username, password}, nodes: [ids the console must list], screenshots: a directory}. A
+// member: {username, password}, movers: two {username, password}, nodes: [ids the console must
+// list], screenshots: a directory}. A
 // picture of the console with the member's live room goes to screenshots/admin-console.png. Prints
 // one JSON verdict on stdout; progress on stderr.
 import { mkdirSync } from 'node:fs';
@@ -56,6 +59,86 @@ async function openConsole(who) {
   await page.fill('#password', cfg[who].password);
   await page.click('#login-btn');
   return page;
+}
+
+/** A member's room page, logged in through localStorage (the room page's CSP is not this check's concern). */
+async function openRoomPage(who, account, roomId) {
+  await rest('POST', '/api/users', { ...account, displayName: account.username }); // 409 once registered
+  const { userToken, user } = await rest('POST', '/api/login', account);
+  if (!user) throw new Error(`${who} (${account.username}) could not log in`);
+  const page = await openPage(who, { csp: false });
+  await page.goto(`${cfg.url}/health`);
+  await page.evaluate(([t, u]) => {
+    localStorage.setItem('visage.userToken', t);
+    localStorage.setItem('visage.user', JSON.stringify({ username: u, displayName: u }));
+  }, [userToken, user.username]);
+  await page.goto(`${cfg.url}/r/${roomId}`);
+  return { page, userToken };
+}
+
+/** The node the page is on, and the video frames its subscribe PeerConnection has decoded. */
+const mediaState = (page) => page.evaluate(async () => {
+  const v = window.visage;
+  let frames = 0;
+  if (v.media && v.media.sub) {
+    (await v.media.sub.getStats()).forEach((r) => { if (r.type === 'inbound-rtp' && r.kind === 'video') frames += r.framesDecoded || 0; });
+  }
+  return { node: v.node && v.node.id, joined: v.joined, frames };
+});
+
+/**
+ * Waits until both pages are on `node` (any node if null) and each decodes video from the other:
+ * frames rising between two looks a second apart (a page that moved has a new PeerConnection).
+ */
+async function bothDecoding(pages, node) {
+  const deadline = Date.now() + TIMEOUT;
+  let last = null;
+  for (;;) {
+    const states = await Promise.all(pages.map((p) => mediaState(p.page)));
+    const placed = states.every((st) => st.joined && (!node || st.node === node));
+    if (placed && last && states.every((st, i) => st.node === last[i].node && st.frames >= last[i].frames + 5)) return states;
+    last = placed ? states : null;
+    if (Date.now() > deadline) throw new Error(`pages not decoding${node ? ` on ${node}` : ''}: ${JSON.stringify(states)}`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+/**
+ * The console's Drain: two members who see each other's video; the node of the first is drained in
+ * the console and both pages end up on the other node, decoding each other's video again (a moved
+ * page has a new subscribe PeerConnection, so its frames count from zero). Then the console's
+ * Close room: both pages say the call was closed. The drained node takes sessions again after.
+ */
+async function drainAndClose(admin) {
+  const { userToken: adminToken } = await rest('POST', '/api/login', cfg.admin);
+  await rest('POST', '/api/users', { ...cfg.movers[0], displayName: cfg.movers[0].username }); // 409 once registered
+  const { userToken } = await rest('POST', '/api/login', cfg.movers[0]);
+  const { roomId } = await rest('POST', '/api/rooms', { name: 'drain check' }, userToken);
+  if (!roomId) throw new Error(`${cfg.movers[0].username} could not create the room`);
+  const first = await openRoomPage('mover1', cfg.movers[0], roomId);
+  const second = await openRoomPage('mover2', cfg.movers[1], roomId);
+  const pages = [first, second];
+  const before = await bothDecoding(pages, null);
+  const drained = before[0].node;
+  const other = cfg.nodes.find((n) => n !== drained);
+  log('members decode each other on', before.map((st) => st.node).join(', '), '- draining', drained);
+  const started = Date.now();
+  try {
+    await admin.locator(`#nodes-body tr[data-node-id="${drained}"] button`, { hasText: 'Drain' }).click();
+    const after = await bothDecoding(pages, other);
+    const out = { drained, movedTo: other, decodingAgainMs: Date.now() - started, frames: after.map((st) => st.frames) };
+    log('after the drain both pages decode on', other, `after ${out.decodingAgainMs} ms`);
+    await admin.locator(`section[data-room-id="${roomId}"] button`, { hasText: 'Close room' }).click();
+    out.closedTitles = [];
+    for (const p of pages) {
+      await p.page.waitForSelector('#room-error:not([hidden])', { timeout: TIMEOUT });
+      out.closedTitles.push(await p.page.textContent('#room-error-title'));
+    }
+    log('after Close room the pages say:', out.closedTitles.join(' / '));
+    return out;
+  } finally {
+    await rest('POST', `/api/admin/nodes/${drained}/undrain`, undefined, adminToken);
+  }
 }
 
 try {
@@ -113,6 +196,8 @@ try {
   const room = await rest('GET', `/api/rooms/${roomId}`, undefined, userToken);
   if (room.members.some((m) => m.userId === member.id)) result.problems.push('member: rejoined after being removed');
   if (await memberPage.isHidden('#room-error')) result.problems.push('member: the removal notice went away');
+
+  result.drain = await drainAndClose(admin);
   result.ok = result.problems.length === 0;
 } catch (e) {
   result.problems.push(String(e && e.stack || e));

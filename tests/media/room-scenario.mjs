@@ -79,9 +79,13 @@ console.log(JSON.stringify(result));
  * page, a Leave, a publisher's rejoin. Each records its figures in result.
  */
 async function checkedSteps(pages, tokens, roomId) {
+  // the node's /metrics read just outside the pages' getStats window: its count of forwarded
+  // packets must match what the pages received in it (the window's edges add a few milliseconds)
+  const forwardedBefore = await forwardedPackets();
   const before = await Promise.all(pages.map(inbound));
   await sleep(cfg.seconds * 1000);
   const after = await Promise.all(pages.map(inbound));
+  const forwardedAfter = await forwardedPackets();
 
   const pick = (rs, from, kind) => rs.filter((x) => x.from === from && x.kind === kind);
   const total = (rs, f) => rs.reduce((n, x) => n + x[f], 0);
@@ -108,6 +112,11 @@ async function checkedSteps(pages, tokens, roomId) {
         + `NACKs ${s.nackCount}, PLIs ${s.pliCount}${s.ok ? '' : '  <-- FAIL'}`);
     }
   });
+  const received = result.pairs.reduce((n, s) => n + s.videoPacketsDelta + s.audioPacketsDelta, 0);
+  result.metrics = { forwarded: forwardedAfter - forwardedBefore, received };
+  result.metrics.ok = received > 0 && Math.abs(result.metrics.forwarded / received - 1) <= 0.05;
+  figure(`/metrics visage_sfu_rtp_forwarded_total +${result.metrics.forwarded} in the window; the pages' getStats `
+    + `packetsReceived +${received} (${(100 * (result.metrics.forwarded / received - 1)).toFixed(2)} %)${result.metrics.ok ? '' : '  <-- FAIL'}`);
   result.ok = result.pairs.length === 6 && result.pairs.every((s) => s.ok) && result.nodes.every((n) => n === N.id);
 
   // Acceptance 2a: a late 4th page decodes the three others; 2b: carol clicks Leave and her tile
@@ -415,4 +424,11 @@ async function leaveTimes(leaver, watchers) {
   watchers.forEach((w, i) => { times.tileGoneMs[w.name] = gone[i] - clickedAt; });
   times.maxTileGoneMs = Math.max(...Object.values(times.tileGoneMs));
   return times;
+}
+
+/** The node's visage_sfu_rtp_forwarded_total, from its Prometheus text. */
+async function forwardedPackets() {
+  const line = (await rest(N.url, 'GET', '/metrics')).text.split('\n').find((l) => l.startsWith('visage_sfu_rtp_forwarded_total'));
+  if (!line) throw new Error('visage_sfu_rtp_forwarded_total missing from /metrics');
+  return Number(line.slice(line.lastIndexOf(' ') + 1));
 }

@@ -757,11 +757,13 @@ class ClusterIT {
      * admin logs in on the page and sees both nodes, with no "Cannot reach the server"; a plain
      * user sees "Not allowed" and no console; a member removed with the console's Remove button
      * sees "You were removed" on the room page and stays out of the room. The console with the
-     * member's live room is photographed into target/screenshots/admin-console.png.
+     * member's live room is photographed into target/screenshots/admin-console.png. Then two
+     * members' pages decode each other's video; the console's Drain on their node moves them to the
+     * other node, where they decode each other again, and its Close room ends the call on both.
      */
     @Test
     @Order(18)
-    void theConsoleWorksUnderAStrictCspSaysNotAllowedToOthersAndItsRemoveKeepsAMemberOut() throws Exception {
+    void theConsoleWorksUnderAStrictCspSaysNotAllowedToOthersRemovesAMemberDrainsANodeAndClosesARoom() throws Exception {
         onlyOnTheDefaultBackend();
         String chromium = System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium");
         Assumptions.assumeTrue(new java.io.File(chromium).canExecute(), "chromium not installed at " + chromium);
@@ -774,6 +776,9 @@ class ClusterIT {
                 .add("admin", jakarta.json.Json.createObjectBuilder().add("username", ADMIN).add("password", "ada-password"))
                 .add("user", jakarta.json.Json.createObjectBuilder().add("username", "pia").add("password", "pia-password"))
                 .add("member", jakarta.json.Json.createObjectBuilder().add("username", "kim").add("password", "kim-password"))
+                .add("movers", jakarta.json.Json.createArrayBuilder()
+                        .add(jakarta.json.Json.createObjectBuilder().add("username", "moira").add("password", "moira-password"))
+                        .add(jakarta.json.Json.createObjectBuilder().add("username", "victor").add("password", "victor-password")))
                 .add("nodes", jakarta.json.Json.createArrayBuilder().add("it-a").add("it-b"))
                 .add("screenshots", Path.of("target/screenshots").toAbsolutePath().toString()).build().toString());
         Process process = check.start();
@@ -783,6 +788,12 @@ class ClusterIT {
         assertTrue(verdict.getBoolean("ok", false), "console check: " + verdict);
         assertTrue(verdict.getString("deniedText").contains("Not allowed"), verdict.toString());
         assertEquals("You were removed from this call", verdict.getString("removedTitle"), "the member's page after Remove");
+        JsonObject drain = verdict.getJsonObject("drain");
+        assertEquals(List.of("This call was closed", "This call was closed"),
+                drain.getJsonArray("closedTitles").getValuesAs(jakarta.json.JsonString.class).stream()
+                        .map(jakarta.json.JsonString::getString).toList(), "the pages after Close room: " + drain);
+        System.out.printf("[figure] console Drain of %s: both pages decoded each other's video on %s %d ms after the click%n",
+                drain.getString("drained"), drain.getString("movedTo"), drain.getInt("decodingAgainMs"));
     }
 
     /** The newest audit entries as "action target", after checking each names the configured admin. */

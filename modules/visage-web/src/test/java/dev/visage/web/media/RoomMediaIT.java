@@ -87,6 +87,20 @@ class RoomMediaIT {
         assertTrue(result.getBoolean("ok"), "scenario verdict not ok (pages on the wrong node?): " + result.get("nodes"));
     }
 
+    /**
+     * The node's Prometheus counter of forwarded RTP packets, read just before and after the pages'
+     * 10 s getStats window, matches the packets the three pages received in it within 5 %.
+     */
+    @Test
+    void theNodesForwardedPacketCounterMatchesWhatThePagesReceived() {
+        JsonObject metrics = step("metrics", "/metrics against getStats");
+        long forwarded = metrics.getJsonNumber("forwarded").longValue();
+        long received = metrics.getJsonNumber("received").longValue();
+        assertTrue(received > 0, "the pages received nothing: " + metrics);
+        assertTrue(Math.abs((double) forwarded / received - 1) <= 0.05, "visage_sfu_rtp_forwarded_total +" + forwarded
+                + " against the pages' packetsReceived +" + received + " (want within 5 %)");
+    }
+
     /** A step's verdict; fails with the scenario's error when the step never completed. */
     private static JsonObject step(String name, String what) {
         assertNotNull(result, "scenario did not run");
