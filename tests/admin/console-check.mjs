@@ -166,13 +166,7 @@ try {
 
   const { userToken, user: member } = await rest('POST', '/api/login', cfg.member);
   const { roomId } = await rest('POST', '/api/rooms', { name: 'console check' }, userToken);
-  const memberPage = await openPage('member', { csp: false }); // the room page's CSP is not this check's concern
-  await memberPage.goto(`${cfg.url}/health`);
-  await memberPage.evaluate(([t, u]) => {
-    localStorage.setItem('visage.userToken', t);
-    localStorage.setItem('visage.user', JSON.stringify({ username: u, displayName: u }));
-  }, [userToken, member.username]);
-  await memberPage.goto(`${cfg.url}/r/${roomId}`);
+  const { page: memberPage } = await openRoomPage('member', cfg.member, roomId);
   const remove = admin.locator(`section[data-room-id="${roomId}"] tr[data-session-id] button`);
   await remove.waitFor({ timeout: TIMEOUT });
   // for the picture: the room's quality charts draw lines once they hold a few samples (one per 2 s refresh)
