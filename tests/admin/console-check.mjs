@@ -61,11 +61,16 @@ async function openConsole(who) {
   return page;
 }
 
-/** A member's room page, logged in through localStorage (the room page's CSP is not this check's concern). */
-async function openRoomPage(who, account, roomId) {
+/** Registers the account if needed and logs it in (one Argon2 hash on the node per login). */
+async function signIn(who, account) {
   await rest('POST', '/api/users', { ...account, displayName: account.username }); // 409 once registered
   const { userToken, user } = await rest('POST', '/api/login', account);
   if (!user) throw new Error(`${who} (${account.username}) could not log in`);
+  return { userToken, user };
+}
+
+/** A signed-in member's room page, logged in through localStorage (the room page's CSP is not this check's concern). */
+async function openRoomPage(who, { userToken, user }, roomId) {
   const page = await openPage(who, { csp: false });
   await page.goto(`${cfg.url}/health`);
   await page.evaluate(([t, u]) => {
@@ -73,7 +78,7 @@ async function openRoomPage(who, account, roomId) {
     localStorage.setItem('visage.user', JSON.stringify({ username: u, displayName: u }));
   }, [userToken, user.username]);
   await page.goto(`${cfg.url}/r/${roomId}`);
-  return { page, userToken };
+  return { page };
 }
 
 /** The node the page is on, and the video frames its subscribe PeerConnection has decoded. */
@@ -111,12 +116,11 @@ async function bothDecoding(pages, node) {
  */
 async function drainAndClose(admin) {
   const { userToken: adminToken } = await rest('POST', '/api/login', cfg.admin);
-  await rest('POST', '/api/users', { ...cfg.movers[0], displayName: cfg.movers[0].username }); // 409 once registered
-  const { userToken } = await rest('POST', '/api/login', cfg.movers[0]);
-  const { roomId } = await rest('POST', '/api/rooms', { name: 'drain check' }, userToken);
+  const mover1 = await signIn('mover1', cfg.movers[0]);
+  const { roomId } = await rest('POST', '/api/rooms', { name: 'drain check' }, mover1.userToken);
   if (!roomId) throw new Error(`${cfg.movers[0].username} could not create the room`);
-  const first = await openRoomPage('mover1', cfg.movers[0], roomId);
-  const second = await openRoomPage('mover2', cfg.movers[1], roomId);
+  const first = await openRoomPage('mover1', mover1, roomId);
+  const second = await openRoomPage('mover2', await signIn('mover2', cfg.movers[1]), roomId);
   const pages = [first, second];
   const before = await bothDecoding(pages, null);
   const drained = before[0].node;
@@ -164,9 +168,10 @@ try {
   log('plain user sees:', result.deniedText.replace(/\s+/g, ' ').trim());
   if (!(await user.isHidden('#console'))) result.problems.push('user: the console is visible');
 
-  const { userToken, user: member } = await rest('POST', '/api/login', cfg.member);
+  const kim = await signIn('member', cfg.member);
+  const { userToken, user: member } = kim;
   const { roomId } = await rest('POST', '/api/rooms', { name: 'console check' }, userToken);
-  const { page: memberPage } = await openRoomPage('member', cfg.member, roomId);
+  const { page: memberPage } = await openRoomPage('member', kim, roomId);
   const remove = admin.locator(`section[data-room-id="${roomId}"] tr[data-session-id] button`);
   await remove.waitFor({ timeout: TIMEOUT });
   // for the picture: the room's quality charts draw lines once they hold a few samples (one per 2 s refresh)
