@@ -54,6 +54,8 @@ public class VisageNode {
     private static final Logger LOG = Logger.getLogger(VisageNode.class.getName());
     private static final Duration HEARTBEAT = Duration.ofSeconds(2);
     private static final Duration SWEEP = Duration.ofSeconds(5);
+    /** Longer than any deployment seen here (10 s for the EAR on a busy machine). */
+    private static final Duration DEPLOYMENT_WAIT = Duration.ofMinutes(2);
     /** A session of this node is recorded a moment before its socket is: younger ones are left alone. */
     private static final Duration SOCKETLESS_GRACE = Duration.ofSeconds(10);
 
@@ -93,13 +95,28 @@ public class VisageNode {
         LOG.info(() -> logPrefix() + "starting: region=" + config.region() + " url=" + config.publicUrl()
                 + " data=" + config.dataDir());
         // no inherited thread-locals (see HazelcastClusterBackend: tenant control); the application's classes
-        starter = new Thread(null, this::start, "visage-node-start", 0, false);
+        Optional<DeploymentEnd> deploymentEnd = DeploymentEnd.listen(VisageNode.class.getClassLoader());
+        starter = new Thread(null, () -> start(deploymentEnd), "visage-node-start", 0, false);
         starter.setContextClassLoader(Thread.currentThread().getContextClassLoader());
         starter.setDaemon(true);
         starter.start();
     }
 
-    private void start() {
+    private void start(Optional<DeploymentEnd> deploymentEnd) {
+        try {
+            startingStep = "waiting for its deployment to end";
+            if (deploymentEnd.isPresent()) {
+                if (deploymentEnd.get().await(DEPLOYMENT_WAIT)) {
+                    LOG.info(() -> logPrefix() + "deployment ended (" + deploymentEnd.get().endedBy() + ")");
+                } else {
+                    LOG.warning(() -> logPrefix() + "no end of deployment announced in " + DEPLOYMENT_WAIT
+                            + "; starting anyway");
+                }
+            }
+        } catch (InterruptedException e) {
+            LOG.info(() -> logPrefix() + "start-up abandoned: the node is stopping");
+            return;
+        }
         long begin = System.nanoTime();
         try {
             ClusterSecret secret = config.clusterSecret();
@@ -159,7 +176,8 @@ public class VisageNode {
                     + clusterBackend.clusterSize() + " (" + clusterBackend.name() + "); ready");
         } catch (InterruptedException e) {
             LOG.info(() -> logPrefix() + "start-up abandoned: the node is stopping");
-        } catch (Exception e) {
+        } catch (Exception | LinkageError e) {
+            // a LinkageError too (a class that failed to load): a start-up that died must say so
             if (state == NodeState.STARTING) {
                 state = NodeState.FAILED;
                 LOG.log(Level.SEVERE, logPrefix() + "failed to start; /health and the API answer 503 start_failed", e);

@@ -51,7 +51,8 @@ class VisageArquillianIT {
     @ArquillianResource
     URL deployment;
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1) // see Api.HTTP
+            .connectTimeout(Duration.ofSeconds(10)).build();
 
     /** The deployment's URL on loopback: the adapter reports the machine's external address. */
     private String base() {

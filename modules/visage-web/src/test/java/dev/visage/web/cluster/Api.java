@@ -14,7 +14,10 @@ import java.time.Duration;
 /** A REST client for one node, speaking the contract in DESIGN.md (also used by visage-ear's IT). */
 public final class Api {
 
-    public static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    // HTTP/1.1 as browsers speak it to a node: the JDK's default asks Grizzly for cleartext HTTP/2
+    // (h2c), whose connection went dead mid-run once (every later request on it timed out)
+    public static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
 
     public record Reply(int status, String body, java.util.Map<String, java.util.List<String>> headers) {
         public Reply(int status, String body) {

@@ -85,7 +85,8 @@ final class NodeProcess implements AutoCloseable {
      */
     NodeProcess awaitHealthy(Duration timeout) throws Exception {
         // a client of its own: nothing pooled by an earlier test's client can stand in the way
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1) // see Api.HTTP
+                .connectTimeout(Duration.ofSeconds(2)).build();
         long deadline = System.nanoTime() + timeout.toNanos();
         String lastSeen = "nothing yet";
         while (System.nanoTime() < deadline) {

@@ -110,9 +110,15 @@ public final class Relay implements Room.Observer, AutoCloseable {
                               Function<String, Room> rooms) throws IOException {
         RelaySocket socket = new RelaySocket(address, config.port());
         Relay relay = new Relay(bus, config, cachePackets, rooms, socket);
-        socket.start();
-        bus.subscribe((from, msg) -> relay.submit(() -> relay.onMessage(from, msg)));
-        bus.onNodeGone(node -> relay.submit(() -> relay.onNodeGone(node)));
+        try {
+            socket.start();
+            bus.subscribe((from, msg) -> relay.submit(() -> relay.onMessage(from, msg)));
+            bus.onNodeGone(node -> relay.submit(() -> relay.onNodeGone(node)));
+        } catch (RuntimeException e) {
+            // a start-up abandoned half way (the node is stopping) must not keep the port bound
+            relay.close();
+            throw e;
+        }
         relay.exec.scheduleWithFixedDelay(relay::tick, 1000, 1000, TimeUnit.MILLISECONDS);
         LOG.log(System.Logger.Level.INFO, "relay listening on UDP " + address.getHostAddress() + ":" + socket.port());
         return relay;
