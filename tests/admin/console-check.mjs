@@ -1,14 +1,17 @@
 // The operators' console in headless Chromium, as an operator and as a plain user see it, with a
 // strict Content-Security-Policy added to every answer (no inline script or style, scripts from
 // the node only), so the page is known to work under one whatever the node itself sends. Then a
-// member's room page, removed with the console's Remove button: it says so and stays out. Then the
-// console drains the node two members' pages are on (they move and decode each other's video again)
-// and closes their room (both pages say so).
+// member's room page, removed with the console's Remove button: it says so and stays out. Then two
+// members in a room with a picked link, each page opened on its own node (`?node=<id>`, the second
+// through the link typed with capitals): the console lists both with the node each page is on, and
+// its quality chart takes new points by itself; it drains the first member's node (that page moves
+// to the other node and both decode each other's video again) and closes their room (both pages
+// say so).
 // VISAGE_CONSOLE_CHECK (JSON): {url, admin: {username, password}, user: {username, password},
-// member: {username, password}, movers: two {username, password}, nodes: [ids the console must
-// list], screenshots: a directory}. A
-// picture of the console with the member's live room goes to screenshots/admin-console.png. Prints
-// one JSON verdict on stdout; progress on stderr.
+// member: {username, password}, movers: two {username, password}, nodes: [the two node ids the
+// console must list], screenshots: a directory}. A picture of the console with the two members'
+// live room goes to screenshots/admin-console.png. Prints one JSON verdict on stdout; progress on
+// stderr.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from '../browser/node_modules/playwright-core/index.mjs';
@@ -69,67 +72,130 @@ async function signIn(who, account) {
   return { userToken, user };
 }
 
-/** A signed-in member's room page, logged in through localStorage (the room page's CSP is not this check's concern). */
-async function openRoomPage(who, { userToken, user }, roomId) {
+/**
+ * A signed-in member's room page, logged in through localStorage (the room page's CSP is not this
+ * check's concern), at `base` (a node's URL, the check's node by default) + `path`.
+ */
+async function openRoomPage(who, { userToken, user }, path, base = cfg.url) {
   const page = await openPage(who, { csp: false });
-  await page.goto(`${cfg.url}/health`);
+  await page.goto(`${base}/health`);
   await page.evaluate(([t, u]) => {
     localStorage.setItem('visage.userToken', t);
     localStorage.setItem('visage.user', JSON.stringify({ username: u, displayName: u }));
   }, [userToken, user.username]);
-  await page.goto(`${cfg.url}/r/${roomId}`);
+  await page.goto(`${base}${path}`);
   return { page };
 }
 
-/** The node the page is on, and the video frames its subscribe PeerConnection has decoded. */
+/** The node and session the page is on, and the video frames its subscribe PeerConnection has decoded. */
 const mediaState = (page) => page.evaluate(async () => {
   const v = window.visage;
   let frames = 0;
   if (v.media && v.media.sub) {
     (await v.media.sub.getStats()).forEach((r) => { if (r.type === 'inbound-rtp' && r.kind === 'video') frames += r.framesDecoded || 0; });
   }
-  return { node: v.node && v.node.id, joined: v.joined, frames };
+  return { node: v.node && v.node.id, sessionId: v.sessionId, roomId: v.roomId, joined: v.joined, frames };
 });
 
 /**
- * Waits until both pages are on `node` (any node if null) and each decodes video from the other:
- * frames rising between two looks a second apart (a page that moved has a new PeerConnection).
+ * Waits until each page is on its node of `nodes` (any node where null) and each decodes video
+ * from the other: frames rising between two looks a second apart (a page that moved has a new
+ * PeerConnection).
  */
-async function bothDecoding(pages, node) {
+async function bothDecoding(pages, nodes) {
   const deadline = Date.now() + TIMEOUT;
   let last = null;
   for (;;) {
     const states = await Promise.all(pages.map((p) => mediaState(p.page)));
-    const placed = states.every((st) => st.joined && (!node || st.node === node));
+    const placed = states.every((st, i) => st.joined && (!nodes[i] || st.node === nodes[i]));
     if (placed && last && states.every((st, i) => st.node === last[i].node && st.frames >= last[i].frames + 5)) return states;
     last = placed ? states : null;
-    if (Date.now() > deadline) throw new Error(`pages not decoding${node ? ` on ${node}` : ''}: ${JSON.stringify(states)}`);
+    if (Date.now() > deadline) throw new Error(`pages not decoding on ${JSON.stringify(nodes)}: ${JSON.stringify(states)}`);
     await new Promise((r) => setTimeout(r, 1000));
   }
 }
 
 /**
- * The console's Drain: two members who see each other's video; the node of the first is drained in
- * the console and both pages end up on the other node, decoding each other's video again (a moved
- * page has a new subscribe PeerConnection, so its frames count from zero). Then the console's
- * Close room: both pages say the call was closed. The drained node takes sessions again after.
+ * Waits until the console's card of the room lists exactly these members (session id and node id,
+ * as their pages say), and returns its rows as rendered: [{sessionId, name, node}].
  */
-async function drainAndClose(admin) {
+async function consoleListsMembers(admin, roomId, states) {
+  const expected = states.map((st) => ({ sessionId: st.sessionId, node: st.node }));
+  const rows = `section[data-room-id="${roomId}"] tr[data-session-id]`;
+  try {
+    await admin.waitForFunction(([selector, want]) => {
+      const seen = [...document.querySelectorAll(selector)].map((tr) => ({ sessionId: tr.dataset.sessionId, node: tr.cells[1].textContent }));
+      return seen.length === want.length && want.every((w) => seen.some((s) => s.sessionId === w.sessionId && s.node === w.node));
+    }, [rows, expected], { timeout: TIMEOUT });
+  } finally {
+    result.liveRoom = await admin.$$eval(rows, (trs) => trs.map((tr) => ({ sessionId: tr.dataset.sessionId, name: tr.cells[0].textContent, node: tr.cells[1].textContent })));
+  }
+  return result.liveRoom;
+}
+
+/**
+ * Waits until the room's bitrate chart plots a stream of each publisher (its legend names them),
+ * then until it has taken new points by itself twice (a refresh each): its points of data then,
+ * after the first and after the second.
+ */
+async function chartUpdates(admin, roomId, publishers) {
+  const card = `section[data-room-id="${roomId}"]`;
+  await admin.waitForFunction(([sel, names]) => {
+    const legend = document.querySelector(`${sel} .chart-legend`);
+    return legend && names.every((n) => legend.textContent.includes(`${n} ↑ video`));
+  }, [card, publishers], { timeout: TIMEOUT });
+  const chart = `${card} .chart-cell[data-metric="bitrate"]`;
+  const points = () => admin.$eval(chart, (cell) => Number(cell.dataset.points));
+  const seen = [await points()];
+  while (seen.length < 3) {
+    await admin.waitForFunction(([sel, n]) => {
+      const cell = document.querySelector(sel);
+      return cell && Number(cell.dataset.points) > n;
+    }, [chart, seen[seen.length - 1]], { timeout: TIMEOUT });
+    seen.push(await points());
+  }
+  return seen;
+}
+
+/**
+ * Two members in a room with a picked link, each page on its own node: the first opened at the
+ * first node's URL with ?node=, the second at the second's through the link typed with capitals
+ * (the page takes the room's own id). They see each other's video; the console lists both
+ * members with the node each page is on, and its bitrate chart updates by itself (the console is
+ * photographed then). The console's Drain on the first member's node moves that page to the other
+ * node, where both decode each other's video again (a moved page has a new subscribe
+ * PeerConnection, so its frames count from zero). Then the console's Close room: both pages say
+ * the call was closed. The drained node takes sessions again after.
+ */
+async function twoNodesDrainAndClose(admin) {
   const { userToken: adminToken } = await rest('POST', '/api/login', cfg.admin);
+  const urls = new Map((await rest('GET', '/api/nodes')).map((n) => [n.id, n.httpUrl]));
   const mover1 = await signIn('mover1', cfg.movers[0]);
-  const { roomId } = await rest('POST', '/api/rooms', { name: 'drain check' }, mover1.userToken);
-  if (!roomId) throw new Error(`${cfg.movers[0].username} could not create the room`);
-  const first = await openRoomPage('mover1', mover1, roomId);
-  const second = await openRoomPage('mover2', await signIn('mover2', cfg.movers[1]), roomId);
+  const { roomId } = await rest('POST', '/api/rooms', { name: 'drain check', urlName: 'drain-check' }, mover1.userToken);
+  if (roomId !== 'drain-check') throw new Error(`${cfg.movers[0].username} could not create the room drain-check: ${roomId}`);
+  const [nodeOne, nodeTwo] = cfg.nodes;
+  const first = await openRoomPage('mover1', mover1, `/r/${roomId}?node=${nodeOne}`, urls.get(nodeOne));
+  const second = await openRoomPage('mover2', await signIn('mover2', cfg.movers[1]), `/r/Drain-Check?node=${nodeTwo}`, urls.get(nodeTwo));
   const pages = [first, second];
-  const before = await bothDecoding(pages, null);
-  const drained = before[0].node;
-  const other = cfg.nodes.find((n) => n !== drained);
-  log('members decode each other on', before.map((st) => st.node).join(', '), '- draining', drained);
+  const before = await bothDecoding(pages, [nodeOne, nodeTwo]);
+  const typedLink = new URL(second.page.url()).pathname;
+  if (before[1].roomId !== roomId || typedLink !== `/r/${roomId}`) {
+    result.problems.push(`mover2: /r/Drain-Check joined ${before[1].roomId} and shows ${typedLink}`);
+  }
+  log('members decode each other on', before.map((st) => st.node).join(' and '));
+  await consoleListsMembers(admin, roomId, before);
+  log('the console lists them on', result.liveRoom.map((m) => `${m.name}@${m.node}`).join(', '));
+  result.chartPoints = await chartUpdates(admin, roomId, cfg.movers.map((m) => m.username));
+  log('the bitrate chart took points by itself:', result.chartPoints.join(' -> '));
+  mkdirSync(cfg.screenshots, { recursive: true });
+  await admin.screenshot({ path: join(cfg.screenshots, 'admin-console.png'), fullPage: true });
+
+  const drained = nodeOne;
+  const other = nodeTwo;
   const started = Date.now();
   try {
     await admin.locator(`#nodes-body tr[data-node-id="${drained}"] button`, { hasText: 'Drain' }).click();
-    const after = await bothDecoding(pages, other);
+    const after = await bothDecoding(pages, [other, other]);
     const out = { drained, movedTo: other, decodingAgainMs: Date.now() - started, frames: after.map((st) => st.frames) };
     log('after the drain both pages decode on', other, `after ${out.decodingAgainMs} ms`);
     await admin.locator(`section[data-room-id="${roomId}"] button`, { hasText: 'Close room' }).click();
@@ -171,18 +237,9 @@ try {
   const kim = await signIn('member', cfg.member);
   const { userToken, user: member } = kim;
   const { roomId } = await rest('POST', '/api/rooms', { name: 'console check' }, userToken);
-  const { page: memberPage } = await openRoomPage('member', kim, roomId);
+  const { page: memberPage } = await openRoomPage('member', kim, `/r/${roomId}`);
   const remove = admin.locator(`section[data-room-id="${roomId}"] tr[data-session-id] button`);
   await remove.waitFor({ timeout: TIMEOUT });
-  // for the picture: the room's quality charts draw lines once they hold a few samples (one per 2 s refresh)
-  await admin.evaluate(() => {
-    window.refreshesSeen = 0;
-    new MutationObserver(() => { window.refreshesSeen += 1; })
-      .observe(document.getElementById('refresh-text'), { childList: true, characterData: true, subtree: true });
-  });
-  await admin.waitForFunction(() => window.refreshesSeen >= 3, null, { timeout: TIMEOUT });
-  mkdirSync(cfg.screenshots, { recursive: true });
-  await admin.screenshot({ path: join(cfg.screenshots, 'admin-console.png'), fullPage: true });
   admin.on('dialog', (d) => d.accept());
   await remove.click();
   await memberPage.waitForSelector('#room-error:not([hidden])', { timeout: TIMEOUT });
@@ -196,7 +253,7 @@ try {
   if (room.members.some((m) => m.userId === member.id)) result.problems.push('member: rejoined after being removed');
   if (await memberPage.isHidden('#room-error')) result.problems.push('member: the removal notice went away');
 
-  result.drain = await drainAndClose(admin);
+  result.drain = await twoNodesDrainAndClose(admin);
   result.ok = result.problems.length === 0;
 } catch (e) {
   result.problems.push(String(e && e.stack || e));

@@ -35,7 +35,7 @@ export class QualityCharts {
     this.times = [];
     this.series = new Map(); // stream key -> { label, values: {metric: []}, last: {at, bytes} }
     this.plots = [];
-    this.plottedKeys = '';
+    this.plotted = '';
   }
 
   /** One sample of every stream of the room (each tagged with the node that reported it). */
@@ -80,19 +80,26 @@ export class QualityCharts {
       return;
     }
     const keys = [...this.series.keys()];
-    if (keys.join('\n') !== this.plottedKeys) this.rebuild(keys);
-    this.plots.forEach((plot, i) => plot.setData([this.times,
-      ...keys.map(k => this.series.get(k).values[METRICS[i].key])]));
+    // a stream's label names its member once the room list has them: a new label rebuilds too
+    const plotted = keys.map(k => `${k} ${this.series.get(k).label}`).join('\n');
+    if (plotted !== this.plotted) this.rebuild(keys, plotted);
+    this.plots.forEach((plot, i) => {
+      const lines = keys.map(k => this.series.get(k).values[METRICS[i].key]);
+      plot.setData([this.times, ...lines]);
+      // what the chart plots, readable in the page (a canvas is not): its points of data
+      plot.root.parentNode.dataset.points = lines.reduce((n, line) => n + line.filter(v => v !== null).length, 0);
+    });
   }
 
-  /** The set of streams changed: new charts with one series each, and the legend. */
-  rebuild(keys) {
+  /** The set of streams (or a label) changed: new charts with one series each, and the legend. */
+  rebuild(keys, plotted) {
     this.destroy();
-    this.plottedKeys = keys.join('\n');
+    this.plotted = plotted;
     const series = keys.map((k, i) => ({ label: this.series.get(k).label, stroke: COLORS[i % COLORS.length], width: 1.5 }));
     this.plots = !keys.length ? [] : METRICS.map(m => {
       const cell = document.createElement('div');
       cell.className = 'chart-cell';
+      cell.dataset.metric = m.key;
       this.grid.append(cell);
       return new uPlot({ ...CHART, title: m.title, legend: { show: false }, cursor: { show: false },
         series: [{}, ...series], axes: [{ stroke: '#8b93a7' }, { stroke: '#8b93a7', size: 60 }] },

@@ -85,6 +85,17 @@ function roomIdFromLocation() {
   return id.trim() || null;
 }
 
+/**
+ * The room's own id, as the server joined it: a link typed with capitals (/r/Weekly-Sync) is the
+ * room weekly-sync, so the page's address, share link and recent rooms say weekly-sync.
+ */
+function adoptRoomId(roomId) {
+  state.roomId = roomId;
+  try {
+    history.replaceState(history.state, '', new URL(`/r/${encodeURIComponent(roomId)}${location.search}`, location.origin));
+  } catch { /* the address stays as typed */ }
+}
+
 function shareUrl() {
   return roomUrl(state.roomId);
 }
@@ -305,6 +316,7 @@ function onJoined(msg, gen) {
   state.joined = true;
   state.attempt = 0;
   if (msg.sessionId) state.sessionId = msg.sessionId;
+  if (msg.roomId && msg.roomId !== state.roomId) adoptRoomId(msg.roomId);
   if (msg.room) applyRoom(msg.room);
   const wasReconnect = state.everJoined;
   state.everJoined = true;

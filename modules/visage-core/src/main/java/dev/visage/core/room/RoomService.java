@@ -95,14 +95,24 @@ public final class RoomService {
         return RoomUrlName.variants(taken).stream().filter(v -> rooms.find(v).isEmpty()).findFirst().orElse(null);
     }
 
+    /** The room {@code roomId} names; its {@link Room#id()} is the id to use from then on (see {@link #find}). */
     public Room get(String roomId) {
         return find(roomId).orElseThrow(() -> new VisageException(ErrorCode.ROOM_NOT_FOUND, "no such room"));
     }
 
+    /**
+     * The room with this id, else the one whose URL name it is typed with capitals
+     * ({@code Weekly-Sync}: {@code weekly-sync}): an id as typed wins, so a random id never stands
+     * for another room.
+     */
     public Optional<Room> find(String roomId) {
         if (roomId == null || roomId.length() > 64) {
             return Optional.empty();
         }
+        return findExactly(roomId).or(() -> RoomUrlName.folded(roomId).flatMap(this::findExactly));
+    }
+
+    private Optional<Room> findExactly(String roomId) {
         Room known = roomsSeen.get(roomId);
         if (known != null) {
             return Optional.of(known);
@@ -124,8 +134,8 @@ public final class RoomService {
      * Steps 4-6 of the two-step flow: the session asks to join over REST; membership is written
      * under the room lock and a room token bound to user, session and room is returned.
      */
-    public String requestJoin(SessionRecord session, String roomId) {
-        enter(session, roomId);
+    public String requestJoin(SessionRecord session, String requestedRoomId) {
+        String roomId = enter(session, requestedRoomId);
         return tokens.issue(TokenClaims.room(session.userId(), session.displayName(), session.sessionId(), roomId,
                 tokens.nowSeconds() + roomTokenTtl.toSeconds()));
     }
@@ -148,14 +158,14 @@ public final class RoomService {
      * the socket is the proof a room token would give, so the REST round trip and the token are
      * skipped; what is written and announced is the same as the two-step flow's.
      */
-    public SessionRecord join(String sessionId, String roomId) {
+    public SessionRecord join(String sessionId, String requestedRoomId) {
         SessionRecord session = cluster.session(sessionId).orElseThrow(RoomService::notConnected);
-        enter(session, roomId);
-        return announce(session.inRoom(roomId));
+        return announce(session.inRoom(enter(session, requestedRoomId)));
     }
 
-    private void enter(SessionRecord session, String roomId) {
-        get(roomId);
+    /** Writes the membership under the room lock; returns the room's id (as stored, see {@link #find}). */
+    private String enter(SessionRecord session, String requestedRoomId) {
+        String roomId = get(requestedRoomId).id();
         String visit = roomId + '/' + session.userId();
         if (!visitsRecorded.containsKey(visit)) {
             rooms.recordVisit(roomId, session.userId());
@@ -179,6 +189,7 @@ public final class RoomService {
         });
         LOG.info(() -> "room=" + roomId + " session=" + session.sessionId() + " node=" + session.nodeId()
                 + " join requested");
+        return roomId;
     }
 
     private SessionRecord announce(SessionRecord session) {
@@ -256,17 +267,16 @@ public final class RoomService {
     }
 
     public List<ChatMessage> history(String roomId, int limit) {
-        get(roomId);
-        return chat.history(roomId, limit);
+        return chat.history(get(roomId).id(), limit);
     }
 
     /** The room's chat history as {@code reader} may read it: only its owner and users who have joined it. */
     public List<ChatMessage> history(User reader, String roomId, int limit) {
         Room room = get(roomId);
-        if (!room.ownerId().equals(reader.id()) && !rooms.visited(roomId, reader.id())) {
+        if (!room.ownerId().equals(reader.id()) && !rooms.visited(room.id(), reader.id())) {
             throw new VisageException(ErrorCode.FORBIDDEN,
                     "chat history is for the room's owner and users who have joined the room");
         }
-        return chat.history(roomId, limit);
+        return chat.history(room.id(), limit);
     }
 }

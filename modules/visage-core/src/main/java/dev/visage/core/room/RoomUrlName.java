@@ -7,13 +7,15 @@ import dev.visage.core.id.RandomIds;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
  * The URL name a room's creator may pick ({@code /r/weekly-sync}). It becomes the room's id, so
  * every link, join and chat call works on it unchanged, and the store's unique id decides who
- * gets a name two nodes race for. Random ids (mixed case, no dash) stay the default.
+ * gets a name two nodes race for. Random ids (mixed case, no dash) stay the default. Names are
+ * lower-case: one typed with capitals is folded, at creation and when a link is looked up.
  */
 public final class RoomUrlName {
 
@@ -36,18 +38,35 @@ public final class RoomUrlName {
     private RoomUrlName() {
     }
 
-    /** The name as it will be used (surrounding blanks dropped); {@code invalid_room_name} when it cannot be one. */
+    /**
+     * The name as it will be used (surrounding blanks dropped, lower-cased: {@code Weekly-Sync} is
+     * {@code weekly-sync}); {@code invalid_room_name} when it cannot be one.
+     */
     public static String checked(String urlName) {
-        String name = urlName.strip();
-        if (name.length() < MIN_LENGTH || name.length() > MAX_LENGTH || !SHAPE.matcher(name).matches()) {
+        String name = urlName.strip().toLowerCase(Locale.ROOT);
+        if (!isShaped(name)) {
             throw new VisageException(ErrorCode.INVALID_ROOM_NAME, "the room's URL name must be " + MIN_LENGTH
-                    + " to " + MAX_LENGTH + " lower-case letters, digits and single dashes between them (like weekly-sync)");
+                    + " to " + MAX_LENGTH + " letters, digits and single dashes between them (like weekly-sync)");
         }
         if (RESERVED.contains(name)) {
             throw new VisageException(ErrorCode.INVALID_ROOM_NAME,
                     "\"" + name + "\" is reserved for the service's own pages; pick another URL name");
         }
         return name;
+    }
+
+    /**
+     * The URL name a link typed with capitals stands for ({@code Weekly-Sync}: {@code weekly-sync}),
+     * to look up when no room has the id as typed (random ids are mixed case: the room with the
+     * id as typed is looked up first); empty when folding changes nothing or gives no URL name.
+     */
+    static Optional<String> folded(String roomId) {
+        String lower = roomId.toLowerCase(Locale.ROOT);
+        return !lower.equals(roomId) && isShaped(lower) ? Optional.of(lower) : Optional.empty();
+    }
+
+    private static boolean isShaped(String name) {
+        return name.length() >= MIN_LENGTH && name.length() <= MAX_LENGTH && SHAPE.matcher(name).matches();
     }
 
     /**

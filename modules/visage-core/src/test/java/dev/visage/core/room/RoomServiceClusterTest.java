@@ -404,11 +404,41 @@ class RoomServiceClusterTest {
 
     @Test
     void urlNamesOutsideTheRulesAndReservedWordsAreInvalidRoomNames() {
-        for (String bad : List.of("ab", "x".repeat(49), "Weekly-sync", "weekly_sync", "weekly sync", "-weekly", "weekly-",
+        for (String bad : List.of("ab", "x".repeat(49), "Wé-sync", "weekly_sync", "weekly sync", "-weekly", "weekly-",
                 "weekly--sync", "wéekly", "week/ly", "admin", "api", "new", "login", "static", "metrics")) {
             assertFailsWith(ErrorCode.INVALID_ROOM_NAME, () -> a.rooms().create(owner, null, bad));
             assertTrue(a.rooms().find(bad.strip()).isEmpty(), bad);
         }
+    }
+
+    @Test
+    void aUrlNameWithCapitalsIsFoldedWhenCreatedAndWhenLookedUpAndTheRoomIsJoinedUnderItsOwnId() {
+        Room created = a.rooms().create(owner, "Team sync", " Team-Sync ");
+        assertEquals("team-sync", created.id());
+        assertEquals("Team sync", b.rooms().get("TEAM-SYNC").name());
+        assertEquals("team-sync", b.rooms().get("Team-sync").id());
+        RoomTakenException taken = (RoomTakenException) assertFailsWith(ErrorCode.ROOM_TAKEN,
+                () -> b.rooms().create(user("copycat"), "mine", "team-SYNC"));
+        assertEquals("team-sync-2", taken.suggestion().orElseThrow());
+        assertFailsWith(ErrorCode.INVALID_ROOM_NAME, () -> a.rooms().create(owner, null, "ADMIN"));
+
+        User typist = user("typist");
+        SessionRecord s = b.connect(typist);
+        assertEquals("team-sync", b.rooms().join(s.sessionId(), "Team-Sync").roomId());
+        assertEquals(List.of(s.sessionId()), a.cluster().members("team-sync"));
+        assertTrue(a.cluster().members("Team-Sync").isEmpty(), "no second member list under the typed id");
+        assertEquals(List.of(), a.rooms().history(typist, "TEAM-sync", 10), "the visit is recorded under the room's id");
+        b.rooms().disconnect(s.sessionId(), "closed");
+    }
+
+    @Test
+    void aMixedCaseIdAsTypedWinsOverTheUrlNameItFoldsTo() {
+        store.rooms().create(new Room("RandomLike", "the random one", owner.id(), Instant.now())); // a random id's shape
+        a.rooms().create(owner, "the picked one", "randomlike");
+        assertEquals("the random one", b.rooms().get("RandomLike").name());
+        assertEquals("the picked one", b.rooms().get("randomlike").name());
+        assertEquals("the picked one", b.rooms().get("RANDOMLIKE").name());
+        assertFailsWith(ErrorCode.ROOM_NOT_FOUND, () -> b.rooms().get("No-Such-Room"));
     }
 
     @Test

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -22,6 +23,16 @@ class RoomUrlNameTest {
             }
         }
         assertEquals("weekly-sync-2", RoomUrlName.variants("weekly-sync").get(0));
+    }
+
+    @Test
+    void capitalsAreFoldedToTheLowerCaseName() {
+        assertEquals("weekly-sync", RoomUrlName.checked("Weekly-Sync"));
+        assertEquals("team-42", RoomUrlName.checked(" TEAM-42 "));
+        assertEquals(Optional.of("weekly-sync"), RoomUrlName.folded("Weekly-Sync"));
+        assertEquals(Optional.empty(), RoomUrlName.folded("weekly-sync"), "already folded");
+        assertEquals(Optional.empty(), RoomUrlName.folded("Weekly_Sync"), "no URL name once folded");
+        assertEquals(Optional.empty(), RoomUrlName.folded("ÉTÉ-2026"), "no URL name once folded");
     }
 
     @Test

@@ -127,9 +127,9 @@ public class AdminResource {
     @POST
     @Path("rooms/{roomId}/close")
     public String closeRoom(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
-                            @PathParam("roomId") String roomId) {
+                            @PathParam("roomId") String requestedRoomId) {
         User admin = admin(authorization);
-        node.rooms().get(roomId);
+        String roomId = node.rooms().get(requestedRoomId).id();
         List<SessionRecord> members = node.rooms().members(roomId);
         node.audit().record(admin, "close-room", "room " + roomId, members.size() + " members");
         String command = NodeCommands.closeRoomCommand(roomId);

@@ -55,7 +55,7 @@ public class RoomResource {
         node.accounts().authenticate(BearerToken.from(authorization));
         Room room = node.rooms().get(id);
         JsonArrayBuilder members = JSON.createArrayBuilder();
-        node.rooms().members(id).forEach(m -> members.add(RoomEvents.member(m)));
+        node.rooms().members(room.id()).forEach(m -> members.add(RoomEvents.member(m)));
         return JSON.createObjectBuilder(roomJson(room)).add("members", members).build().toString();
     }
 
@@ -63,8 +63,8 @@ public class RoomResource {
     @Path("{id}/join")
     public String join(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @PathParam("id") String id) {
         SessionRecord session = node.sessions().connected(BearerToken.from(authorization));
-        String roomToken = node.rooms().requestJoin(session, id);
         Room room = node.rooms().get(id);
+        String roomToken = node.rooms().requestJoin(session, room.id());
         return JSON.createObjectBuilder().add("roomToken", roomToken)
                 .add("room", JSON.createObjectBuilder().add("id", room.id()).add("name", room.name()))
                 .build().toString();
@@ -75,9 +75,9 @@ public class RoomResource {
     @Path("{id}/stats")
     public String stats(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @PathParam("id") String id) {
         node.accounts().authenticate(BearerToken.from(authorization));
-        node.rooms().get(id);
-        var streams = node.media().map(media -> media.streamStats(id)).orElse(java.util.List.of());
-        return JSON.createObjectBuilder().add("roomId", id).add("node", node.config().nodeId())
+        String roomId = node.rooms().get(id).id();
+        var streams = node.media().map(media -> media.streamStats(roomId)).orElse(java.util.List.of());
+        return JSON.createObjectBuilder().add("roomId", roomId).add("node", node.config().nodeId())
                 .add("streams", JsonMaps.toJsonArray(streams)).build().toString();
     }
 

@@ -756,14 +756,18 @@ class ClusterIT {
      * The console in headless Chromium under a strict CSP (tests/admin/console-check.mjs): the
      * admin logs in on the page and sees both nodes, with no "Cannot reach the server"; a plain
      * user sees "Not allowed" and no console; a member removed with the console's Remove button
-     * sees "You were removed" on the room page and stays out of the room. The console with the
-     * member's live room is photographed into target/screenshots/admin-console.png. Then two
-     * members' pages decode each other's video; the console's Drain on their node moves them to the
-     * other node, where they decode each other again, and its Close room ends the call on both.
+     * sees "You were removed" on the room page and stays out of the room. Then two members' pages,
+     * each opened on its own node ({@code ?node=}; the second through the room's picked link typed
+     * with capitals), decode each other's video; the console lists the room with both members,
+     * each on the node its page is on, and its bitrate chart takes new points by itself twice (the
+     * console is photographed then, into target/screenshots/admin-console.png); its Drain of the
+     * first member's node moves that page to the other node, where both decode each other again,
+     * and its Close room ends the call on both.
      */
     @Test
     @Order(18)
-    void theConsoleWorksUnderAStrictCspSaysNotAllowedToOthersRemovesAMemberDrainsANodeAndClosesARoom() throws Exception {
+    void theConsoleWorksUnderAStrictCspSaysNotAllowedToOthersRemovesAMemberWatchesARoomOnTwoNodesDrainsOneAndClosesIt()
+            throws Exception {
         onlyOnTheDefaultBackend();
         String chromium = System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium");
         Assumptions.assumeTrue(new java.io.File(chromium).canExecute(), "chromium not installed at " + chromium);
@@ -788,10 +792,17 @@ class ClusterIT {
         assertTrue(verdict.getBoolean("ok", false), "console check: " + verdict);
         assertTrue(verdict.getString("deniedText").contains("Not allowed"), verdict.toString());
         assertEquals("You were removed from this call", verdict.getString("removedTitle"), "the member's page after Remove");
+        assertEquals(List.of("moira@it-a", "victor@it-b"), verdict.getJsonArray("liveRoom").getValuesAs(JsonObject.class).stream()
+                .map(m -> m.getString("name") + "@" + m.getString("node")).sorted().toList(), "the console's live room: " + verdict);
+        List<Integer> chartPoints = verdict.getJsonArray("chartPoints").getValuesAs(jakarta.json.JsonNumber.class).stream()
+                .map(jakarta.json.JsonNumber::intValue).toList();
+        assertTrue(chartPoints.get(0) < chartPoints.get(1) && chartPoints.get(1) < chartPoints.get(2),
+                "the bitrate chart's points, read as they grew: " + chartPoints);
         JsonObject drain = verdict.getJsonObject("drain");
         assertEquals(List.of("This call was closed", "This call was closed"),
                 drain.getJsonArray("closedTitles").getValuesAs(jakarta.json.JsonString.class).stream()
                         .map(jakarta.json.JsonString::getString).toList(), "the pages after Close room: " + drain);
+        System.out.printf("[figure] console bitrate chart of the two-node room: %s points, one read per update%n", chartPoints);
         System.out.printf("[figure] console Drain of %s: both pages decoded each other's video on %s %d ms after the click%n",
                 drain.getString("drained"), drain.getString("movedTo"), drain.getInt("decodingAgainMs"));
     }
@@ -813,8 +824,8 @@ class ClusterIT {
 
     /**
      * Rooms people name (issue 10), over HTTP on two nodes sharing one store: a picked link is the
-     * room's id and URL, read on either node; the same name from the other node is 409
-     * {@code room_taken} with a free variant; bad names and reserved words are 400
+     * room's id and URL, read on either node, also typed with capitals; the same name from the
+     * other node, also with capitals, is 409 {@code room_taken} with a free variant; bad names and reserved words are 400
      * {@code invalid_room_name}; of ten creations of one name sent to both nodes at once, one gets it.
      */
     @Test
@@ -833,7 +844,12 @@ class ClusterIT {
         assertError(taken, 409, "room_taken");
         assertEquals("weekly-sync-2", taken.json().getString("suggestion"));
         assertEquals("Weekly sync", apiA.get("/api/rooms/weekly-sync", nora).json().getString("name"), "the first room kept it");
-        assertError(apiA.post("/api/rooms", Api.json("urlName", "Weekly-Sync"), nora), 400, "invalid_room_name");
+        Api.Reply typed = apiB.get("/api/rooms/Weekly-Sync", omar); // a link typed with capitals is the room
+        assertEquals("weekly-sync", typed.json().getString("roomId"), typed.body());
+        assertEquals(nodeB.baseUrl() + "/r/weekly-sync", typed.json().getString("url"));
+        Api.Reply takenTyped = apiA.post("/api/rooms", Api.json("urlName", "Weekly-Sync"), omar); // folded, so taken
+        assertError(takenTyped, 409, "room_taken");
+        assertEquals("weekly-sync-2", takenTyped.json().getString("suggestion"));
         assertError(apiA.post("/api/rooms", Api.json("urlName", "we"), nora), 400, "invalid_room_name");
         assertError(apiA.post("/api/rooms", Api.json("urlName", "admin"), nora), 400, "invalid_room_name");
         assertError(apiA.post("/api/rooms", "{\"urlName\":7}", nora), 400, "bad_request");
