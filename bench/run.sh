@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Visage vs Janus VideoRoom benchmark (see README "Benchmark"). Usually run as `./visage bench`.
-#   bench/run.sh [--subscribers 10,50,100] [--seconds 20] [--warmup 5] [--first-warmup 120] [--settle 60] [--servers visage,janus] [--workers 2]
+#   bench/run.sh [--subscribers 100,200,400,800] [--seconds 20] [--warmup 5] [--first-warmup 120] [--settle 60] [--servers visage,janus]
+#                [--subscriber light|werift] [--sample 16] [--max-loss 0.1] [--max-cpu 95] [--profile 20] [--workers 2]
+#     levels up to the server's saturation; light subscribers by default (bench.mjs, worker.mjs)
 #   bench/run.sh join [--joiners 50] [--concurrency 5] [--warmup-joiners 10] [--servers visage,janus] [--rounds 10]
 #     join.mjs (werift joiners, Visage vs Janus), then browser-join.mjs (the web client's late join and Leave, --rounds times)
 #   bench/run.sh soak [minutes] [--peers 4] [--fps 15]
