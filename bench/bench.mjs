@@ -7,10 +7,10 @@
 // Runs inside the network namespace bench/run.sh creates. Usage (normally via ./visage bench):
 //   node bench.mjs [--subscribers 100,200,400,800] [--seconds 20] [--warmup 5] [--first-warmup 120]
 //                  [--settle 60] [--idle 10] [--servers visage,janus] [--subscriber light|werift]
-//                  [--sample 16] [--max-loss 0.1] [--max-cpu 95] [--profile 20]
+//                  [--sample 16] [--max-loss 0.1] [--max-cpu 95] [--profile 20] [--simulcast 200]
 //                  [--workers 2] [--ip 10.203.0.1] [--iface bv0] [--ivf media/vp8-360p.ivf] [--out results/latest.md]
 import { fork } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync, mkdtempSync, existsSync } from 'node:fs';
 import { tmpdir, cpus, hostname } from 'node:os';
 import { join, dirname, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,6 +47,7 @@ const SAMPLE = Math.max(1, +(args.sample || 16)); // light subscribers decrypt 1
 const MAX_LOSS = +(args['max-loss'] ?? 0.1);
 const MAX_CPU = +(args['max-cpu'] ?? 95);
 const PROFILE_SECONDS = +(args.profile ?? 20); // 0: no JFR profile
+const SIMULCAST = +(args.simulcast ?? 200); // subscribers of the simulcast publisher case; 0: no such case
 // The forwarding floor measured by run.sh before this run (ForwardingFloor): CPU µs of one SRTP
 // protect + one UDP send per packet, in the publisher's packet mix; absent if it was not measured.
 const FLOOR_US = (() => {
@@ -113,8 +114,54 @@ function ask(w, msg, ev) {
 }
 
 const media = loadVp8Frames(IVF);
+// the simulcast publisher's layers (rids q, h, f as the web client names them), when run.sh made the clips
+const simulcastMedia = (() => {
+  const clips = [['q', 'vp8-180p.ivf'], ['h', 'vp8-360p.ivf'], ['f', 'vp8-720p.ivf']].map(([rid, f]) => [rid, join(dirname(IVF), f)]);
+  if (!clips.every(([, f]) => existsSync(f))) return null;
+  const layers = clips.map(([rid, f]) => ({ rid, frames: loadVp8Frames(f).frames }));
+  return { frames: layers[1].frames, layers, source: `simulcast q/h/f: ${clips.map(([, f]) => basename(f)).join(', ')}` };
+})();
 
 // ------------------------------------------------------------------ one server, all levels
+/** Adds subscribers `from`..`to`-1 (ids `prefix`-i) spread over the workers; waits until they receive media. */
+async function addSubscribers(server, target, prefix, from, to, label) {
+  const ids = [];
+  for (let i = from; i < to; i++) ids.push(`${prefix}-${i}`);
+  const perWorker = workers.map(() => []);
+  ids.forEach((id, i) => perWorker[(from + i) % workers.length].push(id));
+  const t0 = Date.now();
+  const added = Promise.all(workers.map((w, i) => (perWorker[i].length ? ask(w, { cmd: 'add', ids: perWorker[i], ...target }, 'added') : null)));
+  let done = false;
+  added.then(() => { done = true; });
+  while (readySubs.size + failedSubs.size < to && Date.now() - t0 < 60000 + 1500 * ids.length) {
+    progress(`${label}: subscribers receiving media ${readySubs.size}/${to}${failedSubs.size ? `, failed ${failedSubs.size}` : ''} (${Math.round((Date.now() - t0) / 1000)}s)`);
+    await sleep(500);
+  }
+  await Promise.race([added, sleep(5000)]);
+  endProgress();
+  if (failedSubs.size) log(`${server.name}: ${failedSubs.size} subscribers failed, e.g. ${[...failedSubs.values()][0]}`);
+  if (readySubs.size < to) log(`${server.name}: only ${readySubs.size}/${to} subscribers receive media; measuring those`);
+  if (!done) log('(some subscriber set-ups were still pending)');
+}
+
+/** Warm-up, window, one row. */
+async function level(server, pub, n, warmup, label) {
+  for (let s = warmup; s > 0; s--) { progress(`${label}: warm-up ${s}s`); await sleep(1000); }
+  endProgress();
+  const r = { ...(await measure(server, pub, n)), idleCpuPct: server.idleCpuPct };
+  log(`${label}: ${fmt(r.cpuUsPerPkt, 2)} µs CPU/pkt, ${fmt(r.pps, 0)} pkt/s, server CPU ${fmt(r.cpuPct, 0)}% of a core, loss ${fmt(r.lossPct, 3)}%, latency p50 ${fmt(r.p50, 2)} ms p95 ${fmt(r.p95, 2)} ms, ${fmt(r.kbpsPerSubscriber, 0)} kbit/s per subscriber`);
+  if (r.udpRcvbufErrors || r.udpSndbufErrors) log(`UDP socket buffer overflows in the namespace during the window: receive ${r.udpRcvbufErrors} (at load-generator sockets ${r.socketDropsAtPeers}, at server sockets ${r.socketDropsAtServer}), send ${r.udpSndbufErrors}`);
+  return r;
+}
+
+async function closeAll(server, pub) {
+  progress(`${server.name}: closing peers`);
+  await Promise.all(workers.map((w) => ask(w, { cmd: 'close' }, 'closed')));
+  await pub.close();
+  readySubs.clear(); failedSubs.clear();
+  endProgress();
+}
+
 async function runServer(kind) {
   const server = kind === 'visage' ? await startVisage({ root: ROOT, runDir: RUNDIR, ip: IP }) : await startJanusServer({ runDir: RUNDIR, ip: IP, iface: IFACE });
   const rows = [];
@@ -126,57 +173,42 @@ async function runServer(kind) {
     endProgress();
     log(`${server.name}: idle CPU ${fmt(server.idleCpuPct, 1)}% of a core (no peers)`);
   }
-  const { pub, target: where } = await startPublishing(server, kind, IP, media, 4242).catch(async (e) => {
-    await server.stop();
-    throw e;
-  });
-  const target = { ...where, subscriber: SUBSCRIBER, sample: SAMPLE };
+  let pub = null;
   try {
+    let where;
+    ({ pub, target: where } = await startPublishing(server, kind, IP, media, 4242));
     log(`${server.name}: publisher connected and sending (${media.source})`);
     readySubs.clear(); failedSubs.clear();
     let have = 0;
     for (const n of LEVELS) {
-      // add subscribers up to n, spread over the workers
-      const ids = [];
-      for (let i = have; i < n; i++) ids.push(`${kind}-${i}`);
-      const perWorker = workers.map(() => []);
-      ids.forEach((id, i) => perWorker[(have + i) % workers.length].push(id));
-      const t0 = Date.now();
-      const added = Promise.all(workers.map((w, i) => (perWorker[i].length ? ask(w, { cmd: 'add', ids: perWorker[i], ...target }, 'added') : null)));
-      let done = false;
-      added.then(() => { done = true; });
-      while (readySubs.size + failedSubs.size < n && Date.now() - t0 < 60000 + 1500 * ids.length) {
-        progress(`${server.name} N=${n}: subscribers receiving media ${readySubs.size}/${n}${failedSubs.size ? `, failed ${failedSubs.size}` : ''} (${Math.round((Date.now() - t0) / 1000)}s)`);
-        await sleep(500);
-      }
-      await Promise.race([added, sleep(5000)]);
-      endProgress();
+      const label = `${server.name} N=${n}`;
+      await addSubscribers(server, { ...where, subscriber: SUBSCRIBER, sample: SAMPLE }, kind, have, n, label);
       have = n;
-      if (failedSubs.size) log(`${server.name}: ${failedSubs.size} subscribers failed, e.g. ${[...failedSubs.values()][0]}`);
-      if (readySubs.size < n) log(`${server.name}: only ${readySubs.size}/${n} subscribers receive media; measuring those`);
-      for (let s = n === LEVELS[0] ? FIRST_WARMUP : WARMUP; s > 0; s--) { progress(`${server.name} N=${n}: warm-up ${s}s`); await sleep(1000); }
-      endProgress();
-      rows.push({ ...(await measure(server, pub, n)), idleCpuPct: server.idleCpuPct });
-      const r = rows[rows.length - 1];
-      log(`${server.name} N=${n}: ${fmt(r.cpuUsPerPkt, 2)} µs CPU/pkt, ${fmt(r.pps, 0)} pkt/s, loss ${fmt(r.lossPct, 3)}%, latency p50 ${fmt(r.p50, 2)} ms p95 ${fmt(r.p95, 2)} ms`);
-      if (!done) log('(some subscriber set-ups were still pending)');
-      if (r.udpRcvbufErrors || r.udpSndbufErrors) log(`UDP socket buffer overflows in the namespace during the window: receive ${r.udpRcvbufErrors} (at load-generator sockets ${r.socketDropsAtPeers}, at server sockets ${r.socketDropsAtServer}), send ${r.udpSndbufErrors}`);
+      const r = await level(server, pub, n, n === LEVELS[0] ? FIRST_WARMUP : WARMUP, label);
+      rows.push(r);
       const last = n === LEVELS[LEVELS.length - 1];
       r.saturated = r.lossPct > MAX_LOSS || r.cpuPct >= MAX_CPU;
       if (r.saturated) log(`${server.name}: saturated at N=${n} (loss ${fmt(r.lossPct, 3)}% > ${MAX_LOSS}% or CPU ${fmt(r.cpuPct, 0)}% >= ${MAX_CPU}% of a core)${last ? '' : '; no higher level'}`);
       if ((r.saturated || last) && kind === 'visage' && PROFILE_SECONDS > 0) {
-        progress(`${server.name} N=${n}: JFR profile ${PROFILE_SECONDS}s (after the window, same load)`);
+        progress(`${label}: JFR profile ${PROFILE_SECONDS}s (after the window, same load)`);
         r.profile = await recordProfile(server.pid, PROFILE_SECONDS, PROFILE_FILE).catch((e) => ({ error: String(e.message || e) }));
         endProgress();
         log(r.profile.error ? `profile failed: ${r.profile.error}` : `profile written ${PROFILE_FILE}`);
       }
       if (r.saturated) break;
     }
+    if (SIMULCAST > 0 && simulcastMedia && SUBSCRIBER === 'light') { // werift subscribers check ids of one stream
+      // the same server, warmed up: a simulcast publisher instead, SIMULCAST subscribers
+      await closeAll(server, pub);
+      pub = null;
+      const label = `${server.name} simulcast N=${SIMULCAST}`;
+      ({ pub, target: where } = await startPublishing(server, kind, IP, simulcastMedia, 4243));
+      log(`${server.name}: simulcast publisher connected and sending (${simulcastMedia.source})`);
+      await addSubscribers(server, { ...where, subscriber: SUBSCRIBER, sample: SAMPLE }, `${kind}-simulcast`, 0, SIMULCAST, label);
+      rows.push({ ...(await level(server, pub, SIMULCAST, WARMUP + 10, label)), simulcast: true });
+    }
   } finally {
-    progress(`${server.name}: closing peers`);
-    await Promise.all(workers.map((w) => ask(w, { cmd: 'close' }, 'closed')));
-    await pub.close();
-    endProgress();
+    if (pub) await closeAll(server, pub);
     await server.stop();
     log(`${server.name}: stopped`);
   }
@@ -212,6 +244,7 @@ async function measure(server, pub, n) {
   const received = reps.reduce((a, r) => a + r.received, 0);
   const unique = reps.reduce((a, r) => a + r.unique, 0);
   const expected = reps.reduce((a, r) => a + r.expected, 0);
+  const bytes = reps.reduce((a, r) => a + (r.bytes || 0), 0);
   const counted = reps.reduce((a, r) => a + r.counted, 0);
   const hist = new Array(reps[0].hist.length).fill(0);
   for (const r of reps) r.hist.forEach((v, i) => { hist[i] += v; });
@@ -238,6 +271,7 @@ async function measure(server, pub, n) {
     p50: pct(0.5), p95: pct(0.95), p99: pct(0.99),
     missedIds, windowIds: endId - startId,
     latencySamples: hist.reduce((a, b) => a + b, 0),
+    kbpsPerSubscriber: bytes && counted ? (8 * bytes) / secs / counted / 1000 : undefined,
     undecryptable: reps.reduce((a, r) => a + (r.undecryptable || 0), 0),
     sentPps: (sent1 - sent0) / secs,
     plis: pub.plis - pli0,
@@ -265,7 +299,7 @@ sends a VP8 clip (ffmpeg/libvpx, 640x360, 30 fps) plus fake Opus 20 ms packets; 
 same load generator for both servers; a level where the server loses more than ${MAX_LOSS} % or uses
 ${MAX_CPU} % of a core is its last.
 Every RTP payload ends with a 16-byte trailer (packet id + send time on CLOCK_MONOTONIC).
-${SUBSCRIBER === 'light' ? `Subscribers are light (bench/worker.mjs, bench/lib/werift-tap.mjs): werift does ICE and the DTLS-SRTP
+${SUBSCRIBER === 'light' ? `Subscribers are light (bench/worker.mjs, bench/lib/werift-internals.mjs): werift does ICE and the DTLS-SRTP
 handshake and keeps answering the server's STUN consent checks; every RTP/RTCP datagram is taken off
 werift's socket (RFC 7983 first byte) and counted from its clear header (per SSRC: packets, bytes,
 extended highest sequence number); only packets whose sequence number is a multiple of ${SAMPLE} are decrypted
@@ -289,18 +323,20 @@ function fmt(v, d) { return v === undefined || Number.isNaN(v) ? 'n/a' : v.toFix
 
 function table(rows) {
   const lines = [
-    '| server | N subs (receiving) | CPU µs / fwd pkt | × floor | fwd pkt/s | server CPU (% core) | fwd pkt/s per core | loss % (of it dropped at load-gen sockets) | latency p50 / p95 / p99 ms | load-gen CPU (% core) | other CPU on the machine (% core) |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    '| server | N subs (receiving) | CPU µs / fwd pkt | × floor | fwd pkt/s | kbit/s per sub | server CPU (% core) | fwd pkt/s per core | loss % (of it dropped at load-gen sockets) | latency p50 / p95 / p99 ms | load-gen CPU (% core) | other CPU on the machine (% core) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
-    lines.push(`| ${r.server} | ${r.n} (${r.receiving}) | ${fmt(r.cpuUsPerPkt, 2)} | ${fmt(r.cpuUsPerPkt / FLOOR_US, 1)} | ${fmt(r.pps, 0)} | ${fmt(r.cpuPct, 1)}${r.saturated ? ' (last)' : ''} | ${fmt(1e6 / r.cpuUsPerPkt, 0)} | ${fmt(r.lossPct, 3)}${r.socketDropsAtPeers ? ` (${fmt((100 * r.socketDropsAtPeers) / (r.received + r.socketDropsAtPeers), 2)})` : ''} | ${fmt(r.p50, 2)} / ${fmt(r.p95, 2)} / ${fmt(r.p99, 2)} | ${fmt(r.loadgenCpuPct, 0)} | ${fmt(r.otherCpuPct, 0)} |`);
+    lines.push(`| ${r.server}${r.simulcast ? ' simulcast' : ''} | ${r.n} (${r.receiving}) | ${fmt(r.cpuUsPerPkt, 2)} | ${fmt(r.cpuUsPerPkt / FLOOR_US, 1)} | ${fmt(r.pps, 0)} | ${fmt(r.kbpsPerSubscriber, 0)} | ${fmt(r.cpuPct, 1)}${r.saturated ? ' (last)' : ''} | ${fmt(1e6 / r.cpuUsPerPkt, 0)} | ${fmt(r.lossPct, 3)}${r.socketDropsAtPeers ? ` (${fmt((100 * r.socketDropsAtPeers) / (r.received + r.socketDropsAtPeers), 2)})` : ''} | ${fmt(r.p50, 2)} / ${fmt(r.p95, 2)} / ${fmt(r.p99, 2)} | ${fmt(r.loadgenCpuPct, 0)} | ${fmt(r.otherCpuPct, 0)} |`);
   }
-  const ratios = LEVELS.map((n) => {
-    const v = rows.find((r) => r.server === 'Visage' && r.n === n), j = rows.find((r) => r.server === 'Janus' && r.n === n);
+  const levels = rows.filter((r) => !r.simulcast);
+  const ratios = [...LEVELS.map((n) => [n, false]), [SIMULCAST, true]].map(([n, simulcast]) => {
+    const v = rows.find((r) => r.server === 'Visage' && r.n === n && !!r.simulcast === simulcast);
+    const j = rows.find((r) => r.server === 'Janus' && r.n === n && !!r.simulcast === simulcast);
     if (!v && !j) return null;
     const ratio = v && j ? v.cpuUsPerPkt / j.cpuUsPerPkt : NaN;
     const verdict = !v || !j ? 'one server only' : v.lossPct > 1 || j.lossPct > 1 ? 'not comparable (loss > 1%)' : ratio <= 0.5 ? 'met' : 'not met';
-    return `| ${n} | ${fmt(v?.cpuUsPerPkt, 2)} | ${fmt(j?.cpuUsPerPkt, 2)} | **${fmt(ratio, 2)}** | ${verdict} | ${fmt(v?.cpuUsPerPkt / FLOOR_US, 1)} | ${fmt(j?.cpuUsPerPkt / FLOOR_US, 1)} |`;
+    return `| ${n}${simulcast ? ' simulcast' : ''} | ${fmt(v?.cpuUsPerPkt, 2)} | ${fmt(j?.cpuUsPerPkt, 2)} | **${fmt(ratio, 2)}** | ${verdict} | ${fmt(v?.cpuUsPerPkt / FLOOR_US, 1)} | ${fmt(j?.cpuUsPerPkt / FLOOR_US, 1)} |`;
   }).filter(Boolean);
   if (ratios.length) {
     lines.push('', '| N | Visage µs/pkt | Janus µs/pkt | Visage / Janus | goal ≤ 0.5 | Visage × floor | Janus × floor |',
@@ -308,7 +344,7 @@ function table(rows) {
   }
   lines.push('');
   for (const name of ['Visage', 'Janus']) {
-    const mine = rows.filter((r) => r.server === name);
+    const mine = levels.filter((r) => r.server === name);
     if (!mine.length) continue;
     const ok = mine.filter((r) => r.lossPct < 0.1);
     const best = ok.sort((a, b) => b.pps - a.pps)[0];

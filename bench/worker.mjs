@@ -7,7 +7,7 @@
 //   marks = ms from the start to each step (session, hello, joined, offer, connected: ICE and DTLS up,
 //   media: first packet received)
 // Two kinds of subscriber:
-// - light (the default for the load benchmark): werift does ICE and DTLS-SRTP, then lib/werift-tap
+// - light (the default for the load benchmark): werift does ICE and DTLS-SRTP, then lib/werift-internals
 //   takes the RTP/RTCP datagrams off its socket; they are counted from their clear headers (loss
 //   from sequence gaps, lib/rtp-counter) and only packets whose sequence number is a multiple of
 //   `sample` are decrypted, for the payload trailer's send time (latency). It sends a receiver
@@ -18,7 +18,7 @@ import { makePc } from './lib/peer.mjs';
 import { readStamp } from './lib/media.mjs';
 import { visageSubscribe } from './lib/visage.mjs';
 import { janusSubscribe } from './lib/janus.mjs';
-import { tapMedia } from './lib/werift-tap.mjs';
+import { tapMedia } from './lib/werift-internals.mjs';
 import { RtpCounter } from './lib/rtp-counter.mjs';
 
 const BINS = 50000; // 0.1 ms latency bins up to 5 s
@@ -146,7 +146,7 @@ process.on('message', async (msg) => {
       break;
     case 'report': {
       const n = msg.endId - win.startId;
-      let unique = 0, counted = 0, expected = 0, undecryptable = 0;
+      let unique = 0, counted = 0, expected = 0, bytes = 0, undecryptable = 0;
       const missedBy = new Map(); // packet id -> how many of this worker's subscribers never got it
       for (const s of subs.values()) {
         if (!s.counted) continue;
@@ -155,7 +155,7 @@ process.on('message', async (msg) => {
         if (s.counter) {
           // light: distinct = received (it asks for no resends), expected from sequence numbers
           const w = s.counter.sinceMark();
-          unique += w.received; expected += w.expected; undecryptable += s.undecryptable;
+          unique += w.received; expected += w.expected; bytes += w.bytes; undecryptable += s.undecryptable;
           continue;
         }
         expected += n;
@@ -164,7 +164,7 @@ process.on('message', async (msg) => {
           else missedBy.set(id, (missedBy.get(id) || 0) + 1);
         }
       }
-      send({ ev: 'report', received: win.received, unique, expected, counted, sampled: win.sampled, undecryptable, hist: Array.from(win.hist), cpuMs: (win.cpu.user + win.cpu.system) / 1000,
+      send({ ev: 'report', received: win.received, unique, expected, bytes, counted, sampled: win.sampled, undecryptable, hist: Array.from(win.hist), cpuMs: (win.cpu.user + win.cpu.system) / 1000,
         missed: [...missedBy.entries()].slice(0, 50) });
       break;
     }

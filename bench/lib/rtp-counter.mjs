@@ -14,7 +14,7 @@ class StreamCount {
     this.packets = 0;
     this.bytes = 0;
     this.rr = { ext: seq - 1, packets: 0 }; // at the last receiver report
-    this.mark = null; // at window start: { ext, packets }
+    this.mark = null; // at window start: { ext, packets, bytes }
   }
   get ext() { return this.cycles + this.maxSeq; }
   add(seq, bytes) {
@@ -43,7 +43,7 @@ export class RtpCounter {
     for (const x of this.streams) if (x.ssrc === ssrc) { s = x; break; }
     if (!s) {
       s = new StreamCount(ssrc, seq);
-      if (this.marked) s.mark = { ext: s.baseExt, packets: 0 };
+      if (this.marked) s.mark = { ext: s.baseExt, packets: 0, bytes: 0 };
       this.streams.push(s);
     }
     s.add(seq, data.length);
@@ -53,19 +53,20 @@ export class RtpCounter {
   /** Window start: what was received and expected so far. */
   mark() {
     this.marked = true;
-    for (const s of this.streams) s.mark = { ext: s.ext, packets: s.packets };
+    for (const s of this.streams) s.mark = { ext: s.ext, packets: s.packets, bytes: s.bytes };
   }
 
-  /** Since mark(): { received, expected } over all streams. */
+  /** Since mark(): { received, expected, bytes } over all streams. */
   sinceMark() {
-    let received = 0, expected = 0;
+    let received = 0, expected = 0, bytes = 0;
     for (const s of this.streams) {
       if (!s.mark) continue;
       received += s.packets - s.mark.packets;
       expected += s.ext - s.mark.ext;
+      bytes += s.bytes - s.mark.bytes;
     }
     this.marked = false;
-    return { received, expected };
+    return { received, expected, bytes };
   }
 
   /** Report blocks for an RTCP receiver report, each since the previous one (RFC 3550 6.4.1). */

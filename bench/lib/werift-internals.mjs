@@ -1,5 +1,6 @@
 // The one place the benchmark reaches into werift's internals (werift 0.24; bench/package-lock.json
-// pins it). Why: a werift subscriber parses every datagram as STUN, decrypts and re-parses every
+// pins it).
+// Subscribers, why: a werift subscriber parses every datagram as STUN, decrypts and re-parses every
 // RTP packet and fires events per packet, ~40 µs each, so 100 of them already took more CPU than
 // the server they measure. A light subscriber keeps werift's ICE (connectivity and consent checks:
 // the SFU fails a transport that stops answering them) and DTLS-SRTP handshake, and then takes the
@@ -8,7 +9,10 @@
 // .iceTransport.connection.protocols (werift's per-candidate StunProtocol), StunProtocol.transport
 // (its UdpTransport) and its onData callback, RTCDtlsTransport.srtp (the SRTP session, set once
 // DTLS is up), RTCRtpReceiver.rtcpRunning (its receiver-report loop).
-import { RtcpRrPacket, RtcpReceiverInfo } from 'werift';
+// Simulcast publisher, why: werift's RTCRtpSender sends one SSRC ("sender simulcast unsupported
+// now" in its source), so the benchmark writes each layer's packets, with their own SSRC and rid
+// header extension, to the transceiver's RTCDtlsTransport (sendRtp, onRtcp) itself.
+import { RtcpRrPacket, RtcpReceiverInfo, RtpHeader } from 'werift';
 
 /**
  * Once ICE is connected, datagrams whose first byte says RTP or RTCP (RFC 7983: 128-191) go to
@@ -45,4 +49,17 @@ export function tapMedia(pc, onMedia) {
       dtls.sendRtcp([new RtcpRrPacket({ ssrc, reports })]).catch(() => {});
     },
   };
+}
+
+/**
+ * Sends RTP on a transceiver's transport as it is, bypassing its sender: { ssrc, payloadType,
+ * sequenceNumber, timestamp, marker, extensions: [{ id, payload }] }.
+ */
+export function sendRawRtp(transceiver, header, payload) {
+  return transceiver.dtlsTransport.sendRtp(payload, new RtpHeader(header));
+}
+
+/** Every RTCP packet the transport of `transceiver` receives, whatever SSRC it names. */
+export function onAnyRtcp(transceiver, handler) {
+  transceiver.dtlsTransport.onRtcp.subscribe(handler);
 }
