@@ -3,7 +3,8 @@
 // execution samples back. Samples cover threads running Java code only: time inside system calls
 // (the UDP sendto of each forwarded packet) does not show here.
 import { execFile } from 'node:child_process';
-import { existsSync, statSync, rmSync } from 'node:fs';
+import { existsSync, statSync, rmSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import { sleep } from './console.mjs';
 
@@ -12,6 +13,7 @@ const run = promisify(execFile);
 /** Records `seconds` of the JVM `pid` into `file`; resolves when the file is complete. */
 export async function recordProfile(pid, seconds, file) {
   rmSync(file, { force: true });
+  mkdirSync(dirname(file), { recursive: true }); // the JVM does not make it
   await run('jcmd', [String(pid), 'JFR.start', 'name=visage-bench', 'settings=profile', `duration=${seconds}s`, `filename=${file}`]);
   const t0 = Date.now();
   await sleep(seconds * 1000);

@@ -48,8 +48,10 @@ export class Publisher {
     const video = this.pc.localDescription.sdp.split(/\r\n(?=m=)/).find((m) => m.startsWith('m=video'));
     const extId = (uri) => parseInt((video.split('\r\n').find((l) => l.startsWith('a=extmap:') && l.endsWith(` ${uri}`)) || '').slice(9), 10);
     this.midExt = { id: extId('urn:ietf:params:rtp-hdrext:sdes:mid'), payload: Buffer.from(this.vt.mid) };
+    // werift's sender puts the negotiated payload type on what it sends; these packets bypass it
+    this.vp8Pt = parseInt((video.match(/a=rtpmap:(\d+) VP8\/90000/i) || [])[1], 10);
     const ridId = extId('urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id');
-    if (!this.midExt.id || !ridId) throw new Error('simulcast publisher: mid or rid header extension not negotiated');
+    if (!this.midExt.id || !ridId || !this.vp8Pt) throw new Error('simulcast publisher: mid or rid header extension or VP8 not negotiated');
     this.layers.forEach((l, i) => Object.assign(l, { ssrc: 0x5100 + i, seq: 2000 * (i + 1), ridExt: { id: ridId, payload: Buffer.from(l.rid) } }));
   }
   start() {
@@ -94,7 +96,7 @@ export class Publisher {
     const payloads = packetizeVp8(frame.data, this.pic);
     payloads.forEach((p, i) => {
       stamp(p, this.nextId++);
-      sendRawRtp(this.vt, { payloadType: 96, sequenceNumber: layer.seq, timestamp: this.tsV, marker: i === payloads.length - 1,
+      sendRawRtp(this.vt, { payloadType: this.vp8Pt, sequenceNumber: layer.seq, timestamp: this.tsV, marker: i === payloads.length - 1,
         ssrc: layer.ssrc, extension: true, extensions: [this.midExt, layer.ridExt] }, p);
       layer.seq = (layer.seq + 1) & 0xffff;
       this.sent++;

@@ -37,7 +37,8 @@ export function tapMedia(pc, onMedia) {
     // werift's own receiver reports would describe the packets it no longer sees
     for (const t of pc.getTransceivers()) if (t.receiver) t.receiver.rtcpRunning = false;
   };
-  pc.iceConnectionStateChange.subscribe((s) => { if (s === 'connected') install(); });
+  pc.iceConnectionStateChange.subscribe((s) => { if (s === 'connected' || s === 'completed') install(); });
+  pc.connectionStateChange.subscribe((s) => { if (s === 'connected') install(); });
   return {
     decrypt(data) {
       try { return dtls.srtp.decrypt(data); } catch { return null; }
