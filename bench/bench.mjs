@@ -271,6 +271,7 @@ async function measure(server, pub, n) {
     p50: pct(0.5), p95: pct(0.95), p99: pct(0.99),
     missedIds, windowIds: endId - startId,
     latencySamples: hist.reduce((a, b) => a + b, 0),
+    srtpProfiles: reps.reduce((a, r) => { for (const [k, v] of Object.entries(r.srtpProfiles || {})) a[k] = (a[k] || 0) + v; return a; }, {}),
     kbpsPerSubscriber: bytes && counted ? (8 * bytes) / secs / counted / 1000 : undefined,
     undecryptable: reps.reduce((a, r) => a + (r.undecryptable || 0), 0),
     sentPps: (sent1 - sent0) / secs,
@@ -350,7 +351,8 @@ function table(rows) {
     const best = ok.sort((a, b) => b.pps - a.pps)[0];
     const top = mine[mine.length - 1];
     lines.push(`- ${name}: highest forwarded rate with loss under 0.1 %: ${best ? `${fmt(best.pps, 0)} pkt/s at N=${best.n} on ${fmt(best.cpuPct, 0)} % of a core = ${fmt(1e6 / best.cpuUsPerPkt, 0)} pkt/s per core` : 'none'}; `
-      + `top level N=${top.n}: ${fmt(top.cpuUsPerPkt / FLOOR_US, 1)} × floor${name === 'Visage' ? ` (goal ≤ 3: ${top.cpuUsPerPkt / FLOOR_US <= 3 ? 'met' : 'not met'})` : ''}${top.saturated ? ', saturated' : ', not saturated'}.`);
+      + `top level N=${top.n}: ${fmt(top.cpuUsPerPkt / FLOOR_US, 1)} × floor${name === 'Visage' ? ` (goal ≤ 3: ${top.cpuUsPerPkt / FLOOR_US <= 3 ? 'met' : 'not met'})` : ''}${top.saturated ? ', saturated' : ', not saturated'}`
+      + `; SRTP profile it chose with the subscribers: ${Object.keys(top.srtpProfiles || {}).join(', ') || 'n/a'}.`);
   }
   lines.push('', `Floor: ${fmt(FLOOR_US, 2)} µs of CPU per packet for one SRTP protect (AES-128-CM + HMAC-SHA1-80, jitsi-srtp) and one UDP send on loopback, `
     + 'one thread, the publisher\'s packet mix (bench/results/floor-latest.json; ForwardingFloor).');

@@ -147,6 +147,7 @@ process.on('message', async (msg) => {
     case 'report': {
       const n = msg.endId - win.startId;
       let unique = 0, counted = 0, expected = 0, bytes = 0, undecryptable = 0;
+      const srtpProfiles = {};
       const missedBy = new Map(); // packet id -> how many of this worker's subscribers never got it
       for (const s of subs.values()) {
         if (!s.counted) continue;
@@ -156,6 +157,8 @@ process.on('message', async (msg) => {
           // light: distinct = received (it asks for no resends), expected from sequence numbers
           const w = s.counter.sinceMark();
           unique += w.received; expected += w.expected; bytes += w.bytes; undecryptable += s.undecryptable;
+          const profile = s.tap.srtpProfile() || 'unknown';
+          srtpProfiles[profile] = (srtpProfiles[profile] || 0) + 1;
           continue;
         }
         expected += n;
@@ -164,7 +167,7 @@ process.on('message', async (msg) => {
           else missedBy.set(id, (missedBy.get(id) || 0) + 1);
         }
       }
-      send({ ev: 'report', received: win.received, unique, expected, bytes, counted, sampled: win.sampled, undecryptable, hist: Array.from(win.hist), cpuMs: (win.cpu.user + win.cpu.system) / 1000,
+      send({ ev: 'report', received: win.received, unique, expected, bytes, srtpProfiles, counted, sampled: win.sampled, undecryptable, hist: Array.from(win.hist), cpuMs: (win.cpu.user + win.cpu.system) / 1000,
         missed: [...missedBy.entries()].slice(0, 50) });
       break;
     }

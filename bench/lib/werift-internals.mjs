@@ -8,7 +8,8 @@
 // What is used, none of it public API: RTCPeerConnection.dtlsTransports, RTCDtlsTransport
 // .iceTransport.connection.protocols (werift's per-candidate StunProtocol), StunProtocol.transport
 // (its UdpTransport) and its onData callback, RTCDtlsTransport.srtp (the SRTP session, set once
-// DTLS is up), RTCRtpReceiver.rtcpRunning (its receiver-report loop).
+// DTLS is up), RTCDtlsTransport.dtls.srtp.srtpProfile (the SRTP profile the server chose),
+// RTCRtpReceiver.rtcpRunning (its receiver-report loop).
 // Simulcast publisher, why: werift's RTCRtpSender sends one SSRC ("sender simulcast unsupported
 // now" in its source), so the benchmark writes each layer's packets, with their own SSRC and rid
 // header extension, to the transceiver's RTCDtlsTransport (sendRtp, onRtcp) itself.
@@ -17,7 +18,7 @@ import { RtcpRrPacket, RtcpReceiverInfo, RtpHeader } from 'werift';
 /**
  * Once ICE is connected, datagrams whose first byte says RTP or RTCP (RFC 7983: 128-191) go to
  * onMedia(data) instead of werift as soon as SRTP is up; STUN and DTLS still go to werift. Returns
- * { decrypt(data): RTP packet in the clear or null, sendReceiverReport(ssrc, blocks) }.
+ * { decrypt(data): RTP packet in the clear or null, sendReceiverReport(ssrc, blocks), srtpProfile() }.
  */
 export function tapMedia(pc, onMedia) {
   let dtls = null;
@@ -40,6 +41,11 @@ export function tapMedia(pc, onMedia) {
   pc.iceConnectionStateChange.subscribe((s) => { if (s === 'connected' || s === 'completed') install(); });
   pc.connectionStateChange.subscribe((s) => { if (s === 'connected') install(); });
   return {
+    /** The negotiated SRTP protection profile's name (RFC 5764/7714), once DTLS is up. */
+    srtpProfile() {
+      const id = dtls?.dtls?.srtp?.srtpProfile;
+      return { 1: 'AES_CM_128_HMAC_SHA1_80', 2: 'AES_CM_128_HMAC_SHA1_32', 7: 'AEAD_AES_128_GCM', 8: 'AEAD_AES_256_GCM' }[id] || (id ? `profile ${id}` : undefined);
+    },
     decrypt(data) {
       try { return dtls.srtp.decrypt(data); } catch { return null; }
     },
