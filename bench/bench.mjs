@@ -49,10 +49,19 @@ const MAX_CPU = +(args['max-cpu'] ?? 95);
 const PROFILE_SECONDS = +(args.profile ?? 20); // 0: no JFR profile
 const SIMULCAST = +(args.simulcast ?? 200); // subscribers of the simulcast publisher case; 0: no such case
 // The forwarding floor measured by run.sh before this run (ForwardingFloor): CPU µs of one SRTP
-// protect + one UDP send per packet, in the publisher's packet mix; absent if it was not measured.
-const FLOOR_US = (() => {
-  try { return JSON.parse(readFileSync(args.floor || join(HERE, 'results', 'floor-latest.json'), 'utf8')).mixNsPerPacket / 1000; } catch { return NaN; }
+// protect + one UDP send per packet, in the publisher's packet mix, for AES-CM + HMAC-SHA1-80 and
+// for AEAD-AES-128-GCM; NaN if it was not measured.
+const FLOOR = (() => {
+  try {
+    const f = JSON.parse(readFileSync(args.floor || join(HERE, 'results', 'floor-latest.json'), 'utf8'));
+    return { cm: f.mixNsPerPacket / 1000, gcm: (f.gcmMixNsPerPacket ?? NaN) / 1000 };
+  } catch { return { cm: NaN, gcm: NaN }; }
 })();
+/** A row's floor: the one of the SRTP profile the server chose with most of its subscribers. */
+function floorOf(r) {
+  const profiles = Object.entries(r?.srtpProfiles || {}).sort((a, b) => b[1] - a[1]);
+  return profiles[0]?.[0] === 'AEAD_AES_128_GCM' ? FLOOR.gcm : FLOOR.cm;
+}
 const RUNDIR = mkdtempSync(join(tmpdir(), 'visage-bench-'));
 const PROFILE_FILE = join(dirname(OUT), 'visage-top.jfr');
 const CLK_TCK = 100;
@@ -328,7 +337,7 @@ function table(rows) {
     '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
-    lines.push(`| ${r.server}${r.simulcast ? ' simulcast' : ''} | ${r.n} (${r.receiving}) | ${fmt(r.cpuUsPerPkt, 2)} | ${fmt(r.cpuUsPerPkt / FLOOR_US, 1)} | ${fmt(r.pps, 0)} | ${fmt(r.kbpsPerSubscriber, 0)} | ${fmt(r.cpuPct, 1)}${r.saturated ? ' (last)' : ''} | ${fmt(1e6 / r.cpuUsPerPkt, 0)} | ${fmt(r.lossPct, 3)}${r.socketDropsAtPeers ? ` (${fmt((100 * r.socketDropsAtPeers) / (r.received + r.socketDropsAtPeers), 2)})` : ''} | ${fmt(r.p50, 2)} / ${fmt(r.p95, 2)} / ${fmt(r.p99, 2)} | ${fmt(r.loadgenCpuPct, 0)} | ${fmt(r.otherCpuPct, 0)} |`);
+    lines.push(`| ${r.server}${r.simulcast ? ' simulcast' : ''} | ${r.n} (${r.receiving}) | ${fmt(r.cpuUsPerPkt, 2)} | ${fmt(r.cpuUsPerPkt / floorOf(r), 1)} | ${fmt(r.pps, 0)} | ${fmt(r.kbpsPerSubscriber, 0)} | ${fmt(r.cpuPct, 1)}${r.saturated ? ' (last)' : ''} | ${fmt(1e6 / r.cpuUsPerPkt, 0)} | ${fmt(r.lossPct, 3)}${r.socketDropsAtPeers ? ` (${fmt((100 * r.socketDropsAtPeers) / (r.received + r.socketDropsAtPeers), 2)})` : ''} | ${fmt(r.p50, 2)} / ${fmt(r.p95, 2)} / ${fmt(r.p99, 2)} | ${fmt(r.loadgenCpuPct, 0)} | ${fmt(r.otherCpuPct, 0)} |`);
   }
   const levels = rows.filter((r) => !r.simulcast);
   const ratios = [...LEVELS.map((n) => [n, false]), [SIMULCAST, true]].map(([n, simulcast]) => {
@@ -337,7 +346,7 @@ function table(rows) {
     if (!v && !j) return null;
     const ratio = v && j ? v.cpuUsPerPkt / j.cpuUsPerPkt : NaN;
     const verdict = !v || !j ? 'one server only' : v.lossPct > 1 || j.lossPct > 1 ? 'not comparable (loss > 1%)' : ratio <= 0.5 ? 'met' : 'not met';
-    return `| ${n}${simulcast ? ' simulcast' : ''} | ${fmt(v?.cpuUsPerPkt, 2)} | ${fmt(j?.cpuUsPerPkt, 2)} | **${fmt(ratio, 2)}** | ${verdict} | ${fmt(v?.cpuUsPerPkt / FLOOR_US, 1)} | ${fmt(j?.cpuUsPerPkt / FLOOR_US, 1)} |`;
+    return `| ${n}${simulcast ? ' simulcast' : ''} | ${fmt(v?.cpuUsPerPkt, 2)} | ${fmt(j?.cpuUsPerPkt, 2)} | **${fmt(ratio, 2)}** | ${verdict} | ${fmt(v?.cpuUsPerPkt / floorOf(v), 1)} | ${fmt(j?.cpuUsPerPkt / floorOf(j), 1)} |`;
   }).filter(Boolean);
   if (ratios.length) {
     lines.push('', '| N | Visage µs/pkt | Janus µs/pkt | Visage / Janus | goal ≤ 0.5 | Visage × floor | Janus × floor |',
@@ -351,11 +360,12 @@ function table(rows) {
     const best = ok.sort((a, b) => b.pps - a.pps)[0];
     const top = mine[mine.length - 1];
     lines.push(`- ${name}: highest forwarded rate with loss under 0.1 %: ${best ? `${fmt(best.pps, 0)} pkt/s at N=${best.n} on ${fmt(best.cpuPct, 0)} % of a core = ${fmt(1e6 / best.cpuUsPerPkt, 0)} pkt/s per core` : 'none'}; `
-      + `top level N=${top.n}: ${fmt(top.cpuUsPerPkt / FLOOR_US, 1)} × floor${name === 'Visage' ? ` (goal ≤ 3: ${top.cpuUsPerPkt / FLOOR_US <= 3 ? 'met' : 'not met'})` : ''}${top.saturated ? ', saturated' : ', not saturated'}`
+      + `top level N=${top.n}: ${fmt(top.cpuUsPerPkt / floorOf(top), 1)} × floor${name === 'Visage' ? ` (goal ≤ 3: ${top.cpuUsPerPkt / floorOf(top) <= 3 ? 'met' : 'not met'})` : ''}${top.saturated ? ', saturated' : ', not saturated'}`
       + `; SRTP profile it chose with the subscribers: ${Object.keys(top.srtpProfiles || {}).join(', ') || 'n/a'}.`);
   }
-  lines.push('', `Floor: ${fmt(FLOOR_US, 2)} µs of CPU per packet for one SRTP protect (AES-128-CM + HMAC-SHA1-80, jitsi-srtp) and one UDP send on loopback, `
-    + 'one thread, the publisher\'s packet mix (bench/results/floor-latest.json; ForwardingFloor).');
+  lines.push('', `Floor: ${fmt(FLOOR.cm, 2)} µs of CPU per packet for one SRTP protect with AES-128-CM + HMAC-SHA1-80, ${fmt(FLOOR.gcm, 2)} µs with AEAD-AES-128-GCM `
+    + '(jitsi-srtp), and one UDP send on loopback, one thread, the publisher\'s packet mix (bench/results/floor-latest.json; ForwardingFloor). '
+    + 'Each row is divided by the floor of the SRTP profile its server chose.');
   return lines.join('\n');
 }
 
