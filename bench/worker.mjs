@@ -14,7 +14,7 @@
 //   report per second, as a browser would; it sends no NACK or PLI.
 // - werift: werift does everything per packet (decrypt, parse, events, NACK, its receiver
 //   reports); every packet's trailer id is checked.
-import { makePc } from './lib/peer.mjs';
+import { makePc, waitFor } from './lib/peer.mjs';
 import { readStamp } from './lib/media.mjs';
 import { visageSubscribe } from './lib/visage.mjs';
 import { janusSubscribe } from './lib/janus.mjs';
@@ -121,8 +121,16 @@ process.on('message', async (msg) => {
     case 'add': {
       // a few at a time, so DTLS handshakes do not pile up on the event loop
       const queue = [...msg.ids];
+      // a lane waits for its peer's DTLS (Visage's signalling answers before the handshake): a
+      // burst of 200 concurrent handshakes timed out on the server
       const lanes = Array.from({ length: Math.min(4, queue.length) }, async () => {
-        while (queue.length) await addOne(queue.shift(), msg);
+        while (queue.length) {
+          const id = queue.shift();
+          if (await addOne(id, msg)) {
+            const { pc } = subs.get(id);
+            await waitFor(() => pc.connectionState === 'connected' || pc.connectionState === 'failed', 30000, 'connected').catch(() => {});
+          }
+        }
       });
       await Promise.all(lanes);
       send({ ev: 'added', ids: msg.ids });
