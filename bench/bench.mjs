@@ -345,7 +345,7 @@ function table(rows) {
     const j = rows.find((r) => r.server === 'Janus' && r.n === n && !!r.simulcast === simulcast);
     if (!v && !j) return null;
     const ratio = v && j ? v.cpuUsPerPkt / j.cpuUsPerPkt : NaN;
-    const verdict = !v || !j ? 'one server only' : v.lossPct > 1 || j.lossPct > 1 ? 'not comparable (loss > 1%)' : ratio <= 0.5 ? 'met' : 'not met';
+    const verdict = !v || !j ? 'one server only' : Number.isNaN(ratio) ? 'not measured' : v.lossPct > 1 || j.lossPct > 1 ? 'not comparable (loss > 1%)' : ratio <= 0.5 ? 'met' : 'not met';
     return `| ${n}${simulcast ? ' simulcast' : ''} | ${fmt(v?.cpuUsPerPkt, 2)} | ${fmt(j?.cpuUsPerPkt, 2)} | **${fmt(ratio, 2)}** | ${verdict} | ${fmt(v?.cpuUsPerPkt / floorOf(v), 1)} | ${fmt(j?.cpuUsPerPkt / floorOf(j), 1)} |`;
   }).filter(Boolean);
   if (ratios.length) {
