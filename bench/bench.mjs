@@ -314,8 +314,8 @@ handshake and keeps answering the server's STUN consent checks; every RTP/RTCP d
 werift's socket (RFC 7983 first byte) and counted from its clear header (per SSRC: packets, bytes,
 extended highest sequence number); only packets whose sequence number is a multiple of ${SAMPLE} are decrypted
 (the subscriber's SRTP context) to read the trailer's send time. Each sends a receiver report per
-second (loss from sequence gaps, no LSR/DLSR) and no NACK or PLI. Neither server needs the reports:
-Visage's consent check counts STUN answers or any datagram, Janus's subscriber side has no timeout on them.` : `Subscribers are full werift peers (--subscriber werift): every packet decrypted, parsed and its id checked.`}
+second (loss from sequence gaps, no LSR/DLSR), as a browser would, and no NACK or PLI. Visage would keep
+a subscriber without the reports (its consent check counts STUN answers or any datagram); Janus was not tried without them.` : `Subscribers are full werift peers (--subscriber werift): every packet decrypted, parsed and its id checked.`}
 - CPU µs / fwd pkt: utime+stime of the server process (/proc/<pid>/stat) over the window divided by the
   RTP packets that reached the subscribers' sockets (received + dropped by the kernel at a full
   load-generator socket); includes retransmissions. × floor: that over the floor below.
