@@ -1,24 +1,30 @@
 // Visage vs Janus VideoRoom on the same load: one werift publisher (VP8 ~30 fps + Opus 50 pps)
-// and N werift subscribers, N stepping up (10, 50, 100 by default) on one server at a time.
+// and N subscribers, N stepping up (100, 200, 400, 800 by default) on one server at a time until
+// the server saturates (loss over --max-loss % or CPU at --max-cpu % of a core). Subscribers are
+// light by default (werift ICE + DTLS-SRTP, then counted from clear headers; worker.mjs), or full
+// werift peers with --subscriber werift. At Visage's top level a JFR profile of the node is
+// recorded (after the window, same load) and its hot methods go into the results.
 // Runs inside the network namespace bench/run.sh creates. Usage (normally via ./visage bench):
-//   node bench.mjs [--subscribers 10,50,100] [--seconds 20] [--warmup 5] [--first-warmup 120]
-//                  [--settle 60] [--idle 10] [--servers visage,janus]
+//   node bench.mjs [--subscribers 100,200,400,800] [--seconds 20] [--warmup 5] [--first-warmup 120]
+//                  [--settle 60] [--idle 10] [--servers visage,janus] [--subscriber light|werift]
+//                  [--sample 16] [--max-loss 0.1] [--max-cpu 95] [--profile 20] [--simulcast 200]
 //                  [--workers 2] [--ip 10.203.0.1] [--iface bv0] [--ivf media/vp8-360p.ivf] [--out results/latest.md]
 import { fork } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync, mkdtempSync, existsSync } from 'node:fs';
 import { tmpdir, cpus, hostname } from 'node:os';
-import { join, dirname } from 'node:path';
+import { join, dirname, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadVp8Frames } from './lib/media.mjs';
 import { startPublishing } from './lib/publisher.mjs';
 import { startVisage, startJanusServer } from './lib/servers.mjs';
 import { parseArgs } from './lib/figures.mjs';
 import { log, sleep, progress, endProgress } from './lib/console.mjs';
+import { recordProfile, hotMethods } from './lib/profile.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(HERE);
 const args = parseArgs(process.argv.slice(2));
-const LEVELS = String(args.subscribers || '10,50,100').split(',').map((s) => parseInt(s, 10)).filter((n) => n > 0).sort((a, b) => a - b);
+const LEVELS = String(args.subscribers || '100,200,400,800').split(',').map((s) => parseInt(s, 10)).filter((n) => n > 0).sort((a, b) => a - b);
 const SECONDS = +(args.seconds || 20);
 const WARMUP = +(args.warmup || 5);
 // Steady state, not start-up, is compared: a JVM keeps compiling for a minute or two after it
@@ -35,12 +41,29 @@ const IFACE = args.iface || 'bv0';
 const WORKERS = Math.max(1, +(args.workers || 2));
 const IVF = args.ivf || join(HERE, 'media', 'vp8-360p.ivf');
 const OUT = args.out || join(HERE, 'results', 'latest.md');
+const SUBSCRIBER = args.subscriber === 'werift' ? 'werift' : 'light';
+const SAMPLE = Math.max(1, +(args.sample || 16)); // light subscribers decrypt 1 packet in SAMPLE
+// a level at which the server loses more than MAX_LOSS % or uses MAX_CPU % of a core is its last
+const MAX_LOSS = +(args['max-loss'] ?? 0.1);
+const MAX_CPU = +(args['max-cpu'] ?? 95);
+const PROFILE_SECONDS = +(args.profile ?? 20); // 0: no JFR profile
+const SIMULCAST = +(args.simulcast ?? 200); // subscribers of the simulcast publisher case; 0: no such case
 // The forwarding floor measured by run.sh before this run (ForwardingFloor): CPU µs of one SRTP
-// protect + one UDP send per packet, in the publisher's packet mix; absent if it was not measured.
-const FLOOR_US = (() => {
-  try { return JSON.parse(readFileSync(args.floor || join(HERE, 'results', 'floor-latest.json'), 'utf8')).mixNsPerPacket / 1000; } catch { return NaN; }
+// protect + one UDP send per packet, in the publisher's packet mix, for AES-CM + HMAC-SHA1-80 and
+// for AEAD-AES-128-GCM; NaN if it was not measured.
+const FLOOR = (() => {
+  try {
+    const f = JSON.parse(readFileSync(args.floor || join(HERE, 'results', 'floor-latest.json'), 'utf8'));
+    return { cm: f.mixNsPerPacket / 1000, gcm: (f.gcmMixNsPerPacket ?? NaN) / 1000 };
+  } catch { return { cm: NaN, gcm: NaN }; }
 })();
+/** A row's floor: the one of the SRTP profile the server chose with most of its subscribers. */
+function floorOf(r) {
+  const profiles = Object.entries(r?.srtpProfiles || {}).sort((a, b) => b[1] - a[1]);
+  return profiles[0]?.[0] === 'AEAD_AES_128_GCM' ? FLOOR.gcm : FLOOR.cm;
+}
 const RUNDIR = mkdtempSync(join(tmpdir(), 'visage-bench-'));
+const PROFILE_FILE = join(dirname(OUT), 'visage-top.jfr');
 const CLK_TCK = 100;
 
 
@@ -100,8 +123,54 @@ function ask(w, msg, ev) {
 }
 
 const media = loadVp8Frames(IVF);
+// the simulcast publisher's layers (rids q, h, f as the web client names them), when run.sh made the clips
+const simulcastMedia = (() => {
+  const clips = [['q', 'vp8-180p.ivf'], ['h', 'vp8-360p.ivf'], ['f', 'vp8-720p.ivf']].map(([rid, f]) => [rid, join(dirname(IVF), f)]);
+  if (!clips.every(([, f]) => existsSync(f))) return null;
+  const layers = clips.map(([rid, f]) => ({ rid, frames: loadVp8Frames(f).frames }));
+  return { frames: layers[1].frames, layers, source: `simulcast q/h/f: ${clips.map(([, f]) => basename(f)).join(', ')}` };
+})();
 
 // ------------------------------------------------------------------ one server, all levels
+/** Adds subscribers `from`..`to`-1 (ids `prefix`-i) spread over the workers; waits until they receive media. */
+async function addSubscribers(server, target, prefix, from, to, label) {
+  const ids = [];
+  for (let i = from; i < to; i++) ids.push(`${prefix}-${i}`);
+  const perWorker = workers.map(() => []);
+  ids.forEach((id, i) => perWorker[(from + i) % workers.length].push(id));
+  const t0 = Date.now();
+  const added = Promise.all(workers.map((w, i) => (perWorker[i].length ? ask(w, { cmd: 'add', ids: perWorker[i], ...target }, 'added') : null)));
+  let done = false;
+  added.then(() => { done = true; });
+  while (readySubs.size + failedSubs.size < to && Date.now() - t0 < 60000 + 1500 * ids.length) {
+    progress(`${label}: subscribers receiving media ${readySubs.size}/${to}${failedSubs.size ? `, failed ${failedSubs.size}` : ''} (${Math.round((Date.now() - t0) / 1000)}s)`);
+    await sleep(500);
+  }
+  await Promise.race([added, sleep(5000)]);
+  endProgress();
+  if (failedSubs.size) log(`${server.name}: ${failedSubs.size} subscribers failed, e.g. ${[...failedSubs.values()][0]}`);
+  if (readySubs.size < to) log(`${server.name}: only ${readySubs.size}/${to} subscribers receive media; measuring those`);
+  if (!done) log('(some subscriber set-ups were still pending)');
+}
+
+/** Warm-up, window, one row. */
+async function level(server, pub, n, warmup, label) {
+  for (let s = warmup; s > 0; s--) { progress(`${label}: warm-up ${s}s`); await sleep(1000); }
+  endProgress();
+  const r = { ...(await measure(server, pub, n)), idleCpuPct: server.idleCpuPct };
+  log(`${label}: ${fmt(r.cpuUsPerPkt, 2)} µs CPU/pkt, ${fmt(r.pps, 0)} pkt/s, server CPU ${fmt(r.cpuPct, 0)}% of a core, loss ${fmt(r.lossPct, 3)}%, latency p50 ${fmt(r.p50, 2)} ms p95 ${fmt(r.p95, 2)} ms, ${fmt(r.kbpsPerSubscriber, 0)} kbit/s per subscriber`);
+  if (r.udpRcvbufErrors || r.udpSndbufErrors) log(`UDP socket buffer overflows in the namespace during the window: receive ${r.udpRcvbufErrors} (at load-generator sockets ${r.socketDropsAtPeers}, at server sockets ${r.socketDropsAtServer}), send ${r.udpSndbufErrors}`);
+  return r;
+}
+
+async function closeAll(server, pub) {
+  progress(`${server.name}: closing peers`);
+  await Promise.all(workers.map((w) => ask(w, { cmd: 'close' }, 'closed')));
+  await pub.close();
+  readySubs.clear(); failedSubs.clear();
+  endProgress();
+}
+
 async function runServer(kind) {
   const server = kind === 'visage' ? await startVisage({ root: ROOT, runDir: RUNDIR, ip: IP }) : await startJanusServer({ runDir: RUNDIR, ip: IP, iface: IFACE });
   const rows = [];
@@ -113,46 +182,42 @@ async function runServer(kind) {
     endProgress();
     log(`${server.name}: idle CPU ${fmt(server.idleCpuPct, 1)}% of a core (no peers)`);
   }
-  const { pub, target } = await startPublishing(server, kind, IP, media, 4242).catch(async (e) => {
-    await server.stop();
-    throw e;
-  });
+  let pub = null;
   try {
+    let where;
+    ({ pub, target: where } = await startPublishing(server, kind, IP, media, 4242));
     log(`${server.name}: publisher connected and sending (${media.source})`);
     readySubs.clear(); failedSubs.clear();
     let have = 0;
     for (const n of LEVELS) {
-      // add subscribers up to n, spread over the workers
-      const ids = [];
-      for (let i = have; i < n; i++) ids.push(`${kind}-${i}`);
-      const perWorker = workers.map(() => []);
-      ids.forEach((id, i) => perWorker[(have + i) % workers.length].push(id));
-      const t0 = Date.now();
-      const added = Promise.all(workers.map((w, i) => (perWorker[i].length ? ask(w, { cmd: 'add', ids: perWorker[i], ...target }, 'added') : null)));
-      let done = false;
-      added.then(() => { done = true; });
-      while (readySubs.size + failedSubs.size < n && Date.now() - t0 < 60000 + 1500 * ids.length) {
-        progress(`${server.name} N=${n}: subscribers receiving media ${readySubs.size}/${n}${failedSubs.size ? `, failed ${failedSubs.size}` : ''} (${Math.round((Date.now() - t0) / 1000)}s)`);
-        await sleep(500);
-      }
-      await Promise.race([added, sleep(5000)]);
-      endProgress();
+      const label = `${server.name} N=${n}`;
+      await addSubscribers(server, { ...where, subscriber: SUBSCRIBER, sample: SAMPLE }, kind, have, n, label);
       have = n;
-      if (failedSubs.size) log(`${server.name}: ${failedSubs.size} subscribers failed, e.g. ${[...failedSubs.values()][0]}`);
-      if (readySubs.size < n) log(`${server.name}: only ${readySubs.size}/${n} subscribers receive media; measuring those`);
-      for (let s = n === LEVELS[0] ? FIRST_WARMUP : WARMUP; s > 0; s--) { progress(`${server.name} N=${n}: warm-up ${s}s`); await sleep(1000); }
-      endProgress();
-      rows.push({ ...(await measure(server, pub, n)), idleCpuPct: server.idleCpuPct });
-      const r = rows[rows.length - 1];
-      log(`${server.name} N=${n}: ${fmt(r.cpuUsPerPkt, 2)} µs CPU/pkt, ${fmt(r.pps, 0)} pkt/s, loss ${fmt(r.lossPct, 3)}%, latency p50 ${fmt(r.p50, 2)} ms p95 ${fmt(r.p95, 2)} ms`);
-      if (!done) log('(some subscriber set-ups were still pending)');
-      if (r.udpRcvbufErrors || r.udpSndbufErrors) log(`UDP socket buffer overflows in the namespace during the window: receive ${r.udpRcvbufErrors} (at load-generator sockets ${r.socketDropsAtPeers}, at server sockets ${r.socketDropsAtServer}), send ${r.udpSndbufErrors}`);
+      const r = await level(server, pub, n, n === LEVELS[0] ? FIRST_WARMUP : WARMUP, label);
+      rows.push(r);
+      const last = n === LEVELS[LEVELS.length - 1];
+      r.saturated = r.lossPct > MAX_LOSS || r.cpuPct >= MAX_CPU;
+      if (r.saturated) log(`${server.name}: saturated at N=${n} (loss ${fmt(r.lossPct, 3)}% > ${MAX_LOSS}% or CPU ${fmt(r.cpuPct, 0)}% >= ${MAX_CPU}% of a core)${last ? '' : '; no higher level'}`);
+      if ((r.saturated || last) && kind === 'visage' && PROFILE_SECONDS > 0) {
+        progress(`${label}: JFR profile ${PROFILE_SECONDS}s (after the window, same load)`);
+        r.profile = await recordProfile(server.pid, PROFILE_SECONDS, PROFILE_FILE).catch((e) => ({ error: String(e.message || e) }));
+        endProgress();
+        log(r.profile.error ? `profile failed: ${r.profile.error}` : `profile written ${PROFILE_FILE}`);
+      }
+      if (r.saturated) break;
+    }
+    if (SIMULCAST > 0 && simulcastMedia && SUBSCRIBER === 'light') { // werift subscribers check ids of one stream
+      // the same server, warmed up: a simulcast publisher instead, SIMULCAST subscribers
+      await closeAll(server, pub);
+      pub = null;
+      const label = `${server.name} simulcast N=${SIMULCAST}`;
+      ({ pub, target: where } = await startPublishing(server, kind, IP, simulcastMedia, 4243));
+      log(`${server.name}: simulcast publisher connected and sending (${simulcastMedia.source})`);
+      await addSubscribers(server, { ...where, subscriber: SUBSCRIBER, sample: SAMPLE }, `${kind}-simulcast`, 0, SIMULCAST, label);
+      rows.push({ ...(await level(server, pub, SIMULCAST, WARMUP + 10, label)), simulcast: true });
     }
   } finally {
-    progress(`${server.name}: closing peers`);
-    await Promise.all(workers.map((w) => ask(w, { cmd: 'close' }, 'closed')));
-    await pub.close();
-    endProgress();
+    if (pub) await closeAll(server, pub);
     await server.stop();
     log(`${server.name}: stopped`);
   }
@@ -187,12 +252,13 @@ async function measure(server, pub, n) {
   const secs = Number(t1 - t0) / 1e9;
   const received = reps.reduce((a, r) => a + r.received, 0);
   const unique = reps.reduce((a, r) => a + r.unique, 0);
+  const expected = reps.reduce((a, r) => a + r.expected, 0);
+  const bytes = reps.reduce((a, r) => a + (r.bytes || 0), 0);
   const counted = reps.reduce((a, r) => a + r.counted, 0);
   const hist = new Array(reps[0].hist.length).fill(0);
   for (const r of reps) r.hist.forEach((v, i) => { hist[i] += v; });
   const pct = (q) => { const tot = hist.reduce((a, b) => a + b, 0); let acc = 0; for (let i = 0; i < hist.length; i++) { acc += hist[i]; if (acc >= q * tot) return (i + 0.5) / 10; } return NaN; };
   const cpuSec = (cpu1 - cpu0) / CLK_TCK;
-  const expected = counted * (endId - startId);
   // which packet ids went missing, and at how many subscribers (all of them: lost before the fan-out)
   const missedBy = new Map();
   for (const r of reps) for (const [id, k] of r.missed || []) missedBy.set(id, (missedBy.get(id) || 0) + k);
@@ -213,6 +279,10 @@ async function measure(server, pub, n) {
     lossPct: expected ? (100 * (expected - unique)) / expected : NaN,
     p50: pct(0.5), p95: pct(0.95), p99: pct(0.99),
     missedIds, windowIds: endId - startId,
+    latencySamples: hist.reduce((a, b) => a + b, 0),
+    srtpProfiles: reps.reduce((a, r) => { for (const [k, v] of Object.entries(r.srtpProfiles || {})) a[k] = (a[k] || 0) + v; return a; }, {}),
+    kbpsPerSubscriber: bytes && counted ? (8 * bytes) / secs / counted / 1000 : undefined,
+    undecryptable: reps.reduce((a, r) => a + (r.undecryptable || 0), 0),
     sentPps: (sent1 - sent0) / secs,
     plis: pub.plis - pli0,
     loadgenCpuPct: (100 * ((selfCpu.user + selfCpu.system) / 1000 + reps.reduce((a, r) => a + r.cpuMs, 0))) / 1000 / secs,
@@ -228,51 +298,90 @@ async function measure(server, pub, n) {
   };
 }
 
+const SUBSCRIBERS_SAY = SUBSCRIBER === 'light'
+  ? `light subscribers (werift ICE + DTLS-SRTP, then RTP counted from clear headers, 1 packet in ${SAMPLE} decrypted)`
+  : 'werift subscribers (full werift peers)';
+
 const METHOD = `Method: one server at a time inside a private network namespace (veth, ${IP}); Visage via \`./visage run\`,
 Janus (Debian package) with only the VideoRoom plugin and the WebSocket transport. One werift publisher
-sends a VP8 clip (ffmpeg/libvpx, 640x360, 30 fps) plus fake Opus 20 ms packets; N werift subscribers
-(independent peers: own socket, ICE, DTLS-SRTP, signalling connection) are added step by step.
-Every RTP payload ends with a 16-byte trailer (packet id + send time on CLOCK_MONOTONIC), so loss and
-one-way latency are measured per packet whatever the server rewrites.
+sends a VP8 clip (ffmpeg/libvpx, 640x360, 30 fps) plus fake Opus 20 ms packets; N subscribers
+(independent peers: own socket, ICE, DTLS-SRTP, signalling connection) are added step by step, the
+same load generator for both servers; a level where the server loses more than ${MAX_LOSS} % or uses
+${MAX_CPU} % of a core is its last.
+Every RTP payload ends with a 16-byte trailer (packet id + send time on CLOCK_MONOTONIC).
+${SUBSCRIBER === 'light' ? `Subscribers are light (bench/worker.mjs, bench/lib/werift-internals.mjs): werift does ICE and the DTLS-SRTP
+handshake and keeps answering the server's STUN consent checks; every RTP/RTCP datagram is taken off
+werift's socket (RFC 7983 first byte) and counted from its clear header (per SSRC: packets, bytes,
+extended highest sequence number); only packets whose sequence number is a multiple of ${SAMPLE} are decrypted
+(the subscriber's SRTP context) to read the trailer's send time. Each sends a receiver report per
+second (loss from sequence gaps, no LSR/DLSR), as a browser would, and no NACK or PLI. Visage would keep
+a subscriber without the reports (its consent check counts STUN answers or any datagram); Janus was not tried without them.` : `Subscribers are full werift peers (--subscriber werift): every packet decrypted, parsed and its id checked.`}
 - CPU µs / fwd pkt: utime+stime of the server process (/proc/<pid>/stat) over the window divided by the
-  packets that reached the subscribers' sockets (received by werift + dropped by the kernel at a full
-  load-generator socket); includes retransmissions. CPU µs / distinct pkt: same CPU over distinct media
-  packets delivered (each subscriber counts a packet id once).
-- loss: 1 − distinct packet ids received / (ids sent in the window × subscribers); in brackets the share of
-  forwarded packets the kernel dropped at load-generator sockets (the load generator fell behind).
-- latency: publisher send → subscriber receive, both in werift (SRTP, event loops) on the same machine:
-  an upper bound of what the server adds; p95/p99 grow when the load generator is saturated.
+  RTP packets that reached the subscribers' sockets (received + dropped by the kernel at a full
+  load-generator socket); includes retransmissions. × floor: that over the floor below.
+- loss: ${SUBSCRIBER === 'light' ? '1 − RTP packets received / expected from sequence numbers (per SSRC, extended highest minus the one at the window start)' : '1 − distinct packet ids received / (ids sent in the window × subscribers)'};
+  in brackets the share of forwarded packets the kernel dropped at load-generator sockets (the load
+  generator fell behind).
+- latency: publisher send → subscriber receive${SUBSCRIBER === 'light' ? ' (the sampled packets)' : ''}, both on the same machine: an upper
+  bound of what the server adds; it grows when the load generator or the machine is saturated.
 - load-gen CPU: publisher + subscriber processes. Other CPU: everything else busy on the machine
   (kernel, other jobs); the server, the load generator and anything else share the same 2 cores.
+- fwd pkt/s per core: forwarded packets per second over the server's CPU in cores (1e6 / µs per packet).
 `;
 
 function fmt(v, d) { return v === undefined || Number.isNaN(v) ? 'n/a' : v.toFixed(d); }
 
 function table(rows) {
   const lines = [
-    '| server | N subs (receiving) | CPU µs / fwd pkt | CPU µs / distinct pkt delivered | resent or duplicate % | fwd pkt/s | server CPU (% core) | loss % (of it dropped at load-gen sockets) | latency p50 / p95 / p99 ms | load-gen CPU (% core) | other CPU on the machine (% core) |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    '| server | N subs (receiving) | CPU µs / fwd pkt | × floor | fwd pkt/s | kbit/s per sub | server CPU (% core) | fwd pkt/s per core | loss % (of it dropped at load-gen sockets) | latency p50 / p95 / p99 ms | load-gen CPU (% core) | other CPU on the machine (% core) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
-    lines.push(`| ${r.server} | ${r.n} (${r.receiving}) | ${fmt(r.cpuUsPerPkt, 2)} | ${fmt(r.cpuUsPerUniquePkt, 2)} | ${fmt(r.dupPct, 1)} | ${fmt(r.pps, 0)} | ${fmt(r.cpuPct, 1)} | ${fmt(r.lossPct, 3)}${r.socketDropsAtPeers ? ` (${fmt((100 * r.socketDropsAtPeers) / (r.received + r.socketDropsAtPeers), 2)})` : ''} | ${fmt(r.p50, 2)} / ${fmt(r.p95, 2)} / ${fmt(r.p99, 2)} | ${fmt(r.loadgenCpuPct, 0)} | ${fmt(r.otherCpuPct, 0)} |`);
+    lines.push(`| ${r.server}${r.simulcast ? ' simulcast' : ''} | ${r.n} (${r.receiving}) | ${fmt(r.cpuUsPerPkt, 2)} | ${fmt(r.cpuUsPerPkt / floorOf(r), 1)} | ${fmt(r.pps, 0)} | ${fmt(r.kbpsPerSubscriber, 0)} | ${fmt(r.cpuPct, 1)}${r.saturated ? ' (last)' : ''} | ${fmt(1e6 / r.cpuUsPerPkt, 0)} | ${fmt(r.lossPct, 3)}${r.socketDropsAtPeers ? ` (${fmt((100 * r.socketDropsAtPeers) / (r.received + r.socketDropsAtPeers), 2)})` : ''} | ${fmt(r.p50, 2)} / ${fmt(r.p95, 2)} / ${fmt(r.p99, 2)} | ${fmt(r.loadgenCpuPct, 0)} | ${fmt(r.otherCpuPct, 0)} |`);
   }
-  const ratios = LEVELS.map((n) => {
-    const v = rows.find((r) => r.server === 'Visage' && r.n === n), j = rows.find((r) => r.server === 'Janus' && r.n === n);
-    return v && j ? `| ${n} | ${fmt(v.cpuUsPerPkt, 2)} | ${fmt(j.cpuUsPerPkt, 2)} | **${fmt(v.cpuUsPerPkt / j.cpuUsPerPkt, 2)}** | ${fmt(v.cpuUsPerUniquePkt / j.cpuUsPerUniquePkt, 2)} | ${v.lossPct > 1 || j.lossPct > 1 ? 'not comparable (loss > 1%)' : v.cpuUsPerUniquePkt / j.cpuUsPerUniquePkt <= 0.5 ? 'met' : 'not met'} | ${fmt(v.cpuUsPerPkt / FLOOR_US, 1)} | ${fmt(j.cpuUsPerPkt / FLOOR_US, 1)} |` : null;
+  const levels = rows.filter((r) => !r.simulcast);
+  const ratios = [...LEVELS.map((n) => [n, false]), [SIMULCAST, true]].map(([n, simulcast]) => {
+    const v = rows.find((r) => r.server === 'Visage' && r.n === n && !!r.simulcast === simulcast);
+    const j = rows.find((r) => r.server === 'Janus' && r.n === n && !!r.simulcast === simulcast);
+    if (!v && !j) return null;
+    const ratio = v && j ? v.cpuUsPerPkt / j.cpuUsPerPkt : NaN;
+    const verdict = !v || !j ? 'one server only' : Number.isNaN(ratio) ? 'not measured' : v.lossPct > 1 || j.lossPct > 1 ? 'not comparable (loss > 1%)' : ratio <= 0.5 ? 'met' : 'not met';
+    return `| ${n}${simulcast ? ' simulcast' : ''} | ${fmt(v?.cpuUsPerPkt, 2)} | ${fmt(j?.cpuUsPerPkt, 2)} | **${fmt(ratio, 2)}** | ${verdict} | ${fmt(v?.cpuUsPerPkt / floorOf(v), 1)} | ${fmt(j?.cpuUsPerPkt / floorOf(j), 1)} |`;
   }).filter(Boolean);
   if (ratios.length) {
-    lines.push('', `| N | Visage µs/pkt | Janus µs/pkt | Visage / Janus | same, per distinct pkt delivered | goal ≤ 0.5 | Visage × floor | Janus × floor |`,
-      '|---|---|---|---|---|---|---|---|', ...ratios, '',
-      `Floor: ${fmt(FLOOR_US, 2)} µs of CPU per packet for one SRTP protect (AES-128-CM + HMAC-SHA1-80, jitsi-srtp) and one UDP send on loopback, `
-      + 'one thread, the publisher\'s packet mix (bench/results/floor-latest.json; ForwardingFloor). Goal at the top level: Visage within 3 × the floor.');
+    lines.push('', '| N | Visage µs/pkt | Janus µs/pkt | Visage / Janus | goal ≤ 0.5 | Visage × floor | Janus × floor |',
+      '|---|---|---|---|---|---|---|', ...ratios);
   }
+  lines.push('');
+  for (const name of ['Visage', 'Janus']) {
+    const mine = levels.filter((r) => r.server === name);
+    if (!mine.length) continue;
+    const ok = mine.filter((r) => r.lossPct < 0.1);
+    const best = ok.sort((a, b) => b.pps - a.pps)[0];
+    const top = mine[mine.length - 1];
+    lines.push(`- ${name}: highest forwarded rate with loss under 0.1 %: ${best ? `${fmt(best.pps, 0)} pkt/s at N=${best.n} on ${fmt(best.cpuPct, 0)} % of a core = ${fmt(1e6 / best.cpuUsPerPkt, 0)} pkt/s per core` : 'none'}; `
+      + `top level N=${top.n}: ${fmt(top.cpuUsPerPkt / floorOf(top), 1)} × floor${name === 'Visage' ? ` (goal ≤ 3: ${top.cpuUsPerPkt / floorOf(top) <= 3 ? 'met' : 'not met'})` : ''}${top.saturated ? ', saturated' : ', not saturated'}`
+      + `; SRTP profile it chose with the subscribers: ${Object.keys(top.srtpProfiles || {}).join(', ') || 'n/a'}.`);
+  }
+  lines.push('', `Floor: ${fmt(FLOOR.cm, 2)} µs of CPU per packet for one SRTP protect with AES-128-CM + HMAC-SHA1-80, ${fmt(FLOOR.gcm, 2)} µs with AEAD-AES-128-GCM `
+    + '(jitsi-srtp), and one UDP send on loopback, one thread, the publisher\'s packet mix (bench/results/floor-latest.json; ForwardingFloor). '
+    + 'Each row is divided by the floor of the SRTP profile its server chose.');
   return lines.join('\n');
+}
+
+function profileSection(p, n) {
+  const row = (x) => `| ${fmt(x.pct, 1)} | ${x.samples} | \`${x.name}\` |`;
+  return [`JFR profile of the Visage node at N=${n} (${p.seconds} s after that level's window, same load; settings=profile; `
+    + `${p.hot.samples} Java execution samples; time in system calls such as the UDP send is not sampled): \`bench/results/${basename(p.file)}\`.`,
+  '', 'Hot methods (own samples, top of stack):', '', '| % | samples | method |', '|---|---|---|', ...p.hot.self.map(row),
+  '', 'Where Visage\'s code is (first dev.visage frame of each sample):', '', '| % | samples | method |', '|---|---|---|', ...p.hot.ours.map(row),
+  '', 'Threads:', '', '| % | samples | thread |', '|---|---|---|', ...p.hot.threads.map(row)].join('\n');
 }
 
 // ------------------------------------------------------------------ main
 const started = new Date();
 const loadAtStart = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-log(`levels ${LEVELS.join(', ')} subscribers; ${WARMUP}s warm-up + ${SECONDS}s window each; servers ${SERVERS.join(', ')}; ${WORKERS} subscriber process(es); media ${IP} (${IFACE}); run dir ${RUNDIR}`);
+log(`levels ${LEVELS.join(', ')} subscribers (up to saturation); ${WARMUP}s warm-up + ${SECONDS}s window each; servers ${SERVERS.join(', ')}; ${WORKERS} process(es) of ${SUBSCRIBERS_SAY}; media ${IP} (${IFACE}); run dir ${RUNDIR}`);
 startWorkers();
 const rows = [];
 let failure = null;
@@ -283,16 +392,24 @@ try {
   log('error:', e.stack || e);
 }
 for (const w of workers) w.send({ cmd: 'exit' });
+let profiled = '';
+const withProfile = rows.find((r) => r.profile && !r.profile.error);
+if (withProfile) {
+  try {
+    withProfile.profile.hot = await hotMethods(withProfile.profile.file);
+    profiled = `\n${profileSection(withProfile.profile, withProfile.n)}\n`;
+  } catch (e) { log('reading the profile failed:', e.message); }
+}
 const cpuModel = cpus()[0]?.model || 'unknown CPU';
 const head = `Run ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC on ${hostname()} (${cpus().length} × ${cpuModel}); `
   + `1 publisher (VP8 ${media.source.includes('synthetic') ? 'synthetic' : '640x360 30 fps ~750 kbit/s'} + Opus 50 pkt/s, ~${fmt(rows[0]?.sentPps, 0)} pkt/s), `
-  + `${WARMUP}s warm-up, ${SECONDS}s window per level, ${WORKERS} subscriber process(es) of werift peers; load average at start ${loadAtStart}.`;
+  + `${WARMUP}s warm-up, ${SECONDS}s window per level, ${WORKERS} process(es) of ${SUBSCRIBERS_SAY}; load average at start ${loadAtStart}.`;
 const idle = [...new Map(rows.map((r) => [r.server, r.idleCpuPct])).entries()].map(([k, v]) => `${k} ${fmt(v, 1)}%`).join(', ');
-const out = `${head}\n\n${table(rows)}\n\nServer CPU with no peers (measured for ${IDLE}s, ${SETTLE}s after start-up): ${idle} of a core. First level of each server warmed up ${FIRST_WARMUP}s.\n`;
+const out = `${head}\n\n${table(rows)}\n\nServer CPU with no peers (measured for ${IDLE}s, ${SETTLE}s after start-up): ${idle} of a core. First level of each server warmed up ${FIRST_WARMUP}s.\n${profiled}`;
 console.log('\n' + out);
 if (rows.length) {
   mkdirSync(dirname(OUT), { recursive: true });
-  writeFileSync(OUT, `# Benchmark: Visage vs Janus VideoRoom\n\n${out}\n${METHOD}\nRaw rows:\n\n\`\`\`json\n${JSON.stringify(rows, null, 1)}\n\`\`\`\n`);
+  writeFileSync(OUT, `# Benchmark: Visage vs Janus VideoRoom\n\n${out}\n${METHOD}\nRaw rows:\n\n\`\`\`json\n${JSON.stringify(rows.map(({ profile, ...r }) => r), null, 1)}\n\`\`\`\n`);
   log(`written ${OUT}`);
 }
 process.exit(failure ? 1 : 0);

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Visage vs Janus VideoRoom benchmark (see README "Benchmark"). Usually run as `./visage bench`.
-#   bench/run.sh [--subscribers 10,50,100] [--seconds 20] [--warmup 5] [--first-warmup 120] [--settle 60] [--servers visage,janus] [--workers 2]
+#   bench/run.sh [--subscribers 100,200,400,800] [--seconds 20] [--warmup 5] [--first-warmup 120] [--settle 60] [--servers visage,janus]
+#                [--subscriber light|werift] [--sample 16] [--max-loss 0.1] [--max-cpu 95] [--profile 20] [--simulcast 200] [--workers 2]
+#     levels up to the server's saturation; light subscribers by default (bench.mjs, worker.mjs)
 #   bench/run.sh join [--joiners 50] [--concurrency 5] [--warmup-joiners 10] [--servers visage,janus] [--rounds 10]
 #     join.mjs (werift joiners, Visage vs Janus), then browser-join.mjs (the web client's late join and Leave, --rounds times)
 #   bench/run.sh soak [minutes] [--peers 4] [--fps 15]
@@ -28,12 +30,17 @@ if [[ "${BENCH_IN_NETNS:-}" != 1 ]]; then
   fi
   # the apt package may start a system Janus; the benchmark runs its own with its own config
   mkdir -p "$HERE/media"
-  if [[ "${1:-}" != soak && ! -s "$HERE/media/vp8-360p.ivf" ]]; then
-    say "encoding a 10 s VP8 clip (640x360, 30 fps, ~750 kbit/s, key frame every 3 s) with ffmpeg ..."
-    ffmpeg -hide_banner -loglevel error -y -f lavfi -i testsrc2=size=640x360:rate=30 -t 10 \
-      -c:v libvpx -b:v 800k -minrate 800k -maxrate 800k -g 90 -deadline realtime -cpu-used 8 \
-      -f ivf "$HERE/media/vp8-360p.ivf"
-  fi
+  # 360p: the publisher's clip; 180p and 720p with it: the simulcast publisher's layers (same
+  # frames, key frames at the same places)
+  for clip in "360p 640x360 800k" "180p 320x180 150k" "720p 1280x720 1500k"; do
+    read -r name size rate <<<"$clip"
+    if [[ "${1:-}" != soak && ! -s "$HERE/media/vp8-$name.ivf" ]]; then
+      say "encoding a 10 s VP8 clip ($size, 30 fps, ~${rate}bit/s, key frame every 3 s) with ffmpeg ..."
+      ffmpeg -hide_banner -loglevel error -y -f lavfi -i "testsrc2=size=$size:rate=30" -t 10 \
+        -c:v libvpx -b:v "$rate" -minrate "$rate" -maxrate "$rate" -g 90 -deadline realtime -cpu-used 8 \
+        -f ivf "$HERE/media/vp8-$name.ivf"
+    fi
+  done
   if [[ ! -f "$ROOT/modules/visage-web/target/visage-web.war" || ! -f "$ROOT/modules/visage-web/target/payara-micro.jar" ]]; then
     say "building Visage ..."
     "$ROOT/visage" build

@@ -61,7 +61,8 @@ function remoteCandidates(pc, s) {
   };
 }
 
-export async function janusPublish(url, room, pc) {
+/** offerSdp(), if given, rewrites the offer Janus gets. */
+export async function janusPublish(url, room, pc, offerSdp = () => pc.localDescription.sdp) {
   const s = await new JanusSession(url).start();
   remoteCandidates(pc, s);
   const exists = await s.message({ request: 'exists', room });
@@ -72,7 +73,7 @@ export async function janusPublish(url, room, pc) {
   const feed = joined.plugindata.data.id;
   await pc.setLocalDescription(await pc.createOffer());
   await gathered(pc);
-  const conf = await s.message({ request: 'configure', audio: true, video: true }, { type: 'offer', sdp: pc.localDescription.sdp });
+  const conf = await s.message({ request: 'configure', audio: true, video: true }, { type: 'offer', sdp: offerSdp() });
   if (!conf.jsep) throw new Error('janus configure: no answer');
   await pc.setRemoteDescription(conf.jsep);
   await s.trickleDone();

@@ -1,9 +1,10 @@
 // werift peer connections confined to the benchmark's namespace address: no STUN/TURN server
 // (werift's default config names a public STUN server: we replace it with an empty list), IPv4
-// only, sockets bound to the media address, VP8 + Opus, one bundled transport.
-import { RTCPeerConnection, useVP8, useOPUS, useSdesMid } from 'werift';
+// only, sockets bound to the media address, VP8 + Opus, one bundled transport; `rid` adds the rid
+// header extension to video (a simulcast publisher).
+import { RTCPeerConnection, useVP8, useOPUS, useSdesMid, useSdesRTPStreamId } from 'werift';
 
-export function makePc(ip) {
+export function makePc(ip, { rid = false } = {}) {
   return new RTCPeerConnection({
     iceServers: [],
     iceUseIpv6: false,
@@ -12,7 +13,7 @@ export function makePc(ip) {
     iceUseLinkLocalAddress: false,
     bundlePolicy: 'max-bundle',
     codecs: { audio: [useOPUS()], video: [useVP8()] },
-    headerExtensions: { audio: [useSdesMid()], video: [useSdesMid()] },
+    headerExtensions: { audio: [useSdesMid()], video: rid ? [useSdesMid(), useSdesRTPStreamId()] : [useSdesMid()] },
   });
 }
 

@@ -21,6 +21,9 @@ export async function startVisage({ root, runDir, ip }) {
       ...process.env,
       ...(process.env.BENCH_VISAGE_JAVA_OPTS ? { VISAGE_JAVA_OPTS: process.env.BENCH_VISAGE_JAVA_OPTS } : {}),
       VISAGE_MEDIA_ADDRESSES: ip,
+      // every benchmark peer is a session of one user: hundreds a minute, not a person's 60
+      VISAGE_RATE_SESSIONS_USER: '100000/1m',
+      VISAGE_CAPACITY: '5000', // sessions; the default 500 answers node_full below the top level
       VISAGE_PUBLIC_URL: `http://${ip}:${port}`,
     },
   });

@@ -80,17 +80,17 @@ export async function joinRoom(base, userToken, roomId, mark = () => {}) {
   return sock;
 }
 
-export async function visagePublish(base, setup, pc) {
+export async function visagePublish(base, setup, pc, offerSdp) {
   const sock = await joinRoom(base, setup.userToken, setup.roomId);
-  await publishOn(sock, pc);
+  await publishOn(sock, pc, offerSdp);
   return { close: () => sock.close() };
 }
 
-/** Publishes pc's tracks on a joined socket: offer, answer. */
-export async function publishOn(sock, pc) {
+/** Publishes pc's tracks on a joined socket: offer (as offerSdp() rewrites it, if given), answer. */
+export async function publishOn(sock, pc, offerSdp = () => pc.localDescription.sdp) {
   await pc.setLocalDescription(await pc.createOffer());
   await gathered(pc);
-  sock.send({ type: 'offer', pc: 'publish', sdp: pc.localDescription.sdp });
+  sock.send({ type: 'offer', pc: 'publish', sdp: offerSdp() });
   const ans = await sock.next((m) => m.type === 'answer' && m.pc === 'publish', 20000, 'publish answer');
   await pc.setRemoteDescription({ type: 'answer', sdp: ans.sdp });
 }

@@ -24,6 +24,8 @@ import java.util.Locale;
  * from a template plus one UDP send on loopback, per packet, in one thread. Nothing an SFU must do
  * per forwarded packet costs less; the benchmark divides each server's CPU per forwarded packet by
  * this figure. Packet sizes follow the benchmark's publisher (VP8 ~950 bytes, Opus ~120 bytes, 2:1).
+ * Both SRTP profiles the SFU offers are measured, AES-CM + HMAC-SHA1-80 and AEAD-AES-128-GCM (which
+ * a server picks shows in the benchmark's rows).
  *
  * <p>Usage: {@code ForwardingFloor [packetsPerRound] [outJson]}; prints progress and the result.
  */
@@ -35,24 +37,31 @@ public final class ForwardingFloor {
     public static void main(String[] args) throws IOException {
         int perRound = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
         Path out = args.length > 1 ? Path.of(args[1]) : null;
-        double video = measure(VIDEO_BYTES, perRound);
-        double audio = measure(AUDIO_BYTES, perRound);
+        double video = measure(SrtpKeys.AES128_CM_HMAC_SHA1_80, VIDEO_BYTES, perRound);
+        double audio = measure(SrtpKeys.AES128_CM_HMAC_SHA1_80, AUDIO_BYTES, perRound);
         double mix = (2 * video + audio) / 3;
+        double gcmVideo = measure(SrtpKeys.AEAD_AES_128_GCM, VIDEO_BYTES, perRound);
+        double gcmAudio = measure(SrtpKeys.AEAD_AES_128_GCM, AUDIO_BYTES, perRound);
+        double gcmMix = (2 * gcmVideo + gcmAudio) / 3;
         String json = String.format(Locale.ROOT,
-                "{\"videoNsPerPacket\":%.0f,\"audioNsPerPacket\":%.0f,\"mixNsPerPacket\":%.0f,\"packetsPerRound\":%d,\"rounds\":%d,\"java\":\"%s\"}",
-                video, audio, mix, perRound, ROUNDS, System.getProperty("java.version"));
-        System.out.printf(Locale.ROOT, "[floor] SRTP protect + UDP send per packet: video %d B %.2f µs, audio %d B %.2f µs, bench mix %.2f µs%n",
+                "{\"videoNsPerPacket\":%.0f,\"audioNsPerPacket\":%.0f,\"mixNsPerPacket\":%.0f,"
+                        + "\"gcmVideoNsPerPacket\":%.0f,\"gcmAudioNsPerPacket\":%.0f,\"gcmMixNsPerPacket\":%.0f,"
+                        + "\"packetsPerRound\":%d,\"rounds\":%d,\"java\":\"%s\"}",
+                video, audio, mix, gcmVideo, gcmAudio, gcmMix, perRound, ROUNDS, System.getProperty("java.version"));
+        System.out.printf(Locale.ROOT, "[floor] SRTP protect + UDP send per packet, AES-CM + HMAC-SHA1-80: video %d B %.2f µs, audio %d B %.2f µs, bench mix %.2f µs%n",
                 VIDEO_BYTES, video / 1000, AUDIO_BYTES, audio / 1000, mix / 1000);
+        System.out.printf(Locale.ROOT, "[floor] SRTP protect + UDP send per packet, AEAD-AES-128-GCM: video %.2f µs, audio %.2f µs, bench mix %.2f µs%n",
+                gcmVideo / 1000, gcmAudio / 1000, gcmMix / 1000);
         if (out != null) {
             Files.writeString(out, json + "\n");
         }
     }
 
     /** Median over {@link #ROUNDS} rounds (after one warm-up round) of the sender thread's CPU ns per packet. */
-    private static double measure(int payloadBytes, int perRound) throws IOException {
-        byte[] material = new byte[2 * 16 + 2 * 14];
+    private static double measure(int profile, int payloadBytes, int perRound) throws IOException {
+        byte[] material = new byte[2 * SrtpKeys.keyLength(profile) + 2 * SrtpKeys.saltLength(profile)];
         new SecureRandom().nextBytes(material);
-        SrtpSession srtp = new SrtpSession(new SrtpKeys(SrtpKeys.AES128_CM_HMAC_SHA1_80, material));
+        SrtpSession srtp = new SrtpSession(new SrtpKeys(profile, material));
         byte[] template = new byte[12 + payloadBytes];
         template[0] = (byte) 0x80;
         template[1] = 96;
@@ -81,8 +90,8 @@ public final class ForwardingFloor {
                 long used = cpu.getCurrentThreadCpuTime() - start;
                 if (round >= 0) {
                     nsPerPacket[round] = (double) used / perRound;
-                    System.out.printf(Locale.ROOT, "[floor] %d-byte payload, round %d/%d: %.2f µs per packet%n",
-                            payloadBytes, round + 1, ROUNDS, nsPerPacket[round] / 1000);
+                    System.out.printf(Locale.ROOT, "[floor] profile %d, %d-byte payload, round %d/%d: %.2f µs per packet%n",
+                            profile, payloadBytes, round + 1, ROUNDS, nsPerPacket[round] / 1000);
                 }
             }
             drain.interrupt();
