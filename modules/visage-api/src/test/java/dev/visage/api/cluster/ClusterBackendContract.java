@@ -88,11 +88,26 @@ public abstract class ClusterBackendContract {
     private NodeInfo info(ClusterBackend node, String name) {
         long now = System.currentTimeMillis();
         return new NodeInfo(prefix + name, "test", "http://" + name, "ws://" + name, "127.0.0.1", 1,
-                node.memberId(), 0, 10, now, now, false, NodeVitals.UNKNOWN);
+                node.memberId(), 0, 10, now, now, false, NodeVitals.UNKNOWN, null);
     }
 
     private static boolean lists(ClusterBackend node, String id) {
         return node.registry().liveNodes().stream().anyMatch(n -> n.id().equals(id));
+    }
+
+    /** The node's core seals every field of its entry: a backend must give back exactly what it was given. */
+    @Test
+    void anotherNodeReadsAnEntryExactlyAsItWasWritten() throws Exception {
+        ClusterBackend writer = startNode("writer");
+        ClusterBackend reader = startNode("reader");
+        NodeInfo written = new NodeInfo(prefix + "writer", "eu-west", "https://a.example:8443", "wss://a.example:8443/ws",
+                "203.0.113.7", 10443, writer.memberId(), 3, 500, 1_700_000_000_123L, System.currentTimeMillis(), true,
+                new NodeVitals(0.1 + 0.2, 123_456_789L, 987_654_321L, false), "c2VhbA");
+        writer.registry().register(written);
+
+        Await.until(NEVER, "the reader lists the writer", () -> lists(reader, written.id()));
+        assertEquals(written, reader.registry().liveNodes().stream().filter(n -> n.id().equals(written.id()))
+                .findFirst().orElseThrow());
     }
 
     @Test
