@@ -11,6 +11,7 @@ import jakarta.json.JsonReader;
 import java.io.StringReader;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.BiConsumer;
 
 /**
@@ -44,6 +45,18 @@ public final class ClusterCodec {
                 o.getInt("load"), o.getInt("capacity"), o.getJsonNumber("startedAt").longValue(),
                 o.getJsonNumber("heartbeatAt").longValue(), o.getBoolean("draining", false), vitals(o.getJsonObject("vitals")),
                 o.getString("seal", null));
+    }
+
+    /**
+     * A registry entry as a backend lists it: empty for text that is no node's JSON, which anything
+     * else on the backend may have written, so that one bad entry cannot hide the others.
+     */
+    public static Optional<NodeInfo> readableNode(String json) {
+        try {
+            return Optional.of(node(json));
+        } catch (RuntimeException notANode) {
+            return Optional.empty();
+        }
     }
 
     /** A node entry written before nodes reported vitals has none. */

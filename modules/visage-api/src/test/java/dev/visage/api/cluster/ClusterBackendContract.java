@@ -60,6 +60,9 @@ public abstract class ClusterBackendContract {
 
     protected abstract List<String> backendInAnotherProcessArguments();
 
+    /** Writes text where the node's registry entries are kept, as anything else on the backend could. */
+    protected abstract void writeRegistryEntry(ClusterBackend node, String nodeId, String text);
+
     /** The backend's own settings (e.g. where Redis is). */
     protected Map<String, String> settings() {
         return Map.of();
@@ -108,6 +111,17 @@ public abstract class ClusterBackendContract {
         Await.until(NEVER, "the reader lists the writer", () -> lists(reader, written.id()));
         assertEquals(written, reader.registry().liveNodes().stream().filter(n -> n.id().equals(written.id()))
                 .findFirst().orElseThrow());
+    }
+
+    @Test
+    void anEntryThatIsNoNodesJsonHidesNoOtherNode() throws Exception {
+        ClusterBackend node = startNode("node");
+        node.registry().register(info(node, "node"));
+        writeRegistryEntry(node, prefix + "garbage", "not json");
+        writeRegistryEntry(node, prefix + "empty", "{}");
+
+        assertEquals(List.of(prefix + "node"), node.registry().liveNodes().stream().map(NodeInfo::id)
+                .filter(id -> id.startsWith(prefix)).toList());
     }
 
     @Test
