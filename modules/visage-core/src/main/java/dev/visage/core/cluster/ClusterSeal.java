@@ -27,8 +27,9 @@ import java.util.logging.Logger;
  * {@code VS1 <millis> <counter> <base64url mac> <from>\n<payload>}.
  * <p>
  * The node registry's entries are sealed too, each by its node ({@link SealedNodeRegistry}). The
- * rest of the backend's data (sessions, members, locks) is not: a process that joins the data grid
- * can still change that; the network keeps it out (see the README).
+ * rest of the backend's data is not: a process that joins the data grid can still read and change
+ * sessions and room members, take or break room locks, and delete registry entries; the network
+ * keeps it out (see the README).
  */
 public final class ClusterSeal {
 

@@ -31,9 +31,10 @@ import java.util.stream.Collectors;
  * and reported in the log, however often it is read.
  * <p>
  * What the seal does not stop: anyone on the backend can still delete or overwrite entries (a
- * node then looks gone until its next heartbeat, and the others purge its sessions), replay a
- * live node's genuine entry, or fire node-gone events for entries it wrote itself; nor does it
- * cover the backend's own view of its members (a Hazelcast member count, Redis's raw list).
+ * node then looks gone until its next heartbeat, and the others may purge its sessions meanwhile),
+ * replay a genuine entry until it is stale, fire node-gone events for entries it wrote itself, and
+ * take or break room locks, which are not sealed at all. Nor does it cover what a backend counts
+ * by itself (Hazelcast's member count, the Redis plugin's poll of its raw entries for health).
  */
 public final class SealedNodeRegistry implements NodeRegistry {
 
