@@ -11,6 +11,7 @@ import jakarta.json.JsonReader;
 import java.io.StringReader;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.BiConsumer;
 
 /**
@@ -23,15 +24,18 @@ public final class ClusterCodec {
     }
 
     public static String node(NodeInfo n) {
-        return JSON.createObjectBuilder()
+        JsonObjectBuilder b = JSON.createObjectBuilder()
                 .add("id", n.id()).add("region", n.region()).add("httpUrl", n.httpUrl())
                 .add("wsUrl", n.wsUrl()).add("mediaHost", n.mediaHost()).add("mediaPort", n.mediaPort())
                 .add("memberId", n.memberId()).add("load", n.load()).add("capacity", n.capacity())
                 .add("startedAt", n.startedAt()).add("heartbeatAt", n.heartbeatAt())
                 .add("draining", n.draining()).add("vitals", JSON.createObjectBuilder()
                         .add("cpuLoad", n.vitals().cpuLoad()).add("heapUsedBytes", n.vitals().heapUsedBytes())
-                        .add("heapMaxBytes", n.vitals().heapMaxBytes()).add("storeUp", n.vitals().storeUp()))
-                .build().toString();
+                        .add("heapMaxBytes", n.vitals().heapMaxBytes()).add("storeUp", n.vitals().storeUp()));
+        if (n.seal() != null) {
+            b.add("seal", n.seal());
+        }
+        return b.build().toString();
     }
 
     public static NodeInfo node(String json) {
@@ -39,7 +43,20 @@ public final class ClusterCodec {
         return new NodeInfo(o.getString("id"), o.getString("region"), o.getString("httpUrl"),
                 o.getString("wsUrl"), o.getString("mediaHost"), o.getInt("mediaPort"), o.getString("memberId"),
                 o.getInt("load"), o.getInt("capacity"), o.getJsonNumber("startedAt").longValue(),
-                o.getJsonNumber("heartbeatAt").longValue(), o.getBoolean("draining", false), vitals(o.getJsonObject("vitals")));
+                o.getJsonNumber("heartbeatAt").longValue(), o.getBoolean("draining", false), vitals(o.getJsonObject("vitals")),
+                o.getString("seal", null));
+    }
+
+    /**
+     * A registry entry as a backend lists it: empty for text that is no node's JSON, which anything
+     * else on the backend may have written, so that one bad entry cannot hide the others.
+     */
+    public static Optional<NodeInfo> readableNode(String json) {
+        try {
+            return Optional.of(node(json));
+        } catch (RuntimeException notANode) {
+            return Optional.empty();
+        }
     }
 
     /** A node entry written before nodes reported vitals has none. */

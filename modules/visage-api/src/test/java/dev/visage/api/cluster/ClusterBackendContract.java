@@ -60,6 +60,9 @@ public abstract class ClusterBackendContract {
 
     protected abstract List<String> backendInAnotherProcessArguments();
 
+    /** Writes text where the node's registry entries are kept, as anything else on the backend could. */
+    protected abstract void writeRegistryEntry(ClusterBackend node, String nodeId, String text);
+
     /** The backend's own settings (e.g. where Redis is). */
     protected Map<String, String> settings() {
         return Map.of();
@@ -88,11 +91,37 @@ public abstract class ClusterBackendContract {
     private NodeInfo info(ClusterBackend node, String name) {
         long now = System.currentTimeMillis();
         return new NodeInfo(prefix + name, "test", "http://" + name, "ws://" + name, "127.0.0.1", 1,
-                node.memberId(), 0, 10, now, now, false, NodeVitals.UNKNOWN);
+                node.memberId(), 0, 10, now, now, false, NodeVitals.UNKNOWN, null);
     }
 
     private static boolean lists(ClusterBackend node, String id) {
         return node.registry().liveNodes().stream().anyMatch(n -> n.id().equals(id));
+    }
+
+    /** The node's core seals every field of its entry: a backend must give back exactly what it was given. */
+    @Test
+    void anotherNodeReadsAnEntryExactlyAsItWasWritten() throws Exception {
+        ClusterBackend writer = startNode("writer");
+        ClusterBackend reader = startNode("reader");
+        NodeInfo written = new NodeInfo(prefix + "writer", "eu-west", "https://a.example:8443", "wss://a.example:8443/ws",
+                "203.0.113.7", 10443, writer.memberId(), 3, 500, 1_700_000_000_123L, System.currentTimeMillis(), true,
+                new NodeVitals(0.1 + 0.2, 123_456_789L, 987_654_321L, false), "c2VhbA");
+        writer.registry().register(written);
+
+        Await.until(NEVER, "the reader lists the writer", () -> lists(reader, written.id()));
+        assertEquals(written, reader.registry().liveNodes().stream().filter(n -> n.id().equals(written.id()))
+                .findFirst().orElseThrow());
+    }
+
+    @Test
+    void anEntryThatIsNoNodesJsonHidesNoOtherNode() throws Exception {
+        ClusterBackend node = startNode("node");
+        node.registry().register(info(node, "node"));
+        writeRegistryEntry(node, prefix + "garbage", "not json");
+        writeRegistryEntry(node, prefix + "empty", "{}");
+
+        assertEquals(List.of(prefix + "node"), node.registry().liveNodes().stream().map(NodeInfo::id)
+                .filter(id -> id.startsWith(prefix)).toList());
     }
 
     @Test

@@ -9,10 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class ClusterCodecTest {
 
     @Test
-    void nodeInfoRoundTrips() {
+    void nodeInfoRoundTripsWithAndWithoutSeal() {
         NodeInfo node = new NodeInfo("n1", "eu", "http://h:1", "ws://h:1/ws", "10.0.0.1", 10000, "m-1", 7, 500,
-                1_700_000_000_000L, 1_700_000_001_000L, true, new NodeVitals(0.25, 300_000_000L, 1_000_000_000L, false));
+                1_700_000_000_000L, 1_700_000_001_000L, true, new NodeVitals(0.1 + 0.2, 300_000_000L, 1_000_000_000L, false),
+                null);
         assertEquals(node, ClusterCodec.node(ClusterCodec.node(node)));
+        assertEquals(node.withSeal("mac"), ClusterCodec.node(ClusterCodec.node(node.withSeal("mac"))));
     }
 
     @Test

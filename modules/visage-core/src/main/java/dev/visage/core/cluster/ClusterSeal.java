@@ -1,9 +1,5 @@
 package dev.visage.core.cluster;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
@@ -23,21 +19,22 @@ import java.util.logging.Logger;
  * relay signalling) with an HMAC-SHA256 under a key derived from the cluster secret, and opens
  * what arrives: a message without a seal, with a MAC that fails, older (or newer) than
  * {@link #WINDOW}, or seen before within it, is dropped, counted by reason and reported in the log
- * (a WARNING with this node's id, at most one line per {@link #REPORT_EVERY}).
+ * (a WARNING with this node's id, at most one line per {@link DropReport#EVERY}).
  * <p>
  * The MAC covers the channel, where the message goes (room or node), the sender's node id, the
  * time, a per-sender counter and the payload, so a captured message cannot be moved to another
  * room or node, nor replayed. A sealed message reads
  * {@code VS1 <millis> <counter> <base64url mac> <from>\n<payload>}.
  * <p>
- * The backend's data (registry, sessions, members, locks) is not sealed: a process that joins the
- * data grid can still change that; the network keeps it out (see the README).
+ * The node registry's entries are sealed too, each by its node ({@link SealedNodeRegistry}). The
+ * rest of the backend's data is not: a process that joins the data grid can still read and change
+ * sessions and room members, take or break room locks, and delete registry entries; the network
+ * keeps it out (see the README).
  */
 public final class ClusterSeal {
 
     /** How far a sealed message's time may be from this node's: the nodes' clocks must agree that well. */
     static final Duration WINDOW = Duration.ofMinutes(2);
-    static final Duration REPORT_EVERY = Duration.ofSeconds(10);
     private static final String VERSION = "VS1";
     private static final Base64.Encoder BASE64 = Base64.getUrlEncoder().withoutPadding();
     private static final Logger LOG = Logger.getLogger(ClusterSeal.class.getName());
@@ -76,15 +73,7 @@ public final class ClusterSeal {
     public record Opened(String from, String payload) {
     }
 
-    private final SecretKeySpec key;
-    /** One per thread: looking the algorithm up again per message costs more than the MAC. */
-    private final ThreadLocal<Mac> macs = ThreadLocal.withInitial(() -> {
-        try {
-            return Mac.getInstance("HmacSHA256");
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 unavailable", e);
-        }
-    });
+    private final FieldMac mac;
     private final String nodeId;
     private final Clock clock;
     private final AtomicLong counter = new AtomicLong();
@@ -92,16 +81,16 @@ public final class ClusterSeal {
     /** MACs of the messages opened within the window, and the same in the order they came, to forget them (guarded by seenInOrder). */
     private final Set<String> seen = new HashSet<>();
     private final ArrayDeque<Seen> seenInOrder = new ArrayDeque<>();
-    private final AtomicLong sinceReport = new AtomicLong();
-    private final AtomicLong lastReportAt = new AtomicLong();
+    private final DropReport report;
 
     public ClusterSeal(byte[] macKey, String nodeId, Clock clock) {
-        this.key = new SecretKeySpec(macKey.clone(), "HmacSHA256");
+        this.mac = new FieldMac(macKey);
         this.nodeId = nodeId;
         this.clock = clock;
         for (Rejection r : Rejection.values()) {
             rejected.put(r, new LongAdder());
         }
+        this.report = new DropReport(LOG, clock);
     }
 
     /** The message as it travels, sealed by this node for {@code address} (a room id or a node id) on the channel. */
@@ -157,36 +146,16 @@ public final class ClusterSeal {
 
     private Optional<Opened> reject(Rejection reason, Channel channel, String address, String claimedFrom) {
         rejected.get(reason).increment();
-        long dropped = sinceReport.incrementAndGet();
-        long now = clock.millis();
-        long last = lastReportAt.get();
-        if (now - last >= REPORT_EVERY.toMillis() && lastReportAt.compareAndSet(last, now)) {
-            long count = sinceReport.getAndSet(0);
-            LOG.warning(() -> "node=" + nodeId + " dropped a cluster message (" + reason.label + ") on " + channel.wire
-                    + " for " + address + (claimedFrom == null ? " without a seal" : " claiming to come from node " + claimedFrom)
-                    + "; " + count
-                    + " dropped since the last report. Every node of the cluster must be given the same"
-                    + " VISAGE_CLUSTER_SECRET; anything else writing to the cluster backend is not a member");
-        }
+        report.dropped(count -> "node=" + nodeId + " dropped a cluster message (" + reason.label + ") on " + channel.wire
+                + " for " + address + (claimedFrom == null ? " without a seal" : " claiming to come from node " + claimedFrom)
+                + "; " + count
+                + " dropped since the last report. Every node of the cluster must be given the same"
+                + " VISAGE_CLUSTER_SECRET; anything else writing to the cluster backend is not a member");
         return Optional.empty();
     }
 
     private byte[] mac(Channel channel, String address, String from, long at, long count, String payload) {
-        try {
-            Mac mac = macs.get();
-            mac.init(key);
-            for (String field : new String[]{VERSION, channel.wire, address, from, Long.toString(at),
-                    Long.toString(count), payload}) {
-                byte[] bytes = field.getBytes(StandardCharsets.UTF_8);
-                // length-prefixed: no field can pass for part of its neighbour
-                mac.update(new byte[]{(byte) (bytes.length >>> 24), (byte) (bytes.length >>> 16),
-                        (byte) (bytes.length >>> 8), (byte) bytes.length});
-                mac.update(bytes);
-            }
-            return mac.doFinal();
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 unavailable", e);
-        }
+        return mac.over(VERSION, channel.wire, address, from, Long.toString(at), Long.toString(count), payload);
     }
 
     /** The parts of {@code VS1 <millis> <counter> <mac> <from>\n<payload>}; null for anything else. */

@@ -22,7 +22,8 @@ import java.util.Base64;
  * generated at its first start, which is all a single node needs.
  * <p>
  * The secret never leaves the node: every use gets its own key, derived with HKDF-SHA256 under a
- * distinct label (the token key, the cluster messages' MAC key, the relay's SRTP keys), and no
+ * distinct label (the token key, the cluster messages' MAC key, the registry entries' MAC key, the
+ * relay's SRTP keys), and no
  * derived key travels through the cluster backend either.
  */
 public final class ClusterSecret {
@@ -33,6 +34,8 @@ public final class ClusterSecret {
     public static final String TOKEN_KEY = "token-key";
     /** The purpose of the key that seals the messages nodes send each other ({@link ClusterSeal}). */
     public static final String MESSAGE_KEY = "cluster-mac";
+    /** The purpose of the key that seals the node registry's entries ({@link SealedNodeRegistry}). */
+    public static final String REGISTRY_KEY = "node-registry-mac";
     /** 32 characters: what {@code openssl rand -base64 32} (44) and the generated secrets (43) exceed. */
     static final int MIN_LENGTH = 32;
     private static final byte[] SALT = "visage cluster secret v1".getBytes(StandardCharsets.US_ASCII);

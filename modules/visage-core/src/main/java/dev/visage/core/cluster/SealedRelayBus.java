@@ -3,6 +3,7 @@ package dev.visage.core.cluster;
 import static dev.visage.api.json.JsonMaps.JSON;
 
 import dev.visage.api.cluster.NodeInfo;
+import dev.visage.api.cluster.NodeRegistry;
 import dev.visage.api.json.JsonMaps;
 import dev.visage.api.relay.RelayBus;
 import dev.visage.core.cluster.ClusterSeal.Channel;
@@ -19,7 +20,8 @@ import java.util.function.Consumer;
 /**
  * A backend's {@link RelayBus} whose messages are sealed (see {@link ClusterSeal}): each travels as
  * {@code {"sealed": "<sealed JSON text>"}}, and the handler hears only messages that open, with the
- * sender the MAC proves rather than the one the backend's envelope claims.
+ * sender the MAC proves rather than the one the backend's envelope claims. Peers are looked up in
+ * the sealed registry ({@link SealedNodeRegistry}), never in the backend's own.
  */
 public final class SealedRelayBus implements RelayBus {
 
@@ -27,10 +29,12 @@ public final class SealedRelayBus implements RelayBus {
 
     private final RelayBus backend;
     private final ClusterSeal seal;
+    private final NodeRegistry registry;
 
-    public SealedRelayBus(RelayBus backend, ClusterSeal seal) {
+    public SealedRelayBus(RelayBus backend, ClusterSeal seal, NodeRegistry sealedRegistry) {
         this.backend = backend;
         this.seal = seal;
+        this.registry = sealedRegistry;
     }
 
     @Override
@@ -66,11 +70,11 @@ public final class SealedRelayBus implements RelayBus {
 
     @Override
     public Optional<NodeInfo> node(String nodeId) {
-        return backend.node(nodeId);
+        return registry.liveNodes().stream().filter(n -> n.id().equals(nodeId)).findFirst();
     }
 
     @Override
     public void onNodeGone(Consumer<String> listener) {
-        backend.onNodeGone(listener);
+        registry.onNodeGone(listener);
     }
 }

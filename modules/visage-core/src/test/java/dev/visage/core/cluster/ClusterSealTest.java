@@ -5,10 +5,7 @@ import dev.visage.core.cluster.ClusterSeal.Opened;
 import dev.visage.core.cluster.ClusterSeal.Rejection;
 import org.junit.jupiter.api.Test;
 
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -121,35 +118,12 @@ class ClusterSealTest {
                 nodeB.open(Channel.ROOM_EVENT, "room-1", "{}");
             }
             assertEquals(1, records.size(), "a flood is one line per interval");
-            clock.advance(ClusterSeal.REPORT_EVERY);
+            clock.advance(DropReport.EVERY);
             nodeB.open(Channel.ROOM_EVENT, "room-1", "{}");
             assertEquals(2, records.size());
             assertTrue(records.get(1).getMessage().contains("; 101 dropped since the last report"), records.get(1).getMessage());
         } finally {
             logger.removeHandler(handler);
-        }
-    }
-
-    private static final class MutableClock extends Clock {
-        private Instant now = Instant.parse("2026-11-29T21:00:00Z");
-
-        void advance(Duration by) {
-            now = now.plus(by);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneId.of("UTC");
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
         }
     }
 }

@@ -46,7 +46,9 @@ class SealedClusterTest {
             backend.start(TestPluginContext.of(nodeId, Map.of()));
             ClusterSeal seal = new ClusterSeal(secret.derive(ClusterSecret.MESSAGE_KEY), nodeId, Clock.systemUTC());
             Node node = new Node(seal, new SealedClusterState(backend.state(), seal),
-                    new SealedRelayBus(backend.relayBus(), seal), new ConcurrentLinkedQueue<>());
+                    new SealedRelayBus(backend.relayBus(), seal, new SealedNodeRegistry(backend.registry(),
+                            secret.derive(ClusterSecret.REGISTRY_KEY), nodeId, Duration.ofSeconds(10), Clock.systemUTC())),
+                    new ConcurrentLinkedQueue<>());
             node.cluster.onRoomEvent((room, event) -> node.heard.add("event " + room + " " + event));
             node.cluster.onNodeCommand(nodeId, command -> node.heard.add("command " + command));
             node.bus.subscribe((from, message) -> node.heard.add("relay from " + from + " " + message.get("type")));

@@ -2,6 +2,7 @@ package dev.visage.web.metrics;
 
 import com.sun.management.OperatingSystemMXBean;
 import dev.visage.core.cluster.ClusterSeal;
+import dev.visage.core.cluster.SealedNodeRegistry;
 import dev.visage.web.limit.RateLimits;
 import dev.visage.web.node.VisageNode;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -89,6 +90,12 @@ public class NodeMeters {
             FunctionCounter.builder("visage_cluster_messages_rejected", node.seal(), seal -> seal.rejected(reason))
                     .description("messages from the cluster backend dropped: no seal, a MAC that fails (not sealed"
                             + " with this cluster's secret), too old, or replayed")
+                    .tag("reason", reason.label()).register(r);
+        }
+        for (SealedNodeRegistry.Rejection reason : SealedNodeRegistry.Rejection.values()) {
+            FunctionCounter.builder("visage_node_registry_entries_rejected", node.registry(), nodes -> nodes.rejected(reason))
+                    .description("node registry entries dropped, each once: no seal, a MAC that fails (not written by"
+                            + " a node with this cluster's secret), or a heartbeat time too far from this node's clock")
                     .tag("reason", reason.label()).register(r);
         }
         for (Map.Entry<String, AtomicLong> refused : limits.refused().entrySet()) {

@@ -4,7 +4,6 @@ import dev.visage.api.cluster.ClusterBackend;
 import dev.visage.api.cluster.ClusterState;
 import dev.visage.api.cluster.ClusterUnavailableException;
 import dev.visage.api.cluster.NodeInfo;
-import dev.visage.api.cluster.NodeRegistry;
 import dev.visage.api.cluster.SessionRecord;
 import dev.visage.api.media.MediaEngine;
 import dev.visage.api.plugin.StorePlugin;
@@ -13,6 +12,7 @@ import dev.visage.core.audit.AuditLog;
 import dev.visage.core.cluster.ClusterSeal;
 import dev.visage.core.cluster.ClusterSecret;
 import dev.visage.core.cluster.SealedClusterState;
+import dev.visage.core.cluster.SealedNodeRegistry;
 import dev.visage.core.cluster.SealedRelayBus;
 import dev.visage.core.config.NodeConfig;
 import dev.visage.core.plugin.PluginLoader;
@@ -67,7 +67,7 @@ public class VisageNode {
     private ClusterBackend clusterBackend;
     private ClusterState cluster;
     private ClusterSeal seal;
-    private NodeRegistry registry;
+    private SealedNodeRegistry registry;
     private TokenService tokens;
     private AccountService accounts;
     private SessionService sessions;
@@ -138,7 +138,8 @@ public class VisageNode {
                             + PluginLoader.available(ClusterBackend.class, loader)));
             startPlugin(clusterBackend);
             cluster = new SealedClusterState(clusterBackend.state(), seal);
-            registry = clusterBackend.registry();
+            registry = new SealedNodeRegistry(clusterBackend.registry(), secret.derive(ClusterSecret.REGISTRY_KEY),
+                    config.nodeId(), ClusterBackend.nodeTtl(config), clock);
             PasswordHasher hasher = new PasswordHasher();
             accounts = new AccountService(store.users(), hasher, tokens, config.userTokenTtl(), clock, config.adminUsers());
             accounts.applyConfiguredAdmins();
@@ -153,7 +154,7 @@ public class VisageNode {
                         + "' not on the class path: chat only");
             } else {
                 startPlugin(media);
-                media.attach(new SealedRelayBus(clusterBackend.relayBus(), seal));
+                media.attach(new SealedRelayBus(clusterBackend.relayBus(), seal, registry));
             }
             timers = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "visage-node-timers");
@@ -321,7 +322,7 @@ public class VisageNode {
     public NodeInfo selfInfo() {
         return new NodeInfo(config.nodeId(), config.region(), config.publicUrl(), config.wsUrl(),
                 config.mediaHost(), config.mediaPort(), clusterBackend.memberId(), connections.size(), config.capacity(),
-                startedAt, clock.millis(), draining, vitals());
+                startedAt, clock.millis(), draining, vitals(), null);
     }
 
     private NodeVitals vitals() {
@@ -383,7 +384,8 @@ public class VisageNode {
         return seal;
     }
 
-    public NodeRegistry registry() {
+    /** The cluster's live nodes, as their sealed entries say, with the count of entries dropped. */
+    public SealedNodeRegistry registry() {
         return registry;
     }
 

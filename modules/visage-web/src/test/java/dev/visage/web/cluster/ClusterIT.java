@@ -1,5 +1,8 @@
 package dev.visage.web.cluster;
 
+import dev.visage.api.cluster.ClusterCodec;
+import dev.visage.api.cluster.NodeInfo;
+import dev.visage.api.cluster.NodeVitals;
 import dev.visage.core.cluster.ClusterSecret;
 import dev.visage.core.token.TokenClaims;
 import dev.visage.core.token.TokenService;
@@ -923,6 +926,37 @@ class ClusterIT {
                 assertEquals("after the rogue", next.getString("text", next.toString()));
             }
             assertTrue(nodeA.log().contains("dropped a cluster message"), "node it-a says so in its log");
+
+            // the registry: nodes the rogue advertises (on Hazelcast with its own member id, a live one) reach no client
+            String registryDrops = "visage_node_registry_entries_rejected_total";
+            double droppedA = counted(apiA, registryDrops);
+            double droppedB = counted(apiB, registryDrops);
+            List<String> fakes = List.of("a-rogue-unsealed", "a-rogue-forged");
+            long now = System.currentTimeMillis();
+            for (String id : fakes) {
+                // free and least loaded, with an id that sorts first: the nearest pick, were it listed
+                rogue.writeNodeEntry(id, ClusterCodec.node(new NodeInfo(id, "test", "http://rogue.invalid:8080",
+                        "ws://rogue.invalid:8080/ws", "127.0.0.1", 10539, rogue.memberId(), 0, 1_000_000, now, now, false,
+                        NodeVitals.UNKNOWN, id.endsWith("forged")
+                                ? Base64.getUrlEncoder().withoutPadding().encodeToString(new byte[32]) : null)));
+            }
+            try {
+                awaitTrue(Duration.ofSeconds(60), () -> counted(apiA, registryDrops) - droppedA >= fakes.size()
+                        && counted(apiB, registryDrops) - droppedB >= fakes.size());
+                for (Api api : List.of(apiA, apiB)) {
+                    String list = api.get("/api/nodes").body();
+                    assertTrue(nodeIds(api).containsAll(List.of("it-a", "it-b")), list);
+                    assertFalse(list.contains("rogue"), list);
+                    String nearest = api.get("/api/nodes/nearest").json().getString("id");
+                    assertTrue(List.of("it-a", "it-b").contains(nearest), nearest);
+                }
+                assertTrue(nodeA.log().contains("dropped a node registry entry"), "node it-a says so in its log");
+                System.out.printf("[figure] rogue on the backend: %d node entries written, it-a dropped %.0f, it-b %.0f;"
+                        + " neither listed nor picked as nearest%n", fakes.size(), counted(apiA, registryDrops) - droppedA,
+                        counted(apiB, registryDrops) - droppedB);
+            } finally {
+                fakes.forEach(rogue::removeNodeEntry);
+            }
         }
         awaitTrue(Duration.ofSeconds(60), () -> clusterSize(apiA) == 2 && clusterSize(apiB) == 2);
     }
@@ -934,8 +968,13 @@ class ClusterIT {
 
     /** Messages from the backend the node dropped (no seal, bad MAC, stale, replayed); 0 while it does not answer. */
     private static double rejected(Api api) {
+        return counted(api, "visage_cluster_messages_rejected_total");
+    }
+
+    /** A counter's sum over its labels; 0 while the node does not answer. */
+    private static double counted(Api api, String counter) {
         try {
-            return metric(api, "visage_cluster_messages_rejected_total");
+            return metric(api, counter);
         } catch (Exception e) {
             return 0;
         }

@@ -53,6 +53,21 @@ final class HazelcastRogue implements RogueBackendClient {
         member.<String>getTopic("visage.node-commands." + nodeId).publish(body);
     }
 
+    @Override
+    public String memberId() {
+        return member.getCluster().getLocalMember().getUuid().toString();
+    }
+
+    @Override
+    public void writeNodeEntry(String nodeId, String json) {
+        member.<String, String>getMap("visage.nodes").put(nodeId, json);
+    }
+
+    @Override
+    public void removeNodeEntry(String nodeId) {
+        member.<String, String>getMap("visage.nodes").delete(nodeId);
+    }
+
     /** Leaves gracefully: its partitions go back to the nodes before it is gone. */
     @Override
     public void close() {

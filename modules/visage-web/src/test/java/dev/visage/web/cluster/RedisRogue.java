@@ -42,6 +42,23 @@ final class RedisRogue implements RogueBackendClient {
     }
 
     @Override
+    public String memberId() {
+        return "rogue-client";
+    }
+
+    @Override
+    public void writeNodeEntry(String nodeId, String json) {
+        redis.set("visage:node:" + nodeId, json);
+        redis.sadd("visage:nodes", nodeId);
+    }
+
+    @Override
+    public void removeNodeEntry(String nodeId) {
+        redis.del("visage:node:" + nodeId);
+        redis.srem("visage:nodes", nodeId);
+    }
+
+    @Override
     public void close() {
         redis.close();
     }

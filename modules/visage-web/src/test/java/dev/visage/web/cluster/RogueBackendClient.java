@@ -16,4 +16,12 @@ interface RogueBackendClient extends AutoCloseable {
 
     /** Publishes on one node's channel of operators' commands. */
     void sendNodeCommand(String nodeId, String body);
+
+    /** Its own id on the backend, which a node entry names as its member id (a live one, on Hazelcast). */
+    String memberId();
+
+    /** Writes an entry into the node registry where a node keeps its own, as NodeInfo JSON. */
+    void writeNodeEntry(String nodeId, String json);
+
+    void removeNodeEntry(String nodeId);
 }

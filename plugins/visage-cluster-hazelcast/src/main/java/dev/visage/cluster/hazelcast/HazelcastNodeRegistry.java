@@ -14,6 +14,7 @@ import dev.visage.api.cluster.NodeRegistry;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -81,7 +82,7 @@ final class HazelcastNodeRegistry implements NodeRegistry {
     public List<NodeInfo> liveNodes() {
         Set<String> members = hazelcast.getCluster().getMembers().stream()
                 .map(m -> m.getUuid().toString()).collect(Collectors.toSet());
-        return nodes.values().stream().map(ClusterCodec::node)
+        return nodes.values().stream().map(ClusterCodec::readableNode).flatMap(Optional::stream)
                 .filter(n -> members.contains(n.memberId()))
                 .sorted(Comparator.comparing(NodeInfo::id))
                 .toList();
@@ -94,10 +95,8 @@ final class HazelcastNodeRegistry implements NodeRegistry {
 
     private void memberGone(String memberId) {
         for (String json : nodes.values()) {
-            NodeInfo node = ClusterCodec.node(json);
-            if (node.memberId().equals(memberId)) {
-                nodes.delete(node.id());
-            }
+            ClusterCodec.readableNode(json).filter(node -> node.memberId().equals(memberId))
+                    .ifPresent(node -> nodes.delete(node.id()));
         }
     }
 

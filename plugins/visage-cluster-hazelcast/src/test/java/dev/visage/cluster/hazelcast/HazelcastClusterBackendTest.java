@@ -56,6 +56,11 @@ class HazelcastClusterBackendTest extends ClusterBackendContract {
     }
 
     @Override
+    protected void writeRegistryEntry(ClusterBackend node, String nodeId, String text) {
+        memberOf.get(node).<String, String>getMap(HazelcastNodeRegistry.MAP).put(nodeId, text);
+    }
+
+    @Override
     protected void kill(ClusterBackend node) {
         HazelcastInstance member = memberOf.get(node);
         alive.remove(member);

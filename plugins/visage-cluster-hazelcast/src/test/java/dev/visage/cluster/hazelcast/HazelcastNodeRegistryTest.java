@@ -36,7 +36,7 @@ class HazelcastNodeRegistryTest {
     private static NodeInfo info(String id, HazelcastNodeRegistry registry) {
         long now = System.currentTimeMillis();
         return new NodeInfo(id, "eu", "http://127.0.0.1:1", "ws://127.0.0.1:1/ws", "127.0.0.1", 10000,
-                registry.localMemberId(), 3, 500, now, now, false, NodeVitals.UNKNOWN);
+                registry.localMemberId(), 3, 500, now, now, false, NodeVitals.UNKNOWN, null);
     }
 
     private static List<String> ids(HazelcastNodeRegistry registry) {

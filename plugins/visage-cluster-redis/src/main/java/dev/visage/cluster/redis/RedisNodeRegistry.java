@@ -72,7 +72,7 @@ final class RedisNodeRegistry implements NodeRegistry {
                 if (values.get(i) == null) {
                     r.srem(RedisKeys.NODE_IDS, ids.get(i)); // expired: its node stopped heartbeating
                 } else {
-                    live.add(ClusterCodec.node(values.get(i)));
+                    ClusterCodec.readableNode(values.get(i)).ifPresent(live::add);
                 }
             }
             live.sort(Comparator.comparing(NodeInfo::id));

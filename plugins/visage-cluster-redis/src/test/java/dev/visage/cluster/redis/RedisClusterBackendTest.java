@@ -5,6 +5,9 @@ import dev.visage.api.cluster.ClusterBackendContract;
 import dev.visage.cluster.redis.testing.RedisServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import redis.clients.jedis.Jedis;
+
+import java.net.URI;
 
 import java.util.List;
 import java.util.Map;
@@ -44,6 +47,14 @@ class RedisClusterBackendTest extends ClusterBackendContract {
     @Override
     protected Map<String, String> settings() {
         return Map.of(RedisClusterBackend.URI_SETTING, redis.uri());
+    }
+
+    @Override
+    protected void writeRegistryEntry(ClusterBackend node, String nodeId, String text) {
+        try (Jedis other = new Jedis(URI.create(redis.uri()))) {
+            other.set(RedisKeys.node(nodeId), text);
+            other.sadd(RedisKeys.NODE_IDS, nodeId);
+        }
     }
 
     /** A dead node's process is gone: its connections close, it neither heartbeats nor deregisters. */
