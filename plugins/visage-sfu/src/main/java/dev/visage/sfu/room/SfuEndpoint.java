@@ -12,6 +12,7 @@ import dev.visage.sfu.rtp.PacketCache;
 import dev.visage.sfu.rtp.ResendLimiter;
 import dev.visage.sfu.rtp.RtpPacket;
 import dev.visage.sfu.rtp.Rtx;
+import dev.visage.sfu.sdp.Codecs;
 import dev.visage.sfu.sdp.MediaSection;
 import dev.visage.sfu.sdp.PublishAnswer;
 import dev.visage.sfu.sdp.SessionDescription;
@@ -326,7 +327,7 @@ public final class SfuEndpoint implements MediaEndpoint {
                 }
             }
             updatePublishedTracks(infos);
-            tccExtensionId = answer.tracks.stream().map(ti -> ti.extensionIds().get(dev.visage.sfu.sdp.Codecs.EXT_TRANSPORT_CC))
+            tccExtensionId = answer.tracks.stream().map(ti -> ti.extensionIds().get(Codecs.EXT_TRANSPORT_CC))
                     .filter(java.util.Objects::nonNull).findFirst().orElse(0);
             send(Map.of("type", "answer", "pc", "publish", "sdp", answer.sdp));
             if (!clientReady) { // an older client without media-ready
@@ -579,6 +580,9 @@ public final class SfuEndpoint implements MediaEndpoint {
                     }
                 }
             }
+            if (acceptsOurTransportCc(answer)) {
+                t.enableTransportCc(Codecs.SUBSCRIBER_TRANSPORT_CC_ID);
+            }
             awaitingAnswer = false;
             answeredVersion = subscribeVersion;
             if (t.isConnected()) {
@@ -588,6 +592,16 @@ public final class SfuEndpoint implements MediaEndpoint {
                 renegotiateSubscribe();
             }
         }
+    }
+
+    /** The subscriber's answer keeps our transport-wide sequence number extension (under our id). */
+    private static boolean acceptsOurTransportCc(SessionDescription answer) {
+        for (MediaSection m : answer.media) {
+            if (!m.rejected() && m.extensionId(Codecs.EXT_TRANSPORT_CC) == Codecs.SUBSCRIBER_TRANSPORT_CC_ID) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void requestKeyFramesForNewSubscriptions() {
@@ -1041,6 +1055,13 @@ public final class SfuEndpoint implements MediaEndpoint {
                     if (s != null) {
                         requestKeyFrame(s);
                     }
+                }
+            } else if (pt == Rtcp.RTPFB && fmt == Rtcp.FMT_TCC) {
+                PeerTransport st = subscribe;
+                if (st != null && st.onTransportCcFeedback(buf, i, plen)) {
+                    metrics.transportCcFeedback.incrementAndGet();
+                } else {
+                    metrics.transportCcFeedbackDropped.incrementAndGet();
                 }
             } else if (pt == Rtcp.RTPFB && fmt == Rtcp.FMT_NACK && plen >= 16) {
                 Subscription s = subscriptionBySsrc(Rtcp.mediaSsrc(buf, i));
