@@ -4,6 +4,7 @@ import dev.visage.api.media.MediaEndpoint;
 import dev.visage.api.media.Participant;
 import dev.visage.api.media.SignalSink;
 import dev.visage.sfu.SfuMetrics;
+import dev.visage.sfu.bwe.SendSideEstimator;
 import dev.visage.sfu.codec.Vp8Descriptor;
 import dev.visage.sfu.rtcp.Rtcp;
 import dev.visage.sfu.rtcp.TransportCcGenerator;
@@ -1138,6 +1139,7 @@ public final class SfuEndpoint implements MediaEndpoint {
                 out.add(m);
             }
         }
+        SendSideEstimator estimator = bandwidthEstimator();
         for (Subscription s : subscriptions) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("direction", "subscribe");
@@ -1158,6 +1160,13 @@ public final class SfuEndpoint implements MediaEndpoint {
             if (s.track.simulcast) {
                 m.put("layer", s.currentLayer());
                 m.put("layerSwitches", s.layerSwitches);
+            }
+            if (estimator != null) {
+                // the subscriber's whole downlink (shared by its streams), as the SFU estimates it
+                m.put("estimateBps", estimator.estimateBps());
+                m.put("estimateAckedBps", estimator.ackedBps());
+                m.put("estimateLossFraction", estimator.lossFraction());
+                m.put("estimateSignal", estimator.signal());
             }
             out.add(m);
         }
@@ -1279,16 +1288,35 @@ public final class SfuEndpoint implements MediaEndpoint {
         }
     }
 
+    /** The send-side bandwidth estimate towards this endpoint as a subscriber, or null without transport-cc. */
+    public SendSideEstimator bandwidthEstimator() {
+        PeerTransport st = subscribe;
+        return st == null ? null : st.bandwidthEstimator();
+    }
+
     /**
      * Timer: each simulcast consumer (this endpoint's as a subscriber, and the relay's of the
      * tracks it publishes) re-chooses its layer; one waiting to switch asks for the key frame.
+     * This endpoint's consumers share its downlink's estimate once its feedback has come
+     * ({@link LayerAllocator}); before that, and for the relay's, the size asked for decides.
      */
     private void updateLayers() {
         long now = System.nanoTime();
-        for (Subscription s : subscriptions) {
-            int wait = s.updateTargetLayer(now);
-            if (wait != LayerSelector.ANY) {
-                requestKeyFrame(s.track, s.track.layers[wait]);
+        Subscription[] subs = subscriptions;
+        SendSideEstimator estimator = bandwidthEstimator();
+        if (estimator != null && estimator.feedbacks() > 0) {
+            int[] wait = LayerAllocator.allocate(subs, estimator.estimateBps(), now);
+            for (int i = 0; i < subs.length; i++) {
+                if (wait[i] != LayerSelector.ANY) {
+                    requestKeyFrame(subs[i].track, subs[i].track.layers[wait[i]]);
+                }
+            }
+        } else {
+            for (Subscription s : subs) {
+                int wait = s.updateTargetLayer(now);
+                if (wait != LayerSelector.ANY) {
+                    requestKeyFrame(s.track, s.track.layers[wait]);
+                }
             }
         }
         for (PublishedTrack t : tracks) {

@@ -54,6 +54,12 @@ final class Subscription {
     // the key frame asked for a switch (timer thread only)
     private int askedLayer = LayerSelector.ANY;
     private long askedAtNanos;
+    // the bandwidth share (timer thread only, see LayerAllocator): the layer it allows, since when a
+    // higher one would fit, when it last rose, how long a higher one must fit before it rises
+    int bandwidthLayer = LayerSelector.ANY;
+    long upSinceNanos;
+    long risenAtNanos;
+    long upHoldNanos = LayerAllocator.UP_HOLD_NANOS;
 
     // Rewrite towards the subscriber, written by the forwarding thread. While rebasePending, the
     // next forwarded packet fixes the offsets from the last one sent (lastSeqOut, lastTsOut at
@@ -142,16 +148,26 @@ final class Subscription {
     }
 
     /**
-     * Timer: recomputes the layer this consumer should forward. Returns the layer whose key frame
-     * the endpoint should ask the publisher for now (a new target, or one whose key frame has not
-     * come for {@link #KEY_FRAME_RETRY_NANOS}), or {@link LayerSelector#ANY} if none.
+     * Timer: recomputes the layer this consumer should forward from the size asked for alone (the
+     * relay's consumer, and a subscriber without a bandwidth estimate; otherwise the
+     * {@link LayerAllocator} chooses). Returns the layer whose key frame the endpoint should ask
+     * the publisher for now (a new target, or one whose key frame has not come for
+     * {@link #KEY_FRAME_RETRY_NANOS}), or {@link LayerSelector#ANY} if none.
      */
     int updateTargetLayer(long nowNanos) {
-        PublishedTrack t = track;
-        if (!t.simulcast) {
-            return LayerSelector.ANY;
-        }
-        int target = LayerSelector.choose(t.layers, wantWidth, wantHeight, nowNanos);
+        return track.simulcast ? retarget(sizeLayer(nowNanos), nowNanos) : LayerSelector.ANY;
+    }
+
+    /** The layer the size asked for calls for (see {@link LayerSelector}). */
+    int sizeLayer(long nowNanos) {
+        return LayerSelector.choose(track.layers, wantWidth, wantHeight, nowNanos);
+    }
+
+    /**
+     * Timer: makes {@code target} the layer to switch to; returns the layer whose key frame the
+     * endpoint should ask for now, as {@link #updateTargetLayer} does.
+     */
+    int retarget(int target, long nowNanos) {
         targetLayer = target;
         if (target == LayerSelector.ANY || target == currentLayer) {
             askedLayer = LayerSelector.ANY;
