@@ -11,8 +11,13 @@
 // page's form, the form refuses the same name again (409 room_taken, with a free variant), and the
 // others open that link. Pictures of the home page and of the 4-person room go to LOGDIR/screenshots.
 // Then a page's camera is shown large on one page and as a thumbnail on another: simulcast sends
-// each the layer its tile's size calls for (getStats frameWidth).
+// each the layer its tile's size calls for (getStats frameWidth). Then a 4th Chromium page joins
+// from a client namespace of its own (c2) whose downlink is capped at 300 kbit/s: the SFU's
+// estimate of that downlink must bring it the low layers (and the others keep the large ones), and
+// lifting the cap must bring the large ones back (cappedDownlink).
+// VISAGE_ROOM_BWE_ROUNDS=N (./visage bench bwe): only that step, N rounds of cap and lift, timed.
 // Prints one JSON verdict on stdout; progress and [figure] lines go to stderr.
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { browsers, inbound, login, plays, rest, screenshot, shareScreen, sleep, view, waitFor, withTimeout } from '../netns/scenario-lib.mjs';
 
@@ -64,6 +69,9 @@ try {
   if (cfg.repeat > 0) {
     result.bench = await repeatLateJoinAndLeave(pages, roomId, cfg.repeat);
     result.ok = true;
+  } else if (cfg.bweRounds > 0) {
+    result.cappedDownlink = await cappedDownlink(pages, roomId, tokens, cfg.bweRounds);
+    result.ok = result.cappedDownlink.rounds.every((r) => r.ok);
   }
   else await checkedSteps(pages, tokens, roomId);
 } catch (e) {
@@ -188,6 +196,7 @@ async function checkedSteps(pages, tokens, roomId) {
   figure(`${pages[0].name} shared a screen: decoded on the others' pages ${result.screen.shownMs} ms after the click; then ${JSON.stringify(result.screen.viewers)}`);
   figure(`${pages[0].name} stopped sharing (track ended): the screen tile left the others' pages ${result.screen.stoppedMs} ms later`);
   result.simulcast = await simulcastLayers(pages[0], watchers[1], watchers[2], roomId, tokens.alice);
+  result.cappedDownlink = await cappedDownlink(watchers, roomId, tokens, 1);
   if (cfg.firefox) await firefoxJoins(watchers, roomId);
 }
 
@@ -280,6 +289,126 @@ async function simulcastLayers(publisher, largePage, thumbPage, roomId, token) {
     + `${out.thumbnail.framesIn5s} frames in 5 s at ${out.thumbnail.frameWidthAfter5s} (the large tile meanwhile ${out.large.frameWidthMeanwhile}); `
     + `grown again it climbs to ${out.grown.frameWidth} after ${out.grown.upMs} ms (${out.grown.framesIn2s} frames in 2 s); `
     + `the node's layers and consumers: ${out.nodeLayers}${out.ok ? '' : '  <-- FAIL'}`);
+  return out;
+}
+
+/**
+ * Bandwidth estimation towards a subscriber, seen from the pages' own getStats: frank joins from
+ * client namespace c2 and decodes the three others (>= 640 wide: his tiles are large and his
+ * downlink free). Each round: his downlink is capped at 300 kbit/s (netns.sh rate-cap: a token
+ * bucket with a 200 ms drop-tail queue); the SFU's estimate of it must bring him the low layer of
+ * every camera (frameWidth <= 320) while the others keep >= 640; over the next 10 s his decoded
+ * frames rise for every camera in every 2 s window and his packet loss is noted; then the cap is
+ * lifted and every camera must climb back to >= 640. Waits up to a minute for each change (a minute
+ * means "never"). Times (cap -> all low, lift -> all high, the longest stretch without a new frame
+ * from one camera, sampled every 250 ms) are figures, for the benchmark to hold against its targets.
+ * Frank clicks Leave at the end.
+ */
+async function cappedDownlink(pages, roomId, tokens, rounds) {
+  const CAP_KBPS = 300;
+  tokens.frank = tokens.frank || await login(N.url, 'frank', 'room-pass-123');
+  const frank = await openPage('frank', 'c2', N, tokens.frank, roomId, true);
+  const names = pages.map((p) => p.name);
+  const all = [...pages, frank];
+  const cameras = (rs, from) => from.map((n) => rs.find((x) => x.kind === 'video' && x.from === n)
+    || { frameWidth: 0, framesDecoded: 0, packetsReceived: 0, packetsLost: 0 });
+  const othersOf = (p) => all.filter((q) => q !== p).map((q) => q.name);
+  const cap = (kbps) => execFileSync(cfg.netns, ['rate-cap', cfg.run, 'c2', String(kbps)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // the node's view: frank's downlink estimate and the layer each of his consumers sends
+  const nodeView = async () => {
+    const st = await rest(N.url, 'GET', `/api/rooms/${roomId}/stats`, undefined, tokens.frank);
+    const streams = ((st.json && (st.json.streams || st.json)) || []);
+    const frankSession = (await view(frank)).sessionId;
+    const mine = Array.isArray(streams) ? streams.filter((x) => x.direction === 'subscribe' && x.sessionId === frankSession) : [];
+    return { estimateBps: mine.length ? mine[0].estimateBps : null, ackedBps: mine.length ? mine[0].estimateAckedBps : null,
+      layers: mine.filter((x) => x.layer !== undefined).map((x) => x.layer) };
+  };
+  await waitFor('frank decodes the others at >= 640 wide and they decode him', async () => {
+    const s = await Promise.all(all.map(inbound));
+    return s.every((rs, i) => cameras(rs, othersOf(all[i])).every((v) => v.framesDecoded > 0))
+      && cameras(s[s.length - 1], names).every((v) => v.frameWidth >= 640) ? s : null;
+  }, 60000, log, 500).catch(async (e) => {
+    log(`frank's inbound at the timeout: ${JSON.stringify(await inbound(frank))}; node: ${JSON.stringify(await nodeView())}`);
+    throw e;
+  });
+  const out = { capKbps: CAP_KBPS, rounds: [] };
+  for (let r = 0; r < rounds; r++) {
+    const round = {};
+    const samples = []; // frank's cameras every 250 ms: {t, widths, frames}
+    let lastSample = null;
+    const sample = async () => {
+      const rs = await inbound(frank);
+      const vs = cameras(rs, names);
+      lastSample = { t: Date.now(), widths: vs.map((v) => v.frameWidth), frames: vs.map((v) => v.framesDecoded),
+        received: rs.reduce((n, x) => n + x.packetsReceived, 0), lost: rs.reduce((n, x) => n + Math.max(0, x.packetsLost), 0) };
+      samples.push(lastSample);
+      return lastSample;
+    };
+    await sample();
+    const cappedAt = Date.now();
+    cap(CAP_KBPS);
+    await waitFor(`frank down to <= 320 wide from every camera under the ${CAP_KBPS} kbit/s cap`, async () => {
+      const s = await sample();
+      return s.widths.every((w) => w > 0 && w <= 320) ? s : null;
+    }, 60000, log, 250).catch(async (e) => {
+      log(`frank at the timeout: ${JSON.stringify(lastSample)}; node: ${JSON.stringify(await nodeView())}`);
+      throw e;
+    });
+    round.switchDownMs = Date.now() - cappedAt;
+    // 10 s under the cap, in 2 s windows
+    const start = lastSample;
+    const windows = [];
+    let maxWidth = 0;
+    for (let w = 0; w < 5; w++) {
+      const from = lastSample;
+      const until = Date.now() + 2000;
+      while (Date.now() < until) {
+        await sleep(250);
+        maxWidth = Math.max(maxWidth, ...(await sample()).widths);
+      }
+      windows.push(lastSample.frames.map((f, i) => f - from.frames[i]));
+    }
+    const end = lastSample;
+    round.framesPer2sWindow = windows;
+    round.cappedFrameWidths = end.widths;
+    round.cappedMaxFrameWidth = maxWidth;
+    const lost = end.lost - start.lost;
+    round.cappedLossPct = (100 * lost) / Math.max(1, end.received - start.received + lost);
+    round.node = await nodeView();
+    const others = await Promise.all(pages.map(inbound));
+    round.othersWidths = Object.fromEntries(pages.map((p, i) => [p.name, cameras(others[i], othersOf(p)).map((v) => v.frameWidth)]));
+    const liftedAt = Date.now();
+    cap('off');
+    await waitFor('frank back to >= 640 wide from every camera once the cap is lifted', async () => {
+      const s = await sample();
+      return s.widths.every((w) => w >= 640) ? s : null;
+    }, 60000, log, 250).catch(async (e) => {
+      log(`frank at the timeout: ${JSON.stringify(lastSample)}; node: ${JSON.stringify(await nodeView())}`);
+      throw e;
+    });
+    round.climbBackMs = Date.now() - liftedAt;
+    round.liftedWidths = lastSample.widths;
+    round.nodeLifted = await nodeView();
+    // the longest stretch without a new decoded frame from one camera, from the cap to the climb back
+    round.longestFreezeMs = 0;
+    for (let c = 0; c < names.length; c++) {
+      let since = samples[0].t;
+      for (let k = 1; k < samples.length; k++) {
+        if (samples[k].frames[c] > samples[k - 1].frames[c]) since = samples[k].t;
+        else round.longestFreezeMs = Math.max(round.longestFreezeMs, samples[k].t - since);
+      }
+    }
+    round.ok = round.cappedMaxFrameWidth <= 320 && windows.every((w) => w.every((f) => f > 0))
+      && Object.values(round.othersWidths).every((ws) => ws.every((x) => x >= 640)) && round.liftedWidths.every((x) => x >= 640);
+    figure(`downlink capped at ${CAP_KBPS} kbit/s: frank's cameras down to ${JSON.stringify(round.cappedFrameWidths)} wide `
+      + `${round.switchDownMs} ms after the cap (node's estimate then ${round.node.estimateBps} bit/s, acked ${round.node.ackedBps}); `
+      + `frames per 2 s window ${JSON.stringify(windows)}, loss ${round.cappedLossPct.toFixed(2)} %, the others meanwhile `
+      + `${JSON.stringify(round.othersWidths)}; lifted: back to ${JSON.stringify(round.liftedWidths)} after ${round.climbBackMs} ms `
+      + `(estimate ${round.nodeLifted.estimateBps}); longest freeze ${round.longestFreezeMs} ms${round.ok ? '' : '  <-- FAIL'}`);
+    out.rounds.push(round);
+  }
+  await frank.page.click('#leave-btn');
+  await frank.ctx.close();
   return out;
 }
 

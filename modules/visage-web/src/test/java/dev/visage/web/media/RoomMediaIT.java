@@ -40,7 +40,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class RoomMediaIT {
     private static final ScenarioScript SCENARIO = new ScenarioScript("tests/media/room-scenario.sh", "VISAGE_ROOM_RUN", "mt",
-            "target/room-media-logs", Duration.ofSeconds(420));
+            "target/room-media-logs", Duration.ofSeconds(540));
     /** Video plays: >= 3 fps on average, as tests/netns/scenario-lib.mjs's plays() says. */
     private static final int PLAYING_FRAMES_IN_10_S = 30;
     private static JsonObject result;

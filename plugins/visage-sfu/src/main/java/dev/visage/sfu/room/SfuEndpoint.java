@@ -829,6 +829,17 @@ public final class SfuEndpoint implements MediaEndpoint {
         }
         stream.cache(buf, off, len);
         boolean keyFrameStart = t.simulcast && isVp8KeyFrameStart(stream, buf, off, len);
+        int temporalLayer = Vp8Descriptor.NONE;
+        boolean frameStart = false;
+        if (t.vp8) {
+            int hl = RtpPacket.headerLength(buf, off, len);
+            int payload = RtpPacket.payloadLength(buf, off, len);
+            if (hl > 0 && payload > 0) {
+                temporalLayer = Vp8Descriptor.temporalLayer(buf, off + hl, payload);
+                frameStart = Vp8Descriptor.isFrameStart(buf, off + hl, payload);
+                stream.countTemporal(temporalLayer, len);
+            }
+        }
         int layer = stream.layer;
         byte[] scratch = SCRATCH.get();
         SfuEndpoint[] ms = room.members();
@@ -839,7 +850,7 @@ public final class SfuEndpoint implements MediaEndpoint {
             PeerTransport st = m.subscribe;
             Subscription sub;
             if (st == null || !st.isConnected() || (sub = m.subscriptionFor(t)) == null
-                    || !sub.accepts(layer, seq, keyFrameStart)) {
+                    || !sub.accepts(layer, seq, keyFrameStart, temporalLayer, frameStart)) {
                 continue;
             }
             System.arraycopy(buf, off, scratch, 0, len);
@@ -1209,7 +1220,7 @@ public final class SfuEndpoint implements MediaEndpoint {
                 return;
             }
         }
-        s.translateResent(orig, 0, len);
+        s.translateResent(orig, 0, len, seqOut);
         if (s.rtxSsrc == 0 || t.canonicalRtxPt < 0) {
             if (st.sendRtp(orig, 0, len)) {
                 metrics.retransmissions.incrementAndGet();

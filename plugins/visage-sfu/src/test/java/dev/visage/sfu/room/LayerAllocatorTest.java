@@ -32,6 +32,11 @@ class LayerAllocatorTest {
             l.keyFrameSize = SIZES[i][0] << 16 | SIZES[i][1];
             l.bitrateBps = BITRATES[i];
         }
+        // the low layer's three VP8 temporal layers: 60 kbit/s for the base (7.5 fps), 90 with the middle one
+        t.layers[0].highestTemporalLayer = 2;
+        t.layers[0].temporalBitrateBps[0] = 60_000;
+        t.layers[0].temporalBitrateBps[1] = 90_000;
+        t.layers[0].temporalBitrateBps[2] = 150_000;
         return t;
     }
 
@@ -57,7 +62,7 @@ class LayerAllocatorTest {
             LayerAllocator.allocate(subs, estimateBps, now);
             now += SECOND / 10;
         }
-        return new int[]{subs[0].bandwidthLayer, subs[1].bandwidthLayer};
+        return new int[]{subs[0].bandwidthRung >> 4, subs[1].bandwidthRung >> 4};
     }
 
     @Test
@@ -74,6 +79,22 @@ class LayerAllocatorTest {
     }
 
     @Test
+    void whenEvenTheLowLayersDoNotFitTheirFrameRatesAreThinned() {
+        at(2_500_000, SECOND);
+        // 220 kbit/s - 40 audio = 180: q base + middle temporal layers (90) for both, no more
+        at(220_000, SECOND / 10);
+        assertEquals(List.of(1, 1), List.of(subs[0].maxTemporalLayer(), subs[1].maxTemporalLayer()));
+        // 130 - 40 = 90: the base layers (60 each) are the floor, sent whatever the estimate
+        at(130_000, SECOND / 10);
+        assertEquals(List.of(0, 0), List.of(subs[0].maxTemporalLayer(), subs[1].maxTemporalLayer()));
+        assertEquals(List.of(0, 0), List.of(box(at(130_000, SECOND))));
+        // room again: all frames of q (after the hold), then h
+        at(2_000_000, 2_500_000_000L);
+        assertEquals(List.of(Subscription.ALL_TEMPORAL_LAYERS, Subscription.ALL_TEMPORAL_LAYERS),
+                List.of(subs[0].maxTemporalLayer(), subs[1].maxTemporalLayer()));
+    }
+
+    @Test
     void risingWaitsForTheEstimateToHoldWithMargin() {
         at(300_000, SECOND);
         // 600 kbit/s: h + q + audio = 540 fits, but not with the 15 % margin: stays on q for good
@@ -81,19 +102,18 @@ class LayerAllocatorTest {
         // 2 Mbit/s: not before the hold time, one layer at a time after it
         int[] early = at(2_000_000, SECOND);
         assertEquals(List.of(0, 0), List.of(box(early)), "no rise within a second");
-        assertEquals(List.of(1, 1), List.of(box(at(2_000_000, 1_500_000_000L))), "one layer up after ~2 s");
-        assertEquals(List.of(2, 2), List.of(box(at(2_000_000, 2 * SECOND))), "the next after another ~2 s");
+        assertEquals(List.of(2, 2), List.of(box(at(2_000_000, 1_500_000_000L))), "up after ~2 s, as far as fits with margin");
     }
 
     @Test
     void aRiseThatDidNotFitMakesTheNextWaitLonger() {
         at(300_000, SECOND);
-        at(2_000_000, 2_500_000_000L); // risen to h
-        assertEquals(1, subs[0].bandwidthLayer);
+        at(1_000_000, 2_500_000_000L); // risen to h
+        assertEquals(1, subs[0].bandwidthRung >> 4);
         at(300_000, SECOND / 10);      // and down again at once: the rise failed
-        assertEquals(0, subs[0].bandwidthLayer);
-        assertEquals(List.of(0, 0), List.of(box(at(2_000_000, 3 * SECOND))), "now it waits 4 s, not 2");
-        assertEquals(List.of(1, 1), List.of(box(at(2_000_000, 1_500_000_000L))));
+        assertEquals(0, subs[0].bandwidthRung >> 4);
+        assertEquals(List.of(0, 0), List.of(box(at(1_000_000, 3 * SECOND))), "now it waits 4 s, not 2");
+        assertEquals(List.of(1, 1), List.of(box(at(1_000_000, 1_500_000_000L))));
     }
 
     @Test
