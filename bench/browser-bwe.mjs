@@ -1,7 +1,7 @@
 // ./visage bench bwe: bandwidth estimation towards a subscriber, through the real web client in
 // headless Chromium (tests/media/room-scenario.sh with VISAGE_ROOM_BWE_ROUNDS): one node, three
-// pages in a room, a fourth page (frank) in a client namespace of its own; ROUNDS times his
-// downlink is capped at 300 kbit/s and then lifted. Per round, from his page's getStats (sampled
+// pages in a room, the third (carol) in a client namespace of its own; ROUNDS times her downlink is
+// capped at 300 kbit/s and then lifted. Per round, from her page's getStats (sampled
 // every 250 ms): the time from the cap until every camera he receives is <= 320 wide, from the
 // lift until every one is >= 640 again, the longest stretch without a new frame from one camera,
 // and his frames per second and loss under the cap; with the node's estimate of his downlink.
@@ -45,7 +45,7 @@ const detail = rounds.map((r, i) => `round ${i + 1}: under the cap ${r.cappedFra
   + `lifted: ${r.liftedWidths.join('/')} wide, estimate ${r.nodeLifted.estimateBps} bit/s`).join('\n');
 console.log(`\n${table}\n\n${detail}\n`);
 appendFileSync(OUT, `\n## Bandwidth estimation towards a subscriber\n\nOne node, three Chromium pages (fake camera and microphone, three `
-  + `simulcast layers each) and a fourth whose downlink ${ROUNDS} times is capped at 300 kbit/s (token bucket, 200 ms drop-tail queue) `
-  + `and lifted (times from his page's getStats, sampled every 250 ms).\n\n${table}\n\n${detail}\n`);
+  + `simulcast layers each); the third one's downlink is ${ROUNDS} times capped at 300 kbit/s (token bucket, 200 ms drop-tail `
+  + `queue) and lifted (times from her page's getStats, sampled every 250 ms).\n\n${table}\n\n${detail}\n`);
 log(`appended to ${OUT}`);
 process.exit(rounds.every((r) => r.ok) ? 0 : 1);

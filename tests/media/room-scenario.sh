@@ -7,14 +7,15 @@
 #   tests/media/room-scenario.sh [LOGDIR]
 # VISAGE_ROOM_REPEAT=N (./visage bench join): instead of the test's steps, N rounds of a late page
 # joining and leaving, timed. VISAGE_ROOM_BWE_ROUNDS=N (./visage bench bwe): instead, N rounds of
-# a 4th page's downlink capped at 300 kbit/s and lifted, timed.
+# carol's downlink capped at 300 kbit/s and lifted, timed.
 # Needs root, ip, chromium, node with playwright-core (tests/browser/node_modules). Uses
 # tests/netns/netns.sh (one region, no delays: VISAGE_NETNS_DELAY=none unless set).
 #
 #   core 10.212.0.2    the shared embedded store and the test driver (node + playwright)
 #   n1   10.212.0.11   the Visage node (`./visage run`): HTTP 8080, media UDP 10000
-#   c1   10.212.0.101  Chromium: alice, bob, carol (and the late dave)
-#   c2   10.212.0.102  Chromium: frank, whose downlink the bandwidth step caps (netns.sh rate-cap)
+#   c1   10.212.0.101  Chromium: alice, bob, carol
+#   c2   10.212.0.102  Chromium: the late dave (carol in the bandwidth benchmark), whose downlink
+#                      the bandwidth step caps (netns.sh rate-cap)
 # Firefox (erin) runs beside the driver in core: puppeteer drives it over a WebDriver BiDi socket
 # on Firefox's loopback, which a page in another namespace could not reach.
 # Teardown (EXIT trap, also on failure or signal): netns.sh down kills every process inside the

@@ -33,8 +33,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * when the captured track ends (the browser's own "stop sharing"). Simulcast: the same camera shown
  * large on one page and as a thumbnail on another arrives at >= 640 and <= 320 wide (getStats). Firefox: a headless Firefox ESR page (puppeteer-core over WebDriver BiDi, fake
  * camera and microphone) joins the Chromium pages; each side must decode and hear the other. Bandwidth
- * estimation: a 4th Chromium page whose downlink is capped at 300 kbit/s gets the low layers, the others
- * keep the large ones, and it climbs back once the cap is lifted. The room is
+ * estimation: a page whose downlink is capped at 300 kbit/s gets the low layers, the others keep the
+ * large ones, and it climbs back once the cap is lifted. The room is
  * made in the home page's form under a picked link, /r/weekly-sync, which the others open (issue 10); the
  * home page and the 4-person room are photographed into target/room-media-logs/screenshots. The JSON verdict is
  * kept in target/room-media-logs/result.json; its {@code [figure]} lines are printed.
@@ -172,8 +172,8 @@ class RoomMediaIT {
     }
 
     /**
-     * Issue 12, acceptance 1 (bandwidth estimation towards each subscriber): a 4th Chromium page
-     * (frank) joins from a namespace whose downlink the scenario then caps at 300 kbit/s. From his
+     * Issue 12, acceptance 1 (bandwidth estimation towards each subscriber), with three pages:
+     * dave's client namespace has its downlink capped at 300 kbit/s by the scenario. From his
      * page's getStats: every camera he receives drops to <= 320 wide (the SFU's estimate of his
      * downlink chose the low layer) and stays there over 10 s, in which his decoded frames rise for
      * every camera in every 2 s window and under 10 % of his packets are lost, while the other pages
@@ -185,21 +185,21 @@ class RoomMediaIT {
         JsonObject capped = step("cappedDownlink", "capped-downlink");
         JsonObject round = capped.getJsonArray("rounds").getJsonObject(0);
         assertTrue(round.getInt("cappedMaxFrameWidth") <= 320 && round.getInt("cappedMaxFrameWidth") > 0,
-                "frank's widest camera under the cap: " + round);
+                "dave's widest camera under the cap: " + round);
         for (var window : round.getJsonArray("framesPer2sWindow").getValuesAs(jakarta.json.JsonArray.class)) {
             for (int i = 0; i < window.size(); i++) {
-                assertTrue(window.getInt(i) > 0, "frank decodes every camera in every 2 s window under the cap: "
+                assertTrue(window.getInt(i) > 0, "dave decodes every camera in every 2 s window under the cap: "
                         + round.getJsonArray("framesPer2sWindow"));
             }
         }
-        assertTrue(round.getJsonNumber("cappedLossPct").doubleValue() < 10, "frank's packet loss under the cap: " + round);
+        assertTrue(round.getJsonNumber("cappedLossPct").doubleValue() < 10, "dave's packet loss under the cap: " + round);
         for (String page : round.getJsonObject("othersWidths").keySet()) {
             for (var width : round.getJsonObject("othersWidths").getJsonArray(page).getValuesAs(jakarta.json.JsonNumber.class)) {
                 assertTrue(width.intValue() >= 640, page + " receives >= 640 wide meanwhile: " + round.getJsonObject("othersWidths"));
             }
         }
         for (var width : round.getJsonArray("liftedWidths").getValuesAs(jakarta.json.JsonNumber.class)) {
-            assertTrue(width.intValue() >= 640, "frank back to >= 640 once the cap is lifted: " + round);
+            assertTrue(width.intValue() >= 640, "dave back to >= 640 once the cap is lifted: " + round);
         }
     }
 

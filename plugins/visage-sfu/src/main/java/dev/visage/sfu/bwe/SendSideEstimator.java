@@ -23,7 +23,7 @@ public final class SendSideEstimator implements TransportCcFeedback.Visitor {
     public static final long MIN_BPS = 50_000;
     public static final long MAX_BPS = 20_000_000;
     /** Bytes a packet costs on the wire beyond its RTP length: SRTP tag, UDP, IPv4, Ethernet. */
-    static final int WIRE_OVERHEAD = 16 + 8 + 20 + 14;
+    public static final int WIRE_OVERHEAD = 16 + 8 + 20 + 14;
 
     private final SentPacketHistory sent = new SentPacketHistory();
     private final InterArrivalDelta interArrival = new InterArrivalDelta();

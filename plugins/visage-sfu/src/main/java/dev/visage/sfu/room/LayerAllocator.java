@@ -13,14 +13,14 @@ import java.util.List;
  * layer alone is a quarter of the frames), then the smallest layer whole, then the larger layers.
  * Each consumer gets its lowest rung whatever the estimate (a stream is never paused), then, the
  * smallest next rung first, one rung up at a time while the sum of the rungs' measured bitrates
- * (the SFU's receive rate of each layer and temporal layer) fits. No consumer goes above the layer
- * its tile's size calls for ({@link LayerSelector}).
+ * (the SFU's receive rate of each layer and temporal layer, with the per-packet overhead on the
+ * wire) fits. No consumer goes above the layer its tile's size calls for ({@link LayerSelector}).
  *
  * <p>Down fast, up slowly: a consumer whose rung no longer fits the estimate drops at once; one
  * that would fit a higher rung with {@value #UP_MARGIN} times its bitrate moves up (to the highest
- * that fits so) only once that has held for {@value #UP_HOLD_NANOS} ns, and after a drop that soon followed a rise (the higher
- * layer did not fit after all) it waits twice as long as the time before, up to
- * {@value #MAX_UP_HOLD_NANOS} ns.
+ * that fits so) only once that has held for {@value #UP_HOLD_NANOS} ns, and after a drop that soon
+ * followed a rise (the higher layer did not fit after all) it waits twice as long as the time
+ * before, up to {@value #MAX_UP_HOLD_NANOS} ns.
  */
 final class LayerAllocator {
     static final double UP_MARGIN = 1.15;
@@ -59,7 +59,7 @@ final class LayerAllocator {
             if (t.simulcast) {
                 ladders[i] = ladder(t.layers, s.sizeLayer(nowNanos), nowNanos);
             } else {
-                budget -= t.layers[0].bitrateBps;
+                budget -= t.layers[0].wireBitrateBps;
             }
         }
         int[] fitNow = fit(ladders, budget);
@@ -117,7 +117,7 @@ final class LayerAllocator {
         ReceiveStream smallest = null;
         for (ReceiveStream l : layers) {
             if (LayerSelector.isActive(l, nowNanos) && area(l) <= capArea) {
-                out.add(new Rung(l, Subscription.ALL_TEMPORAL_LAYERS, l.bitrateBps, area(l)));
+                out.add(new Rung(l, Subscription.ALL_TEMPORAL_LAYERS, l.wireBitrateBps, area(l)));
                 if (smallest == null || area(l) < area(smallest)) {
                     smallest = l;
                 }

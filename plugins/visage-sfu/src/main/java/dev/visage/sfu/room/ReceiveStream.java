@@ -1,5 +1,6 @@
 package dev.visage.sfu.room;
 
+import dev.visage.sfu.bwe.SendSideEstimator;
 import dev.visage.sfu.rtp.NackGenerator;
 import dev.visage.sfu.rtp.PacketCache;
 
@@ -39,8 +40,15 @@ final class ReceiveStream {
     private long bitrateBytesPrior;
     private long bitrateNanosPrior;
     /**
-     * VP8 temporal layers: bytes received per temporal layer (receive thread), and the rate of
-     * each layer with those below it (bit/s, once a second; index 0 is the base layer alone).
+     * What forwarding this stream costs on a subscriber's downlink (bit/s, once a second): its
+     * bytes plus, per packet, what SRTP, UDP, IP and Ethernet add (the estimate counts those too).
+     */
+    volatile long wireBitrateBps;
+    private long packetsPrior;
+    /**
+     * VP8 temporal layers: bytes received per temporal layer (receive thread; with the per-packet
+     * overhead, as {@link #wireBitrateBps}), and the rate of each layer with those below it (bit/s,
+     * once a second; index 0 is the base layer alone).
      * All zero for a stream without temporal layers.
      */
     private final long[] temporalBytes = new long[4];
@@ -120,7 +128,7 @@ final class ReceiveStream {
     /** Receive thread: a packet of {@code len} bytes of this temporal layer (ignored if none). */
     void countTemporal(int temporalLayer, int len) {
         if (temporalLayer >= 0 && temporalLayer < temporalBytes.length) {
-            temporalBytes[temporalLayer] += len;
+            temporalBytes[temporalLayer] += len + SendSideEstimator.WIRE_OVERHEAD;
             if (temporalLayer > highestTemporalSeen) {
                 highestTemporalSeen = temporalLayer;
             }
@@ -133,6 +141,10 @@ final class ReceiveStream {
         if (bitrateNanosPrior != 0 && nowNanos > bitrateNanosPrior) {
             long interval = nowNanos - bitrateNanosPrior;
             bitrateBps = (bytes - bitrateBytesPrior) * 8_000_000_000L / interval;
+            long packets = packetsReceived;
+            wireBitrateBps = (bytes - bitrateBytesPrior + (packets - packetsPrior) * SendSideEstimator.WIRE_OVERHEAD)
+                    * 8_000_000_000L / interval;
+            packetsPrior = packets;
             long cumulative = 0;
             for (int k = 0; k < temporalBytes.length; k++) {
                 long b = temporalBytes[k];

@@ -1171,6 +1171,10 @@ public final class SfuEndpoint implements MediaEndpoint {
             if (s.track.simulcast) {
                 m.put("layer", s.currentLayer());
                 m.put("layerSwitches", s.layerSwitches);
+                if (s.maxTemporalLayer() != Subscription.ALL_TEMPORAL_LAYERS) {
+                    m.put("maxTemporalLayer", s.maxTemporalLayer()); // thinned: frames above it are not sent
+                }
+                m.put("framesThinned", s.framesThinned);
             }
             if (estimator != null) {
                 // the subscriber's whole downlink (shared by its streams), as the SFU estimates it

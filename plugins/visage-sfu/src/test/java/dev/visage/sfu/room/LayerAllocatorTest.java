@@ -30,7 +30,7 @@ class LayerAllocatorTest {
             ReceiveStream l = t.layers[i];
             l.ssrc = 0x100 * (i + 1) + user.hashCode();
             l.keyFrameSize = SIZES[i][0] << 16 | SIZES[i][1];
-            l.bitrateBps = BITRATES[i];
+            l.wireBitrateBps = BITRATES[i];
         }
         // the low layer's three VP8 temporal layers: 60 kbit/s for the base (7.5 fps), 90 with the middle one
         t.layers[0].highestTemporalLayer = 2;
@@ -46,7 +46,7 @@ class LayerAllocatorTest {
         subs[1] = new Subscription(camera("bob"), "1");
         TrackInfo mic = new TrackInfo("audio", "2", 0xA0D10, 0, "OPUS", 111, -1, 48000, null, Map.of(), "mic", null, List.of());
         PublishedTrack audio = new PublishedTrack(new Participant("r", "s-carol", "carol", "carol"), mic, 64, null);
-        audio.layers[0].bitrateBps = 40_000;
+        audio.layers[0].wireBitrateBps = 40_000;
         subs[2] = new Subscription(audio, "2");
     }
 
