@@ -54,6 +54,8 @@ public final class SfuMetrics {
     /** Transport-cc feedback packets from subscribers used, and dropped as malformed or unexpected. */
     public final AtomicLong transportCcFeedback = new AtomicLong();
     public final AtomicLong transportCcFeedbackDropped = new AtomicLong();
+    /** RTX copies sent to subscribers as bandwidth probes. */
+    public final AtomicLong probePackets = new AtomicLong();
 
     public Map<String, Number> snapshot(int endpoints, int rooms) {
         Map<String, Number> m = new LinkedHashMap<>();
@@ -102,6 +104,7 @@ public final class SfuMetrics {
         m.put("visage_sfu_transport_cc_unstamped_total", transportCcUnstamped.get());
         m.put("visage_sfu_transport_cc_feedback_total", transportCcFeedback.get());
         m.put("visage_sfu_transport_cc_feedback_dropped_total", transportCcFeedbackDropped.get());
+        m.put("visage_sfu_bwe_probe_packets_total", probePackets.get());
         return m;
     }
 }

@@ -59,6 +59,13 @@ final class AimdRateController {
         return rateBps;
     }
 
+    /** A probe showed the path carries {@code bps}: the rate goes there (never down), as after an increase. */
+    long raiseTo(long bps) {
+        rateBps = Math.max(rateBps, Math.min(maxBps, bps));
+        hold = false;
+        return rateBps;
+    }
+
     private void decrease(long ackedBps) {
         long target = ackedBps > 0 ? (long) (BETA * ackedBps) : (long) (BETA * rateBps);
         rateBps = Math.min(rateBps, target);

@@ -68,6 +68,12 @@ final class LossBasedControl {
         return rateBps;
     }
 
+    /** A probe showed the path carries {@code bps} without loss. */
+    long raiseTo(long bps) {
+        rateBps = Math.max(rateBps, Math.min(maxBps, bps));
+        return rateBps;
+    }
+
     long rateBps() {
         return rateBps;
     }

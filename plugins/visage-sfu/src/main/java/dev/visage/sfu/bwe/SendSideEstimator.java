@@ -13,7 +13,8 @@ import dev.visage.sfu.rtcp.TransportCcFeedback;
  *       (adaptive threshold) → {@link AimdRateController};</li>
  *   <li>loss-based: {@link LossBasedControl} from the packets reported lost;</li>
  * </ul>
- * and the estimate is the smaller of the two. The send path (forwarding threads, under the
+ * and the estimate is the smaller of the two; a probe ({@link ProbeCluster}: packets sent back to
+ * back, their arrival spread showing what the path carries) can raise both at once. The send path (forwarding threads, under the
  * transport's send lock) and the feedback path (the subscriber's receive thread) meet under this
  * object's monitor; neither allocates.
  */
@@ -32,6 +33,9 @@ public final class SendSideEstimator implements TransportCcFeedback.Visitor {
     private final AimdRateController delayBased = new AimdRateController(INITIAL_BPS, MIN_BPS, MAX_BPS);
     private final LossBasedControl lossBased = new LossBasedControl(INITIAL_BPS, MIN_BPS, MAX_BPS);
     private final AckedBitrate acked = new AckedBitrate();
+    private final ProbeCluster probe = new ProbeCluster();
+    private long lastProbeBps;
+    private long probes;
     private int nextSeq;
     private volatile long estimateBps = INITIAL_BPS;
     private volatile OveruseDetector.Signal lastSignal = OveruseDetector.Signal.NORMAL;
@@ -47,8 +51,35 @@ public final class SendSideEstimator implements TransportCcFeedback.Visitor {
 
     /** Send path: the packet numbered {@link #nextSequence()} ({@code rtpBytes} long) is sent now. */
     public synchronized void onSent(int rtpBytes, long nowNanos) {
-        sent.record(nextSeq, rtpBytes + WIRE_OVERHEAD, nowNanos);
+        onSent(rtpBytes, nowNanos, 0);
+    }
+
+    /** {@link #onSent(int, long)} for a packet of probe cluster {@code cluster} (0: none). */
+    public synchronized void onSent(int rtpBytes, long nowNanos, int cluster) {
+        sent.record(nextSeq, rtpBytes + WIRE_OVERHEAD, nowNanos, cluster);
         nextSeq = (nextSeq + 1) & 0xFFFF;
+        if (cluster != 0 && cluster == probe.id()) {
+            probe.onSent();
+        }
+    }
+
+    /**
+     * Starts a probe towards {@code targetBps}: the caller sends its packets (tagged with the id
+     * returned) back to back now. Its result, if higher, becomes the estimate.
+     */
+    public synchronized int startProbe(long targetBps, long nowNanos) {
+        probes++;
+        return probe.start(targetBps, nowNanos);
+    }
+
+    /** A probe is out and not judged yet. */
+    public synchronized boolean probing() {
+        return probe.active();
+    }
+
+    /** What the last probe showed (bit/s), 0 if it showed nothing or none was sent. */
+    public synchronized long lastProbeBps() {
+        return lastProbeBps;
     }
 
     /**
@@ -66,6 +97,13 @@ public final class SendSideEstimator implements TransportCcFeedback.Visitor {
         overuseInFeedback = false;
         long delay = delayBased.update(signal, ackedBps, nowNanos);
         long loss = lossBased.update(delay, nowNanos);
+        if (probe.active() && probe.complete(nowNanos)) {
+            lastProbeBps = probe.finish();
+            if (lastProbeBps > Math.min(delay, loss) && signal != OveruseDetector.Signal.OVERUSE) {
+                delay = delayBased.raiseTo(lastProbeBps);
+                loss = lossBased.raiseTo(lastProbeBps);
+            }
+        }
         estimateBps = Math.min(delay, loss);
         return true;
     }
@@ -76,13 +114,20 @@ public final class SendSideEstimator implements TransportCcFeedback.Visitor {
         if (!sent.has(seq)) {
             return; // not ours, or reported before
         }
+        boolean probed = probe.active() && sent.cluster(seq) == probe.id();
         if (arrivalMicros == TransportCcFeedback.NOT_RECEIVED) {
             lossBased.onLost();
+            if (probed) {
+                probe.onLost();
+            }
             sent.forget(seq);
             return;
         }
         lossBased.onReceived();
         int size = sent.size(seq);
+        if (probed) {
+            probe.onReceived(arrivalMicros, size);
+        }
         long sendMicros = sent.sentNanos(seq) / 1000;
         sent.forget(seq);
         acked.onReceived(arrivalMicros, size);
@@ -110,6 +155,10 @@ public final class SendSideEstimator implements TransportCcFeedback.Visitor {
 
     public String signal() {
         return lastSignal.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    public synchronized long probes() {
+        return probes;
     }
 
     public synchronized long feedbacks() {

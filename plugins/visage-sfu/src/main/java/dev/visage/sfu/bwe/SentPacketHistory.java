@@ -13,16 +13,23 @@ final class SentPacketHistory {
     private final long[] sentNanos = new long[CAPACITY];
     private final int[] sizes = new int[CAPACITY];
     private final int[] sequences = new int[CAPACITY];
+    private final int[] clusters = new int[CAPACITY];
 
     SentPacketHistory() {
         java.util.Arrays.fill(sequences, EMPTY);
     }
 
-    void record(int seq, int bytes, long nowNanos) {
+    /** {@code cluster}: the probe cluster the packet belongs to, 0 for none. */
+    void record(int seq, int bytes, long nowNanos, int cluster) {
         int i = seq & MASK;
         sequences[i] = seq & 0xFFFF;
         sizes[i] = bytes;
         sentNanos[i] = nowNanos;
+        clusters[i] = cluster;
+    }
+
+    int cluster(int seq) {
+        return clusters[seq & MASK];
     }
 
     boolean has(int seq) {

@@ -106,6 +106,26 @@ final class LayerAllocator {
     }
 
     /**
+     * What the subscriber's streams would cost at the layers their sizes ask for (bit/s on the
+     * wire): what a probe should find room for before the allocation can rise that far.
+     */
+    static long wantedBps(Subscription[] subs, long nowNanos) {
+        long wanted = 0;
+        for (Subscription s : subs) {
+            PublishedTrack t = s.track;
+            if (!t.simulcast) {
+                wanted += t.layers[0].wireBitrateBps;
+                continue;
+            }
+            Rung[] ladder = ladder(t.layers, s.sizeLayer(nowNanos), nowNanos);
+            if (ladder.length > 0) {
+                wanted += ladder[ladder.length - 1].bps();
+            }
+        }
+        return wanted;
+    }
+
+    /**
      * The rungs of a track, cheapest first: its active layers (a packet lately and a known size)
      * up to the size-chosen one (all of them when that is not known yet), the smallest of them
      * first with its temporal layers added one at a time when it has them (VP8's base layer at a

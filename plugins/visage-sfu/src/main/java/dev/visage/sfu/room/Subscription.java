@@ -324,6 +324,11 @@ final class Subscription {
         return e != 0 && (int) (e & 0xFFFF) == seqOut ? e : 0;
     }
 
+    /** The newest sequence number sent (in the subscriber's numbering). */
+    int newestSeqOut() {
+        return lastSeqOut;
+    }
+
     /** Timer: the highest temporal layer to send ({@link #ALL_TEMPORAL_LAYERS} for all). */
     void limitTemporalLayer(int highest) {
         maxTemporalLayer = highest;

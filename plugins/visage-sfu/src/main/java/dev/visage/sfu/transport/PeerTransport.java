@@ -343,6 +343,15 @@ public final class PeerTransport implements AutoCloseable {
      * needs room for the SRTP tag after that.
      */
     public boolean sendRtp(byte[] buf, int off, int len) {
+        return sendRtp(buf, off, len, 0);
+    }
+
+    /** {@link #sendRtp(byte[], int, int)} for a packet of a bandwidth probe (see {@link SendSideEstimator#startProbe}). */
+    public boolean sendProbe(byte[] buf, int off, int len, int cluster) {
+        return sendRtp(buf, off, len, cluster);
+    }
+
+    private boolean sendRtp(byte[] buf, int off, int len, int cluster) {
         SrtpSession s = srtp;
         if (s == null || closed) {
             return false;
@@ -357,7 +366,7 @@ public final class PeerTransport implements AutoCloseable {
                 int stamped = TransportWideSequence.write(buf, off, len, transportCcId, e.nextSequence(), SRTP_TAG_ROOM);
                 if (stamped > 0) {
                     len = stamped;
-                    e.onSent(len, System.nanoTime());
+                    e.onSent(len, System.nanoTime(), cluster);
                 } else {
                     metrics.transportCcUnstamped.incrementAndGet();
                 }

@@ -49,6 +49,12 @@ class SendSideEstimatorTest {
 
     /** Runs the sender for a while at min(estimate, mediaBps); returns the lowest and last estimate. */
     private long[] run(Bottleneck link, long mediaBps, long durationNanos) {
+        return run(link, mediaBps, durationNanos, 0);
+    }
+
+    /** The same, with a probe towards probeTargetBps (five packets back to back) half a second in. */
+    private long[] run(Bottleneck link, long mediaBps, long durationNanos, long probeTargetBps) {
+        long probeAt = probeTargetBps > 0 ? now + 500 * MS : Long.MAX_VALUE;
         long end = now + durationNanos;
         long nextFeedback = now + 100 * MS;
         long lowest = Long.MAX_VALUE;
@@ -60,6 +66,20 @@ class SendSideEstimatorTest {
         long nextSend = now;
         while (now < end) {
             now += MS;
+            if (now >= probeAt) {
+                probeAt = Long.MAX_VALUE;
+                int cluster = estimator.startProbe(probeTargetBps, now);
+                for (int k = 0; k < 5; k++) {
+                    int seq = estimator.nextSequence();
+                    estimator.onSent(PACKET, now, cluster);
+                    long arrival = link.enter(now, PACKET + SendSideEstimator.WIRE_OVERHEAD);
+                    if (arrival >= 0) {
+                        arrivalAt[tail] = arrival;
+                        arrivalSeq[tail] = seq;
+                        tail++;
+                    }
+                }
+            }
             while (nextSend <= now) {
                 long rate = Math.min(estimator.estimateBps(), mediaBps);
                 int seq = estimator.nextSequence();
@@ -115,6 +135,24 @@ class SendSideEstimatorTest {
         long[] lifted = run(link, 2_000_000, 30_000 * MS);
         System.out.printf("cap lifted: estimate %d bit/s after 30 s%n", lifted[1]);
         assertTrue(lifted[1] >= 1_500_000, "estimate climbs back once the cap is lifted: " + lifted[1]);
+    }
+
+    @Test
+    void aProbeFindsTheRoomALiftedCapLeftAndNoneUnderTheCap() {
+        Bottleneck link = new Bottleneck(300_000, 7_500);
+        run(link, 400_000, 10_000 * MS);
+        long capped = estimator.estimateBps();
+        // a probe for 1.2 Mbit/s through the cap: its packets arrive 300 kbit/s apart, the estimate stays
+        run(link, 400_000, 2_000 * MS, 1_200_000);
+        System.out.printf("probe under the cap: showed %d bit/s; estimate %d -> %d%n", estimator.lastProbeBps(), capped,
+                estimator.estimateBps());
+        assertTrue(estimator.lastProbeBps() < 600_000, "probe through the cap: " + estimator.lastProbeBps());
+        assertTrue(estimator.estimateBps() < 500_000, "estimate after it: " + estimator.estimateBps());
+        // lifted: the media alone (400 kbit/s) would take many seconds to lift the estimate to 1.2 Mbit/s; a probe does it at once
+        link.rateBps = 10_000_000;
+        run(link, 400_000, 1_000 * MS, 1_200_000);
+        System.out.printf("probe with the cap lifted: showed %d bit/s; estimate %d%n", estimator.lastProbeBps(), estimator.estimateBps());
+        assertTrue(estimator.estimateBps() >= 1_100_000, "estimate after a probe on the open path: " + estimator.estimateBps());
     }
 
     @Test
