@@ -38,9 +38,8 @@ for (const key of Object.keys(TARGET_MS)) {
   const p95 = percentile(v, 0.95);
   lines.push(`| ${LABELS[key]} | ${v.length} | ${percentile(v, 0.5)} | ${p95} | ${Math.max(...v)} | ≤ ${TARGET_MS[key]} ms | ${p95 <= TARGET_MS[key] ? 'yes' : 'no'} |`);
 }
-const fps = rounds.map((r) => r.framesPer2sWindow.flat().reduce((a, b) => a + b, 0) / (2 * r.framesPer2sWindow.length * r.framesPer2sWindow[0].length));
 const table = lines.join('\n');
-const detail = rounds.map((r, i) => `round ${i + 1}: under the cap ${r.cappedFrameWidths.join('/')} wide, ${fps[i].toFixed(1)} fps per camera, `
+const detail = rounds.map((r, i) => `round ${i + 1}: under the cap ${r.cappedFrameWidths.join('/')} wide, fps decoded per page and camera ${JSON.stringify(r.fps)}, `
   + `loss ${r.cappedLossPct.toFixed(2)} %, estimate ${r.node.estimateBps} bit/s (acked ${r.node.ackedBps}); the others ${JSON.stringify(r.othersWidths)}; `
   + `lifted: ${r.liftedWidths.join('/')} wide, estimate ${r.nodeLifted.estimateBps} bit/s`).join('\n');
 console.log(`\n${table}\n\n${detail}\n`);

@@ -358,6 +358,7 @@ async function cappedDownlink(others, capped, roomId, tokens, rounds) {
     round.switchDownMs = Date.now() - cappedAt;
     // 10 s under the cap, in 2 s windows
     const start = lastSample;
+    const othersBefore = await Promise.all(others.map(inbound));
     const windows = [];
     let maxWidth = 0;
     for (let w = 0; w < 5; w++) {
@@ -378,6 +379,11 @@ async function cappedDownlink(others, capped, roomId, tokens, rounds) {
     round.node = await nodeView();
     const seen = await Promise.all(others.map(inbound));
     round.othersWidths = Object.fromEntries(others.map((p, i) => [p.name, cameras(seen[i], othersOf(p)).map((v) => v.frameWidth)]));
+    // frames per second each page decodes of each camera over the window
+    const seconds = (end.t - start.t) / 1000;
+    round.fps = Object.fromEntries(others.map((p, i) => [p.name, cameras(seen[i], othersOf(p))
+      .map((v, k) => +((v.framesDecoded - cameras(othersBefore[i], othersOf(p))[k].framesDecoded) / seconds).toFixed(1))]));
+    round.fps[capped.name] = end.frames.map((f, k) => +((f - start.frames[k]) / seconds).toFixed(1));
     const liftedAt = Date.now();
     cap('off');
     await waitFor(`${capped.name} back to >= 640 wide from every camera once the cap is lifted`, async () => {
@@ -404,7 +410,8 @@ async function cappedDownlink(others, capped, roomId, tokens, rounds) {
     figure(`${capped.name}'s downlink capped at ${CAP_KBPS} kbit/s: his cameras down to ${JSON.stringify(round.cappedFrameWidths)} wide `
       + `${round.switchDownMs} ms after the cap (node's estimate then ${round.node.estimateBps} bit/s, acked ${round.node.ackedBps}, `
       + `layers ${round.node.layers.join(' ')}); `
-      + `frames per 2 s window ${JSON.stringify(windows)}, loss ${round.cappedLossPct.toFixed(2)} %, the others meanwhile `
+      + `frames per 2 s window ${JSON.stringify(windows)}, loss ${round.cappedLossPct.toFixed(2)} %, fps per page and camera `
+      + `${JSON.stringify(round.fps)}, the others meanwhile `
       + `${JSON.stringify(round.othersWidths)}; lifted: back to ${JSON.stringify(round.liftedWidths)} after ${round.climbBackMs} ms `
       + `(estimate ${round.nodeLifted.estimateBps}); longest freeze ${round.longestFreezeMs} ms${round.ok ? '' : '  <-- FAIL'}`);
     out.rounds.push(round);
