@@ -120,14 +120,8 @@ public final class SfuEndpoint implements MediaEndpoint {
     private final byte[] reportBuffer = new byte[1600];
     private final int[] loss = new int[2];
 
-    // bandwidth probes towards this endpoint as a subscriber (timer thread only)
-    private static final int PROBE_PACKETS = 5;
-    private static final long PROBE_MAX_FACTOR = 3;
-    static final long PROBE_MIN_INTERVAL_NANOS = 1_000_000_000L;
-    static final long PROBE_MAX_INTERVAL_NANOS = 8_000_000_000L;
-    private long nextProbeNanos;
-    private long probeIntervalNanos = PROBE_MIN_INTERVAL_NANOS;
-    private long probeTargetBps;
+    /** Bandwidth probes towards this endpoint as a subscriber (timer thread). */
+    private final BandwidthProber prober;
 
     // NACK answers to this endpoint as a subscriber: per-packet RTT spacing, count cap, bandwidth cap
     private final ResendLimiter resendLimiter = ResendLimiter.standard();
@@ -138,6 +132,7 @@ public final class SfuEndpoint implements MediaEndpoint {
         this.sink = sink;
         this.svc = svc;
         this.metrics = svc.metrics();
+        this.prober = new BandwidthProber(metrics);
     }
 
     public static SfuEndpoint join(Room room, Participant p, SignalSink sink, RoomServices svc) {
@@ -1244,81 +1239,9 @@ public final class SfuEndpoint implements MediaEndpoint {
             return;
         }
         byte[] out = SCRATCH.get();
-        if (st.sendRtp(out, 0, wrapRtx(s, orig, len, seqOut, out))) {
+        if (st.sendRtp(out, 0, s.toRtx(orig, len, seqOut, out))) {
             metrics.retransmissions.incrementAndGet();
             s.resent++;
-        }
-    }
-
-    /**
-     * RFC 4588: the packet the subscriber knows by {@code seqOut} (in orig, already in its
-     * numbering) as an RTX packet in out: RTX header, original sequence number, original payload
-     * without padding. Returns its length.
-     */
-    private static int wrapRtx(Subscription s, byte[] orig, int len, int seqOut, byte[] out) {
-        int hl = RtpPacket.headerLength(orig, 0, len);
-        int payload = RtpPacket.payloadLength(orig, 0, len);
-        System.arraycopy(orig, 0, out, 0, hl);
-        out[0] &= (byte) ~0x20;
-        RtpPacket.setPayloadType(out, 0, s.track.canonicalRtxPt);
-        RtpPacket.setSsrc(out, 0, s.rtxSsrc);
-        RtpPacket.setSequence(out, 0, s.nextRtxSeq());
-        RtpPacket.w16(out, hl, seqOut);
-        System.arraycopy(orig, hl, out, hl + 2, payload);
-        return hl + 2 + payload;
-    }
-
-    /**
-     * Timer: when the subscriber's streams want more than its downlink estimate allows (their
-     * tiles ask for larger layers), probe: copies of the newest packets of a video stream, sent
-     * back to back as RTX (the subscriber drops them as duplicates), whose spread on arrival tells
-     * the estimator what the path carries. One probe at a time; {@value #PROBE_MIN_INTERVAL_NANOS}
-     * ns apart while they find room, twice as far after each that did not (up to
-     * {@value #PROBE_MAX_INTERVAL_NANOS} ns), so a full link is not probed often.
-     */
-    private void probeIfWanted(SendSideEstimator estimator, Subscription[] subs, long now) {
-        if (now < nextProbeNanos || estimator.probing()) {
-            return;
-        }
-        if (probeTargetBps > 0) {
-            boolean found = estimator.lastProbeBps() >= probeTargetBps * 9 / 10;
-            probeIntervalNanos = found ? PROBE_MIN_INTERVAL_NANOS : Math.min(PROBE_MAX_INTERVAL_NANOS, 2 * probeIntervalNanos);
-            probeTargetBps = 0;
-        }
-        long wanted = (long) (LayerAllocator.wantedBps(subs, now) * LayerAllocator.UP_MARGIN);
-        long estimate = estimator.estimateBps();
-        PeerTransport st = subscribe;
-        if (wanted <= estimate || st == null) {
-            probeIntervalNanos = PROBE_MIN_INTERVAL_NANOS;
-            return;
-        }
-        for (Subscription s : subs) {
-            int layer = s.currentLayer();
-            PublishedTrack t = s.track;
-            if (!t.video || layer < 0 || s.rtxSsrc == 0 || t.canonicalRtxPt < 0 || !s.ready()) {
-                continue;
-            }
-            long target = Math.min(wanted, PROBE_MAX_FACTOR * estimate);
-            int cluster = estimator.startProbe(target, now);
-            byte[] orig = SCRATCH2.get();
-            byte[] out = SCRATCH.get();
-            int newest = s.newestSeqOut();
-            int sent = 0;
-            for (int back = 0; back < 4 * PROBE_PACKETS && sent < PROBE_PACKETS; back++) {
-                int seqOut = (newest - back) & 0xFFFF;
-                int seq = s.sourceSequence(seqOut);
-                int len = seq < 0 ? -1 : t.layers[layer].cachedPacket(seq, orig);
-                if (len > 0) {
-                    s.translateResent(orig, 0, len, seqOut);
-                    if (st.sendProbe(out, 0, wrapRtx(s, orig, len, seqOut, out), cluster)) {
-                        sent++;
-                    }
-                }
-            }
-            metrics.probePackets.addAndGet(sent);
-            probeTargetBps = target;
-            nextProbeNanos = now + probeIntervalNanos;
-            return;
         }
     }
 
@@ -1399,7 +1322,7 @@ public final class SfuEndpoint implements MediaEndpoint {
                     requestKeyFrame(subs[i].track, subs[i].track.layers[wait[i]]);
                 }
             }
-            probeIfWanted(estimator, subs, now);
+            prober.probeIfWanted(subscribe, estimator, subs, now);
         } else {
             for (Subscription s : subs) {
                 int wait = s.updateTargetLayer(now);

@@ -398,6 +398,24 @@ final class Subscription {
         return -1;
     }
 
+    /**
+     * RFC 4588: the packet the subscriber knows by {@code seqOut} (in orig, already in its
+     * numbering, see {@link #translateResent}) as an RTX packet in out: RTX header, original
+     * sequence number, original payload without padding. Returns its length.
+     */
+    int toRtx(byte[] orig, int len, int seqOut, byte[] out) {
+        int hl = RtpPacket.headerLength(orig, 0, len);
+        int payload = RtpPacket.payloadLength(orig, 0, len);
+        System.arraycopy(orig, 0, out, 0, hl);
+        out[0] &= (byte) ~0x20;
+        RtpPacket.setPayloadType(out, 0, track.canonicalRtxPt);
+        RtpPacket.setSsrc(out, 0, rtxSsrc);
+        RtpPacket.setSequence(out, 0, nextRtxSeq());
+        RtpPacket.w16(out, hl, seqOut);
+        System.arraycopy(orig, hl, out, hl + 2, payload);
+        return hl + 2 + payload;
+    }
+
     synchronized int nextRtxSeq() {
         rtxSeq = (rtxSeq + 1) & 0xFFFF;
         return rtxSeq;
