@@ -117,6 +117,14 @@ class LayerAllocatorTest {
     }
 
     @Test
+    void whatAProbeMustFindRoomForIsTheLayersTheSizesAskFor() {
+        at(300_000, SECOND / 10);
+        assertEquals(40_000 + 730_000 + 730_000, LayerAllocator.wantedBps(subs, now));
+        subs[0].requestSize(640, 360);
+        assertEquals(40_000 + 350_000 + 730_000, LayerAllocator.wantedBps(subs, now));
+    }
+
+    @Test
     void theSizeAskedForStillCaps() {
         subs[0].requestSize(320, 180);
         assertEquals(List.of(0, 2), List.of(box(at(5_000_000, SECOND))));
