@@ -39,7 +39,8 @@ for (const key of Object.keys(TARGET_MS)) {
   lines.push(`| ${LABELS[key]} | ${v.length} | ${percentile(v, 0.5)} | ${p95} | ${Math.max(...v)} | ≤ ${TARGET_MS[key]} ms | ${p95 <= TARGET_MS[key] ? 'yes' : 'no'} |`);
 }
 const table = lines.join('\n');
-const detail = rounds.map((r, i) => `round ${i + 1}: under the cap ${r.cappedFrameWidths.join('/')} wide, fps decoded per page and camera ${JSON.stringify(r.fps)}, `
+const detail = rounds.map((r, i) => `round ${i + 1}: down in ${r.switchDownMs} ms, back in ${r.climbBackMs} ms, longest freeze `
+  + `${r.longestFreezeMs} ms; under the cap ${r.cappedFrameWidths.join('/')} wide, fps decoded per page and camera ${JSON.stringify(r.fps)}, `
   + `loss ${r.cappedLossPct.toFixed(2)} %, estimate ${r.node.estimateBps} bit/s (acked ${r.node.ackedBps}); the others ${JSON.stringify(r.othersWidths)}; `
   + `lifted: ${r.liftedWidths.join('/')} wide, estimate ${r.nodeLifted.estimateBps} bit/s`).join('\n');
 console.log(`\n${table}\n\n${detail}\n`);

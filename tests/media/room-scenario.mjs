@@ -407,7 +407,7 @@ async function cappedDownlink(others, capped, roomId, tokens, rounds) {
     }
     round.ok = round.cappedMaxFrameWidth <= 320 && windows.every((w) => w.every((f) => f > 0))
       && Object.values(round.othersWidths).every((ws) => ws.every((x) => x >= 640)) && round.liftedWidths.every((x) => x >= 640);
-    figure(`${capped.name}'s downlink capped at ${CAP_KBPS} kbit/s: his cameras down to ${JSON.stringify(round.cappedFrameWidths)} wide `
+    figure(`${capped.name}'s downlink capped at ${CAP_KBPS} kbit/s: the cameras it receives down to ${JSON.stringify(round.cappedFrameWidths)} wide `
       + `${round.switchDownMs} ms after the cap (node's estimate then ${round.node.estimateBps} bit/s, acked ${round.node.ackedBps}, `
       + `layers ${round.node.layers.join(' ')}); `
       + `frames per 2 s window ${JSON.stringify(windows)}, loss ${round.cappedLossPct.toFixed(2)} %, fps per page and camera `

@@ -16,9 +16,9 @@ import dev.visage.sfu.transport.PeerTransport;
 final class BandwidthProber {
     static final int PACKETS = 5;
     /** A probe asks for at most this many times the estimate. */
-    static final long MAX_FACTOR = 3;
+    static final long MAX_FACTOR = 4;
     static final long MIN_INTERVAL_NANOS = 1_000_000_000L;
-    static final long MAX_INTERVAL_NANOS = 8_000_000_000L;
+    static final long MAX_INTERVAL_NANOS = 4_000_000_000L;
 
     private final SfuMetrics metrics;
     private final byte[] original = new byte[1700];
