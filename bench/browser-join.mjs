@@ -8,41 +8,18 @@
 //   the survivor.
 // Prints p50/p95/max of each against the targets and appends them to the join results.
 //   node browser-join.mjs [--rounds 10] [--out results/join-latest.md]
-import { spawn } from 'node:child_process';
-import { appendFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createInterface } from 'node:readline';
-import { log, progress, endProgress } from './lib/console.mjs';
+import { log } from './lib/console.mjs';
 import { parseArgs, percentile } from './lib/figures.mjs';
+import { runScenario } from './lib/scenario.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const ROOT = dirname(HERE);
 const args = parseArgs(process.argv.slice(2));
 const ROUNDS = Math.max(1, +(args.rounds || 10));
 const OUT = args.out || join(HERE, 'results', 'join-latest.md');
 const TARGET_MS = { lateJoinFirstFrameMs: 1000, leaveTileGoneMs: 1000, failoverFirstFrameMs: 3000 };
-
-/** Runs a namespace scenario script in bench mode and returns its JSON verdict; progress on stderr. */
-async function runScenario(script, env) {
-  const logs = mkdtempSync(join(tmpdir(), 'visage-bench-browser-'));
-  log(`${script} (logs ${logs})`);
-  const child = spawn('bash', [join(ROOT, script), logs], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const started = Date.now();
-  createInterface({ input: child.stderr }).on('line', (line) => progress(`${Math.round((Date.now() - started) / 1000)}s ${line.slice(0, 120)}`));
-  // the driver's [figure] lines (one per round) go to its log in LOGDIR
-  const driverLog = spawn('tail', ['-n', '+1', '-F', join(logs, 'driver.log')], { stdio: ['ignore', 'pipe', 'ignore'] });
-  createInterface({ input: driverLog.stdout }).on('line', (line) => {
-    if (line.includes('[figure]')) { endProgress(); log(line.slice(line.indexOf('[figure]') + 9)); }
-  });
-  let last = '';
-  createInterface({ input: child.stdout }).on('line', (line) => { if (line.trim()) last = line; });
-  await new Promise((resolve) => child.on('close', resolve));
-  driverLog.kill();
-  endProgress();
-  try { return JSON.parse(last); } catch { return { error: `no verdict from ${script}; logs in ${logs}` }; }
-}
 
 const rows = [];
 const measured = {};

@@ -5,6 +5,8 @@
 #     levels up to the server's saturation; light subscribers by default (bench.mjs, worker.mjs)
 #   bench/run.sh join [--joiners 50] [--concurrency 5] [--warmup-joiners 10] [--servers visage,janus] [--rounds 10]
 #     join.mjs (werift joiners, Visage vs Janus), then browser-join.mjs (the web client's late join and Leave, --rounds times)
+#   bench/run.sh bwe [--rounds 3]
+#     browser-bwe.mjs: a page's downlink capped at 300 kbit/s and lifted, through the web client (no Janus)
 #   bench/run.sh soak [minutes] [--peers 4] [--fps 15]
 #     soak.mjs: one Visage node and werift peers in cycles (no Janus, no clip)
 # Installs what is missing (npm werift/ws in bench/, Debian janus + ffmpeg), builds Visage if
@@ -19,6 +21,14 @@ say() { printf '[bench] %s\n' "$*" >&2; }
 
 if [[ "${BENCH_IN_NETNS:-}" != 1 ]]; then
   [[ $(id -u) == 0 ]] || { say "needs root (network namespace, veth)"; exit 1; }
+  if [[ "${1:-}" == bwe ]]; then
+    shift
+    [[ -f "$ROOT/modules/visage-web/target/visage-web.war" ]] || { say "building Visage ..."; "$ROOT/visage" build; }
+    if [[ ! -d "$ROOT/tests/browser/node_modules/playwright-core" ]]; then
+      (cd "$ROOT/tests/browser" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-audit --no-fund --silent)
+    fi
+    exec node "$HERE/browser-bwe.mjs" "$@"
+  fi
   if [[ ! -d "$HERE/node_modules/werift" || ! -d "$HERE/node_modules/ws" ]]; then
     say "npm install (werift, ws) in bench/ ..."
     (cd "$HERE" && npm install --no-audit --no-fund --silent)

@@ -11,8 +11,13 @@
 // page's form, the form refuses the same name again (409 room_taken, with a free variant), and the
 // others open that link. Pictures of the home page and of the 4-person room go to LOGDIR/screenshots.
 // Then a page's camera is shown large on one page and as a thumbnail on another: simulcast sends
-// each the layer its tile's size calls for (getStats frameWidth).
+// each the layer its tile's size calls for (getStats frameWidth). Then dave's downlink (his client
+// namespace c2) is capped at 300 kbit/s: the SFU's estimate of it must bring him the low layers
+// (the others keep the large ones), and lifting the cap must bring the large ones back
+// (cappedDownlink).
+// VISAGE_ROOM_BWE_ROUNDS=N (./visage bench bwe): only that step, N rounds of cap and lift, timed.
 // Prints one JSON verdict on stdout; progress and [figure] lines go to stderr.
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { browsers, inbound, login, plays, rest, screenshot, shareScreen, sleep, view, waitFor, withTimeout } from '../netns/scenario-lib.mjs';
 
@@ -43,7 +48,8 @@ try {
   const pages = [alice];
   // the others open the link alice shares (openPage goes to <node>/r/<roomId>: the same URL, checked here)
   if (result.namedRoom.link !== `${N.url}/r/${roomId}`) throw new Error(`the room link is ${result.namedRoom.link}`);
-  for (const n of names.slice(1)) pages.push(await openPage(n, 'c1', N, tokens[n], roomId, true));
+  // in the bandwidth benchmark the third page sits behind the downlink the rounds cap (c2)
+  for (const n of names.slice(1)) pages.push(await openPage(n, cfg.bweRounds > 0 && n === 'carol' ? 'c2' : 'c1', N, tokens[n], roomId, true));
   for (const p of pages) p.view = await waitFor(`${p.name} joined`, async () => { const v = await view(p); return v && v.joined ? v : null; }, 60000, log);
   result.nodes = pages.map((p) => p.view.node);
   result.namedRoom.pagePaths = Object.fromEntries(await Promise.all(pages.map(async (p) => [p.name, new URL(p.page.url()).pathname])));
@@ -64,6 +70,9 @@ try {
   if (cfg.repeat > 0) {
     result.bench = await repeatLateJoinAndLeave(pages, roomId, cfg.repeat);
     result.ok = true;
+  } else if (cfg.bweRounds > 0) {
+    result.cappedDownlink = await cappedDownlink(pages.slice(0, 2), pages[2], roomId, tokens, cfg.bweRounds);
+    result.ok = result.cappedDownlink.rounds.every((r) => r.ok);
   }
   else await checkedSteps(pages, tokens, roomId);
 } catch (e) {
@@ -122,7 +131,8 @@ async function checkedSteps(pages, tokens, roomId) {
   // Acceptance 2a: a late 4th page decodes the three others; 2b: carol clicks Leave and her tile
   // leaves the other grids.
   tokens.dave = await login(N.url, 'dave', 'room-pass-123');
-  const dave = await openPage('dave', 'c1', N, tokens.dave, roomId, true);
+  // dave's client namespace is c2, whose downlink cappedDownlink caps later
+  const dave = await openPage('dave', 'c2', N, tokens.dave, roomId, true);
   result.lateJoin = await lateJoinTimes(dave, 3);
   await screenshot(dave.page, screenshots, 'room-4-people.png');
   figure(`late 4th page: first frame of each remote ${JSON.stringify(result.lateJoin.joinToFirstFrameMs)} ms after it joined `
@@ -188,6 +198,7 @@ async function checkedSteps(pages, tokens, roomId) {
   figure(`${pages[0].name} shared a screen: decoded on the others' pages ${result.screen.shownMs} ms after the click; then ${JSON.stringify(result.screen.viewers)}`);
   figure(`${pages[0].name} stopped sharing (track ended): the screen tile left the others' pages ${result.screen.stoppedMs} ms later`);
   result.simulcast = await simulcastLayers(pages[0], watchers[1], watchers[2], roomId, tokens.alice);
+  result.cappedDownlink = await cappedDownlink([pages[0], pages[1]], dave, roomId, tokens, 1);
   if (cfg.firefox) await firefoxJoins(watchers, roomId);
 }
 
@@ -280,6 +291,131 @@ async function simulcastLayers(publisher, largePage, thumbPage, roomId, token) {
     + `${out.thumbnail.framesIn5s} frames in 5 s at ${out.thumbnail.frameWidthAfter5s} (the large tile meanwhile ${out.large.frameWidthMeanwhile}); `
     + `grown again it climbs to ${out.grown.frameWidth} after ${out.grown.upMs} ms (${out.grown.framesIn2s} frames in 2 s); `
     + `the node's layers and consumers: ${out.nodeLayers}${out.ok ? '' : '  <-- FAIL'}`);
+  return out;
+}
+
+/**
+ * Bandwidth estimation towards a subscriber, seen from the pages' own getStats: three pages in the
+ * room, `capped` in client namespace c2 decoding the two `others` (>= 640 wide: his tiles are large
+ * and his downlink free). Each round: his downlink is capped at 300 kbit/s (netns.sh rate-cap: a
+ * token bucket with a 200 ms drop-tail queue); the SFU's estimate of it must bring him the low layer
+ * of both cameras (frameWidth <= 320) while the others keep >= 640; over the next 10 s his decoded
+ * frames rise for every camera in every 2 s window and his packet loss is noted; then the cap is
+ * lifted and every camera must climb back to >= 640. Waits up to a minute for each change (a minute
+ * means "never"). Times (cap -> all low, lift -> all high, the longest stretch without a new frame
+ * from one camera, sampled every 250 ms) are figures, for the benchmark to hold against its targets.
+ * (Three pages, not four: at 300 kbit/s, three Opus streams and three low layers, even at a quarter
+ * of their frame rate, are more than the link carries.)
+ */
+async function cappedDownlink(others, capped, roomId, tokens, rounds) {
+  const CAP_KBPS = 300;
+  const names = others.map((p) => p.name);
+  const all = [...others, capped];
+  const cameras = (rs, from) => from.map((n) => rs.find((x) => x.kind === 'video' && x.from === n)
+    || { frameWidth: 0, framesDecoded: 0, packetsReceived: 0, packetsLost: 0 });
+  const othersOf = (p) => all.filter((q) => q !== p).map((q) => q.name);
+  const cap = (kbps) => execFileSync(cfg.netns, ['rate-cap', cfg.run, 'c2', String(kbps)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // the node's view: the capped page's downlink estimate and the layer each of its consumers sends
+  const nodeView = async () => {
+    const st = await rest(N.url, 'GET', `/api/rooms/${roomId}/stats`, undefined, tokens[capped.name]);
+    const streams = ((st.json && (st.json.streams || st.json)) || []);
+    const session = (await view(capped)).sessionId;
+    const mine = Array.isArray(streams) ? streams.filter((x) => x.direction === 'subscribe' && x.sessionId === session) : [];
+    return { estimateBps: mine.length ? mine[0].estimateBps : null, ackedBps: mine.length ? mine[0].estimateAckedBps : null,
+      layers: mine.filter((x) => x.layer !== undefined).map((x) => `${x.layer}${x.maxTemporalLayer === undefined ? '' : `/t${x.maxTemporalLayer}`}`) };
+  };
+  await waitFor(`${capped.name} decodes the others at >= 640 wide and they decode him`, async () => {
+    const s = await Promise.all(all.map(inbound));
+    return s.every((rs, i) => cameras(rs, othersOf(all[i])).every((v) => v.framesDecoded > 0))
+      && cameras(s[s.length - 1], names).every((v) => v.frameWidth >= 640) ? s : null;
+  }, 60000, log, 500).catch(async (e) => {
+    log(`${capped.name}'s inbound at the timeout: ${JSON.stringify(await inbound(capped))}; node: ${JSON.stringify(await nodeView())}`);
+    throw e;
+  });
+  const out = { capKbps: CAP_KBPS, rounds: [] };
+  for (let r = 0; r < rounds; r++) {
+    const round = {};
+    const samples = []; // the capped page's cameras every 250 ms: {t, widths, frames}
+    let lastSample = null;
+    const sample = async () => {
+      const rs = await inbound(capped);
+      const vs = cameras(rs, names);
+      lastSample = { t: Date.now(), widths: vs.map((v) => v.frameWidth), frames: vs.map((v) => v.framesDecoded),
+        received: rs.reduce((n, x) => n + x.packetsReceived, 0), lost: rs.reduce((n, x) => n + Math.max(0, x.packetsLost), 0) };
+      samples.push(lastSample);
+      return lastSample;
+    };
+    await sample();
+    const cappedAt = Date.now();
+    cap(CAP_KBPS);
+    await waitFor(`${capped.name} down to <= 320 wide from every camera under the ${CAP_KBPS} kbit/s cap`, async () => {
+      const s = await sample();
+      return s.widths.every((w) => w > 0 && w <= 320) ? s : null;
+    }, 60000, log, 250).catch(async (e) => {
+      log(`${capped.name} at the timeout: ${JSON.stringify(lastSample)}; node: ${JSON.stringify(await nodeView())}`);
+      throw e;
+    });
+    round.switchDownMs = Date.now() - cappedAt;
+    // 10 s under the cap, in 2 s windows
+    const start = lastSample;
+    const othersBefore = await Promise.all(others.map(inbound));
+    const windows = [];
+    let maxWidth = 0;
+    for (let w = 0; w < 5; w++) {
+      const from = lastSample;
+      const until = Date.now() + 2000;
+      while (Date.now() < until) {
+        await sleep(250);
+        maxWidth = Math.max(maxWidth, ...(await sample()).widths);
+      }
+      windows.push(lastSample.frames.map((f, i) => f - from.frames[i]));
+    }
+    const end = lastSample;
+    round.framesPer2sWindow = windows;
+    round.cappedFrameWidths = end.widths;
+    round.cappedMaxFrameWidth = maxWidth;
+    const lost = end.lost - start.lost;
+    round.cappedLossPct = (100 * lost) / Math.max(1, end.received - start.received + lost);
+    round.node = await nodeView();
+    const seen = await Promise.all(others.map(inbound));
+    round.othersWidths = Object.fromEntries(others.map((p, i) => [p.name, cameras(seen[i], othersOf(p)).map((v) => v.frameWidth)]));
+    // frames per second each page decodes of each camera over the window
+    const seconds = (end.t - start.t) / 1000;
+    round.fps = Object.fromEntries(others.map((p, i) => [p.name, cameras(seen[i], othersOf(p))
+      .map((v, k) => +((v.framesDecoded - cameras(othersBefore[i], othersOf(p))[k].framesDecoded) / seconds).toFixed(1))]));
+    round.fps[capped.name] = end.frames.map((f, k) => +((f - start.frames[k]) / seconds).toFixed(1));
+    const liftedAt = Date.now();
+    cap('off');
+    await waitFor(`${capped.name} back to >= 640 wide from every camera once the cap is lifted`, async () => {
+      const s = await sample();
+      return s.widths.every((w) => w >= 640) ? s : null;
+    }, 60000, log, 250).catch(async (e) => {
+      log(`${capped.name} at the timeout: ${JSON.stringify(lastSample)}; node: ${JSON.stringify(await nodeView())}`);
+      throw e;
+    });
+    round.climbBackMs = Date.now() - liftedAt;
+    round.liftedWidths = lastSample.widths;
+    round.nodeLifted = await nodeView();
+    // the longest stretch without a new decoded frame from one camera, from the cap to the climb back
+    round.longestFreezeMs = 0;
+    for (let c = 0; c < names.length; c++) {
+      let since = samples[0].t;
+      for (let k = 1; k < samples.length; k++) {
+        if (samples[k].frames[c] > samples[k - 1].frames[c]) since = samples[k].t;
+        else round.longestFreezeMs = Math.max(round.longestFreezeMs, samples[k].t - since);
+      }
+    }
+    round.ok = round.cappedMaxFrameWidth <= 320 && windows.every((w) => w.every((f) => f > 0))
+      && Object.values(round.othersWidths).every((ws) => ws.every((x) => x >= 640)) && round.liftedWidths.every((x) => x >= 640);
+    figure(`${capped.name}'s downlink capped at ${CAP_KBPS} kbit/s: the cameras it receives down to ${JSON.stringify(round.cappedFrameWidths)} wide `
+      + `${round.switchDownMs} ms after the cap (node's estimate then ${round.node.estimateBps} bit/s, acked ${round.node.ackedBps}, `
+      + `layers ${round.node.layers.join(' ')}); `
+      + `frames per 2 s window ${JSON.stringify(windows)}, loss ${round.cappedLossPct.toFixed(2)} %, fps per page and camera `
+      + `${JSON.stringify(round.fps)}, the others meanwhile `
+      + `${JSON.stringify(round.othersWidths)}; lifted: back to ${JSON.stringify(round.liftedWidths)} after ${round.climbBackMs} ms `
+      + `(estimate ${round.nodeLifted.estimateBps}); longest freeze ${round.longestFreezeMs} ms${round.ok ? '' : '  <-- FAIL'}`);
+    out.rounds.push(round);
+  }
   return out;
 }
 

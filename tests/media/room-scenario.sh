@@ -6,13 +6,16 @@
 #
 #   tests/media/room-scenario.sh [LOGDIR]
 # VISAGE_ROOM_REPEAT=N (./visage bench join): instead of the test's steps, N rounds of a late page
-# joining and leaving, timed.
+# joining and leaving, timed. VISAGE_ROOM_BWE_ROUNDS=N (./visage bench bwe): instead, N rounds of
+# carol's downlink capped at 300 kbit/s and lifted, timed.
 # Needs root, ip, chromium, node with playwright-core (tests/browser/node_modules). Uses
 # tests/netns/netns.sh (one region, no delays: VISAGE_NETNS_DELAY=none unless set).
 #
 #   core 10.212.0.2    the shared embedded store and the test driver (node + playwright)
 #   n1   10.212.0.11   the Visage node (`./visage run`): HTTP 8080, media UDP 10000
-#   c1   10.212.0.101  Chromium: alice, bob, carol (and the late dave)
+#   c1   10.212.0.101  Chromium: alice, bob, carol
+#   c2   10.212.0.102  Chromium: the late dave (carol in the bandwidth benchmark), whose downlink
+#                      the bandwidth step caps (netns.sh rate-cap)
 # Firefox (erin) runs beside the driver in core: puppeteer drives it over a WebDriver BiDi socket
 # on Firefox's loopback, which a page in another namespace could not reach.
 # Teardown (EXIT trap, also on failure or signal): netns.sh down kills every process inside the
@@ -35,7 +38,7 @@ trap 'exit 130' INT TERM
 export VISAGE_NETNS_DELAY="${VISAGE_NETNS_DELAY:-none}"
 
 T0=$(date +%s%3N)
-"$NETNS" up "$RUN" a=0 core:10.212.0.2:a n1:$NODE_IP:a c1:10.212.0.101:a \
+"$NETNS" up "$RUN" a=0 core:10.212.0.2:a n1:$NODE_IP:a c1:10.212.0.101:a c2:10.212.0.102:a \
   2>>"$LOGDIR/netns.log" || fail "netns set-up failed: $(tail -n 5 "$LOGDIR/netns.log")"
 MODE="$("$NETNS" mode "$RUN")"
 say "namespaces up ($MODE) run $RUN, logs $LOGDIR"
@@ -49,11 +52,11 @@ await_cluster core 1 "${VISAGE_ROOM_START_TIMEOUT:-240}" "$NODE_IP"
 T1=$(date +%s%3N)
 say "node up in $((T1 - T0)) ms"
 
-chromium_wrappers c1
+chromium_wrappers c1 c2
 NODE_MODULES="${VISAGE_NODE_MODULES:-$ROOT/tests/browser/node_modules}"
 CONFIG=$(cat <<JSON
-{"run":"$RUN","mode":"$MODE","logdir":"$LOGDIR","startupMs":$((T1 - T0)),"seconds":${VISAGE_ROOM_SECONDS:-10},"repeat":${VISAGE_ROOM_REPEAT:-0},
- "node":{"id":"node-n1","url":"http://$NODE_IP:$PORT"},"clients":{"c1":"$LOGDIR/chromium-c1"},"firefox":"${FIREFOX:-/usr/bin/firefox-esr}"}
+{"run":"$RUN","mode":"$MODE","logdir":"$LOGDIR","startupMs":$((T1 - T0)),"seconds":${VISAGE_ROOM_SECONDS:-10},"repeat":${VISAGE_ROOM_REPEAT:-0},"bweRounds":${VISAGE_ROOM_BWE_ROUNDS:-0},"netns":"$NETNS",
+ "node":{"id":"node-n1","url":"http://$NODE_IP:$PORT"},"clients":{"c1":"$LOGDIR/chromium-c1","c2":"$LOGDIR/chromium-c2"},"firefox":"${FIREFOX:-/usr/bin/firefox-esr}"}
 JSON
 )
 say "running the browsers"

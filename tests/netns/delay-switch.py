@@ -28,6 +28,12 @@ dropped independently with probability LOSS_PERCENT/100.
 --udp-blackout FILE: while FILE exists, every IPv4 UDP frame is dropped, whatever the ports (a
 media path that dies while TCP, the signalling socket, keeps going). Checked every 100 ms.
 
+--rate-caps FILE: downlink rate limits, re-read when FILE changes (checked every 100 ms; a
+missing FILE is no limit). One rule per line: HOST RATE_KBPS [QUEUE_BYTES]. Frames towards HOST
+leave through a token bucket at that rate (after their delay), queued up to QUEUE_BYTES (default:
+200 ms at the rate, at least 3000 bytes); a frame that does not fit is dropped (drop-tail), as a
+slow access link with a small buffer does. Dropped frames count in the stats as 'capDropped'.
+
 --stats FILE: every 2 s (and on exit) the switch writes, per pair of hosts, frames forwarded,
 frames dropped by the loss rule, the mean delay drawn for them and how late, on average, the
 switch actually sent them (its own scheduling lag on a busy host), as JSON.
@@ -68,9 +74,25 @@ def parse_links(path):
     return rules
 
 
+def parse_caps(path):
+    caps = {}
+    try:
+        with open(path) as f:
+            for raw in f:
+                parts = raw.split('#', 1)[0].split()
+                if not parts:
+                    continue
+                rate = float(parts[1]) * 1000.0
+                queue = int(parts[2]) if len(parts) > 2 else max(3000, int(rate * 0.2 / 8))
+                caps[parts[0]] = (rate, queue)
+    except FileNotFoundError:
+        pass
+    return caps
+
+
 def main():
     args = sys.argv[1:]
-    links, stats_path, blackout_path = {}, None, None
+    links, stats_path, blackout_path, caps_path = {}, None, None, None
     while args and args[0].startswith('--'):
         opt = args.pop(0)
         if opt == '--links':
@@ -79,6 +101,8 @@ def main():
             stats_path = args.pop(0)
         elif opt == '--udp-blackout':
             blackout_path = args.pop(0)
+        elif opt == '--rate-caps':
+            caps_path = args.pop(0)
         else:
             raise SystemExit(f'delay-switch: unknown option {opt}')
     ports = []
@@ -115,8 +139,11 @@ def main():
     macs = {}          # mac -> port index
     queue = []         # (due, seq, out port index, frame, in port index)
     seq = 0
-    stats = [0, 0, 0]  # forwarded, send errors, UDP frames dropped by the blackout
+    stats = [0, 0, 0, 0]  # forwarded, send errors, UDP frames dropped by the blackout, by a rate cap
     blackout = False
+    cap = [None] * n         # per destination port: (bit/s, queue bytes) or None
+    busy_until = [0.0] * n   # when the capped port's link has sent what it holds
+    caps_mtime = None
     rnd = random.Random()
     uniform = rnd.uniform
     chance = rnd.random
@@ -124,7 +151,9 @@ def main():
     def write_stats():
         if not stats_path:
             return
-        out = {'forwarded': stats[0], 'sendErrors': stats[1], 'udpBlackoutDropped': stats[2], 'pairs': {}}
+        out = {'forwarded': stats[0], 'sendErrors': stats[1], 'udpBlackoutDropped': stats[2], 'capDropped': stats[3],
+               'caps': {ports[j][4]: {'kbps': cap[j][0] / 1000, 'queueBytes': cap[j][1]} for j in range(n) if cap[j]},
+               'pairs': {}}
         for i in range(n):
             for j in range(n):
                 if pair_frames[i][j] or pair_lost[i][j]:
@@ -154,8 +183,20 @@ def main():
     next_blackout_check = 0.0
     while True:
         now = time.monotonic()
-        if blackout_path and now >= next_blackout_check:
-            blackout = os.path.exists(blackout_path)
+        if (blackout_path or caps_path) and now >= next_blackout_check:
+            if blackout_path:
+                blackout = os.path.exists(blackout_path)
+            if caps_path:
+                try:
+                    mtime = os.stat(caps_path).st_mtime_ns
+                except FileNotFoundError:
+                    mtime = None
+                if mtime != caps_mtime:
+                    caps_mtime = mtime
+                    rules = parse_caps(caps_path)
+                    cap = [rules.get(p[4]) for p in ports]
+                    print('delay-switch caps: ' + (' '.join(f'{h}={r / 1000:g}kbit/s/{q}B' for h, (r, q) in rules.items()) or 'none'),
+                          flush=True)
             next_blackout_check = now + 0.1
         while queue and queue[0][0] <= now:
             due, _, out, frame, src = heapq.heappop(queue)
@@ -171,7 +212,7 @@ def main():
         timeout = max(0.0, queue[0][0] - now) if queue else 1.0
         if stats_path:
             timeout = min(timeout, max(0.0, next_stats - now))
-        if blackout_path:
+        if blackout_path or caps_path:
             timeout = min(timeout, max(0.0, next_blackout_check - now))
         for fd, _ in poll.poll(timeout):
             i = by_fd[fd]
@@ -203,6 +244,17 @@ def main():
                         continue
                     if jitter:
                         delay = max(0.0, delay + uniform(-jitter, jitter))
+                    if cap[j]:
+                        # the capped downlink: serialised at its rate after the delay, drop-tail queue
+                        rate, queue_bytes = cap[j]
+                        ready = t + delay
+                        start = max(ready, busy_until[j])
+                        size = len(frame) - VNET_HDR
+                        if (start - ready) * rate / 8 + size > queue_bytes:
+                            stats[3] += 1
+                            continue
+                        busy_until[j] = start + size * 8 / rate
+                        delay = busy_until[j] - t
                     pair_frames[i][j] += 1
                     if delay == 0.0 and last_due[i][j] <= t:
                         try:

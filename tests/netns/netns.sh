@@ -12,6 +12,11 @@
 #   netns.sh stats RUN             the delay switch's per-pair figures (JSON), {} without a switch
 #   netns.sh udp-blackout RUN on|off   drop (on) or pass again (off) every UDP frame between the
 #                                  namespaces, TCP untouched: a dead media path (switch mode only)
+#   netns.sh rate-cap RUN NAME KBPS [QUEUE_BYTES] | rate-cap RUN NAME off
+#                                  cap NAME's downlink (what the hub sends it) at KBPS, a token
+#                                  bucket with a small drop-tail queue (default 200 ms at the rate,
+#                                  >= 3000 bytes): the delay switch's --rate-caps in switch mode,
+#                                  a tbf qdisc on NAME's hub-side veth otherwise
 #
 # NAME's namespace has interface eth0 (IP/24, lo up); the veth peer sits in the hub namespace.
 #   - netem:  in the hub, a bridge per region (br-REGION) holds its members' veths and joins the
@@ -119,7 +124,7 @@ cmd_up() {
     i=$((i + 1))
   done
   if [[ "$mode" == switch ]]; then
-    local opts=(--stats "$dir/switch-stats.json" --udp-blackout "$dir/udp-blackout")
+    local opts=(--stats "$dir/switch-stats.json" --udp-blackout "$dir/udp-blackout" --rate-caps "$dir/rate-caps")
     [[ -n "$links" ]] && opts+=(--links "$links")
     ip netns exec "$hub" python3 -u "$HERE/delay-switch.py" "${opts[@]}" "${ports[@]}" > "$dir/switch.log" 2>&1 &
     echo $! > "$dir/switch.pid"
@@ -155,6 +160,30 @@ cmd_down() {
   echo "[netns] $run down" >&2
 }
 
+cmd_rate_cap() {
+  local run="$1" name="$2" kbps="${3:-}" dir
+  dir="$(state_dir "$run")"
+  [[ -n "$kbps" ]] || { echo "rate-cap RUN NAME KBPS [QUEUE_BYTES] | off" >&2; exit 2; }
+  local index; index="$(awk -v n="$name" '$1 == n { print NR - 1 }' "$dir/hosts")"
+  [[ -n "$index" ]] || { echo "no host $name in run $run" >&2; exit 2; }
+  local queue="${4:-}"
+  if [[ "$kbps" != off && -z "$queue" ]]; then queue=$(( kbps * 1000 / 40 )); (( queue < 3000 )) && queue=3000; fi
+  if [[ "$(cat "$dir/mode")" == switch ]]; then
+    local rules; rules="$(grep -v "^$name " "$dir/rate-caps" 2>/dev/null || true)"
+    [[ "$kbps" != off ]] && rules+=$'\n'"$name $kbps $queue"
+    printf '%s\n' "$rules" | sed '/^$/d' > "$dir/rate-caps.tmp"
+    mv "$dir/rate-caps.tmp" "$dir/rate-caps"
+  else
+    local hub hubif; hub="$(ns_name "$run" hub)"; hubif="h${run}n${index}"
+    if [[ "$kbps" == off ]]; then
+      ip netns exec "$hub" tc qdisc del dev "$hubif" root 2>/dev/null || true
+    else
+      ip netns exec "$hub" tc qdisc replace dev "$hubif" root tbf rate "${kbps}kbit" burst 3000 limit "$queue"
+    fi
+  fi
+  echo "[netns] $run: $name's downlink ${kbps}${queue:+ kbit/s, queue $queue bytes}" >&2
+}
+
 case "${1:-}" in
   up) shift; cmd_up "$@" ;;
   down) shift; cmd_down "$@" ;;
@@ -168,5 +197,6 @@ case "${1:-}" in
       off) rm -f "$(state_dir "$2")/udp-blackout" ;;
       *) echo "udp-blackout RUN on|off" >&2; exit 2 ;;
     esac ;;
+  rate-cap) shift; cmd_rate_cap "$@" ;;
   *) sed -n '2,/^set -euo/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -6,6 +6,7 @@ import dev.visage.api.media.Participant;
 import dev.visage.api.media.SignalSink;
 import dev.visage.api.plugin.PluginContext;
 import dev.visage.api.relay.RelayBus;
+import dev.visage.sfu.bwe.SendSideEstimator;
 import dev.visage.sfu.dtls.DtlsCertificate;
 import dev.visage.sfu.ice.IceSetup;
 import dev.visage.sfu.relay.Relay;
@@ -169,11 +170,34 @@ public final class SfuEngine implements MediaEngine {
     @Override
     public Map<String, Number> metrics() {
         Map<String, Number> m = metrics.snapshot(endpoints.size(), rooms.size());
+        putBandwidthEstimates(m);
         Relay r = relay;
         if (r != null) {
             m.putAll(r.metrics());
         }
         return m;
+    }
+
+    /**
+     * Send-side bandwidth estimates of the subscribers on this node: how many have one, the
+     * lowest (0 when none) and their sum (the mean is sum / count).
+     */
+    private void putBandwidthEstimates(Map<String, Number> m) {
+        long count = 0;
+        long min = 0;
+        long sum = 0;
+        for (SfuEndpoint e : endpoints) {
+            SendSideEstimator estimator = e.bandwidthEstimator();
+            if (estimator != null && estimator.feedbacks() > 0) {
+                long bps = estimator.estimateBps();
+                min = count == 0 ? bps : Math.min(min, bps);
+                sum += bps;
+                count++;
+            }
+        }
+        m.put("visage_sfu_bwe_subscribers", count);
+        m.put("visage_sfu_bwe_estimate_min_bps", min);
+        m.put("visage_sfu_bwe_estimate_sum_bps", sum);
     }
 
     public SfuMetrics counters() {

@@ -49,6 +49,13 @@ public final class SfuMetrics {
     public final AtomicLong sendErrors = new AtomicLong();
     public final AtomicLong handlerErrors = new AtomicLong();
     public final AtomicLong debugDropped = new AtomicLong();
+    /** Packets sent to a transport-cc subscriber without our sequence number (no room, two-byte extensions). */
+    public final AtomicLong transportCcUnstamped = new AtomicLong();
+    /** Transport-cc feedback packets from subscribers used, and dropped as malformed or unexpected. */
+    public final AtomicLong transportCcFeedback = new AtomicLong();
+    public final AtomicLong transportCcFeedbackDropped = new AtomicLong();
+    /** RTX copies sent to subscribers as bandwidth probes. */
+    public final AtomicLong probePackets = new AtomicLong();
 
     public Map<String, Number> snapshot(int endpoints, int rooms) {
         Map<String, Number> m = new LinkedHashMap<>();
@@ -94,6 +101,10 @@ public final class SfuMetrics {
         m.put("visage_sfu_send_errors_total", sendErrors.get());
         m.put("visage_sfu_handler_errors_total", handlerErrors.get());
         m.put("visage_sfu_debug_dropped_total", debugDropped.get());
+        m.put("visage_sfu_transport_cc_unstamped_total", transportCcUnstamped.get());
+        m.put("visage_sfu_transport_cc_feedback_total", transportCcFeedback.get());
+        m.put("visage_sfu_transport_cc_feedback_dropped_total", transportCcFeedbackDropped.get());
+        m.put("visage_sfu_bwe_probe_packets_total", probePackets.get());
         return m;
     }
 }

@@ -32,7 +32,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * in a large screen tile and decode it while her camera keeps playing, and it leaves their pages
  * when the captured track ends (the browser's own "stop sharing"). Simulcast: the same camera shown
  * large on one page and as a thumbnail on another arrives at >= 640 and <= 320 wide (getStats). Firefox: a headless Firefox ESR page (puppeteer-core over WebDriver BiDi, fake
- * camera and microphone) joins the Chromium pages; each side must decode and hear the other. The room is
+ * camera and microphone) joins the Chromium pages; each side must decode and hear the other. Bandwidth
+ * estimation: a page whose downlink is capped at 300 kbit/s gets the low layers, the others keep the
+ * large ones, and it climbs back once the cap is lifted. The room is
  * made in the home page's form under a picked link, /r/weekly-sync, which the others open (issue 10); the
  * home page and the 4-person room are photographed into target/room-media-logs/screenshots. The JSON verdict is
  * kept in target/room-media-logs/result.json; its {@code [figure]} lines are printed.
@@ -40,7 +42,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class RoomMediaIT {
     private static final ScenarioScript SCENARIO = new ScenarioScript("tests/media/room-scenario.sh", "VISAGE_ROOM_RUN", "mt",
-            "target/room-media-logs", Duration.ofSeconds(420));
+            "target/room-media-logs", Duration.ofSeconds(540));
     /** Video plays: >= 3 fps on average, as tests/netns/scenario-lib.mjs's plays() says. */
     private static final int PLAYING_FRAMES_IN_10_S = 30;
     private static JsonObject result;
@@ -167,6 +169,38 @@ class RoomMediaIT {
         assertTrue(simulcast.getJsonObject("thumbnail").getInt("framesIn5s") >= 15, "thumbnail playing (>= 3 fps): " + simulcast);
         assertTrue(simulcast.getJsonObject("grown").getInt("frameWidth") >= 640, "grown again: " + simulcast);
         assertTrue(simulcast.getBoolean("ok"), "simulcast: " + simulcast);
+    }
+
+    /**
+     * Issue 12, acceptance 1 (bandwidth estimation towards each subscriber), with three pages:
+     * dave's client namespace has its downlink capped at 300 kbit/s by the scenario. From his
+     * page's getStats: every camera he receives drops to <= 320 wide (the SFU's estimate of his
+     * downlink chose the low layer) and stays there over 10 s, in which his decoded frames rise for
+     * every camera in every 2 s window and under 10 % of his packets are lost, while the other pages
+     * keep receiving >= 640 wide; the cap lifted, every camera climbs back to >= 640 (the scenario
+     * waits up to a minute for each change). How fast is the benchmark's business (./visage bench bwe).
+     */
+    @Test
+    void aPageWhoseDownlinkIsCappedGetsTheLowLayersAndClimbsBackOnceTheCapIsLifted() {
+        JsonObject capped = step("cappedDownlink", "capped-downlink");
+        JsonObject round = capped.getJsonArray("rounds").getJsonObject(0);
+        assertTrue(round.getInt("cappedMaxFrameWidth") <= 320 && round.getInt("cappedMaxFrameWidth") > 0,
+                "dave's widest camera under the cap: " + round);
+        for (var window : round.getJsonArray("framesPer2sWindow").getValuesAs(jakarta.json.JsonArray.class)) {
+            for (int i = 0; i < window.size(); i++) {
+                assertTrue(window.getInt(i) > 0, "dave decodes every camera in every 2 s window under the cap: "
+                        + round.getJsonArray("framesPer2sWindow"));
+            }
+        }
+        assertTrue(round.getJsonNumber("cappedLossPct").doubleValue() < 10, "dave's packet loss under the cap: " + round);
+        for (String page : round.getJsonObject("othersWidths").keySet()) {
+            for (var width : round.getJsonObject("othersWidths").getJsonArray(page).getValuesAs(jakarta.json.JsonNumber.class)) {
+                assertTrue(width.intValue() >= 640, page + " receives >= 640 wide meanwhile: " + round.getJsonObject("othersWidths"));
+            }
+        }
+        for (var width : round.getJsonArray("liftedWidths").getValuesAs(jakarta.json.JsonNumber.class)) {
+            assertTrue(width.intValue() >= 640, "dave back to >= 640 once the cap is lifted: " + round);
+        }
     }
 
     @Test

@@ -100,6 +100,30 @@ public final class Vp8Descriptor {
         }
     }
 
+    /** True for a frame's first packet: the start of partition 0. */
+    public static boolean isFrameStart(byte[] b, int at, int payloadLen) {
+        return payloadLen > 0 && (b[at] & 0x10) != 0 && (b[at] & 0x07) == 0;
+    }
+
+    /** The packet's temporal layer (TID, 0-3), or {@link #NONE} when the descriptor has none. */
+    public static int temporalLayer(byte[] b, int at, int payloadLen) {
+        if (payloadLen < 2 || (b[at] & 0x80) == 0 || (b[at + 1] & 0x20) == 0) {
+            return NONE;
+        }
+        int x = b[at + 1] & 0xFF;
+        int n = 2;
+        if ((x & 0x80) != 0) {
+            if (payloadLen < 3) {
+                return NONE;
+            }
+            n += (b[at + 2] & 0x80) != 0 ? 2 : 1;
+        }
+        if ((x & 0x40) != 0) {
+            n++;
+        }
+        return n < payloadLen ? (b[at + n] & 0xFF) >>> 6 : NONE;
+    }
+
     /** Offset of TL0PICIDX, or {@link #NONE}. */
     public static int tl0PicIdxOffset(byte[] b, int at, int payloadLen) {
         if (payloadLen < 2 || (b[at] & 0x80) == 0 || (b[at + 1] & 0x40) == 0) {

@@ -20,6 +20,19 @@ public final class Vp8PictureIdRewriter {
         rebase = true;
     }
 
+    /**
+     * A frame of the current source is not sent (a temporal layer thinned out): the ids of the
+     * frames after it move down by one, so the decoder sees no gap.
+     */
+    public void skipFrame() {
+        pictureIdDelta = Math.floorMod(pictureIdDelta - 1, PID_MODULO);
+    }
+
+    /** The shift now applied to picture ids (kept with each packet sent, for resending it as it was). */
+    public int pictureIdDelta() {
+        return pictureIdDelta;
+    }
+
     /** Rewrites the descriptor of the packet's payload at {@code at} in place. */
     public void rewrite(byte[] b, int at, int payloadLen) {
         int pidAt = Vp8Descriptor.pictureIdOffset(b, at, payloadLen);
@@ -52,11 +65,14 @@ public final class Vp8PictureIdRewriter {
         }
     }
 
-    /** Applies the current shift only (a resent packet): nothing about the stream moves. */
-    public void apply(byte[] b, int at, int payloadLen) {
+    /**
+     * Applies a shift only (a resent packet: the one it was first sent with): nothing about the
+     * stream moves.
+     */
+    public void apply(byte[] b, int at, int payloadLen, int pidDelta) {
         int pidAt = Vp8Descriptor.pictureIdOffset(b, at, payloadLen);
         if (pidAt != Vp8Descriptor.NONE) {
-            Vp8Descriptor.setPictureId(b, pidAt, Math.floorMod(Vp8Descriptor.pictureId(b, pidAt) + pictureIdDelta, PID_MODULO));
+            Vp8Descriptor.setPictureId(b, pidAt, Math.floorMod(Vp8Descriptor.pictureId(b, pidAt) + pidDelta, PID_MODULO));
         }
         int tl0At = Vp8Descriptor.tl0PicIdxOffset(b, at, payloadLen);
         if (tl0At != Vp8Descriptor.NONE) {

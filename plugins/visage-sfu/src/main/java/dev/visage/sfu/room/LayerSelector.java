@@ -16,17 +16,22 @@ final class LayerSelector {
     private LayerSelector() {
     }
 
+    /** A packet lately and a known size (from a key frame). */
+    static boolean isActive(ReceiveStream l, long nowNanos) {
+        long last = l.lastPacketNanos();
+        return l.keyFrameSize != 0 && last != 0 && nowNanos - last <= ACTIVE_NANOS;
+    }
+
     static int choose(ReceiveStream[] layers, int wantWidth, int wantHeight, long nowNanos) {
         int best = ANY;
         long bestArea = 0;
         int largest = ANY;
         long largestArea = 0;
         for (ReceiveStream l : layers) {
-            int size = l.keyFrameSize;
-            long last = l.lastPacketNanos();
-            if (size == 0 || last == 0 || nowNanos - last > ACTIVE_NANOS) {
+            if (!isActive(l, nowNanos)) {
                 continue;
             }
+            int size = l.keyFrameSize;
             int w = size >>> 16;
             int h = size & 0xFFFF;
             long area = (long) w * h;

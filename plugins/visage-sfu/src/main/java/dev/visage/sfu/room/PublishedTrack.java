@@ -44,6 +44,8 @@ public final class PublishedTrack {
     /** The SSRC subscribers know it by: the publisher's own, or for a simulcast track the SFU's. */
     public final int ssrc;
     public final boolean video;
+    /** VP8 video: its packets' descriptors carry key frames, sizes and temporal layers. */
+    final boolean vp8;
     /** Publisher extension id (1..14) -> subscriber id, 0 = strip. */
     public final byte[] extensionMap = new byte[16];
     public final int canonicalPt;
@@ -79,6 +81,7 @@ public final class PublishedTrack {
         this.info = info;
         this.ssrc = info.ssrc();
         this.video = info.kind().equals("video");
+        this.vp8 = video && "VP8".equals(info.codec());
         this.canonicalPt = Codecs.canonicalPt(info.codec());
         this.canonicalRtxPt = Codecs.canonicalRtxPt(info.codec());
         for (Map.Entry<String, Integer> e : info.extensionIds().entrySet()) {
@@ -144,7 +147,7 @@ public final class PublishedTrack {
         }
         int n = layers[layer].cachedPacket(sourceSeq, dst);
         if (n > 0) {
-            relayConsumer.translateResent(dst, 0, n);
+            relayConsumer.translateResent(dst, 0, n, seq);
         }
         return n;
     }

@@ -1,5 +1,6 @@
 package dev.visage.sfu.room;
 
+import dev.visage.sfu.bwe.SendSideEstimator;
 import dev.visage.sfu.rtp.NackGenerator;
 import dev.visage.sfu.rtp.PacketCache;
 
@@ -38,6 +39,24 @@ final class ReceiveStream {
     volatile long lastCumulativeLost;
     private long bitrateBytesPrior;
     private long bitrateNanosPrior;
+    /**
+     * What forwarding this stream costs on a subscriber's downlink (bit/s, once a second): its
+     * bytes plus, per packet, what SRTP, UDP, IP and Ethernet add (the estimate counts those too).
+     */
+    volatile long wireBitrateBps;
+    private long packetsPrior;
+    /**
+     * VP8 temporal layers: bytes received per temporal layer (receive thread; with the per-packet
+     * overhead, as {@link #wireBitrateBps}), and the rate of each layer with those below it (bit/s,
+     * once a second; index 0 is the base layer alone).
+     * All zero for a stream without temporal layers.
+     */
+    private final long[] temporalBytes = new long[4];
+    private final long[] temporalBytesPrior = new long[4];
+    final long[] temporalBitrateBps = new long[4];
+    /** The highest temporal layer seen in the last second (-1: none, a stream without them). */
+    volatile int highestTemporalLayer = -1;
+    private int highestTemporalSeen = -1;
 
     // receive statistics (written by the receive thread only)
     private int baseSeq = -1;
@@ -106,11 +125,35 @@ final class ReceiveStream {
         return cycles + maxSeq;
     }
 
-    /** Called once a second by the report timer: updates {@link #bitrateBps}. */
+    /** Receive thread: a packet of {@code len} bytes of this temporal layer (ignored if none). */
+    void countTemporal(int temporalLayer, int len) {
+        if (temporalLayer >= 0 && temporalLayer < temporalBytes.length) {
+            temporalBytes[temporalLayer] += len + SendSideEstimator.WIRE_OVERHEAD;
+            if (temporalLayer > highestTemporalSeen) {
+                highestTemporalSeen = temporalLayer;
+            }
+        }
+    }
+
+    /** Called once a second by the report timer: updates {@link #bitrateBps} and the temporal layers' rates. */
     void rollBitrate(long nowNanos) {
         long bytes = bytesReceived;
         if (bitrateNanosPrior != 0 && nowNanos > bitrateNanosPrior) {
-            bitrateBps = (bytes - bitrateBytesPrior) * 8_000_000_000L / (nowNanos - bitrateNanosPrior);
+            long interval = nowNanos - bitrateNanosPrior;
+            bitrateBps = (bytes - bitrateBytesPrior) * 8_000_000_000L / interval;
+            long packets = packetsReceived;
+            wireBitrateBps = (bytes - bitrateBytesPrior + (packets - packetsPrior) * SendSideEstimator.WIRE_OVERHEAD)
+                    * 8_000_000_000L / interval;
+            packetsPrior = packets;
+            long cumulative = 0;
+            for (int k = 0; k < temporalBytes.length; k++) {
+                long b = temporalBytes[k];
+                cumulative += b - temporalBytesPrior[k];
+                temporalBytesPrior[k] = b;
+                temporalBitrateBps[k] = cumulative * 8_000_000_000L / interval;
+            }
+            highestTemporalLayer = highestTemporalSeen;
+            highestTemporalSeen = -1;
         }
         bitrateBytesPrior = bytes;
         bitrateNanosPrior = nowNanos;

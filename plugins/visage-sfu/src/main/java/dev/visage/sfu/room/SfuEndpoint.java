@@ -4,6 +4,7 @@ import dev.visage.api.media.MediaEndpoint;
 import dev.visage.api.media.Participant;
 import dev.visage.api.media.SignalSink;
 import dev.visage.sfu.SfuMetrics;
+import dev.visage.sfu.bwe.SendSideEstimator;
 import dev.visage.sfu.codec.Vp8Descriptor;
 import dev.visage.sfu.rtcp.Rtcp;
 import dev.visage.sfu.rtcp.TransportCcGenerator;
@@ -12,6 +13,7 @@ import dev.visage.sfu.rtp.PacketCache;
 import dev.visage.sfu.rtp.ResendLimiter;
 import dev.visage.sfu.rtp.RtpPacket;
 import dev.visage.sfu.rtp.Rtx;
+import dev.visage.sfu.sdp.Codecs;
 import dev.visage.sfu.sdp.MediaSection;
 import dev.visage.sfu.sdp.PublishAnswer;
 import dev.visage.sfu.sdp.SessionDescription;
@@ -118,6 +120,9 @@ public final class SfuEndpoint implements MediaEndpoint {
     private final byte[] reportBuffer = new byte[1600];
     private final int[] loss = new int[2];
 
+    /** Bandwidth probes towards this endpoint as a subscriber (timer thread). */
+    private final BandwidthProber prober;
+
     // NACK answers to this endpoint as a subscriber: per-packet RTT spacing, count cap, bandwidth cap
     private final ResendLimiter resendLimiter = ResendLimiter.standard();
 
@@ -127,6 +132,7 @@ public final class SfuEndpoint implements MediaEndpoint {
         this.sink = sink;
         this.svc = svc;
         this.metrics = svc.metrics();
+        this.prober = new BandwidthProber(metrics);
     }
 
     public static SfuEndpoint join(Room room, Participant p, SignalSink sink, RoomServices svc) {
@@ -326,7 +332,7 @@ public final class SfuEndpoint implements MediaEndpoint {
                 }
             }
             updatePublishedTracks(infos);
-            tccExtensionId = answer.tracks.stream().map(ti -> ti.extensionIds().get(dev.visage.sfu.sdp.Codecs.EXT_TRANSPORT_CC))
+            tccExtensionId = answer.tracks.stream().map(ti -> ti.extensionIds().get(Codecs.EXT_TRANSPORT_CC))
                     .filter(java.util.Objects::nonNull).findFirst().orElse(0);
             send(Map.of("type", "answer", "pc", "publish", "sdp", answer.sdp));
             if (!clientReady) { // an older client without media-ready
@@ -579,6 +585,9 @@ public final class SfuEndpoint implements MediaEndpoint {
                     }
                 }
             }
+            if (acceptsOurTransportCc(answer)) {
+                t.enableTransportCc(Codecs.SUBSCRIBER_TRANSPORT_CC_ID);
+            }
             awaitingAnswer = false;
             answeredVersion = subscribeVersion;
             if (t.isConnected()) {
@@ -588,6 +597,16 @@ public final class SfuEndpoint implements MediaEndpoint {
                 renegotiateSubscribe();
             }
         }
+    }
+
+    /** The subscriber's answer keeps our transport-wide sequence number extension (under our id). */
+    private static boolean acceptsOurTransportCc(SessionDescription answer) {
+        for (MediaSection m : answer.media) {
+            if (!m.rejected() && m.extensionId(Codecs.EXT_TRANSPORT_CC) == Codecs.SUBSCRIBER_TRANSPORT_CC_ID) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void requestKeyFramesForNewSubscriptions() {
@@ -814,6 +833,17 @@ public final class SfuEndpoint implements MediaEndpoint {
         }
         stream.cache(buf, off, len);
         boolean keyFrameStart = t.simulcast && isVp8KeyFrameStart(stream, buf, off, len);
+        int temporalLayer = Vp8Descriptor.NONE;
+        boolean frameStart = false;
+        if (t.vp8) {
+            int hl = RtpPacket.headerLength(buf, off, len);
+            int payload = RtpPacket.payloadLength(buf, off, len);
+            if (hl > 0 && payload > 0) {
+                temporalLayer = Vp8Descriptor.temporalLayer(buf, off + hl, payload);
+                frameStart = Vp8Descriptor.isFrameStart(buf, off + hl, payload);
+                stream.countTemporal(temporalLayer, len);
+            }
+        }
         int layer = stream.layer;
         byte[] scratch = SCRATCH.get();
         SfuEndpoint[] ms = room.members();
@@ -824,7 +854,7 @@ public final class SfuEndpoint implements MediaEndpoint {
             PeerTransport st = m.subscribe;
             Subscription sub;
             if (st == null || !st.isConnected() || (sub = m.subscriptionFor(t)) == null
-                    || !sub.accepts(layer, seq, keyFrameStart)) {
+                    || !sub.accepts(layer, seq, keyFrameStart, temporalLayer, frameStart)) {
                 continue;
             }
             System.arraycopy(buf, off, scratch, 0, len);
@@ -1042,6 +1072,13 @@ public final class SfuEndpoint implements MediaEndpoint {
                         requestKeyFrame(s);
                     }
                 }
+            } else if (pt == Rtcp.RTPFB && fmt == Rtcp.FMT_TCC) {
+                PeerTransport st = subscribe;
+                if (st != null && st.onTransportCcFeedback(buf, i, plen)) {
+                    metrics.transportCcFeedback.incrementAndGet();
+                } else {
+                    metrics.transportCcFeedbackDropped.incrementAndGet();
+                }
             } else if (pt == Rtcp.RTPFB && fmt == Rtcp.FMT_NACK && plen >= 16) {
                 Subscription s = subscriptionBySsrc(Rtcp.mediaSsrc(buf, i));
                 if (s != null && s.ready()) {
@@ -1117,6 +1154,7 @@ public final class SfuEndpoint implements MediaEndpoint {
                 out.add(m);
             }
         }
+        SendSideEstimator estimator = bandwidthEstimator();
         for (Subscription s : subscriptions) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("direction", "subscribe");
@@ -1137,6 +1175,19 @@ public final class SfuEndpoint implements MediaEndpoint {
             if (s.track.simulcast) {
                 m.put("layer", s.currentLayer());
                 m.put("layerSwitches", s.layerSwitches);
+                if (s.maxTemporalLayer() != Subscription.ALL_TEMPORAL_LAYERS) {
+                    m.put("maxTemporalLayer", s.maxTemporalLayer()); // thinned: frames above it are not sent
+                }
+                m.put("framesThinned", s.framesThinned);
+            }
+            if (estimator != null) {
+                // the subscriber's whole downlink (shared by its streams), as the SFU estimates it
+                m.put("estimateBps", estimator.estimateBps());
+                m.put("estimateAckedBps", estimator.ackedBps());
+                m.put("estimateLossFraction", estimator.lossFraction());
+                m.put("estimateSignal", estimator.signal());
+                m.put("estimateProbes", estimator.probes());
+                m.put("estimateLastProbeBps", estimator.lastProbeBps());
             }
             out.add(m);
         }
@@ -1179,7 +1230,7 @@ public final class SfuEndpoint implements MediaEndpoint {
                 return;
             }
         }
-        s.translateResent(orig, 0, len);
+        s.translateResent(orig, 0, len, seqOut);
         if (s.rtxSsrc == 0 || t.canonicalRtxPt < 0) {
             if (st.sendRtp(orig, 0, len)) {
                 metrics.retransmissions.incrementAndGet();
@@ -1187,18 +1238,8 @@ public final class SfuEndpoint implements MediaEndpoint {
             }
             return;
         }
-        // RFC 4588: RTX header, original sequence number, original payload (without padding)
         byte[] out = SCRATCH.get();
-        int hl = RtpPacket.headerLength(orig, 0, len);
-        int payload = RtpPacket.payloadLength(orig, 0, len);
-        System.arraycopy(orig, 0, out, 0, hl);
-        out[0] &= (byte) ~0x20;
-        RtpPacket.setPayloadType(out, 0, t.canonicalRtxPt);
-        RtpPacket.setSsrc(out, 0, s.rtxSsrc);
-        RtpPacket.setSequence(out, 0, s.nextRtxSeq());
-        RtpPacket.w16(out, hl, seqOut);
-        System.arraycopy(orig, hl, out, hl + 2, payload);
-        if (st.sendRtp(out, 0, hl + 2 + payload)) {
+        if (st.sendRtp(out, 0, s.toRtx(orig, len, seqOut, out))) {
             metrics.retransmissions.incrementAndGet();
             s.resent++;
         }
@@ -1258,16 +1299,36 @@ public final class SfuEndpoint implements MediaEndpoint {
         }
     }
 
+    /** The send-side bandwidth estimate towards this endpoint as a subscriber, or null without transport-cc. */
+    public SendSideEstimator bandwidthEstimator() {
+        PeerTransport st = subscribe;
+        return st == null ? null : st.bandwidthEstimator();
+    }
+
     /**
      * Timer: each simulcast consumer (this endpoint's as a subscriber, and the relay's of the
      * tracks it publishes) re-chooses its layer; one waiting to switch asks for the key frame.
+     * This endpoint's consumers share its downlink's estimate once its feedback has come
+     * ({@link LayerAllocator}); before that, and for the relay's, the size asked for decides.
      */
     private void updateLayers() {
         long now = System.nanoTime();
-        for (Subscription s : subscriptions) {
-            int wait = s.updateTargetLayer(now);
-            if (wait != LayerSelector.ANY) {
-                requestKeyFrame(s.track, s.track.layers[wait]);
+        Subscription[] subs = subscriptions;
+        SendSideEstimator estimator = bandwidthEstimator();
+        if (estimator != null && estimator.feedbacks() > 0) {
+            int[] wait = LayerAllocator.allocate(subs, estimator.estimateBps(), now);
+            for (int i = 0; i < subs.length; i++) {
+                if (wait[i] != LayerSelector.ANY) {
+                    requestKeyFrame(subs[i].track, subs[i].track.layers[wait[i]]);
+                }
+            }
+            prober.probeIfWanted(subscribe, estimator, subs, now);
+        } else {
+            for (Subscription s : subs) {
+                int wait = s.updateTargetLayer(now);
+                if (wait != LayerSelector.ANY) {
+                    requestKeyFrame(s.track, s.track.layers[wait]);
+                }
             }
         }
         for (PublishedTrack t : tracks) {

@@ -1,5 +1,6 @@
 package dev.visage.sfu.room;
 
+import dev.visage.sfu.codec.Vp8Descriptor;
 import dev.visage.sfu.codec.Vp8PictureIdRewriter;
 import dev.visage.sfu.rtp.RtpPacket;
 
@@ -51,9 +52,32 @@ final class Subscription {
     private volatile int currentLayer;
     /** Sequence number of the key frame that started the current layer: older packets of it are not sent. */
     private volatile int switchSeq;
+    /**
+     * Temporal thinning (a VP8 layer sent with fewer frames when even the lowest layers do not fit
+     * the subscriber's downlink): the highest temporal layer to send (timer), and the one in force
+     * for the frame being forwarded, fixed at each frame's first packet (forwarding thread).
+     */
+    private volatile int maxTemporalLayer = ALL_TEMPORAL_LAYERS;
+    private int frameMaxTemporalLayer = ALL_TEMPORAL_LAYERS;
+    static final int ALL_TEMPORAL_LAYERS = 15;
+    /**
+     * What each recent sequence number out carried (forwarding thread writes, the NACK path reads):
+     * {@code 1 << 56 | layer << 48 | picture-id shift << 32 | source sequence << 16 | sequence out}.
+     * Thinning shifts numbers and picture ids as it goes, so a resent packet is found and rewritten
+     * from here, as it was first sent.
+     */
+    private final long[] sentRing = new long[SENT_RING];
+    private static final int SENT_RING = 1024;
     // the key frame asked for a switch (timer thread only)
     private int askedLayer = LayerSelector.ANY;
     private long askedAtNanos;
+    // the bandwidth share (timer thread only, see LayerAllocator): the rung it allows, since when a
+    // higher one would fit, when it last rose, how long a higher one must fit before it rises
+    /** The rung the estimate allows ({@link LayerAllocator.Rung#key()}), -1 before the first. */
+    int bandwidthRung = -1;
+    long upSinceNanos;
+    long risenAtNanos;
+    long upHoldNanos = LayerAllocator.UP_HOLD_NANOS;
 
     // Rewrite towards the subscriber, written by the forwarding thread. While rebasePending, the
     // next forwarded packet fixes the offsets from the last one sent (lastSeqOut, lastTsOut at
@@ -82,6 +106,8 @@ final class Subscription {
     volatile long resent;
     volatile long rttNanos = -1;
     volatile long layerSwitches;
+    /** Frames not sent because their temporal layer was thinned out. */
+    volatile long framesThinned;
     private int rtxSeq = RANDOM.nextInt(0x10000);
     // the last two SRs forwarded to this subscriber: NTP middle 32 bits and when they left
     private final int[] srNtp = new int[2];
@@ -142,16 +168,26 @@ final class Subscription {
     }
 
     /**
-     * Timer: recomputes the layer this consumer should forward. Returns the layer whose key frame
-     * the endpoint should ask the publisher for now (a new target, or one whose key frame has not
-     * come for {@link #KEY_FRAME_RETRY_NANOS}), or {@link LayerSelector#ANY} if none.
+     * Timer: recomputes the layer this consumer should forward from the size asked for alone (the
+     * relay's consumer, and a subscriber without a bandwidth estimate; otherwise the
+     * {@link LayerAllocator} chooses). Returns the layer whose key frame the endpoint should ask
+     * the publisher for now (a new target, or one whose key frame has not come for
+     * {@link #KEY_FRAME_RETRY_NANOS}), or {@link LayerSelector#ANY} if none.
      */
     int updateTargetLayer(long nowNanos) {
-        PublishedTrack t = track;
-        if (!t.simulcast) {
-            return LayerSelector.ANY;
-        }
-        int target = LayerSelector.choose(t.layers, wantWidth, wantHeight, nowNanos);
+        return track.simulcast ? retarget(sizeLayer(nowNanos), nowNanos) : LayerSelector.ANY;
+    }
+
+    /** The layer the size asked for calls for (see {@link LayerSelector}). */
+    int sizeLayer(long nowNanos) {
+        return LayerSelector.choose(track.layers, wantWidth, wantHeight, nowNanos);
+    }
+
+    /**
+     * Timer: makes {@code target} the layer to switch to; returns the layer whose key frame the
+     * endpoint should ask for now, as {@link #updateTargetLayer} does.
+     */
+    int retarget(int target, long nowNanos) {
         targetLayer = target;
         if (target == LayerSelector.ANY || target == currentLayer) {
             askedLayer = LayerSelector.ANY;
@@ -182,9 +218,33 @@ final class Subscription {
      * before any target is known, the first key frame of any layer starts the stream.
      */
     boolean accepts(int layer, int seq, boolean keyFrameStart) {
+        return accepts(layer, seq, keyFrameStart, Vp8Descriptor.NONE, false);
+    }
+
+    /**
+     * {@link #accepts(int, int, boolean)} for a VP8 packet of temporal layer {@code temporalLayer}
+     * ({@link Vp8Descriptor#NONE} if unknown): a packet of a thinned-out temporal layer is not sent,
+     * and the numbers and picture ids after it close up (simulcast consumers only: their numbering
+     * is always rewritten).
+     */
+    boolean accepts(int layer, int seq, boolean keyFrameStart, int temporalLayer, boolean frameStart) {
         int cur = currentLayer;
         if (layer == cur) {
-            return cur == 0 && !track.simulcast || ((seq - switchSeq) & 0x8000) == 0;
+            if (!(cur == 0 && !track.simulcast || ((seq - switchSeq) & 0x8000) == 0)) {
+                return false;
+            }
+            if (frameStart) {
+                frameMaxTemporalLayer = maxTemporalLayer;
+            }
+            if (temporalLayer > frameMaxTemporalLayer && track.simulcast && rewriting && !rebasePending) {
+                seqDelta = (seqDelta - 1) & 0xFFFF;
+                if (frameStart && pictureIds != null) {
+                    pictureIds.skipFrame();
+                    framesThinned++;
+                }
+                return false;
+            }
+            return true;
         }
         int target = targetLayer;
         boolean wanted = target == LayerSelector.ANY ? cur == LayerSelector.ANY : layer == target;
@@ -203,6 +263,7 @@ final class Subscription {
      * sequence number, timestamp and VP8 picture ids into the subscriber's numbering. No allocation.
      */
     void rewriteRtp(byte[] p, int off, int len, long arrivalNanos) {
+        int sourceSeq = RtpPacket.sequence(p, off);
         if (rebasePending) {
             rebase(RtpPacket.sequence(p, off), (int) RtpPacket.timestamp(p, off), arrivalNanos);
             if (pictureIds != null) {
@@ -217,6 +278,9 @@ final class Subscription {
             }
         }
         int seqOut = RtpPacket.sequence(p, off);
+        int pidShift = pictureIds != null ? Math.floorMod(pictureIds.pictureIdDelta(), 0x8000) : 0;
+        sentRing[seqOut & (SENT_RING - 1)] = 1L << 56 | (long) (currentLayer & 0xFF) << 48 | (long) pidShift << 32
+                | (long) sourceSeq << 16 | seqOut;
         if (!sentAny || (((seqOut - lastSeqOut) & 0xFFFF) < 0x8000)) {
             lastSeqOut = seqOut;
             lastTsOut = RtpPacket.i32(p, off + 4);
@@ -238,14 +302,40 @@ final class Subscription {
      * A cached packet of the current source resent as it was first sent: numbering and, for
      * VP8, picture ids (without moving where the stream is).
      */
-    void translateResent(byte[] p, int off, int len) {
+    void translateResent(byte[] p, int off, int len, int seqOut) {
         translate(p, off);
+        long sent = sentEntry(seqOut);
+        int pidShift = pictureIds == null ? 0 : pictureIds.pictureIdDelta();
+        if (sent != 0) {
+            RtpPacket.setSequence(p, off, seqOut);
+            pidShift = (int) (sent >>> 32) & 0x7FFF;
+        }
         if (pictureIds != null) {
             int hl = RtpPacket.headerLength(p, off, len);
             if (hl > 0) {
-                pictureIds.apply(p, off + hl, RtpPacket.payloadLength(p, off, len));
+                pictureIds.apply(p, off + hl, RtpPacket.payloadLength(p, off, len), pidShift);
             }
         }
+    }
+
+    /** The record of what was sent under {@code seqOut}, or 0 if it is not (or no longer) known. */
+    private long sentEntry(int seqOut) {
+        long e = sentRing[seqOut & (SENT_RING - 1)];
+        return e != 0 && (int) (e & 0xFFFF) == seqOut ? e : 0;
+    }
+
+    /** The newest sequence number sent (in the subscriber's numbering). */
+    int newestSeqOut() {
+        return lastSeqOut;
+    }
+
+    /** Timer: the highest temporal layer to send ({@link #ALL_TEMPORAL_LAYERS} for all). */
+    void limitTemporalLayer(int highest) {
+        maxTemporalLayer = highest;
+    }
+
+    int maxTemporalLayer() {
+        return maxTemporalLayer;
     }
 
     /** The first packet of a new source: continue from the last one sent. */
@@ -272,7 +362,11 @@ final class Subscription {
      * sent: resending one would put another layer's frame in its place).
      */
     int sourceSequence(int seqOut) {
-        int seq = (seqOut - seqDelta) & 0xFFFF;
+        long sent = sentEntry(seqOut);
+        if (sent != 0 && track.simulcast && (int) (sent >>> 48 & 0xFF) != (currentLayer & 0xFF)) {
+            return -1;
+        }
+        int seq = sent != 0 ? (int) (sent >>> 16) & 0xFFFF : (seqOut - seqDelta) & 0xFFFF;
         return track.simulcast && ((seq - switchSeq) & 0x8000) != 0 ? -1 : seq;
     }
 
@@ -302,6 +396,24 @@ final class Subscription {
             }
         }
         return -1;
+    }
+
+    /**
+     * RFC 4588: the packet the subscriber knows by {@code seqOut} (in orig, already in its
+     * numbering, see {@link #translateResent}) as an RTX packet in out: RTX header, original
+     * sequence number, original payload without padding. Returns its length.
+     */
+    int toRtx(byte[] orig, int len, int seqOut, byte[] out) {
+        int hl = RtpPacket.headerLength(orig, 0, len);
+        int payload = RtpPacket.payloadLength(orig, 0, len);
+        System.arraycopy(orig, 0, out, 0, hl);
+        out[0] &= (byte) ~0x20;
+        RtpPacket.setPayloadType(out, 0, track.canonicalRtxPt);
+        RtpPacket.setSsrc(out, 0, rtxSsrc);
+        RtpPacket.setSequence(out, 0, nextRtxSeq());
+        RtpPacket.w16(out, hl, seqOut);
+        System.arraycopy(orig, hl, out, hl + 2, payload);
+        return hl + 2 + payload;
     }
 
     synchronized int nextRtxSeq() {

@@ -23,22 +23,21 @@ public final class Codecs {
     public static final List<String> PUBLISH_EXTENSIONS = List.of(EXT_MID, EXT_AUDIO_LEVEL, EXT_ABS_SEND_TIME,
             EXT_VIDEO_ORIENTATION, EXT_TRANSPORT_CC, EXT_RID, EXT_REPAIRED_RID);
 
-    /** Canonical ids towards subscribers; index = id. */
+    /** Our transport-wide sequence number towards subscribers: offered in every section under this id. */
+    public static final int SUBSCRIBER_TRANSPORT_CC_ID = 5;
+
+    /**
+     * Canonical ids towards subscribers; 0 = stripped. A publisher's transport-wide sequence number
+     * keeps its element (under our id) so that the send step can overwrite it in place with the
+     * subscriber transport's own number instead of inserting one.
+     */
     public static int subscriberExtensionId(String uri) {
         return switch (uri) {
             case EXT_AUDIO_LEVEL -> 1;
             case EXT_ABS_SEND_TIME -> 2;
             case EXT_VIDEO_ORIENTATION -> 3;
+            case EXT_TRANSPORT_CC -> SUBSCRIBER_TRANSPORT_CC_ID;
             default -> 0;
-        };
-    }
-
-    public static String subscriberExtensionUri(int id) {
-        return switch (id) {
-            case 1 -> EXT_AUDIO_LEVEL;
-            case 2 -> EXT_ABS_SEND_TIME;
-            case 3 -> EXT_VIDEO_ORIENTATION;
-            default -> null;
         };
     }
 

@@ -6,7 +6,9 @@ import java.util.List;
  * Our offer for a subscriber's receive PeerConnection: one m-section per remote track (mids are
  * never reused; a track that left stays as an inactive section), canonical payload types and
  * header extension ids, SSRCs and the FID group signalled so the browser demuxes by SSRC, and
- * msid "&lt;publisher sessionId&gt; &lt;trackId&gt;" so the MediaStream id is the publisher's session id.
+ * msid "&lt;publisher sessionId&gt; &lt;trackId&gt;" so the MediaStream id is the publisher's session id;
+ * transport-wide congestion control (our sequence number on every packet, the subscriber's
+ * feedback driving our send-side bandwidth estimate) in every section.
  */
 public final class SubscribeOffer {
     /** One m-section. {@code track} null = inactive (left). */
@@ -34,6 +36,7 @@ public final class SubscribeOffer {
             } else {
                 s.line("a=extmap:1 " + Codecs.EXT_AUDIO_LEVEL);
             }
+            s.line("a=extmap:" + Codecs.SUBSCRIBER_TRANSPORT_CC_ID + " " + Codecs.EXT_TRANSPORT_CC);
             s.line(t != null ? "a=sendonly" : "a=inactive");
             if (t != null) {
                 s.line("a=msid:" + sec.streamId() + " " + t.trackId());
@@ -42,12 +45,14 @@ public final class SubscribeOffer {
             s.line("a=rtcp-rsize");
             if (codec.equals("OPUS")) {
                 s.line("a=rtpmap:" + pt + " opus/48000/2");
+                s.line("a=rtcp-fb:" + pt + " transport-cc");
                 s.line("a=fmtp:" + pt + " minptime=10;useinbandfec=1");
             } else {
                 s.line("a=rtpmap:" + pt + " " + Codecs.rtpmapName(codec) + "/90000");
                 s.line("a=rtcp-fb:" + pt + " ccm fir");
                 s.line("a=rtcp-fb:" + pt + " nack");
                 s.line("a=rtcp-fb:" + pt + " nack pli");
+                s.line("a=rtcp-fb:" + pt + " transport-cc");
                 String fmtp = t != null ? t.fmtp() : null;
                 if (fmtp != null && !fmtp.isBlank()) {
                     s.line("a=fmtp:" + pt + " " + fmtp);

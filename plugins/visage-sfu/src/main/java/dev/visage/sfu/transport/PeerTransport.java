@@ -1,9 +1,11 @@
 package dev.visage.sfu.transport;
 
 import dev.visage.sfu.SfuMetrics;
+import dev.visage.sfu.bwe.SendSideEstimator;
 import dev.visage.sfu.dtls.DtlsCertificate;
 import dev.visage.sfu.dtls.DtlsSession;
 import dev.visage.sfu.dtls.SrtpKeys;
+import dev.visage.sfu.rtp.TransportWideSequence;
 import dev.visage.sfu.srtp.SrtpSession;
 import org.ice4j.Transport;
 import org.ice4j.TransportAddress;
@@ -66,6 +68,11 @@ public final class PeerTransport implements AutoCloseable {
     private volatile double debugDropRate;
     /** ICE pacing relaxed (engine timer thread only). */
     private boolean pacingSettled;
+    /** Bytes SRTP may add after a packet (the AES-GCM tag; HMAC-SHA1-80 adds 10). */
+    private static final int SRTP_TAG_ROOM = 16;
+    // transport-wide congestion control on what we send (set under this monitor, read on the send path under it)
+    private volatile SendSideEstimator estimator;
+    private int transportCcId;
     /** Socket read time of the packet being handled (receive thread only). */
     private long arrivalMicros;
 
@@ -305,8 +312,46 @@ public final class PeerTransport implements AutoCloseable {
         }
     }
 
-    /** Encrypts a plaintext RTP packet in place (needs tag room after len) and sends it. */
+    /**
+     * Transport-wide congestion control on what this transport sends: the peer accepted our
+     * transport-wide sequence number extension under {@code extensionId}, so every RTP packet
+     * sent from now on carries one and the peer's feedback feeds {@link #bandwidthEstimator()}.
+     */
+    public void enableTransportCc(int extensionId) {
+        synchronized (this) {
+            if (estimator == null) {
+                estimator = new SendSideEstimator();
+            }
+            transportCcId = extensionId;
+        }
+    }
+
+    /** The send-side bandwidth estimate towards the peer, or null without transport-cc. */
+    public SendSideEstimator bandwidthEstimator() {
+        return estimator;
+    }
+
+    /** A transport-cc feedback packet from the peer (receive thread); false if it is not usable. */
+    public boolean onTransportCcFeedback(byte[] buf, int at, int plen) {
+        SendSideEstimator e = estimator;
+        return e != null && e.onFeedback(buf, at, plen, System.nanoTime());
+    }
+
+    /**
+     * Stamps (when transport-cc is on) and encrypts a plaintext RTP packet in place, and sends it.
+     * The packet may grow by {@link TransportWideSequence#MAX_GROWTH} bytes for the stamp, and
+     * needs room for the SRTP tag after that.
+     */
     public boolean sendRtp(byte[] buf, int off, int len) {
+        return sendRtp(buf, off, len, 0);
+    }
+
+    /** {@link #sendRtp(byte[], int, int)} for a packet of a bandwidth probe (see {@link SendSideEstimator#startProbe}). */
+    public boolean sendProbe(byte[] buf, int off, int len, int cluster) {
+        return sendRtp(buf, off, len, cluster);
+    }
+
+    private boolean sendRtp(byte[] buf, int off, int len, int cluster) {
         SrtpSession s = srtp;
         if (s == null || closed) {
             return false;
@@ -316,6 +361,16 @@ public final class PeerTransport implements AutoCloseable {
             return true;
         }
         synchronized (this) {
+            SendSideEstimator e = estimator;
+            if (e != null) {
+                int stamped = TransportWideSequence.write(buf, off, len, transportCcId, e.nextSequence(), SRTP_TAG_ROOM);
+                if (stamped > 0) {
+                    len = stamped;
+                    e.onSent(len, System.nanoTime(), cluster);
+                } else {
+                    metrics.transportCcUnstamped.incrementAndGet();
+                }
+            }
             if (s.protectRtp(buf, off, len, dev.visage.sfu.rtp.RtpPacket.ssrc(buf, off)) != SrtpErrorStatus.OK) {
                 metrics.sendErrors.incrementAndGet();
                 return false;

@@ -150,8 +150,53 @@ class SimulcastConsumerTest {
         byte[] sent = forward(2, next(2, true, true, t0), t0).clone();
         byte[] again = Vp8DescriptorTest.rtp(LAYER_SSRCS[2], seq[2], ts[2], pid[2] & 0x7FFF, tl0[2], true, 1280, 720);
         assertEquals(seq[2], consumer.sourceSequence(RtpPacket.sequence(sent, 0)));
-        consumer.translateResent(again, 0, again.length);
+        consumer.translateResent(again, 0, again.length, RtpPacket.sequence(sent, 0));
         assertEquals(java.util.HexFormat.of().formatHex(sent), java.util.HexFormat.of().formatHex(again));
+    }
+
+    /** A packet of layer 0's frame of temporal layer tid (VP8 descriptor TID), the frame's first or not. */
+    private byte[] temporal(int tid, boolean newFrame, long now) {
+        byte[] p = next(0, false, newFrame, now);
+        p[12] = (byte) (newFrame ? 0x90 : 0x80); // S on a frame's first packet, partition 0
+        p[17] = (byte) (tid << 6 | 0x20);
+        return p;
+    }
+
+    @Test
+    void thinnedTemporalLayersLeaveNoGapInNumbersOrPictureIdsAndResendsStayAsSent() {
+        consumer.requestSize(0, 0);
+        consumer.updateTargetLayer(t0);
+        byte[] key = forward(0, next(0, true, true, t0), t0).clone();
+        consumer.limitTemporalLayer(0);
+        int[] pattern = {2, 1, 2, 0, 2, 1, 2, 0};
+        List<byte[]> sent = new java.util.ArrayList<>();
+        for (int f = 0; f < pattern.length; f++) {
+            for (int k = 0; k < 2; k++) {
+                byte[] p = temporal(pattern[f], k == 0, t0 + f);
+                boolean tid = Vp8Descriptor.temporalLayer(p, 12, p.length - 12) == pattern[f];
+                assertTrue(tid, "test packet carries its TID");
+                boolean startsFrame = k == 0;
+                if (consumer.accepts(0, RtpPacket.sequence(p, 0), false, pattern[f], startsFrame)) {
+                    consumer.rewriteRtp(p, 0, p.length, t0 + f);
+                    sent.add(p);
+                }
+            }
+        }
+        assertEquals(4, sent.size(), "only the two base-layer frames (two packets each)");
+        int seq = RtpPacket.sequence(key, 0);
+        int pictureId = pictureId(key);
+        for (int i = 0; i < sent.size(); i++) {
+            assertEquals((seq + 1 + i) & 0xFFFF, RtpPacket.sequence(sent.get(i), 0), "no gap in sequence numbers");
+            assertEquals(pictureId + 1 + i / 2, pictureId(sent.get(i)), "no gap in picture ids");
+        }
+        assertEquals(6, consumer.framesThinned);
+        // a NACK of the key frame: found, and resent exactly as it was sent though the shifts moved on
+        int keySeqOut = RtpPacket.sequence(key, 0);
+        assertEquals(seq - 0, keySeqOut);
+        int source = consumer.sourceSequence(keySeqOut);
+        byte[] again = Vp8DescriptorTest.rtp(LAYER_SSRCS[0], source, ts[0] - 8 * 3000, (pid[0] - 8) & 0x7FFF, tl0[0] - 8, true, 320, 180);
+        consumer.translateResent(again, 0, again.length, keySeqOut);
+        assertEquals(java.util.HexFormat.of().formatHex(key), java.util.HexFormat.of().formatHex(again));
     }
 
     @Test

@@ -1,6 +1,5 @@
 package dev.visage.sfu.rtcp;
 
-import dev.visage.sfu.rtp.RtpPacket;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -10,58 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class TransportCcGeneratorTest {
-    /** A straightforward decoder (both chunk kinds) returning {seq, arrivalMicros or -1} pairs. */
+    /** The feedback read back with {@link TransportCcFeedback}: {seq, arrivalMicros or -1} pairs. */
     static List<long[]> decode(byte[] b, int at, int len) {
         assertTrue(Rtcp.isValidCompound(b, at, len));
-        assertEquals(Rtcp.RTPFB, Rtcp.type(b, at));
-        assertEquals(Rtcp.FMT_TCC, Rtcp.fmt(b, at));
-        int end = at + len;
-        if ((b[at] & 0x20) != 0) {
-            end -= b[end - 1] & 0xFF;
-        }
-        int base = RtpPacket.u16(b, at + 12);
-        int count = RtpPacket.u16(b, at + 14);
-        int ref = ((b[at + 16] & 0xFF) << 16) | ((b[at + 17] & 0xFF) << 8) | (b[at + 18] & 0xFF);
-        if ((ref & 0x800000) != 0) {
-            ref -= 1 << 24;
-        }
-        int[] symbols = new int[count];
-        int n = 0;
-        int p = at + 20;
-        while (n < count) {
-            int c = RtpPacket.u16(b, p);
-            p += 2;
-            if ((c & 0x8000) == 0) {
-                int sym = (c >> 13) & 3;
-                int run = c & 0x1FFF;
-                for (int k = 0; k < run && n < count; k++) {
-                    symbols[n++] = sym;
-                }
-            } else if ((c & 0x4000) == 0) {
-                for (int k = 0; k < 14 && n < count; k++) {
-                    symbols[n++] = (c >> (13 - k)) & 1;
-                }
-            } else {
-                for (int k = 0; k < 7 && n < count; k++) {
-                    symbols[n++] = (c >> (2 * (6 - k))) & 3;
-                }
-            }
-        }
         List<long[]> out = new ArrayList<>();
-        long t = ref * 64_000L;
-        for (int k = 0; k < count; k++) {
-            long arrival = -1;
-            if (symbols[k] == 1) {
-                t += (b[p++] & 0xFF) * 250L;
-                arrival = t;
-            } else if (symbols[k] == 2) {
-                t += (short) RtpPacket.u16(b, p) * 250L;
-                p += 2;
-                arrival = t;
-            }
-            out.add(new long[]{(base + k) & 0xFFFF, arrival});
-        }
-        assertTrue(p <= end, "deltas overrun the packet");
+        int n = TransportCcFeedback.read(b, at, len, (seq, arrival) ->
+                out.add(new long[]{seq, arrival == TransportCcFeedback.NOT_RECEIVED ? -1 : arrival}));
+        assertEquals(out.size(), n, "a well-formed feedback");
         return out;
     }
 

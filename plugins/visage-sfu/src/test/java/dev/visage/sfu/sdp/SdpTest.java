@@ -171,7 +171,12 @@ class SdpTest {
         assertTrue(sdp.contains("a=rtpmap:96 VP8/90000"));
         assertTrue(sdp.contains("a=fmtp:97 apt=96"));
         assertTrue(sdp.contains("a=inactive"));
+        assertTrue(sdp.contains("a=rtcp-fb:96 transport-cc") && sdp.contains("a=rtcp-fb:111 transport-cc"),
+                "transport-wide congestion control feedback asked for video and audio");
         SessionDescription d = SessionDescription.parse(sdp);
+        for (int m = 0; m < 3; m++) {
+            assertEquals(Codecs.SUBSCRIBER_TRANSPORT_CC_ID, d.media.get(m).extensionId(Codecs.EXT_TRANSPORT_CC), "section " + m);
+        }
         assertEquals("sendonly", d.media.get(1).direction);
         assertEquals("inactive", d.media.get(2).direction);
         assertTrue(d.media.get(2).ssrcs.isEmpty());

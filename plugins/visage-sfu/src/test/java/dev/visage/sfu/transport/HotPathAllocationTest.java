@@ -1,13 +1,16 @@
 package dev.visage.sfu.transport;
 
 import dev.visage.sfu.SfuMetrics;
+import dev.visage.sfu.bwe.SendSideEstimator;
 import dev.visage.sfu.dtls.SrtpKeys;
 import dev.visage.sfu.rtcp.Rtcp;
+import dev.visage.sfu.rtcp.TransportCcGenerator;
 import dev.visage.sfu.rtp.NackGenerator;
 import dev.visage.sfu.rtp.PacketCache;
 import dev.visage.sfu.rtp.PacketKind;
 import dev.visage.sfu.rtp.RtpPacket;
 import dev.visage.sfu.rtp.Rtx;
+import dev.visage.sfu.rtp.TransportWideSequence;
 import dev.visage.sfu.srtp.SrtpSession;
 import org.jitsi.srtp.crypto.Aes;
 import org.junit.jupiter.api.Test;
@@ -22,7 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Allocation on the forwarding path, measured with the JVM's per-thread allocation counter.
  * Our packet handling (demux, header views and rewrites, packet cache, NACK bookkeeping, RTCP
- * parsing/writing, RTX wrapping) must allocate nothing. SRTP itself is jitsi-srtp + JCE, which
+ * parsing/writing, RTX wrapping, the transport-wide sequence stamp and the bandwidth estimator's
+ * send and feedback paths) must allocate nothing. SRTP itself is jitsi-srtp + JCE, which
  * allocate inside (IV specs, and SunJCE's in-place/GCM buffering); that share is printed and
  * bounded so that a regression (an extra packet copy) shows.
  */
@@ -60,6 +64,9 @@ class HotPathAllocationTest {
         byte[] scratch = new byte[1700];
         byte[] scratch2 = new byte[1700];
         byte[] rtcp = new byte[1500];
+        byte[] feedback = new byte[1500];
+        SendSideEstimator estimator = new SendSideEstimator();
+        TransportCcGenerator subscriberSide = new TransportCcGenerator();
         long sink = 0;
         long before = 0;
         int rounds = 200_000;
@@ -80,6 +87,17 @@ class HotPathAllocationTest {
             }
             cache.put(p, 0, len);
             System.arraycopy(p, 0, scratch, 0, len);
+            // the send step towards a transport-cc subscriber, and its feedback coming back
+            int transportSeq = estimator.nextSequence();
+            int stamped = TransportWideSequence.write(scratch, 0, len, 5, transportSeq, 16);
+            estimator.onSent(stamped, i * 1_000_000L);
+            if ((i % 13) != 5) {
+                subscriberSide.onPacket(transportSeq, i * 1000L + 20_000);
+            }
+            if ((i % 100) == 99) {
+                int n = subscriberSide.writeFeedback(feedback, 0, 1, 2);
+                sink += n > 0 && estimator.onFeedback(feedback, 0, n, i * 1_000_000L) ? estimator.estimateBps() : 0;
+            }
             if ((i % 100) == 0) {
                 int n = nacks.writeNack(rtcp, 0, 1, 0x1234, i * 1_000_000L, 100_000_000L);
                 if (n > 0 && Rtcp.isValidCompound(rtcp, 0, n)) {

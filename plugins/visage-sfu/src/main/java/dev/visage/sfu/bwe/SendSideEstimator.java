@@ -1,0 +1,171 @@
+package dev.visage.sfu.bwe;
+
+import dev.visage.sfu.rtcp.TransportCcFeedback;
+
+/**
+ * Send-side bandwidth estimate of one subscriber transport (in the spirit of Google Congestion
+ * Control): every RTP packet we send carries a transport-wide sequence number ({@link #onSent}
+ * numbers and remembers it); the subscriber's transport-cc feedback says when each arrived, or
+ * that it never did ({@link #onFeedback}). From that:
+ * <ul>
+ *   <li>delay-based: {@link InterArrivalDelta} (inter-group delay variation) →
+ *       {@link TrendlineEstimator} (slope of the queueing delay) → {@link OveruseDetector}
+ *       (adaptive threshold) → {@link AimdRateController};</li>
+ *   <li>loss-based: {@link LossBasedControl} from the packets reported lost;</li>
+ * </ul>
+ * and the estimate is the smaller of the two; a probe ({@link ProbeCluster}: packets sent back to
+ * back, their arrival spread showing what the path carries) can raise both at once. The send path (forwarding threads, under the
+ * transport's send lock) and the feedback path (the subscriber's receive thread) meet under this
+ * object's monitor; neither allocates.
+ */
+public final class SendSideEstimator implements TransportCcFeedback.Visitor {
+    /** Where a new transport starts: high enough for the large layers, cut within a second if the path is not. */
+    public static final long INITIAL_BPS = 2_500_000;
+    public static final long MIN_BPS = 50_000;
+    public static final long MAX_BPS = 20_000_000;
+    /** Bytes a packet costs on the wire beyond its RTP length: SRTP tag, UDP, IPv4, Ethernet. */
+    public static final int WIRE_OVERHEAD = 16 + 8 + 20 + 14;
+
+    private final SentPacketHistory sent = new SentPacketHistory();
+    private final InterArrivalDelta interArrival = new InterArrivalDelta();
+    private final TrendlineEstimator trendline = new TrendlineEstimator();
+    private final OveruseDetector detector = new OveruseDetector();
+    private final AimdRateController delayBased = new AimdRateController(INITIAL_BPS, MIN_BPS, MAX_BPS);
+    private final LossBasedControl lossBased = new LossBasedControl(INITIAL_BPS, MIN_BPS, MAX_BPS);
+    private final AckedBitrate acked = new AckedBitrate();
+    private final ProbeCluster probe = new ProbeCluster();
+    private long lastProbeBps;
+    private long probes;
+    private int nextSeq;
+    private volatile long estimateBps = INITIAL_BPS;
+    private volatile OveruseDetector.Signal lastSignal = OveruseDetector.Signal.NORMAL;
+    /** Some group of the feedback being read was overuse (the rate reacts to it even if the last was not). */
+    private boolean overuseInFeedback;
+    private long feedbacks;
+    private long malformedFeedbacks;
+
+    /** Send path: the transport-wide sequence number the next packet sent gets. */
+    public synchronized int nextSequence() {
+        return nextSeq;
+    }
+
+    /** Send path: the packet numbered {@link #nextSequence()} ({@code rtpBytes} long) is sent now. */
+    public synchronized void onSent(int rtpBytes, long nowNanos) {
+        onSent(rtpBytes, nowNanos, 0);
+    }
+
+    /** {@link #onSent(int, long)} for a packet of probe cluster {@code cluster} (0: none). */
+    public synchronized void onSent(int rtpBytes, long nowNanos, int cluster) {
+        sent.record(nextSeq, rtpBytes + WIRE_OVERHEAD, nowNanos, cluster);
+        nextSeq = (nextSeq + 1) & 0xFFFF;
+        if (cluster != 0 && cluster == probe.id()) {
+            probe.onSent();
+        }
+    }
+
+    /**
+     * Starts a probe towards {@code targetBps}: the caller sends its packets (tagged with the id
+     * returned) back to back now. Its result, if higher, becomes the estimate.
+     */
+    public synchronized int startProbe(long targetBps, long nowNanos) {
+        probes++;
+        return probe.start(targetBps, nowNanos);
+    }
+
+    /** A probe is out and not judged yet. */
+    public synchronized boolean probing() {
+        return probe.active();
+    }
+
+    /** What the last probe showed (bit/s), 0 if it showed nothing or none was sent. */
+    public synchronized long lastProbeBps() {
+        return lastProbeBps;
+    }
+
+    /**
+     * Receive path: one transport-cc feedback packet at {@code b[at..at+plen)}. Returns false
+     * (changing nothing) when it is malformed.
+     */
+    public synchronized boolean onFeedback(byte[] b, int at, int plen, long nowNanos) {
+        if (TransportCcFeedback.read(b, at, plen, this) < 0) {
+            malformedFeedbacks++;
+            return false;
+        }
+        feedbacks++;
+        long ackedBps = acked.bps();
+        OveruseDetector.Signal signal = overuseInFeedback ? OveruseDetector.Signal.OVERUSE : lastSignal;
+        overuseInFeedback = false;
+        long delay = delayBased.update(signal, ackedBps, nowNanos);
+        long loss = lossBased.update(delay, nowNanos);
+        if (probe.active() && probe.complete(nowNanos)) {
+            lastProbeBps = probe.finish();
+            if (lastProbeBps > Math.min(delay, loss) && signal != OveruseDetector.Signal.OVERUSE) {
+                delay = delayBased.raiseTo(lastProbeBps);
+                loss = lossBased.raiseTo(lastProbeBps);
+            }
+        }
+        estimateBps = Math.min(delay, loss);
+        return true;
+    }
+
+    /** Visitor: one packet's status from the feedback being read (under this monitor). */
+    @Override
+    public void onStatus(int seq, long arrivalMicros) {
+        if (!sent.has(seq)) {
+            return; // not ours, or reported before
+        }
+        boolean probed = probe.active() && sent.cluster(seq) == probe.id();
+        if (arrivalMicros == TransportCcFeedback.NOT_RECEIVED) {
+            lossBased.onLost();
+            if (probed) {
+                probe.onLost();
+            }
+            sent.forget(seq);
+            return;
+        }
+        lossBased.onReceived();
+        int size = sent.size(seq);
+        if (probed) {
+            probe.onReceived(arrivalMicros, size);
+        }
+        long sendMicros = sent.sentNanos(seq) / 1000;
+        sent.forget(seq);
+        acked.onReceived(arrivalMicros, size);
+        if (interArrival.onPacket(sendMicros, arrivalMicros)) {
+            long sendDelta = interArrival.sendDeltaMicros();
+            double variationMs = (interArrival.arrivalDeltaMicros() - sendDelta) / 1000.0;
+            double trend = trendline.update(variationMs, interArrival.completedArrivalMicros());
+            lastSignal = detector.detect(trend, trendline.deltas(), sendDelta, interArrival.completedArrivalMicros());
+            overuseInFeedback |= lastSignal == OveruseDetector.Signal.OVERUSE;
+        }
+    }
+
+    /** The estimate now (bit/s): what this transport's subscriber can receive. */
+    public long estimateBps() {
+        return estimateBps;
+    }
+
+    public synchronized long ackedBps() {
+        return acked.bps();
+    }
+
+    public synchronized double lossFraction() {
+        return lossBased.lastLossFraction();
+    }
+
+    public String signal() {
+        return lastSignal.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    public synchronized long probes() {
+        return probes;
+    }
+
+    public synchronized long feedbacks() {
+        return feedbacks;
+    }
+
+    public synchronized long malformedFeedbacks() {
+        return malformedFeedbacks;
+    }
+}

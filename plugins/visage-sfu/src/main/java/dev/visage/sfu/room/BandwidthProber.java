@@ -1,0 +1,77 @@
+package dev.visage.sfu.room;
+
+import dev.visage.sfu.SfuMetrics;
+import dev.visage.sfu.bwe.SendSideEstimator;
+import dev.visage.sfu.transport.PeerTransport;
+
+/**
+ * Probes a subscriber's downlink before its layers rise (timer thread, one per endpoint): when the
+ * layers its tiles ask for would cost more than its estimate allows (with the allocator's margin),
+ * copies of the newest packets of one of its video streams go out back to back as RTX (the browser
+ * drops them as duplicates), and the spread of their arrival tells the estimator what the path
+ * carries (see {@link SendSideEstimator#startProbe}). One probe at a time;
+ * {@value #MIN_INTERVAL_NANOS} ns apart while they find room, twice as far after each that did not
+ * (up to {@value #MAX_INTERVAL_NANOS} ns), so a full link is not probed often.
+ */
+final class BandwidthProber {
+    static final int PACKETS = 5;
+    /** A probe asks for at most this many times the estimate. */
+    static final long MAX_FACTOR = 4;
+    static final long MIN_INTERVAL_NANOS = 1_000_000_000L;
+    static final long MAX_INTERVAL_NANOS = 4_000_000_000L;
+
+    private final SfuMetrics metrics;
+    private final byte[] original = new byte[1700];
+    private final byte[] rtx = new byte[1700];
+    private long nextProbeNanos;
+    private long intervalNanos = MIN_INTERVAL_NANOS;
+    /** The target of the probe out, 0 when none is waiting to be judged. */
+    private long targetBps;
+
+    BandwidthProber(SfuMetrics metrics) {
+        this.metrics = metrics;
+    }
+
+    void probeIfWanted(PeerTransport st, SendSideEstimator estimator, Subscription[] subs, long now) {
+        if (now < nextProbeNanos || estimator.probing()) {
+            return;
+        }
+        if (targetBps > 0) {
+            boolean found = estimator.lastProbeBps() >= targetBps * 9 / 10;
+            intervalNanos = found ? MIN_INTERVAL_NANOS : Math.min(MAX_INTERVAL_NANOS, 2 * intervalNanos);
+            targetBps = 0;
+        }
+        long wanted = (long) (LayerAllocator.wantedBps(subs, now) * LayerAllocator.UP_MARGIN);
+        long estimate = estimator.estimateBps();
+        if (wanted <= estimate || st == null) {
+            intervalNanos = MIN_INTERVAL_NANOS;
+            return;
+        }
+        for (Subscription s : subs) {
+            int layer = s.currentLayer();
+            PublishedTrack t = s.track;
+            if (!t.video || layer < 0 || s.rtxSsrc == 0 || t.canonicalRtxPt < 0 || !s.ready()) {
+                continue;
+            }
+            long target = Math.min(wanted, MAX_FACTOR * estimate);
+            int cluster = estimator.startProbe(target, now);
+            int newest = s.newestSeqOut();
+            int sent = 0;
+            for (int back = 0; back < 4 * PACKETS && sent < PACKETS; back++) {
+                int seqOut = (newest - back) & 0xFFFF;
+                int seq = s.sourceSequence(seqOut);
+                int len = seq < 0 ? -1 : t.layers[layer].cachedPacket(seq, original);
+                if (len > 0) {
+                    s.translateResent(original, 0, len, seqOut);
+                    if (st.sendProbe(rtx, 0, s.toRtx(original, len, seqOut, rtx), cluster)) {
+                        sent++;
+                    }
+                }
+            }
+            metrics.probePackets.addAndGet(sent);
+            targetBps = target;
+            nextProbeNanos = now + intervalNanos;
+            return;
+        }
+    }
+}
