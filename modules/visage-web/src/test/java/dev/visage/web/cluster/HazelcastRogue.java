@@ -60,7 +60,18 @@ final class HazelcastRogue implements RogueBackendClient {
 
     @Override
     public void writeNodeEntry(String nodeId, String json) {
-        member.<String, String>getMap("visage.nodes").put(nodeId, json);
+        // a member that just joined a busy cluster may still be taking partitions over (CI final6:
+        // its put timed out after 120 s): write once the partitions have settled
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+        while (!member.getPartitionService().isClusterSafe() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        member.<String, String>getMap("visage.nodes").set(nodeId, json);
     }
 
     @Override
