@@ -39,6 +39,9 @@ final class BandwidthProber {
         if (targetBps > 0) {
             boolean found = estimator.lastProbeBps() >= targetBps * 9 / 10;
             intervalNanos = found ? MIN_INTERVAL_NANOS : Math.min(MAX_INTERVAL_NANOS, 2 * intervalNanos);
+            if (found) {
+                LayerAllocator.forgetFailedRises(subs);
+            }
             targetBps = 0;
         }
         long wanted = (long) (LayerAllocator.wantedBps(subs, now) * LayerAllocator.UP_MARGIN);

@@ -106,6 +106,16 @@ final class LayerAllocator {
     }
 
     /**
+     * A probe found room on the subscriber's downlink: the path has changed (a cap lifted), so the
+     * rises that failed before it say nothing now, and the next rise waits only the base hold.
+     */
+    static void forgetFailedRises(Subscription[] subs) {
+        for (Subscription s : subs) {
+            s.upHoldNanos = UP_HOLD_NANOS;
+        }
+    }
+
+    /**
      * What the subscriber's streams would cost at the layers their sizes ask for (bit/s on the
      * wire): what a probe should find room for before the allocation can rise that far.
      */

@@ -58,6 +58,18 @@ public final class Codecs {
         return pt < 0 || codec.equals("OPUS") ? -1 : pt + 1;
     }
 
+    /**
+     * The publisher's Opus parameters with discontinuous transmission asked for (as LiveKit does by
+     * default): a silent microphone then sends a comfort-noise frame every 400 ms instead of 50
+     * packets a second, which every subscriber's downlink would otherwise carry, headers and all.
+     */
+    public static String withOpusDtx(String fmtp) {
+        if (fmtp == null || fmtp.isBlank()) {
+            return "usedtx=1";
+        }
+        return fmtp.contains("usedtx=") ? fmtp : fmtp + ";usedtx=1";
+    }
+
     public static String rtpmapName(String codec) {
         return switch (codec) {
             case "OPUS" -> "opus";

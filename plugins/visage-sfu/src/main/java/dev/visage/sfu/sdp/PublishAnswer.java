@@ -93,7 +93,7 @@ public final class PublishAnswer {
                 s.line("a=rtcp-fb:" + pt + " nack");
                 s.line("a=rtcp-fb:" + pt + " nack pli");
             }
-            String fmtp = m.fmtp.get(pt);
+            String fmtp = "OPUS".equals(codec) ? Codecs.withOpusDtx(m.fmtp.get(pt)) : m.fmtp.get(pt);
             if (fmtp != null) {
                 s.line("a=fmtp:" + pt + " " + fmtp);
             }

@@ -117,6 +117,15 @@ class LayerAllocatorTest {
     }
 
     @Test
+    void aProbeThatFoundRoomForgetsTheFailedRises() {
+        at(300_000, SECOND);
+        at(1_000_000, 2_500_000_000L); // risen to h
+        at(300_000, SECOND / 10);      // and down again at once: the rise failed, the next waits 4 s
+        LayerAllocator.forgetFailedRises(subs);
+        assertEquals(List.of(1, 1), List.of(box(at(1_000_000, 2_500_000_000L))), "back to the 2 s hold");
+    }
+
+    @Test
     void whatAProbeMustFindRoomForIsTheLayersTheSizesAskFor() {
         at(300_000, SECOND / 10);
         assertEquals(40_000 + 730_000 + 730_000, LayerAllocator.wantedBps(subs, now));

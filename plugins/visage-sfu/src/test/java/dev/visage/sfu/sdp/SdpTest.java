@@ -69,6 +69,7 @@ class SdpTest {
         assertTrue(sdp.contains("a=rtcp-fb:96 transport-cc"));
         assertTrue(sdp.contains("a=rtcp-fb:111 transport-cc"));
         assertTrue(sdp.contains("a=rtcp-fb:96 goog-remb"));
+        assertTrue(sdp.contains("a=fmtp:111 minptime=10;useinbandfec=1;usedtx=1\r\n"), "Opus with DTX asked for: " + sdp);
         assertEquals(2, ans.tracks.size());
         TrackInfo video = ans.tracks.get(1);
         assertEquals("VP8", video.codec());
@@ -96,6 +97,7 @@ class SdpTest {
         PublishAnswer ans = PublishAnswer.build(offer, OURS, List.of("VP8", "H264"), 1, 1);
         assertTrue(ans.sdp.contains("a=group:BUNDLE 0 1\r\n"), ans.sdp);
         assertTrue(ans.sdp.contains("m=video 9 UDP/TLS/RTP/SAVPF 120 124\r\n"), ans.sdp);
+        assertTrue(ans.sdp.contains("a=fmtp:109 maxplaybackrate=48000;stereo=1;useinbandfec=1;usedtx=1\r\n"), ans.sdp);
         assertEquals(2, ans.tracks.size());
         TrackInfo v = ans.tracks.get(1);
         assertEquals("VP8", v.codec());
