@@ -162,22 +162,32 @@ def rfc3550_jitter(pairs):
     return round(j, 3)
 
 
+def part_jitter(parts):
+    """parts: (first sent ms, delay of this part ms): the RFC 3550 jitter this part alone adds."""
+    return rfc3550_jitter(sorted((t, t + d) for t, d in parts))
+
+
 def analyse(path, node_names, links_path=None):
     hosts, regions, recs = load(path)
     rules = parse_links(links_path, regions)
-    # A datagram: sent by host A (seen at A's port, direction 0), delivered to host B (B's port, direction 1).
-    sent = {}
+    # A datagram: sent by host A (seen at A's port, direction 0), delivered to host B (B's port,
+    # direction 1). A retransmission from a cache is the same datagram again (same SRTP index, same
+    # bytes): a delivery pairs with the latest sending before it, not with a lost first one.
+    sent = defaultdict(list)
     delivered = {}
     for t, port, direction, src, dst, sport, dport, ulen, payload in recs:
         key = (src, dst, sport, dport, ulen, payload)
-        (sent if direction == 0 else delivered).setdefault(key, (t, port))
+        if direction == 0:
+            sent[key].append((t, port))
+        else:
+            delivered.setdefault(key, (t, port))
     hop_delays = defaultdict(list)
     packets = []  # (sender, receiver, ssrc, seq, ts, pt, sent ns, delivered ns)
-    for key, (t0, a) in sent.items():
-        d = delivered.get(key)
-        if d is None:
+    for key, (t1, b) in delivered.items():
+        before = [x for x in sent.get(key, ()) if x[0] <= t1]
+        if not before:
             continue
-        t1, b = d
+        t0, a = max(before)
         pair = f'{hosts[a]}>{hosts[b]}'
         hop_delays[pair].append((t1 - t0) / 1e6)
         h = rtp_header(key[5])
@@ -283,9 +293,9 @@ def analyse(path, node_names, links_path=None):
             total.append((t1 - first_sent) / 1e6)
             pairs.append((first_sent / 1e6, t1 / 1e6))
             for k, (hk, s0, s1) in enumerate(times):
-                hop_parts[f'{hk[0]}>{hk[1]}'].append((s1 - s0) / 1e6)
+                hop_parts[f'{hk[0]}>{hk[1]}'].append((first_sent / 1e6, (s1 - s0) / 1e6))
                 if k + 1 < len(times):
-                    node_parts[hk[0]].append((s0 - times[k + 1][2]) / 1e6)
+                    node_parts[hk[0]].append((first_sent / 1e6, (s0 - times[k + 1][2]) / 1e6))
         pairs.sort()
         name = f'{publisher}>{b} {kind} {ssrc:08x}'
         configured = 0.0
@@ -297,9 +307,11 @@ def analyse(path, node_names, links_path=None):
             'via': [f'{k[0]}>{k[1]}' for k in reversed(chain)],
             'oneWayMs': stats(total),
             'configuredMs': configured if rules else None,
-            'hopsMeanMs': {h: round(sum(v) / len(v), 2) for h, v in hop_parts.items() if v},
-            'nodesMeanMs': {n: round(sum(v) / len(v), 2) for n, v in node_parts.items() if v},
-            'nodesP95Ms': {n: stats(v)['p95'] for n, v in node_parts.items() if v},
+            'hopsMeanMs': {h: round(sum(d for _, d in v) / len(v), 2) for h, v in hop_parts.items() if v},
+            'hopsJitterMs': {h: part_jitter(v) for h, v in hop_parts.items() if v},
+            'nodesMeanMs': {n: round(sum(d for _, d in v) / len(v), 2) for n, v in node_parts.items() if v},
+            'nodesP95Ms': {n: stats([d for _, d in v])['p95'] for n, v in node_parts.items() if v},
+            'nodesJitterMs': {n: part_jitter(v) for n, v in node_parts.items() if v},
             'jitterMs': rfc3550_jitter(pairs),
         }
     return {'hosts': hosts, 'records': len(recs), 'hops': hops, 'nodes': nodes, 'paths': paths}
