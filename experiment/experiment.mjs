@@ -5,6 +5,7 @@
 // video and the warm-up has passed, getStats of both pages every second and the nodes' /metrics
 // every 5 s for the measuring window. Writes OUT/results.json and OUT/raw/*; progress on stderr.
 import { createRequire } from 'node:module';
+import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -214,24 +215,89 @@ function networkDelta(a, b) {
   return out;
 }
 
+/** The hub's packet trace for the first `seconds` of the window (tests/netns/frame-trace.py). */
+function startTrace(file, seconds) {
+  return new Promise((resolve) => {
+    const p = spawn(cfg.trace, [file, String(seconds)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    p.stderr.on('data', (d) => { err += d; });
+    p.on('exit', (code) => { if (code) log(`trace failed (${code}): ${err.trim()}`); resolve(); });
+  });
+}
+
+/** Per hop, per node and per publisher > subscriber path: what the trace measured. */
+function analyseTrace(file) {
+  try {
+    const out = execFileSync('python3', [cfg.traceTool, 'analyse', file, 'sg,hcm', cfg.linksFile], { maxBuffer: 64 << 20 });
+    return JSON.parse(out);
+  } catch (e) {
+    return { error: String(e.message || e) };
+  }
+}
+
+/** The traced path of the publisher's video to the subscriber (the one with most packets). */
+function tracedPath(trace, publisher, subscriber, kind = 'video') {
+  const ps = Object.values((trace && trace.paths) || {}).filter((p) => p.publisher === publisher && p.subscriber === subscriber && p.kind === kind && p.oneWayMs);
+  return ps.sort((a, b) => b.oneWayMs.n - a.oneWayMs.n)[0] || null;
+}
+
+/** The pages of a run: one per region (people 1) or two (people 2); the first two are "the" EU and VN pages. */
+const PAGES = [{ key: 'eu', client: 'ceu', user: 'eu-peer', region: 'eu' }, { key: 'vn', client: 'cvn', user: 'vn-peer', region: 'vn' },
+  ...(cfg.people === 2 ? [{ key: 'eu2', client: 'ceu2', user: 'eu-peer2', region: 'eu' }, { key: 'vn2', client: 'cvn2', user: 'vn-peer2', region: 'vn' }] : [])];
+
+/** What one page received over the window, all its remote video streams together. */
+function received(recv) {
+  const r0 = recv[0], r1 = recv[recv.length - 1];
+  const dt = (r1.t - r0.t) / 1000;
+  const d = (f) => sum(videoIn(r1), f) - sum(videoIn(r0), f);
+  const pkts = d('packetsReceived'), lost = d('packetsLost'), jbCount = d('jitterBufferEmittedCount');
+  const streams = videoIn(r1).length;
+  return {
+    streams, videoMbps: round(d('bytesReceived') * 8 / dt / 1e6, 3),
+    framesPerSecondPerStream: streams ? round(d('framesDecoded') / dt / streams, 1) : null,
+    jitterMs: round(mean(recv.map((s) => { const v = videoIn(s); return v.length ? mean(v.map((x) => x.jitter)) * 1000 : null; })), 2),
+    jitterBufferMs: jbCount > 0 ? round(d('jitterBufferDelay') / jbCount * 1000, 1) : null,
+    lossPercent: pkts + lost > 0 ? round(lost / (pkts + lost) * 100, 2) : null,
+    freezes: d('freezeCount'), freezeSeconds: round(d('totalFreezesDuration'), 2),
+  };
+}
+
+/** Traced video one-way delay and jitter per pair of regions (EU→EU, EU→VN, VN→EU, VN→VN), means over the page pairs. */
+function tracedClasses(trace) {
+  const region = Object.fromEntries(PAGES.map((p) => [p.client, p.region.toUpperCase()]));
+  const out = {};
+  for (const p of Object.values((trace && trace.paths) || {})) {
+    if (p.kind !== 'video' || !p.oneWayMs || !region[p.publisher] || !region[p.subscriber]) continue;
+    const k = `${region[p.publisher]}→${region[p.subscriber]}`;
+    (out[k] = out[k] || []).push(p);
+  }
+  return Object.fromEntries(Object.entries(out).map(([k, ps]) => [k, {
+    pairs: ps.length, via: ps[0].via, oneWayMs: round(mean(ps.map((p) => p.oneWayMs.mean)), 1), oneWayP95Ms: round(Math.max(...ps.map((p) => p.oneWayMs.p95)), 1),
+    configuredMs: round(mean(ps.map((p) => p.configuredMs)), 1), nodesMs: round(mean(ps.map((p) => Object.values(p.nodesMeanMs).reduce((a, x) => a + x, 0))), 2),
+    jitterMs: round(mean(ps.map((p) => p.jitterMs)), 2),
+  }]));
+}
+
 async function runScenario(sc, tokens) {
   const open = [];
-  const res = { id: sc.id, title: sc.title, short: sc.short, euNode: sc.eu.id, vnNode: sc.vn.id, ok: false };
+  const res = { id: sc.id, title: sc.title, short: sc.short, euNode: sc.eu.id, vnNode: sc.vn.id, people: cfg.people, ok: false };
   const rawFile = join(OUT, 'raw', `scenario-${sc.id}-getstats.jsonl`);
+  const nodeOf = (pg) => (pg.region === 'eu' ? sc.eu : sc.vn);
   try {
     const room = await rest(SG.url, 'POST', '/api/rooms', { name: `Experiment ${sc.id}` }, tokens.eu);
     if (room.status !== 201) throw new Error(`room: ${room.status} ${room.text}`);
     const roomId = room.json.roomId;
     res.roomId = roomId;
-    log(`scenario ${sc.id}: ${sc.title}; room ${roomId}`);
-    const pEu = await openPage('ceu', sc.eu, tokens.eu, 'eu-peer', roomId, open);
-    const pVn = await openPage('cvn', sc.vn, tokens.vn, 'vn-peer', roomId, open);
+    log(`scenario ${sc.id}: ${sc.title}; room ${roomId}; ${PAGES.length} pages`);
+    const pages = [];
+    for (const pg of PAGES) pages.push(await openPage(pg.client, nodeOf(pg), tokens[pg.key], pg.user, roomId, open));
+    const sampleAll = () => Promise.all(pages.map((p) => sample(p)));
     // joined, on the intended nodes (the page's view and the server's view)
     const t0 = Date.now();
     for (;;) {
-      const [a, b] = [await sample(pEu).catch(() => null), await sample(pVn).catch(() => null)];
-      if (a && b && a.joined && b.joined) {
-        res.pageNodes = { eu: a.node, vn: b.node };
+      const ss = await Promise.all(pages.map((p) => sample(p).catch(() => null)));
+      if (ss.every((x) => x && x.joined)) {
+        res.pageNodes = Object.fromEntries(PAGES.map((pg, i) => [pg.key, ss[i].node]));
         break;
       }
       if (Date.now() - t0 > 60000) throw new Error('pages did not join within 60 s');
@@ -239,10 +305,11 @@ async function runScenario(sc, tokens) {
     }
     const members = (await rest(SG.url, 'GET', `/api/rooms/${roomId}`)).json.members || [];
     res.serverNodes = members.map((m) => m.nodeId);
-    if (res.pageNodes.eu !== sc.eu.id || res.pageNodes.vn !== sc.vn.id) {
-      throw new Error(`pages on the wrong nodes: eu ${res.pageNodes.eu} (want ${sc.eu.id}), vn ${res.pageNodes.vn} (want ${sc.vn.id}); is ?node= in js/api.js deployed?`);
+    const wrong = PAGES.filter((pg) => res.pageNodes[pg.key] !== nodeOf(pg).id);
+    if (wrong.length) {
+      throw new Error(`pages on the wrong nodes: ${wrong.map((pg) => `${pg.key} on ${res.pageNodes[pg.key]} (want ${nodeOf(pg).id})`).join(', ')}; is ?node= in js/api.js deployed?`);
     }
-    log(`scenario ${sc.id}: joined in ${Date.now() - t0} ms; EU page on ${res.pageNodes.eu}, VN page on ${res.pageNodes.vn}; server: ${res.serverNodes.join(', ')}`);
+    log(`scenario ${sc.id}: joined in ${Date.now() - t0} ms; pages on ${PAGES.map((pg) => `${pg.key} ${res.pageNodes[pg.key]}`).join(', ')}; server: ${res.serverNodes.join(', ')}`);
     // Keep the resolution, give up frame rate instead: with the noise camera, Chromium's QP-based
     // quality scaler would otherwise fall to 320x240 and its 0.6 Mbit/s ceiling, whatever the path.
     const keepResolution = (page) => page.evaluate(async (pref) => {
@@ -254,30 +321,33 @@ async function runScenario(sc, tokens) {
       return s.getParameters().degradationPreference || pref;
     }, cfg.degradation);
     res.degradationPreference = {};
-    // both decode video
+    // every page decodes video
     const t1 = Date.now();
     for (;;) {
-      if (cfg.degradation && (!res.degradationPreference.eu || !res.degradationPreference.vn)) {
-        res.degradationPreference.eu = res.degradationPreference.eu || await keepResolution(pEu);
-        res.degradationPreference.vn = res.degradationPreference.vn || await keepResolution(pVn);
+      if (cfg.degradation) {
+        for (const [i, pg] of PAGES.entries()) res.degradationPreference[pg.key] = res.degradationPreference[pg.key] || await keepResolution(pages[i]);
       }
-      const [a, b] = [await sample(pEu), await sample(pVn)];
-      if (framesDecoded(a) > 0 && framesDecoded(b) > 0) break;
+      const ss = await sampleAll();
+      if (ss.every((x) => framesDecoded(x) > 0)) break;
       if (Date.now() - t1 > 60000) {
-        res.framesAtTimeout = { eu: framesDecoded(a), vn: framesDecoded(b) };
+        res.framesAtTimeout = Object.fromEntries(PAGES.map((pg, i) => [pg.key, framesDecoded(ss[i])]));
         for (const n of [SG, HCM]) writeFileSync(join(OUT, 'raw', `scenario-${sc.id}-metrics-${n.id}-failed.txt`), (await metrics(n)).text);
-        throw new Error(`no video decoded within 60 s (frames decoded: EU page ${framesDecoded(a)}, VN page ${framesDecoded(b)})${sc.relay ? ': the relay did not deliver' : ''}`);
+        throw new Error(`no video decoded within 60 s (frames decoded: ${JSON.stringify(res.framesAtTimeout)})${sc.relay ? ': the relay did not deliver' : ''}`);
       }
       await sleep(500);
     }
     res.firstVideoMs = Date.now() - t1;
-    log(`scenario ${sc.id}: both pages decode video after ${res.firstVideoMs} ms; warm-up ${cfg.warmup} s`);
+    log(`scenario ${sc.id}: every page decodes video after ${res.firstVideoMs} ms; warm-up ${cfg.warmup} s`);
     await sleep(cfg.warmup * 1000);
 
     // measuring window
-    const eu = [], vn = [], mSeries = { [SG.id]: [], [HCM.id]: [] }, rsSeries = { [SG.id]: [], [HCM.id]: [] };
+    const series = PAGES.map(() => []), mSeries = { [SG.id]: [], [HCM.id]: [] }, rsSeries = { [SG.id]: [], [HCM.id]: [] };
+    const [eu, vn] = series;
     const net0 = switchStats();
     const load0 = loadavg()[0];
+    const traceFile = join(OUT, 'logs', `scenario-${sc.id}-trace.bin`);
+    const traceSeconds = Math.min(cfg.traceSeconds, cfg.seconds);
+    const tracing = traceSeconds > 0 ? startTrace(traceFile, traceSeconds) : null;
     const start = Date.now(), end = start + cfg.seconds * 1000;
     let nextMetrics = 0, nextLog = start + 10000;
     for (let tick = 0; ; tick++) {
@@ -293,20 +363,26 @@ async function runScenario(sc, tokens) {
         }
         nextMetrics = now + 5000;
       }
-      const [a, b] = await Promise.all([sample(pEu), sample(pVn)]);
-      eu.push(a); vn.push(b);
-      appendFileSync(rawFile, JSON.stringify({ eu: a, vn: b }) + '\n');
+      const ss = await sampleAll();
+      ss.forEach((x, i) => series[i].push(x));
+      appendFileSync(rawFile, JSON.stringify(Object.fromEntries(PAGES.map((pg, i) => [pg.key, ss[i]]))) + '\n');
       if (now >= end) break;
       if (now >= nextLog) {
         const rate = (xs) => { const k = Math.max(0, xs.length - 11); const s0 = xs[k], s1 = xs[xs.length - 1]; return ((sum(videoIn(s1), 'bytesReceived') - sum(videoIn(s0), 'bytesReceived')) * 8 / ((s1.t - s0.t) / 1000) / 1e6).toFixed(2); };
         const rtt = (s) => { const p = pair(s); return p ? Math.round(p.currentRoundTripTime * 1000) : '?'; };
-        log(`scenario ${sc.id}: ${Math.round((now - start) / 1000)}/${cfg.seconds} s  video in: EU page ${rate(eu)} Mbit/s, VN page ${rate(vn)} Mbit/s; leg RTT EU ${rtt(a.pub)} ms, VN ${rtt(b.pub)} ms; load ${loadavg()[0].toFixed(1)}`);
+        log(`scenario ${sc.id}: ${Math.round((now - start) / 1000)}/${cfg.seconds} s  video in: ${PAGES.map((pg, i) => `${pg.key} ${rate(series[i])}`).join(', ')} Mbit/s; leg RTT ${PAGES.map((pg, i) => `${pg.key} ${rtt(ss[i].pub)}`).join(', ')} ms; load ${loadavg()[0].toFixed(1)}`);
         nextLog = now + 10000;
       }
       await sleep(Math.max(0, start + (tick + 1) * 1000 - Date.now()));
     }
     const net1 = switchStats();
     res.network = networkDelta(net0, net1);
+    if (tracing) {
+      await tracing;
+      res.trace = analyseTrace(traceFile);
+      res.trace.seconds = traceSeconds;
+      writeFileSync(join(OUT, 'raw', `scenario-${sc.id}-trace.json`), JSON.stringify(res.trace, null, 1));
+    }
     res.load = { start: round(load0, 2), end: round(loadavg()[0], 2) };
     res.nodes = {};
     for (const n of [SG, HCM]) {
@@ -319,12 +395,23 @@ async function runScenario(sc, tokens) {
     res.roomStats = roomStatsSummary(rsSeries);
     const relayRtt = sc.relay ? mean([res.nodes[SG.id].relayLegRttMs, res.nodes[HCM.id].relayLegRttMs]) : null;
     res.relayLegRttMs = round(relayRtt, 1);
-    // vn page receives the EU peer's video and vice versa
-    res.euToVn = direction(vn, eu, relayRtt);
-    res.vnToEu = direction(eu, vn, relayRtt);
-    res.ok = true;
-    log(`scenario ${sc.id}: done. EU→VN ${res.euToVn.videoMbps} Mbit/s ${res.euToVn.latencyMs} ms jitter ${res.euToVn.jitterMs} ms loss ${res.euToVn.lossPercent}%; `
-      + `VN→EU ${res.vnToEu.videoMbps} Mbit/s ${res.vnToEu.latencyMs} ms jitter ${res.vnToEu.jitterMs} ms loss ${res.vnToEu.lossPercent}%`);
+    if (cfg.people === 2) {
+      res.pages = Object.fromEntries(PAGES.map((pg, i) => [pg.key, received(series[i])]));
+      res.classes = tracedClasses(res.trace);
+      res.ok = true;
+      log(`scenario ${sc.id}: done. ${Object.entries(res.classes).map(([k, c]) => `${k} ${c.oneWayMs} ms (network ${c.configuredMs}) jitter ${c.jitterMs} ms`).join('; ')}`);
+    } else {
+      // vn page receives the EU peer's video and vice versa
+      res.euToVn = direction(vn, eu, relayRtt);
+      res.vnToEu = direction(eu, vn, relayRtt);
+      for (const [d, from, to] of [[res.euToVn, 'ceu', 'cvn'], [res.vnToEu, 'cvn', 'ceu']]) {
+        d.traced = { video: tracedPath(res.trace, from, to, 'video'), audio: tracedPath(res.trace, from, to, 'audio') };
+      }
+      res.ok = true;
+      const traced = (d) => (d.traced.video ? `, traced ${d.traced.video.oneWayMs.mean} ms (network ${d.traced.video.configuredMs}) jitter ${d.traced.video.jitterMs} ms` : '');
+      log(`scenario ${sc.id}: done. EU→VN ${res.euToVn.videoMbps} Mbit/s ${res.euToVn.latencyMs} ms jitter ${res.euToVn.jitterMs} ms loss ${res.euToVn.lossPercent}%${traced(res.euToVn)}; `
+        + `VN→EU ${res.vnToEu.videoMbps} Mbit/s ${res.vnToEu.latencyMs} ms jitter ${res.vnToEu.jitterMs} ms loss ${res.vnToEu.lossPercent}%${traced(res.vnToEu)}`);
+    }
   } catch (e) {
     res.error = String((e && e.message) || e);
     log(`scenario ${sc.id} FAILED: ${res.error}`);
@@ -334,10 +421,11 @@ async function runScenario(sc, tokens) {
   return res;
 }
 
-const result = { run: cfg.run, startedAt: cfg.startedAt, video: cfg.video, degradation: cfg.degradation, seconds: cfg.seconds, warmup: cfg.warmup, order: cfg.scenarios, scenarios: {} };
+const result = { run: cfg.run, people: cfg.people, startedAt: cfg.startedAt, video: cfg.video, degradation: cfg.degradation, seconds: cfg.seconds, warmup: cfg.warmup, order: cfg.scenarios, scenarios: {} };
 try {
   const password = 'experiment-pass-123';
-  const tokens = { eu: await login(SG.url, 'eu-peer', password), vn: await login(SG.url, 'vn-peer', password) };
+  const tokens = {};
+  for (const pg of PAGES) tokens[pg.key] = await login(SG.url, pg.user, password);
   result.nodesSeen = (await rest(SG.url, 'GET', '/api/nodes')).json;
   for (const id of cfg.scenarios) {
     result.scenarios[id] = await runScenario(SCENARIOS[id], tokens);

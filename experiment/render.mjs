@@ -18,18 +18,6 @@ const PATHS = {
   3: 'EU ⇄ node-sg ⇄ VN',
 };
 
-// The links a packet crosses per scenario and direction, and what the delay switch applied on them.
-const LINKS = {
-  1: { euToVn: ['ceu>sg', 'sg>hcm', 'hcm>cvn'], vnToEu: ['cvn>hcm', 'hcm>sg', 'sg>ceu'] },
-  2: { euToVn: ['ceu>hcm', 'hcm>cvn'], vnToEu: ['cvn>hcm', 'hcm>ceu'] },
-  3: { euToVn: ['ceu>sg', 'sg>cvn'], vnToEu: ['cvn>sg', 'sg>ceu'] },
-};
-const netOneWay = (id, dir) => {
-  const net = r.scenarios[id].network || {};
-  const ls = LINKS[id][dir].map((k) => net[k]);
-  return ls.every((l) => l && Number.isFinite(l.meanDelayMs)) ? ls.reduce((a, l) => a + l.meanDelayMs + (l.meanLateMs || 0), 0) : null;
-};
-
 // ------------------------------------------------------------------ markdown
 const md = [];
 md.push(`# The relay experiment — ${r.startedAt} UTC`, '');
@@ -38,30 +26,64 @@ try { build = readFileSync(join(OUT, 'build.txt'), 'utf8').trim().split('\n').jo
 md.push(`Measuring window ${r.seconds} s per scenario (after both pages decode video and ${r.warmup} s of warm-up), run order ${r.order.join(', ')}. `
   + `Browsers: Debian Chromium with the real web client (\`/r/<room>?node=<id>\`), fake microphone and, as camera, ${r.video === 'pattern' ? "Chromium's fake pattern" : 'a 640x480 30 fps clip with a wandering patch of fresh noise (more to send than Chromium\'s 1.7 Mbit/s ceiling for 640x480, so congestion control sets the bitrate)'}${r.degradation ? `, video senders set to degradationPreference ${r.degradation}` : ''}. `
   + (build ? `Build: ${build}.` : ''), '');
-md.push('| # | path | direction (receiver) | video Mbit/s | one-way latency ms | = (sender leg RTT + receiver leg RTT + relay RTT) / 2 | network alone ms | jitter ms (RFC 3550) | jitter buffer ms | loss % | fps | resolution | freezes (s) |');
-md.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
-for (const id of order) {
-  const s = r.scenarios[id];
-  if (!s.ok) {
-    md.push(`| ${id} | ${PATHS[id]} | — | **failed** | | ${String(s.error || '').replace(/\|/g, '/')} | | | | | | | |`);
-    continue;
+const two = r.people === 2;
+const tr = (d) => (d && d.traced && d.traced.video) || null;
+const CLASSES = ['EU→EU', 'EU→VN', 'VN→EU', 'VN→VN'];
+if (two) {
+  md.push('Two people per region: pages eu, eu2 (EU) and vn, vn2 (VN), all publishing. Per pair of regions (publisher → subscriber), the traced video one-way delay and its jitter, '
+    + 'means over the page pairs of that class (EU→EU and VN→VN: the two pages of one region; EU→VN, VN→EU: four pairs).', '');
+  md.push('| # | path | publisher → subscriber | pairs | one-way ms, traced (worst p95) | links configured ms | of which in nodes ms | traced jitter ms | via |');
+  md.push('|---|---|---|---|---|---|---|---|---|');
+  for (const id of order) {
+    const s = r.scenarios[id];
+    if (!s.ok) {
+      md.push(`| ${id} | ${PATHS[id]} | **failed** | | ${String(s.error || '').replace(/\|/g, '/')} | | | | |`);
+      continue;
+    }
+    for (const k of CLASSES) {
+      const c = (s.classes || {})[k];
+      if (c) md.push(`| ${id} | ${PATHS[id]} | ${k} | ${c.pairs} | **${fmt(c.oneWayMs)}** (${fmt(c.oneWayP95Ms)}) | ${fmt(c.configuredMs, 0)} | ${fmt(c.nodesMs)} | ${fmt(c.jitterMs, 1)} | ${c.via.join(' ')} |`);
+    }
   }
-  for (const [label, d, dir] of [['EU → VN (VN page)', s.euToVn, 'euToVn'], ['VN → EU (EU page)', s.vnToEu, 'vnToEu']]) {
-    md.push(`| ${id} | ${PATHS[id]} | ${label} | ${fmt(d.videoMbps, 2)} | **${fmt(d.latencyMs)}** | (${fmt(d.senderLegRttMs)} + ${fmt(d.receiverLegRttMs)}${id === 1 ? ` + ${fmt(d.relayLegRttMs)}` : ''}) / 2 | ${fmt(netOneWay(id, dir))} | ${fmt(d.jitterMs, 1)} | ${fmt(d.jitterBufferMs)} | ${fmt(d.lossPercent, 2)} | ${fmt(d.framesPerSecond)} | ${d.resolution || '–'} | ${d.freezes} (${fmt(d.freezeSeconds)}) |`);
+  md.push('', 'What each page received (all its remote video streams together; getStats):', '');
+  md.push('| # | page | streams | video Mbit/s | fps per stream | jitter ms (browser, RFC 3550) | jitter buffer ms | loss % | freezes (s) |');
+  md.push('|---|---|---|---|---|---|---|---|---|');
+  for (const id of order) {
+    const s = r.scenarios[id];
+    if (!s.ok) continue;
+    for (const [k, p] of Object.entries(s.pages || {})) {
+      md.push(`| ${id} | ${k} | ${p.streams} | ${fmt(p.videoMbps, 2)} | ${fmt(p.framesPerSecondPerStream)} | ${fmt(p.jitterMs, 1)} | ${fmt(p.jitterBufferMs)} | ${fmt(p.lossPercent, 2)} | ${p.freezes} (${fmt(p.freezeSeconds)}) |`);
+    }
   }
+  md.push('');
+} else {
+  md.push('| # | path | direction (receiver) | video Mbit/s | one-way ms, traced (p95) | links configured ms | of which in nodes ms | traced jitter ms | one-way ms, RTT estimate | = (sender leg RTT + receiver leg RTT + relay RTT) / 2 | jitter ms (browser, RFC 3550) | jitter buffer ms | loss % | fps | resolution | freezes (s) |');
+  md.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const id of order) {
+    const s = r.scenarios[id];
+    if (!s.ok) {
+      md.push(`| ${id} | ${PATHS[id]} | — | **failed** | | ${String(s.error || '').replace(/\|/g, '/')} | | | | | | | | | | |`);
+      continue;
+    }
+    for (const [label, d] of [['EU → VN (VN page)', s.euToVn, 'euToVn'], ['VN → EU (EU page)', s.vnToEu, 'vnToEu']]) {
+      const t = tr(d);
+      const nodesMs = t ? Object.values(t.nodesMeanMs).reduce((a, x) => a + x, 0) : null;
+      md.push(`| ${id} | ${PATHS[id]} | ${label} | ${fmt(d.videoMbps, 2)} | **${fmt(t && t.oneWayMs.mean)}** (${fmt(t && t.oneWayMs.p95)}) | ${fmt(t && t.configuredMs, 0)} | ${fmt(nodesMs)} | ${fmt(t && t.jitterMs, 1)} | ${fmt(d.latencyMs)} | (${fmt(d.senderLegRttMs)} + ${fmt(d.receiverLegRttMs)}${id === 1 ? ` + ${fmt(d.relayLegRttMs)}` : ''}) / 2 | ${fmt(d.jitterMs, 1)} | ${fmt(d.jitterBufferMs)} | ${fmt(d.lossPercent, 2)} | ${fmt(d.framesPerSecond)} | ${d.resolution || '–'} | ${d.freezes} (${fmt(d.freezeSeconds)}) |`);
+    }
+  }
+  md.push('');
+  md.push('Sender side (the publishing page\'s outbound-rtp): what it sent and why it held back.', '');
+  md.push('| # | sender | sent video Mbit/s | GoogCC target Mbit/s | quality limitation | RTCP RTT to its node ms (remote-inbound-rtp) | NACKs / PLIs sent by the receiver |');
+  md.push('|---|---|---|---|---|---|---|');
+  for (const id of order) {
+    const s = r.scenarios[id];
+    if (!s.ok) continue;
+    for (const [label, d] of [['EU page', s.euToVn], ['VN page', s.vnToEu]]) {
+      md.push(`| ${id} | ${label} | ${fmt(d.sentVideoMbps, 2)} | ${fmt(d.senderTargetMbps, 2)} | ${d.senderLimitation || '–'} | ${fmt(d.senderRtcpRttMs)} | ${d.nacks} / ${d.plis} |`);
+    }
+  }
+  md.push('');
 }
-md.push('');
-md.push('Sender side (the publishing page\'s outbound-rtp): what it sent and why it held back.', '');
-md.push('| # | sender | sent video Mbit/s | GoogCC target Mbit/s | quality limitation | RTCP RTT to its node ms (remote-inbound-rtp) | NACKs / PLIs sent by the receiver |');
-md.push('|---|---|---|---|---|---|---|');
-for (const id of order) {
-  const s = r.scenarios[id];
-  if (!s.ok) continue;
-  for (const [label, d] of [['EU page', s.euToVn], ['VN page', s.vnToEu]]) {
-    md.push(`| ${id} | ${label} | ${fmt(d.sentVideoMbps, 2)} | ${fmt(d.senderTargetMbps, 2)} | ${d.senderLimitation || '–'} | ${fmt(d.senderRtcpRttMs)} | ${d.nacks} / ${d.plis} |`);
-  }
-}
-md.push('');
 md.push('Nodes (`/metrics` deltas over the window; relay RTT = mean of `visage_relay_leg_rtt_seconds` samples every 5 s; room stats = `GET /api/rooms/{id}/stats` at the end, raw in `raw/`).', '');
 md.push('| # | node | RTP in /s | RTP forwarded /s | NACKed packets asked /s | retransmissions /s | PLIs sent | relay out Mbit/s | relay leg RTT ms | room stats streams |');
 md.push('|---|---|---|---|---|---|---|---|---|---|');
@@ -88,6 +110,32 @@ for (const id of order) {
   }
 }
 md.push('');
+md.push('The packet trace at the hub (`tests/netns/frame-trace.py`, kernel timestamps, the first '
+  + `${(order.map((id) => r.scenarios[id].trace && r.scenarios[id].trace.seconds).find(Boolean)) || '–'} s of each window): the delay each switch hop really applied to the RTP packets, `
+  + 'and the time each node held a packet (from the switch delivering it to the node until the node\'s copy of it left the node), per stream.', '');
+md.push('| # | switch hop | packets | applied delay ms: mean / p50 / p95 / p99 / max | configured ms |');
+md.push('|---|---|---|---|---|');
+for (const id of order) {
+  const t = r.scenarios[id].trace;
+  if (!t || !t.hops) continue;
+  for (const [k, h] of Object.entries(t.hops)) {
+    if (!h.configured || !h.delayMs || h.delayMs.n < 50) continue;
+    const d = h.delayMs;
+    md.push(`| ${id} | ${k} | ${d.n} | ${fmt(d.mean)} / ${fmt(d.p50)} / ${fmt(d.p95)} / ${fmt(d.p99)} / ${fmt(d.max)} | ${fmt(h.configured.delayMs, 0)} ± ${fmt(h.configured.jitterMs, 0)} |`);
+  }
+}
+md.push('', '| # | node | stream in > out | packets | time in the node ms: mean / p50 / p95 / p99 / max |');
+md.push('|---|---|---|---|---|');
+for (const id of order) {
+  const t = r.scenarios[id].trace;
+  if (!t || !t.nodes) continue;
+  for (const [node, streams] of Object.entries(t.nodes)) {
+    for (const [k, d] of Object.entries(streams)) {
+      if (d && d.n >= 50) md.push(`| ${id} | ${node} | ${k} | ${d.n} | ${fmt(d.mean)} / ${fmt(d.p50)} / ${fmt(d.p95)} / ${fmt(d.p99)} / ${fmt(d.max)} |`);
+    }
+  }
+}
+md.push('');
 md.push('The network as the delay switch applied it during each window (per direction: frames, loss, mean one-way delay drawn incl. jitter and queueing order; switch lag = how late the switch, a user-space process, actually sent the held frames).', '');
 md.push('| # | link | frames | lost % (configured) | mean delay ms (configured ± jitter) | switch lag ms |');
 md.push('|---|---|---|---|---|---|');
@@ -105,30 +153,48 @@ md.push('Machine load (1-min load average at start / end of each window): '
   + order.filter((id) => r.scenarios[id].load).map((id) => `#${id} ${r.scenarios[id].load.start} / ${r.scenarios[id].load.end}`).join(', ') + '.', '');
 md.push('Link rules (`links.conf`, one-way, per direction):', '', '```', links.trim(), '```', '');
 md.push('Definitions: **video Mbit/s** = Δ`bytesReceived` of the receiving page\'s video inbound-rtp × 8 / window. '
-  + '**Latency** = estimated one-way sender-to-receiver delay = half the sum of the round trips of each leg: the sender\'s and the receiver\'s ICE candidate-pair RTT '
-  + '(Δ`totalRoundTripTime` / Δ`responsesReceived` over the window: STUN consent checks between browser and node) plus, for scenario 1, the relay leg RTT the nodes report. '
-  + '**Network alone** = the sum of the mean one-way delays the delay switch applied on the links of that path during the window (what an idle host would show; the rest of the latency is time in the browsers\' and nodes\' network stacks, which grows with the machine\'s load). **Jitter** = mean of the receiving page\'s inbound-rtp `jitter` (RFC 3550 interarrival jitter of the video stream, end to end since the SFU keeps RTP timestamps); '
+  + '**One-way, traced** = from the moment the publishing browser\'s RTP packet reaches the hub to the moment the subscribing browser\'s copy of it leaves the hub towards that browser, kernel timestamps of one clock, '
+  + 'packet by packet through every node on the way (the copies are matched by their SSRC, sequence and timestamp offsets), mean and p95 over the traced video packets; **links configured** = the sum of the configured one-way delays of those links; '
+  + '**of which in nodes** = the part of it spent inside the nodes; **traced jitter** = the RFC 3550 interarrival jitter of that traced delay (what the network and the nodes add, without the sender\'s pacing or the receiver\'s stack). '
+  + '**One-way, RTT estimate** = half the sum of the round trips of each leg: the sender\'s and the receiver\'s ICE candidate-pair RTT '
+  + '(Δ`totalRoundTripTime` / Δ`responsesReceived` over the window: STUN consent checks between browser and node) plus, for scenario 1, the relay leg RTT the nodes report (includes the browsers\' and nodes\' STUN and RTCP handling). '
+  + '**Jitter (browser)** = mean of the receiving page\'s inbound-rtp `jitter` (RFC 3550 interarrival jitter of the video stream, end to end since the SFU keeps RTP timestamps); '
   + '**jitter buffer** = Δ`jitterBufferDelay` / Δ`jitterBufferEmittedCount` (what the receiver adds to absorb it). **Loss** = Δ`packetsLost` / (Δ`packetsReceived` + Δ`packetsLost`) after NACK recovery as seen by the receiver.', '');
 writeFileSync(join(OUT, 'results.md'), md.join('\n'));
 
 // ------------------------------------------------------------------ plot
-const panels = [
+const panels = two ? [
+  { key: 'oneWayMs', title: 'Video one-way, traced (ms)', d: 0 },
+  { key: 'jitterMs', title: 'Jitter of that delay, traced (ms)', d: 1 },
+  { key: 'nodesMs', title: 'Of the one-way: in nodes (ms)', d: 1 },
+] : [
   { key: 'videoMbps', title: 'Received video (Mbit/s)', d: 2 },
-  { key: 'latencyMs', title: 'One-way latency, est. (ms)', d: 0 },
-  { key: 'jitterMs', title: 'Jitter, RFC 3550 (ms)', d: 1 },
-  { key: 'lossPercent', title: 'Loss after recovery (%)', d: 2 },
+  { key: 'oneWayMs', title: 'Video one-way, traced (ms)', d: 0 },
+  { key: 'tracedJitterMs', title: 'Jitter of that delay, traced (ms)', d: 1 },
+  { key: 'jitterMs', title: 'Jitter in the browser, RFC 3550 (ms)', d: 1 },
   { key: 'freezePercent', title: 'Video frozen (% of the time)', d: 1 },
 ];
+const series = two
+  ? [{ key: 'EU→EU', color: '#7aa6f0' }, { key: 'EU→VN', color: '#2f6fdf' }, { key: 'VN→EU', color: '#f08c2e' }, { key: 'VN→VN', color: '#f5bd85' }]
+  : [{ key: 'euToVn', color: '#2f6fdf' }, { key: 'vnToEu', color: '#f08c2e' }];
 for (const id of order) {
   const s = r.scenarios[id];
-  if (s.ok) for (const d of [s.euToVn, s.vnToEu]) d.freezePercent = d.seconds ? (d.freezeSeconds || 0) / d.seconds * 100 : null;
+  if (!s.ok || two) continue;
+  for (const d of [s.euToVn, s.vnToEu]) {
+    const t = tr(d);
+    d.freezePercent = d.seconds ? (d.freezeSeconds || 0) / d.seconds * 100 : null;
+    d.oneWayMs = t ? t.oneWayMs.mean : null;
+    d.tracedJitterMs = t ? t.jitterMs : null;
+    d.configuredMs = t ? t.configuredMs : null;
+  }
 }
-const colors = { euToVn: '#2f6fdf', vnToEu: '#f08c2e' };
+const valueOf = (s, series, key) => (two ? ((s.classes || {})[series] || {})[key] : (s[series] || {})[key]);
+const configuredOf = (s, series) => (two ? ((s.classes || {})[series] || {}).configuredMs : (s[series] || {}).configuredMs);
 const W = 330, H = 300, PAD = 44;
 let svg = '';
 panels.forEach((p, pi) => {
   const x0 = pi * (W + 20) + 20, y0 = 70;
-  const vals = order.flatMap((id) => (r.scenarios[id].ok ? [r.scenarios[id].euToVn[p.key], r.scenarios[id].vnToEu[p.key]] : [])).filter((v) => Number.isFinite(v));
+  const vals = order.flatMap((id) => (r.scenarios[id].ok ? series.map((se) => valueOf(r.scenarios[id], se.key, p.key)) : [])).filter((v) => Number.isFinite(v));
   const top = Math.max(1e-9, ...vals) * 1.12;
   const raw = top / 4, mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 2.5, 5, 10].map((k) => k * mag).find((k) => k >= raw);
@@ -150,14 +216,15 @@ panels.forEach((p, pi) => {
       svg += `<text x="${cx}" y="${y0 + H - PAD - 10}" text-anchor="middle" font-size="12" fill="#c00" font-weight="700">failed</text>`;
       return;
     }
-    ['euToVn', 'vnToEu'].forEach((dir, di) => {
-      const v = s[dir][p.key];
-      const bw = Math.min(34, slot / 2 - 6), bx = cx - bw - 2 + di * (bw + 4);
+    const bw = Math.min(34, (slot - 8) / series.length - 4);
+    series.forEach((se, di) => {
+      const v = valueOf(s, se.key, p.key);
+      const bx = cx - (series.length * (bw + 4)) / 2 + di * (bw + 4);
       if (!Number.isFinite(v)) return;
       const h = (v / max) * (H - PAD), y = y0 + H - PAD - h;
-      svg += `<rect x="${bx}" y="${y}" width="${bw}" height="${Math.max(h, 0.5)}" fill="${colors[dir]}"/>`;
+      svg += `<rect x="${bx}" y="${y}" width="${bw}" height="${Math.max(h, 0.5)}" fill="${se.color}"/>`;
       svg += `<text x="${bx + bw / 2}" y="${y - 3}" text-anchor="middle" font-size="9.5">${v.toFixed(p.d)}</text>`;
-      const net = p.key === 'latencyMs' ? netOneWay(id, dir) : null;
+      const net = p.key === 'oneWayMs' ? configuredOf(s, se.key) : null;
       if (Number.isFinite(net)) {
         const ny = y0 + H - PAD - (Math.min(net, max) / max) * (H - PAD);
         svg += `<line x1="${bx - 2}" y1="${ny}" x2="${bx + bw + 2}" y2="${ny}" stroke="#111" stroke-width="2" stroke-dasharray="4 2"/>`;
@@ -165,12 +232,13 @@ panels.forEach((p, pi) => {
     });
   });
 });
-const legend = `<rect x="20" y="${70 + H + 4}" width="12" height="12" fill="${colors.euToVn}"/><text x="37" y="${70 + H + 14}" font-size="12">EU → VN (received by the VN page)</text>`
-  + `<rect x="260" y="${70 + H + 4}" width="12" height="12" fill="${colors.vnToEu}"/><text x="277" y="${70 + H + 14}" font-size="12">VN → EU (received by the EU page)</text>`
-  + `<line x1="20" y1="${70 + H + 30}" x2="34" y2="${70 + H + 30}" stroke="#111" stroke-width="2" stroke-dasharray="4 2"/><text x="37" y="${70 + H + 34}" font-size="12">latency of the network alone (delay switch), the rest is time in browsers and nodes on a busy 2-core host</text>`
-  + `<text x="520" y="${70 + H + 14}" font-size="11" fill="#444">#1 EU–node-sg=relay=node-hcm–VN · #2 EU–node-hcm–VN (direct EU–VN: 140±20 ms, 2 %) · #3 EU–node-sg–VN (80±2 + 15±1 ms)</text>`;
-const totalW = panels.length * (W + 20) + 20, totalH = 70 + H + 44;
-const title = `<text x="20" y="28" font-size="19" font-weight="700">Visage relay experiment — ${r.startedAt} UTC, ${r.seconds} s per scenario</text>`;
+const labels = two ? { 'EU→EU': 'EU → EU', 'EU→VN': 'EU → VN', 'VN→EU': 'VN → EU', 'VN→VN': 'VN → VN' }
+  : { euToVn: 'EU → VN (received by the VN page)', vnToEu: 'VN → EU (received by the EU page)' };
+const legend = series.map((se, i) => `<rect x="${20 + i * 250}" y="${70 + H + 4}" width="12" height="12" fill="${se.color}"/><text x="${37 + i * 250}" y="${70 + H + 14}" font-size="12">${labels[se.key]}</text>`).join('')
+  + `<line x1="20" y1="${70 + H + 30}" x2="34" y2="${70 + H + 30}" stroke="#111" stroke-width="2" stroke-dasharray="4 2"/><text x="37" y="${70 + H + 34}" font-size="12">the links' configured one-way delays summed; traced = kernel timestamps at the hub, from the publishing browser's packet to the subscribing browser's copy of it</text>`
+  + `<text x="20" y="${70 + H + 52}" font-size="11" fill="#444">#1 EU–node-sg=relay=node-hcm–VN · #2 EU–node-hcm–VN (direct EU–VN: 140±20 ms, 2 %) · #3 EU–node-sg–VN (80±2 + 15±1 ms)${two ? ' · two people per region' : ''}</text>`;
+const totalW = panels.length * (W + 20) + 20, totalH = 70 + H + 62;
+const title = `<text x="20" y="28" font-size="19" font-weight="700">Visage relay experiment — ${r.startedAt} UTC, ${r.seconds} s per scenario${two ? ', two people per region' : ''}</text>`;
 const html = `<!doctype html><html><body style="margin:0;background:#fff;font-family:'DejaVu Sans',sans-serif">
 <svg xmlns="http://www.w3.org/2000/svg" width="${totalW}" height="${totalH}" font-family="DejaVu Sans, sans-serif">${title}${svg}${legend}</svg></body></html>`;
 writeFileSync(join(OUT, 'results.html'), html);
