@@ -303,7 +303,7 @@ async function runScenario(sc, tokens) {
       if (Date.now() - t0 > 60000) throw new Error('pages did not join within 60 s');
       await sleep(500);
     }
-    const members = (await rest(SG.url, 'GET', `/api/rooms/${roomId}`)).json.members || [];
+    const members = (await rest(SG.url, 'GET', `/api/rooms/${roomId}`, undefined, tokens.eu)).json.members || [];
     res.serverNodes = members.map((m) => m.nodeId);
     const wrong = PAGES.filter((pg) => res.pageNodes[pg.key] !== nodeOf(pg).id);
     if (wrong.length) {
@@ -355,7 +355,7 @@ async function runScenario(sc, tokens) {
       if (now >= nextMetrics || now >= end) {
         for (const n of [SG, HCM]) {
           mSeries[n.id].push(await metrics(n));
-          const st = await rest(n.url, 'GET', `/api/rooms/${roomId}/stats`).catch(() => null);
+          const st = await rest(n.url, 'GET', `/api/rooms/${roomId}/stats`, undefined, tokens.eu).catch(() => null);
           if (st && st.json && Array.isArray(st.json.streams)) {
             rsSeries[n.id].push(st.json);
             appendFileSync(join(OUT, 'raw', `scenario-${sc.id}-roomstats-${n.id}.jsonl`), JSON.stringify({ t: Date.now(), ...st.json }) + '\n');
