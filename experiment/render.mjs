@@ -27,6 +27,7 @@ md.push(`Measuring window ${r.seconds} s per scenario (after both pages decode v
   + `Browsers: Debian Chromium with the real web client (\`/r/<room>?node=<id>\`), fake microphone and, as camera, ${r.video === 'pattern' ? "Chromium's fake pattern" : 'a 640x480 30 fps clip with a wandering patch of fresh noise (more to send than Chromium\'s 1.7 Mbit/s ceiling for 640x480, so congestion control sets the bitrate)'}${r.degradation ? `, video senders set to degradationPreference ${r.degradation}` : ''}. `
   + (build ? `Build: ${build}.` : ''), '');
 const two = r.people === 2;
+const dist = (d) => [d.mean, d.p50, d.p95, d.p99, d.max].map((x) => fmt(x)).join(' / ');
 const tr = (d) => (d && d.traced && d.traced.video) || null;
 const CLASSES = ['EU→EU', 'EU→VN', 'VN→EU', 'VN→VN'];
 if (two) {
@@ -121,7 +122,7 @@ for (const id of order) {
   for (const [k, h] of Object.entries(t.hops)) {
     if (!h.configured || !h.delayMs || h.delayMs.n < 50) continue;
     const d = h.delayMs;
-    md.push(`| ${id} | ${k} | ${d.n} | ${fmt(d.mean)} / ${fmt(d.p50)} / ${fmt(d.p95)} / ${fmt(d.p99)} / ${fmt(d.max)} | ${fmt(h.configured.delayMs, 0)} ± ${fmt(h.configured.jitterMs, 0)} |`);
+    md.push(`| ${id} | ${k} | ${d.n} | ${dist(d)} | ${fmt(h.configured.delayMs, 0)} ± ${fmt(h.configured.jitterMs, 0)} |`);
   }
 }
 md.push('', '| # | node | stream in > out | packets | time in the node ms: mean / p50 / p95 / p99 / max |');
@@ -131,7 +132,7 @@ for (const id of order) {
   if (!t || !t.nodes) continue;
   for (const [node, streams] of Object.entries(t.nodes)) {
     for (const [k, d] of Object.entries(streams)) {
-      if (d && d.n >= 50) md.push(`| ${id} | ${node} | ${k} | ${d.n} | ${fmt(d.mean)} / ${fmt(d.p50)} / ${fmt(d.p95)} / ${fmt(d.p99)} / ${fmt(d.max)} |`);
+      if (d && d.n >= 50) md.push(`| ${id} | ${node} | ${k} | ${d.n} | ${dist(d)} |`);
     }
   }
 }
