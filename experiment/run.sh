@@ -125,10 +125,11 @@ grep -q "listening on" "$LOGS/store.log" || die "store did not start: $(tail -n 
 
 # Like `./visage run`, but on the copied WAR; both nodes share one cluster secret.
 (umask 077 && head -c 32 /dev/urandom | base64 | tr -d '\n=' > "$LOGS/cluster.secret")
-# The nodes run at nice -5 (every JVM thread inherits it): in a real deployment a node has its
+# The nodes run at nice -10 (every JVM thread inherits it): in a real deployment a node has its
 # machine to itself; here it shares two cores with the Chromiums, whose encoders would otherwise
-# delay its packets by several ms at times (and the relay path crosses two nodes).
-NODE_NICE="${VISAGE_EXPERIMENT_NODE_NICE:--5}"
+# delay its packets by tens of ms at times (and the relay path crosses two nodes). Chromium,
+# started as root, raises its own critical threads to nice -8, so -5 was not enough with four pages.
+NODE_NICE="${VISAGE_EXPERIMENT_NODE_NICE:--10}"
 start_node() { # name ip region
   local name="$1" ip="$2" region="$3" data="$LOGS/$1"
   mkdir -p "$data/payara"
