@@ -1,9 +1,11 @@
 // The relay experiment's driver (started by experiment/run.sh inside the "core" namespace).
 // For each scenario: a fresh room, the EU page (ceu namespace) and the VN page (cvn namespace),
-// each loaded from the node it must use with ?node=<id> (js/api.js pins the page to that node),
-// the real join flow of the web client with the fake camera and microphone; once both decode
-// video and the warm-up has passed, getStats of both pages every second and the nodes' /metrics
-// every 5 s for the measuring window. Writes OUT/results.json and OUT/raw/*; progress on stderr.
+// with --people 2 also eu2 (ceu2) and vn2 (cvn2), each loaded from the node its region uses with
+// ?node=<id> (js/api.js pins the page to that node), the real join flow of the web client with
+// the fake camera and microphone; once every page decodes video and the warm-up has passed,
+// getStats of every page every second, the nodes' /metrics every 5 s and the hub's packet trace
+// (tests/netns/frame-trace.py) for the measuring window. Writes OUT/results.json and OUT/raw/*;
+// progress on stderr.
 import { createRequire } from 'node:module';
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
