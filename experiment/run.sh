@@ -160,6 +160,18 @@ for ip in 10.212.0.11 10.212.0.12; do
 done
 printf '\n' >&2
 say "both nodes up and clustered in $(( $(date +%s) - T0 )) s"
+# Once started, every thread of both nodes runs SCHED_RR 10 (below the switch's 20, above every
+# browser): the closest this shared machine gets to a node with a CPU of its own. With four pages
+# at load 16-28, nice -5 or -10 still left packets waiting p95 70-280 ms in a node; SCHED_RR: p99
+# 0.4 ms. Not during start-up (Payara's deployment would starve everything else for half a
+# minute). VISAGE_EXPERIMENT_NODE_RT=0: nice only.
+if [[ "${VISAGE_EXPERIMENT_NODE_RT:-1}" == 1 ]]; then
+  for pid in $(pgrep -f "visage.node.id=node-(sg|hcm)"); do
+    grep -qa "$LOGS/" "/proc/$pid/cmdline" 2>/dev/null || continue   # this run's nodes only
+    for t in /proc/"$pid"/task/*; do chrt -r -p 10 "${t##*/}" >/dev/null 2>&1 || true; done
+    say "node pid $pid: threads at SCHED_RR 10"
+  done
+fi
 
 CLIENTS="ceu cvn"; [[ $PEOPLE == 2 ]] && CLIENTS+=" ceu2 cvn2"
 CLIENTS_JSON=""
