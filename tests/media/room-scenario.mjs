@@ -15,11 +15,11 @@
 // namespace c2) is capped at 300 kbit/s: the SFU's estimate of it must bring him the low layers
 // (the others keep the large ones), and lifting the cap must bring the large ones back
 // (cappedDownlink).
-// VISAGE_ROOM_BWE_ROUNDS=N (./visage bench bwe): only that step, N rounds of cap and lift, timed.
+// VISAGE_ROOM_BWE_ROUNDS=N (./visage bench bwe): only that step, with a 4th page (dave) capped, N rounds of cap and lift, timed.
 // Prints one JSON verdict on stdout; progress and [figure] lines go to stderr.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { browsers, inbound, login, plays, rest, screenshot, shareScreen, sleep, view, waitFor, withTimeout } from '../netns/scenario-lib.mjs';
+import { browsers, inbound, login, outbound, plays, rest, screenshot, shareScreen, sleep, view, waitFor, withTimeout } from '../netns/scenario-lib.mjs';
 
 const cfg = JSON.parse(process.env.VISAGE_SCENARIO);
 const log = (...a) => console.error('[driver]', ...a);
@@ -48,8 +48,7 @@ try {
   const pages = [alice];
   // the others open the link alice shares (openPage goes to <node>/r/<roomId>: the same URL, checked here)
   if (result.namedRoom.link !== `${N.url}/r/${roomId}`) throw new Error(`the room link is ${result.namedRoom.link}`);
-  // in the bandwidth benchmark the third page sits behind the downlink the rounds cap (c2)
-  for (const n of names.slice(1)) pages.push(await openPage(n, cfg.bweRounds > 0 && n === 'carol' ? 'c2' : 'c1', N, tokens[n], roomId, true));
+  for (const n of names.slice(1)) pages.push(await openPage(n, 'c1', N, tokens[n], roomId, true));
   for (const p of pages) p.view = await waitFor(`${p.name} joined`, async () => { const v = await view(p); return v && v.joined ? v : null; }, 60000, log);
   result.nodes = pages.map((p) => p.view.node);
   result.namedRoom.pagePaths = Object.fromEntries(await Promise.all(pages.map(async (p) => [p.name, new URL(p.page.url()).pathname])));
@@ -71,7 +70,10 @@ try {
     result.bench = await repeatLateJoinAndLeave(pages, roomId, cfg.repeat);
     result.ok = true;
   } else if (cfg.bweRounds > 0) {
-    result.cappedDownlink = await cappedDownlink(pages.slice(0, 2), pages[2], roomId, tokens, cfg.bweRounds);
+    // in the bandwidth benchmark a 4th page sits behind the downlink the rounds cap (c2)
+    tokens.dave = await login(N.url, 'dave', 'room-pass-123');
+    const dave = await openPage('dave', 'c2', N, tokens.dave, roomId, true);
+    result.cappedDownlink = await cappedDownlink(pages, dave, roomId, tokens, cfg.bweRounds);
     result.ok = result.cappedDownlink.rounds.every((r) => r.ok);
   }
   else await checkedSteps(pages, tokens, roomId);
@@ -198,6 +200,7 @@ async function checkedSteps(pages, tokens, roomId) {
   figure(`${pages[0].name} shared a screen: decoded on the others' pages ${result.screen.shownMs} ms after the click; then ${JSON.stringify(result.screen.viewers)}`);
   figure(`${pages[0].name} stopped sharing (track ended): the screen tile left the others' pages ${result.screen.stoppedMs} ms later`);
   result.simulcast = await simulcastLayers(pages[0], watchers[1], watchers[2], roomId, tokens.alice);
+  // three pages here (carol has left): with four, the capped page lost 8-17 % of its packets (see cappedDownlink)
   result.cappedDownlink = await cappedDownlink([pages[0], pages[1]], dave, roomId, tokens, 1);
   if (cfg.firefox) await firefoxJoins(watchers, roomId);
 }
@@ -295,17 +298,19 @@ async function simulcastLayers(publisher, largePage, thumbPage, roomId, token) {
 }
 
 /**
- * Bandwidth estimation towards a subscriber, seen from the pages' own getStats: three pages in the
- * room, `capped` in client namespace c2 decoding the two `others` (>= 640 wide: his tiles are large
+ * Bandwidth estimation towards a subscriber, seen from the pages' own getStats: `capped` in client
+ * namespace c2 decoding the `others` (three pages in the test, four in the benchmark; >= 640 wide: his tiles are large
  * and his downlink free). Each round: his downlink is capped at 300 kbit/s (netns.sh rate-cap: a
  * token bucket with a 200 ms drop-tail queue); the SFU's estimate of it must bring him the low layer
- * of both cameras (frameWidth <= 320) while the others keep >= 640; over the next 10 s his decoded
+ * of every camera (frameWidth <= 320) while the others keep >= 640; over the next 10 s his decoded
  * frames rise for every camera in every 2 s window and his packet loss is noted; then the cap is
  * lifted and every camera must climb back to >= 640. Waits up to a minute for each change (a minute
  * means "never"). Times (cap -> all low, lift -> all high, the longest stretch without a new frame
  * from one camera, sampled every 250 ms) are figures, for the benchmark to hold against its targets.
- * (Three pages, not four: at 300 kbit/s, three Opus streams and three low layers, even at a quarter
- * of their frame rate, are more than the link carries.)
+ * With four pages the lowest layers do not fit 300 kbit/s with room to spare: three Opus streams of
+ * Chromium's fake microphone (never silent, so DTX saves nothing) are ~160 kbit/s on the wire, and
+ * the three cameras' base temporal layers at 320 wide another ~110; the capped page lost 8-17 % of
+ * its packets in the benchmark's runs, so the test asserts the bound on three pages only.
  */
 async function cappedDownlink(others, capped, roomId, tokens, rounds) {
   const CAP_KBPS = 300;
@@ -321,7 +326,9 @@ async function cappedDownlink(others, capped, roomId, tokens, rounds) {
     const streams = ((st.json && (st.json.streams || st.json)) || []);
     const session = (await view(capped)).sessionId;
     const mine = Array.isArray(streams) ? streams.filter((x) => x.direction === 'subscribe' && x.sessionId === session) : [];
-    return { estimateBps: mine.length ? mine[0].estimateBps : null, ackedBps: mine.length ? mine[0].estimateAckedBps : null,
+    const e = mine.length ? mine[0] : {};
+    return { estimateBps: e.estimateBps ?? null, ackedBps: e.estimateAckedBps ?? null, loss: e.estimateLossFraction, signal: e.estimateSignal,
+      probes: e.estimateProbes, lastProbeBps: e.estimateLastProbeBps,
       layers: mine.filter((x) => x.layer !== undefined).map((x) => `${x.layer}${x.maxTemporalLayer === undefined ? '' : `/t${x.maxTemporalLayer}`}`) };
   };
   await waitFor(`${capped.name} decodes the others at >= 640 wide and they decode him`, async () => {
@@ -341,6 +348,7 @@ async function cappedDownlink(others, capped, roomId, tokens, rounds) {
       const rs = await inbound(capped);
       const vs = cameras(rs, names);
       lastSample = { t: Date.now(), widths: vs.map((v) => v.frameWidth), frames: vs.map((v) => v.framesDecoded),
+        videoBytes: vs.map((v) => v.bytesReceived || 0), audioBytes: rs.filter((x) => x.kind === 'audio').reduce((n, x) => n + x.bytesReceived, 0),
         received: rs.reduce((n, x) => n + x.packetsReceived, 0), lost: rs.reduce((n, x) => n + Math.max(0, x.packetsLost), 0) };
       samples.push(lastSample);
       return lastSample;
@@ -384,6 +392,12 @@ async function cappedDownlink(others, capped, roomId, tokens, rounds) {
     round.cappedLowShare = lowSamples / Math.max(1, windowSamples);
     const lost = end.lost - start.lost;
     round.cappedLossPct = (100 * lost) / Math.max(1, end.received - start.received + lost);
+    // what reached him under the cap (payload bytes, no headers): each camera, and all audio together
+    const kbps = (bytes) => Math.round((8 * bytes) / (end.t - start.t));
+    round.cappedKbps = { video: end.videoBytes.map((b, i) => kbps(b - start.videoBytes[i])), audio: kbps(end.audioBytes - start.audioBytes) };
+    // the publishers' own encoders: a layer they stopped sending (cpu) cannot reach anyone
+    round.publishers = Object.fromEntries(await Promise.all(others.map(async (p) => [p.name,
+      (await outbound(p)).map((o) => `${o.rid}:${o.frameWidth}@${Math.round(o.fps)}${o.limitedBy === 'none' ? '' : `(${o.limitedBy})`}`).join(' ')])));
     round.node = await nodeView();
     const seen = await Promise.all(others.map(inbound));
     round.othersWidths = Object.fromEntries(others.map((p, i) => [p.name, cameras(seen[i], othersOf(p)).map((v) => v.frameWidth)]));
@@ -420,7 +434,8 @@ async function cappedDownlink(others, capped, roomId, tokens, rounds) {
       + `${round.switchDownMs} ms after the cap (node's estimate then ${round.node.estimateBps} bit/s, acked ${round.node.ackedBps}, `
       + `layers ${round.node.layers.join(' ')}); `
       + `${Math.round(100 * round.cappedLowShare)} % of the capped window's samples at <= 320 (widest ${round.cappedMaxFrameWidth}); `
-      + `frames per 2 s window ${JSON.stringify(windows)}, loss ${round.cappedLossPct.toFixed(2)} %, fps per page and camera `
+      + `frames per 2 s window ${JSON.stringify(windows)}, loss ${round.cappedLossPct.toFixed(2)} %, received kbit/s ${JSON.stringify(round.cappedKbps)}, `
+      + `publishers' layers ${JSON.stringify(round.publishers)}, fps per page and camera `
       + `${JSON.stringify(round.fps)}, the others meanwhile `
       + `${JSON.stringify(round.othersWidths)}; lifted: back to ${JSON.stringify(round.liftedWidths)} after ${round.climbBackMs} ms `
       + `(estimate ${round.nodeLifted.estimateBps}); longest freeze ${round.longestFreezeMs} ms${round.ok ? '' : '  <-- FAIL'}`);

@@ -173,9 +173,24 @@ export const inbound = (p) => p.page.evaluate(async () => {
     if (r.type === 'inbound-rtp') rs.push({ kind: r.kind, ssrc: r.ssrc, from: owner.get(r.trackIdentifier) || null,
       framesDecoded: r.framesDecoded || 0, frameWidth: r.frameWidth || 0,
       frameHeight: r.frameHeight || 0, packetsReceived: r.packetsReceived || 0, packetsLost: r.packetsLost || 0, nackCount: r.nackCount || 0,
-      pliCount: r.pliCount || 0, jitter: r.jitter || 0 });
+      pliCount: r.pliCount || 0, jitter: r.jitter || 0, bytesReceived: r.bytesReceived || 0 });
   });
   return rs;
+});
+
+/**
+ * What the page's camera sends, per simulcast layer (the browser's outbound-rtp of its publish
+ * PeerConnection): rid, frame size and rate, and why the encoder holds back (cpu, bandwidth, none).
+ */
+export const outbound = (p) => p.page.evaluate(async () => {
+  const m = window.visage && window.visage.media;
+  if (!m || !m.pub) return [];
+  const rs = [];
+  (await m.pub.getStats()).forEach((r) => {
+    if (r.type === 'outbound-rtp' && r.kind === 'video') rs.push({ rid: r.rid || null, frameWidth: r.frameWidth || 0,
+      fps: r.framesPerSecond || 0, active: r.active !== false, limitedBy: r.qualityLimitationReason || 'none' });
+  });
+  return rs.sort((a, b) => a.frameWidth - b.frameWidth);
 });
 export const sum = (rs, kind, f) => rs.filter((r) => r.kind === kind).reduce((n, r) => n + (r[f] || 0), 0);
 

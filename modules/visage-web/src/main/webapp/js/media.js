@@ -26,7 +26,7 @@
  * list them: [rid, scaleResolutionDownBy, maxBitrate]. The server picks layers by the size of
  * their key frames, not by this order.
  */
-const SIMULCAST_LAYERS = [['q', 4, 150000], ['h', 2, 500000], ['f', 1, 1500000]];
+const SIMULCAST_LAYERS = [['q', 4, 100000], ['h', 2, 500000], ['f', 1, 1500000]];
 /** A layer narrower than this is not worth sending. */
 const MIN_LAYER_WIDTH = 160;
 /** The camera is asked for this size (the fake and most real cameras have it). */
