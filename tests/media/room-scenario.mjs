@@ -48,7 +48,8 @@ try {
   const pages = [alice];
   // the others open the link alice shares (openPage goes to <node>/r/<roomId>: the same URL, checked here)
   if (result.namedRoom.link !== `${N.url}/r/${roomId}`) throw new Error(`the room link is ${result.namedRoom.link}`);
-  for (const n of names.slice(1)) pages.push(await openPage(n, 'c1', N, tokens[n], roomId, true));
+  // in the bandwidth benchmark bob and carol listen while alice talks (their microphones hear silence)
+  for (const n of names.slice(1)) pages.push(await openPage(n, 'c1', N, tokens[n], roomId, cfg.bweRounds > 0 ? 'silent' : true));
   for (const p of pages) p.view = await waitFor(`${p.name} joined`, async () => { const v = await view(p); return v && v.joined ? v : null; }, 60000, log);
   result.nodes = pages.map((p) => p.view.node);
   result.namedRoom.pagePaths = Object.fromEntries(await Promise.all(pages.map(async (p) => [p.name, new URL(p.page.url()).pathname])));

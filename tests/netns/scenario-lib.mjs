@@ -3,7 +3,7 @@
 // client, and the page's own getStats. Playwright-core (Chromium) and puppeteer-core (Firefox, over
 // WebDriver BiDi) come from NODE_PATH (tests/browser/node_modules).
 import { createRequire } from 'node:module';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -73,13 +73,18 @@ export function browsers({ clients, origins, prefix, log, shared = false }) {
   const dirs = [];
   const launched = new Map(); // client|devices -> Promise<Browser> (shared mode)
   const firefoxes = [];
-  /** Logs the page in through localStorage and opens /r/<roomId> (the home page if roomId is null); devices: fake camera + mic. */
+  /**
+   * Logs the page in through localStorage and opens /r/<roomId> (the home page if roomId is null);
+   * devices: true for the fake camera and microphone (whose beeps never stop), 'silent' for the
+   * fake camera and a microphone that hears silence (someone who is not talking).
+   */
   async function openPage(name, client, node, token, roomId, devices) {
-    const args = devices ? [...baseFlags, '--use-fake-device-for-media-stream'] : baseFlags;
+    const fake = devices ? [...baseFlags, '--use-fake-device-for-media-stream'] : baseFlags;
+    const args = devices === 'silent' ? [...fake, `--use-file-for-fake-audio-capture=${silenceWav()}`] : fake;
     const options = { executablePath: clients[client], headless: true, args, ignoreDefaultArgs: ['--headless'] };
     let ctx;
     if (shared) {
-      const key = `${client}|${!!devices}`;
+      const key = `${client}|${devices || false}`;
       if (!launched.has(key)) launched.set(key, chromium.launch(options));
       ctx = await (await launched.get(key)).newContext();
     } else {
@@ -129,6 +134,21 @@ export function browsers({ clients, origins, prefix, log, shared = false }) {
     }, { token, name });
     await page.goto(roomId === null ? `${node.url}/` : `${node.url}/r/${encodeURIComponent(roomId)}`);
     return page;
+  }
+  let silence = null;
+  /** One second of 48 kHz 16-bit mono silence as a WAV file (Chromium loops it). */
+  function silenceWav() {
+    if (silence) return silence;
+    const dir = mkdtempSync(join(tmpdir(), `${prefix}-silence-`));
+    dirs.push(dir);
+    const samples = 48000;
+    const wav = Buffer.alloc(44 + 2 * samples);
+    wav.write('RIFF', 0); wav.writeUInt32LE(36 + 2 * samples, 4); wav.write('WAVEfmt ', 8);
+    wav.writeUInt32LE(16, 16); wav.writeUInt16LE(1, 20); wav.writeUInt16LE(1, 22); wav.writeUInt32LE(48000, 24);
+    wav.writeUInt32LE(96000, 28); wav.writeUInt16LE(2, 32); wav.writeUInt16LE(16, 34); wav.write('data', 36); wav.writeUInt32LE(2 * samples, 40);
+    silence = join(dir, 'silence.wav');
+    writeFileSync(silence, wav);
+    return silence;
   }
   async function close() {
     for (const b of firefoxes) await b.close().catch(() => {});
