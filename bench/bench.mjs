@@ -10,7 +10,7 @@
 //                  [--sample 16] [--max-loss 0.1] [--max-cpu 95] [--profile 20] [--simulcast 200]
 //                  [--workers 2] [--ip 10.203.0.1] [--iface bv0] [--ivf media/vp8-360p.ivf] [--out results/latest.md]
 import { fork } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdirSync, mkdtempSync, existsSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync, mkdtempSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir, cpus, hostname } from 'node:os';
 import { join, dirname, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -101,6 +101,29 @@ function cpuTicks(pid) {
   return +f[11] + +f[12]; // utime + stime (fields 14, 15)
 }
 
+// per-thread CPU of the server (/proc/<pid>/task/*/stat): its busiest thread shows whether one
+// core is saturated (Visage's fan-out runs on the one thread that reads the media port)
+function threadTicks(pid) {
+  const m = new Map();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const s = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+      m.set(tid, { name: s.slice(s.indexOf('(') + 1, s.lastIndexOf(')')), ticks: +f[11] + +f[12] });
+    } catch { /* the thread ended */ }
+  }
+  return m;
+}
+
+function busiestThread(before, after, secs) {
+  let best = { name: 'n/a', pct: NaN };
+  for (const [tid, t] of after) {
+    const pct = (100 * (t.ticks - (before.get(tid)?.ticks ?? 0))) / CLK_TCK / secs;
+    if (!(pct <= best.pct)) best = { name: t.name, pct };
+  }
+  return best;
+}
+
 // ------------------------------------------------------------------ workers (subscribers)
 const workers = [];
 function startWorkers() {
@@ -142,15 +165,45 @@ async function addSubscribers(server, target, prefix, from, to, label) {
   const added = Promise.all(workers.map((w, i) => (perWorker[i].length ? ask(w, { cmd: 'add', ids: perWorker[i], ...target }, 'added') : null)));
   let done = false;
   added.then(() => { done = true; });
-  while (readySubs.size + failedSubs.size < to && Date.now() - t0 < 60000 + 1500 * ids.length) {
+  // waits while subscribers keep getting media; 45 s without one more ends the wait
+  let lastProgress = Date.now(), seen = 0;
+  while (readySubs.size + failedSubs.size < to && Date.now() - lastProgress < 45000) {
+    if (readySubs.size + failedSubs.size > seen) { seen = readySubs.size + failedSubs.size; lastProgress = Date.now(); }
     progress(`${label}: subscribers receiving media ${readySubs.size}/${to}${failedSubs.size ? `, failed ${failedSubs.size}` : ''} (${Math.round((Date.now() - t0) / 1000)}s)`);
     await sleep(500);
   }
   await Promise.race([added, sleep(5000)]);
   endProgress();
+  log(`${label}: ${readySubs.size}/${to} subscribers receiving media after ${Math.round((Date.now() - t0) / 1000)} s`);
   if (failedSubs.size) log(`${server.name}: ${failedSubs.size} subscribers failed, e.g. ${[...failedSubs.values()][0]}`);
-  if (readySubs.size < to) log(`${server.name}: only ${readySubs.size}/${to} subscribers receive media; measuring those`);
+  if (readySubs.size < to) {
+    const st = await Promise.all(workers.map((w) => ask(w, { cmd: 'stats' }, 'stats')));
+    const states = {};
+    for (const s of st) for (const [k, v] of Object.entries(s.states)) states[k] = (states[k] || 0) + v;
+    log(`${server.name}: only ${readySubs.size}/${to} subscribers receive media (the others' connection states: ${JSON.stringify(states)}); measuring those`);
+  }
   if (!done) log('(some subscriber set-ups were still pending)');
+}
+
+/**
+ * A publisher connected and sending, checked on Visage's counters: if the node took no RTP from it
+ * in 3 s it is started once more (see the README: a publisher whose ephemeral port a just-closed
+ * peer had used can go unheard). Janus has no counters here.
+ */
+async function publish(server, kind, m, room) {
+  for (let attempt = 1; ; attempt++) {
+    const { pub, target } = await startPublishing(server, kind, IP, m, room);
+    log(`${server.name}: publisher connected and sending (${m.source}) from port ${pub.localPort()}`);
+    const c0 = await server.counters(), sent0 = pub.sent;
+    await sleep(3000);
+    const c1 = await server.counters();
+    if (c0.visage_sfu_rtp_received_total === undefined) return { pub, target };
+    const got = c1.visage_sfu_rtp_received_total - c0.visage_sfu_rtp_received_total;
+    log(`${server.name}: took ${got} RTP packets in 3 s (the publisher sent ${pub.sent - sent0}${pub.sendErrors ? `, ${pub.sendErrors} send errors` : ''})`);
+    if (got > 0 || attempt === 2) return { pub, target };
+    log(`${server.name}: no RTP from the publisher; starting it once more`);
+    await pub.close();
+  }
 }
 
 /** Warm-up, window, one row. */
@@ -158,7 +211,7 @@ async function level(server, pub, n, warmup, label) {
   for (let s = warmup; s > 0; s--) { progress(`${label}: warm-up ${s}s`); await sleep(1000); }
   endProgress();
   const r = { ...(await measure(server, pub, n)), idleCpuPct: server.idleCpuPct };
-  log(`${label}: ${fmt(r.cpuUsPerPkt, 2)} µs CPU/pkt, ${fmt(r.pps, 0)} pkt/s, server CPU ${fmt(r.cpuPct, 0)}% of a core, loss ${fmt(r.lossPct, 3)}%, latency p50 ${fmt(r.p50, 2)} ms p95 ${fmt(r.p95, 2)} ms, ${fmt(r.kbpsPerSubscriber, 0)} kbit/s per subscriber`);
+  log(`${label}: ${fmt(r.cpuUsPerPkt, 2)} µs CPU/pkt, ${fmt(r.pps, 0)} pkt/s, server CPU ${fmt(r.cpuPct, 0)}% of a core (busiest thread ${fmt(r.busiestThreadPct, 0)}%: ${r.busiestThread}), load generator ${fmt(r.loadgenCpuPct, 0)}%, loss ${fmt(r.lossPct, 3)}%, latency p50 ${fmt(r.p50, 2)} ms p95 ${fmt(r.p95, 2)} ms, ${fmt(r.kbpsPerSubscriber, 0)} kbit/s per subscriber`);
   if (r.udpRcvbufErrors || r.udpSndbufErrors) log(`UDP socket buffer overflows in the namespace during the window: receive ${r.udpRcvbufErrors} (at load-generator sockets ${r.socketDropsAtPeers}, at server sockets ${r.socketDropsAtServer}), send ${r.udpSndbufErrors}`);
   return r;
 }
@@ -168,7 +221,16 @@ async function closeAll(server, pub) {
   await Promise.all(workers.map((w) => ask(w, { cmd: 'close' }, 'closed')));
   await pub.close();
   readySubs.clear(); failedSubs.clear();
+  // the next peers' ephemeral ports may be ones just closed: wait until the node has let go of
+  // every transport (its counters; Janus has none here)
+  const t0 = Date.now();
+  let left;
+  while ((left = (await server.counters()).visage_sfu_endpoints) > 0 && Date.now() - t0 < 30000) {
+    progress(`${server.name}: closing peers, ${left} endpoints left on the node`);
+    await sleep(500);
+  }
   endProgress();
+  if (left > 0) log(`${server.name}: ${left} endpoints still open 30 s after the peers closed`);
 }
 
 async function runServer(kind) {
@@ -185,8 +247,7 @@ async function runServer(kind) {
   let pub = null;
   try {
     let where;
-    ({ pub, target: where } = await startPublishing(server, kind, IP, media, 4242));
-    log(`${server.name}: publisher connected and sending (${media.source})`);
+    ({ pub, target: where } = await publish(server, kind, media, 4242));
     readySubs.clear(); failedSubs.clear();
     let have = 0;
     for (const n of LEVELS) {
@@ -211,8 +272,7 @@ async function runServer(kind) {
       await closeAll(server, pub);
       pub = null;
       const label = `${server.name} simulcast N=${SIMULCAST}`;
-      ({ pub, target: where } = await startPublishing(server, kind, IP, simulcastMedia, 4243));
-      log(`${server.name}: simulcast publisher connected and sending (${simulcastMedia.source})`);
+      ({ pub, target: where } = await publish(server, kind, simulcastMedia, 4243));
       await addSubscribers(server, { ...where, subscriber: SUBSCRIBER, sample: SAMPLE }, `${kind}-simulcast`, 0, SIMULCAST, label);
       rows.push({ ...(await level(server, pub, SIMULCAST, WARMUP + 10, label)), simulcast: true });
     }
@@ -230,6 +290,7 @@ async function measure(server, pub, n) {
   const u0 = udpCounters(), d0 = udpDrops();
   const pli0 = pub.plis;
   for (const w of workers) w.send({ cmd: 'window-start', startId });
+  const threads0 = threadTicks(server.pid);
   const cpu0 = cpuTicks(server.pid), t0 = process.hrtime.bigint(), sent0 = pub.sent, self0 = process.cpuUsage(), m0 = machineBusyTicks();
   const deadline = Date.now() + SECONDS * 1000;
   while (Date.now() < deadline) {
@@ -242,6 +303,7 @@ async function measure(server, pub, n) {
   const cpu1 = cpuTicks(server.pid), t1 = process.hrtime.bigint(), sent1 = pub.sent, selfCpu = process.cpuUsage(self0);
   const d1 = udpDrops();
   const m1 = machineBusyTicks();
+  const busiest = busiestThread(threads0, threadTicks(server.pid), Number(t1 - t0) / 1e9);
   for (const w of workers) w.send({ cmd: 'window-end' });
   const endId = pub.nextId;
   endProgress();
@@ -276,6 +338,7 @@ async function measure(server, pub, n) {
     cpuUsPerUniquePkt: unique ? (cpuSec * 1e6) / unique : NaN,
     dupPct: received ? (100 * Math.max(0, received - unique)) / received : NaN,
     cpuPct: (100 * cpuSec) / secs,
+    busiestThread: busiest.name, busiestThreadPct: busiest.pct,
     lossPct: expected ? (100 * (expected - unique)) / expected : NaN,
     p50: pct(0.5), p95: pct(0.95), p99: pct(0.99),
     missedIds, windowIds: endId - startId,
@@ -329,18 +392,20 @@ a subscriber without the reports (its consent check counts STUN answers or any d
 - fwd pkt/s per core: forwarded packets per second over the server's CPU in cores (1e6 / µs per packet).
 `;
 
-function fmt(v, d) { return v === undefined || Number.isNaN(v) ? 'n/a' : v.toFixed(d); }
+function fmt(v, d) { return Number.isFinite(v) ? v.toFixed(d) : 'n/a'; }
 
 function table(rows) {
   const lines = [
-    '| server | N subs (receiving) | CPU µs / fwd pkt | × floor | fwd pkt/s | kbit/s per sub | server CPU (% core) | fwd pkt/s per core | loss % (of it dropped at load-gen sockets) | latency p50 / p95 / p99 ms | load-gen CPU (% core) | other CPU on the machine (% core) |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| server | N subs (receiving) | CPU µs / fwd pkt | × floor | fwd pkt/s | kbit/s per sub | server CPU (% core) | busiest server thread (% core) | fwd pkt/s per core | loss % (of it dropped at load-gen sockets) | latency p50 / p95 / p99 ms | load-gen CPU (% core) | other CPU on the machine (% core) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
-    lines.push(`| ${r.server}${r.simulcast ? ' simulcast' : ''} | ${r.n} (${r.receiving}) | ${fmt(r.cpuUsPerPkt, 2)} | ${fmt(r.cpuUsPerPkt / floorOf(r), 1)} | ${fmt(r.pps, 0)} | ${fmt(r.kbpsPerSubscriber, 0)} | ${fmt(r.cpuPct, 1)}${r.saturated ? ' (last)' : ''} | ${fmt(1e6 / r.cpuUsPerPkt, 0)} | ${fmt(r.lossPct, 3)}${r.socketDropsAtPeers ? ` (${fmt((100 * r.socketDropsAtPeers) / (r.received + r.socketDropsAtPeers), 2)})` : ''} | ${fmt(r.p50, 2)} / ${fmt(r.p95, 2)} / ${fmt(r.p99, 2)} | ${fmt(r.loadgenCpuPct, 0)} | ${fmt(r.otherCpuPct, 0)} |`);
+    lines.push(`| ${r.server}${r.simulcast ? ' simulcast' : ''} | ${r.n} (${r.receiving}) | ${fmt(r.cpuUsPerPkt, 2)} | ${fmt(r.cpuUsPerPkt / floorOf(r), 1)} | ${fmt(r.pps, 0)} | ${fmt(r.kbpsPerSubscriber, 0)} | ${fmt(r.cpuPct, 1)}${r.saturated ? ' (last)' : ''} | ${fmt(r.busiestThreadPct, 0)} | ${fmt(1e6 / r.cpuUsPerPkt, 0)} | ${fmt(r.lossPct, 3)}${r.socketDropsAtPeers ? ` (${fmt((100 * r.socketDropsAtPeers) / (r.received + r.socketDropsAtPeers), 2)})` : ''} | ${fmt(r.p50, 2)} / ${fmt(r.p95, 2)} / ${fmt(r.p99, 2)} | ${fmt(r.loadgenCpuPct, 0)} | ${fmt(r.otherCpuPct, 0)} |`);
   }
   const levels = rows.filter((r) => !r.simulcast);
-  const ratios = [...LEVELS.map((n) => [n, false]), [SIMULCAST, true]].map(([n, simulcast]) => {
+  const cases = [...new Map(rows.map((r) => [`${r.n}${r.simulcast ? 's' : ''}`, [r.n, !!r.simulcast]])).values()]
+    .sort((a, b) => a[1] - b[1] || a[0] - b[0]);
+  const ratios = cases.map(([n, simulcast]) => {
     const v = rows.find((r) => r.server === 'Visage' && r.n === n && !!r.simulcast === simulcast);
     const j = rows.find((r) => r.server === 'Janus' && r.n === n && !!r.simulcast === simulcast);
     if (!v && !j) return null;
@@ -379,33 +444,48 @@ function profileSection(p, n) {
 }
 
 // ------------------------------------------------------------------ main
-const started = new Date();
-const loadAtStart = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-log(`levels ${LEVELS.join(', ')} subscribers (up to saturation); ${WARMUP}s warm-up + ${SECONDS}s window each; servers ${SERVERS.join(', ')}; ${WORKERS} process(es) of ${SUBSCRIBERS_SAY}; media ${IP} (${IFACE}); run dir ${RUNDIR}`);
-startWorkers();
-const rows = [];
-let failure = null;
-try {
-  for (const s of SERVERS) rows.push(...await runServer(s));
-} catch (e) {
-  failure = e;
-  log('error:', e.stack || e);
-}
-for (const w of workers) w.send({ cmd: 'exit' });
-let profiled = '';
-const withProfile = rows.find((r) => r.profile && !r.profile.error);
-if (withProfile) {
+// --merge a.json,b.json: no run; one table from the rows of runs made separately (each run writes
+// its rows next to its --out, as .json), for levels run in pieces under a time limit
+const MERGE = args.merge ? String(args.merge).split(',') : null;
+let runs, failure = null;
+if (MERGE) {
+  runs = MERGE.map((f) => JSON.parse(readFileSync(f, 'utf8'), (k, v) => (v === null ? NaN : v))); // JSON writes NaN as null
+} else {
+  const started = new Date();
+  const loadAtStart = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  log(`levels ${LEVELS.join(', ')} subscribers (up to saturation); ${WARMUP}s warm-up + ${SECONDS}s window each; servers ${SERVERS.join(', ')}; ${WORKERS} process(es) of ${SUBSCRIBERS_SAY}; media ${IP} (${IFACE}); run dir ${RUNDIR}`);
+  startWorkers();
+  const rows = [];
   try {
-    withProfile.profile.hot = await hotMethods(withProfile.profile.file);
-    profiled = `\n${profileSection(withProfile.profile, withProfile.n)}\n`;
-  } catch (e) { log('reading the profile failed:', e.message); }
+    for (const s of SERVERS) rows.push(...await runServer(s));
+  } catch (e) {
+    failure = e;
+    log('error:', e.stack || e);
+  }
+  for (const w of workers) w.send({ cmd: 'exit' });
+  const withProfile = rows.find((r) => r.profile && !r.profile.error);
+  if (withProfile) {
+    try {
+      withProfile.profile.hot = await hotMethods(withProfile.profile.file);
+    } catch (e) { log('reading the profile failed:', e.message); }
+  }
+  const cpuModel = cpus()[0]?.model || 'unknown CPU';
+  const head = `Run ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC on ${hostname()} (${cpus().length} × ${cpuModel}), servers ${SERVERS.join(', ')}, levels ${LEVELS.join(', ')}${SIMULCAST ? ` + simulcast ${SIMULCAST}` : ''}; `
+    + `1 publisher (VP8 ${media.source.includes('synthetic') ? 'synthetic' : '640x360 30 fps ~750 kbit/s'} + Opus 50 pkt/s, ~${fmt(rows[0]?.sentPps, 0)} pkt/s), `
+    + `${WARMUP}s warm-up, ${SECONDS}s window per level, ${WORKERS} process(es) of ${SUBSCRIBERS_SAY}; a level with loss over ${MAX_LOSS} % or server CPU at ${MAX_CPU} % of a core is the last; load average at start ${loadAtStart}.`;
+  const idle = [...new Map(rows.map((r) => [r.server, r.idleCpuPct])).entries()].map(([k, v]) => `${k} ${fmt(v, 1)}%`).join(', ');
+  const note = `Server CPU with no peers (measured for ${IDLE}s, ${SETTLE}s after start-up): ${idle} of a core. First level of each server warmed up ${FIRST_WARMUP}s.`;
+  runs = [{ head, note, rows }];
+  if (rows.length) {
+    mkdirSync(dirname(OUT), { recursive: true });
+    writeFileSync(OUT.replace(/\.md$/, '') + '.json', JSON.stringify(runs[0], null, 1));
+  }
 }
-const cpuModel = cpus()[0]?.model || 'unknown CPU';
-const head = `Run ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC on ${hostname()} (${cpus().length} × ${cpuModel}); `
-  + `1 publisher (VP8 ${media.source.includes('synthetic') ? 'synthetic' : '640x360 30 fps ~750 kbit/s'} + Opus 50 pkt/s, ~${fmt(rows[0]?.sentPps, 0)} pkt/s), `
-  + `${WARMUP}s warm-up, ${SECONDS}s window per level, ${WORKERS} process(es) of ${SUBSCRIBERS_SAY}; load average at start ${loadAtStart}.`;
-const idle = [...new Map(rows.map((r) => [r.server, r.idleCpuPct])).entries()].map(([k, v]) => `${k} ${fmt(v, 1)}%`).join(', ');
-const out = `${head}\n\n${table(rows)}\n\nServer CPU with no peers (measured for ${IDLE}s, ${SETTLE}s after start-up): ${idle} of a core. First level of each server warmed up ${FIRST_WARMUP}s.\n${profiled}`;
+const rows = runs.flatMap((r) => r.rows);
+const withProfile = rows.find((r) => r.profile?.hot);
+const profiled = withProfile ? `\n${profileSection(withProfile.profile, withProfile.n)}\n` : '';
+const heads = runs.map((r) => `${r.head}\n${r.note}`).join('\n\n');
+const out = `${runs.length > 1 ? `Merged from ${runs.length} separate runs, one after the other, each under its own start of the servers:\n\n` : ''}${heads}\n\n${table(rows)}\n${profiled}`;
 console.log('\n' + out);
 if (rows.length) {
   mkdirSync(dirname(OUT), { recursive: true });

@@ -181,8 +181,13 @@ process.on('message', async (msg) => {
     }
     case 'stats': {
       let total = 0, ready = 0;
-      for (const s of subs.values()) { total += s.total; if (s.ready) ready++; }
-      send({ ev: 'stats', total, ready, count: subs.size });
+      const states = {}; // peer connection state of those without media yet
+      for (const s of subs.values()) {
+        total += s.total;
+        if (s.ready) ready++;
+        else states[s.pc.connectionState] = (states[s.pc.connectionState] || 0) + 1;
+      }
+      send({ ev: 'stats', total, ready, count: subs.size, states });
       break;
     }
     case 'close':

@@ -6,7 +6,7 @@
 // tick on an SSRC of its own with the rid header extension; a key-frame request moves all layers.
 import { RtpHeader, RtpPacket, MediaStreamTrack } from 'werift';
 import { makePc, waitFor } from './peer.mjs';
-import { sendRawRtp, onAnyRtcp } from './werift-internals.mjs';
+import { sendRawRtp, onAnyRtcp, selectedLocalPort } from './werift-internals.mjs';
 import { packetizeVp8, opusPayload, stamp } from './media.mjs';
 import { visageSetup, visagePublish } from './visage.mjs';
 import { janusPublish } from './janus.mjs';
@@ -27,7 +27,7 @@ export class Publisher {
     this.nextId = 1;
     this.seqV = 1000; this.seqA = 5000; this.tsV = 0; this.tsA = 0; this.pic = 0; this.frame = 0;
     this.plis = 0; this.keyFramesForced = 0; this.lastForced = 0; this.wantKey = false;
-    this.sent = 0;
+    this.sent = 0; this.sendErrors = 0;
     const onRtcp = (p) => {
       if (p.type === 206 && (p.feedback?.count === 1 || p.feedback?.count === 4)) { this.plis++; this.wantKey = true; }
     };
@@ -97,7 +97,7 @@ export class Publisher {
     payloads.forEach((p, i) => {
       stamp(p, this.nextId++);
       sendRawRtp(this.vt, { payloadType: this.vp8Pt, sequenceNumber: layer.seq, timestamp: this.tsV, marker: i === payloads.length - 1,
-        ssrc: layer.ssrc, extension: true, extensions: [this.midExt, layer.ridExt] }, p);
+        ssrc: layer.ssrc, extension: true, extensions: [this.midExt, layer.ridExt] }, p).then((n) => { if (!n) this.sendErrors++; });
       layer.seq = (layer.seq + 1) & 0xffff;
       this.sent++;
     });
@@ -110,6 +110,10 @@ export class Publisher {
     this.seqA = (this.seqA + 1) & 0xffff;
     this.audio.writeRtp(new RtpPacket(h, p));
     this.sent++;
+  }
+  /** The local UDP port of its selected ICE pair (for the logs). */
+  localPort() {
+    return selectedLocalPort(this.pc);
   }
   async close() { clearInterval(this.timer); try { this.sig && this.sig.close(); } catch { /* */ } await this.pc.close().catch(() => {}); }
 }

@@ -9,7 +9,7 @@
 // .iceTransport.connection.protocols (werift's per-candidate StunProtocol), StunProtocol.transport
 // (its UdpTransport) and its onData callback, RTCDtlsTransport.srtp (the SRTP session, set once
 // DTLS is up), RTCDtlsTransport.dtls.srtp.srtpProfile (the SRTP profile the server chose),
-// RTCRtpReceiver.rtcpRunning (its receiver-report loop).
+// RTCRtpReceiver.rtcpRunning (its receiver-report loop), Connection.nominated (the selected pair).
 // Simulcast publisher, why: werift's RTCRtpSender sends one SSRC ("sender simulcast unsupported
 // now" in its source), so the benchmark writes each layer's packets, with their own SSRC and rid
 // header extension, to the transceiver's RTCDtlsTransport (sendRtp, onRtcp) itself.
@@ -69,4 +69,9 @@ export function sendRawRtp(transceiver, header, payload) {
 /** Every RTCP packet the transport of `transceiver` receives, whatever SSRC it names. */
 export function onAnyRtcp(transceiver, handler) {
   transceiver.dtlsTransport.onRtcp.subscribe(handler);
+}
+
+/** The local UDP port of a peer connection's selected ICE pair, once there is one. */
+export function selectedLocalPort(pc) {
+  return pc.dtlsTransports[0]?.iceTransport.connection.nominated?.localCandidate?.port;
 }
