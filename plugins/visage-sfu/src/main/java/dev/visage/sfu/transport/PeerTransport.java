@@ -19,12 +19,14 @@ import org.ice4j.ice.KeepAliveStrategy;
 import org.ice4j.ice.LocalCandidate;
 import org.ice4j.ice.RemoteCandidate;
 import org.ice4j.ice.harvest.CandidateHarvester;
+import org.ice4j.socket.IceSocketWrapper;
 import org.ice4j.util.BufferPool;
 import org.jitsi.srtp.SrtpErrorStatus;
 import org.jitsi.utils.logging2.LoggerImpl;
 
 import java.beans.PropertyChangeEvent;
 import java.io.IOException;
+import java.net.DatagramPacket;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,6 +57,10 @@ public final class PeerTransport implements AutoCloseable {
     private final Agent agent;
     private final IceMediaStream stream;
     private final Component component;
+    /** The selected pair {@link #send} last saw, its socket (null: ice4j's own send) and the packet it reuses. */
+    private CandidatePair sendPair;
+    private IceSocketWrapper sendSocket;
+    private final DatagramPacket sendPacket = new DatagramPacket(new byte[0], 0);
     private final PacketReceiver receiver;
     private final DtlsCertificate certificate;
     private final Listener listener;
@@ -394,9 +400,29 @@ public final class PeerTransport implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends a protected packet on the selected pair; callers hold this transport's monitor (it
+     * guards {@link #sendPacket}). ice4j's {@code Component.send} would look the pair's socket up
+     * by the remote address in a synchronized map and allocate a packet on every send: here that
+     * is done once per selected pair, and the one packet is reused.
+     */
     private boolean send(byte[] buf, int off, int len) {
         try {
-            component.send(buf, off, len);
+            CandidatePair pair = component.getSelectedPair();
+            if (pair != sendPair) {
+                sendPair = pair;
+                // with a component-wide socket (not ice4j's push API) its own send path is kept
+                sendSocket = pair == null || component.getSocketWrapper() != null ? null : pair.getIceSocketWrapper();
+                if (sendSocket != null) {
+                    sendPacket.setSocketAddress(pair.getRemoteCandidate().getTransportAddress());
+                }
+            }
+            if (sendSocket == null) {
+                component.send(buf, off, len);
+            } else {
+                sendPacket.setData(buf, off, len);
+                sendSocket.send(sendPacket);
+            }
             return true;
         } catch (IOException | RuntimeException e) {
             metrics.sendErrors.incrementAndGet();
