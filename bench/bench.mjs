@@ -1,18 +1,18 @@
 // Visage vs Janus VideoRoom on the same load: one werift publisher (VP8 ~30 fps + Opus 50 pps)
-// and N subscribers, N stepping up (100, 200, 400, 800 by default) on one server at a time until
+// and N subscribers, N stepping up (100, 200, 400, 500 by default) on one server at a time until
 // the server saturates (loss over --max-loss % or CPU at --max-cpu % of a core). Subscribers are
 // light by default (werift ICE + DTLS-SRTP, then counted from clear headers; worker.mjs), or full
 // werift peers with --subscriber werift. At Visage's top level a JFR profile of the node is
 // recorded (after the window, same load) and its hot methods go into the results.
 // Runs inside the network namespace bench/run.sh creates. Usage (normally via ./visage bench):
-//   node bench.mjs [--subscribers 100,200,400,800] [--seconds 20] [--warmup 5] [--first-warmup 120]
+//   node bench.mjs [--subscribers 100,200,400,500] [--seconds 20] [--warmup 5] [--first-warmup 120]
 //                  [--settle 60] [--idle 10] [--servers visage,janus] [--subscriber light|werift]
 //                  [--sample 16] [--max-loss 0.1] [--max-cpu 95] [--profile 20] [--simulcast 200]
 //                  [--workers 2] [--ip 10.203.0.1] [--iface bv0] [--ivf media/vp8-360p.ivf] [--out results/latest.md]
 import { fork } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync, mkdtempSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir, cpus, hostname } from 'node:os';
-import { join, dirname, basename } from 'node:path';
+import { join, dirname, basename, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadVp8Frames } from './lib/media.mjs';
 import { startPublishing } from './lib/publisher.mjs';
@@ -24,7 +24,9 @@ import { recordProfile, hotMethods } from './lib/profile.mjs';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(HERE);
 const args = parseArgs(process.argv.slice(2));
-const LEVELS = String(args.subscribers || '100,200,400,800').split(',').map((s) => parseInt(s, 10)).filter((n) => n > 0).sort((a, b) => a - b);
+// run.sh runs this in bench/: a relative path the caller gave is the caller's
+const fromCaller = (p) => resolve(process.env.BENCH_CALLER_DIR || process.cwd(), p);
+const LEVELS = String(args.subscribers || '100,200,400,500').split(',').map((s) => parseInt(s, 10)).filter((n) => n > 0).sort((a, b) => a - b);
 const SECONDS = +(args.seconds || 20);
 const WARMUP = +(args.warmup || 5);
 // Steady state, not start-up, is compared: a JVM keeps compiling for a minute or two after it
@@ -39,8 +41,8 @@ const SERVERS = String(args.servers || 'visage,janus').split(',');
 const IP = args.ip || '10.203.0.1';
 const IFACE = args.iface || 'bv0';
 const WORKERS = Math.max(1, +(args.workers || 2));
-const IVF = args.ivf || join(HERE, 'media', 'vp8-360p.ivf');
-const OUT = args.out || join(HERE, 'results', 'latest.md');
+const IVF = args.ivf ? fromCaller(args.ivf) : join(HERE, 'media', 'vp8-360p.ivf');
+const OUT = args.out ? fromCaller(args.out) : join(HERE, 'results', 'latest.md');
 const SUBSCRIBER = args.subscriber === 'werift' ? 'werift' : 'light';
 const SAMPLE = Math.max(1, +(args.sample || 16)); // light subscribers decrypt 1 packet in SAMPLE
 // a level at which the server loses more than MAX_LOSS % or uses MAX_CPU % of a core is its last
@@ -53,7 +55,7 @@ const SIMULCAST = +(args.simulcast ?? 200); // subscribers of the simulcast publ
 // for AEAD-AES-128-GCM; NaN if it was not measured.
 const FLOOR = (() => {
   try {
-    const f = JSON.parse(readFileSync(args.floor || join(HERE, 'results', 'floor-latest.json'), 'utf8'));
+    const f = JSON.parse(readFileSync(args.floor ? fromCaller(args.floor) : join(HERE, 'results', 'floor-latest.json'), 'utf8'));
     return { cm: f.mixNsPerPacket / 1000, gcm: (f.gcmMixNsPerPacket ?? NaN) / 1000 };
   } catch { return { cm: NaN, gcm: NaN }; }
 })();
@@ -446,7 +448,7 @@ function profileSection(p, n) {
 // ------------------------------------------------------------------ main
 // --merge a.json,b.json: no run; one table from the rows of runs made separately (each run writes
 // its rows next to its --out, as .json), for levels run in pieces under a time limit
-const MERGE = args.merge ? String(args.merge).split(',') : null;
+const MERGE = args.merge ? String(args.merge).split(',').map(fromCaller) : null;
 let runs, failure = null;
 if (MERGE) {
   runs = MERGE.map((f) => JSON.parse(readFileSync(f, 'utf8'), (k, v) => (v === null ? NaN : v))); // JSON writes NaN as null

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Visage vs Janus VideoRoom benchmark (see README "Benchmark"). Usually run as `./visage bench`.
-#   bench/run.sh [--subscribers 100,200,400,800] [--seconds 20] [--warmup 5] [--first-warmup 120] [--settle 60] [--servers visage,janus]
+#   bench/run.sh [--subscribers 100,200,400,500] [--seconds 20] [--warmup 5] [--first-warmup 120] [--settle 60] [--servers visage,janus]
 #                [--subscriber light|werift] [--sample 16] [--max-loss 0.1] [--max-cpu 95] [--profile 20] [--simulcast 200] [--workers 2]
 #     levels up to the server's saturation; light subscribers by default (bench.mjs, worker.mjs)
 #   bench/run.sh join [--joiners 50] [--concurrency 5] [--warmup-joiners 10] [--servers visage,janus] [--rounds 10]
@@ -85,6 +85,7 @@ ip addr add "$IP/24" dev bv0
 ip link set bv0 up
 ip link set bv1 up
 sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null || true
+export BENCH_CALLER_DIR="$PWD" # relative paths in the options are the caller's
 cd "$HERE"
 if [[ "${1:-}" == join ]]; then
   shift
