@@ -189,8 +189,8 @@ async function addSubscribers(server, target, prefix, from, to, label) {
 
 /**
  * A publisher connected and sending, checked on Visage's counters: if the node took no RTP from it
- * in 3 s it is started once more (see the README: a publisher whose ephemeral port a just-closed
- * peer had used can go unheard). Janus has no counters here.
+ * in 3 s it is started once more (one run's simulcast publisher went unheard, likely because its
+ * port had just been a closed peer's; see the README). Janus has no counters here.
  */
 async function publish(server, kind, m, room) {
   for (let attempt = 1; ; attempt++) {
