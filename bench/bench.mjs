@@ -195,6 +195,8 @@ async function addSubscribers(server, target, prefix, from, to, label) {
 async function publish(server, kind, m, room) {
   for (let attempt = 1; ; attempt++) {
     const { pub, target } = await startPublishing(server, kind, IP, m, room);
+    // werift stops sending media once its consent to send expires (lib/werift-internals.mjs)
+    pub.pc.iceConnectionStateChange.subscribe((s) => { if (s === 'failed' || s === 'disconnected') log(`${server.name}: the publisher's ICE is ${s}`); });
     log(`${server.name}: publisher connected and sending (${m.source}) from port ${pub.localPort()}`);
     const c0 = await server.counters(), sent0 = pub.sent;
     await sleep(3000);

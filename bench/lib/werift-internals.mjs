@@ -9,11 +9,27 @@
 // .iceTransport.connection.protocols (werift's per-candidate StunProtocol), StunProtocol.transport
 // (its UdpTransport) and its onData callback, RTCDtlsTransport.srtp (the SRTP session, set once
 // DTLS is up), RTCDtlsTransport.dtls.srtp.srtpProfile (the SRTP profile the server chose),
-// RTCRtpReceiver.rtcpRunning (its receiver-report loop), Connection.nominated (the selected pair).
+// RTCRtpReceiver.rtcpRunning (its receiver-report loop), Connection.nominated (the selected pair),
+// iceBase.consentResponseTimeoutMs (below).
 // Simulcast publisher, why: werift's RTCRtpSender sends one SSRC ("sender simulcast unsupported
 // now" in its source), so the benchmark writes each layer's packets, with their own SSRC and rid
 // header extension, to the transceiver's RTCDtlsTransport (sendRtp, onRtcp) itself.
-import { RtcpRrPacket, RtcpReceiverInfo, RtpHeader } from 'werift';
+// Consent, why: werift (RFC 7675) sends a consent check every ~5 s and counts its answer only if
+// it comes within max(500 ms, 2 x RTT + 200 ms), without retransmitting; 30 s without such an answer
+// and it stops sending media on the pair, silently, while still answering the server's checks. A
+// browser's check is a STUN transaction that retransmits and takes an answer seconds late. In join
+// bursts on the benchmark's saturated two cores the publisher went mute (the node heard no RTP from
+// it and kept its transport: it still got answers) and hundreds of subscribers failed, which is what
+// this expiry does when answers come later than 500 ms for 30 s. lib/ice/src/iceBase.js's consentResponseTimeoutMs (read by its ICE
+// code at each check) is set to wait as long as the check interval instead.
+import { RtcpRrPacket, RtcpReceiverInfo, RtpHeader, CONSENT_INTERVAL } from 'werift';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+const require = createRequire(import.meta.url);
+// by file name: the package's exports map hides the module, and the module cache makes it the one werift uses
+const iceBase = require(join(dirname(require.resolve('werift')), '..', '..', 'ice', 'src', 'iceBase.js'));
+iceBase.consentResponseTimeoutMs = () => CONSENT_INTERVAL * 1000;
 
 /**
  * Once ICE is connected, datagrams whose first byte says RTP or RTCP (RFC 7983: 128-191) go to
