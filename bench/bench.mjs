@@ -189,8 +189,8 @@ async function addSubscribers(server, target, prefix, from, to, label) {
 
 /**
  * A publisher connected and sending, checked on Visage's counters: if the node took no RTP from it
- * in 3 s it is started once more (one run's simulcast publisher went unheard, likely because its
- * port had just been a closed peer's; see the README). Janus has no counters here.
+ * in 3 s it is started once more (a werift peer whose consent to send expired goes mute: see
+ * lib/werift-internals.mjs). Janus has no counters here.
  */
 async function publish(server, kind, m, room) {
   for (let attempt = 1; ; attempt++) {
@@ -225,8 +225,8 @@ async function closeAll(server, pub) {
   await Promise.all(workers.map((w) => ask(w, { cmd: 'close' }, 'closed')));
   await pub.close();
   readySubs.clear(); failedSubs.clear();
-  // the next peers' ephemeral ports may be ones just closed: wait until the node has let go of
-  // every transport (its counters; Janus has none here)
+  // the next case starts on a quiet node: wait until it has let go of every transport (its
+  // counters; Janus has none here)
   const t0 = Date.now();
   let left;
   while ((left = (await server.counters()).visage_sfu_endpoints) > 0 && Date.now() - t0 < 30000) {
