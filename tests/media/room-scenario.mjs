@@ -321,11 +321,11 @@ async function cappedDownlink(others, capped, roomId, tokens, rounds) {
     || { frameWidth: 0, framesDecoded: 0, packetsReceived: 0, packetsLost: 0 });
   const othersOf = (p) => all.filter((q) => q !== p).map((q) => q.name);
   const cap = (kbps) => execFileSync(cfg.netns, ['rate-cap', cfg.run, 'c2', String(kbps)], { stdio: ['ignore', 'ignore', 'pipe'] });
-  // the node's view: the capped page's downlink estimate and the layer each of its consumers sends
-  const nodeView = async () => {
+  // the node's view: a page's (the capped one's) downlink estimate and the layer each of its consumers sends
+  const nodeView = async (page = capped) => {
     const st = await rest(N.url, 'GET', `/api/rooms/${roomId}/stats`, undefined, tokens[capped.name]);
     const streams = ((st.json && (st.json.streams || st.json)) || []);
-    const session = (await view(capped)).sessionId;
+    const session = (await view(page)).sessionId;
     const mine = Array.isArray(streams) ? streams.filter((x) => x.direction === 'subscribe' && x.sessionId === session) : [];
     const e = mine.length ? mine[0] : {};
     return { estimateBps: e.estimateBps ?? null, ackedBps: e.estimateAckedBps ?? null, loss: e.estimateLossFraction, signal: e.estimateSignal,
@@ -402,6 +402,10 @@ async function cappedDownlink(others, capped, roomId, tokens, rounds) {
     round.node = await nodeView();
     const seen = await Promise.all(others.map(inbound));
     round.othersWidths = Object.fromEntries(others.map((p, i) => [p.name, cameras(seen[i], othersOf(p)).map((v) => v.frameWidth)]));
+    // why another page got less than 640 of a camera: its own estimate, or the publisher's encoder
+    if (!Object.values(round.othersWidths).every((ws) => ws.every((x) => x >= 640))) {
+      round.othersNode = Object.fromEntries(await Promise.all(others.map(async (p) => [p.name, await nodeView(p)])));
+    }
     // frames per second each page decodes of each camera over the window
     const seconds = (end.t - start.t) / 1000;
     round.fps = Object.fromEntries(others.map((p, i) => [p.name, cameras(seen[i], othersOf(p))
@@ -438,7 +442,7 @@ async function cappedDownlink(others, capped, roomId, tokens, rounds) {
       + `frames per 2 s window ${JSON.stringify(windows)}, loss ${round.cappedLossPct.toFixed(2)} %, received kbit/s ${JSON.stringify(round.cappedKbps)}, `
       + `publishers' layers ${JSON.stringify(round.publishers)}, fps per page and camera `
       + `${JSON.stringify(round.fps)}, the others meanwhile `
-      + `${JSON.stringify(round.othersWidths)}; lifted: back to ${JSON.stringify(round.liftedWidths)} after ${round.climbBackMs} ms `
+      + `${JSON.stringify(round.othersWidths)}${round.othersNode ? ` (their estimates and layers on the node: ${JSON.stringify(round.othersNode)})` : ''}; lifted: back to ${JSON.stringify(round.liftedWidths)} after ${round.climbBackMs} ms `
       + `(estimate ${round.nodeLifted.estimateBps}); longest freeze ${round.longestFreezeMs} ms${round.ok ? '' : '  <-- FAIL'}`);
     out.rounds.push(round);
   }
