@@ -8,6 +8,9 @@
 //   - every viewer decodes alice's video (relayed once, fanned out on node b);
 //   - relayed streams: node a sends exactly 2 (alice's tracks) and node b exactly 2 (bob's),
 //     one leg each, whatever the number of viewers on node b;
+//   - simulcast across the relay (farLayers): a thumbnail on node b gets alice's small layer, and
+//     viewer1 (client namespace cc) under a 300 kbit/s downlink cap gets the small layers of
+//     alice's (relayed) and bob's (local) cameras, keeps decoding both, and climbs back once lifted;
 //   - when everyone on node b has left, both nodes close the leg.
 import { execFileSync } from 'node:child_process';
 import { browsers, inbound, login, plays, rest, sleep, sum, view, waitFor as waitForLogged } from '../netns/scenario-lib.mjs';
@@ -49,7 +52,8 @@ try {
   const alice = await openPage('alice', 'ca', A, tokens.alice, roomId, true);
   const bob = await openPage('bob', 'cb', B, tokens.bob, roomId, true);
   const viewers = [];
-  for (let i = 1; i <= cfg.viewers; i++) viewers.push(await openPage(`viewer${i}`, 'cb', B, tokens[`viewer${i}`], roomId, false));
+  // viewer1 alone in client namespace cc, whose downlink farLayers caps
+  for (let i = 1; i <= cfg.viewers; i++) viewers.push(await openPage(`viewer${i}`, i === 1 ? 'cc' : 'cb', B, tokens[`viewer${i}`], roomId, false));
   const all = [alice, bob, ...viewers];
   for (const p of all) p.view = await waitFor(`${p.name} joined`, async () => { const v = await view(p); return v && v.joined ? v : null; }, 60000);
   check('aliceOnNodeA', alice.view.node === A.id, alice.view);
@@ -124,6 +128,8 @@ try {
   const fwdB = m1.b.visage_sfu_rtp_forwarded_total - m0.b.visage_sfu_rtp_forwarded_total;
   figure(`RTP forwarded to subscribers in ${cfg.seconds} s: node a ${fwdA}, node b ${fwdB} (b fans each relayed packet out to ${1 + cfg.viewers} local subscribers)`);
 
+  if (viewers.length >= 3) await farLayers(bob, viewers, roomId, tokens.viewer1);
+
   // tear-down: everyone on node b leaves; both nodes drop the leg
   const tLeave = Date.now();
   for (const p of [bob, ...viewers]) await p.ctx.close().catch(() => {});
@@ -142,3 +148,107 @@ try {
   await close();
 }
 console.log(JSON.stringify(result));
+
+/**
+ * Simulcast across the relay, from the far pages' own getStats (frameWidth of the camera each tile
+ * shows): alice's camera crosses to node b as all its layers, and each page there gets the layer
+ * its own tile and downlink call for, as on alice's node.
+ *   thumbnail: viewer2 shrinks alice's tile to 160 px wide: <= 320 from alice, decoding on, while
+ *     viewer3 keeps >= 640;
+ *   cap: viewer1's downlink is capped at 300 kbit/s: <= 320 from both cameras (alice's relayed,
+ *     bob's local), frames of both decoded in every 2 s window of 6 s, bob and viewer3 still
+ *     decoding alice at >= 640; lifted, viewer1 climbs back to >= 640 from both.
+ * Waits up to a minute for each change (a minute means "never"); the times are figures.
+ */
+async function farLayers(bob, [capped, thumb, free], roomId, token) {
+  const CAP_KBPS = 300;
+  const camera = (rs, from) => rs.find((x) => x.kind === 'video' && x.from === from)
+    || { frameWidth: 0, framesDecoded: 0, packetsReceived: 0, packetsLost: 0 };
+  const widths = async (p, from) => { const rs = await inbound(p); return from.map((n) => camera(rs, n)); };
+  const nodeLayers = async () => {
+    const st = await rest(B.url, 'GET', `/api/rooms/${roomId}/stats`, undefined, token);
+    const streams = (st.json && (st.json.streams || st.json)) || [];
+    return Array.isArray(streams) ? streams.filter((x) => x.layer !== undefined || x.rid)
+      .map((x) => x.rid ? `${x.sessionId.slice(0, 6)} ${x.rid} ${x.width}x${x.height}`
+        : `${x.sessionId.slice(0, 6)}<-${x.fromSessionId.slice(0, 6)}${x.relayed ? ' (relayed)' : ''} layer ${x.layer} est ${x.estimateBps}`) : st.text;
+  };
+  const until = (p, from, ok, what) => waitFor(what, async () => {
+    const vs = await widths(p, from);
+    return vs.every((v) => ok(v.frameWidth)) ? vs : null;
+  }, 60000).catch(async (e) => {
+    log(`${p.name} at the timeout: ${JSON.stringify(await widths(p, from))}; node b's layers: ${JSON.stringify(await nodeLayers())}`);
+    throw e;
+  });
+  const high = (w) => w >= 640;
+  const low = (w) => w > 0 && w <= 320;
+  const tileWidth = (p, name, px) => p.page.evaluate(({ name, px }) => {
+    const sid = window.visage.members.find((m) => m.displayName === name).sessionId;
+    const tile = document.querySelector(`.tile[data-session-id="${CSS.escape(sid)}"]`);
+    Object.assign(tile.style, px ? { width: `${px}px`, height: `${Math.round(px * 9 / 16)}px`, flex: 'none', alignSelf: 'center' }
+      : { width: '', height: '', flex: '', alignSelf: '' });
+  }, { name, px });
+  const cap = (kbps) => execFileSync(cfg.netns, ['rate-cap', cfg.run, 'cc', String(kbps)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const out = {};
+  try {
+    for (const p of [capped, thumb, free]) await until(p, ['alice'], high, `${p.name} decodes alice's relayed camera at >= 640 wide`);
+    // a thumbnail of the relayed camera
+    await tileWidth(thumb, 'alice', 160);
+    let t = Date.now();
+    const small = await until(thumb, ['alice'], low, `${thumb.name}'s thumbnail of alice down to <= 320 wide`);
+    out.thumbnail = { downMs: Date.now() - t, frameWidth: small[0].frameWidth };
+    await sleep(4000);
+    const [after] = await widths(thumb, ['alice']);
+    const [freeView] = await widths(free, ['alice']);
+    out.thumbnail.framesIn4s = after.framesDecoded - small[0].framesDecoded;
+    out.thumbnail.frameWidthAfter4s = after.frameWidth;
+    out.thumbnail.othersWidth = freeView.frameWidth;
+    await tileWidth(thumb, 'alice', 0);
+    check('farThumbnailGetsTheRelayedLowLayer', low(after.frameWidth) && plays(out.thumbnail.framesIn4s, 4) && high(freeView.frameWidth), out.thumbnail);
+    figure(`across the relay: ${thumb.name}'s thumbnail of alice down to ${out.thumbnail.frameWidth} wide after ${out.thumbnail.downMs} ms, `
+      + `${out.thumbnail.framesIn4s} frames in 4 s at ${after.frameWidth} (${free.name} meanwhile ${freeView.frameWidth} wide)`);
+
+    // a capped downlink on the far node
+    const cameras = ['alice', 'bob'];
+    await until(capped, cameras, high, `${capped.name} decodes both cameras at >= 640 wide`);
+    cap(CAP_KBPS);
+    t = Date.now();
+    const start = await until(capped, cameras, low, `${capped.name} down to <= 320 wide from both cameras under the ${CAP_KBPS} kbit/s cap`);
+    out.capped = { switchDownMs: Date.now() - t, windows: [], lowSamples: 0, samples: 0 };
+    let last = start;
+    for (let w = 0; w < 3; w++) {
+      const from = last;
+      const end = Date.now() + 2000;
+      while (Date.now() < end) {
+        await sleep(250);
+        last = await widths(capped, cameras);
+        out.capped.samples++;
+        if (last.every((v) => low(v.frameWidth))) out.capped.lowSamples++;
+      }
+      out.capped.windows.push(last.map((v, k) => v.framesDecoded - from[k].framesDecoded));
+    }
+    const lost = last.reduce((n, v, k) => n + v.packetsLost - start[k].packetsLost, 0);
+    const received = last.reduce((n, v, k) => n + v.packetsReceived - start[k].packetsReceived, 0);
+    out.capped.lossPct = +(100 * lost / Math.max(1, received + lost)).toFixed(2);
+    out.capped.frameWidths = last.map((v) => v.frameWidth);
+    out.capped.othersOfAlice = [(await widths(bob, ['alice']))[0].frameWidth, (await widths(free, ['alice']))[0].frameWidth];
+    out.capped.nodeLayers = await nodeLayers();
+    cap('off');
+    t = Date.now();
+    const back = await until(capped, cameras, high, `${capped.name} back to >= 640 wide from both cameras once the cap is lifted`);
+    out.capped.climbBackMs = Date.now() - t;
+    out.capped.liftedWidths = back.map((v) => v.frameWidth);
+    check('farCappedPageGetsTheLowLayers', out.capped.lowSamples >= 0.8 * out.capped.samples && out.capped.frameWidths.every(low)
+      && out.capped.windows.every((w) => w.every((f) => f > 0)) && out.capped.othersOfAlice.every(high), out.capped);
+    check('farCappedPageClimbsBack', out.capped.liftedWidths.every(high), out.capped.climbBackMs);
+    figure(`across the relay: ${capped.name}'s downlink capped at ${CAP_KBPS} kbit/s: alice (relayed) and bob (local) down to `
+      + `${JSON.stringify(out.capped.frameWidths)} wide ${out.capped.switchDownMs} ms after the cap; frames per 2 s window `
+      + `${JSON.stringify(out.capped.windows)}, ${out.capped.lowSamples}/${out.capped.samples} samples at <= 320, loss ${out.capped.lossPct} %; `
+      + `bob and ${free.name} meanwhile decode alice at ${JSON.stringify(out.capped.othersOfAlice)}; lifted: back to `
+      + `${JSON.stringify(out.capped.liftedWidths)} after ${out.capped.climbBackMs} ms; node b: ${JSON.stringify(out.capped.nodeLayers)}`);
+  } catch (e) {
+    out.error = e.message;
+    check('farLayersCompleted', false, out);
+    cap('off');
+  }
+  result.farLayers = out;
+}

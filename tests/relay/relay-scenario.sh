@@ -20,7 +20,8 @@
 #   na   10.211.0.11 (a)  node-a: media UDP 10000, relay UDP 11000
 #   nb   10.211.0.12 (b)  node-b: media UDP 10000, relay UDP 11000
 #   ca   10.211.0.101 (a) Chromium: alice (camera + mic, fake devices)
-#   cb   10.211.0.102 (b) Chromium: bob (camera + mic) and viewers v1..v3 (no devices: receive only)
+#   cb   10.211.0.102 (b) Chromium: bob (camera + mic) and viewers v2, v3 (no devices: receive only)
+#   cc   10.211.0.103 (b) Chromium: viewer v1 (receive only), whose downlink the driver caps
 # Client namespaces get a blackhole route to the other node (only its own node is reachable), so
 # every page lands on the intended node whatever the delays.
 # Teardown (EXIT trap, also on failure or signal): netns.sh down kills every process inside the
@@ -53,13 +54,14 @@ if [[ -z "${VISAGE_NETNS_DELAY:-}" ]]; then
 fi
 
 T0=$(date +%s%3N)
-"$NETNS" up "$RUN" "$DELAYS" core:10.211.0.2:a na:10.211.0.11:a nb:10.211.0.12:b ca:10.211.0.101:a cb:10.211.0.102:b \
+"$NETNS" up "$RUN" "$DELAYS" core:10.211.0.2:a na:10.211.0.11:a nb:10.211.0.12:b ca:10.211.0.101:a cb:10.211.0.102:b cc:10.211.0.103:b \
   2>>"$LOGDIR/netns.log" || fail "netns set-up failed: $(tail -n 5 "$LOGDIR/netns.log")"
 MODE="$("$NETNS" mode "$RUN")"
 # Each client namespace reaches only its own node: the pages must land on node a / node b even
 # when there is no delay to tell them apart (the client picks the node with the lowest RTT).
 ip -n "vis-$RUN-ca" route add blackhole 10.211.0.12/32
 ip -n "vis-$RUN-cb" route add blackhole 10.211.0.11/32
+ip -n "vis-$RUN-cc" route add blackhole 10.211.0.11/32
 say "namespaces up ($MODE) run $RUN, logs $LOGDIR"
 
 start_store core 10.211.0.2
@@ -98,14 +100,14 @@ await_cluster core 2 "${VISAGE_RELAY_START_TIMEOUT:-240}" 10.211.0.11 10.211.0.1
 T1=$(date +%s%3N)
 say "both nodes up and clustered in $((T1 - T0)) ms"
 
-chromium_wrappers ca cb
+chromium_wrappers ca cb cc
 NODE_MODULES="${VISAGE_NODE_MODULES:-$ROOT/tests/browser/node_modules}"
 CONFIG=$(cat <<JSON
 {"run":"$RUN","mode":"$MODE","delays":"$DELAYS","logdir":"$LOGDIR","startupMs":$((T1 - T0)),
  "seconds":${VISAGE_RELAY_SECONDS:-10},"viewers":${VISAGE_RELAY_VIEWERS:-3},
- "midCall":"$MID_CALL",
+ "midCall":"$MID_CALL","netns":"$NETNS",
  "nodes":{"a":{"id":"node-na","url":"http://10.211.0.11:$PORT"},"b":{"id":"node-nb","url":"http://10.211.0.12:$PORT"}},
- "clients":{"ca":"$LOGDIR/chromium-ca","cb":"$LOGDIR/chromium-cb"}}
+ "clients":{"ca":"$LOGDIR/chromium-ca","cb":"$LOGDIR/chromium-cb","cc":"$LOGDIR/chromium-cc"}}
 JSON
 )
 say "running the browsers"

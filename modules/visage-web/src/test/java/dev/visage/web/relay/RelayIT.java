@@ -17,7 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * node a and node b clustered on Redis (a redis-server in the scenario's core namespace; the
  * Hazelcast relay path runs in RegionsIT), alice's Chromium page on node a, bob's and three
  * receive-only viewers' pages on node b, one room; redis-server is killed and started again in the
- * middle of the measured call. One scenario run serves every test; its JSON verdict is kept in
+ * middle of the measured call. Then simulcast across the relay: a thumbnail and a capped downlink
+ * on node b (the far node of alice's camera). One scenario run serves every test; its JSON verdict is kept in
  * target/relay-logs/result.json and its {@code [figure]} lines are printed.
  * Skipped (Assumptions) only when not root or when chromium, ip or redis-server is missing.
  */
@@ -68,6 +69,19 @@ class RelayIT {
     void mediaKeepsFlowingWhileTheClusterBackendRestarts() {
         assertCheck("clusterBackendRestartedMidCall");
         assertCheck("videoPlaysWhileTheBackendIsDown");
+    }
+
+    /**
+     * Alice's camera crosses as all its layers; on node b each page's consumer picks its own: a
+     * thumbnail gets the small layer, and viewer1 under a 300 kbit/s downlink cap gets the small
+     * layers of alice's relayed camera and bob's local one, decoding both in every 2 s window,
+     * while the others keep alice at >= 640 wide; lifted, it climbs back (the pages' getStats).
+     */
+    @Test
+    void farPagesGetTheRelayedCamerasLayerTheirTileAndDownlinkCallFor() {
+        assertCheck("farThumbnailGetsTheRelayedLowLayer");
+        assertCheck("farCappedPageGetsTheLowLayers");
+        assertCheck("farCappedPageClimbsBack");
     }
 
     @Test

@@ -80,7 +80,8 @@ public final class Relay implements Room.Observer, AutoCloseable {
         boolean acked;
         int attempts;
         long lastSent;
-        final Map<String, RemoteStream> streams = new LinkedHashMap<>();
+        /** Per relayed track: its streams (one per simulcast layer, or one). */
+        final Map<String, RemoteStream[]> streams = new LinkedHashMap<>();
 
         InSub(Room room) {
             this.room = room;
@@ -287,12 +288,12 @@ public final class Relay implements Room.Observer, AutoCloseable {
         RelayLeg leg = ensureLeg(from);
         Map<String, RelayMessages.RemoteTrack> byKey = new LinkedHashMap<>();
         for (RelayMessages.RemoteTrack t : announced) {
-            byKey.put(trackKey(t.info(), t.publisher().sessionId()), t);
+            byKey.put(trackKey(t), t);
         }
         List<PublishedTrack> removed = new ArrayList<>();
         sub.streams.entrySet().removeIf(e -> {
             if (!byKey.containsKey(e.getKey())) {
-                removed.add(e.getValue().track());
+                removed.add(e.getValue()[0].track());
                 return true;
             }
             return false;
@@ -303,9 +304,15 @@ public final class Relay implements Room.Observer, AutoCloseable {
                 continue;
             }
             RelayMessages.RemoteTrack t = e.getValue();
-            RemoteStream rs = new RemoteStream(roomId, sub.room, leg, t.info().ssrc());
-            PublishedTrack pt = new PublishedTrack(t.publisher(), t.info(), cachePackets, rs);
-            rs.bind(pt);
+            int[] ssrcs = t.streamSsrcs();
+            RemoteStream[] rs = new RemoteStream[ssrcs.length];
+            for (int k = 0; k < ssrcs.length; k++) {
+                rs[k] = new RemoteStream(roomId, sub.room, leg, ssrcs[k], k);
+            }
+            PublishedTrack pt = new PublishedTrack(t.publisher(), t.info(), ssrcs, cachePackets, rs[0]);
+            for (RemoteStream r : rs) {
+                r.bind(pt);
+            }
             sub.streams.put(e.getKey(), rs);
             added.add(pt);
         }
@@ -440,7 +447,11 @@ public final class Relay implements Room.Observer, AutoCloseable {
         List<RelayMessages.RemoteTrack> list = new ArrayList<>();
         if (room != null) {
             for (PublishedTrack t : room.localTracks()) {
-                list.add(new RelayMessages.RemoteTrack(t.publisher, t.info, false));
+                int[] ssrcs = new int[t.info.rids().isEmpty() ? 0 : t.streamCount()];
+                for (int k = 0; k < ssrcs.length; k++) {
+                    ssrcs[k] = t.relaySsrc(k);
+                }
+                list.add(new RelayMessages.RemoteTrack(t.publisher, t.info, false, ssrcs));
             }
         }
         Map<String, Object> msg = RelayMessages.tracks(roomId, list);
@@ -508,7 +519,9 @@ public final class Relay implements Room.Observer, AutoCloseable {
         for (Map<String, InSub> w : wanted.values()) {
             InSub sub = w.get(peer);
             if (sub != null) {
-                in.addAll(sub.streams.values());
+                for (RemoteStream[] rs : sub.streams.values()) {
+                    in.addAll(List.of(rs));
+                }
             }
         }
         leg.incoming = in.toArray(new RemoteStream[0]);
@@ -519,8 +532,8 @@ public final class Relay implements Room.Observer, AutoCloseable {
             return;
         }
         List<PublishedTrack> ts = new ArrayList<>();
-        for (RemoteStream r : sub.streams.values()) {
-            ts.add(r.track());
+        for (RemoteStream[] rs : sub.streams.values()) {
+            ts.add(rs[0].track());
         }
         sub.streams.clear();
         rebuildIncoming(peer);
@@ -643,6 +656,7 @@ public final class Relay implements Room.Observer, AutoCloseable {
                 if (leg.isReady()) {
                     leg.sendReport(reportBuffer, loss, now);
                 }
+                leg.rollBitrates(System.nanoTime());
             }
             for (Map.Entry<String, Map<String, InSub>> e : wanted.entrySet()) {
                 for (Map.Entry<String, InSub> s : e.getValue().entrySet()) {
@@ -683,10 +697,11 @@ public final class Relay implements Room.Observer, AutoCloseable {
         return n;
     }
 
+    /** Relayed tracks this node receives (a simulcast track's layers count once, as streamsOut's do). */
     public int streamsIn() {
         int n = 0;
         for (RelayLeg l : legSnapshot) {
-            n += l.incoming.length;
+            n += l.tracksIn();
         }
         return n;
     }
@@ -728,7 +743,7 @@ public final class Relay implements Room.Observer, AutoCloseable {
             String p = "{peer=\"" + l.peer + "\"}";
             m.put("visage_relay_leg_ready" + p, l.isReady() ? 1 : 0);
             m.put("visage_relay_leg_streams_out" + p, l.outgoing.length);
-            m.put("visage_relay_leg_streams_in" + p, l.incoming.length);
+            m.put("visage_relay_leg_streams_in" + p, l.tracksIn());
             m.put("visage_relay_leg_packets_sent_total" + p, l.packetsSent.get());
             m.put("visage_relay_leg_bytes_sent_total" + p, l.bytesSent.get());
             m.put("visage_relay_leg_packets_received_total" + p, l.packetsReceived.get());
@@ -761,7 +776,7 @@ public final class Relay implements Room.Observer, AutoCloseable {
             m.put("peer", l.peer);
             m.put("ready", l.isReady());
             m.put("streamsOut", l.outgoing.length);
-            m.put("streamsIn", l.incoming.length);
+            m.put("streamsIn", l.tracksIn());
             m.put("bytesSent", l.bytesSent.get());
             m.put("bytesReceived", l.bytesReceived.get());
             m.put("packetsSent", l.packetsSent.get());
@@ -778,9 +793,12 @@ public final class Relay implements Room.Observer, AutoCloseable {
         return roomId + "\n" + peer;
     }
 
-    private static String trackKey(TrackInfo i, String sessionId) {
+    /** What identifies an announced track: a change of any of it makes a new relayed track. */
+    private static String trackKey(RelayMessages.RemoteTrack t) {
+        TrackInfo i = t.info();
         return Integer.toUnsignedString(i.ssrc()) + "/" + Integer.toUnsignedString(i.rtxSsrc()) + "/" + i.codec()
-                + "/" + i.trackId() + "/" + sessionId + "/" + Objects.toString(i.fmtp(), "");
+                + "/" + i.trackId() + "/" + t.publisher().sessionId() + "/" + Objects.toString(i.fmtp(), "")
+                + "/" + i.rids() + "/" + java.util.Arrays.toString(t.streamSsrcs());
     }
 
     @Override

@@ -249,15 +249,26 @@ final class RelayLeg {
 
     /** Copies, encrypts and sends one plaintext RTP packet; false if not ready or failed. */
     boolean sendRtp(byte[] buf, int off, int len) {
-        return protectAndSend(buf, off, len, false);
+        return protectAndSend(buf, off, len, false, 0);
+    }
+
+    /** {@link #sendRtp(byte[], int, int)} under another SSRC (the stream's relay SSRC), set in the copy. */
+    boolean sendRtp(byte[] buf, int off, int len, int ssrc) {
+        return protectAndSend(buf, off, len, false, ssrc);
     }
 
     /** Copies, encrypts and sends one plaintext RTCP (compound) packet. */
     boolean sendRtcp(byte[] buf, int off, int len) {
-        return protectAndSend(buf, off, len, true);
+        return protectAndSend(buf, off, len, true, 0);
     }
 
-    private boolean protectAndSend(byte[] buf, int off, int len, boolean rtcp) {
+    /** A publisher's SR (without report blocks) for the stream relayed under {@code ssrc}, set in the copy. */
+    boolean sendSenderReport(byte[] sr, int off, int len, int ssrc) {
+        return protectAndSend(sr, off, len, true, ssrc);
+    }
+
+    /** ssrc: non-zero to rewrite the copy's SSRC (RTP) or sender SSRC (RTCP). */
+    private boolean protectAndSend(byte[] buf, int off, int len, boolean rtcp, int ssrc) {
         if (!ready) {
             dropNotReady.incrementAndGet();
             return false;
@@ -268,6 +279,9 @@ final class RelayLeg {
             return false;
         }
         System.arraycopy(buf, off, sc.buf, 0, len);
+        if (ssrc != 0) {
+            RtpPacket.w32(sc.buf, rtcp ? 4 : 8, ssrc);
+        }
         synchronized (sendLock) {
             SrtpSession s = srtp;
             if (s == null || !ready) {
@@ -373,7 +387,7 @@ final class RelayLeg {
                 return;
             }
             r.onSequence(RtpPacket.sequence(buf, off));
-            r.room.forwardRelayedRtp(t, buf, off, plen);
+            r.room.forwardRelayedRtp(t, r.layer, buf, off, plen);
         } else if (kind == PacketKind.RTCP) {
             if (len < 8 + 4 + s.tagOverhead || s.unprotectRtcp(buf, off, len, RtpPacket.i32(buf, off + 4))
                     != SrtpErrorStatus.OK) {
@@ -392,6 +406,25 @@ final class RelayLeg {
         }
     }
 
+    /** Relayed tracks received (their first streams). */
+    int tracksIn() {
+        int n = 0;
+        for (RemoteStream r : incoming) {
+            n += r.layer == 0 ? 1 : 0;
+        }
+        return n;
+    }
+
+    /** Report timer, once a second: the received tracks' stream bitrates (what the far consumers' allocators weigh). */
+    void rollBitrates(long nowNanos) {
+        for (RemoteStream r : incoming) {
+            PublishedTrack t = r.track();
+            if (r.layer == 0 && t != null) {
+                t.rollRelayedBitrates(nowNanos);
+            }
+        }
+    }
+
     private RemoteStream incoming(int ssrc) {
         for (RemoteStream r : incoming) {
             if (r.ssrc == ssrc) {
@@ -401,9 +434,10 @@ final class RelayLeg {
         return null;
     }
 
+    /** The local track one of whose streams we relay under {@code ssrc}, or null. */
     private TrackRelay outgoing(int ssrc) {
         for (TrackRelay r : outgoing) {
-            if (r.track.ssrc == ssrc) {
+            if (r.track.layerOfRelaySsrc(ssrc) >= 0) {
                 return r;
             }
         }
@@ -421,7 +455,7 @@ final class RelayLeg {
                 int sender = Rtcp.senderSsrc(buf, i);
                 RemoteStream r = incoming(sender);
                 if (r != null && r.track() != null) {
-                    r.room.forwardRelayedSr(r.track(), buf, i, plen);
+                    r.room.forwardRelayedSr(r.track(), r.layer, buf, i, plen);
                 } else {
                     peerSsrc = sender;
                     lastPeerSrNtp = RelayRtcp.srCompactNtp(buf, i);
@@ -435,19 +469,21 @@ final class RelayLeg {
                 TrackRelay o = outgoing(ssrc);
                 if (o != null) {
                     plisReceived.incrementAndGet();
-                    o.track.requestKeyFrame();
+                    o.track.requestKeyFrame(o.track.layerOfRelaySsrc(ssrc));
                 }
             } else if (pt == Rtcp.RTPFB && fmt == Rtcp.FMT_NACK && plen >= 16) {
-                TrackRelay o = outgoing(Rtcp.mediaSsrc(buf, i));
+                int ssrc = Rtcp.mediaSsrc(buf, i);
+                TrackRelay o = outgoing(ssrc);
                 if (o != null) {
+                    int layer = o.track.layerOfRelaySsrc(ssrc);
                     int n = Rtcp.nackEntries(plen);
                     for (int k = 0; k < n; k++) {
                         int pid = Rtcp.nackPid(buf, i, k);
                         int blp = Rtcp.nackBlp(buf, i, k);
-                        resend(o.track, pid);
+                        resend(o.track, layer, ssrc, pid);
                         for (int bit = 0; bit < 16; bit++) {
                             if ((blp & (1 << bit)) != 0) {
-                                resend(o.track, (pid + bit + 1) & 0xFFFF);
+                                resend(o.track, layer, ssrc, (pid + bit + 1) & 0xFFFF);
                             }
                         }
                     }
@@ -457,10 +493,10 @@ final class RelayLeg {
         }
     }
 
-    private void resend(PublishedTrack t, int seq) {
+    private void resend(PublishedTrack t, int layer, int ssrc, int seq) {
         nacksReceived.incrementAndGet();
-        int n = t.cachedPacket(seq, resendBuffer);
-        if (n > 0 && sendRtp(resendBuffer, 0, n)) {
+        int n = t.cachedPacket(layer, seq, resendBuffer);
+        if (n > 0 && sendRtp(resendBuffer, 0, n, ssrc)) {
             retransmissions.incrementAndGet();
         }
     }

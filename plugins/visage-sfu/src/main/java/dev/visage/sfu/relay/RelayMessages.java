@@ -25,7 +25,10 @@ import java.util.Map;
  *                                      arrived before the sender had members
  *   relay-tracks      {room, tracks}   the sender's local tracks of room (answer to subscribe, and again
  *                                      on every change): [{ssrc, rtxSsrc, kind, codec, clockRate, fmtp,
- *                                      trackId, sessionId, userId, displayName, muted}]
+ *                                      trackId, sessionId, userId, displayName, muted, layers?}];
+ *                                      layers [{rid, ssrc}] for a track sent as rids (simulcast),
+ *                                      smallest first as the publisher listed them: the SSRC each
+ *                                      stream crosses the leg under
  *   relay-unsubscribe {room}           "no members left in room"
  * </pre>
  * Offers and answers are resent every second until answered (at most {@link #MAX_ATTEMPTS}
@@ -45,8 +48,14 @@ public final class RelayMessages {
     private RelayMessages() {
     }
 
-    /** A remote track as announced in relay-tracks. */
-    public record RemoteTrack(Participant publisher, TrackInfo info, boolean muted) {
+    /**
+     * A remote track as announced in relay-tracks: with, per rid of its info (its simulcast
+     * layers), the SSRC that stream crosses the leg under; else its one stream is the info's SSRC.
+     */
+    public record RemoteTrack(Participant publisher, TrackInfo info, boolean muted, int[] streamSsrcs) {
+        public RemoteTrack {
+            streamSsrcs = streamSsrcs.length == 0 ? new int[]{info.ssrc()} : streamSsrcs.clone();
+        }
     }
 
     public static Map<String, Object> leg(String type, String legId, String address, int port, int profile,
@@ -85,6 +94,13 @@ public final class RelayMessages {
             m.put("userId", t.publisher().userId() == null ? "" : t.publisher().userId());
             m.put("displayName", t.publisher().displayName() == null ? "" : t.publisher().displayName());
             m.put("muted", t.muted());
+            if (!i.rids().isEmpty()) {
+                List<Object> layers = new ArrayList<>();
+                for (int k = 0; k < i.rids().size(); k++) {
+                    layers.add(Map.of("rid", i.rids().get(k), "ssrc", t.streamSsrcs()[k] & 0xFFFFFFFFL));
+                }
+                m.put("layers", layers);
+            }
             list.add(m);
         }
         Map<String, Object> m = new LinkedHashMap<>();
@@ -117,11 +133,26 @@ public final class RelayMessages {
             }
             int ssrc = (int) num(e, "ssrc");
             int rtxSsrc = (int) num(e, "rtxSsrc");
+            List<String> rids = new ArrayList<>();
+            int[] streamSsrcs = new int[0];
+            if (e.get("layers") instanceof List<?> layers) {
+                if (layers.isEmpty() || layers.size() > 4 || !"VP8".equals(codec) && layers.size() > 1) {
+                    throw new IllegalArgumentException("bad track layers");
+                }
+                streamSsrcs = new int[layers.size()];
+                for (Object l : layers) {
+                    if (!(l instanceof Map<?, ?> layer)) {
+                        throw new IllegalArgumentException("bad layer entry");
+                    }
+                    streamSsrcs[rids.size()] = (int) num(layer, "ssrc");
+                    rids.add(str(layer, "rid"));
+                }
+            }
             TrackInfo info = new TrackInfo(kind, "relay", ssrc, rtxSsrc, codec, Codecs.canonicalPt(codec),
                     Codecs.canonicalRtxPt(codec), (int) num(e, "clockRate"), str(e, "fmtp"), Map.of(), str(e, "trackId"),
-                    e.get("source") instanceof String s ? s : null);
+                    e.get("source") instanceof String s ? s : null, rids);
             Participant p = new Participant(roomId, str(e, "sessionId"), str(e, "userId"), str(e, "displayName"));
-            out.add(new RemoteTrack(p, info, Boolean.TRUE.equals(e.get("muted"))));
+            out.add(new RemoteTrack(p, info, Boolean.TRUE.equals(e.get("muted")), streamSsrcs));
         }
         return out;
     }

@@ -4,16 +4,20 @@ import dev.visage.sfu.room.PublishedTrack;
 import dev.visage.sfu.room.Room;
 
 /**
- * A track another node relays to us, as seen by the receiving node: the {@link PublishedTrack}
- * that local subscribers subscribe to (its {@link PublishedTrack#upstream} is this object, so
- * their key-frame requests and the NACKs our cache cannot answer go back over the leg), the room
- * it is fanned out in, and receive statistics for the leg's report blocks.
+ * One RTP stream another node relays to us (a track, or one simulcast layer of it), as seen by
+ * the receiving node: the {@link PublishedTrack} that local subscribers subscribe to and the
+ * stream's {@link #layer} in it, the room it is fanned out in, and receive statistics for the
+ * leg's report blocks. The track's {@link PublishedTrack#upstream} is the stream of its first
+ * layer: key-frame requests and the NACKs our cache cannot answer go back over the leg, naming
+ * the stream they are for by its SSRC.
  */
 final class RemoteStream implements PublishedTrack.Upstream {
     final String roomId;
     final Room room;
     volatile RelayLeg leg;
     final int ssrc;
+    /** Its stream (simulcast layer) in the track. */
+    final int layer;
     private volatile PublishedTrack track;
 
     // written by the relay socket's receive thread only; read by the report timer
@@ -23,11 +27,12 @@ final class RemoteStream implements PublishedTrack.Upstream {
     private long expectedPrior;
     private long receivedPrior;
 
-    RemoteStream(String roomId, Room room, RelayLeg leg, int ssrc) {
+    RemoteStream(String roomId, Room room, RelayLeg leg, int ssrc, int layer) {
         this.roomId = roomId;
         this.room = room;
         this.leg = leg;
         this.ssrc = ssrc;
+        this.layer = layer;
     }
 
     void bind(PublishedTrack t) {
@@ -74,12 +79,12 @@ final class RemoteStream implements PublishedTrack.Upstream {
     }
 
     @Override
-    public void requestKeyFrame(PublishedTrack t) {
-        leg.sendPli(ssrc);
+    public void requestKeyFrame(PublishedTrack t, int streamSsrc) {
+        leg.sendPli(streamSsrc);
     }
 
     @Override
-    public void requestRetransmission(PublishedTrack t, int seq) {
-        leg.sendNack(ssrc, seq);
+    public void requestRetransmission(PublishedTrack t, int streamSsrc, int seq) {
+        leg.sendNack(streamSsrc, seq);
     }
 }

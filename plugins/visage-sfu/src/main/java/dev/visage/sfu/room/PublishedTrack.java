@@ -20,16 +20,20 @@ public final class PublishedTrack {
      * node's cache cannot answer): back over the relay leg. See {@code dev.visage.sfu.relay}.
      */
     public interface Upstream {
-        void requestKeyFrame(PublishedTrack t);
+        /** A key frame of the stream the relay knows by {@code ssrc} (one layer of the track). */
+        void requestKeyFrame(PublishedTrack t, int ssrc);
 
-        void requestRetransmission(PublishedTrack t, int seq);
+        void requestRetransmission(PublishedTrack t, int ssrc, int seq);
     }
 
-    /** Takes a local publisher's canonical, plaintext packets to other nodes (the relay). */
+    /**
+     * Takes a local publisher's canonical, plaintext packets to other nodes (the relay), every
+     * stream of the track (each simulcast layer) as it comes; a far node's consumers choose.
+     */
     public interface Downstream {
-        void onRtp(PublishedTrack t, byte[] buf, int off, int len);
+        void onRtp(PublishedTrack t, int layer, byte[] buf, int off, int len);
 
-        void onSenderReport(PublishedTrack t, byte[] buf, int off, int len);
+        void onSenderReport(PublishedTrack t, int layer, byte[] buf, int off, int len);
     }
 
     /** The local endpoint that publishes it; null for a track relayed from another node. */
@@ -58,23 +62,28 @@ public final class PublishedTrack {
     final int ridExtensionId;
     final int repairedRidExtensionId;
     private final byte[] midBytes;
-    /**
-     * What goes to other nodes of a simulcast track: one layer (the largest), rewritten into one
-     * continuous stream as a subscriber's is, so a far node sees a track like any other.
-     */
-    final Subscription relayConsumer;
     volatile boolean muted;
 
     PublishedTrack(SfuEndpoint owner, TrackInfo info, int cacheSize) {
-        this(owner, owner.participant(), info, cacheSize, null);
+        this(owner, owner.participant(), info, null, cacheSize, null);
     }
 
-    /** A track relayed from another node: canonical payload types and extension ids already. */
+    /** A track relayed from another node whose streams' SSRCs are its info's (or learned, for rids). */
     public PublishedTrack(Participant publisher, TrackInfo info, int cacheSize, Upstream upstream) {
-        this(null, publisher, info, cacheSize, upstream);
+        this(null, publisher, info, null, cacheSize, upstream);
     }
 
-    private PublishedTrack(SfuEndpoint owner, Participant publisher, TrackInfo info, int cacheSize, Upstream upstream) {
+    /**
+     * A track relayed from another node: canonical payload types and extension ids already; one
+     * stream per rid of its info (its simulcast layers, in the same order) under the SSRCs the
+     * origin relays them by, or one stream under the info's SSRC.
+     */
+    public PublishedTrack(Participant publisher, TrackInfo info, int[] relayedSsrcs, int cacheSize, Upstream upstream) {
+        this(null, publisher, info, relayedSsrcs, cacheSize, upstream);
+    }
+
+    private PublishedTrack(SfuEndpoint owner, Participant publisher, TrackInfo info, int[] relayedSsrcs, int cacheSize,
+                           Upstream upstream) {
         this.owner = owner;
         this.publisher = publisher;
         this.upstream = upstream;
@@ -99,11 +108,11 @@ public final class PublishedTrack {
         } else {
             layers = new ReceiveStream[info.rids().size()];
             for (int i = 0; i < layers.length; i++) {
-                layers[i] = new ReceiveStream(this, i, info.rids().get(i), 0, 0, video, cacheSize);
+                int known = relayedSsrcs != null && i < relayedSsrcs.length ? relayedSsrcs[i] : 0;
+                layers[i] = new ReceiveStream(this, i, info.rids().get(i), known, 0, video, cacheSize);
             }
         }
         this.simulcast = info.simulcast();
-        this.relayConsumer = simulcast ? new Subscription(this, "relay") : null;
     }
 
     /** True if the header extension value at {@code b[at..at+len)} is this track's mid. */
@@ -124,39 +133,47 @@ public final class PublishedTrack {
         return layers[0];
     }
 
-    /** Asks the local publisher for a key frame (rate-limited); for the relay, of the layer it relays. */
-    public void requestKeyFrame() {
-        if (owner != null) {
-            int layer = simulcast ? relayConsumer.keyFrameLayer() : 0;
-            owner.requestKeyFrame(this, layers[Math.max(0, layer)]);
-        }
+    /** Number of its RTP streams (simulcast layers, or one). */
+    public int streamCount() {
+        return layers.length;
     }
 
     /**
-     * Copies the packet the relay knows by this sequence number into dst (from the cache of the
-     * layer it carries, in its numbering); its length, or -1.
+     * The SSRC a stream of this local track crosses relay legs under: the publisher's own for a
+     * track whose SDP names it, else one of the SFU's (known before the publisher's first packet,
+     * so it can be announced at once).
      */
-    public int cachedPacket(int seq, byte[] dst) {
-        if (!simulcast) {
-            return primary().cachedPacket(seq, dst);
-        }
-        int layer = relayConsumer.currentLayer();
-        int sourceSeq = relayConsumer.sourceSequence(seq);
-        if (layer < 0 || sourceSeq < 0) {
-            return -1;
-        }
-        int n = layers[layer].cachedPacket(sourceSeq, dst);
-        if (n > 0) {
-            relayConsumer.translateResent(dst, 0, n, seq);
-        }
-        return n;
+    public int relaySsrc(int layer) {
+        return layers[layer].relaySsrc;
     }
 
-    /** A relayed track's packet (one stream): note it and cache it for this node's subscribers. */
-    public void onRelayedPacket(byte[] buf, int off, int len) {
-        ReceiveStream s = primary();
-        s.onReceived(RtpPacket.sequence(buf, off), System.nanoTime());
-        s.cache(buf, off, len);
+    /** The stream relayed under {@code ssrc} (its layer), or -1. */
+    public int layerOfRelaySsrc(int ssrc) {
+        for (ReceiveStream l : layers) {
+            if (l.relaySsrc == ssrc) {
+                return l.layer;
+            }
+        }
+        return -1;
+    }
+
+    /** The relay's key-frame request for one stream of this local track (rate-limited). */
+    public void requestKeyFrame(int layer) {
+        if (owner != null) {
+            owner.requestKeyFrame(this, layers[layer]);
+        }
+    }
+
+    /** Copies the packet of one stream with this sequence number into dst (its cache); its length, or -1. */
+    public int cachedPacket(int layer, int seq, byte[] dst) {
+        return layers[layer].cachedPacket(seq, dst);
+    }
+
+    /** Relay timer, once a second: a relayed track's streams' bitrates (local ones roll with their RRs). */
+    public void rollRelayedBitrates(long nowNanos) {
+        for (ReceiveStream l : layers) {
+            l.rollBitrate(nowNanos);
+        }
     }
 
     /** When the last packet of any of its streams arrived (System.nanoTime), 0 before the first. */

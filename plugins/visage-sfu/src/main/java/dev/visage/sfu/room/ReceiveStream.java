@@ -1,8 +1,10 @@
 package dev.visage.sfu.room;
 
 import dev.visage.sfu.bwe.SendSideEstimator;
+import dev.visage.sfu.codec.Vp8Descriptor;
 import dev.visage.sfu.rtp.NackGenerator;
 import dev.visage.sfu.rtp.PacketCache;
+import dev.visage.sfu.rtp.RtpPacket;
 
 import java.nio.charset.StandardCharsets;
 
@@ -14,6 +16,12 @@ import java.nio.charset.StandardCharsets;
  * frame (which is how a consumer knows a layer's size).
  */
 final class ReceiveStream {
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+    /** {@link #inspect} facts: the first packet of a VP8 key frame (of a simulcast track). */
+    static final int KEY_FRAME_START = 1 << 8;
+    /** {@link #inspect} facts: the first packet of a VP8 frame. */
+    static final int FRAME_START = 1 << 9;
+
     final PublishedTrack track;
     /** Index in the track's layers (0 for a track without simulcast). */
     final int layer;
@@ -22,6 +30,8 @@ final class ReceiveStream {
     private final byte[] ridBytes;
     volatile int ssrc;
     volatile int rtxSsrc;
+    /** The SSRC it crosses relay legs under (see {@link PublishedTrack#relaySsrc}). */
+    final int relaySsrc;
 
     final PacketCache cache;
     /** Gap tracking and NACKs towards the publisher (video only); guarded by itself. */
@@ -80,6 +90,7 @@ final class ReceiveStream {
         this.ridBytes = rid == null ? null : rid.getBytes(StandardCharsets.US_ASCII);
         this.ssrc = ssrc;
         this.rtxSsrc = rtxSsrc;
+        this.relaySsrc = rid == null ? ssrc : RANDOM.nextInt() | 1;
         this.cache = video ? new PacketCache(cacheSize) : null;
         this.nacks = video ? new NackGenerator() : null;
         this.nackBuffer = video ? new byte[1500] : null;
@@ -98,6 +109,13 @@ final class ReceiveStream {
         return true;
     }
 
+    /** Receive statistics step: a packet of {@code len} bytes with sequence number {@code seq} arrived. */
+    void onPacket(int seq, int len, long nowNanos) {
+        onReceived(seq, nowNanos);
+        packetsReceived++;
+        bytesReceived += len;
+    }
+
     /** RFC 3550 A.1-style sequence tracking (simplified: no probation). */
     void onReceived(int seq, long nowNanos) {
         if (baseSeq < 0) {
@@ -114,6 +132,44 @@ final class ReceiveStream {
         }
         received++;
         lastPacketNanos = nowNanos;
+    }
+
+    /**
+     * Inspect step (VP8), on a canonical packet of this stream, local or relayed: notes the size
+     * of a simulcast layer's key frame (how consumers know a layer's size) and the bytes of each
+     * temporal layer; returns what the consumers need to know of the packet, packed:
+     * {@link #KEY_FRAME_START}, {@link #FRAME_START} and the temporal layer (see
+     * {@link #temporalLayer}). No allocation.
+     */
+    int inspect(byte[] buf, int off, int len) {
+        if (!track.vp8) {
+            return 0;
+        }
+        int hl = RtpPacket.headerLength(buf, off, len);
+        int payload = RtpPacket.payloadLength(buf, off, len);
+        if (hl <= 0 || payload <= 0) {
+            return 0;
+        }
+        int facts = 0;
+        if (track.simulcast && Vp8Descriptor.isKeyFrameStart(buf, off + hl, payload)) {
+            facts |= KEY_FRAME_START;
+            int size = Vp8Descriptor.keyFrameSize(buf, off + hl, payload);
+            if (size != 0) {
+                keyFrameSize = size;
+            }
+        }
+        if (Vp8Descriptor.isFrameStart(buf, off + hl, payload)) {
+            facts |= FRAME_START;
+        }
+        int temporal = Vp8Descriptor.temporalLayer(buf, off + hl, payload);
+        countTemporal(temporal, len);
+        return facts | (temporal + 1) & 0xFF;
+    }
+
+    /** The temporal layer in {@link #inspect}'s facts, or {@link Vp8Descriptor#NONE}. */
+    static int temporalLayer(int facts) {
+        int t = facts & 0xFF;
+        return t == 0 ? Vp8Descriptor.NONE : t - 1;
     }
 
     /** When the last packet arrived (System.nanoTime), 0 before the first. */

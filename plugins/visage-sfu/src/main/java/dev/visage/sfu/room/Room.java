@@ -1,6 +1,8 @@
 package dev.visage.sfu.room;
 
 
+import dev.visage.sfu.rtp.RtpPacket;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -122,20 +124,30 @@ public final class Room {
         }
     }
 
-    /** Relay receive thread: a relayed track's RTP (plaintext, canonical): note, cache, fan out. */
-    public void forwardRelayedRtp(PublishedTrack t, byte[] buf, int off, int len) {
-        t.onRelayedPacket(buf, off, len);
+    /**
+     * Relay receive thread: a packet of one stream (simulcast layer) of a relayed track
+     * (plaintext, canonical): noted, cached for this node's subscribers' NACKs, inspected and
+     * fanned out through the same steps as a local publisher's, so each subscriber's consumer
+     * chooses its layer from its own downlink and tile size.
+     */
+    public void forwardRelayedRtp(PublishedTrack t, int layer, byte[] buf, int off, int len) {
+        ReceiveStream stream = t.layers[layer];
+        int seq = RtpPacket.sequence(buf, off);
+        long arrivalNanos = System.nanoTime();
+        stream.onPacket(seq, len, arrivalNanos);
+        stream.cache(buf, off, len);
+        int facts = stream.inspect(buf, off, len);
         byte[] scratch = RELAY_SCRATCH.get();
         for (SfuEndpoint m : members) {
-            m.deliverRelayed(t, buf, off, len, scratch, false);
+            m.deliver(stream, seq, facts, buf, off, len, arrivalNanos, scratch);
         }
     }
 
-    /** Relay receive thread: a relayed publisher's SR (already without report blocks). */
-    public void forwardRelayedSr(PublishedTrack t, byte[] buf, int off, int len) {
+    /** Relay receive thread: a relayed publisher's SR of one stream (already without report blocks). */
+    public void forwardRelayedSr(PublishedTrack t, int layer, byte[] buf, int off, int len) {
         byte[] scratch = RELAY_SCRATCH.get();
         for (SfuEndpoint m : members) {
-            m.deliverRelayed(t, buf, off, len, scratch, true);
+            m.deliverSenderReport(t.layers[layer], buf, off, len, scratch);
         }
     }
 }

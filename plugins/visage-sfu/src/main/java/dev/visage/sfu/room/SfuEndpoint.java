@@ -802,9 +802,7 @@ public final class SfuEndpoint implements MediaEndpoint {
         }
         int seq = RtpPacket.sequence(buf, off);
         long arrivalNanos = System.nanoTime();
-        stream.onReceived(seq, arrivalNanos);
-        stream.packetsReceived++;
-        stream.bytesReceived += len;
+        stream.onPacket(seq, len, arrivalNanos);
         if (stream.nacks != null) {
             int nackLen;
             synchronized (stream.nacks) {
@@ -832,68 +830,40 @@ public final class SfuEndpoint implements MediaEndpoint {
             return;
         }
         stream.cache(buf, off, len);
-        boolean keyFrameStart = t.simulcast && isVp8KeyFrameStart(stream, buf, off, len);
-        int temporalLayer = Vp8Descriptor.NONE;
-        boolean frameStart = false;
-        if (t.vp8) {
-            int hl = RtpPacket.headerLength(buf, off, len);
-            int payload = RtpPacket.payloadLength(buf, off, len);
-            if (hl > 0 && payload > 0) {
-                temporalLayer = Vp8Descriptor.temporalLayer(buf, off + hl, payload);
-                frameStart = Vp8Descriptor.isFrameStart(buf, off + hl, payload);
-                stream.countTemporal(temporalLayer, len);
-            }
-        }
-        int layer = stream.layer;
+        int facts = stream.inspect(buf, off, len);
         byte[] scratch = SCRATCH.get();
-        SfuEndpoint[] ms = room.members();
-        for (SfuEndpoint m : ms) {
-            if (m == this) {
-                continue;
-            }
-            PeerTransport st = m.subscribe;
-            Subscription sub;
-            if (st == null || !st.isConnected() || (sub = m.subscriptionFor(t)) == null
-                    || !sub.accepts(layer, seq, keyFrameStart, temporalLayer, frameStart)) {
-                continue;
-            }
-            System.arraycopy(buf, off, scratch, 0, len);
-            sub.rewriteRtp(scratch, 0, len, arrivalNanos);
-            if (st.sendRtp(scratch, 0, len)) {
-                metrics.rtpForwarded.incrementAndGet();
-                sub.packetsSent++;
-                sub.bytesSent += len;
+        for (SfuEndpoint m : room.members()) {
+            if (m != this) {
+                m.deliver(stream, seq, facts, buf, off, len, arrivalNanos, scratch);
             }
         }
         PublishedTrack.Downstream relay = t.downstream;
-        if (relay == null) {
-            return;
-        }
-        Subscription toRelay = t.relayConsumer;
-        if (toRelay == null) {
-            relay.onRtp(t, buf, off, len); // once per node that subscribed, not per subscriber
-        } else if (toRelay.accepts(layer, seq, keyFrameStart)) {
-            System.arraycopy(buf, off, scratch, 0, len);
-            toRelay.rewriteRtp(scratch, 0, len, arrivalNanos);
-            relay.onRtp(t, scratch, 0, len);
+        if (relay != null) {
+            relay.onRtp(t, stream.layer, buf, off, len); // once per node that subscribed, not per subscriber
         }
     }
 
     /**
-     * True for the first packet of a VP8 key frame; notes the frame's size on its stream (how the
-     * consumers know a layer's size).
+     * Fan-out step, subscriber side (a local publisher's packet, or a relayed one): this
+     * subscriber's copy of a packet of {@code stream} (its {@link ReceiveStream#inspect facts}),
+     * if its consumer takes it, rewritten into its numbering and sent. No allocation.
      */
-    private static boolean isVp8KeyFrameStart(ReceiveStream stream, byte[] buf, int off, int len) {
-        int hl = RtpPacket.headerLength(buf, off, len);
-        int payload = RtpPacket.payloadLength(buf, off, len);
-        if (hl < 0 || payload <= 0 || !Vp8Descriptor.isKeyFrameStart(buf, off + hl, payload)) {
-            return false;
+    void deliver(ReceiveStream stream, int seq, int facts, byte[] buf, int off, int len, long arrivalNanos,
+                 byte[] scratch) {
+        PeerTransport st = subscribe;
+        Subscription sub;
+        if (st == null || !st.isConnected() || (sub = subscriptionFor(stream.track)) == null
+                || !sub.accepts(stream.layer, seq, (facts & ReceiveStream.KEY_FRAME_START) != 0,
+                ReceiveStream.temporalLayer(facts), (facts & ReceiveStream.FRAME_START) != 0)) {
+            return;
         }
-        int size = Vp8Descriptor.keyFrameSize(buf, off + hl, payload);
-        if (size != 0) {
-            stream.keyFrameSize = size;
+        System.arraycopy(buf, off, scratch, 0, len);
+        sub.rewriteRtp(scratch, 0, len, arrivalNanos);
+        if (st.sendRtp(scratch, 0, len)) {
+            metrics.rtpForwarded.incrementAndGet();
+            sub.packetsSent++;
+            sub.bytesSent += len;
         }
-        return true;
     }
 
     /**
@@ -943,37 +913,23 @@ public final class SfuEndpoint implements MediaEndpoint {
         return null;
     }
 
-    /** Relay hook: sends a relayed track's packet to this subscriber (room fan-out of a remote track). */
-    boolean deliverRelayed(PublishedTrack t, byte[] buf, int off, int len, byte[] scratch, boolean rtcp) {
+    /**
+     * Fan-out step for a sender report of {@code stream} (without report blocks; a local
+     * publisher's, or a relayed one): to this subscriber if it receives that stream now, with its
+     * SSRC and RTP time, noted for the RTT its report blocks will give.
+     */
+    void deliverSenderReport(ReceiveStream stream, byte[] sr, int off, int len, byte[] scratch) {
         PeerTransport st = subscribe;
         Subscription sub;
-        if (st == null || !st.isConnected() || (sub = subscriptionFor(t)) == null) {
-            return false;
+        if (st == null || !st.isConnected() || (sub = subscriptionFor(stream.track)) == null || !sub.ready()
+                || sub.currentLayer() != stream.layer) {
+            return; // no time mapping yet, or another layer
         }
-        System.arraycopy(buf, off, scratch, 0, len);
-        if (rtcp) {
-            boolean sr = len >= 28 && Rtcp.type(scratch, 0) == Rtcp.SR;
-            if (sr && !sub.ready()) {
-                return false; // the stream's new source has not sent yet: no time mapping
-            }
-            if (sr) {
-                sub.rewriteSenderReport(scratch, 0);
-            }
-            int ntpMiddle = sr ? RtpPacket.i32(scratch, 10) : 0;
-            boolean sent = st.sendRtcp(scratch, 0, len);
-            if (sent && sr) {
-                sub.onSrForwarded(ntpMiddle, System.nanoTime());
-            }
-            return sent;
+        System.arraycopy(sr, off, scratch, 0, len);
+        sub.rewriteSenderReport(scratch, 0);
+        if (st.sendRtcp(scratch, 0, len)) {
+            sub.onSrForwarded(RtpPacket.i32(sr, off + 10), System.nanoTime());
         }
-        sub.rewriteRtp(scratch, 0, len, System.nanoTime());
-        if (st.sendRtp(scratch, 0, len)) {
-            metrics.rtpForwarded.incrementAndGet();
-            sub.packetsSent++;
-            sub.bytesSent += len;
-            return true;
-        }
-        return false;
     }
 
     private void sendTransportCcFeedback(PeerTransport p) {
@@ -1020,37 +976,21 @@ public final class SfuEndpoint implements MediaEndpoint {
      * subscribers (and the relay) that receive that stream now.
      */
     private void onPublisherSenderReport(ReceiveStream stream, byte[] buf, int at, int plen, byte[] scratch) {
-        PublishedTrack t = stream.track;
         stream.lastSrNtpMiddle = RtpPacket.i32(buf, at + 10);
         stream.lastSrArrivalNanos = System.nanoTime();
-        for (SfuEndpoint m : room.members()) {
-            PeerTransport st = m.subscribe;
-            Subscription sub;
-            if (m == this || st == null || !st.isConnected() || (sub = m.subscriptionFor(t)) == null
-                    || !sub.ready() || sub.currentLayer() != stream.layer) {
-                continue;
-            }
-            int n = Rtcp.copySrWithoutBlocks(buf, at, plen, scratch, 0);
-            if (n > 0) {
-                sub.rewriteSenderReport(scratch, 0);
-                if (st.sendRtcp(scratch, 0, n)) {
-                    sub.onSrForwarded(stream.lastSrNtpMiddle, System.nanoTime());
-                }
-            }
-        }
-        PublishedTrack.Downstream relay = t.downstream;
-        Subscription toRelay = t.relayConsumer;
-        if (relay == null) {
+        byte[] sr = SCRATCH2.get();
+        int n = Rtcp.copySrWithoutBlocks(buf, at, plen, sr, 0);
+        if (n <= 0) {
             return;
         }
-        if (toRelay == null) {
-            relay.onSenderReport(t, buf, at, plen);
-        } else if (toRelay.ready() && toRelay.currentLayer() == stream.layer) {
-            int n = Rtcp.copySrWithoutBlocks(buf, at, plen, scratch, 0);
-            if (n > 0) {
-                toRelay.rewriteSenderReport(scratch, 0);
-                relay.onSenderReport(t, scratch, 0, n);
+        for (SfuEndpoint m : room.members()) {
+            if (m != this) {
+                m.deliverSenderReport(stream, sr, 0, n, scratch);
             }
+        }
+        PublishedTrack.Downstream relay = stream.track.downstream;
+        if (relay != null) {
+            relay.onSenderReport(stream.track, stream.layer, sr, 0, n);
         }
     }
 
@@ -1211,7 +1151,7 @@ public final class SfuEndpoint implements MediaEndpoint {
             metrics.retransmissionsMissing.incrementAndGet();
             if (t.upstream != null && resendLimiter.tryResend(s.ssrc, seqOut, System.nanoTime(), forwardedTotal())
                     == ResendLimiter.ALLOW) {
-                t.upstream.requestRetransmission(t, seq); // relayed: ask the origin node (same limits)
+                t.upstream.requestRetransmission(t, t.layers[layer].ssrc, seq); // relayed: ask the origin node (same limits)
             }
             return;
         }
@@ -1276,7 +1216,7 @@ public final class SfuEndpoint implements MediaEndpoint {
         long minInterval = svc.config().pliIntervalMillis() * 1_000_000L;
         if (t.upstream != null) { // relayed: the publisher is on another node
             if (stream.allowKeyFrameRequest(System.nanoTime(), minInterval)) {
-                t.upstream.requestKeyFrame(t);
+                t.upstream.requestKeyFrame(t, stream.ssrc);
                 metrics.plisSent.incrementAndGet();
             } else {
                 metrics.plisSuppressed.incrementAndGet();
@@ -1306,10 +1246,10 @@ public final class SfuEndpoint implements MediaEndpoint {
     }
 
     /**
-     * Timer: each simulcast consumer (this endpoint's as a subscriber, and the relay's of the
-     * tracks it publishes) re-chooses its layer; one waiting to switch asks for the key frame.
-     * This endpoint's consumers share its downlink's estimate once its feedback has come
-     * ({@link LayerAllocator}); before that, and for the relay's, the size asked for decides.
+     * Timer: each simulcast consumer of this endpoint as a subscriber (of local and relayed
+     * tracks alike) re-chooses its layer; one waiting to switch asks for the key frame. They share
+     * its downlink's estimate once its feedback has come ({@link LayerAllocator}); before that, the
+     * size asked for decides.
      */
     private void updateLayers() {
         long now = System.nanoTime();
@@ -1328,14 +1268,6 @@ public final class SfuEndpoint implements MediaEndpoint {
                 int wait = s.updateTargetLayer(now);
                 if (wait != LayerSelector.ANY) {
                     requestKeyFrame(s.track, s.track.layers[wait]);
-                }
-            }
-        }
-        for (PublishedTrack t : tracks) {
-            if (t.relayConsumer != null && t.downstream != null) {
-                int wait = t.relayConsumer.updateTargetLayer(now);
-                if (wait != LayerSelector.ANY) {
-                    requestKeyFrame(t, t.layers[wait]);
                 }
             }
         }

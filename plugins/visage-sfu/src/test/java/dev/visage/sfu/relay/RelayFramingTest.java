@@ -95,14 +95,42 @@ class RelayFramingTest {
         assertThrows(IllegalArgumentException.class, () -> RelayKeys.decodeNonce(RelayKeys.encode(new byte[30])));
     }
 
+    /** A simulcast track is announced with its layers' rids and relay SSRCs, smallest first. */
+    @Test
+    void tracksMessageCarriesEachSimulcastLayersRidAndSsrc() {
+        TrackInfo video = new TrackInfo("video", "1", 7, 8, "VP8", 96, 97, 90000, "", Map.of(), "cam", null,
+                List.of("q", "h", "f"));
+        Participant p = new Participant("r", "s1", "u1", "Alice");
+        int[] ssrcs = {(int) 3_000_000_000L, 11, 12};
+        Map<String, Object> msg = RelayMessages.tracks("r", List.of(new RelayMessages.RemoteTrack(p, video, false, ssrcs)));
+        RelayMessages.RemoteTrack back = RelayMessages.parseTracks("r", msg).get(0);
+        assertEquals(List.of("q", "h", "f"), back.info().rids());
+        assertTrue(back.info().simulcast());
+        assertEquals(List.of((int) 3_000_000_000L, 11, 12), java.util.Arrays.stream(back.streamSsrcs()).boxed().toList());
+        assertEquals(7, back.info().ssrc(), "the SSRC subscribers know the track by");
+        Map<String, Object> entry = new java.util.HashMap<>(castEntry(msg));
+        entry.put("layers", List.of());
+        assertThrows(IllegalArgumentException.class, () -> RelayMessages.parseTracks("r", Map.of("tracks", List.of(entry))));
+        entry.put("layers", List.of(Map.of("rid", "q")));
+        assertThrows(IllegalArgumentException.class, () -> RelayMessages.parseTracks("r", Map.of("tracks", List.of(entry))));
+        TrackInfo one = new TrackInfo("video", "1", 7, 8, "VP8", 96, 97, 90000, "", Map.of(), "cam");
+        assertEquals(List.of(7), java.util.Arrays.stream(new RelayMessages.RemoteTrack(p, one, false, new int[0]).streamSsrcs())
+                .boxed().toList(), "a track without rids: one stream, its own SSRC");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> castEntry(Map<String, Object> msg) {
+        return (Map<String, Object>) ((List<?>) msg.get("tracks")).get(0);
+    }
+
     @Test
     void tracksMessageRoundTripsUnsignedSsrcsAndRejectsGarbage() {
         TrackInfo video = new TrackInfo("video", "1", (int) 3_000_000_000L, (int) 3_000_000_001L, "VP8", 120, 121, 90000,
                 "", Map.of("urn:x", 5), "cam");
         TrackInfo audio = new TrackInfo("audio", "0", 42, 0, "OPUS", 109, -1, 48000, "minptime=10", Map.of(), "mic");
         Participant p = new Participant("r", "s1", "u1", "Alice");
-        Map<String, Object> msg = RelayMessages.tracks("r", List.of(new RelayMessages.RemoteTrack(p, video, false),
-                new RelayMessages.RemoteTrack(p, audio, true)));
+        Map<String, Object> msg = RelayMessages.tracks("r", List.of(new RelayMessages.RemoteTrack(p, video, false, new int[0]),
+                new RelayMessages.RemoteTrack(p, audio, true, new int[0])));
         assertEquals(3_000_000_000L, ((Map<?, ?>) ((List<?>) msg.get("tracks")).get(0)).get("ssrc"));
         List<RelayMessages.RemoteTrack> back = RelayMessages.parseTracks("r", msg);
         assertEquals(2, back.size());

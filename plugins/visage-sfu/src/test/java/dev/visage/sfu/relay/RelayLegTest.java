@@ -100,7 +100,7 @@ class RelayLegTest {
 
         // B receives a relayed stream of ssrc 1000 from A
         Room room = new Room("r");
-        RemoteStream rs = new RemoteStream("r", room, b, 1000);
+        RemoteStream rs = new RemoteStream("r", room, b, 1000, 0);
         PublishedTrack relayed = track(1000, rs);
         rs.bind(relayed);
         b.incoming = new RemoteStream[] {rs};
@@ -118,12 +118,12 @@ class RelayLegTest {
         await(() -> b.packetsReceived.get() == 9, "9 packets at B");
         assertEquals(9, a.packetsSent.get());
         byte[] out = new byte[1600];
-        assertEquals(312, relayed.cachedPacket(12, out), "B caches relayed packets for its subscribers' NACKs");
-        assertEquals(-1, relayed.cachedPacket(15, out));
+        assertEquals(312, relayed.cachedPacket(0, 12, out), "B caches relayed packets for its subscribers' NACKs");
+        assertEquals(-1, relayed.cachedPacket(0, 15, out));
 
         // feedback B -> A: a PLI, and a NACK for what B's cache lacks
-        rs.requestKeyFrame(relayed);
-        rs.requestRetransmission(relayed, 15);
+        rs.requestKeyFrame(relayed, 1000);
+        rs.requestRetransmission(relayed, 1000, 15);
         await(() -> a.plisReceived.get() == 1 && a.nacksReceived.get() == 1, "PLI and NACK at A");
         assertEquals(0, a.retransmissions.get(), "A's cache does not have 15 either (nothing resent)");
 

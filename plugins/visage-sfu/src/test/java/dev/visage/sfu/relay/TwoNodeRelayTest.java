@@ -215,7 +215,7 @@ class TwoNodeRelayTest {
             }
         }
         byte[] p = RelayFramingTest.rtp(video.ssrc, 777, 100);
-        video.downstream.onRtp(video, p, 0, 112);
+        video.downstream.onRtp(video, 0, p, 0, 112);
         await(() -> metric(b, "visage_relay_packets_received_total") == 1, "one relayed packet at B");
         Map<String, Object> leg = b.relayStats().get(0); // what the admin console shows of B's leg
         assertEquals("A", leg.get("peer"));
@@ -229,9 +229,9 @@ class TwoNodeRelayTest {
                 relayed = t;
             }
         }
-        assertEquals(112, relayed.cachedPacket(777, new byte[1600]));
-        relayed.upstream.requestKeyFrame(relayed);
-        relayed.upstream.requestRetransmission(relayed, 778);
+        assertEquals(112, relayed.cachedPacket(0, 777, new byte[1600]));
+        relayed.upstream.requestKeyFrame(relayed, relayed.ssrc);
+        relayed.upstream.requestRetransmission(relayed, relayed.ssrc, 778);
         await(() -> metric(a, "visage_relay_leg_plis_received_total{peer=\"B\"}") == 1
                 && metric(a, "visage_relay_leg_nacks_received_total{peer=\"B\"}") == 1, "PLI and NACK at A");
 

@@ -119,55 +119,52 @@ class SfuEngineTest {
 
     /**
      * A simulcast publisher's packets as Chromium sends them (mid and rid header extensions, no
-     * SSRC in the SDP): each layer's SSRC is learned from its first packet, and the relay gets one
-     * stream, the largest layer from its key frame on, under the track's own SSRC, whose packets
-     * the relay's NACKs find in that layer's cache in the relay's numbering.
+     * SSRC in the SDP): each layer's SSRC is learned from its first packet, and the relay gets
+     * every layer's packets as they come (a far node's consumers choose among them), each known
+     * by a relay SSRC of its own that was fixed before the first packet, and finds them in that
+     * layer's cache for the far node's NACKs.
      */
     @Test
-    void layersAreFoundByRidAndTheRelayGetsTheLargestAsOneStream() throws Exception {
+    void layersAreFoundByRidAndTheRelayGetsEveryLayer() throws Exception {
         Inbox a = new Inbox();
         SfuEndpoint ea = (SfuEndpoint) engine.join(new Participant("room-rid", "sA", "uA", "Alice"), a.messages::add);
         assertTrue(ea.onClientMessage("offer", msg("type", "offer", "pc", "publish", "sdp", sdp("chrome-simulcast-publish-offer.sdp"))));
         try {
             PublishedTrack video = ea.publishedTracks()[1];
-            List<byte[]> relayed = new ArrayList<>();
+            int[] relaySsrcs = {video.relaySsrc(0), video.relaySsrc(1), video.relaySsrc(2)};
+            assertEquals(3, java.util.Arrays.stream(relaySsrcs).distinct().count(), "one relay SSRC per layer");
+            List<int[]> relayed = new ArrayList<>(); // {layer, seq}
             video.downstream = new PublishedTrack.Downstream() {
                 @Override
-                public void onRtp(PublishedTrack t, byte[] buf, int off, int len) {
-                    relayed.add(java.util.Arrays.copyOfRange(buf, off, off + len));
+                public void onRtp(PublishedTrack t, int layer, byte[] buf, int off, int len) {
+                    relayed.add(new int[]{layer, RtpPacket.sequence(buf, off)});
                 }
 
                 @Override
-                public void onSenderReport(PublishedTrack t, byte[] buf, int off, int len) {
+                public void onSenderReport(PublishedTrack t, int layer, byte[] buf, int off, int len) {
                 }
             };
             String[] rids = {"q", "h", "f"};
             int[][] sizes = {{320, 180}, {640, 360}, {1280, 720}};
-            for (int round = 0; round < 3; round++) {
+            for (int round = 0; round < 2; round++) {
                 for (int l = 0; l < 3; l++) {
-                    byte[] p = ridPacket(0xA0 + l, 100 * l + round, rids[l], round == 0 || (round == 2 && l == 2), sizes[l]);
+                    byte[] p = ridPacket(0xA0 + l, 100 * l + round, rids[l], round == 0, sizes[l]);
                     ea.onPublisherRtp(p, 0, p.length);
                 }
-                ea.onTimer(System.currentTimeMillis(), false); // the relay's consumer picks the largest
             }
             assertEquals(List.of(0xA0, 0xA1, 0xA2), java.util.Arrays.stream(video.layers).map(s -> s.ssrc).toList());
             assertEquals(1280 << 16 | 720, video.layers[2].keyFrameSize);
-            // round 0: the first key frame of any layer (q) starts it; the largest, f, from its next
-            // key frame on (round 2)
-            assertEquals(4, relayed.size(), "q in rounds 0, 1 and 2, then f's key frame: " + relayed.size());
-            int first = RtpPacket.sequence(relayed.get(0), 0);
-            for (int i = 0; i < relayed.size(); i++) {
-                assertEquals(video.ssrc, RtpPacket.ssrc(relayed.get(i), 0));
-                assertEquals((first + i) & 0xFFFF, RtpPacket.sequence(relayed.get(i), 0));
-                assertEquals(0, RtpPacket.findExtension(relayed.get(i), 0, relayed.get(i).length, 10) >= 0 ? 1 : 0,
-                        "the rid extension is not forwarded");
+            assertEquals(List.of("0:0", "1:100", "2:200", "0:1", "1:101", "2:201"),
+                    relayed.stream().map(x -> x[0] + ":" + x[1]).toList(), "every layer, in its own numbering");
+            for (int l = 0; l < 3; l++) {
+                assertEquals(l, video.layerOfRelaySsrc(relaySsrcs[l]));
             }
-            assertEquals(3, dev.visage.sfu.codec.Vp8Descriptor.pictureId(relayed.get(3), 12 + 8 + 2), "f's picture id follows q's (0, 1, 2)");
+            assertEquals(-1, video.layerOfRelaySsrc(0xA2), "the publisher's own SSRC is not a relay SSRC");
             byte[] resent = new byte[1600];
-            int n = video.cachedPacket((first + 3) & 0xFFFF, resent);
-            assertEquals(relayed.get(3).length, n);
-            assertEquals(java.util.HexFormat.of().formatHex(relayed.get(3)), java.util.HexFormat.of().formatHex(resent, 0, n));
-            assertEquals(-1, video.cachedPacket((first + 1) & 0xFFFF, resent), "q's packets are not resent from f's cache");
+            int n = video.cachedPacket(2, 201, resent);
+            assertTrue(n > 0, "the far node's NACK of f's packet 201 is found in f's cache");
+            assertEquals(0xA2, RtpPacket.ssrc(resent, 0));
+            assertEquals(-1, video.cachedPacket(0, 201, resent), "not in q's");
         } finally {
             ea.close();
         }
