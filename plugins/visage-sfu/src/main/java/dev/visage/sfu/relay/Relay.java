@@ -44,6 +44,10 @@ public final class Relay implements Room.Observer, AutoCloseable {
     private static final long RECONCILE_MILLIS = 5000;
     private static final long FAILED_RETRY_MILLIS = 3000;
     private static final int SUBSCRIBE_ATTEMPTS = 10;
+    /** How often the far consumers' layer demand is checked for a change (relay-layers). */
+    private static final long DEMAND_CHECK_MILLIS = 250;
+    /** Every layer of a track (no relay-layers for it yet). */
+    private static final int ALL_LAYERS = -1;
 
     private final RelayBus bus;
     private final RelayConfig config;
@@ -58,6 +62,8 @@ public final class Relay implements Room.Observer, AutoCloseable {
     private final Map<String, Map<String, InSub>> wanted = new HashMap<>();
     private final Map<String, Set<String>> served = new HashMap<>();
     private final Map<String, String> sentTracks = new HashMap<>();
+    /** Per (room, peer) we serve: the layers its consumers want of each simulcast track (by SSRC). */
+    private final Map<String, Map<Integer, Integer>> layersWanted = new HashMap<>();
     private final Map<PublishedTrack, TrackRelay> relays = new IdentityHashMap<>();
     private final Set<String> knownRooms = new HashSet<>();
     private final byte[] reportBuffer = new byte[1500];
@@ -82,6 +88,9 @@ public final class Relay implements Room.Observer, AutoCloseable {
         long lastSent;
         /** Per relayed track: its streams (one per simulcast layer, or one). */
         final Map<String, RemoteStream[]> streams = new LinkedHashMap<>();
+        /** The last relay-layers sent (its tracks, as a string) and when. */
+        String layersSent;
+        long layersSentAt;
 
         InSub(Room room) {
             this.room = room;
@@ -121,6 +130,8 @@ public final class Relay implements Room.Observer, AutoCloseable {
             throw e;
         }
         relay.exec.scheduleWithFixedDelay(relay::tick, 1000, 1000, TimeUnit.MILLISECONDS);
+        relay.exec.scheduleWithFixedDelay(() -> relay.guarded(relay::sendLayerDemand), DEMAND_CHECK_MILLIS,
+                DEMAND_CHECK_MILLIS, TimeUnit.MILLISECONDS);
         LOG.log(System.Logger.Level.INFO, "relay listening on UDP " + address.getHostAddress() + ":" + socket.port());
         return relay;
     }
@@ -191,6 +202,7 @@ public final class Relay implements Room.Observer, AutoCloseable {
                         Boolean.TRUE.equals(msg.get("reply")));
                 case RelayMessages.UNSUBSCRIBE -> onUnsubscribe(from, RelayMessages.str(msg, "room"));
                 case RelayMessages.TRACKS -> onTracks(from, RelayMessages.str(msg, "room"), msg);
+                case RelayMessages.LAYERS -> onLayers(from, RelayMessages.str(msg, "room"), msg);
                 default -> {
                     // not ours
                 }
@@ -261,6 +273,7 @@ public final class Relay implements Room.Observer, AutoCloseable {
             }
         }
         sentTracks.remove(key(roomId, from));
+        layersWanted.remove(key(roomId, from));
         Map<String, InSub> w = wanted.get(roomId);
         if (w != null) {
             InSub sub = w.remove(from);
@@ -338,6 +351,46 @@ public final class Relay implements Room.Observer, AutoCloseable {
         }
     }
 
+    /** relay-layers from a node we serve: from now on its leg carries only those layers of each track. */
+    private void onLayers(String from, String roomId, Map<String, Object> msg) {
+        Set<String> peers = served.get(roomId);
+        if (peers == null || !peers.contains(from)) {
+            return;
+        }
+        Map<Integer, Integer> demand = RelayMessages.parseLayers(msg);
+        if (!demand.equals(layersWanted.put(key(roomId, from), demand))) {
+            LOG.log(System.Logger.Level.DEBUG, () -> "relay: " + from + " wants layers " + demand + " of room " + roomId);
+            updateOutgoing();
+        }
+    }
+
+    /**
+     * Every {@value #DEMAND_CHECK_MILLIS} ms: per room and node we receive from, the layers this
+     * node's consumers may need of each relayed simulcast track ({@link Room#layerDemand}), sent
+     * as relay-layers when it changed, and every {@value #RECONCILE_MILLIS} ms as a backstop.
+     */
+    private void sendLayerDemand() {
+        long now = System.currentTimeMillis();
+        for (Map.Entry<String, Map<String, InSub>> e : wanted.entrySet()) {
+            for (Map.Entry<String, InSub> w : e.getValue().entrySet()) {
+                InSub sub = w.getValue();
+                Map<Integer, Integer> demand = new LinkedHashMap<>();
+                for (RemoteStream[] rs : sub.streams.values()) {
+                    PublishedTrack t = rs[0].track();
+                    if (rs.length > 1 && t != null) {
+                        demand.put(t.ssrc, sub.room.layerDemand(t));
+                    }
+                }
+                String signature = demand.toString();
+                if (!demand.isEmpty() && (!signature.equals(sub.layersSent) || now - sub.layersSentAt >= RECONCILE_MILLIS)) {
+                    sub.layersSent = signature;
+                    sub.layersSentAt = now;
+                    bus.send(w.getKey(), RelayMessages.layers(e.getKey(), demand));
+                }
+            }
+        }
+    }
+
     private void onNodeGone(String node) {
         guarded(() -> {
             for (Map.Entry<String, Map<String, InSub>> e : new ArrayList<>(wanted.entrySet())) {
@@ -352,6 +405,7 @@ public final class Relay implements Room.Observer, AutoCloseable {
             served.values().forEach(s -> s.remove(node));
             served.values().removeIf(Set::isEmpty);
             sentTracks.keySet().removeIf(k -> k.endsWith("\n" + node));
+            layersWanted.keySet().removeIf(k -> k.endsWith("\n" + node));
             RelayLeg leg = legs.get(node);
             if (leg != null) {
                 dropLeg(leg, false);
@@ -409,7 +463,10 @@ public final class Relay implements Room.Observer, AutoCloseable {
             }
             Set<String> s = served.remove(roomId);
             if (s != null) {
-                s.forEach(p -> sentTracks.remove(key(roomId, p)));
+                s.forEach(p -> {
+                    sentTracks.remove(key(roomId, p));
+                    layersWanted.remove(key(roomId, p));
+                });
             }
         }
         publishTracks(roomId);
@@ -469,6 +526,7 @@ public final class Relay implements Room.Observer, AutoCloseable {
     /** Recomputes which legs every local track goes to (after any change of rooms, peers or legs). */
     private void updateOutgoing() {
         Map<PublishedTrack, List<RelayLeg>> desired = new IdentityHashMap<>();
+        Map<PublishedTrack, List<Integer>> desiredLayers = new IdentityHashMap<>();
         for (Map.Entry<String, Set<String>> e : served.entrySet()) {
             Room room = rooms.apply(e.getKey());
             if (room == null) {
@@ -479,6 +537,8 @@ public final class Relay implements Room.Observer, AutoCloseable {
                     RelayLeg leg = legs.get(peer);
                     if (leg != null) {
                         desired.computeIfAbsent(t, k -> new ArrayList<>()).add(leg);
+                        desiredLayers.computeIfAbsent(t, k -> new ArrayList<>()).add(layersWanted
+                                .getOrDefault(key(e.getKey(), peer), Map.of()).getOrDefault(t.ssrc, ALL_LAYERS));
                     }
                 }
             }
@@ -496,6 +556,7 @@ public final class Relay implements Room.Observer, AutoCloseable {
         for (Map.Entry<PublishedTrack, List<RelayLeg>> e : desired.entrySet()) {
             TrackRelay tr = relays.computeIfAbsent(e.getKey(), TrackRelay::new);
             RelayLeg[] ls = e.getValue().toArray(new RelayLeg[0]);
+            tr.layers = desiredLayers.get(e.getKey()).stream().mapToInt(Integer::intValue).toArray();
             if (!java.util.Arrays.equals(ls, tr.legs)) {
                 tr.legs = ls;
             }

@@ -30,6 +30,11 @@ import java.util.Map;
  *                                      smallest first as the publisher listed them: the SSRC each
  *                                      stream crosses the leg under
  *   relay-unsubscribe {room}           "no members left in room"
+ *   relay-layers      {room, tracks}   the subscriber's demand: [{ssrc, layers}], per simulcast track of
+ *                                      the room (by its announced ssrc) the layers its consumers may
+ *                                      need (bit k: the k-th of its announced layers); the sender
+ *                                      relays only those. Sent on change and every 5 s; a track not
+ *                                      named gets all its layers
  * </pre>
  * Offers and answers are resent every second until answered (at most {@link #MAX_ATTEMPTS}
  * times); a subscribe is resent until its first relay-tracks arrives. A lost ready is repaired by
@@ -43,6 +48,7 @@ public final class RelayMessages {
     public static final String SUBSCRIBE = "relay-subscribe";
     public static final String TRACKS = "relay-tracks";
     public static final String UNSUBSCRIBE = "relay-unsubscribe";
+    public static final String LAYERS = "relay-layers";
     public static final int MAX_ATTEMPTS = 5;
 
     private RelayMessages() {
@@ -153,6 +159,42 @@ public final class RelayMessages {
                     e.get("source") instanceof String s ? s : null, rids);
             Participant p = new Participant(roomId, str(e, "sessionId"), str(e, "userId"), str(e, "displayName"));
             out.add(new RemoteTrack(p, info, Boolean.TRUE.equals(e.get("muted")), streamSsrcs));
+        }
+        return out;
+    }
+
+    /** relay-layers: per simulcast track (by its announced SSRC) the layers wanted, bit k for layer k. */
+    public static Map<String, Object> layers(String roomId, Map<Integer, Integer> demand) {
+        List<Object> list = new ArrayList<>();
+        for (Map.Entry<Integer, Integer> e : demand.entrySet()) {
+            list.add(Map.of("ssrc", e.getKey() & 0xFFFFFFFFL, "layers", e.getValue()));
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("type", LAYERS);
+        m.put("room", roomId);
+        m.put("tracks", list);
+        return m;
+    }
+
+    /**
+     * Parses relay-layers into track SSRC -> layers wanted.
+     *
+     * @throws IllegalArgumentException on a malformed entry
+     */
+    public static Map<Integer, Integer> parseLayers(Map<String, Object> msg) {
+        if (!(msg.get("tracks") instanceof List<?> list)) {
+            throw new IllegalArgumentException("relay-layers without tracks");
+        }
+        Map<Integer, Integer> out = new LinkedHashMap<>();
+        for (Object o : list) {
+            if (!(o instanceof Map<?, ?> e)) {
+                throw new IllegalArgumentException("bad layers entry");
+            }
+            long layers = num(e, "layers");
+            if (layers <= 0 || layers > 0xF) {
+                throw new IllegalArgumentException("bad layers mask");
+            }
+            out.put((int) num(e, "ssrc"), (int) layers);
         }
         return out;
     }

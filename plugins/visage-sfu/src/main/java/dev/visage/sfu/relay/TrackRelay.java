@@ -12,6 +12,12 @@ import dev.visage.sfu.room.PublishedTrack;
 final class TrackRelay implements PublishedTrack.Downstream {
     final PublishedTrack track;
     volatile RelayLeg[] legs = new RelayLeg[0];
+    /**
+     * Per leg (same index), the layers its node wants (bit k: layer k; see relay-layers), set
+     * just before legs by the relay thread: a leg without an entry (a packet racing the update)
+     * gets every layer.
+     */
+    volatile int[] layers = new int[0];
 
     TrackRelay(PublishedTrack track) {
         this.track = track;
@@ -20,16 +26,28 @@ final class TrackRelay implements PublishedTrack.Downstream {
     @Override
     public void onRtp(PublishedTrack t, int layer, byte[] buf, int off, int len) {
         int ssrc = t.relaySsrc(layer);
-        for (RelayLeg leg : legs) {
-            leg.sendRtp(buf, off, len, ssrc);
+        RelayLeg[] ls = legs;
+        int[] wanted = layers;
+        for (int k = 0; k < ls.length; k++) {
+            if (wants(wanted, k, layer)) {
+                ls[k].sendRtp(buf, off, len, ssrc);
+            }
         }
+    }
+
+    private static boolean wants(int[] wanted, int leg, int layer) {
+        return leg >= wanted.length || (wanted[leg] & (1 << layer)) != 0;
     }
 
     @Override
     public void onSenderReport(PublishedTrack t, int layer, byte[] sr, int off, int len) {
         int ssrc = t.relaySsrc(layer);
-        for (RelayLeg leg : legs) {
-            leg.sendSenderReport(sr, off, len, ssrc);
+        RelayLeg[] ls = legs;
+        int[] wanted = layers;
+        for (int k = 0; k < ls.length; k++) {
+            if (wants(wanted, k, layer)) {
+                ls[k].sendSenderReport(sr, off, len, ssrc);
+            }
         }
     }
 }

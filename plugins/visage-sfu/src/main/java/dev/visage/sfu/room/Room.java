@@ -125,6 +125,22 @@ public final class Room {
     }
 
     /**
+     * Relay thread: the layers of a relayed track this node's subscribers may need (bit k: layer
+     * k; see {@link Subscription#layerDemand}), for the origin to send no others. With no
+     * subscriber of it (yet), its first layer, so the first key frame is there as soon as one comes.
+     */
+    public int layerDemand(PublishedTrack t) {
+        int demand = 0;
+        for (SfuEndpoint m : members) {
+            Subscription s = m.subscriptionFor(t);
+            if (s != null) {
+                demand |= s.layerDemand();
+            }
+        }
+        return demand == 0 ? 1 : demand;
+    }
+
+    /**
      * Relay receive thread: a packet of one stream (simulcast layer) of a relayed track
      * (plaintext, canonical): noted, cached for this node's subscribers' NACKs, inspected and
      * fanned out through the same steps as a local publisher's, so each subscriber's consumer

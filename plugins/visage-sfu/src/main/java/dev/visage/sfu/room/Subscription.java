@@ -201,6 +201,55 @@ final class Subscription {
         return target;
     }
 
+    /**
+     * The layers of its simulcast track this consumer may need (bit k: layer k), for the relay to
+     * carry no more than that from the origin: every layer up to the one its size asks for
+     * (whatever its downlink allows now: the allocator climbs through them), by the size of each
+     * layer's last key frame, whether the layer flows here now or not; the layer it forwards and
+     * the one it waits for; every layer while one's size is not known yet.
+     */
+    int layerDemand() {
+        ReceiveStream[] layers = track.layers;
+        int all = (1 << layers.length) - 1;
+        if (!track.simulcast) {
+            return all;
+        }
+        long capArea = -1;
+        long largestArea = -1;
+        for (ReceiveStream l : layers) {
+            int size = l.keyFrameSize;
+            if (size == 0) {
+                return all;
+            }
+            int w = size >>> 16;
+            int h = size & 0xFFFF;
+            long area = (long) w * h;
+            largestArea = Math.max(largestArea, area);
+            if (w >= wantWidth && h >= wantHeight && (capArea < 0 || area < capArea)) {
+                capArea = area;
+            }
+        }
+        if (capArea < 0) {
+            capArea = largestArea;
+        }
+        int demand = 0;
+        for (ReceiveStream l : layers) {
+            int size = l.keyFrameSize;
+            if ((long) (size >>> 16) * (size & 0xFFFF) <= capArea) {
+                demand |= 1 << l.layer;
+            }
+        }
+        int cur = currentLayer;
+        int target = targetLayer;
+        if (cur != LayerSelector.ANY) {
+            demand |= 1 << cur;
+        }
+        if (target != LayerSelector.ANY) {
+            demand |= 1 << target;
+        }
+        return demand;
+    }
+
     /** The layer forwarded now ({@link LayerSelector#ANY} before the first key frame). */
     int currentLayer() {
         return currentLayer;

@@ -1,6 +1,7 @@
 package dev.visage.sfu.relay;
 
 import dev.visage.api.media.Participant;
+import dev.visage.sfu.room.PublishedTrack;
 import dev.visage.sfu.rtcp.Rtcp;
 import dev.visage.sfu.rtp.RtpPacket;
 import dev.visage.sfu.sdp.TrackInfo;
@@ -116,6 +117,45 @@ class RelayFramingTest {
         TrackInfo one = new TrackInfo("video", "1", 7, 8, "VP8", 96, 97, 90000, "", Map.of(), "cam");
         assertEquals(List.of(7), java.util.Arrays.stream(new RelayMessages.RemoteTrack(p, one, false, new int[0]).streamSsrcs())
                 .boxed().toList(), "a track without rids: one stream, its own SSRC");
+    }
+
+    @Test
+    void layersMessageRoundTripsUnsignedSsrcsAndRejectsBadMasks() {
+        Map<Integer, Integer> demand = new java.util.LinkedHashMap<>();
+        demand.put((int) 3_000_000_000L, 0b001);
+        demand.put(7, 0b111);
+        Map<String, Object> msg = RelayMessages.layers("r", demand);
+        assertEquals(RelayMessages.LAYERS, msg.get("type"));
+        assertEquals(demand, RelayMessages.parseLayers(msg));
+        for (long bad : new long[]{0, 0x10, -1}) {
+            assertThrows(IllegalArgumentException.class, () -> RelayMessages.parseLayers(Map.of("tracks",
+                    List.of(Map.of("ssrc", 7L, "layers", bad)))), "mask " + bad);
+        }
+        assertThrows(IllegalArgumentException.class, () -> RelayMessages.parseLayers(Map.of("type", RelayMessages.LAYERS)));
+    }
+
+    /** A leg gets only the layers its node asked for; a leg not named in the demand (yet) gets all. */
+    @Test
+    void aTrackRelayOnlySendsEachLegTheLayersItsNodeWants() throws Exception {
+        TrackInfo info = new TrackInfo("video", "1", 7, 8, "VP8", 96, 97, 90000, "", Map.of(), "cam", null,
+                List.of("q", "h", "f"));
+        PublishedTrack track = new PublishedTrack(new Participant("r", "s1", "u1", "Alice"), info, 64, null);
+        RelaySocket socket = new RelaySocket(java.net.InetAddress.getLoopbackAddress(), 0);
+        RelayLeg thumbnails = RelayLeg.offer("B", RelayKeys.AES_GCM, CLUSTER, socket, 0);
+        RelayLeg large = RelayLeg.offer("C", RelayKeys.AES_GCM, CLUSTER, socket, 0);
+        RelayLeg unknown = RelayLeg.offer("D", RelayKeys.AES_GCM, CLUSTER, socket, 0);
+        TrackRelay relay = new TrackRelay(track);
+        relay.layers = new int[]{0b001, 0b111};
+        relay.legs = new RelayLeg[]{thumbnails, large, unknown};
+        byte[] p = rtp(1, 1, 100);
+        for (int layer = 0; layer < 3; layer++) {
+            relay.onRtp(track, layer, p, 0, p.length);
+        }
+        // the legs are not ready: every packet offered to one is counted as dropped there
+        assertEquals(1, thumbnails.dropNotReady.get(), "q only");
+        assertEquals(3, large.dropNotReady.get());
+        assertEquals(3, unknown.dropNotReady.get());
+        socket.close();
     }
 
     @SuppressWarnings("unchecked")

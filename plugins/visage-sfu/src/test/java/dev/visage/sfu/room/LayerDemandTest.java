@@ -1,0 +1,76 @@
+package dev.visage.sfu.room;
+
+import dev.visage.api.media.Participant;
+import dev.visage.sfu.sdp.TrackInfo;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * What a far node's consumer asks the origin to relay of a simulcast camera (q 320x180, h 640x360,
+ * f 1280x720): every layer up to the one its tile's size calls for, whatever its downlink allows
+ * now, so its allocator can climb back without waiting for a layer to start crossing.
+ */
+class LayerDemandTest {
+    private static final int[][] SIZES = {{320, 180}, {640, 360}, {1280, 720}};
+
+    private static PublishedTrack relayedCamera(boolean sizesKnown) {
+        TrackInfo info = new TrackInfo("video", "relay", 0x5EED, 0x5EEE, "VP8", 96, 97, 90000, "", Map.of(), "cam", null,
+                List.of("q", "h", "f"));
+        PublishedTrack t = new PublishedTrack(new Participant("r", "s-a", "a", "a"), info, new int[]{11, 12, 13}, 64, null);
+        for (int i = 0; i < 3; i++) {
+            t.layers[i].keyFrameSize = sizesKnown || i < 2 ? SIZES[i][0] << 16 | SIZES[i][1] : 0;
+        }
+        return t;
+    }
+
+    @Test
+    void theRelayedTracksStreamsAreKnownByTheAnnouncedSsrcs() {
+        PublishedTrack t = relayedCamera(true);
+        assertEquals(List.of(11, 12, 13), java.util.Arrays.stream(t.layers).map(l -> l.ssrc).toList());
+        assertEquals(List.of("q", "h", "f"), java.util.Arrays.stream(t.layers).map(l -> l.rid).toList());
+    }
+
+    @Test
+    void aConsumerWantsEveryLayerUpToWhatItsSizeCallsFor() {
+        Subscription s = new Subscription(relayedCamera(true), "0");
+        assertEquals(0b111, s.layerDemand(), "no size asked for: as large as there is");
+        s.requestSize(160, 90);
+        assertEquals(0b001, s.layerDemand(), "a thumbnail: only q");
+        s.requestSize(600, 338);
+        assertEquals(0b011, s.layerDemand(), "a middle tile: q and h (the allocator may drop to q)");
+        s.requestSize(1920, 1080);
+        assertEquals(0b111, s.layerDemand(), "larger than any layer: all");
+        s.requestSize(0, 0);
+        assertEquals(0b001, s.layerDemand(), "hidden: the smallest");
+    }
+
+    @Test
+    void theLayerForwardedOrAwaitedStaysWantedUntilTheSwitch() {
+        Subscription s = new Subscription(relayedCamera(true), "0");
+        assertEquals(true, s.accepts(2, 100, true), "f's key frame starts the stream");
+        s.requestSize(160, 90);
+        assertEquals(0b101, s.layerDemand(), "q for the tile, f until q's key frame switches it");
+        s.retarget(1, 0);
+        assertEquals(0b111, s.layerDemand());
+    }
+
+    @Test
+    void aLayerOfUnknownSizeMakesEveryLayerWanted() {
+        Subscription s = new Subscription(relayedCamera(false), "0");
+        s.requestSize(160, 90);
+        assertEquals(0b111, s.layerDemand(), "f has sent no key frame here yet: it must cross to be known");
+    }
+
+    @Test
+    void aTrackWithoutLayersIsAlwaysWantedWhole() {
+        TrackInfo mic = new TrackInfo("audio", "relay", 42, 0, "OPUS", 111, -1, 48000, "", Map.of(), "mic");
+        Subscription s = new Subscription(new PublishedTrack(new Participant("r", "s-a", "a", "a"), mic, 64, null), "1");
+        s.requestSize(0, 0);
+        assertEquals(0b1, s.layerDemand());
+        assertEquals(1, new Room("r").layerDemand(s.track), "no subscriber here: the first layer");
+    }
+}
