@@ -6,7 +6,10 @@
 // lift until every one is >= 640 again, the longest stretch without a new frame from one camera,
 // and his frames per second and loss under the cap; with the node's estimate of his downlink.
 // Prints p50/p95/max against the targets and appends them to the results.
-//   node browser-bwe.mjs [--rounds 3] [--out results/bwe-latest.md]
+// --far: the same over two nodes (tests/relay/relay-scenario.sh with VISAGE_RELAY_CAP_ROUNDS):
+// alice's camera on node a, bob and the capped viewer1 (a client namespace of its own) on node b,
+// so one camera the capped page receives crosses the relay and the other is local.
+//   node browser-bwe.mjs [--rounds 3] [--far] [--out results/bwe-latest.md]
 import { appendFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +21,7 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const args = parseArgs(process.argv.slice(2));
 const ROUNDS = Math.max(1, +(args.rounds || 3));
 const OUT = args.out || join(HERE, 'results', 'bwe-latest.md');
+const FAR = args.far === true;
 const TARGET_MS = { switchDownMs: 2000, climbBackMs: 10000, longestFreezeMs: 1000 };
 const LABELS = {
   switchDownMs: 'cap at 300 kbit/s → every camera <= 320 wide',
@@ -25,9 +29,11 @@ const LABELS = {
   longestFreezeMs: 'longest stretch without a new frame from one camera (cap → climb back)',
 };
 
-log(`${ROUNDS} rounds of a page's downlink capped at 300 kbit/s and lifted, through the web client`);
-const run = await runScenario('tests/media/room-scenario.sh', { VISAGE_ROOM_BWE_ROUNDS: String(ROUNDS), VISAGE_ROOM_RUN: `bb${process.pid % 1000}` });
-const rounds = (run.cappedDownlink && run.cappedDownlink.rounds) || [];
+log(`${ROUNDS} rounds of a page's downlink capped at 300 kbit/s and lifted, through the web client${FAR ? ', the page on the far node of a relayed camera' : ''}`);
+const run = FAR
+  ? await runScenario('tests/relay/relay-scenario.sh', { VISAGE_RELAY_CAP_ROUNDS: String(ROUNDS), VISAGE_RELAY_RUN: `bf${process.pid % 1000}` })
+  : await runScenario('tests/media/room-scenario.sh', { VISAGE_ROOM_BWE_ROUNDS: String(ROUNDS), VISAGE_ROOM_RUN: `bb${process.pid % 1000}` });
+const rounds = (FAR ? run.farLayers && run.farLayers.capped : run.cappedDownlink)?.rounds || [];
 if (rounds.length === 0) {
   log('the rounds failed:', run.error || JSON.stringify(run).slice(0, 400));
   process.exit(1);
@@ -44,8 +50,11 @@ const detail = rounds.map((r, i) => `round ${i + 1}: down in ${r.switchDownMs} m
   + `loss ${r.cappedLossPct.toFixed(2)} %, estimate ${r.node.estimateBps} bit/s (acked ${r.node.ackedBps}); the others ${JSON.stringify(r.othersWidths)}; `
   + `lifted: ${r.liftedWidths.join('/')} wide, estimate ${r.nodeLifted.estimateBps} bit/s`).join('\n');
 console.log(`\n${table}\n\n${detail}\n`);
-appendFileSync(OUT, `\n## Bandwidth estimation towards a subscriber\n\nOne node, three Chromium pages (fake camera and microphone, three `
-  + `simulcast layers each); the third one's downlink is ${ROUNDS} times capped at 300 kbit/s (token bucket, 200 ms drop-tail `
-  + `queue) and lifted (times from her page's getStats, sampled every 250 ms).\n\n${table}\n\n${detail}\n`);
+const setting = FAR
+  ? 'Two nodes joined by the relay: alice publishes on node a, bob on node b; the receive-only viewer1 on node b decodes both '
+    + "(alice's camera crosses the relay as its layers, bob's is local); viewer1's downlink"
+  : "One node, three Chromium pages (fake camera and microphone, three simulcast layers each); the third one's downlink";
+appendFileSync(OUT, `\n## Bandwidth estimation towards a subscriber${FAR ? ' on the far node' : ''}\n\n${setting} is ${ROUNDS} times capped at `
+  + `300 kbit/s (token bucket, 200 ms drop-tail queue) and lifted (times from the page's getStats, sampled every 250 ms).\n\n${table}\n\n${detail}\n`);
 log(`appended to ${OUT}`);
 process.exit(rounds.every((r) => r.ok) ? 0 : 1);

@@ -5,7 +5,7 @@
 #     levels up to the server's saturation; light subscribers by default (bench.mjs, worker.mjs)
 #   bench/run.sh join [--joiners 50] [--concurrency 5] [--warmup-joiners 10] [--servers visage,janus] [--rounds 10]
 #     join.mjs (werift joiners, Visage vs Janus), then browser-join.mjs (the web client's late join and Leave, --rounds times)
-#   bench/run.sh bwe [--rounds 3]
+#   bench/run.sh bwe [--rounds 3] [--far]
 #     browser-bwe.mjs: a page's downlink capped at 300 kbit/s and lifted, through the web client (no Janus)
 #   bench/run.sh soak [minutes] [--peers 4] [--fps 15]
 #     soak.mjs: one Visage node and werift peers in cycles (no Janus, no clip)

@@ -188,6 +188,76 @@ async function farLayers(bob, [capped, thumb, free], roomId, token) {
       : { width: '', height: '', flex: '', alignSelf: '' });
   }, { name, px });
   const cap = (kbps) => execFileSync(cfg.netns, ['rate-cap', cfg.run, 'cc', String(kbps)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const cameras = ['alice', 'bob'];
+  const estimate = async () => {
+    const st = await rest(B.url, 'GET', `/api/rooms/${roomId}/stats`, undefined, token);
+    const session = (await view(capped)).sessionId;
+    const mine = ((st.json && (st.json.streams || st.json)) || []).filter((x) => x.direction === 'subscribe' && x.sessionId === session);
+    return { estimateBps: mine.length ? mine[0].estimateBps : null, ackedBps: mine.length ? mine[0].estimateAckedBps : null,
+      layers: mine.filter((x) => x.layer !== undefined).map((x) => `${x.layer}${x.maxTemporalLayer === undefined ? '' : `/t${x.maxTemporalLayer}`}`).join(' ') };
+  };
+  /**
+   * One round: cap, wait for <= 320 from both cameras, 6 s in 2 s windows (sampled every 250 ms),
+   * lift, wait for >= 640 from both. Times and the longest stretch without a new frame of one
+   * camera (cap to climb back) as ./visage bench bwe reports them.
+   */
+  const capRound = async () => {
+    const samples = [];
+    const sample = async () => {
+      const vs = await widths(capped, cameras);
+      samples.push({ t: Date.now(), vs });
+      return vs;
+    };
+    const sampleUntil = (ok, what) => waitFor(what, async () => { const vs = await sample(); return vs.every((v) => ok(v.frameWidth)) ? vs : null; }, 60000)
+      .catch(async (e) => {
+        log(`${capped.name} at the timeout: ${JSON.stringify(samples[samples.length - 1])}; node b: ${JSON.stringify(await nodeLayers())}`);
+        throw e;
+      });
+    await sample();
+    cap(CAP_KBPS);
+    let t = Date.now();
+    await sampleUntil(low, `${capped.name} down to <= 320 wide from both cameras under the ${CAP_KBPS} kbit/s cap`);
+    const round = { switchDownMs: Date.now() - t, framesPer2sWindow: [] };
+    const start = await sample();
+    let last = start, lowSamples = 0, windowSamples = 0;
+    for (let w = 0; w < 3; w++) {
+      const from = last;
+      const end = Date.now() + 2000;
+      while (Date.now() < end) {
+        await sleep(250);
+        last = await sample();
+        windowSamples++;
+        if (last.every((v) => low(v.frameWidth))) lowSamples++;
+      }
+      round.framesPer2sWindow.push(last.map((v, k) => v.framesDecoded - from[k].framesDecoded));
+    }
+    const seconds = (samples[samples.length - 1].t - samples[samples.length - 1 - windowSamples].t) / 1000;
+    const lost = last.reduce((n, v, k) => n + v.packetsLost - start[k].packetsLost, 0);
+    const received = last.reduce((n, v, k) => n + v.packetsReceived - start[k].packetsReceived, 0);
+    round.cappedLossPct = 100 * lost / Math.max(1, received + lost);
+    round.cappedLowShare = lowSamples / Math.max(1, windowSamples);
+    round.cappedFrameWidths = last.map((v) => v.frameWidth);
+    round.fps = { [capped.name]: last.map((v, k) => +((v.framesDecoded - start[k].framesDecoded) / seconds).toFixed(1)) };
+    round.othersWidths = { bob: [(await widths(bob, ['alice']))[0].frameWidth], [free.name]: [(await widths(free, ['alice']))[0].frameWidth] };
+    round.node = await estimate();
+    cap('off');
+    t = Date.now();
+    const back = await sampleUntil(high, `${capped.name} back to >= 640 wide from both cameras once the cap is lifted`);
+    round.climbBackMs = Date.now() - t;
+    round.liftedWidths = back.map((v) => v.frameWidth);
+    round.nodeLifted = await estimate();
+    round.longestFreezeMs = 0;
+    for (let c = 0; c < cameras.length; c++) {
+      let since = samples[0].t;
+      for (let k = 1; k < samples.length; k++) {
+        if (samples[k].vs[c].framesDecoded > samples[k - 1].vs[c].framesDecoded) since = samples[k].t;
+        else round.longestFreezeMs = Math.max(round.longestFreezeMs, samples[k].t - since);
+      }
+    }
+    round.ok = round.cappedLowShare >= 0.8 && round.cappedFrameWidths.every(low)
+      && round.framesPer2sWindow.every((w) => w.every((f) => f > 0)) && Object.values(round.othersWidths).every((ws) => ws.every(high));
+    return round;
+  };
   const out = {};
   try {
     for (const p of [capped, thumb, free]) await until(p, ['alice'], high, `${p.name} decodes alice's relayed camera at >= 640 wide`);
@@ -207,44 +277,21 @@ async function farLayers(bob, [capped, thumb, free], roomId, token) {
     figure(`across the relay: ${thumb.name}'s thumbnail of alice down to ${out.thumbnail.frameWidth} wide after ${out.thumbnail.downMs} ms, `
       + `${out.thumbnail.framesIn4s} frames in 4 s at ${after.frameWidth} (${free.name} meanwhile ${freeView.frameWidth} wide)`);
 
-    // a capped downlink on the far node
-    const cameras = ['alice', 'bob'];
+    // a capped downlink on the far node, cfg.capRounds times (./visage bench bwe --far: several)
     await until(capped, cameras, high, `${capped.name} decodes both cameras at >= 640 wide`);
-    cap(CAP_KBPS);
-    t = Date.now();
-    const start = await until(capped, cameras, low, `${capped.name} down to <= 320 wide from both cameras under the ${CAP_KBPS} kbit/s cap`);
-    out.capped = { switchDownMs: Date.now() - t, windows: [], lowSamples: 0, samples: 0 };
-    let last = start;
-    for (let w = 0; w < 3; w++) {
-      const from = last;
-      const end = Date.now() + 2000;
-      while (Date.now() < end) {
-        await sleep(250);
-        last = await widths(capped, cameras);
-        out.capped.samples++;
-        if (last.every((v) => low(v.frameWidth))) out.capped.lowSamples++;
-      }
-      out.capped.windows.push(last.map((v, k) => v.framesDecoded - from[k].framesDecoded));
+    out.capped = { capKbps: CAP_KBPS, rounds: [] };
+    for (let r = 0; r < cfg.capRounds; r++) {
+      const round = await capRound();
+      out.capped.rounds.push(round);
+      figure(`across the relay: ${capped.name}'s downlink capped at ${CAP_KBPS} kbit/s: alice (relayed) and bob (local) down to `
+        + `${JSON.stringify(round.cappedFrameWidths)} wide ${round.switchDownMs} ms after the cap (node b's estimate ${round.node.estimateBps} bit/s, `
+        + `layers ${round.node.layers}); frames per 2 s window ${JSON.stringify(round.framesPer2sWindow)}, ${Math.round(100 * round.cappedLowShare)} % `
+        + `of the samples at <= 320, loss ${round.cappedLossPct.toFixed(2)} %, fps ${JSON.stringify(round.fps)}; bob and ${free.name} meanwhile `
+        + `decode alice at ${JSON.stringify(round.othersWidths)}; lifted: back to ${JSON.stringify(round.liftedWidths)} after `
+        + `${round.climbBackMs} ms; longest freeze ${round.longestFreezeMs} ms${round.ok ? '' : '  <-- FAIL'}`);
     }
-    const lost = last.reduce((n, v, k) => n + v.packetsLost - start[k].packetsLost, 0);
-    const received = last.reduce((n, v, k) => n + v.packetsReceived - start[k].packetsReceived, 0);
-    out.capped.lossPct = +(100 * lost / Math.max(1, received + lost)).toFixed(2);
-    out.capped.frameWidths = last.map((v) => v.frameWidth);
-    out.capped.othersOfAlice = [(await widths(bob, ['alice']))[0].frameWidth, (await widths(free, ['alice']))[0].frameWidth];
-    out.capped.nodeLayers = await nodeLayers();
-    cap('off');
-    t = Date.now();
-    const back = await until(capped, cameras, high, `${capped.name} back to >= 640 wide from both cameras once the cap is lifted`);
-    out.capped.climbBackMs = Date.now() - t;
-    out.capped.liftedWidths = back.map((v) => v.frameWidth);
-    check('farCappedPageGetsTheLowLayers', out.capped.lowSamples >= 0.8 * out.capped.samples && out.capped.frameWidths.every(low)
-      && out.capped.windows.every((w) => w.every((f) => f > 0)) && out.capped.othersOfAlice.every(high), out.capped);
-    check('farCappedPageClimbsBack', out.capped.liftedWidths.every(high), out.capped.climbBackMs);
-    figure(`across the relay: ${capped.name}'s downlink capped at ${CAP_KBPS} kbit/s: alice (relayed) and bob (local) down to `
-      + `${JSON.stringify(out.capped.frameWidths)} wide ${out.capped.switchDownMs} ms after the cap; frames per 2 s window `
-      + `${JSON.stringify(out.capped.windows)}, ${out.capped.lowSamples}/${out.capped.samples} samples at <= 320, loss ${out.capped.lossPct} %; `
-      + `bob and ${free.name} meanwhile decode alice at ${JSON.stringify(out.capped.othersOfAlice)}; lifted: back to `
-      + `${JSON.stringify(out.capped.liftedWidths)} after ${out.capped.climbBackMs} ms; node b: ${JSON.stringify(out.capped.nodeLayers)}`);
+    check('farCappedPageGetsTheLowLayers', out.capped.rounds.every((r) => r.ok), out.capped.rounds);
+    check('farCappedPageClimbsBack', out.capped.rounds.every((r) => r.liftedWidths.every(high)), out.capped.rounds.map((r) => r.climbBackMs));
   } catch (e) {
     out.error = e.message;
     check('farLayersCompleted', false, out);

@@ -7,6 +7,8 @@
 # VISAGE_RELAY_CLUSTER=redis on a redis-server in the core namespace (10.211.0.2:6379, append-only
 # file under LOGDIR), which the driver then kills and starts again 3 s later in the middle of the
 # measured call (LOGDIR/restart-redis.sh).
+# VISAGE_RELAY_CAP_ROUNDS=N (default 1): rounds of viewer1's downlink capped and lifted (./visage
+# bench bwe --far runs several).
 #
 #   tests/relay/relay-scenario.sh [LOGDIR]
 # Needs root, ip, chromium, node with playwright-core (tests/browser/node_modules). Reuses
@@ -105,7 +107,7 @@ NODE_MODULES="${VISAGE_NODE_MODULES:-$ROOT/tests/browser/node_modules}"
 CONFIG=$(cat <<JSON
 {"run":"$RUN","mode":"$MODE","delays":"$DELAYS","logdir":"$LOGDIR","startupMs":$((T1 - T0)),
  "seconds":${VISAGE_RELAY_SECONDS:-10},"viewers":${VISAGE_RELAY_VIEWERS:-3},
- "midCall":"$MID_CALL","netns":"$NETNS",
+ "midCall":"$MID_CALL","netns":"$NETNS","capRounds":${VISAGE_RELAY_CAP_ROUNDS:-1},
  "nodes":{"a":{"id":"node-na","url":"http://10.211.0.11:$PORT"},"b":{"id":"node-nb","url":"http://10.211.0.12:$PORT"}},
  "clients":{"ca":"$LOGDIR/chromium-ca","cb":"$LOGDIR/chromium-cb","cc":"$LOGDIR/chromium-cc"}}
 JSON
