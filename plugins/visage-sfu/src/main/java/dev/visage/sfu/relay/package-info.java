@@ -57,8 +57,11 @@
  * addresses are dropped unread, forged or replayed ones fail authentication and are counted.
  *
  * <h2>Media and feedback</h2>
- * RTP goes one way per stream; RTCP both ways: the publisher's SRs (without report blocks) go to
- * the far subscribers; a far subscriber's PLI/FIR becomes a PLI over the leg and reaches the
+ * RTP goes one way per stream; a simulcast track's layers are streams of their own (each under a
+ * relay SSRC announced with its rid), and a leg carries only the layers the far node's consumers
+ * may need (relay-layers), among which each far consumer picks its own as a local one does. RTCP
+ * both ways: the publisher's SRs (without report blocks) go to the far subscribers; a far
+ * subscriber's PLI/FIR becomes a PLI over the leg for the layer it is for and reaches the
  * publisher (rate-limited on both nodes); a far subscriber's NACK is answered from the receiving
  * node's own cache of the relayed stream, and only what it lacks is NACKed over the leg and
  * resent from the publishing node's cache. Every second each leg sends its own SR with report
