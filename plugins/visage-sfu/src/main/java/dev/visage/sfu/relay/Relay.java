@@ -378,7 +378,11 @@ public final class Relay implements Room.Observer, AutoCloseable {
                 for (RemoteStream[] rs : sub.streams.values()) {
                     PublishedTrack t = rs[0].track();
                     if (rs.length > 1 && t != null) {
-                        demand.put(t.ssrc, sub.room.layerDemand(t));
+                        int layers = sub.room.layerDemand(t);
+                        demand.put(t.ssrc, layers);
+                        for (RemoteStream r : rs) {
+                            r.setWanted((layers & (1 << r.layer)) != 0);
+                        }
                     }
                 }
                 String signature = demand.toString();

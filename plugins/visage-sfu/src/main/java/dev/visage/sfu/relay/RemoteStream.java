@@ -24,6 +24,8 @@ final class RemoteStream implements PublishedTrack.Upstream {
     private volatile long highest = -1;
     private volatile long received;
     private long base = -1;
+    private boolean wanted = true;
+    private volatile boolean resuming;
     private long expectedPrior;
     private long receivedPrior;
 
@@ -52,10 +54,26 @@ final class RemoteStream implements PublishedTrack.Upstream {
         } else {
             int delta = (int) ((seq - h) & 0xFFFF);
             if (delta != 0 && delta < 0x8000) {
+                if (resuming && delta > 1) {
+                    base += delta - 1; // the packets of the pause were never sent: not lost
+                }
                 highest = h + delta;
             }
         }
+        resuming = false;
         received++;
+    }
+
+    /**
+     * Relay thread: whether the far consumers want this stream (a simulcast layer the origin
+     * relays only on demand, see relay-layers); its first packet after a pause does not count
+     * the pause as loss.
+     */
+    void setWanted(boolean w) {
+        if (w && !wanted) {
+            resuming = true;
+        }
+        wanted = w;
     }
 
     /** Report timer: {fraction lost (0..255), cumulative lost, extended highest seq}; rolls the interval. */

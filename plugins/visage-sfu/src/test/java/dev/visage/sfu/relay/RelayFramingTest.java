@@ -158,6 +158,28 @@ class RelayFramingTest {
         socket.close();
     }
 
+    /** A layer the far node did not want was not sent: its gap is not loss in the leg's reports; a real gap is. */
+    @Test
+    void aPausedLayersGapIsNotCountedAsLoss() {
+        RemoteStream layer = new RemoteStream("r", null, null, 12, 1);
+        long[] loss = new long[3];
+        for (int seq = 100; seq < 110; seq++) {
+            layer.onSequence(seq);
+        }
+        layer.setWanted(false);
+        layer.setWanted(true);
+        for (int seq = 500; seq < 510; seq++) {
+            layer.onSequence(seq);
+        }
+        layer.lossStats(loss);
+        assertEquals(0, loss[0], "fraction lost");
+        assertEquals(0, loss[1], "cumulative lost");
+        layer.onSequence(512); // 510 and 511 lost on the leg
+        layer.lossStats(loss);
+        assertEquals(2, loss[1]);
+        assertEquals(512, loss[2], "extended highest sequence number");
+    }
+
     @SuppressWarnings("unchecked")
     private static Map<String, Object> castEntry(Map<String, Object> msg) {
         return (Map<String, Object>) ((List<?>) msg.get("tracks")).get(0);
