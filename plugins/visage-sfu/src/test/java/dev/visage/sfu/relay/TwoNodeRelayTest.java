@@ -152,7 +152,11 @@ class TwoNodeRelayTest {
     }
 
     static String chromeOffer() throws Exception {
-        try (InputStream in = TwoNodeRelayTest.class.getResourceAsStream("/sdp/chrome-publish-offer.sdp")) {
+        return offer("chrome-publish-offer.sdp");
+    }
+
+    static String offer(String name) throws Exception {
+        try (InputStream in = TwoNodeRelayTest.class.getResourceAsStream("/sdp/" + name)) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8).replace("\n", "\r\n");
         }
     }
@@ -175,6 +179,71 @@ class TwoNodeRelayTest {
     static int metric(SfuEngine e, String name) {
         Number n = e.metrics().get(name);
         return n == null ? -1 : n.intValue();
+    }
+
+    /**
+     * A simulcast camera on A, one viewer on B: every layer crosses under a relay SSRC of its own
+     * (B's relayed track has the three layers); once the viewer shows the camera as a thumbnail,
+     * B asks for the small layer alone (relay-layers) and A sends only that one over the leg.
+     */
+    @Test
+    void aSimulcastCameraCrossesAsItsLayersAndAFarThumbnailGetsOnlyTheSmallOne() throws Exception {
+        SfuEndpoint ea = (SfuEndpoint) join(a, "A", "room-sim", "sS", "Sim", new Inbox());
+        assertTrue(ea.onClientMessage("offer", Map.of("type", "offer", "pc", "publish", "sdp",
+                offer("chrome-simulcast-publish-offer.sdp"))));
+        Inbox watcher = new Inbox();
+        MediaEndpoint ew = join(b, "B", "room-sim", "sW", "Watcher", watcher);
+        ew.onClientMessage("media-ready", Map.of("type", "media-ready"));
+        await(() -> watcher.lastTracks().size() == 2, "the camera and microphone at B");
+        PublishedTrack video = ea.publishedTracks()[1];
+        await(() -> video.downstream != null && metric(a, "visage_relay_legs_ready") == 1, "the camera relayed to B");
+        PublishedTrack relayed = java.util.Arrays.stream(b.relay().orElseThrow().relayedTracksForTest("room-sim"))
+                .filter(t -> t.video).findFirst().orElseThrow();
+        assertEquals(3, relayed.streamCount());
+        assertEquals(video.ssrc, relayed.ssrc, "B's subscribers know it by the origin's SFU SSRC");
+        String[] rids = {"q", "h", "f"};
+        int[][] sizes = {{320, 180}, {640, 360}, {1280, 720}};
+        int[] round = {0};
+        Runnable sendRound = () -> {
+            for (int l = 0; l < 3; l++) {
+                byte[] p = dev.visage.sfu.room.SfuEngineTest.ridPacket(0xB0 + l, 100 * l + round[0], rids[l], round[0] == 0,
+                        sizes[l]);
+                dev.visage.sfu.room.SfuEngineTest.fromPublisher(ea, p);
+            }
+            round[0]++;
+        };
+        int atStart = metric(b, "visage_relay_packets_received_total");
+        sendRound.run();
+        await(() -> metric(b, "visage_relay_packets_received_total") - atStart == 3, "a key frame of each layer at B");
+
+        ew.onClientMessage("video-size", Map.of("type", "video-size", "trackId", relayed.info.trackId(), "width", 160,
+                "height", 90));
+        // B's demand (every 250 ms) reaches A: from then on each round crosses as q alone
+        await(() -> {
+            int before = metric(b, "visage_relay_packets_received_total");
+            sendRound.run();
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            return metric(b, "visage_relay_packets_received_total") - before == 1;
+        }, "only the small layer crosses for the thumbnail");
+        ew.onClientMessage("video-size", Map.of("type", "video-size", "trackId", relayed.info.trackId(), "width", 1280,
+                "height", 720));
+        await(() -> {
+            int before = metric(b, "visage_relay_packets_received_total");
+            sendRound.run();
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            return metric(b, "visage_relay_packets_received_total") - before == 3;
+        }, "every layer crosses again for a large tile");
+        ew.close();
+        ea.close();
+        ROOM_NODES.remove("room-sim");
     }
 
     @Test

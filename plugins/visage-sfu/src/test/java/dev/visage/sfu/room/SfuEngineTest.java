@@ -41,7 +41,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The engine's signalling and its UDP socket, without a browser (media address 127.0.0.1). */
-class SfuEngineTest {
+public class SfuEngineTest {
     static SfuEngine engine;
     static int port;
 
@@ -170,8 +170,13 @@ class SfuEngineTest {
         }
     }
 
+    /** For tests of other packages: a decrypted packet from the endpoint's publisher. */
+    public static void fromPublisher(SfuEndpoint e, byte[] p) {
+        e.onPublisherRtp(p, 0, p.length);
+    }
+
     /** An RTP packet of a Chromium simulcast layer: mid "1" (id 4) and rid (id 10), then VP8. */
-    private static byte[] ridPacket(int ssrc, int seq, String rid, boolean keyFrame, int[] size) {
+    public static byte[] ridPacket(int ssrc, int seq, String rid, boolean keyFrame, int[] size) {
         byte[] vp8 = dev.visage.sfu.codec.Vp8DescriptorTest.rtp(ssrc, seq, seq * 3000, seq & 0x7FFF, seq & 0xFF, keyFrame,
                 size[0], size[1]);
         byte[] p = new byte[vp8.length + 8];
