@@ -34,6 +34,31 @@ class LayerDemandTest {
         assertEquals(List.of("q", "h", "f"), java.util.Arrays.stream(t.layers).map(l -> l.rid).toList());
     }
 
+    /** The far node's receive steps (count, cache, inspect, fan out) learn each layer's size and allocate nothing. */
+    @Test
+    void relayedLayersAreCountedAndSizedWithoutAllocating() {
+        PublishedTrack t = relayedCamera(false);
+        Room room = new Room("r");
+        byte[][] packets = new byte[3][];
+        for (int l = 0; l < 3; l++) {
+            packets[l] = dev.visage.sfu.codec.Vp8DescriptorTest.rtp(11 + l, 0, 0, 1, 1, true, SIZES[l][0], SIZES[l][1]);
+        }
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long before = 0;
+        for (int i = 0; i < 150_000; i++) {
+            if (i == 30_000) {
+                before = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
+            }
+            byte[] p = packets[i % 3];
+            dev.visage.sfu.rtp.RtpPacket.setSequence(p, 0, (i / 3) & 0xFFFF);
+            room.forwardRelayedRtp(t, i % 3, p, 0, p.length);
+        }
+        long bytes = threads.getThreadAllocatedBytes(Thread.currentThread().getId()) - before;
+        assertEquals(1280 << 16 | 720, t.layers[2].keyFrameSize, "f's size from its key frame");
+        assertEquals(50_000, t.layers[1].packetsReceived);
+        org.junit.jupiter.api.Assertions.assertTrue(bytes < 16 * 1024, bytes + " bytes allocated over 120000 packets");
+    }
+
     @Test
     void aConsumerWantsEveryLayerUpToWhatItsSizeCallsFor() {
         Subscription s = new Subscription(relayedCamera(true), "0");
