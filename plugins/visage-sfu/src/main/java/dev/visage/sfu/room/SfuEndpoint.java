@@ -5,7 +5,6 @@ import dev.visage.api.media.Participant;
 import dev.visage.api.media.SignalSink;
 import dev.visage.sfu.SfuMetrics;
 import dev.visage.sfu.bwe.SendSideEstimator;
-import dev.visage.sfu.codec.Vp8Descriptor;
 import dev.visage.sfu.rtcp.Rtcp;
 import dev.visage.sfu.rtcp.TransportCcGenerator;
 import dev.visage.sfu.rtp.NackGenerator;
