@@ -165,12 +165,14 @@ async function farLayers(bob, [capped, thumb, free], roomId, token) {
   const camera = (rs, from) => rs.find((x) => x.kind === 'video' && x.from === from)
     || { frameWidth: 0, framesDecoded: 0, packetsReceived: 0, packetsLost: 0 };
   const widths = async (p, from) => { const rs = await inbound(p); return from.map((n) => camera(rs, n)); };
-  const nodeLayers = async () => {
-    const st = await rest(B.url, 'GET', `/api/rooms/${roomId}/stats`, undefined, token);
+  // a node's view: the simulcast layers published there (rid, size, bitrate) and each consumer's layer and estimate
+  const nodeLayers = async (node = B) => {
+    const st = await rest(node.url, 'GET', `/api/rooms/${roomId}/stats`, undefined, token);
     const streams = (st.json && (st.json.streams || st.json)) || [];
     return Array.isArray(streams) ? streams.filter((x) => x.layer !== undefined || x.rid)
-      .map((x) => x.rid ? `${x.sessionId.slice(0, 6)} ${x.rid} ${x.width}x${x.height}`
-        : `${x.sessionId.slice(0, 6)}<-${x.fromSessionId.slice(0, 6)}${x.relayed ? ' (relayed)' : ''} layer ${x.layer} est ${x.estimateBps}`) : st.text;
+      .map((x) => x.rid ? `${x.sessionId.slice(0, 6)} ${x.rid} ${x.width}x${x.height} ${Math.round(x.bitrateBps / 1000)} kbit/s`
+        : `${x.sessionId.slice(0, 6)}<-${x.fromSessionId.slice(0, 6)}${x.relayed ? ' (relayed)' : ''} layer ${x.layer}`
+          + `${x.maxTemporalLayer === undefined ? '' : `/t${x.maxTemporalLayer}`} est ${x.estimateBps}`) : st.text;
   };
   const until = (p, from, ok, what) => waitFor(what, async () => {
     const vs = await widths(p, from);
@@ -240,6 +242,9 @@ async function farLayers(bob, [capped, thumb, free], roomId, token) {
     round.fps = { [capped.name]: last.map((v, k) => +((v.framesDecoded - start[k].framesDecoded) / seconds).toFixed(1)) };
     round.othersWidths = { bob: [(await widths(bob, ['alice']))[0].frameWidth], [free.name]: [(await widths(free, ['alice']))[0].frameWidth] };
     round.node = await estimate();
+    if (!Object.values(round.othersWidths).every((ws) => ws.every(high))) {
+      round.layersAtEnd = { a: await nodeLayers(A), b: await nodeLayers(B) }; // why the others were not at >= 640
+    }
     cap('off');
     t = Date.now();
     const back = await sampleUntil(high, `${capped.name} back to >= 640 wide from both cameras once the cap is lifted`);
