@@ -293,7 +293,8 @@ async function farLayers(bob, [capped, thumb, free], roomId, token) {
         + `layers ${round.node.layers}); frames per 2 s window ${JSON.stringify(round.framesPer2sWindow)}, ${Math.round(100 * round.cappedLowShare)} % `
         + `of the samples at <= 320, loss ${round.cappedLossPct.toFixed(2)} %, fps ${JSON.stringify(round.fps)}; bob and ${free.name} meanwhile `
         + `decode alice at ${JSON.stringify(round.othersWidths)}; lifted: back to ${JSON.stringify(round.liftedWidths)} after `
-        + `${round.climbBackMs} ms; longest freeze ${round.longestFreezeMs} ms${round.ok ? '' : '  <-- FAIL'}`);
+        + `${round.climbBackMs} ms; longest freeze ${round.longestFreezeMs} ms${round.ok ? '' : '  <-- FAIL'}`
+        + `${round.layersAtEnd ? `; layers then ${JSON.stringify(round.layersAtEnd)}` : ''}`);
     }
     check('farCappedPageGetsTheLowLayers', out.capped.rounds.every((r) => r.ok), out.capped.rounds);
     check('farCappedPageClimbsBack', out.capped.rounds.every((r) => r.liftedWidths.every(high)), out.capped.rounds.map((r) => r.climbBackMs));
