@@ -219,31 +219,25 @@ class TwoNodeRelayTest {
         ew.onClientMessage("video-size", Map.of("type", "video-size", "trackId", relayed.info.trackId(), "width", 160,
                 "height", 90));
         // B's demand (every 250 ms) reaches A: from then on each round crosses as q alone
-        await(() -> {
-            int before = metric(b, "visage_relay_packets_received_total");
-            sendRound.run();
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-            return metric(b, "visage_relay_packets_received_total") - before == 1;
-        }, "only the small layer crosses for the thumbnail");
+        await(() -> packetsAtBPerRound(sendRound) == 1, "only the small layer crosses for the thumbnail");
         ew.onClientMessage("video-size", Map.of("type", "video-size", "trackId", relayed.info.trackId(), "width", 1280,
                 "height", 720));
-        await(() -> {
-            int before = metric(b, "visage_relay_packets_received_total");
-            sendRound.run();
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-            return metric(b, "visage_relay_packets_received_total") - before == 3;
-        }, "every layer crosses again for a large tile");
+        await(() -> packetsAtBPerRound(sendRound) == 3, "every layer crosses again for a large tile");
         ew.close();
         ea.close();
         ROOM_NODES.remove("room-sim");
+    }
+
+    /** Sends a round of packets at A; how many reached B within 50 ms. */
+    private static int packetsAtBPerRound(Runnable sendRound) {
+        int before = metric(b, "visage_relay_packets_received_total");
+        sendRound.run();
+        try {
+            Thread.sleep(50);
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+        return metric(b, "visage_relay_packets_received_total") - before;
     }
 
     @Test
