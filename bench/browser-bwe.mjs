@@ -1,9 +1,9 @@
 // ./visage bench bwe: bandwidth estimation towards a subscriber, through the real web client in
-// headless Chromium (tests/media/room-scenario.sh with VISAGE_ROOM_BWE_ROUNDS): one node, three
-// pages in a room, the third (carol) in a client namespace of its own; ROUNDS times her downlink is
-// capped at 300 kbit/s and then lifted. Per round, from her page's getStats (sampled
-// every 250 ms): the time from the cap until every camera he receives is <= 320 wide, from the
-// lift until every one is >= 640 again, the longest stretch without a new frame from one camera,
+// headless Chromium (tests/media/room-scenario.sh with VISAGE_ROOM_BWE_ROUNDS): one node, four
+// pages in a room (alice talks, bob and carol listen: silent microphones), the fourth (dave) in a
+// client namespace of his own; ROUNDS times his downlink is capped at 300 kbit/s and then lifted.
+// Per round, from his page's getStats (sampled every 250 ms): the time from the cap until every
+// camera he receives is <= 320 wide, from the lift until every one is >= 640 again, the longest stretch without a new frame from one camera,
 // and his frames per second and loss under the cap; with the node's estimate of his downlink.
 // Prints p50/p95/max against the targets and appends them to the results.
 // --far: the same over two nodes (tests/relay/relay-scenario.sh with VISAGE_RELAY_CAP_ROUNDS):
@@ -53,7 +53,7 @@ console.log(`\n${table}\n\n${detail}\n`);
 const setting = FAR
   ? 'Two nodes joined by the relay: alice publishes on node a, bob on node b; the receive-only viewer1 on node b decodes both '
     + "(alice's camera crosses the relay as its layers, bob's is local); viewer1's downlink"
-  : "One node, three Chromium pages (fake camera and microphone, three simulcast layers each); the third one's downlink";
+  : "One node, four Chromium pages (fake cameras with three simulcast layers each; alice's fake microphone beeps, bob's and carol's hear silence); the fourth one's downlink";
 appendFileSync(OUT, `\n## Bandwidth estimation towards a subscriber${FAR ? ' on the far node' : ''}\n\n${setting} is ${ROUNDS} times capped at `
   + `300 kbit/s (token bucket, 200 ms drop-tail queue) and lifted (times from the page's getStats, sampled every 250 ms).\n\n${table}\n\n${detail}\n`);
 log(`appended to ${OUT}`);
