@@ -21,7 +21,8 @@ public final class Room {
         void onRoomChanged(Room room);
     }
 
-    private static final ThreadLocal<byte[]> RELAY_SCRATCH = ThreadLocal.withInitial(() -> new byte[1700]);
+    /** The delivering thread's buffer for one subscriber's copy of a packet (the packet itself is not changed). */
+    private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[1700]);
 
     public final String id;
     private volatile SfuEndpoint[] members = new SfuEndpoint[0];
@@ -151,17 +152,30 @@ public final class Room {
         int seq = RtpPacket.sequence(buf, off);
         long arrivalNanos = System.nanoTime();
         stream.onPacket(seq, len, arrivalNanos);
+        fanOut(stream, seq, arrivalNanos, buf, off, len, null);
+    }
+
+    /**
+     * The fan-out steps, the same for a local publisher's packet and a relayed one (plaintext,
+     * canonical ids): cache it for subscribers' NACKs, inspect it (key frame and its size, VP8
+     * temporal layer, frame start), and hand it to each member's consumer of its track
+     * ({@link SfuEndpoint#deliver}: accept, rewrite, send), except {@code from}, the publisher's
+     * own endpoint (null for a relayed packet). No allocation.
+     */
+    void fanOut(ReceiveStream stream, int seq, long arrivalNanos, byte[] buf, int off, int len, SfuEndpoint from) {
         stream.cache(buf, off, len);
         int facts = stream.inspect(buf, off, len);
-        byte[] scratch = RELAY_SCRATCH.get();
+        byte[] scratch = SCRATCH.get();
         for (SfuEndpoint m : members) {
-            m.deliver(stream, seq, facts, buf, off, len, arrivalNanos, scratch);
+            if (m != from) {
+                m.deliver(stream, seq, facts, buf, off, len, arrivalNanos, scratch);
+            }
         }
     }
 
     /** Relay receive thread: a relayed publisher's SR of one stream (already without report blocks). */
     public void forwardRelayedSr(PublishedTrack t, int layer, byte[] buf, int off, int len) {
-        byte[] scratch = RELAY_SCRATCH.get();
+        byte[] scratch = SCRATCH.get();
         for (SfuEndpoint m : members) {
             m.deliverSenderReport(t.layers[layer], buf, off, len, scratch);
         }

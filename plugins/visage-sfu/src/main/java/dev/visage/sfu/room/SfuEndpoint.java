@@ -754,7 +754,7 @@ public final class SfuEndpoint implements MediaEndpoint {
 
     /**
      * Publisher RTP (decrypted): unwrap RTX answers to our NACKs, note gaps (NACK them), rewrite
-     * to canonical PT/extension ids, cache for subscribers' NACKs, fan out.
+     * to canonical PT/extension ids, then the room's fan-out steps ({@link Room#fanOut}) and the relay.
      */
     void onPublisherRtp(byte[] buf, int off, int len) {
         int tccId = tccExtensionId;
@@ -828,14 +828,7 @@ public final class SfuEndpoint implements MediaEndpoint {
             metrics.dropMalformedRtp.incrementAndGet();
             return;
         }
-        stream.cache(buf, off, len);
-        int facts = stream.inspect(buf, off, len);
-        byte[] scratch = SCRATCH.get();
-        for (SfuEndpoint m : room.members()) {
-            if (m != this) {
-                m.deliver(stream, seq, facts, buf, off, len, arrivalNanos, scratch);
-            }
-        }
+        room.fanOut(stream, seq, arrivalNanos, buf, off, len, this);
         PublishedTrack.Downstream relay = t.downstream;
         if (relay != null) {
             relay.onRtp(t, stream.layer, buf, off, len); // once per node that subscribed, not per subscriber

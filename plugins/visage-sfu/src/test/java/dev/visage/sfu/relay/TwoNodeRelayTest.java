@@ -314,6 +314,9 @@ class TwoNodeRelayTest {
         MediaEndpoint back = join(b, "B", "room-x", "sV9", "Back", again);
         back.onClientMessage("media-ready", Map.of("type", "media-ready"));
         await(() -> again.lastTracks().size() == 2 && metric(a, "visage_relay_streams_out") == 2, "relayed again");
+        // B is dead: the registry no longer lists it in the room (else A's 5 s reconcile, seeing B
+        // there, subscribes to it again and reopens the leg before the check below sees it dropped)
+        ROOM_NODES.get("room-x").remove("B");
         GONE.get("A").forEach(l -> l.accept("B"));
         await(() -> metric(a, "visage_relay_legs") == 0 && metric(a, "visage_relay_streams_out") == 0,
                 "leg dropped when B is gone");
