@@ -53,6 +53,13 @@ final class Subscription {
     /** Sequence number of the key frame that started the current layer: older packets of it are not sent. */
     private volatile int switchSeq;
     /**
+     * The switch is recent (fewer than {@link #SWITCH_HORIZON} packets ago), so a sequence number
+     * "before" switchSeq is an older packet. Later it is not: 32,768 packets on (seven minutes of
+     * a 640-wide layer) the numbers wrap into that half again, and every packet was refused.
+     */
+    private volatile boolean switchRecent;
+    private static final int SWITCH_HORIZON = 0x1000;
+    /**
      * Temporal thinning (a VP8 layer sent with fewer frames when even the lowest layers do not fit
      * the subscriber's downlink): the highest temporal layer to send (timer), and the one in force
      * for the frame being forwarded, fixed at each frame's first packet (forwarding thread).
@@ -279,7 +286,7 @@ final class Subscription {
     boolean accepts(int layer, int seq, boolean keyFrameStart, int temporalLayer, boolean frameStart) {
         int cur = currentLayer;
         if (layer == cur) {
-            if (!(cur == 0 && !track.simulcast || ((seq - switchSeq) & 0x8000) == 0)) {
+            if ((cur != 0 || track.simulcast) && olderThanSwitch(seq)) {
                 return false;
             }
             if (frameStart) {
@@ -302,9 +309,25 @@ final class Subscription {
         }
         currentLayer = layer;
         switchSeq = seq;
+        switchRecent = true;
         rebasePending = true;
         layerSwitches++;
         return true;
+    }
+
+    /** Forwarding thread: a packet of the current layer older than the key frame that started it. */
+    private boolean olderThanSwitch(int seq) {
+        if (!switchRecent) {
+            return false;
+        }
+        int ahead = (seq - switchSeq) & 0xFFFF;
+        if ((ahead & 0x8000) != 0) {
+            return true;
+        }
+        if (ahead >= SWITCH_HORIZON) {
+            switchRecent = false;
+        }
+        return false;
     }
 
     /**
@@ -416,7 +439,7 @@ final class Subscription {
             return -1;
         }
         int seq = sent != 0 ? (int) (sent >>> 16) & 0xFFFF : (seqOut - seqDelta) & 0xFFFF;
-        return track.simulcast && ((seq - switchSeq) & 0x8000) != 0 ? -1 : seq;
+        return track.simulcast && switchRecent && ((seq - switchSeq) & 0x8000) != 0 ? -1 : seq;
     }
 
     /** An SR of the source, copied for this subscriber (no report blocks): its SSRC and RTP time. */

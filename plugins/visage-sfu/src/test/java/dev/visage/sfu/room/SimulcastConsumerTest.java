@@ -144,6 +144,22 @@ class SimulcastConsumerTest {
         assertFalse(consumer.accepts(2, RtpPacket.sequence(late, 0), false));
     }
 
+    /**
+     * A consumer that stays on one layer for longer than half the sequence space (seven minutes of
+     * a 640-wide layer) keeps forwarding it and answering NACKs from it: at first every packet
+     * after 32,768 looked older than the key frame it switched on, and the video stopped.
+     */
+    @Test
+    void aLayerKeptPastHalfTheSequenceSpaceKeepsFlowing() {
+        consumer.updateTargetLayer(t0);
+        assertTrue(forward(2, next(2, true, true, t0), t0) != null);
+        for (int i = 0; i < 70_000; i++) {
+            byte[] p = next(2, false, i % 10 == 0, t0);
+            assertTrue(forward(2, p, t0) != null, "packet " + i + " after the switch forwarded");
+        }
+        assertTrue(consumer.sourceSequence(consumer.newestSeqOut()) >= 0, "the newest packet can be resent");
+    }
+
     @Test
     void aNackedPacketIsResentInTheSubscribersNumbering() {
         consumer.updateTargetLayer(t0);
