@@ -74,8 +74,9 @@ class RelayIT {
     /**
      * Alice's camera crosses as all its layers; on node b each page's consumer picks its own: a
      * thumbnail gets the small layer, and viewer1 under a 300 kbit/s downlink cap gets the small
-     * layers of alice's relayed camera and bob's local one, decoding both in every 2 s window,
-     * while the others keep alice at >= 640 wide; lifted, it climbs back (the pages' getStats).
+     * layers of alice's relayed camera and bob's local one, decoding both in every 2 s window; the
+     * others decode alice at >= 640 again after each step (their share of samples at >= 640 during
+     * it is a figure); lifted, it climbs back (the pages' getStats).
      */
     @Test
     void farPagesGetTheRelayedCamerasLayerTheirTileAndDownlinkCallFor() {
