@@ -801,7 +801,6 @@ public final class SfuEndpoint implements MediaEndpoint {
         }
         int seq = RtpPacket.sequence(buf, off);
         long arrivalNanos = System.nanoTime();
-        stream.onPacket(seq, len, arrivalNanos);
         if (stream.nacks != null) {
             int nackLen;
             synchronized (stream.nacks) {
@@ -823,6 +822,9 @@ public final class SfuEndpoint implements MediaEndpoint {
             metrics.dropRtx.incrementAndGet();
             return;
         }
+        // counted only now: a duplicate (the publisher's congestion control probes with RTX copies
+        // of packets already sent) would make its layer look dearer to every consumer's allocator
+        stream.onPacket(seq, len, arrivalNanos);
         RtpPacket.setPayloadType(buf, off, t.canonicalPt);
         if (!RtpPacket.remapExtensions(buf, off, len, t.extensionMap)) {
             metrics.dropMalformedRtp.incrementAndGet();
