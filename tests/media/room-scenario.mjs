@@ -91,13 +91,18 @@ console.log(JSON.stringify(result));
  * page, a Leave, a publisher's rejoin. Each records its figures in result.
  */
 async function checkedSteps(pages, tokens, roomId) {
-  // the node's /metrics read just outside the pages' getStats window: its count of forwarded
-  // packets must match what the pages received in it (the window's edges add a few milliseconds)
-  const forwardedBefore = await forwardedPackets();
+  // the node's /metrics read on both sides of each getStats snapshot, the mean of each pair taken
+  // as the count at that snapshot: its count of forwarded packets must match what the pages
+  // received in the window (on a busy machine the three pages' getStats take a while)
+  const m0 = await forwardedPackets();
   const before = await Promise.all(pages.map(inbound));
+  const m1 = await forwardedPackets();
   await sleep(cfg.seconds * 1000);
+  const m2 = await forwardedPackets();
   const after = await Promise.all(pages.map(inbound));
-  const forwardedAfter = await forwardedPackets();
+  const m3 = await forwardedPackets();
+  const forwardedBefore = (m0 + m1) / 2;
+  const forwardedAfter = (m2 + m3) / 2;
 
   const pick = (rs, from, kind) => rs.filter((x) => x.from === from && x.kind === kind);
   const total = (rs, f) => rs.reduce((n, x) => n + x[f], 0);
@@ -125,7 +130,7 @@ async function checkedSteps(pages, tokens, roomId) {
     }
   });
   const received = result.pairs.reduce((n, s) => n + s.videoPacketsDelta + s.audioPacketsDelta, 0);
-  result.metrics = { forwarded: forwardedAfter - forwardedBefore, received };
+  result.metrics = { forwarded: Math.round(forwardedAfter - forwardedBefore), received };
   result.metrics.ok = received > 0 && Math.abs(result.metrics.forwarded / received - 1) <= 0.05;
   figure(`/metrics visage_sfu_rtp_forwarded_total +${result.metrics.forwarded} in the window; the pages' getStats `
     + `packetsReceived +${received} (${(100 * (result.metrics.forwarded / received - 1)).toFixed(2)} %)${result.metrics.ok ? '' : '  <-- FAIL'}`);
