@@ -175,9 +175,19 @@ public final class Room {
 
     /** Relay receive thread: a relayed publisher's SR of one stream (already without report blocks). */
     public void forwardRelayedSr(PublishedTrack t, int layer, byte[] buf, int off, int len) {
+        fanOutSenderReport(t.layers[layer], buf, off, len, null);
+    }
+
+    /**
+     * A sender report of {@code stream} (without report blocks), local or relayed, to each
+     * member's consumer of it ({@link SfuEndpoint#deliverSenderReport}), except {@code from}.
+     */
+    void fanOutSenderReport(ReceiveStream stream, byte[] sr, int off, int len, SfuEndpoint from) {
         byte[] scratch = SCRATCH.get();
         for (SfuEndpoint m : members) {
-            m.deliverSenderReport(t.layers[layer], buf, off, len, scratch);
+            if (m != from) {
+                m.deliverSenderReport(stream, sr, off, len, scratch);
+            }
         }
     }
 }

@@ -952,13 +952,12 @@ public final class SfuEndpoint implements MediaEndpoint {
     void onPublisherRtcp(byte[] buf, int off, int len) {
         int i = off;
         int end = off + len;
-        byte[] scratch = SCRATCH.get();
         while (i < end) {
             int plen = Rtcp.packetLength(buf, i);
             if (Rtcp.type(buf, i) == Rtcp.SR && plen >= 28) {
                 ReceiveStream stream = streamBySsrc(Rtcp.senderSsrc(buf, i));
                 if (stream != null) {
-                    onPublisherSenderReport(stream, buf, i, plen, scratch);
+                    onPublisherSenderReport(stream, buf, i, plen);
                 }
             }
             i += plen;
@@ -969,7 +968,7 @@ public final class SfuEndpoint implements MediaEndpoint {
      * A publisher's SR of one of its streams: noted (for our RR's LSR/DLSR) and passed on to the
      * subscribers (and the relay) that receive that stream now.
      */
-    private void onPublisherSenderReport(ReceiveStream stream, byte[] buf, int at, int plen, byte[] scratch) {
+    private void onPublisherSenderReport(ReceiveStream stream, byte[] buf, int at, int plen) {
         stream.lastSrNtpMiddle = RtpPacket.i32(buf, at + 10);
         stream.lastSrArrivalNanos = System.nanoTime();
         byte[] sr = SCRATCH2.get();
@@ -977,11 +976,7 @@ public final class SfuEndpoint implements MediaEndpoint {
         if (n <= 0) {
             return;
         }
-        for (SfuEndpoint m : room.members()) {
-            if (m != this) {
-                m.deliverSenderReport(stream, sr, 0, n, scratch);
-            }
-        }
+        room.fanOutSenderReport(stream, sr, 0, n, this);
         PublishedTrack.Downstream relay = stream.track.downstream;
         if (relay != null) {
             relay.onSenderReport(stream.track, stream.layer, sr, 0, n);
