@@ -95,7 +95,7 @@ public final class SfuEngine implements MediaEngine {
             throw new IllegalStateException("SFU not started");
         }
         while (true) {
-            Room room = rooms.computeIfAbsent(participant.roomId(), Room::new);
+            Room room = rooms.computeIfAbsent(participant.roomId(), id -> new Room(id, metrics));
             synchronized (room) {
                 // an empty room is dropped under its monitor (onEndpointClosed): never join a dropped one
                 if (rooms.get(participant.roomId()) != room) {

@@ -3,6 +3,7 @@ package dev.visage.sfu;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /** Engine-wide counters, exported through {@code MediaEngine.metrics()} with Prometheus names. */
 public final class SfuMetrics {
@@ -57,6 +58,44 @@ public final class SfuMetrics {
     /** RTX copies sent to subscribers as bandwidth probes. */
     public final AtomicLong probePackets = new AtomicLong();
 
+    /**
+     * Steps of the packet chain that have no counter of their own above (see the plugin's README):
+     * exported as {@code visage_sfu_chain_packets_total{step="..."}}.
+     */
+    public enum Step {
+        /** A publisher's RTX answer to our NACK, unwrapped into its stream. */
+        RTX_UNWRAPPED("rtx-unwrap"),
+        /** A packet (local or relayed) cached, inspected and handed to its track's consumers. */
+        FANNED_OUT("fan-out"),
+        /** A consumer took a packet (its layer, past its switch, not thinned) for rewrite and send. */
+        CONSUMER_ACCEPTED("consumer-accept"),
+        /** A local publisher's packet handed to the relay (once, whatever the number of far nodes). */
+        RELAYED("relay");
+
+        final String label;
+
+        Step(String label) {
+            this.label = label;
+        }
+    }
+
+    /** Counted from many receive threads at once: striped, so they do not contend for one line. */
+    private final LongAdder[] steps = new LongAdder[Step.values().length];
+
+    {
+        for (int i = 0; i < steps.length; i++) {
+            steps[i] = new LongAdder();
+        }
+    }
+
+    public void step(Step s) {
+        steps[s.ordinal()].increment();
+    }
+
+    public long stepCount(Step s) {
+        return steps[s.ordinal()].sum();
+    }
+
     public Map<String, Number> snapshot(int endpoints, int rooms) {
         Map<String, Number> m = new LinkedHashMap<>();
         m.put("visage_sfu_endpoints", endpoints);
@@ -105,6 +144,9 @@ public final class SfuMetrics {
         m.put("visage_sfu_transport_cc_feedback_total", transportCcFeedback.get());
         m.put("visage_sfu_transport_cc_feedback_dropped_total", transportCcFeedbackDropped.get());
         m.put("visage_sfu_bwe_probe_packets_total", probePackets.get());
+        for (Step s : Step.values()) {
+            m.put("visage_sfu_chain_packets_total{step=\"" + s.label + "\"}", stepCount(s));
+        }
         return m;
     }
 }

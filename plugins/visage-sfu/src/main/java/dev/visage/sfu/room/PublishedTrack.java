@@ -63,6 +63,11 @@ public final class PublishedTrack {
     final int repairedRidExtensionId;
     private final byte[] midBytes;
     volatile boolean muted;
+    /**
+     * Its Consumers, one per subscriber on this node (copy-on-write, changed under the room
+     * monitor): the fan-out walks them, not the room's members.
+     */
+    private volatile Subscription[] consumers = new Subscription[0];
 
     PublishedTrack(SfuEndpoint owner, TrackInfo info, int cacheSize) {
         this(owner, owner.participant(), info, null, cacheSize, null);
@@ -115,6 +120,31 @@ public final class PublishedTrack {
         this.simulcast = info.simulcast();
     }
 
+    Subscription[] consumers() {
+        return consumers;
+    }
+
+    /** Under the room monitor. */
+    void addConsumer(Subscription s) {
+        Subscription[] cs = java.util.Arrays.copyOf(consumers, consumers.length + 1);
+        cs[cs.length - 1] = s;
+        consumers = cs;
+    }
+
+    /** Under the room monitor. */
+    void removeConsumer(Subscription s) {
+        Subscription[] cs = consumers;
+        for (int i = 0; i < cs.length; i++) {
+            if (cs[i] == s) {
+                Subscription[] n = new Subscription[cs.length - 1];
+                System.arraycopy(cs, 0, n, 0, i);
+                System.arraycopy(cs, i + 1, n, i, cs.length - i - 1);
+                consumers = n;
+                return;
+            }
+        }
+    }
+
     /** True if the header extension value at {@code b[at..at+len)} is this track's mid. */
     boolean hasMid(byte[] b, int at, int len) {
         if (len != midBytes.length) {
@@ -160,7 +190,7 @@ public final class PublishedTrack {
     /** The relay's key-frame request for one stream of this local track (rate-limited). */
     public void requestKeyFrame(int layer) {
         if (owner != null) {
-            owner.requestKeyFrame(this, layers[layer]);
+            owner.publisher().requestKeyFrame(layers[layer]);
         }
     }
 

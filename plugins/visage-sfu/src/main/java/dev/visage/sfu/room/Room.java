@@ -1,6 +1,7 @@
 package dev.visage.sfu.room;
 
 
+import dev.visage.sfu.SfuMetrics;
 import dev.visage.sfu.rtp.RtpPacket;
 
 import java.util.ArrayList;
@@ -25,13 +26,15 @@ public final class Room {
     private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[1700]);
 
     public final String id;
+    private final SfuMetrics metrics;
     private volatile SfuEndpoint[] members = new SfuEndpoint[0];
     /** Tracks of publishers on other nodes, relayed here (copy-on-write, like members). */
     private volatile PublishedTrack[] relayed = new PublishedTrack[0];
     private volatile Observer observer;
 
-    public Room(String id) {
+    public Room(String id, SfuMetrics metrics) {
         this.id = id;
+        this.metrics = metrics;
     }
 
     public SfuEndpoint[] members() {
@@ -132,11 +135,8 @@ public final class Room {
      */
     public int layerDemand(PublishedTrack t) {
         int demand = 0;
-        for (SfuEndpoint m : members) {
-            Subscription s = m.subscriptionFor(t);
-            if (s != null) {
-                demand |= s.layerDemand();
-            }
+        for (Subscription s : t.consumers()) {
+            demand |= s.layerDemand();
         }
         return demand == 0 ? 1 : demand;
     }
@@ -152,42 +152,38 @@ public final class Room {
         int seq = RtpPacket.sequence(buf, off);
         long arrivalNanos = System.nanoTime();
         stream.onPacket(seq, len, arrivalNanos);
-        fanOut(stream, seq, arrivalNanos, buf, off, len, null);
+        fanOut(stream, seq, arrivalNanos, buf, off, len);
     }
 
     /**
      * The fan-out steps, the same for a local publisher's packet and a relayed one (plaintext,
      * canonical ids): cache it for subscribers' NACKs, inspect it (key frame and its size, VP8
-     * temporal layer, frame start), and hand it to each member's consumer of its track
-     * ({@link SfuEndpoint#deliver}: accept, rewrite, send), except {@code from}, the publisher's
-     * own endpoint (null for a relayed packet). No allocation.
+     * temporal layer, frame start), and hand it to each consumer of its track
+     * ({@link SubscribeTransport#deliver}: accept, rewrite, send). No allocation.
      */
-    void fanOut(ReceiveStream stream, int seq, long arrivalNanos, byte[] buf, int off, int len, SfuEndpoint from) {
+    void fanOut(ReceiveStream stream, int seq, long arrivalNanos, byte[] buf, int off, int len) {
         stream.cache(buf, off, len);
         int facts = stream.inspect(buf, off, len);
+        metrics.step(SfuMetrics.Step.FANNED_OUT);
         byte[] scratch = SCRATCH.get();
-        for (SfuEndpoint m : members) {
-            if (m != from) {
-                m.deliver(stream, seq, facts, buf, off, len, arrivalNanos, scratch);
-            }
+        for (Subscription c : stream.track.consumers()) {
+            c.subscriber.deliver(c, stream, seq, facts, buf, off, len, arrivalNanos, scratch);
         }
     }
 
     /** Relay receive thread: a relayed publisher's SR of one stream (already without report blocks). */
     public void forwardRelayedSr(PublishedTrack t, int layer, byte[] buf, int off, int len) {
-        fanOutSenderReport(t.layers[layer], buf, off, len, null);
+        fanOutSenderReport(t.layers[layer], buf, off, len);
     }
 
     /**
      * A sender report of {@code stream} (without report blocks), local or relayed, to each
-     * member's consumer of it ({@link SfuEndpoint#deliverSenderReport}), except {@code from}.
+     * consumer of its track ({@link SubscribeTransport#deliverSenderReport}).
      */
-    void fanOutSenderReport(ReceiveStream stream, byte[] sr, int off, int len, SfuEndpoint from) {
+    void fanOutSenderReport(ReceiveStream stream, byte[] sr, int off, int len) {
         byte[] scratch = SCRATCH.get();
-        for (SfuEndpoint m : members) {
-            if (m != from) {
-                m.deliverSenderReport(stream, sr, off, len, scratch);
-            }
+        for (Subscription c : stream.track.consumers()) {
+            c.subscriber.deliverSenderReport(c, stream, sr, off, len, scratch);
         }
     }
 }

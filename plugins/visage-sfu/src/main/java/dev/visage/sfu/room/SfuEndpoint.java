@@ -5,13 +5,6 @@ import dev.visage.api.media.Participant;
 import dev.visage.api.media.SignalSink;
 import dev.visage.sfu.SfuMetrics;
 import dev.visage.sfu.bwe.SendSideEstimator;
-import dev.visage.sfu.rtcp.Rtcp;
-import dev.visage.sfu.rtcp.TransportCcGenerator;
-import dev.visage.sfu.rtp.NackGenerator;
-import dev.visage.sfu.rtp.PacketCache;
-import dev.visage.sfu.rtp.ResendLimiter;
-import dev.visage.sfu.rtp.RtpPacket;
-import dev.visage.sfu.rtp.Rtx;
 import dev.visage.sfu.sdp.Codecs;
 import dev.visage.sfu.sdp.MediaSection;
 import dev.visage.sfu.sdp.PublishAnswer;
@@ -31,8 +24,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One participant on the SFU: a publish transport (browser -> SFU) and a subscribe transport
- * (SFU -> browser), the tracks it publishes and the remote tracks it receives.
+ * One participant on the SFU and its signalling: the SDP negotiation of its two transports, its
+ * subscribe m-sections, mute and tile-size messages, join and leave. The media itself is the two
+ * sides': {@link PublishTransport} (browser -> SFU: its tracks, the receive steps, feedback to the
+ * publisher) and {@link SubscribeTransport} (SFU -> browser: its consumers, the send steps, what
+ * the subscriber's feedback drives).
  *
  * <h2>Signalling (JSON over the app's WebSocket; every message has a {@code type})</h2>
  * <pre>
@@ -73,10 +69,7 @@ import java.util.Map;
  */
 public final class SfuEndpoint implements MediaEndpoint {
     private static final SecureRandom RANDOM = new SecureRandom();
-    private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[1700]);
-    private static final ThreadLocal<byte[]> SCRATCH2 = ThreadLocal.withInitial(() -> new byte[1700]);
     private static final System.Logger LOG = System.getLogger(SfuEndpoint.class.getName());
-    private static final long NACK_RETRY_NANOS = 100_000_000L;
     /** A live publisher sends audio and video many times a second, muted or not. */
     private static final long SILENT_SOURCE_NANOS = 2_000_000_000L;
     /** The largest width or height a video-size message may ask for (8K is 7680). */
@@ -87,13 +80,12 @@ public final class SfuEndpoint implements MediaEndpoint {
     private final SignalSink sink;
     private final RoomServices svc;
     private final SfuMetrics metrics;
-    private final int feedbackSsrc = RANDOM.nextInt() | 1;
     private final long sdpSessionId = RANDOM.nextLong() & Long.MAX_VALUE;
 
-    private volatile PeerTransport publish;
-    private volatile PeerTransport subscribe;
-    private volatile PublishedTrack[] tracks = new PublishedTrack[0];
-    private volatile Subscription[] subscriptions = new Subscription[0];
+    /** What it publishes: the publish transport, its tracks, the receive steps. */
+    private final PublishTransport publisher;
+    /** What it receives: the subscribe transport, its consumers, the send steps. */
+    private final SubscribeTransport subscriber;
     /** Some subscription's source was lost and may come back (checked by the timer). */
     private volatile boolean hasOrphans;
 
@@ -110,28 +102,14 @@ public final class SfuEndpoint implements MediaEndpoint {
     private long subscribeVersion;
     private boolean closed;
 
-    // transport-wide congestion control feedback towards the publisher (guarded by tcc)
-    private final TransportCcGenerator tcc = new TransportCcGenerator();
-    private final byte[] tccBuffer = new byte[1500];
-    private volatile int tccExtensionId;
-
-    // timer-owned RTCP buffer
-    private final byte[] reportBuffer = new byte[1600];
-    private final int[] loss = new int[2];
-
-    /** Bandwidth probes towards this endpoint as a subscriber (timer thread). */
-    private final BandwidthProber prober;
-
-    // NACK answers to this endpoint as a subscriber: per-packet RTT spacing, count cap, bandwidth cap
-    private final ResendLimiter resendLimiter = ResendLimiter.standard();
-
     SfuEndpoint(Room room, Participant participant, SignalSink sink, RoomServices svc) {
         this.room = room;
         this.participant = participant;
         this.sink = sink;
         this.svc = svc;
         this.metrics = svc.metrics();
-        this.prober = new BandwidthProber(metrics);
+        this.publisher = new PublishTransport(this, room, svc);
+        this.subscriber = new SubscribeTransport(svc);
     }
 
     public static SfuEndpoint join(Room room, Participant p, SignalSink sink, RoomServices svc) {
@@ -140,7 +118,7 @@ public final class SfuEndpoint implements MediaEndpoint {
             room.add(e);
             for (SfuEndpoint other : room.members()) {
                 if (other != e) {
-                    for (PublishedTrack t : other.tracks) {
+                    for (PublishedTrack t : other.publisher.tracks()) {
                         e.addSubscription(t);
                     }
                 }
@@ -161,43 +139,20 @@ public final class SfuEndpoint implements MediaEndpoint {
         return participant;
     }
 
-    /** The stream (a track's only one, or a simulcast layer) whose packets carry this SSRC. */
-    ReceiveStream streamBySsrc(int ssrc) {
-        for (PublishedTrack t : tracks) {
-            for (ReceiveStream s : t.layers) {
-                if (s.ssrc == ssrc && ssrc != 0) {
-                    return s;
-                }
-            }
-        }
-        return null;
+    /** The publish side: its tracks and receive steps. */
+    PublishTransport publisher() {
+        return publisher;
     }
 
-    private ReceiveStream streamByRtxSsrc(int ssrc) {
-        for (PublishedTrack t : tracks) {
-            for (ReceiveStream s : t.layers) {
-                if (s.rtxSsrc == ssrc && ssrc != 0) {
-                    return s;
-                }
-            }
-        }
-        return null;
+    /** The subscribe side: its consumers and send steps. */
+    SubscribeTransport subscriber() {
+        return subscriber;
     }
 
-    /** True if a stream of this endpoint, or one of its tracks towards subscribers, uses the SSRC. */
-    private boolean usesSsrc(int ssrc) {
-        for (PublishedTrack t : tracks) {
-            if (t.ssrc == ssrc || t.info.rtxSsrc() == ssrc) {
-                return true;
-            }
-        }
-        return streamBySsrc(ssrc) != null || streamByRtxSsrc(ssrc) != null;
-    }
-
-    /** True if someone else in the room (a local member or a relayed track) uses the SSRC. */
-    private boolean ssrcTakenInRoom(int ssrc) {
+    /** Under the room monitor: true if someone else in the room (a local member or a relayed track) uses the SSRC. */
+    boolean ssrcTakenInRoom(int ssrc) {
         for (SfuEndpoint other : room.members()) {
-            if (other != this && other.usesSsrc(ssrc)) {
+            if (other != this && other.publisher.usesSsrc(ssrc)) {
                 return true;
             }
         }
@@ -207,26 +162,6 @@ public final class SfuEndpoint implements MediaEndpoint {
             }
         }
         return false;
-    }
-
-    Subscription subscriptionFor(PublishedTrack t) {
-        Subscription[] ss = subscriptions;
-        for (Subscription s : ss) {
-            if (s.track == t) {
-                return s;
-            }
-        }
-        return null;
-    }
-
-    /** The subscription this subscriber knows by {@code ssrc} (in its RTCP feedback). */
-    private Subscription subscriptionBySsrc(int ssrc) {
-        for (Subscription s : subscriptions) {
-            if (s.ssrc == ssrc) {
-                return s;
-            }
-        }
-        return null;
     }
 
     // ---------------------------------------------------------------- signalling
@@ -304,20 +239,10 @@ public final class SfuEndpoint implements MediaEndpoint {
             if (closed) {
                 return;
             }
-            PeerTransport t = publish;
+            PeerTransport t = publisher.transport();
             if (t == null) {
-                t = newTransport("pub", false, new PacketReceiver.MediaHandler() {
-                    @Override
-                    public void onRtp(byte[] buf, int off, int len) {
-                        onPublisherRtp(buf, off, len);
-                    }
-
-                    @Override
-                    public void onRtcp(byte[] buf, int off, int len) {
-                        onPublisherRtcp(buf, off, len);
-                    }
-                });
-                publish = t;
+                t = newTransport("pub", false, publisher);
+                publisher.setTransport(t);
             }
             PublishAnswer answer = PublishAnswer.build(offer, params(t), svc.config().videoCodecs(), sdpSessionId,
                     publishVersion + 1);
@@ -330,9 +255,8 @@ public final class SfuEndpoint implements MediaEndpoint {
                     addCandidateQuietly(t, c);
                 }
             }
-            updatePublishedTracks(infos);
-            tccExtensionId = answer.tracks.stream().map(ti -> ti.extensionIds().get(Codecs.EXT_TRANSPORT_CC))
-                    .filter(java.util.Objects::nonNull).findFirst().orElse(0);
+            updatePublishedTracks(infos, answer.tracks.stream().map(ti -> ti.extensionIds().get(Codecs.EXT_TRANSPORT_CC))
+                    .filter(java.util.Objects::nonNull).findFirst().orElse(0));
             send(Map.of("type", "answer", "pc", "publish", "sdp", answer.sdp));
             if (!clientReady) { // an older client without media-ready
                 clientReady = true;
@@ -363,7 +287,7 @@ public final class SfuEndpoint implements MediaEndpoint {
         }
     }
 
-    private void updatePublishedTracks(List<TrackInfo> infos) {
+    private void updatePublishedTracks(List<TrackInfo> infos, int transportCcExtensionId) {
         List<PublishedTrack> keep = new ArrayList<>();
         List<PublishedTrack> added = new ArrayList<>();
         for (TrackInfo i : infos) {
@@ -376,9 +300,9 @@ public final class SfuEndpoint implements MediaEndpoint {
                 added.add(nt);
             }
         }
-        List<PublishedTrack> removed = new ArrayList<>(Arrays.asList(tracks));
+        List<PublishedTrack> removed = new ArrayList<>(Arrays.asList(publisher.tracks()));
         removed.removeAll(keep);
-        tracks = keep.toArray(new PublishedTrack[0]);
+        publisher.setTracks(keep.toArray(new PublishedTrack[0]), transportCcExtensionId);
         for (SfuEndpoint other : room.members()) {
             if (other == this) {
                 continue;
@@ -403,7 +327,7 @@ public final class SfuEndpoint implements MediaEndpoint {
      * SSRCs in a new answer are new) the same mid and rids; and the same payload type.
      */
     private PublishedTrack sameTrack(TrackInfo i) {
-        for (PublishedTrack t : tracks) {
+        for (PublishedTrack t : publisher.tracks()) {
             boolean same = i.rids().isEmpty() ? t.info.rids().isEmpty() && t.ssrc == i.ssrc()
                     : t.info.mid().equals(i.mid()) && t.info.rids().equals(i.rids());
             if (same && t.info.payloadType() == i.payloadType()) {
@@ -415,12 +339,12 @@ public final class SfuEndpoint implements MediaEndpoint {
 
     /** The tracks this endpoint publishes (for the relay). */
     public PublishedTrack[] publishedTracks() {
-        return tracks;
+        return publisher.tracks();
     }
 
     /** Under the room monitor. */
     void addSubscription(PublishedTrack t) {
-        if (subscriptionFor(t) != null) {
+        if (subscriber.consumerOf(t) != null) {
             return;
         }
         Subscription heir = subscriptionToContinue(t);
@@ -428,7 +352,7 @@ public final class SfuEndpoint implements MediaEndpoint {
             LOG.log(System.Logger.Level.INFO, () -> "room=" + room.id + " session=" + sessionId() + " stream mid="
                     + heir.mid + " of user " + t.publisher.userId() + " continues from session "
                     + heir.track.publisher.sessionId() + " to " + t.publisher.sessionId());
-            heir.rebind(t);
+            subscriber.rebind(heir, t);
             return;
         }
         Participant owner = t.publisher;
@@ -444,10 +368,7 @@ public final class SfuEndpoint implements MediaEndpoint {
             }
         }
         String mid = reuse >= 0 ? sections.get(reuse).mid() : String.valueOf(nextMid++);
-        Subscription s = new Subscription(t, mid);
-        Subscription[] ss = Arrays.copyOf(subscriptions, subscriptions.length + 1);
-        ss[ss.length - 1] = s;
-        subscriptions = ss;
+        subscriber.add(new Subscription(t, mid, subscriber));
         SubscribeOffer.Section section = new SubscribeOffer.Section(mid, t.info.kind(), t.info, owner.sessionId(),
                 owner.sessionId());
         if (reuse >= 0) {
@@ -469,7 +390,7 @@ public final class SfuEndpoint implements MediaEndpoint {
             return null;
         }
         long now = System.nanoTime();
-        for (Subscription s : subscriptions) {
+        for (Subscription s : subscriber.consumers()) {
             PublishedTrack cur = s.track;
             boolean gone = s.orphanedAtMillis != 0 || cur.silentFor(now, SILENT_SOURCE_NANOS);
             if (gone && user.equals(cur.publisher.userId())
@@ -482,13 +403,11 @@ public final class SfuEndpoint implements MediaEndpoint {
 
     /** Under the room monitor. */
     void removeSubscription(PublishedTrack t) {
-        Subscription s = subscriptionFor(t);
+        Subscription s = subscriber.consumerOf(t);
         if (s == null) {
             return;
         }
-        List<Subscription> l = new ArrayList<>(Arrays.asList(subscriptions));
-        l.remove(s);
-        subscriptions = l.toArray(new Subscription[0]);
+        subscriber.remove(s);
         for (int i = 0; i < sections.size(); i++) {
             SubscribeOffer.Section sec = sections.get(i);
             if (sec.mid().equals(s.mid)) {
@@ -506,23 +425,10 @@ public final class SfuEndpoint implements MediaEndpoint {
             dirty = true;
             return;
         }
-        PeerTransport t = subscribe;
+        PeerTransport t = subscriber.transport();
         if (t == null) {
-            t = newTransport("sub", true, new PacketReceiver.MediaHandler() {
-                @Override
-                public void onRtp(byte[] buf, int off, int len) {
-                    metrics.dropUnknownSsrc.incrementAndGet(); // subscribers do not send media here
-                }
-
-                @Override
-                public void onRtcp(byte[] buf, int off, int len) {
-                    onSubscriberRtcp(buf, off, len);
-                }
-            });
-            if (t == null) {
-                return;
-            }
-            subscribe = t;
+            t = newTransport("sub", true, subscriber);
+            subscriber.setTransport(t);
         }
         String sdp = SubscribeOffer.build(sections, params(t), sdpSessionId, ++subscribeVersion);
         for (SubscribeOffer.Section sec : sections) {
@@ -537,7 +443,7 @@ public final class SfuEndpoint implements MediaEndpoint {
             if (sec.track() == null) {
                 continue;
             }
-            Subscription s = findSubscriptionByMid(sec.mid());
+            Subscription s = subscriber.consumerByMid(sec.mid());
             if (s == null) {
                 continue;
             }
@@ -558,19 +464,10 @@ public final class SfuEndpoint implements MediaEndpoint {
         send(Map.of("type", "offer", "pc", "subscribe", "sdp", sdp));
     }
 
-    private Subscription findSubscriptionByMid(String mid) {
-        for (Subscription s : subscriptions) {
-            if (s.mid.equals(mid)) {
-                return s;
-            }
-        }
-        return null;
-    }
-
     private void onSubscribeAnswer(String sdp) {
         SessionDescription answer = SessionDescription.parse(sdp);
         synchronized (room) {
-            PeerTransport t = subscribe;
+            PeerTransport t = subscriber.transport();
             if (t == null || !awaitingAnswer) {
                 throw new IllegalArgumentException("no subscribe offer is pending");
             }
@@ -590,7 +487,7 @@ public final class SfuEndpoint implements MediaEndpoint {
             awaitingAnswer = false;
             answeredVersion = subscribeVersion;
             if (t.isConnected()) {
-                requestKeyFramesForNewSubscriptions();
+                subscriber.requestKeyFramesForNewConsumers();
             }
             if (dirty) {
                 renegotiateSubscribe();
@@ -606,16 +503,6 @@ public final class SfuEndpoint implements MediaEndpoint {
             }
         }
         return false;
-    }
-
-    private void requestKeyFramesForNewSubscriptions() {
-        for (Subscription s : subscriptions) {
-            if (s.track.video && !s.keyFrameRequested) {
-                s.keyFrameRequested = true;
-                s.updateTargetLayer(System.nanoTime());
-                requestKeyFrame(s);
-            }
-        }
     }
 
     @SuppressWarnings("unchecked")
@@ -646,7 +533,7 @@ public final class SfuEndpoint implements MediaEndpoint {
         if (line.isEmpty()) {
             return;
         }
-        PeerTransport t = "publish".equals(pc) ? publish : subscribe;
+        PeerTransport t = "publish".equals(pc) ? publisher.transport() : subscriber.transport();
         if (t == null) {
             throw new IllegalArgumentException("no " + pc + " transport yet");
         }
@@ -663,7 +550,7 @@ public final class SfuEndpoint implements MediaEndpoint {
         String trackId = requireString(msg, "trackId");
         int width = requireSize(msg, "width");
         int height = requireSize(msg, "height");
-        for (Subscription s : subscriptions) {
+        for (Subscription s : subscriber.consumers()) {
             if (s.track.info.trackId().equals(trackId) && s.track.video) {
                 s.requestSize(width, height);
             }
@@ -686,11 +573,9 @@ public final class SfuEndpoint implements MediaEndpoint {
             throw new IllegalArgumentException("mute needs kind 'audio'|'video' and boolean muted");
         }
         boolean m = (Boolean) muted;
-        boolean keyFrame = false;
-        for (PublishedTrack t : tracks) {
+        for (PublishedTrack t : publisher.tracks()) {
             if (t.info.kind().equals(kind)) {
                 t.muted = m;
-                keyFrame |= t.video && !m;
             }
         }
         Map<String, Object> event = Map.of("type", "track-muted", "sessionId", sessionId(), "kind", kind, "muted", m);
@@ -718,7 +603,7 @@ public final class SfuEndpoint implements MediaEndpoint {
 
                         @Override
                         public void onFailed(PeerTransport t, String reason) {
-                            send(Map.of("type", "media-failed", "pc", t == publish ? "publish" : "subscribe",
+                            send(Map.of("type", "media-failed", "pc", t == publisher.transport() ? "publish" : "subscribe",
                                     "reason", reason));
                         }
                     }, svc.config().consentTimeoutMillis());
@@ -728,12 +613,12 @@ public final class SfuEndpoint implements MediaEndpoint {
     }
 
     private void onTransportConnected(PeerTransport t) {
-        if (t == subscribe) {
+        if (t == subscriber.transport()) {
             synchronized (room) {
-                requestKeyFramesForNewSubscriptions();
+                subscriber.requestKeyFramesForNewConsumers();
             }
         } else {
-            sendReceiverReports();
+            publisher.sendReceiverReports();
         }
     }
 
@@ -750,579 +635,30 @@ public final class SfuEndpoint implements MediaEndpoint {
         }
     }
 
-    // ---------------------------------------------------------------- media path
-
-    /**
-     * Publisher RTP (decrypted): unwrap RTX answers to our NACKs, note gaps (NACK them), rewrite
-     * to canonical PT/extension ids, then the room's fan-out steps ({@link Room#fanOut}) and the relay.
-     */
-    void onPublisherRtp(byte[] buf, int off, int len) {
-        int tccId = tccExtensionId;
-        if (tccId != 0) {
-            // every packet counts for the sender's estimator, probes and retransmissions included
-            long ext = RtpPacket.findExtension(buf, off, len, tccId);
-            if (ext >= 0 && (ext & 0xFF) == 2) {
-                int seq = RtpPacket.u16(buf, (int) (ext >>> 8));
-                PeerTransport p = publish;
-                long arrival = p != null ? p.arrivalMicros() : System.currentTimeMillis() * 1000;
-                synchronized (tcc) {
-                    tcc.onPacket(seq, arrival);
-                }
-            }
-        }
-        int ssrc = RtpPacket.ssrc(buf, off);
-        ReceiveStream stream = streamBySsrc(ssrc);
-        boolean retransmission = false;
-        if (stream == null) {
-            stream = streamByRtxSsrc(ssrc);
-            if (stream == null) {
-                stream = learnSsrc(buf, off, len, ssrc);
-                if (stream == null) {
-                    metrics.dropUnknownSsrc.incrementAndGet();
-                    return;
-                }
-            }
-            retransmission = stream.ssrc != ssrc;
-        }
-        PublishedTrack t = stream.track;
-        if (retransmission) {
-            if (RtpPacket.payloadType(buf, off) != t.info.rtxPayloadType()) {
-                metrics.dropRtx.incrementAndGet();
-                return;
-            }
-            len = Rtx.unwrap(buf, off, len, stream.ssrc, t.info.payloadType());
-            if (len < 0) {
-                metrics.dropRtx.incrementAndGet(); // padding-only probe
-                return;
-            }
-        } else if (RtpPacket.payloadType(buf, off) != t.info.payloadType()) {
-            metrics.dropUnknownSsrc.incrementAndGet();
-            return;
-        }
-        int seq = RtpPacket.sequence(buf, off);
-        long arrivalNanos = System.nanoTime();
-        if (stream.nacks != null) {
-            int nackLen;
-            synchronized (stream.nacks) {
-                int arrival = stream.nacks.onPacket(seq);
-                if (retransmission && arrival == NackGenerator.DUPLICATE) {
-                    metrics.dropRtx.incrementAndGet(); // a copy of a packet we already forwarded
-                    return;
-                }
-                if (arrival == NackGenerator.RECOVERED) {
-                    metrics.recovered.incrementAndGet();
-                }
-                nackLen = stream.nacks.missingCount() == 0 ? 0
-                        : stream.nacks.writeNack(stream.nackBuffer, 0, feedbackSsrc, stream.ssrc, System.nanoTime(), NACK_RETRY_NANOS);
-                if (nackLen > 0) {
-                    sendNack(stream, nackLen);
-                }
-            }
-        } else if (retransmission) {
-            metrics.dropRtx.incrementAndGet();
-            return;
-        }
-        // counted only now: a duplicate (the publisher's congestion control probes with RTX copies
-        // of packets already sent) would make its layer look dearer to every consumer's allocator
-        stream.onPacket(seq, len, arrivalNanos);
-        RtpPacket.setPayloadType(buf, off, t.canonicalPt);
-        if (!RtpPacket.remapExtensions(buf, off, len, t.extensionMap)) {
-            metrics.dropMalformedRtp.incrementAndGet();
-            return;
-        }
-        room.fanOut(stream, seq, arrivalNanos, buf, off, len, this);
-        PublishedTrack.Downstream relay = t.downstream;
-        if (relay != null) {
-            relay.onRtp(t, stream.layer, buf, off, len); // once per node that subscribed, not per subscriber
-        }
-    }
-
-    /**
-     * Fan-out step, subscriber side (a local publisher's packet, or a relayed one): this
-     * subscriber's copy of a packet of {@code stream} (its {@link ReceiveStream#inspect facts}),
-     * if its consumer takes it, rewritten into its numbering and sent. No allocation.
-     */
-    void deliver(ReceiveStream stream, int seq, int facts, byte[] buf, int off, int len, long arrivalNanos,
-                 byte[] scratch) {
-        PeerTransport st = subscribe;
-        Subscription sub;
-        if (st == null || !st.isConnected() || (sub = subscriptionFor(stream.track)) == null
-                || !sub.accepts(stream.layer, seq, (facts & ReceiveStream.KEY_FRAME_START) != 0,
-                ReceiveStream.temporalLayer(facts), (facts & ReceiveStream.FRAME_START) != 0)) {
-            return;
-        }
-        System.arraycopy(buf, off, scratch, 0, len);
-        sub.rewriteRtp(scratch, 0, len, arrivalNanos);
-        if (st.sendRtp(scratch, 0, len)) {
-            metrics.rtpForwarded.incrementAndGet();
-            sub.packetsSent++;
-            sub.bytesSent += len;
-        }
-    }
-
-    /**
-     * A packet with an SSRC no stream has yet: if its mid and rid (or repaired rid) header
-     * extensions name a layer of ours whose SSRC is not known, that is its SSRC (or RTX SSRC)
-     * from now on. Once per stream, so the lookups here are not on the per-packet path.
-     */
-    private ReceiveStream learnSsrc(byte[] buf, int off, int len, int ssrc) {
-        for (PublishedTrack t : tracks) {
-            if (t.ridExtensionId == 0 || t.midExtensionId == 0) {
-                continue;
-            }
-            long mid = RtpPacket.findExtension(buf, off, len, t.midExtensionId);
-            if (mid < 0 || !t.hasMid(buf, (int) (mid >>> 8), (int) (mid & 0xFF))) {
-                continue;
-            }
-            boolean repair = false;
-            long rid = RtpPacket.findExtension(buf, off, len, t.ridExtensionId);
-            if (rid < 0 && t.repairedRidExtensionId != 0) {
-                rid = RtpPacket.findExtension(buf, off, len, t.repairedRidExtensionId);
-                repair = true;
-            }
-            if (rid < 0) {
-                return null;
-            }
-            for (ReceiveStream s : t.layers) {
-                if (!s.hasRid(buf, (int) (rid >>> 8), (int) (rid & 0xFF))) {
-                    continue;
-                }
-                synchronized (room) {
-                    if ((repair ? s.rtxSsrc : s.ssrc) != 0 || usesSsrc(ssrc) || ssrcTakenInRoom(ssrc)) {
-                        return null;
-                    }
-                    if (repair) {
-                        s.rtxSsrc = ssrc;
-                    } else {
-                        s.ssrc = ssrc;
-                    }
-                }
-                String what = repair ? " rtx ssrc=" : " ssrc=";
-                LOG.log(System.Logger.Level.DEBUG, () -> "room=" + room.id + " session=" + sessionId() + " mid=" + t.info.mid()
-                        + " rid=" + s.rid + what + Integer.toUnsignedString(ssrc));
-                return s;
-            }
-            return null;
-        }
-        return null;
-    }
-
-    /**
-     * Fan-out step for a sender report of {@code stream} (without report blocks; a local
-     * publisher's, or a relayed one): to this subscriber if it receives that stream now, with its
-     * SSRC and RTP time, noted for the RTT its report blocks will give.
-     */
-    void deliverSenderReport(ReceiveStream stream, byte[] sr, int off, int len, byte[] scratch) {
-        PeerTransport st = subscribe;
-        Subscription sub;
-        if (st == null || !st.isConnected() || (sub = subscriptionFor(stream.track)) == null || !sub.ready()
-                || sub.currentLayer() != stream.layer) {
-            return; // no time mapping yet, or another layer
-        }
-        System.arraycopy(sr, off, scratch, 0, len);
-        sub.rewriteSenderReport(scratch, 0);
-        if (st.sendRtcp(scratch, 0, len)) {
-            sub.onSrForwarded(RtpPacket.i32(sr, off + 10), System.nanoTime());
-        }
-    }
-
-    private void sendTransportCcFeedback(PeerTransport p) {
-        PublishedTrack[] ts = tracks;
-        int mediaSsrc = ts.length > 0 ? ts[0].primary().ssrc : 0;
-        synchronized (tcc) {
-            for (int guard = 0; guard < 4 && tcc.hasPending(); guard++) {
-                int n = tcc.writeFeedback(tccBuffer, 0, feedbackSsrc, mediaSsrc);
-                if (n == 0) {
-                    break;
-                }
-                p.sendRtcp(tccBuffer, 0, n);
-            }
-        }
-    }
-
-    /** Caller holds s.nacks; the NACK is in s.nackBuffer. */
-    private void sendNack(ReceiveStream s, int len) {
-        PeerTransport p = publish;
-        if (p != null && p.sendRtcp(s.nackBuffer, 0, len)) {
-            metrics.nacksSent.incrementAndGet();
-        }
-    }
-
-    /** Publisher RTCP: note SRs (for our RR's LSR/DLSR) and pass them on to subscribers. */
-    void onPublisherRtcp(byte[] buf, int off, int len) {
-        int i = off;
-        int end = off + len;
-        while (i < end) {
-            int plen = Rtcp.packetLength(buf, i);
-            if (Rtcp.type(buf, i) == Rtcp.SR && plen >= 28) {
-                ReceiveStream stream = streamBySsrc(Rtcp.senderSsrc(buf, i));
-                if (stream != null) {
-                    onPublisherSenderReport(stream, buf, i, plen);
-                }
-            }
-            i += plen;
-        }
-    }
-
-    /**
-     * A publisher's SR of one of its streams: noted (for our RR's LSR/DLSR) and passed on to the
-     * subscribers (and the relay) that receive that stream now.
-     */
-    private void onPublisherSenderReport(ReceiveStream stream, byte[] buf, int at, int plen) {
-        stream.lastSrNtpMiddle = RtpPacket.i32(buf, at + 10);
-        stream.lastSrArrivalNanos = System.nanoTime();
-        byte[] sr = SCRATCH2.get();
-        int n = Rtcp.copySrWithoutBlocks(buf, at, plen, sr, 0);
-        if (n <= 0) {
-            return;
-        }
-        room.fanOutSenderReport(stream, sr, 0, n, this);
-        PublishedTrack.Downstream relay = stream.track.downstream;
-        if (relay != null) {
-            relay.onSenderReport(stream.track, stream.layer, sr, 0, n);
-        }
-    }
-
-    /** Subscriber RTCP: PLI/FIR -> key-frame request to the publisher; NACK -> resend from cache. */
-    void onSubscriberRtcp(byte[] buf, int off, int len) {
-        int i = off;
-        int end = off + len;
-        while (i < end) {
-            int plen = Rtcp.packetLength(buf, i);
-            int pt = Rtcp.type(buf, i);
-            int fmt = Rtcp.fmt(buf, i);
-            if ((pt == Rtcp.RR || pt == Rtcp.SR) && plen >= 8) {
-                onSubscriberReportBlocks(buf, i, plen, pt == Rtcp.SR ? 28 : 8);
-            } else if (pt == Rtcp.PSFB && plen >= 12) {
-                int ssrc = fmt == Rtcp.FMT_FIR ? Rtcp.firSsrc(buf, i, plen) : Rtcp.mediaSsrc(buf, i);
-                if (fmt == Rtcp.FMT_PLI || fmt == Rtcp.FMT_FIR) {
-                    Subscription s = subscriptionBySsrc(ssrc);
-                    if (s != null) {
-                        requestKeyFrame(s);
-                    }
-                }
-            } else if (pt == Rtcp.RTPFB && fmt == Rtcp.FMT_TCC) {
-                PeerTransport st = subscribe;
-                if (st != null && st.onTransportCcFeedback(buf, i, plen)) {
-                    metrics.transportCcFeedback.incrementAndGet();
-                } else {
-                    metrics.transportCcFeedbackDropped.incrementAndGet();
-                }
-            } else if (pt == Rtcp.RTPFB && fmt == Rtcp.FMT_NACK && plen >= 16) {
-                Subscription s = subscriptionBySsrc(Rtcp.mediaSsrc(buf, i));
-                if (s != null && s.ready()) {
-                    int n = Rtcp.nackEntries(plen);
-                    for (int k = 0; k < n; k++) {
-                        int pid = Rtcp.nackPid(buf, i, k);
-                        int blp = Rtcp.nackBlp(buf, i, k);
-                        resend(s, pid);
-                        for (int b = 0; b < 16; b++) {
-                            if ((blp & (1 << b)) != 0) {
-                                resend(s, (pid + b + 1) & 0xFFFF);
-                            }
-                        }
-                    }
-                }
-            }
-            i += plen;
-        }
-    }
-
-    /** What the subscriber reports about each stream we send it (loss, jitter). */
-    private void onSubscriberReportBlocks(byte[] buf, int at, int plen, int firstBlock) {
-        int count = Rtcp.fmt(buf, at);
-        long now = System.nanoTime();
-        for (int k = 0; k < count; k++) {
-            int b = at + firstBlock + 24 * k;
-            if (b + 24 > at + plen) {
-                return;
-            }
-            int ssrc = RtpPacket.i32(buf, b);
-            Subscription[] ss = subscriptions;
-            for (Subscription s : ss) {
-                if (s.ssrc == ssrc) {
-                    s.fractionLost = buf[b + 4] & 0xFF;
-                    s.cumulativeLost = ((buf[b + 5] & 0xFF) << 16) | ((buf[b + 6] & 0xFF) << 8) | (buf[b + 7] & 0xFF);
-                    s.jitter = RtpPacket.u32(buf, b + 12);
-                    // RTT = arrival - when we forwarded the SR it names (LSR) - its hold time (DLSR)
-                    long rtt = s.rttFrom(RtpPacket.i32(buf, b + 16), RtpPacket.u32(buf, b + 20), now);
-                    if (rtt >= 0) {
-                        resendLimiter.onRtt(rtt);
-                        s.rttNanos = rtt;
-                    }
-                }
-            }
-        }
-    }
+    // ---------------------------------------------------------------- statistics and timer
 
     /** Stream statistics of this endpoint: what it publishes and what it receives. */
     public List<Map<String, Object>> streamStats() {
-        List<Map<String, Object>> out = new ArrayList<>();
-        for (PublishedTrack t : tracks) {
-            for (ReceiveStream s : t.layers) {
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("direction", "publish");
-                m.put("sessionId", participant.sessionId());
-                m.put("userId", participant.userId() == null ? "" : participant.userId());
-                m.put("displayName", participant.displayName() == null ? "" : participant.displayName());
-                m.put("kind", t.info.kind());
-                m.put("codec", t.info.codec());
-                m.put("ssrc", s.ssrc & 0xFFFFFFFFL);
-                if (s.rid != null) {
-                    m.put("rid", s.rid);
-                    int size = s.keyFrameSize;
-                    m.put("width", size >>> 16);
-                    m.put("height", size & 0xFFFF);
-                }
-                m.put("packets", s.packetsReceived);
-                m.put("bytes", s.bytesReceived);
-                m.put("bitrateBps", s.bitrateBps);
-                m.put("fractionLost", s.lastFractionLost / 256.0);
-                m.put("packetsLost", s.lastCumulativeLost);
-                m.put("muted", t.muted);
-                out.add(m);
-            }
-        }
-        SendSideEstimator estimator = bandwidthEstimator();
-        for (Subscription s : subscriptions) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("direction", "subscribe");
-            m.put("sessionId", participant.sessionId());
-            m.put("fromSessionId", s.track.publisher.sessionId());
-            m.put("relayed", s.track.upstream != null);
-            m.put("kind", s.track.info.kind());
-            m.put("codec", s.track.info.codec());
-            m.put("ssrc", s.ssrc & 0xFFFFFFFFL);
-            m.put("packets", s.packetsSent);
-            m.put("bytes", s.bytesSent);
-            m.put("fractionLost", s.fractionLost / 256.0);
-            m.put("packetsLost", s.cumulativeLost);
-            int clock = Math.max(1, s.track.info.clockRate());
-            m.put("jitterMs", s.jitter * 1000.0 / clock);
-            m.put("rttMs", s.rttNanos < 0 ? -1.0 : s.rttNanos / 1e6);
-            m.put("retransmissions", s.resent);
-            if (s.track.simulcast) {
-                m.put("layer", s.currentLayer());
-                m.put("layerSwitches", s.layerSwitches);
-                if (s.maxTemporalLayer() != Subscription.ALL_TEMPORAL_LAYERS) {
-                    m.put("maxTemporalLayer", s.maxTemporalLayer()); // thinned: frames above it are not sent
-                }
-                m.put("framesThinned", s.framesThinned);
-            }
-            if (estimator != null) {
-                // the subscriber's whole downlink (shared by its streams), as the SFU estimates it
-                m.put("estimateBps", estimator.estimateBps());
-                m.put("estimateAckedBps", estimator.ackedBps());
-                m.put("estimateLossFraction", estimator.lossFraction());
-                m.put("estimateSignal", estimator.signal());
-                m.put("estimateProbes", estimator.probes());
-                m.put("estimateLastProbeBps", estimator.lastProbeBps());
-            }
-            out.add(m);
-        }
+        List<Map<String, Object>> out = publisher.streamStats();
+        out.addAll(subscriber.streamStats(participant.sessionId()));
         return out;
-    }
-
-    /** Answers a subscriber's NACK of {@code seqOut} (its numbering) from the source's cache. */
-    private void resend(Subscription s, int seqOut) {
-        metrics.nacksReceived.incrementAndGet();
-        PublishedTrack t = s.track;
-        int seq = s.sourceSequence(seqOut);
-        PeerTransport st = subscribe;
-        int layer = s.currentLayer();
-        if (!t.video || st == null || layer < 0 || seq < 0) {
-            return;
-        }
-        byte[] orig = SCRATCH2.get();
-        int len = t.layers[layer].cachedPacket(seq, orig);
-        if (len < 0) {
-            // not here (lost upstream, or aged out): no resend, so it costs none of the limits
-            metrics.retransmissionsMissing.incrementAndGet();
-            if (t.upstream != null && resendLimiter.tryResend(s.ssrc, seqOut, System.nanoTime(), forwardedTotal())
-                    == ResendLimiter.ALLOW) {
-                t.upstream.requestRetransmission(t, t.layers[layer].ssrc, seq); // relayed: ask the origin node (same limits)
-            }
-            return;
-        }
-        switch (resendLimiter.tryResend(s.ssrc, seqOut, System.nanoTime(), forwardedTotal())) {
-            case ResendLimiter.ALLOW -> { }
-            case ResendLimiter.TOO_SOON -> {
-                metrics.resendsSuppressedRtt.incrementAndGet();
-                return;
-            }
-            case ResendLimiter.TOO_MANY -> {
-                metrics.resendsSuppressedCount.incrementAndGet();
-                return;
-            }
-            default -> {
-                metrics.resendsSuppressedBudget.incrementAndGet();
-                return;
-            }
-        }
-        s.translateResent(orig, 0, len, seqOut);
-        if (s.rtxSsrc == 0 || t.canonicalRtxPt < 0) {
-            if (st.sendRtp(orig, 0, len)) {
-                metrics.retransmissions.incrementAndGet();
-                s.resent++;
-            }
-            return;
-        }
-        byte[] out = SCRATCH.get();
-        if (st.sendRtp(out, 0, s.toRtx(orig, len, seqOut, out))) {
-            metrics.retransmissions.incrementAndGet();
-            s.resent++;
-        }
-    }
-
-    /** Packets forwarded to this endpoint as a subscriber so far (the resend budget's base). */
-    private long forwardedTotal() {
-        long n = 0;
-        for (Subscription s : subscriptions) {
-            n += s.packetsSent;
-        }
-        return n;
-    }
-
-    /**
-     * A subscriber's stream needs a key frame: of the layer it receives, or awaits; before either
-     * is known (a new subscriber of a simulcast track), of every layer, since the first key frame
-     * of any starts the stream.
-     */
-    void requestKeyFrame(Subscription s) {
-        PublishedTrack t = s.track;
-        int layer = s.keyFrameLayer();
-        if (layer != LayerSelector.ANY) {
-            requestKeyFrame(t, t.layers[layer]);
-            return;
-        }
-        for (ReceiveStream l : t.layers) {
-            requestKeyFrame(t, l);
-        }
-    }
-
-    /** PLI for one stream of t to its publisher, at most once per pli-interval per stream. */
-    void requestKeyFrame(PublishedTrack t, ReceiveStream stream) {
-        long minInterval = svc.config().pliIntervalMillis() * 1_000_000L;
-        if (t.upstream != null) { // relayed: the publisher is on another node
-            if (stream.allowKeyFrameRequest(System.nanoTime(), minInterval)) {
-                t.upstream.requestKeyFrame(t, stream.ssrc);
-                metrics.plisSent.incrementAndGet();
-            } else {
-                metrics.plisSuppressed.incrementAndGet();
-            }
-            return;
-        }
-        PeerTransport pt = t.owner.publish;
-        int ssrc = stream.ssrc;
-        if (pt == null || !pt.isConnected() || ssrc == 0) {
-            return;
-        }
-        if (!stream.allowKeyFrameRequest(System.nanoTime(), minInterval)) {
-            metrics.plisSuppressed.incrementAndGet();
-            return;
-        }
-        byte[] b = new byte[64]; // signalling-rate path (<= 5/s per stream), not per packet
-        int n = Rtcp.writePli(b, 0, t.owner.feedbackSsrc, ssrc);
-        if (pt.sendRtcp(b, 0, n)) {
-            metrics.plisSent.incrementAndGet();
-        }
     }
 
     /** The send-side bandwidth estimate towards this endpoint as a subscriber, or null without transport-cc. */
     public SendSideEstimator bandwidthEstimator() {
-        PeerTransport st = subscribe;
-        return st == null ? null : st.bandwidthEstimator();
+        return subscriber.bandwidthEstimator();
     }
 
     /**
-     * Timer: each simulcast consumer of this endpoint as a subscriber (of local and relayed
-     * tracks alike) re-chooses its layer; one waiting to switch asks for the key frame. They share
-     * its downlink's estimate once its feedback has come ({@link LayerAllocator}); before that, the
-     * size asked for decides.
-     */
-    private void updateLayers() {
-        long now = System.nanoTime();
-        Subscription[] subs = subscriptions;
-        SendSideEstimator estimator = bandwidthEstimator();
-        if (estimator != null && estimator.feedbacks() > 0) {
-            int[] wait = LayerAllocator.allocate(subs, estimator.estimateBps(), now);
-            for (int i = 0; i < subs.length; i++) {
-                if (wait[i] != LayerSelector.ANY) {
-                    requestKeyFrame(subs[i].track, subs[i].track.layers[wait[i]]);
-                }
-            }
-            prober.probeIfWanted(subscribe, estimator, subs, now);
-        } else {
-            for (Subscription s : subs) {
-                int wait = s.updateTargetLayer(now);
-                if (wait != LayerSelector.ANY) {
-                    requestKeyFrame(s.track, s.track.layers[wait]);
-                }
-            }
-        }
-    }
-
-    /**
-     * Timer, every 100 ms: NACK retries towards the publisher; every second also RR + REMB and the
-     * consent check.
+     * Timer, every 100 ms: the subscribe side's layer choice and resend budget, the publish side's
+     * feedback (transport-cc, NACK retries); every second also RR + REMB, consent checks and
+     * streams whose publisher did not come back.
      */
     public void onTimer(long nowMillis, boolean fullSecond) {
-        if (subscribe != null) {
-            resendLimiter.tick(System.nanoTime(), forwardedTotal());
-        }
-        updateLayers();
-        PeerTransport p = publish;
-        if (p != null && p.isConnected()) {
-            if (tccExtensionId != 0) {
-                sendTransportCcFeedback(p);
-            }
-            long now = System.nanoTime();
-            for (PublishedTrack t : tracks) {
-                for (ReceiveStream stream : t.layers) {
-                    if (stream.nacks != null && stream.ssrc != 0) {
-                        sendNackRetries(t, stream, now);
-                    }
-                }
-            }
-        }
-        if (!fullSecond) {
-            return;
-        }
-        if (hasOrphans) {
+        subscriber.onTimer(nowMillis, fullSecond);
+        publisher.onTimer(nowMillis, fullSecond);
+        if (fullSecond && hasOrphans) {
             endExpiredOrphans(nowMillis);
-        }
-        if (p != null) {
-            p.onSecond(nowMillis);
-        }
-        PeerTransport s = subscribe;
-        if (s != null) {
-            s.onSecond(nowMillis);
-        }
-        sendReceiverReports();
-    }
-
-    private void sendNackRetries(PublishedTrack t, ReceiveStream stream, long now) {
-        synchronized (stream.nacks) {
-            if (stream.nacks.missingCount() > 0) {
-                int n = stream.nacks.writeNack(stream.nackBuffer, 0, feedbackSsrc, stream.ssrc, now, NACK_RETRY_NANOS);
-                if (n > 0) {
-                    sendNack(stream, n);
-                }
-            }
-            long rn = stream.nacks.recoveryNanosTotal();
-            if (rn != stream.nackRecoveryNanosReported) {
-                metrics.nackRecoveryMicros.addAndGet((rn - stream.nackRecoveryNanosReported) / 1000);
-                stream.nackRecoveryNanosReported = rn;
-            }
-            metrics.nackRecoveryMaxMicros.accumulateAndGet(stream.nacks.recoveryNanosMax() / 1000, Math::max);
-            long g = stream.nacks.gaveUp();
-            if (g != stream.nackGaveUpReported) {
-                metrics.nackGaveUp.addAndGet(g - stream.nackGaveUpReported);
-                stream.nackGaveUpReported = g;
-                // that packet is lost for every subscriber: their decoders need a key frame, and
-                // asking now spares them the ~3 s Chromium waits before it asks
-                requestKeyFrame(t, stream);
-            }
         }
     }
 
@@ -1336,7 +672,7 @@ public final class SfuEndpoint implements MediaEndpoint {
         for (PublishedTrack t : gone) {
             if (!ended) {
                 orphanSubscription(t, nowMillis);
-            } else if (subscriptionFor(t) != null) {
+            } else if (subscriber.consumerOf(t) != null) {
                 removeSubscription(t);
                 changed = true;
             }
@@ -1347,7 +683,7 @@ public final class SfuEndpoint implements MediaEndpoint {
     }
 
     private void orphanSubscription(PublishedTrack t, long nowMillis) {
-        Subscription s = subscriptionFor(t);
+        Subscription s = subscriber.consumerOf(t);
         if (s != null) {
             s.orphanedAtMillis = nowMillis;
             hasOrphans = true;
@@ -1359,7 +695,7 @@ public final class SfuEndpoint implements MediaEndpoint {
         synchronized (room) {
             boolean ended = false;
             boolean waiting = false;
-            for (Subscription s : subscriptions) {
+            for (Subscription s : subscriber.consumers()) {
                 long at = s.orphanedAtMillis;
                 if (at != 0 && nowMillis - at >= svc.config().reconnectGraceMillis()) {
                     removeSubscription(s.track);
@@ -1373,50 +709,6 @@ public final class SfuEndpoint implements MediaEndpoint {
                 renegotiateSubscribe();
             }
         }
-    }
-
-    private synchronized void sendReceiverReports() {
-        PeerTransport p = publish;
-        PublishedTrack[] ts = tracks;
-        if (p == null || !p.isConnected() || ts.length == 0) {
-            return;
-        }
-        byte[] b = reportBuffer;
-        int at = Rtcp.writeEmptyRr(b, 0, feedbackSsrc);
-        long now = System.nanoTime();
-        int n = 0;
-        boolean video = false;
-        for (PublishedTrack t : ts) {
-            video |= t.video;
-            for (ReceiveStream s : t.layers) {
-                if (n == 31 || s.ssrc == 0) {
-                    continue;
-                }
-                s.lossStats(loss);
-                s.lastFractionLost = loss[0];
-                s.lastCumulativeLost = loss[1];
-                s.rollBitrate(now);
-                int lsr = s.lastSrNtpMiddle;
-                int dlsr = s.lastSrArrivalNanos == 0 ? 0 : (int) (((now - s.lastSrArrivalNanos) * 65536L) / 1_000_000_000L);
-                at += Rtcp.writeReportBlock(b, at, 0, s.ssrc, loss[0], loss[1], s.extendedHighestSeq(), 0,
-                        s.lastSrArrivalNanos == 0 ? 0 : lsr, dlsr);
-                n++;
-            }
-        }
-        Rtcp.setLengthBytes(b, 0, at);
-        if (video && n > 0) {
-            // REMB naming every stream reported on (their SSRCs are the report blocks')
-            int rembAt = at;
-            at += Rtcp.writeRemb(b, at, feedbackSsrc, svc.config().rembBitrate(), RtpPacket.i32(b, 8));
-            b[rembAt + 16] = (byte) n;
-            at = rembAt + 20;
-            for (int k = 0; k < n; k++) {
-                RtpPacket.w32(b, at, RtpPacket.i32(b, 8 + 24 * k));
-                at += 4;
-            }
-            Rtcp.setLengthBytes(b, rembAt, at - rembAt);
-        }
-        p.sendRtcp(b, 0, at);
     }
 
     // ---------------------------------------------------------------- lifecycle
@@ -1446,25 +738,13 @@ public final class SfuEndpoint implements MediaEndpoint {
             room.remove(this);
             long now = System.currentTimeMillis();
             for (SfuEndpoint other : room.members()) {
-                other.sourcesGone(Arrays.asList(tracks), left, now);
+                other.sourcesGone(Arrays.asList(publisher.tracks()), left, now);
             }
+            subscriber.detachConsumers();
         }
-        PeerTransport p = publish;
-        PeerTransport s = subscribe;
-        if (p != null) {
-            p.close();
-        }
-        if (s != null) {
-            s.close();
-        }
+        publisher.close();
+        subscriber.close();
         svc.onClosed().accept(this);
     }
 
-    Room room() {
-        return room;
-    }
-
-    static int cacheSlot() {
-        return PacketCache.SLOT_SIZE;
-    }
 }

@@ -33,6 +33,8 @@ final class Subscription {
     static final long KEY_FRAME_RETRY_NANOS = 1_000_000_000L;
 
     final String mid;
+    /** The subscriber's side that sends this stream (null in unit tests of the consumer alone). */
+    final SubscribeTransport subscriber;
     /** The SSRCs in the subscriber's SDP: the first source's (zero offsets while it lasts). */
     final int ssrc;
     final int rtxSsrc;
@@ -121,9 +123,10 @@ final class Subscription {
     private final long[] srSentAt = new long[2];
     private int srNext;
 
-    Subscription(PublishedTrack track, String mid) {
+    Subscription(PublishedTrack track, String mid, SubscribeTransport subscriber) {
         this.track = track;
         this.mid = mid;
+        this.subscriber = subscriber;
         this.ssrc = track.ssrc;
         this.rtxSsrc = track.info.rtxSsrc();
         this.clockRate = Math.max(1, track.info.clockRate());

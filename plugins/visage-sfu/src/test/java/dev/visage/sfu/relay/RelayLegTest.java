@@ -99,7 +99,7 @@ class RelayLegTest {
         sb.setLegs(new RelayLeg[] {b});
 
         // B receives a relayed stream of ssrc 1000 from A
-        Room room = new Room("r");
+        Room room = new Room("r", new dev.visage.sfu.SfuMetrics());
         RemoteStream rs = new RemoteStream("r", room, b, 1000, 0);
         PublishedTrack relayed = track(1000, rs);
         rs.bind(relayed);

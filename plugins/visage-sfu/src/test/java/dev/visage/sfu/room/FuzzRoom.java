@@ -45,7 +45,7 @@ final class FuzzRoom {
         SfuConfig config = new SfuConfig(0, "", List.of("VP8", "H264", "VP9", "AV1"), 15_000, 200, 15_000, 512,
                 2_500_000, "sunjce", 0);
         RoomServices services = new RoomServices(config, metrics, List.of(), DtlsCertificate.generate(), e -> { });
-        Room room = new Room("fuzz");
+        Room room = new Room("fuzz", new dev.visage.sfu.SfuMetrics());
         List<Map<String, Object>> toPublisher = new java.util.ArrayList<>();
         publisher = SfuEndpoint.join(room, new Participant("fuzz", "pub", "u1", "Publisher"), toPublisher::add, services);
         subscriber = SfuEndpoint.join(room, new Participant("fuzz", "sub", "u2", "Subscriber"), m -> { }, services);

@@ -42,12 +42,12 @@ class LayerAllocatorTest {
 
     @BeforeEach
     void subscriber() {
-        subs[0] = new Subscription(camera("alice"), "0");
-        subs[1] = new Subscription(camera("bob"), "1");
+        subs[0] = new Subscription(camera("alice"), "0", null);
+        subs[1] = new Subscription(camera("bob"), "1", null);
         TrackInfo mic = new TrackInfo("audio", "2", 0xA0D10, 0, "OPUS", 111, -1, 48000, null, Map.of(), "mic", null, List.of());
         PublishedTrack audio = new PublishedTrack(new Participant("r", "s-carol", "carol", "carol"), mic, 64, null);
         audio.layers[0].wireBitrateBps = 40_000;
-        subs[2] = new Subscription(audio, "2");
+        subs[2] = new Subscription(audio, "2", null);
     }
 
     /** Runs the 100 ms timer for a while at one estimate; the layers (0 q, 1 h, 2 f) the cameras get. */

@@ -38,7 +38,7 @@ class LayerDemandTest {
     @Test
     void relayedLayersAreCountedAndSizedWithoutAllocating() {
         PublishedTrack t = relayedCamera(false);
-        Room room = new Room("r");
+        Room room = new Room("r", new dev.visage.sfu.SfuMetrics());
         byte[][] packets = new byte[3][];
         for (int l = 0; l < 3; l++) {
             packets[l] = dev.visage.sfu.codec.Vp8DescriptorTest.rtp(11 + l, 0, 0, 1, 1, true, SIZES[l][0], SIZES[l][1]);
@@ -61,7 +61,7 @@ class LayerDemandTest {
 
     @Test
     void aConsumerWantsEveryLayerUpToWhatItsSizeCallsFor() {
-        Subscription s = new Subscription(relayedCamera(true), "0");
+        Subscription s = new Subscription(relayedCamera(true), "0", null);
         assertEquals(0b111, s.layerDemand(), "no size asked for: as large as there is");
         s.requestSize(160, 90);
         assertEquals(0b001, s.layerDemand(), "a thumbnail: only q");
@@ -75,7 +75,7 @@ class LayerDemandTest {
 
     @Test
     void theLayerForwardedOrAwaitedStaysWantedUntilTheSwitch() {
-        Subscription s = new Subscription(relayedCamera(true), "0");
+        Subscription s = new Subscription(relayedCamera(true), "0", null);
         assertEquals(true, s.accepts(2, 100, true), "f's key frame starts the stream");
         s.requestSize(160, 90);
         assertEquals(0b101, s.layerDemand(), "q for the tile, f until q's key frame switches it");
@@ -85,7 +85,7 @@ class LayerDemandTest {
 
     @Test
     void aLayerOfUnknownSizeMakesEveryLayerWanted() {
-        Subscription s = new Subscription(relayedCamera(false), "0");
+        Subscription s = new Subscription(relayedCamera(false), "0", null);
         s.requestSize(160, 90);
         assertEquals(0b111, s.layerDemand(), "f has sent no key frame here yet: it must cross to be known");
     }
@@ -93,9 +93,9 @@ class LayerDemandTest {
     @Test
     void aTrackWithoutLayersIsAlwaysWantedWhole() {
         TrackInfo mic = new TrackInfo("audio", "relay", 42, 0, "OPUS", 111, -1, 48000, "", Map.of(), "mic");
-        Subscription s = new Subscription(new PublishedTrack(new Participant("r", "s-a", "a", "a"), mic, 64, null), "1");
+        Subscription s = new Subscription(new PublishedTrack(new Participant("r", "s-a", "a", "a"), mic, 64, null), "1", null);
         s.requestSize(0, 0);
         assertEquals(0b1, s.layerDemand());
-        assertEquals(1, new Room("r").layerDemand(s.track), "no subscriber here: the first layer");
+        assertEquals(1, new Room("r", new dev.visage.sfu.SfuMetrics()).layerDemand(s.track), "no subscriber here: the first layer");
     }
 }

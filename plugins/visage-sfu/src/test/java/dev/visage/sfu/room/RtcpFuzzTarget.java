@@ -28,7 +28,7 @@ public final class RtcpFuzzTarget {
         if (!valid) {
             return; // the receive loop drops it
         }
-        room.publisher.onPublisherRtcp(Placement.exact(packet), off, packet.length);
-        room.subscriber.onSubscriberRtcp(Placement.exact(packet), off, packet.length);
+        room.publisher.publisher().onRtcp(Placement.exact(packet), off, packet.length);
+        room.subscriber.subscriber().onRtcp(Placement.exact(packet), off, packet.length);
     }
 }

@@ -35,7 +35,7 @@ public final class RtpFuzzTarget {
         if (PacketKind.classify(buf, off, packet.length) != PacketKind.RTP || !RtpPacket.isValid(buf, off, packet.length)) {
             return; // the receive loop drops it
         }
-        room.publisher.onPublisherRtp(buf, off, packet.length);
+        room.publisher.publisher().onRtp(buf, off, packet.length);
         room.publisher.onTimer(System.currentTimeMillis(), true);
     }
 

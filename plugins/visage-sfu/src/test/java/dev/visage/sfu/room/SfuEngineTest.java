@@ -149,7 +149,7 @@ public class SfuEngineTest {
             for (int round = 0; round < 2; round++) {
                 for (int l = 0; l < 3; l++) {
                     byte[] p = ridPacket(0xA0 + l, 100 * l + round, rids[l], round == 0, sizes[l]);
-                    ea.onPublisherRtp(p, 0, p.length);
+                    ea.publisher().onRtp(p, 0, p.length);
                 }
             }
             assertEquals(List.of(0xA0, 0xA1, 0xA2), java.util.Arrays.stream(video.layers).map(s -> s.ssrc).toList());
@@ -172,7 +172,7 @@ public class SfuEngineTest {
 
     /** For tests of other packages: a decrypted packet from the endpoint's publisher. */
     public static void fromPublisher(SfuEndpoint e, byte[] p) {
-        e.onPublisherRtp(p, 0, p.length);
+        e.publisher().onRtp(p, 0, p.length);
     }
 
     /** An RTP packet of a Chromium simulcast layer: mid "1" (id 4) and rid (id 10), then VP8. */

@@ -43,7 +43,7 @@ class SimulcastConsumerTest {
             l.keyFrameSize = SIZES[i][0] << 16 | SIZES[i][1];
             l.onReceived(seq[i], t0);
         }
-        consumer = new Subscription(track, "0");
+        consumer = new Subscription(track, "0", null);
     }
 
     /** The next packet of a layer (a key frame's first packet, or part of a delta frame) at `now`. */

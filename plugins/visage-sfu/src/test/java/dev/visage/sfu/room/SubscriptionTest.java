@@ -34,7 +34,7 @@ class SubscriptionTest {
     @Test
     void untilItsSourceChangesAStreamIsForwardedAsItIs() {
         PublishedTrack t = video("s1", OLD_SSRC, "VP8", null);
-        Subscription s = new Subscription(t, "0");
+        Subscription s = new Subscription(t, "0", null);
         byte[] p = packet(OLD_SSRC, 500, 123456);
         s.rewriteRtp(p, 0, p.length, 1);
         assertEquals(OLD_SSRC, RtpPacket.ssrc(p, 0));
@@ -46,7 +46,7 @@ class SubscriptionTest {
     @Test
     void aNewSourceContinuesTheSubscribersNumberingAfterTheGap() {
         PublishedTrack old = video("s1", OLD_SSRC, "VP8", null);
-        Subscription s = new Subscription(old, "0");
+        Subscription s = new Subscription(old, "0", null);
         long t0 = 1_000_000_000L;
         // the old source's last packets sent: sequence wraps, timestamp near 2^32
         s.rewriteRtp(packet(OLD_SSRC, 65534, 0xFFFFF000), 0, 20, t0);
@@ -86,7 +86,7 @@ class SubscriptionTest {
     @Test
     void aSourceThatNeverSentDoesNotMoveWhereTheStreamStopped() {
         PublishedTrack old = video("s1", OLD_SSRC, "VP8", null);
-        Subscription s = new Subscription(old, "0");
+        Subscription s = new Subscription(old, "0", null);
         s.rewriteRtp(packet(OLD_SSRC, 100, 9000), 0, 20, 1_000_000_000L);
         s.rebind(video("s2", NEW_SSRC, "VP8", null)); // came back, lost again before sending
         PublishedTrack third = video("s3", NEW_SSRC + 2, "VP8", null);
@@ -99,9 +99,9 @@ class SubscriptionTest {
 
     @Test
     void onlyTheSameKindCodecAndFormatCanContinueAStream() {
-        Subscription s = new Subscription(video("s1", OLD_SSRC, "VP8", null), "0");
+        Subscription s = new Subscription(video("s1", OLD_SSRC, "VP8", null), "0", null);
         assertFalse(s.canContinueWith(video("s2", NEW_SSRC, "H264", null)));
-        Subscription h = new Subscription(video("s1", OLD_SSRC, "H264", "profile-level-id=42e01f"), "0");
+        Subscription h = new Subscription(video("s1", OLD_SSRC, "H264", "profile-level-id=42e01f"), "0", null);
         assertFalse(h.canContinueWith(video("s2", NEW_SSRC, "H264", "profile-level-id=640c1f")));
         assertTrue(h.canContinueWith(video("s2", NEW_SSRC, "H264", "profile-level-id=42e01f")));
         // a track relayed from another node says "" where a local one has no fmtp at all
@@ -115,11 +115,11 @@ class SubscriptionTest {
      */
     @Test
     void aRelayedVp8StreamContinuesWithASimulcastTrackOfTheSameCamera() {
-        Subscription relayed = new Subscription(video("s1", OLD_SSRC, "VP8", ""), "0");
+        Subscription relayed = new Subscription(video("s1", OLD_SSRC, "VP8", ""), "0", null);
         assertTrue(relayed.canContinueWith(simulcastVideo("s2", "VP8")));
-        Subscription local = new Subscription(simulcastVideo("s1", "VP8"), "0");
+        Subscription local = new Subscription(simulcastVideo("s1", "VP8"), "0", null);
         assertTrue(local.canContinueWith(video("s2", NEW_SSRC, "VP8", "")));
-        Subscription h264 = new Subscription(video("s1", OLD_SSRC, "H264", null), "0");
+        Subscription h264 = new Subscription(video("s1", OLD_SSRC, "H264", null), "0", null);
         assertFalse(h264.canContinueWith(simulcastVideo("s2", "H264")));
     }
 

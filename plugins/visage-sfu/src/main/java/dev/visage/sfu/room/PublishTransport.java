@@ -1,0 +1,458 @@
+package dev.visage.sfu.room;
+
+import dev.visage.sfu.SfuMetrics;
+import dev.visage.sfu.rtcp.Rtcp;
+import dev.visage.sfu.rtcp.TransportCcGenerator;
+import dev.visage.sfu.rtp.NackGenerator;
+import dev.visage.sfu.rtp.RtpPacket;
+import dev.visage.sfu.rtp.Rtx;
+import dev.visage.sfu.transport.PacketReceiver;
+import dev.visage.sfu.transport.PeerTransport;
+
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A participant's publish side (mediasoup's producing WebRtcTransport): the {@link PeerTransport}
+ * its browser sends on, the tracks it publishes (Producers, {@link PublishedTrack}) and the receive
+ * steps of the packet chain up to the room's fan-out ({@link #onRtp}); and the feedback the
+ * publisher gets from us: transport-cc, NACKs, receiver reports with REMB, key-frame requests.
+ */
+final class PublishTransport implements PacketReceiver.MediaHandler {
+    private static final SecureRandom RANDOM = new SecureRandom();
+    /** The publisher's SR without its report blocks, on its way to the fan-out. */
+    private static final ThreadLocal<byte[]> SR_SCRATCH = ThreadLocal.withInitial(() -> new byte[1700]);
+    private static final System.Logger LOG = System.getLogger(PublishTransport.class.getName());
+    private static final long NACK_RETRY_NANOS = 100_000_000L;
+
+    private final SfuEndpoint endpoint;
+    private final Room room;
+    private final RoomServices svc;
+    private final SfuMetrics metrics;
+    /** The SSRC our feedback to the publisher comes from. */
+    private final int feedbackSsrc = RANDOM.nextInt() | 1;
+
+    private volatile PeerTransport transport;
+    private volatile PublishedTrack[] tracks = new PublishedTrack[0];
+
+    // transport-wide congestion control feedback towards the publisher (guarded by tcc)
+    private final TransportCcGenerator tcc = new TransportCcGenerator();
+    private final byte[] tccBuffer = new byte[1500];
+    private volatile int tccExtensionId;
+
+    // timer-owned RTCP buffer
+    private final byte[] reportBuffer = new byte[1600];
+    private final int[] loss = new int[2];
+
+    PublishTransport(SfuEndpoint endpoint, Room room, RoomServices svc) {
+        this.endpoint = endpoint;
+        this.room = room;
+        this.svc = svc;
+        this.metrics = svc.metrics();
+    }
+
+    PeerTransport transport() {
+        return transport;
+    }
+
+    /** Under the room monitor, on the first publish offer. */
+    void setTransport(PeerTransport t) {
+        transport = t;
+    }
+
+    PublishedTrack[] tracks() {
+        return tracks;
+    }
+
+    /** Under the room monitor: the tracks of the latest publish answer, and its transport-cc id (0: none). */
+    void setTracks(PublishedTrack[] ts, int transportCcExtensionId) {
+        tracks = ts;
+        tccExtensionId = transportCcExtensionId;
+    }
+
+    /** The stream (a track's only one, or a simulcast layer) whose packets carry this SSRC. */
+    ReceiveStream streamBySsrc(int ssrc) {
+        for (PublishedTrack t : tracks) {
+            for (ReceiveStream s : t.layers) {
+                if (s.ssrc == ssrc && ssrc != 0) {
+                    return s;
+                }
+            }
+        }
+        return null;
+    }
+
+    private ReceiveStream streamByRtxSsrc(int ssrc) {
+        for (PublishedTrack t : tracks) {
+            for (ReceiveStream s : t.layers) {
+                if (s.rtxSsrc == ssrc && ssrc != 0) {
+                    return s;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** True if one of these streams, or one of the tracks towards subscribers, uses the SSRC. */
+    boolean usesSsrc(int ssrc) {
+        for (PublishedTrack t : tracks) {
+            if (t.ssrc == ssrc || t.info.rtxSsrc() == ssrc) {
+                return true;
+            }
+        }
+        return streamBySsrc(ssrc) != null || streamByRtxSsrc(ssrc) != null;
+    }
+
+    // ---------------------------------------------------------------- receive steps
+
+    /**
+     * Publisher RTP (decrypted; {@link PacketReceiver} did demux and SRTP): transport-cc arrival,
+     * the stream by SSRC, RTX unwrapped, gaps NACKed, counted, canonical PT and extension ids, then
+     * the room's fan-out ({@link Room#fanOut}) and the relay.
+     */
+    @Override
+    public void onRtp(byte[] buf, int off, int len) {
+        int tccId = tccExtensionId;
+        if (tccId != 0) {
+            // every packet counts for the sender's estimator, probes and retransmissions included
+            long ext = RtpPacket.findExtension(buf, off, len, tccId);
+            if (ext >= 0 && (ext & 0xFF) == 2) {
+                int seq = RtpPacket.u16(buf, (int) (ext >>> 8));
+                PeerTransport p = transport;
+                long arrival = p != null ? p.arrivalMicros() : System.currentTimeMillis() * 1000;
+                synchronized (tcc) {
+                    tcc.onPacket(seq, arrival);
+                }
+            }
+        }
+        int ssrc = RtpPacket.ssrc(buf, off);
+        ReceiveStream stream = streamBySsrc(ssrc);
+        boolean retransmission = false;
+        if (stream == null) {
+            stream = streamByRtxSsrc(ssrc);
+            if (stream == null) {
+                stream = learnSsrc(buf, off, len, ssrc);
+                if (stream == null) {
+                    metrics.dropUnknownSsrc.incrementAndGet();
+                    return;
+                }
+            }
+            retransmission = stream.ssrc != ssrc;
+        }
+        PublishedTrack t = stream.track;
+        if (retransmission) {
+            if (RtpPacket.payloadType(buf, off) != t.info.rtxPayloadType()) {
+                metrics.dropRtx.incrementAndGet();
+                return;
+            }
+            len = Rtx.unwrap(buf, off, len, stream.ssrc, t.info.payloadType());
+            if (len < 0) {
+                metrics.dropRtx.incrementAndGet(); // padding-only probe
+                return;
+            }
+            metrics.step(SfuMetrics.Step.RTX_UNWRAPPED);
+        } else if (RtpPacket.payloadType(buf, off) != t.info.payloadType()) {
+            metrics.dropUnknownSsrc.incrementAndGet();
+            return;
+        }
+        int seq = RtpPacket.sequence(buf, off);
+        long arrivalNanos = System.nanoTime();
+        if (stream.nacks != null) {
+            int nackLen;
+            synchronized (stream.nacks) {
+                int arrival = stream.nacks.onPacket(seq);
+                if (retransmission && arrival == NackGenerator.DUPLICATE) {
+                    metrics.dropRtx.incrementAndGet(); // a copy of a packet we already forwarded
+                    return;
+                }
+                if (arrival == NackGenerator.RECOVERED) {
+                    metrics.recovered.incrementAndGet();
+                }
+                nackLen = stream.nacks.missingCount() == 0 ? 0
+                        : stream.nacks.writeNack(stream.nackBuffer, 0, feedbackSsrc, stream.ssrc, System.nanoTime(), NACK_RETRY_NANOS);
+                if (nackLen > 0) {
+                    sendNack(stream, nackLen);
+                }
+            }
+        } else if (retransmission) {
+            metrics.dropRtx.incrementAndGet();
+            return;
+        }
+        // counted only now: a duplicate (the publisher's congestion control probes with RTX copies
+        // of packets already sent) would make its layer look dearer to every consumer's allocator
+        stream.onPacket(seq, len, arrivalNanos);
+        RtpPacket.setPayloadType(buf, off, t.canonicalPt);
+        if (!RtpPacket.remapExtensions(buf, off, len, t.extensionMap)) {
+            metrics.dropMalformedRtp.incrementAndGet();
+            return;
+        }
+        room.fanOut(stream, seq, arrivalNanos, buf, off, len);
+        PublishedTrack.Downstream relay = t.downstream;
+        if (relay != null) {
+            relay.onRtp(t, stream.layer, buf, off, len); // once per node that subscribed, not per subscriber
+            metrics.step(SfuMetrics.Step.RELAYED);
+        }
+    }
+
+    /**
+     * A packet with an SSRC no stream has yet: if its mid and rid (or repaired rid) header
+     * extensions name a layer of ours whose SSRC is not known, that is its SSRC (or RTX SSRC)
+     * from now on. Once per stream, so the lookups here are not on the per-packet path.
+     */
+    private ReceiveStream learnSsrc(byte[] buf, int off, int len, int ssrc) {
+        for (PublishedTrack t : tracks) {
+            if (t.ridExtensionId == 0 || t.midExtensionId == 0) {
+                continue;
+            }
+            long mid = RtpPacket.findExtension(buf, off, len, t.midExtensionId);
+            if (mid < 0 || !t.hasMid(buf, (int) (mid >>> 8), (int) (mid & 0xFF))) {
+                continue;
+            }
+            boolean repair = false;
+            long rid = RtpPacket.findExtension(buf, off, len, t.ridExtensionId);
+            if (rid < 0 && t.repairedRidExtensionId != 0) {
+                rid = RtpPacket.findExtension(buf, off, len, t.repairedRidExtensionId);
+                repair = true;
+            }
+            if (rid < 0) {
+                return null;
+            }
+            for (ReceiveStream s : t.layers) {
+                if (!s.hasRid(buf, (int) (rid >>> 8), (int) (rid & 0xFF))) {
+                    continue;
+                }
+                synchronized (room) {
+                    if ((repair ? s.rtxSsrc : s.ssrc) != 0 || usesSsrc(ssrc) || endpoint.ssrcTakenInRoom(ssrc)) {
+                        return null;
+                    }
+                    if (repair) {
+                        s.rtxSsrc = ssrc;
+                    } else {
+                        s.ssrc = ssrc;
+                    }
+                }
+                String what = repair ? " rtx ssrc=" : " ssrc=";
+                LOG.log(System.Logger.Level.DEBUG, () -> "room=" + room.id + " session=" + endpoint.sessionId()
+                        + " mid=" + t.info.mid() + " rid=" + s.rid + what + Integer.toUnsignedString(ssrc));
+                return s;
+            }
+            return null;
+        }
+        return null;
+    }
+
+    /** Publisher RTCP: note SRs (for our RR's LSR/DLSR) and pass them on to subscribers. */
+    @Override
+    public void onRtcp(byte[] buf, int off, int len) {
+        int i = off;
+        int end = off + len;
+        while (i < end) {
+            int plen = Rtcp.packetLength(buf, i);
+            if (Rtcp.type(buf, i) == Rtcp.SR && plen >= 28) {
+                ReceiveStream stream = streamBySsrc(Rtcp.senderSsrc(buf, i));
+                if (stream != null) {
+                    onSenderReport(stream, buf, i, plen);
+                }
+            }
+            i += plen;
+        }
+    }
+
+    /**
+     * A publisher's SR of one of its streams: noted (for our RR's LSR/DLSR) and passed on to the
+     * subscribers (and the relay) that receive that stream now.
+     */
+    private void onSenderReport(ReceiveStream stream, byte[] buf, int at, int plen) {
+        stream.lastSrNtpMiddle = RtpPacket.i32(buf, at + 10);
+        stream.lastSrArrivalNanos = System.nanoTime();
+        byte[] sr = SR_SCRATCH.get();
+        int n = Rtcp.copySrWithoutBlocks(buf, at, plen, sr, 0);
+        if (n <= 0) {
+            return;
+        }
+        room.fanOutSenderReport(stream, sr, 0, n);
+        PublishedTrack.Downstream relay = stream.track.downstream;
+        if (relay != null) {
+            relay.onSenderReport(stream.track, stream.layer, sr, 0, n);
+        }
+    }
+
+    // ---------------------------------------------------------------- feedback to the publisher
+
+    /** PLI for one of these streams, at most once per pli-interval per stream. */
+    void requestKeyFrame(ReceiveStream stream) {
+        PeerTransport pt = transport;
+        int ssrc = stream.ssrc;
+        if (pt == null || !pt.isConnected() || ssrc == 0) {
+            return;
+        }
+        if (!stream.allowKeyFrameRequest(System.nanoTime(), svc.config().pliIntervalMillis() * 1_000_000L)) {
+            metrics.plisSuppressed.incrementAndGet();
+            return;
+        }
+        byte[] b = new byte[64]; // signalling-rate path (<= 5/s per stream), not per packet
+        int n = Rtcp.writePli(b, 0, feedbackSsrc, ssrc);
+        if (pt.sendRtcp(b, 0, n)) {
+            metrics.plisSent.incrementAndGet();
+        }
+    }
+
+    private void sendTransportCcFeedback(PeerTransport p) {
+        PublishedTrack[] ts = tracks;
+        int mediaSsrc = ts.length > 0 ? ts[0].primary().ssrc : 0;
+        synchronized (tcc) {
+            for (int guard = 0; guard < 4 && tcc.hasPending(); guard++) {
+                int n = tcc.writeFeedback(tccBuffer, 0, feedbackSsrc, mediaSsrc);
+                if (n == 0) {
+                    break;
+                }
+                p.sendRtcp(tccBuffer, 0, n);
+            }
+        }
+    }
+
+    /** Caller holds s.nacks; the NACK is in s.nackBuffer. */
+    private void sendNack(ReceiveStream s, int len) {
+        PeerTransport p = transport;
+        if (p != null && p.sendRtcp(s.nackBuffer, 0, len)) {
+            metrics.nacksSent.incrementAndGet();
+        }
+    }
+
+    /** Timer, every 100 ms: transport-cc feedback and NACK retries; every second also RR + REMB. */
+    void onTimer(long nowMillis, boolean fullSecond) {
+        PeerTransport p = transport;
+        if (p == null) {
+            return;
+        }
+        if (p.isConnected()) {
+            if (tccExtensionId != 0) {
+                sendTransportCcFeedback(p);
+            }
+            long now = System.nanoTime();
+            for (PublishedTrack t : tracks) {
+                for (ReceiveStream stream : t.layers) {
+                    if (stream.nacks != null && stream.ssrc != 0) {
+                        sendNackRetries(stream, now);
+                    }
+                }
+            }
+        }
+        if (fullSecond) {
+            p.onSecond(nowMillis);
+            sendReceiverReports();
+        }
+    }
+
+    private void sendNackRetries(ReceiveStream stream, long now) {
+        synchronized (stream.nacks) {
+            if (stream.nacks.missingCount() > 0) {
+                int n = stream.nacks.writeNack(stream.nackBuffer, 0, feedbackSsrc, stream.ssrc, now, NACK_RETRY_NANOS);
+                if (n > 0) {
+                    sendNack(stream, n);
+                }
+            }
+            long rn = stream.nacks.recoveryNanosTotal();
+            if (rn != stream.nackRecoveryNanosReported) {
+                metrics.nackRecoveryMicros.addAndGet((rn - stream.nackRecoveryNanosReported) / 1000);
+                stream.nackRecoveryNanosReported = rn;
+            }
+            metrics.nackRecoveryMaxMicros.accumulateAndGet(stream.nacks.recoveryNanosMax() / 1000, Math::max);
+            long g = stream.nacks.gaveUp();
+            if (g != stream.nackGaveUpReported) {
+                metrics.nackGaveUp.addAndGet(g - stream.nackGaveUpReported);
+                stream.nackGaveUpReported = g;
+                // that packet is lost for every subscriber: their decoders need a key frame, and
+                // asking now spares them the ~3 s Chromium waits before it asks
+                requestKeyFrame(stream);
+            }
+        }
+    }
+
+    /** Every second and when the transport comes up: RR (loss, LSR/DLSR) for each stream, then REMB. */
+    synchronized void sendReceiverReports() {
+        PeerTransport p = transport;
+        PublishedTrack[] ts = tracks;
+        if (p == null || !p.isConnected() || ts.length == 0) {
+            return;
+        }
+        byte[] b = reportBuffer;
+        int at = Rtcp.writeEmptyRr(b, 0, feedbackSsrc);
+        long now = System.nanoTime();
+        int n = 0;
+        boolean video = false;
+        for (PublishedTrack t : ts) {
+            video |= t.video;
+            for (ReceiveStream s : t.layers) {
+                if (n == 31 || s.ssrc == 0) {
+                    continue;
+                }
+                s.lossStats(loss);
+                s.lastFractionLost = loss[0];
+                s.lastCumulativeLost = loss[1];
+                s.rollBitrate(now);
+                int lsr = s.lastSrNtpMiddle;
+                int dlsr = s.lastSrArrivalNanos == 0 ? 0 : (int) (((now - s.lastSrArrivalNanos) * 65536L) / 1_000_000_000L);
+                at += Rtcp.writeReportBlock(b, at, 0, s.ssrc, loss[0], loss[1], s.extendedHighestSeq(), 0,
+                        s.lastSrArrivalNanos == 0 ? 0 : lsr, dlsr);
+                n++;
+            }
+        }
+        Rtcp.setLengthBytes(b, 0, at);
+        if (video && n > 0) {
+            // REMB naming every stream reported on (their SSRCs are the report blocks')
+            int rembAt = at;
+            at += Rtcp.writeRemb(b, at, feedbackSsrc, svc.config().rembBitrate(), RtpPacket.i32(b, 8));
+            b[rembAt + 16] = (byte) n;
+            at = rembAt + 20;
+            for (int k = 0; k < n; k++) {
+                RtpPacket.w32(b, at, RtpPacket.i32(b, 8 + 24 * k));
+                at += 4;
+            }
+            Rtcp.setLengthBytes(b, rembAt, at - rembAt);
+        }
+        p.sendRtcp(b, 0, at);
+    }
+
+    /** What this participant publishes, a row per stream (each simulcast layer). */
+    List<Map<String, Object>> streamStats() {
+        List<Map<String, Object>> out = new ArrayList<>();
+        var participant = endpoint.participant();
+        for (PublishedTrack t : tracks) {
+            for (ReceiveStream s : t.layers) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("direction", "publish");
+                m.put("sessionId", participant.sessionId());
+                m.put("userId", participant.userId() == null ? "" : participant.userId());
+                m.put("displayName", participant.displayName() == null ? "" : participant.displayName());
+                m.put("kind", t.info.kind());
+                m.put("codec", t.info.codec());
+                m.put("ssrc", s.ssrc & 0xFFFFFFFFL);
+                if (s.rid != null) {
+                    m.put("rid", s.rid);
+                    int size = s.keyFrameSize;
+                    m.put("width", size >>> 16);
+                    m.put("height", size & 0xFFFF);
+                }
+                m.put("packets", s.packetsReceived);
+                m.put("bytes", s.bytesReceived);
+                m.put("bitrateBps", s.bitrateBps);
+                m.put("fractionLost", s.lastFractionLost / 256.0);
+                m.put("packetsLost", s.lastCumulativeLost);
+                m.put("muted", t.muted);
+                out.add(m);
+            }
+        }
+        return out;
+    }
+
+    void close() {
+        PeerTransport p = transport;
+        if (p != null) {
+            p.close();
+        }
+    }
+}
