@@ -365,22 +365,13 @@ final class RelayLeg {
         bytesReceived.addAndGet(len);
         PacketKind kind = PacketKind.classify(buf, off, len);
         if (kind == PacketKind.RTP) {
-            if (len < RtpPacket.FIXED_HEADER + s.tagOverhead) {
-                dropSrtp.incrementAndGet();
-                return;
-            }
-            int ssrc = RtpPacket.ssrc(buf, off);
-            if (s.unprotectRtp(buf, off, len, ssrc) != SrtpErrorStatus.OK) {
-                dropSrtp.incrementAndGet();
-                return;
-            }
-            int plen = s.resultLength();
-            if (!RtpPacket.isValid(buf, off, plen)) {
+            int plen = s.decryptRtp(buf, off, len);
+            if (plen < 0) {
                 dropSrtp.incrementAndGet();
                 return;
             }
             packetsReceived.incrementAndGet();
-            RemoteStream r = incoming(ssrc);
+            RemoteStream r = incoming(RtpPacket.ssrc(buf, off));
             PublishedTrack t = r == null ? null : r.track();
             if (t == null) {
                 dropUnknownSsrc.incrementAndGet();
@@ -389,13 +380,8 @@ final class RelayLeg {
             r.onSequence(RtpPacket.sequence(buf, off));
             r.room.forwardRelayedRtp(t, r.layer, buf, off, plen);
         } else if (kind == PacketKind.RTCP) {
-            if (len < 8 + 4 + s.tagOverhead || s.unprotectRtcp(buf, off, len, RtpPacket.i32(buf, off + 4))
-                    != SrtpErrorStatus.OK) {
-                dropSrtp.incrementAndGet();
-                return;
-            }
-            int plen = s.resultLength();
-            if (!Rtcp.isValidCompound(buf, off, plen)) {
+            int plen = s.decryptRtcp(buf, off, len);
+            if (plen < 0) {
                 dropSrtp.incrementAndGet();
                 return;
             }

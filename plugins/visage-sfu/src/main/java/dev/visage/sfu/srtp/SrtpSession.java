@@ -1,6 +1,8 @@
 package dev.visage.sfu.srtp;
 
 import dev.visage.sfu.dtls.SrtpKeys;
+import dev.visage.sfu.rtcp.Rtcp;
+import dev.visage.sfu.rtp.RtpPacket;
 import org.jitsi.srtp.SrtcpCryptoContext;
 import org.jitsi.srtp.SrtpContextFactory;
 import org.jitsi.srtp.SrtpCryptoContext;
@@ -10,8 +12,6 @@ import org.jitsi.utils.logging2.Logger;
 import org.jitsi.utils.logging2.LoggerImpl;
 
 import java.security.GeneralSecurityException;
-import java.util.HashMap;
-import java.util.Map;
 
 /**
  * SRTP/SRTCP protection for one transport where we are the DTLS server: we decrypt with the
@@ -65,6 +65,49 @@ public final class SrtpSession implements AutoCloseable {
             return new SrtpPolicy(SrtpPolicy.AESGCM_ENCRYPTION, 16, SrtpPolicy.NULL_AUTHENTICATION, 0, 16, 12);
         }
         return new SrtpPolicy(SrtpPolicy.AESCM_ENCRYPTION, 16, SrtpPolicy.HMACSHA1_AUTHENTICATION, 20, 10, 14);
+    }
+
+    /** Why {@link #decryptRtp} or {@link #decryptRtcp} dropped a packet (negative: never a length). */
+    public static final int MALFORMED = -1;
+    public static final int AUTH_FAILED = -2;
+    public static final int REPLAYED = -3;
+    public static final int FAILED = -4;
+
+    /**
+     * The decrypt step of every transport (a browser's, a relay leg): an SRTP packet long enough
+     * for its header and tag, decrypted in place and checked as RTP. Its plaintext length, or why
+     * it was dropped.
+     */
+    public synchronized int decryptRtp(byte[] buf, int off, int len) {
+        if (len < RtpPacket.FIXED_HEADER + tagOverhead || RtpPacket.headerLength(buf, off, len - tagOverhead) < 0) {
+            return MALFORMED;
+        }
+        SrtpErrorStatus st = unprotectRtp(buf, off, len, RtpPacket.ssrc(buf, off));
+        if (st != SrtpErrorStatus.OK) {
+            return dropReason(st);
+        }
+        return RtpPacket.isValid(buf, off, resultLength) ? resultLength : MALFORMED;
+    }
+
+    /** As {@link #decryptRtp}, for an SRTCP packet checked as a compound RTCP packet. */
+    public synchronized int decryptRtcp(byte[] buf, int off, int len) {
+        // header (8) + SRTCP index (4) + tag
+        if (len < 8 + 4 + tagOverhead || (buf[off] & 0xC0) != 0x80) {
+            return MALFORMED;
+        }
+        SrtpErrorStatus st = unprotectRtcp(buf, off, len, RtpPacket.i32(buf, off + 4));
+        if (st != SrtpErrorStatus.OK) {
+            return dropReason(st);
+        }
+        return Rtcp.isValidCompound(buf, off, resultLength) ? resultLength : MALFORMED;
+    }
+
+    private static int dropReason(SrtpErrorStatus st) {
+        return switch (st) {
+            case AUTH_FAIL -> AUTH_FAILED;
+            case REPLAY_FAIL, REPLAY_OLD -> REPLAYED;
+            default -> FAILED;
+        };
     }
 
     /** Decrypts SRTP in place. On OK, {@link #resultLength()} is the plaintext length. */

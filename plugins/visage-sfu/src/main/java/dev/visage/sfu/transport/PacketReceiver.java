@@ -2,11 +2,10 @@ package dev.visage.sfu.transport;
 
 import dev.visage.sfu.SfuMetrics;
 import dev.visage.sfu.dtls.DtlsSession;
-import dev.visage.sfu.rtcp.Rtcp;
 import dev.visage.sfu.rtp.PacketKind;
-import dev.visage.sfu.rtp.RtpPacket;
 import dev.visage.sfu.srtp.SrtpSession;
-import org.jitsi.srtp.SrtpErrorStatus;
+
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The receive side of one transport: demultiplexes a datagram (RFC 7983), hands DTLS to the
@@ -87,18 +86,9 @@ public final class PacketReceiver {
             metrics.dropNotReady.incrementAndGet();
             return;
         }
-        if (len < RtpPacket.FIXED_HEADER + s.tagOverhead || RtpPacket.headerLength(buf, off, len - s.tagOverhead) < 0) {
-            metrics.dropMalformedRtp.incrementAndGet();
-            return;
-        }
-        SrtpErrorStatus st = s.unprotectRtp(buf, off, len, RtpPacket.ssrc(buf, off));
-        if (st != SrtpErrorStatus.OK) {
-            countSrtpError(st);
-            return;
-        }
-        int plen = s.resultLength();
-        if (!RtpPacket.isValid(buf, off, plen)) {
-            metrics.dropMalformedRtp.incrementAndGet();
+        int plen = s.decryptRtp(buf, off, len);
+        if (plen < 0) {
+            countDrop(plen, metrics.dropMalformedRtp);
             return;
         }
         lastReceivedMillis = System.currentTimeMillis();
@@ -112,19 +102,9 @@ public final class PacketReceiver {
             metrics.dropNotReady.incrementAndGet();
             return;
         }
-        // header (8) + SRTCP index (4) + tag
-        if (len < 8 + 4 + s.tagOverhead || (buf[off] & 0xC0) != 0x80) {
-            metrics.dropMalformedRtcp.incrementAndGet();
-            return;
-        }
-        SrtpErrorStatus st = s.unprotectRtcp(buf, off, len, RtpPacket.i32(buf, off + 4));
-        if (st != SrtpErrorStatus.OK) {
-            countSrtpError(st);
-            return;
-        }
-        int plen = s.resultLength();
-        if (!Rtcp.isValidCompound(buf, off, plen)) {
-            metrics.dropMalformedRtcp.incrementAndGet();
+        int plen = s.decryptRtcp(buf, off, len);
+        if (plen < 0) {
+            countDrop(plen, metrics.dropMalformedRtcp);
             return;
         }
         lastReceivedMillis = System.currentTimeMillis();
@@ -132,10 +112,11 @@ public final class PacketReceiver {
         handler.onRtcp(buf, off, plen);
     }
 
-    private void countSrtpError(SrtpErrorStatus st) {
-        switch (st) {
-            case AUTH_FAIL -> metrics.dropSrtpAuth.incrementAndGet();
-            case REPLAY_FAIL, REPLAY_OLD -> metrics.dropSrtpReplay.incrementAndGet();
+    private void countDrop(int reason, AtomicLong malformed) {
+        switch (reason) {
+            case SrtpSession.MALFORMED -> malformed.incrementAndGet();
+            case SrtpSession.AUTH_FAILED -> metrics.dropSrtpAuth.incrementAndGet();
+            case SrtpSession.REPLAYED -> metrics.dropSrtpReplay.incrementAndGet();
             default -> metrics.dropSrtpOther.incrementAndGet();
         }
     }
