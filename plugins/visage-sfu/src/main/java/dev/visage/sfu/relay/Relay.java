@@ -67,7 +67,7 @@ public final class Relay implements Room.Observer, AutoCloseable {
     private final Map<PublishedTrack, TrackRelay> relays = new IdentityHashMap<>();
     private final Set<String> knownRooms = new HashSet<>();
     private final byte[] reportBuffer = new byte[1500];
-    private final long[] loss = new long[3];
+    private final int[] loss = new int[2];
     private long lastReconcile;
 
     // read by metrics()

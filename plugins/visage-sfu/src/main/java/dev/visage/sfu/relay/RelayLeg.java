@@ -322,7 +322,7 @@ final class RelayLeg {
      * Report timer: our SR (for the peer's RTT) with a block for the peer's leg SSRC (LSR/DLSR:
      * our RTT) and one per stream we receive (loss on the leg). Uses the caller's buffer.
      */
-    void sendReport(byte[] b, long[] loss, long nowMillis) {
+    void sendReport(byte[] b, int[] loss, long nowMillis) {
         if (!ready) {
             return;
         }
@@ -341,10 +341,10 @@ final class RelayLeg {
             if (blocks == 31) {
                 break;
             }
-            r.lossStats(loss);
-            fractionMax = Math.max(fractionMax, (int) loss[0]);
+            long highest = r.lossStats(loss);
+            fractionMax = Math.max(fractionMax, loss[0]);
             cumulative += loss[1];
-            at += Rtcp.writeReportBlock(b, at, 0, r.ssrc, (int) loss[0], (int) loss[1], loss[2], 0, 0, 0);
+            at += Rtcp.writeReportBlock(b, at, 0, r.ssrc, loss[0], loss[1], highest, 0, 0, 0);
             blocks++;
         }
         localFractionLost = fractionMax;
@@ -377,7 +377,6 @@ final class RelayLeg {
                 dropUnknownSsrc.incrementAndGet();
                 return;
             }
-            r.onSequence(RtpPacket.sequence(buf, off));
             r.room.forwardRelayedRtp(t, r.layer, buf, off, plen);
         } else if (kind == PacketKind.RTCP) {
             int plen = s.decryptRtcp(buf, off, len);

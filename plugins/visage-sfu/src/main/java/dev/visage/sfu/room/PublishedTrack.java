@@ -199,6 +199,21 @@ public final class PublishedTrack {
         return layers[layer].cachedPacket(seq, dst);
     }
 
+    /**
+     * Relay report timer, for a relayed track's stream: {fraction lost (0..255), cumulative lost}
+     * since the last call into {@code out}; returns its extended highest sequence number.
+     */
+    public long relayedLossStats(int layer, int[] out) {
+        ReceiveStream s = layers[layer];
+        s.lossStats(out);
+        return s.extendedHighestSeq();
+    }
+
+    /** Relay thread: the origin resumes a layer of this relayed track it had paused (see {@link ReceiveStream#resumeAfterPause}). */
+    public void resumeRelayedLayer(int layer) {
+        layers[layer].resumeAfterPause();
+    }
+
     /** Relay timer, once a second: a relayed track's streams' bitrates (local ones roll with their RRs). */
     public void rollRelayedBitrates(long nowNanos) {
         for (ReceiveStream l : layers) {

@@ -76,6 +76,9 @@ final class ReceiveStream {
     private volatile long lastPacketNanos;
     private long expectedPrior;
     private long receivedPrior;
+    /** Sequence numbers never sent (a relayed layer paused while no far consumer wanted it): not lost. */
+    private long skipped;
+    private volatile boolean resuming;
     // last SR: middle 32 bits of NTP and arrival time, for LSR/DLSR
     volatile int lastSrNtpMiddle;
     volatile long lastSrArrivalNanos;
@@ -128,8 +131,12 @@ final class ReceiveStream {
                     cycles += 0x10000;
                 }
                 maxSeq = seq;
+                if (resuming && delta > 1) {
+                    skipped += delta - 1;
+                }
             }
         }
+        resuming = false;
         received++;
         lastPacketNanos = nowNanos;
     }
@@ -222,7 +229,7 @@ final class ReceiveStream {
             out[1] = 0;
             return;
         }
-        long expected = extendedHighestSeq() - baseSeq + 1;
+        long expected = extendedHighestSeq() - baseSeq + 1 - skipped;
         long lost = Math.max(0, expected - received);
         long expectedInterval = expected - expectedPrior;
         long receivedInterval = received - receivedPrior;
@@ -231,6 +238,11 @@ final class ReceiveStream {
         long lostInterval = expectedInterval - receivedInterval;
         out[0] = expectedInterval == 0 || lostInterval <= 0 ? 0 : (int) ((lostInterval << 8) / expectedInterval);
         out[1] = (int) Math.min(lost, 0x7FFFFF);
+    }
+
+    /** Relay thread: the origin sends this paused layer again; the numbers it skipped meanwhile are not loss. */
+    void resumeAfterPause() {
+        resuming = true;
     }
 
     /** True (and records the time) if a key-frame request may go to the publisher now. */

@@ -1,7 +1,9 @@
 package dev.visage.sfu.relay;
 
 import dev.visage.api.media.Participant;
+import dev.visage.sfu.SfuMetrics;
 import dev.visage.sfu.room.PublishedTrack;
+import dev.visage.sfu.room.Room;
 import dev.visage.sfu.rtcp.Rtcp;
 import dev.visage.sfu.rtp.RtpPacket;
 import dev.visage.sfu.sdp.TrackInfo;
@@ -158,26 +160,35 @@ class RelayFramingTest {
         socket.close();
     }
 
-    /** A layer the far node did not want was not sent: its gap is not loss in the leg's reports; a real gap is. */
+    /**
+     * A layer the far node did not want was not sent: its gap is not loss in the leg's reports; a
+     * real gap is. The packets take the relayed path (the room's fan-out, which keeps the stream's
+     * receive statistics).
+     */
     @Test
     void aPausedLayersGapIsNotCountedAsLoss() {
-        RemoteStream layer = new RemoteStream("r", null, null, 12, 1);
-        long[] loss = new long[3];
+        TrackInfo info = new TrackInfo("video", "1", 7, 8, "VP8", 96, 97, 90000, "", Map.of(), "cam", null,
+                List.of("q", "h"));
+        PublishedTrack track = new PublishedTrack(new Participant("r", "s1", "u1", "Alice"), info, new int[] {11, 12}, 64,
+                null);
+        Room room = new Room("r", new SfuMetrics());
+        RemoteStream layer = new RemoteStream("r", room, null, 12, 1);
+        layer.bind(track);
+        int[] loss = new int[2];
         for (int seq = 100; seq < 110; seq++) {
-            layer.onSequence(seq);
+            room.forwardRelayedRtp(track, 1, rtp(12, seq, 100), 0, 112);
         }
         layer.setWanted(false);
         layer.setWanted(true);
         for (int seq = 500; seq < 510; seq++) {
-            layer.onSequence(seq);
+            room.forwardRelayedRtp(track, 1, rtp(12, seq, 100), 0, 112);
         }
         layer.lossStats(loss);
         assertEquals(0, loss[0], "fraction lost");
         assertEquals(0, loss[1], "cumulative lost");
-        layer.onSequence(512); // 510 and 511 lost on the leg
-        layer.lossStats(loss);
+        room.forwardRelayedRtp(track, 1, rtp(12, 512, 100), 0, 112); // 510 and 511 lost on the leg
+        assertEquals(512, layer.lossStats(loss), "extended highest sequence number");
         assertEquals(2, loss[1]);
-        assertEquals(512, loss[2], "extended highest sequence number");
     }
 
     @SuppressWarnings("unchecked")

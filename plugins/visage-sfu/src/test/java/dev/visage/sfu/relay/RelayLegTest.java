@@ -129,7 +129,7 @@ class RelayLegTest {
 
         // reports both ways: RTT at each end, loss measured at B and reported to A
         byte[] buf = new byte[1500];
-        long[] loss = new long[3];
+        int[] loss = new int[2];
         a.sendReport(buf, loss, System.currentTimeMillis());
         await(() -> b.peerSsrc == a.localSsrc, "A's SR at B");
         b.sendReport(buf, loss, System.currentTimeMillis());
