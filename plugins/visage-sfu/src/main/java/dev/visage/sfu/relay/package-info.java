@@ -21,7 +21,7 @@
  * RelaySocket   the node's one relay UDP socket (visage.relay.port, default media port + 1000,
  *               bound on the first media address) and its receive thread, demux by peer address
  * TrackRelay    sending side of one local track: the legs it goes to (PublishedTrack.downstream)
- * RemoteStream  receiving side of one relayed track: its room, leg and loss statistics
+ * RemoteStream  receiving side of one relayed stream: its track and layer, its room, its leg
  *               (PublishedTrack.upstream: key-frame requests and cache-missed NACKs go back)
  * RelayKeys     per-leg SRTP keys, derived from the cluster secret; RelayMessages the bus messages;
  *               RelayRtcp the leg's own RTCP
