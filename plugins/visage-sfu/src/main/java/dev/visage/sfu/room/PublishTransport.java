@@ -21,7 +21,7 @@ import java.util.Map;
  * steps of the packet chain up to the room's fan-out ({@link #onRtp}); and the feedback the
  * publisher gets from us: transport-cc, NACKs, receiver reports with REMB, key-frame requests.
  */
-final class PublishTransport implements PacketReceiver.MediaHandler {
+final class PublishTransport extends EndpointTransport {
     private static final SecureRandom RANDOM = new SecureRandom();
     /** The publisher's SR without its report blocks, on its way to the fan-out. */
     private static final ThreadLocal<byte[]> SR_SCRATCH = ThreadLocal.withInitial(() -> new byte[1700]);
@@ -35,7 +35,6 @@ final class PublishTransport implements PacketReceiver.MediaHandler {
     /** The SSRC our feedback to the publisher comes from. */
     private final int feedbackSsrc = RANDOM.nextInt() | 1;
 
-    private volatile PeerTransport transport;
     private volatile PublishedTrack[] tracks = new PublishedTrack[0];
 
     // transport-wide congestion control feedback towards the publisher (guarded by tcc)
@@ -52,15 +51,6 @@ final class PublishTransport implements PacketReceiver.MediaHandler {
         this.room = room;
         this.svc = svc;
         this.metrics = svc.metrics();
-    }
-
-    PeerTransport transport() {
-        return transport;
-    }
-
-    /** Under the room monitor, on the first publish offer. */
-    void setTransport(PeerTransport t) {
-        transport = t;
     }
 
     PublishedTrack[] tracks() {
@@ -121,7 +111,7 @@ final class PublishTransport implements PacketReceiver.MediaHandler {
             long ext = RtpPacket.findExtension(buf, off, len, tccId);
             if (ext >= 0 && (ext & 0xFF) == 2) {
                 int seq = RtpPacket.u16(buf, (int) (ext >>> 8));
-                PeerTransport p = transport;
+                PeerTransport p = transport();
                 long arrival = p != null ? p.arrivalMicros() : System.currentTimeMillis() * 1000;
                 synchronized (tcc) {
                     tcc.onPacket(seq, arrival);
@@ -284,7 +274,7 @@ final class PublishTransport implements PacketReceiver.MediaHandler {
 
     /** PLI for one of these streams, at most once per pli-interval per stream. */
     void requestKeyFrame(ReceiveStream stream) {
-        PeerTransport pt = transport;
+        PeerTransport pt = transport();
         int ssrc = stream.ssrc;
         if (pt == null || !pt.isConnected() || ssrc == 0) {
             return;
@@ -316,7 +306,7 @@ final class PublishTransport implements PacketReceiver.MediaHandler {
 
     /** Caller holds s.nacks; the NACK is in s.nackBuffer. */
     private void sendNack(ReceiveStream s, int len) {
-        PeerTransport p = transport;
+        PeerTransport p = transport();
         if (p != null && p.sendRtcp(s.nackBuffer, 0, len)) {
             metrics.nacksSent.incrementAndGet();
         }
@@ -324,7 +314,7 @@ final class PublishTransport implements PacketReceiver.MediaHandler {
 
     /** Timer, every 100 ms: transport-cc feedback and NACK retries; every second also RR + REMB. */
     void onTimer(long nowMillis, boolean fullSecond) {
-        PeerTransport p = transport;
+        PeerTransport p = transport();
         if (p == null) {
             return;
         }
@@ -374,7 +364,7 @@ final class PublishTransport implements PacketReceiver.MediaHandler {
 
     /** Every second and when the transport comes up: RR (loss, LSR/DLSR) for each stream, then REMB. */
     synchronized void sendReceiverReports() {
-        PeerTransport p = transport;
+        PeerTransport p = transport();
         PublishedTrack[] ts = tracks;
         if (p == null || !p.isConnected() || ts.length == 0) {
             return;
@@ -447,12 +437,5 @@ final class PublishTransport implements PacketReceiver.MediaHandler {
             }
         }
         return out;
-    }
-
-    void close() {
-        PeerTransport p = transport;
-        if (p != null) {
-            p.close();
-        }
     }
 }

@@ -5,7 +5,6 @@ import dev.visage.sfu.bwe.SendSideEstimator;
 import dev.visage.sfu.rtcp.Rtcp;
 import dev.visage.sfu.rtp.ResendLimiter;
 import dev.visage.sfu.rtp.RtpPacket;
-import dev.visage.sfu.transport.PacketReceiver;
 import dev.visage.sfu.transport.PeerTransport;
 
 import java.util.ArrayList;
@@ -21,14 +20,13 @@ import java.util.Map;
  * key-frame requests, NACK answers from the cache, report blocks (loss, RTT), transport-cc
  * feedback into the send-side bandwidth estimate, and from that estimate each consumer's layer.
  */
-final class SubscribeTransport implements PacketReceiver.MediaHandler {
+final class SubscribeTransport extends EndpointTransport {
     /** A resend's copy of the cached packet, and its RTX form (NACK path, the subscriber's receive thread). */
     private static final ThreadLocal<byte[]> RESEND_SCRATCH = ThreadLocal.withInitial(() -> new byte[1700]);
     private static final ThreadLocal<byte[]> RTX_SCRATCH = ThreadLocal.withInitial(() -> new byte[1700]);
 
     private final RoomServices svc;
     private final SfuMetrics metrics;
-    private volatile PeerTransport transport;
     /** Copy-on-write, changed under the room monitor. */
     private volatile Subscription[] consumers = new Subscription[0];
     /** Bandwidth probes towards this subscriber (timer thread). */
@@ -40,15 +38,6 @@ final class SubscribeTransport implements PacketReceiver.MediaHandler {
         this.svc = svc;
         this.metrics = svc.metrics();
         this.prober = new BandwidthProber(metrics);
-    }
-
-    PeerTransport transport() {
-        return transport;
-    }
-
-    /** Under the room monitor, with the first subscribe offer. */
-    void setTransport(PeerTransport t) {
-        transport = t;
     }
 
     Subscription[] consumers() {
@@ -118,7 +107,7 @@ final class SubscribeTransport implements PacketReceiver.MediaHandler {
      */
     void deliver(Subscription sub, ReceiveStream stream, int seq, int facts, byte[] buf, int off, int len,
                  long arrivalNanos, byte[] scratch) {
-        PeerTransport st = transport;
+        PeerTransport st = transport();
         if (st == null || !st.isConnected()
                 || !sub.accepts(stream.layer, seq, (facts & ReceiveStream.KEY_FRAME_START) != 0,
                 ReceiveStream.temporalLayer(facts), (facts & ReceiveStream.FRAME_START) != 0)) {
@@ -140,7 +129,7 @@ final class SubscribeTransport implements PacketReceiver.MediaHandler {
      * SSRC and RTP time, noted for the RTT its report blocks will give.
      */
     void deliverSenderReport(Subscription sub, ReceiveStream stream, byte[] sr, int off, int len, byte[] scratch) {
-        PeerTransport st = transport;
+        PeerTransport st = transport();
         if (st == null || !st.isConnected() || !sub.ready() || sub.currentLayer() != stream.layer) {
             return; // no time mapping yet, or another layer
         }
@@ -179,7 +168,7 @@ final class SubscribeTransport implements PacketReceiver.MediaHandler {
                     }
                 }
             } else if (pt == Rtcp.RTPFB && fmt == Rtcp.FMT_TCC) {
-                PeerTransport st = transport;
+                PeerTransport st = transport();
                 if (st != null && st.onTransportCcFeedback(buf, i, plen)) {
                     metrics.transportCcFeedback.incrementAndGet();
                 } else {
@@ -235,7 +224,7 @@ final class SubscribeTransport implements PacketReceiver.MediaHandler {
         metrics.nacksReceived.incrementAndGet();
         PublishedTrack t = s.track;
         int seq = s.sourceSequence(seqOut);
-        PeerTransport st = transport;
+        PeerTransport st = transport();
         int layer = s.currentLayer();
         if (!t.video || st == null || layer < 0 || seq < 0) {
             return;
@@ -335,7 +324,7 @@ final class SubscribeTransport implements PacketReceiver.MediaHandler {
 
     /** The send-side bandwidth estimate towards this subscriber, or null without transport-cc. */
     SendSideEstimator bandwidthEstimator() {
-        PeerTransport st = transport;
+        PeerTransport st = transport();
         return st == null ? null : st.bandwidthEstimator();
     }
 
@@ -355,7 +344,7 @@ final class SubscribeTransport implements PacketReceiver.MediaHandler {
                     requestKeyFrame(subs[i].track, subs[i].track.layers[wait[i]]);
                 }
             }
-            prober.probeIfWanted(transport, estimator, subs, now);
+            prober.probeIfWanted(transport(), estimator, subs, now);
         } else {
             for (Subscription s : subs) {
                 int wait = s.updateTargetLayer(now);
@@ -368,7 +357,7 @@ final class SubscribeTransport implements PacketReceiver.MediaHandler {
 
     /** Timer, every 100 ms: the resend budget's window and the layer choice; every second the consent check. */
     void onTimer(long nowMillis, boolean fullSecond) {
-        PeerTransport st = transport;
+        PeerTransport st = transport();
         if (st != null) {
             resendLimiter.tick(System.nanoTime(), forwardedTotal());
         }
@@ -427,12 +416,5 @@ final class SubscribeTransport implements PacketReceiver.MediaHandler {
             s.track.removeConsumer(s);
         }
         consumers = new Subscription[0];
-    }
-
-    void close() {
-        PeerTransport st = transport;
-        if (st != null) {
-            st.close();
-        }
     }
 }
