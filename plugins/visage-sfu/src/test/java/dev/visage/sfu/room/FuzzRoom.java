@@ -36,6 +36,8 @@ final class FuzzRoom {
             Logger.getLogger("org.ice4j"));
 
     final SfuMetrics metrics = new SfuMetrics();
+    final Room room;
+    final RoomServices services;
     final SfuEndpoint publisher;
     final SfuEndpoint subscriber;
 
@@ -44,8 +46,8 @@ final class FuzzRoom {
         QUIET.forEach(l -> l.setLevel(Level.WARNING));
         SfuConfig config = new SfuConfig(0, "", List.of("VP8", "H264", "VP9", "AV1"), 15_000, 200, 15_000, 512,
                 2_500_000, "sunjce", 0);
-        RoomServices services = new RoomServices(config, metrics, List.of(), DtlsCertificate.generate(), e -> { });
-        Room room = new Room("fuzz", new dev.visage.sfu.SfuMetrics());
+        services = new RoomServices(config, metrics, List.of(), DtlsCertificate.generate(), e -> { });
+        room = new Room("fuzz", metrics);
         List<Map<String, Object>> toPublisher = new java.util.ArrayList<>();
         publisher = SfuEndpoint.join(room, new Participant("fuzz", "pub", "u1", "Publisher"), toPublisher::add, services);
         subscriber = SfuEndpoint.join(room, new Participant("fuzz", "sub", "u2", "Subscriber"), m -> { }, services);
@@ -64,7 +66,7 @@ final class FuzzRoom {
     }
 
     /** Chrome's offer; its candidates are left out: ICE checks must never leave this machine. */
-    private static String chromeOfferWithoutCandidates() {
+    static String chromeOfferWithoutCandidates() {
         try (InputStream in = FuzzRoom.class.getResourceAsStream("/sdp/chrome-publish-offer.sdp")) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines()
                     .filter(l -> !l.startsWith("a=candidate"))
