@@ -26,7 +26,6 @@ final class PublishTransport extends EndpointTransport {
     /** The publisher's SR without its report blocks, on its way to the fan-out. */
     private static final ThreadLocal<byte[]> SR_SCRATCH = ThreadLocal.withInitial(() -> new byte[1700]);
     private static final System.Logger LOG = System.getLogger(PublishTransport.class.getName());
-    private static final long NACK_RETRY_NANOS = 100_000_000L;
 
     private final SfuEndpoint endpoint;
     private final Room room;
@@ -34,6 +33,7 @@ final class PublishTransport extends EndpointTransport {
     private final SfuMetrics metrics;
     /** The SSRC our feedback to the publisher comes from. */
     private final int feedbackSsrc = RANDOM.nextInt() | 1;
+    private final ReceiveStream.NackSink nackSink = this::sendNack;
 
     private volatile PublishedTrack[] tracks = new PublishedTrack[0];
 
@@ -150,22 +150,14 @@ final class PublishTransport extends EndpointTransport {
         }
         int seq = RtpPacket.sequence(buf, off);
         long arrivalNanos = System.nanoTime();
-        if (stream.nacks != null) {
-            int nackLen;
-            synchronized (stream.nacks) {
-                int arrival = stream.nacks.onPacket(seq);
-                if (retransmission && arrival == NackGenerator.DUPLICATE) {
-                    metrics.dropRtx.incrementAndGet(); // a copy of a packet we already forwarded
-                    return;
-                }
-                if (arrival == NackGenerator.RECOVERED) {
-                    metrics.recovered.incrementAndGet();
-                }
-                nackLen = stream.nacks.missingCount() == 0 ? 0
-                        : stream.nacks.writeNack(stream.nackBuffer, 0, feedbackSsrc, stream.ssrc, System.nanoTime(), NACK_RETRY_NANOS);
-                if (nackLen > 0) {
-                    sendNack(stream, nackLen);
-                }
+        if (stream.nacksGaps()) {
+            int arrival = stream.onSequence(seq, feedbackSsrc, nackSink);
+            if (retransmission && arrival == NackGenerator.DUPLICATE) {
+                metrics.dropRtx.incrementAndGet(); // a copy of a packet we already forwarded
+                return;
+            }
+            if (arrival == NackGenerator.RECOVERED) {
+                metrics.recovered.incrementAndGet();
             }
         } else if (retransmission) {
             metrics.dropRtx.incrementAndGet();
@@ -256,8 +248,7 @@ final class PublishTransport extends EndpointTransport {
      * subscribers (and the relay) that receive that stream now.
      */
     private void onSenderReport(ReceiveStream stream, byte[] buf, int at, int plen) {
-        stream.lastSrNtpMiddle = RtpPacket.i32(buf, at + 10);
-        stream.lastSrArrivalNanos = System.nanoTime();
+        stream.onSenderReport(RtpPacket.i32(buf, at + 10), System.nanoTime());
         byte[] sr = SR_SCRATCH.get();
         int n = Rtcp.copySrWithoutBlocks(buf, at, plen, sr, 0);
         if (n <= 0) {
@@ -304,10 +295,10 @@ final class PublishTransport extends EndpointTransport {
         }
     }
 
-    /** Caller holds s.nacks; the NACK is in s.nackBuffer. */
-    private void sendNack(ReceiveStream s, int len) {
+    /** The NACKs of this publisher's streams' gaps go back on its transport. */
+    private void sendNack(byte[] nack, int len) {
         PeerTransport p = transport();
-        if (p != null && p.sendRtcp(s.nackBuffer, 0, len)) {
+        if (p != null && p.sendRtcp(nack, 0, len)) {
             metrics.nacksSent.incrementAndGet();
         }
     }
@@ -325,8 +316,11 @@ final class PublishTransport extends EndpointTransport {
             long now = System.nanoTime();
             for (PublishedTrack t : tracks) {
                 for (ReceiveStream stream : t.layers) {
-                    if (stream.nacks != null && stream.ssrc != 0) {
-                        sendNackRetries(stream, now);
+                    if (stream.nacksGaps() && stream.ssrc != 0
+                            && stream.retryNacks(feedbackSsrc, now, nackSink, metrics)) {
+                        // a packet lost for every subscriber: asking for the key frame now spares
+                        // them the ~3 s Chromium waits before it asks
+                        requestKeyFrame(stream);
                     }
                 }
             }
@@ -334,31 +328,6 @@ final class PublishTransport extends EndpointTransport {
         if (fullSecond) {
             p.onSecond(nowMillis);
             sendReceiverReports();
-        }
-    }
-
-    private void sendNackRetries(ReceiveStream stream, long now) {
-        synchronized (stream.nacks) {
-            if (stream.nacks.missingCount() > 0) {
-                int n = stream.nacks.writeNack(stream.nackBuffer, 0, feedbackSsrc, stream.ssrc, now, NACK_RETRY_NANOS);
-                if (n > 0) {
-                    sendNack(stream, n);
-                }
-            }
-            long rn = stream.nacks.recoveryNanosTotal();
-            if (rn != stream.nackRecoveryNanosReported) {
-                metrics.nackRecoveryMicros.addAndGet((rn - stream.nackRecoveryNanosReported) / 1000);
-                stream.nackRecoveryNanosReported = rn;
-            }
-            metrics.nackRecoveryMaxMicros.accumulateAndGet(stream.nacks.recoveryNanosMax() / 1000, Math::max);
-            long g = stream.nacks.gaveUp();
-            if (g != stream.nackGaveUpReported) {
-                metrics.nackGaveUp.addAndGet(g - stream.nackGaveUpReported);
-                stream.nackGaveUpReported = g;
-                // that packet is lost for every subscriber: their decoders need a key frame, and
-                // asking now spares them the ~3 s Chromium waits before it asks
-                requestKeyFrame(stream);
-            }
         }
     }
 
@@ -380,14 +349,7 @@ final class PublishTransport extends EndpointTransport {
                 if (n == 31 || s.ssrc == 0) {
                     continue;
                 }
-                s.lossStats(loss);
-                s.lastFractionLost = loss[0];
-                s.lastCumulativeLost = loss[1];
-                s.rollBitrate(now);
-                int lsr = s.lastSrNtpMiddle;
-                int dlsr = s.lastSrArrivalNanos == 0 ? 0 : (int) (((now - s.lastSrArrivalNanos) * 65536L) / 1_000_000_000L);
-                at += Rtcp.writeReportBlock(b, at, 0, s.ssrc, loss[0], loss[1], s.extendedHighestSeq(), 0,
-                        s.lastSrArrivalNanos == 0 ? 0 : lsr, dlsr);
+                at += s.writeReportBlock(b, at, now, loss);
                 n++;
             }
         }
@@ -430,8 +392,8 @@ final class PublishTransport extends EndpointTransport {
                 m.put("packets", s.packetsReceived);
                 m.put("bytes", s.bytesReceived);
                 m.put("bitrateBps", s.bitrateBps);
-                m.put("fractionLost", s.lastFractionLost / 256.0);
-                m.put("packetsLost", s.lastCumulativeLost);
+                m.put("fractionLost", s.reportedFractionLost());
+                m.put("packetsLost", s.reportedCumulativeLost());
                 m.put("muted", t.muted);
                 out.add(m);
             }

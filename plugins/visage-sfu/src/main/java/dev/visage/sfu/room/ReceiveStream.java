@@ -1,7 +1,9 @@
 package dev.visage.sfu.room;
 
+import dev.visage.sfu.SfuMetrics;
 import dev.visage.sfu.bwe.SendSideEstimator;
 import dev.visage.sfu.codec.Vp8Descriptor;
+import dev.visage.sfu.rtcp.Rtcp;
 import dev.visage.sfu.rtp.NackGenerator;
 import dev.visage.sfu.rtp.PacketCache;
 import dev.visage.sfu.rtp.RtpPacket;
@@ -33,20 +35,31 @@ final class ReceiveStream {
     /** The SSRC it crosses relay legs under (see {@link PublishedTrack#relaySsrc}). */
     final int relaySsrc;
 
+    /**
+     * Where the NACKs of gaps in this stream go (the publisher's transport): {@code len} bytes of
+     * {@code nack}, a buffer the stream reuses.
+     */
+    interface NackSink {
+        void sendNack(byte[] nack, int len);
+    }
+
+    /** How long a NACKed packet waits before it is NACKed again. */
+    private static final long NACK_RETRY_NANOS = 100_000_000L;
+
     final PacketCache cache;
     /** Gap tracking and NACKs towards the publisher (video only); guarded by itself. */
-    final NackGenerator nacks;
+    private final NackGenerator nacks;
     /** nacks.gaveUp() already added to the metrics (under nacks' lock). */
-    long nackGaveUpReported;
-    long nackRecoveryNanosReported;
-    final byte[] nackBuffer;
+    private long nackGaveUpReported;
+    private long nackRecoveryNanosReported;
+    private final byte[] nackBuffer;
 
     // for streamStats(): written by the receive thread, read by the stats timer/callers
     volatile long packetsReceived;
     volatile long bytesReceived;
     volatile long bitrateBps;
-    volatile int lastFractionLost;
-    volatile long lastCumulativeLost;
+    private volatile int lastFractionLost;
+    private volatile long lastCumulativeLost;
     private long bitrateBytesPrior;
     private long bitrateNanosPrior;
     /**
@@ -80,8 +93,8 @@ final class ReceiveStream {
     private long skipped;
     private volatile boolean resuming;
     // last SR: middle 32 bits of NTP and arrival time, for LSR/DLSR
-    volatile int lastSrNtpMiddle;
-    volatile long lastSrArrivalNanos;
+    private volatile int lastSrNtpMiddle;
+    private volatile long lastSrArrivalNanos;
     private long lastPliNanos;
     /** Width and height of the last key frame ({@code width << 16 | height}), 0 before one. */
     volatile int keyFrameSize;
@@ -238,6 +251,91 @@ final class ReceiveStream {
         long lostInterval = expectedInterval - receivedInterval;
         out[0] = expectedInterval == 0 || lostInterval <= 0 ? 0 : (int) ((lostInterval << 8) / expectedInterval);
         out[1] = (int) Math.min(lost, 0x7FFFFF);
+    }
+
+    /** True if its gaps are NACKed (video). */
+    boolean nacksGaps() {
+        return nacks != null;
+    }
+
+    /**
+     * NACK step (video only, see {@link #nacksGaps}): {@code seq} arrived; NACKs for the gaps due
+     * go to {@code sink} at once. Returns {@link NackGenerator}'s verdict (a copy of a packet
+     * already here is {@link NackGenerator#DUPLICATE}, a gap filled {@link NackGenerator#RECOVERED}).
+     */
+    int onSequence(int seq, int feedbackSsrc, NackSink sink) {
+        synchronized (nacks) {
+            int arrival = nacks.onPacket(seq);
+            if (arrival != NackGenerator.DUPLICATE) {
+                sendDueNacks(feedbackSsrc, System.nanoTime(), sink);
+            }
+            return arrival;
+        }
+    }
+
+    /** Under nacks' lock. */
+    private void sendDueNacks(int feedbackSsrc, long nowNanos, NackSink sink) {
+        if (nacks.missingCount() > 0) {
+            int n = nacks.writeNack(nackBuffer, 0, feedbackSsrc, ssrc, nowNanos, NACK_RETRY_NANOS);
+            if (n > 0) {
+                sink.sendNack(nackBuffer, n);
+            }
+        }
+    }
+
+    /**
+     * Timer, every 100 ms (video only): NACKs for the gaps due again, and the NACK statistics into
+     * the metrics. True if a packet was given up since the last call: it is lost for every
+     * subscriber, whose decoders then need a key frame.
+     */
+    boolean retryNacks(int feedbackSsrc, long nowNanos, NackSink sink, SfuMetrics metrics) {
+        synchronized (nacks) {
+            sendDueNacks(feedbackSsrc, nowNanos, sink);
+            long rn = nacks.recoveryNanosTotal();
+            if (rn != nackRecoveryNanosReported) {
+                metrics.nackRecoveryMicros.addAndGet((rn - nackRecoveryNanosReported) / 1000);
+                nackRecoveryNanosReported = rn;
+            }
+            metrics.nackRecoveryMaxMicros.accumulateAndGet(nacks.recoveryNanosMax() / 1000, Math::max);
+            long g = nacks.gaveUp();
+            if (g == nackGaveUpReported) {
+                return false;
+            }
+            metrics.nackGaveUp.addAndGet(g - nackGaveUpReported);
+            nackGaveUpReported = g;
+            return true;
+        }
+    }
+
+    /** The publisher's SR of this stream arrived: its NTP time's middle 32 bits, for our LSR/DLSR. */
+    void onSenderReport(int ntpMiddle, long nowNanos) {
+        lastSrNtpMiddle = ntpMiddle;
+        lastSrArrivalNanos = nowNanos;
+    }
+
+    /**
+     * Its report block of our RR at {@code b[at..]} (loss since the last one, extended highest
+     * sequence number, LSR/DLSR), the loss kept for the stream statistics and the bitrate rolled;
+     * {@code loss} is scratch. Returns the block's length.
+     */
+    int writeReportBlock(byte[] b, int at, long nowNanos, int[] loss) {
+        lossStats(loss);
+        lastFractionLost = loss[0];
+        lastCumulativeLost = loss[1];
+        rollBitrate(nowNanos);
+        long srAt = lastSrArrivalNanos;
+        int dlsr = srAt == 0 ? 0 : (int) (((nowNanos - srAt) * 65536L) / 1_000_000_000L);
+        return Rtcp.writeReportBlock(b, at, 0, ssrc, loss[0], loss[1], extendedHighestSeq(), 0,
+                srAt == 0 ? 0 : lastSrNtpMiddle, dlsr);
+    }
+
+    /** The loss its last report block stated: {fraction lost (0..255), cumulative lost}. */
+    double reportedFractionLost() {
+        return lastFractionLost / 256.0;
+    }
+
+    long reportedCumulativeLost() {
+        return lastCumulativeLost;
     }
 
     /** Relay thread: the origin sends this paused layer again; the numbers it skipped meanwhile are not loss. */

@@ -118,8 +118,7 @@ final class SubscribeTransport extends EndpointTransport {
         sub.rewriteRtp(scratch, 0, len, arrivalNanos);
         if (st.sendRtp(scratch, 0, len)) {
             metrics.rtpForwarded.incrementAndGet();
-            sub.packetsSent++;
-            sub.bytesSent += len;
+            sub.onSent(len);
         }
     }
 
@@ -207,14 +206,9 @@ final class SubscribeTransport extends EndpointTransport {
             if (s == null) {
                 continue;
             }
-            s.fractionLost = buf[b + 4] & 0xFF;
-            s.cumulativeLost = ((buf[b + 5] & 0xFF) << 16) | ((buf[b + 6] & 0xFF) << 8) | (buf[b + 7] & 0xFF);
-            s.jitter = RtpPacket.u32(buf, b + 12);
-            // RTT = arrival - when we forwarded the SR it names (LSR) - its hold time (DLSR)
-            long rtt = s.rttFrom(RtpPacket.i32(buf, b + 16), RtpPacket.u32(buf, b + 20), now);
+            long rtt = s.onReportBlock(buf, b, now);
             if (rtt >= 0) {
                 resendLimiter.onRtt(rtt);
-                s.rttNanos = rtt;
             }
         }
     }
@@ -265,7 +259,7 @@ final class SubscribeTransport extends EndpointTransport {
         }
         if (sent) {
             metrics.retransmissions.incrementAndGet();
-            s.resent++;
+            s.onResent();
         }
     }
 
@@ -273,7 +267,7 @@ final class SubscribeTransport extends EndpointTransport {
     private long forwardedTotal() {
         long n = 0;
         for (Subscription s : consumers) {
-            n += s.packetsSent;
+            n += s.packetsSent();
         }
         return n;
     }
@@ -375,27 +369,7 @@ final class SubscribeTransport extends EndpointTransport {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("direction", "subscribe");
             m.put("sessionId", sessionId);
-            m.put("fromSessionId", s.track.publisher.sessionId());
-            m.put("relayed", s.track.upstream != null);
-            m.put("kind", s.track.info.kind());
-            m.put("codec", s.track.info.codec());
-            m.put("ssrc", s.ssrc & 0xFFFFFFFFL);
-            m.put("packets", s.packetsSent);
-            m.put("bytes", s.bytesSent);
-            m.put("fractionLost", s.fractionLost / 256.0);
-            m.put("packetsLost", s.cumulativeLost);
-            int clock = Math.max(1, s.track.info.clockRate());
-            m.put("jitterMs", s.jitter * 1000.0 / clock);
-            m.put("rttMs", s.rttNanos < 0 ? -1.0 : s.rttNanos / 1e6);
-            m.put("retransmissions", s.resent);
-            if (s.track.simulcast) {
-                m.put("layer", s.currentLayer());
-                m.put("layerSwitches", s.layerSwitches);
-                if (s.maxTemporalLayer() != Subscription.ALL_TEMPORAL_LAYERS) {
-                    m.put("maxTemporalLayer", s.maxTemporalLayer()); // thinned: frames above it are not sent
-                }
-                m.put("framesThinned", s.framesThinned);
-            }
+            m.putAll(s.stats());
             if (estimator != null) {
                 // the subscriber's whole downlink (shared by its streams), as the SFU estimates it
                 m.put("estimateBps", estimator.estimateBps());

@@ -107,13 +107,13 @@ final class Subscription {
     private final Vp8PictureIdRewriter pictureIds;
 
     // statistics: sent by the publisher's receive thread; reported by the subscriber's RRs
-    volatile long packetsSent;
-    volatile long bytesSent;
-    volatile int fractionLost;
-    volatile int cumulativeLost;
-    volatile long jitter;
-    volatile long resent;
-    volatile long rttNanos = -1;
+    private volatile long packetsSent;
+    private volatile long bytesSent;
+    private volatile int fractionLost;
+    private volatile int cumulativeLost;
+    private volatile long jitter;
+    private volatile long resent;
+    private volatile long rttNanos = -1;
     volatile long layerSwitches;
     /** Frames not sent because their temporal layer was thinned out. */
     volatile long framesThinned;
@@ -453,6 +453,66 @@ final class Subscription {
         }
     }
 
+    /** Send step: a packet of {@code len} bytes went to the subscriber (the forwarding thread). */
+    void onSent(int len) {
+        packetsSent++;
+        bytesSent += len;
+    }
+
+    /** Packets sent to the subscriber so far (the resend budget's base). */
+    long packetsSent() {
+        return packetsSent;
+    }
+
+    /** A NACKed packet went to the subscriber again. */
+    void onResent() {
+        resent++;
+    }
+
+    /**
+     * The subscriber's report block about this stream, at {@code buf[b..b+24)}: its loss and
+     * jitter, and the RTT from its LSR/DLSR against the SRs we forwarded (returned; -1 if it
+     * names none).
+     */
+    long onReportBlock(byte[] buf, int b, long now) {
+        fractionLost = buf[b + 4] & 0xFF;
+        cumulativeLost = ((buf[b + 5] & 0xFF) << 16) | ((buf[b + 6] & 0xFF) << 8) | (buf[b + 7] & 0xFF);
+        jitter = RtpPacket.u32(buf, b + 12);
+        // RTT = arrival - when we forwarded the SR it names (LSR) - its hold time (DLSR)
+        long rtt = rttFrom(RtpPacket.i32(buf, b + 16), RtpPacket.u32(buf, b + 20), now);
+        if (rtt >= 0) {
+            rttNanos = rtt;
+        }
+        return rtt;
+    }
+
+    /** Its row of the room's stream statistics: what was sent, what the subscriber reports, the layer. */
+    java.util.Map<String, Object> stats() {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        PublishedTrack t = track;
+        m.put("fromSessionId", t.publisher.sessionId());
+        m.put("relayed", t.upstream != null);
+        m.put("kind", t.info.kind());
+        m.put("codec", t.info.codec());
+        m.put("ssrc", ssrc & 0xFFFFFFFFL);
+        m.put("packets", packetsSent);
+        m.put("bytes", bytesSent);
+        m.put("fractionLost", fractionLost / 256.0);
+        m.put("packetsLost", cumulativeLost);
+        m.put("jitterMs", jitter * 1000.0 / clockRate);
+        m.put("rttMs", rttNanos < 0 ? -1.0 : rttNanos / 1e6);
+        m.put("retransmissions", resent);
+        if (t.simulcast) {
+            m.put("layer", currentLayer());
+            m.put("layerSwitches", layerSwitches);
+            if (maxTemporalLayer() != ALL_TEMPORAL_LAYERS) {
+                m.put("maxTemporalLayer", maxTemporalLayer()); // thinned: frames above it are not sent
+            }
+            m.put("framesThinned", framesThinned);
+        }
+        return m;
+    }
+
     synchronized void onSrForwarded(int ntpMiddle, long now) {
         srNtp[srNext] = ntpMiddle;
         srSentAt[srNext] = now;
@@ -460,7 +520,7 @@ final class Subscription {
     }
 
     /** RTT from a report block's LSR/DLSR (DLSR in 1/65536 s), or -1 if it names no SR we sent. */
-    synchronized long rttFrom(int lsr, long dlsr, long now) {
+    private synchronized long rttFrom(int lsr, long dlsr, long now) {
         if (lsr == 0) {
             return -1;
         }
