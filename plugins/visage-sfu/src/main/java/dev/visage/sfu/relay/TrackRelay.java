@@ -5,7 +5,7 @@ import dev.visage.sfu.room.PublishedTrack;
 /**
  * The sending side of one local track: the legs of the nodes that subscribed to its room. Set as
  * {@link PublishedTrack#downstream}, so the publisher's receive thread hands every (canonical,
- * plaintext) packet of each of its streams (every simulcast layer) here right after the local
+ * plaintext) packet of each of its streams (every simulcast layer) here just before the local
  * fan-out; each leg encrypts its own copy under the stream's relay SSRC. One packet per leg,
  * whatever the number of subscribers on the far node, whose consumers choose among the layers.
  */

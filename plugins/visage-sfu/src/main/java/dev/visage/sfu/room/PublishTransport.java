@@ -171,12 +171,14 @@ final class PublishTransport extends EndpointTransport {
             metrics.dropMalformedRtp.incrementAndGet();
             return;
         }
-        room.fanOut(stream, seq, arrivalNanos, buf, off, len);
+        // the relay's copy first: it has the far node's hop still ahead, and with many local
+        // subscribers it would otherwise wait for all their copies to be encrypted and sent
         PublishedTrack.Downstream relay = t.downstream;
         if (relay != null) {
             relay.onRtp(t, stream.layer, buf, off, len); // once per node that subscribed, not per subscriber
             metrics.step(SfuMetrics.Step.RELAYED);
         }
+        room.fanOut(stream, seq, arrivalNanos, buf, off, len);
     }
 
     /**
