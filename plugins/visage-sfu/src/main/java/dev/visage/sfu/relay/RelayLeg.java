@@ -312,8 +312,12 @@ final class RelayLeg {
 
     void sendNack(int mediaSsrc, int seq) {
         byte[] b = SCRATCH.get().rtcp;
-        int n = RelayRtcp.writeNack(b, 0, localSsrc, mediaSsrc, seq);
-        if (sendRtcp(b, 0, n)) {
+        sendNack(b, RelayRtcp.writeNack(b, 0, localSsrc, mediaSsrc, seq));
+    }
+
+    /** A NACK written by the caller (the receive thread's NACK step for a relayed stream's gaps). */
+    void sendNack(byte[] nack, int len) {
+        if (sendRtcp(nack, 0, len)) {
             nacksSent.incrementAndGet();
         }
     }

@@ -75,4 +75,12 @@ final class RemoteStream implements PublishedTrack.Upstream {
     public void requestRetransmission(PublishedTrack t, int streamSsrc, int seq) {
         leg.sendNack(streamSsrc, seq);
     }
+
+    @Override
+    public void sendNack(byte[] nack, int len) {
+        RelayLeg l = leg;
+        if (l != null) {
+            l.sendNack(nack, len);
+        }
+    }
 }

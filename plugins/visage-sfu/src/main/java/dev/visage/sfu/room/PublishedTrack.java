@@ -24,6 +24,9 @@ public final class PublishedTrack {
         void requestKeyFrame(PublishedTrack t, int ssrc);
 
         void requestRetransmission(PublishedTrack t, int ssrc, int seq);
+
+        /** The far node's own NACK of gaps in a relayed stream (a generic NACK, written for us). */
+        void sendNack(byte[] nack, int len);
     }
 
     /**
@@ -42,6 +45,8 @@ public final class PublishedTrack {
     public final Participant publisher;
     /** Non-null for a track relayed from another node. */
     public final Upstream upstream;
+    /** Where the NACK step sends a relayed stream's gaps: the upstream (made once, not per packet). */
+    final ReceiveStream.NackSink upstreamNacks;
     /** Set by the relay while other nodes subscribe to this local track's room. */
     public volatile Downstream downstream;
     public final TrackInfo info;
@@ -92,6 +97,7 @@ public final class PublishedTrack {
         this.owner = owner;
         this.publisher = publisher;
         this.upstream = upstream;
+        this.upstreamNacks = upstream == null ? null : upstream::sendNack;
         this.info = info;
         this.ssrc = info.ssrc();
         this.video = info.kind().equals("video");

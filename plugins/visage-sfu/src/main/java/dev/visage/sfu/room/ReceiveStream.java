@@ -341,6 +341,11 @@ final class ReceiveStream {
     /** Relay thread: the origin sends this paused layer again; the numbers it skipped meanwhile are not loss. */
     void resumeAfterPause() {
         resuming = true;
+        if (nacks != null) {
+            synchronized (nacks) {
+                nacks.restart(); // the numbers skipped were never sent: nothing to ask for
+            }
+        }
     }
 
     /** True (and records the time) if a key-frame request may go to the publisher now. */

@@ -2,6 +2,7 @@ package dev.visage.sfu.room;
 
 
 import dev.visage.sfu.SfuMetrics;
+import dev.visage.sfu.rtp.NackGenerator;
 import dev.visage.sfu.rtp.RtpPacket;
 
 import java.util.ArrayList;
@@ -21,6 +22,9 @@ public final class Room {
     public interface Observer {
         void onRoomChanged(Room room);
     }
+
+    /** The sender SSRC of this node's NACKs over a relay leg (the origin reads only the media SSRC). */
+    private static final int RELAY_FEEDBACK_SSRC = 1;
 
     /** The delivering thread's buffer for one subscriber's copy of a packet (the packet itself is not changed). */
     private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[1700]);
@@ -143,13 +147,25 @@ public final class Room {
 
     /**
      * Relay receive thread: a packet of one stream (simulcast layer) of a relayed track
-     * (plaintext, canonical): noted, cached for this node's subscribers' NACKs, inspected and
-     * fanned out through the same steps as a local publisher's, so each subscriber's consumer
+     * (plaintext, canonical) through the same steps as a local publisher's from the NACK step on:
+     * its gaps NACKed over the leg at once (not only when a subscriber's NACK misses the cache,
+     * a far subscriber's round trip later), a copy already forwarded dropped, noted, cached for
+     * this node's subscribers' NACKs, inspected and fanned out, so each subscriber's consumer
      * chooses its layer from its own downlink and tile size.
      */
     public void forwardRelayedRtp(PublishedTrack t, int layer, byte[] buf, int off, int len) {
         ReceiveStream stream = t.layers[layer];
         int seq = RtpPacket.sequence(buf, off);
+        if (stream.nacksGaps() && t.upstreamNacks != null) {
+            int arrival = stream.onSequence(seq, RELAY_FEEDBACK_SSRC, t.upstreamNacks);
+            if (arrival == NackGenerator.DUPLICATE) {
+                metrics.dropRtx.incrementAndGet(); // the origin answered our NACK and a subscriber's
+                return;
+            }
+            if (arrival == NackGenerator.RECOVERED) {
+                metrics.recovered.incrementAndGet();
+            }
+        }
         long arrivalNanos = System.nanoTime();
         stream.onPacket(seq, len, arrivalNanos);
         fanOut(stream, seq, arrivalNanos, buf, off, len);

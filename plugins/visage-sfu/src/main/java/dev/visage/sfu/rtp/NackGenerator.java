@@ -64,6 +64,12 @@ public final class NackGenerator {
         return remove(seq) ? RECOVERED : DUPLICATE;
     }
 
+    /** The stream starts over (a relayed layer the origin paused and sends again): no holes, no highest. */
+    public void restart() {
+        highest = -1;
+        count = 0;
+    }
+
     private void add(int seq) {
         if (count == CAPACITY) {
             System.arraycopy(missing, 1, missing, 0, CAPACITY - 1);

@@ -121,10 +121,13 @@ class RelayLegTest {
         assertEquals(312, relayed.cachedPacket(0, 12, out), "B caches relayed packets for its subscribers' NACKs");
         assertEquals(-1, relayed.cachedPacket(0, 15, out));
 
+        // B's NACK step asked A for 15 as soon as 16 showed the gap, before any subscriber did
+        await(() -> a.nacksReceived.get() >= 1 && b.nacksSent.get() >= 1, "B's own NACK of the gap at A");
+        long nacksBefore = a.nacksReceived.get();
         // feedback B -> A: a PLI, and a NACK for what B's cache lacks
         rs.requestKeyFrame(relayed, 1000);
         rs.requestRetransmission(relayed, 1000, 15);
-        await(() -> a.plisReceived.get() == 1 && a.nacksReceived.get() == 1, "PLI and NACK at A");
+        await(() -> a.plisReceived.get() == 1 && a.nacksReceived.get() == nacksBefore + 1, "PLI and NACK at A");
         assertEquals(0, a.retransmissions.get(), "A's cache does not have 15 either (nothing resent)");
 
         // reports both ways: RTT at each end, loss measured at B and reported to A
