@@ -31,6 +31,8 @@ const { openPage, openFirefoxPage, close } = browsers({ clients: cfg.clients, or
 const names = ['alice', 'bob', 'carol'];
 const remotes = (p) => names.filter((n) => n !== p.name);
 const URL_NAME = 'weekly-sync';
+/** A large tile of Firefox's camera gets at least this wide (its fake camera: see firefoxJoins). */
+const FIREFOX_LARGE_WIDTH = 640;
 const screenshots = join(cfg.logdir, 'screenshots');
 
 try {
@@ -235,15 +237,17 @@ async function createNamedRoomOnTheHomePage(page, urlName) {
 }
 
 /**
- * Simulcast by tile size: the publisher's camera (Chromium's fake one at 1280x720, sent as three
- * layers) shows large on one page and shrinks to a thumbnail on another. Each page's own getStats
- * must show the large tile receiving at least 640 wide, the thumbnail dropping to 320 or less
- * while its frames keep rising, and climbing back to 640 or more once the tile grows again.
- * Throws when a width is never reached (a minute each).
+ * Simulcast by tile size: the publisher's camera (sent as three layers) shows large on one page
+ * and shrinks to a thumbnail on another. Each page's own getStats must show the large tile
+ * receiving at least `largeWidth` wide (640: Chromium's fake camera is 1280x720), the thumbnail
+ * dropping to 320 or less while its frames keep rising, and climbing back to `largeWidth` or more
+ * once the tile grows again. A switch of layer starts at a key frame of the new one: the
+ * subscriber's keyFramesDecoded rises across each, and the longest stretch without a new decoded
+ * frame (polled every 500 ms) is noted. Throws when a width is never reached (a minute each).
  */
-async function simulcastLayers(publisher, largePage, thumbPage, roomId, token) {
+async function simulcastLayers(publisher, largePage, thumbPage, roomId, token, largeWidth = 640) {
   const LARGE = 960, THUMB = 160; // CSS pixels wide; tiles are 16:9
-  const video = (rs) => rs.find((x) => x.kind === 'video' && x.from === publisher.name) || { frameWidth: 0, framesDecoded: 0 };
+  const video = (rs) => rs.find((x) => x.kind === 'video' && x.from === publisher.name) || { frameWidth: 0, framesDecoded: 0, keyFramesDecoded: 0 };
   const resize = (p, width) => p.page.evaluate(({ name, width }) => {
     const sid = window.visage.members.find((m) => m.displayName === name).sessionId;
     const tile = document.querySelector(`.tile[data-session-id="${CSS.escape(sid)}"]`);
@@ -262,24 +266,33 @@ async function simulcastLayers(publisher, largePage, thumbPage, roomId, token) {
       .map((x) => x.rid ? `${x.rid} ${x.width}x${x.height} ${Math.round(x.bitrateBps / 1000)} kbit/s`
         : `${x.sessionId} <- ${x.fromSessionId} layer ${x.layer} (${x.layerSwitches} switches)`) : st.text);
   };
-  const widthReached = (p, what, ok) => waitFor(what, async () => {
-    const v = video(await inbound(p));
-    return ok(v.frameWidth) ? v : null;
-  }, 60000, log, 500).catch(async (e) => {
-    log(`${p.name}'s inbound video from ${publisher.name} at the timeout: ${JSON.stringify(video(await inbound(p)))}; sizes it reported: `
-      + JSON.stringify(await p.page.evaluate(() => [...window.visage.media.videoSizes.values()])));
-    log(`node's layers at the timeout: ${await layers()}`);
-    throw e;
-  });
+  let longestFreezeMs = 0;
+  const widthReached = (p, what, ok) => {
+    let last = null;
+    return waitFor(what, async () => {
+      const v = video(await inbound(p));
+      const now = Date.now();
+      if (!last || v.framesDecoded > last.frames) last = { frames: v.framesDecoded, at: now };
+      longestFreezeMs = Math.max(longestFreezeMs, now - last.at);
+      return ok(v.frameWidth) ? v : null;
+    }, 60000, log, 500).catch(async (e) => {
+      log(`${p.name}'s inbound video from ${publisher.name} at the timeout: ${JSON.stringify(video(await inbound(p)))}; sizes it reported: `
+        + JSON.stringify(await p.page.evaluate(() => [...window.visage.media.videoSizes.values()])));
+      log(`node's layers at the timeout: ${await layers()}`);
+      throw e;
+    });
+  };
   const out = {};
   await resize(largePage, LARGE);
   let t = Date.now();
-  const large = await widthReached(largePage, `${largePage.name}'s large tile of ${publisher.name} at >= 640 wide`, (w) => w >= 640);
+  const large = await widthReached(largePage, `${largePage.name}'s large tile of ${publisher.name} at >= ${largeWidth} wide`, (w) => w >= largeWidth);
   out.large = { frameWidth: large.frameWidth, ms: Date.now() - t };
+  const beforeDown = video(await inbound(thumbPage));
   await resize(thumbPage, THUMB);
   t = Date.now();
   const low = await widthReached(thumbPage, `${thumbPage.name}'s thumbnail of ${publisher.name} down to <= 320 wide`, (w) => w > 0 && w <= 320);
-  out.thumbnail = { frameWidth: low.frameWidth, downMs: Date.now() - t };
+  out.thumbnail = { fromWidth: beforeDown.frameWidth, frameWidth: low.frameWidth, downMs: Date.now() - t,
+    keyFramesAtSwitch: low.keyFramesDecoded - beforeDown.keyFramesDecoded };
   await sleep(5000);
   const lowAfter = video(await inbound(thumbPage));
   const largeAfter = video(await inbound(largePage));
@@ -288,17 +301,21 @@ async function simulcastLayers(publisher, largePage, thumbPage, roomId, token) {
   out.large.frameWidthMeanwhile = largeAfter.frameWidth;
   await resize(thumbPage, LARGE);
   t = Date.now();
-  const back = await widthReached(thumbPage, `${thumbPage.name}'s tile of ${publisher.name} back to >= 640 wide`, (w) => w >= 640);
+  const back = await widthReached(thumbPage, `${thumbPage.name}'s tile of ${publisher.name} back to >= ${largeWidth} wide`, (w) => w >= largeWidth);
   await sleep(2000);
   const backAfter = video(await inbound(thumbPage));
-  out.grown = { frameWidth: back.frameWidth, upMs: Date.now() - t - 2000, framesIn2s: backAfter.framesDecoded - back.framesDecoded };
+  out.grown = { frameWidth: back.frameWidth, upMs: Date.now() - t - 2000, framesIn2s: backAfter.framesDecoded - back.framesDecoded,
+    keyFramesAtSwitch: back.keyFramesDecoded - lowAfter.keyFramesDecoded };
+  out.longestFreezeMs = longestFreezeMs;
   out.nodeLayers = await layers();
-  out.ok = out.large.frameWidthMeanwhile >= 640 && plays(out.thumbnail.framesIn5s, 5) && out.thumbnail.frameWidthAfter5s <= 320
-    && out.grown.framesIn2s > 0;
+  out.ok = out.large.frameWidthMeanwhile >= largeWidth && plays(out.thumbnail.framesIn5s, 5) && out.thumbnail.frameWidthAfter5s <= 320
+    && out.grown.framesIn2s > 0 && out.grown.keyFramesAtSwitch > 0 && (out.thumbnail.fromWidth <= 320 || out.thumbnail.keyFramesAtSwitch > 0);
   figure(`simulcast: ${largePage.name}'s large tile of ${publisher.name} decodes ${out.large.frameWidth} wide after ${out.large.ms} ms; `
-    + `${thumbPage.name}'s thumbnail drops to ${out.thumbnail.frameWidth} wide after ${out.thumbnail.downMs} ms and decodes `
+    + `${thumbPage.name}'s thumbnail drops from ${out.thumbnail.fromWidth} to ${out.thumbnail.frameWidth} wide after ${out.thumbnail.downMs} ms `
+    + `(${out.thumbnail.keyFramesAtSwitch} key frames decoded meanwhile) and decodes `
     + `${out.thumbnail.framesIn5s} frames in 5 s at ${out.thumbnail.frameWidthAfter5s} (the large tile meanwhile ${out.large.frameWidthMeanwhile}); `
-    + `grown again it climbs to ${out.grown.frameWidth} after ${out.grown.upMs} ms (${out.grown.framesIn2s} frames in 2 s); `
+    + `grown again it climbs to ${out.grown.frameWidth} after ${out.grown.upMs} ms (${out.grown.keyFramesAtSwitch} key frames, `
+    + `${out.grown.framesIn2s} frames in 2 s); longest stretch without a new frame ${out.longestFreezeMs} ms; `
     + `the node's layers and consumers: ${out.nodeLayers}${out.ok ? '' : '  <-- FAIL'}`);
   return out;
 }
@@ -457,6 +474,9 @@ async function cappedDownlink(others, capped, roomId, tokens, rounds) {
 /**
  * Firefox ESR (erin) joins the Chromium pages: she must decode and hear each of them, and each of
  * them must decode and hear her, for cfg.seconds s (the pages' own getStats on both browsers).
+ * Then her camera's simulcast: what her publish offer says of it and what her encoder sends per
+ * layer, and, when it is more than one layer, the Chromium pages' large tile and thumbnail of her
+ * (simulcastLayers).
  */
 async function firefoxJoins(chromiumPages, roomId) {
   const token = await login(N.url, 'erin', 'room-pass-123');
@@ -490,6 +510,27 @@ async function firefoxJoins(chromiumPages, roomId) {
     }
   });
   result.firefox.ok = result.firefox.pairs.length === 2 * chromiumPages.length && result.firefox.pairs.every((x) => x.ok);
+  result.firefox.publish = await publishedCamera(erin);
+  figure(`Firefox ${erin.name}'s camera ${result.firefox.publish.camera}: her offer's simulcast lines ${JSON.stringify(result.firefox.publish.offer)}; `
+    + `her encoder sends ${JSON.stringify(result.firefox.publish.layers)}`);
+  if (result.firefox.publish.offer.some((l) => l.startsWith('a=simulcast:'))) {
+    result.firefox.simulcast = await simulcastLayers(erin, chromiumPages[0], chromiumPages[1], roomId, token, FIREFOX_LARGE_WIDTH);
+  }
+}
+
+/**
+ * A page's camera as it publishes it: the camera's size, the simulcast lines of its publish offer
+ * (rids, the rid header extensions, RTX SSRC pairs) and what its encoder sends per layer.
+ */
+async function publishedCamera(p) {
+  const camera = await p.page.evaluate(() => {
+    const m = window.visage.media;
+    const s = m.localStream.getVideoTracks()[0].getSettings();
+    const sdp = m.pub.localDescription.sdp.split('\r\n');
+    const video = sdp.slice(sdp.findIndex((l) => l.startsWith('m=video')));
+    return { size: `${s.width}x${s.height}`, offer: video.filter((l) => /^a=(rid:|simulcast:|ssrc-group:|extmap:\d+ urn:ietf:params:rtp-hdrext:sdes:)/.test(l)) };
+  });
+  return { camera: camera.size, offer: camera.offer, layers: (await outbound(p)).map((o) => `${o.rid}:${o.frameWidth}@${Math.round(o.fps)}`) };
 }
 
 /**

@@ -193,7 +193,7 @@ export const inbound = (p) => p.page.evaluate(async () => {
     if (r.type === 'inbound-rtp') rs.push({ kind: r.kind, ssrc: r.ssrc, from: owner.get(r.trackIdentifier) || null,
       framesDecoded: r.framesDecoded || 0, frameWidth: r.frameWidth || 0,
       frameHeight: r.frameHeight || 0, packetsReceived: r.packetsReceived || 0, packetsLost: r.packetsLost || 0, nackCount: r.nackCount || 0,
-      pliCount: r.pliCount || 0, jitter: r.jitter || 0, bytesReceived: r.bytesReceived || 0 });
+      pliCount: r.pliCount || 0, jitter: r.jitter || 0, bytesReceived: r.bytesReceived || 0, keyFramesDecoded: r.keyFramesDecoded || 0 });
   });
   return rs;
 });

@@ -348,11 +348,9 @@ export class MediaClient {
 
 /**
  * The camera's simulcast encodings for this track (those at least MIN_LAYER_WIDTH wide), or null
- * for one encoding: on a camera too small for two layers, and on Firefox (its simulcast has not
- * been tried against this server; Chromium's has).
+ * for one encoding on a camera too small for two layers. Chromium and Firefox alike.
  */
 function simulcastEncodings(track) {
-  if (/Firefox\//.test(navigator.userAgent)) return null;
   const width = (track.getSettings && track.getSettings().width) || 0;
   const layers = SIMULCAST_LAYERS.filter(([, scale]) => width / scale >= MIN_LAYER_WIDTH);
   if (layers.length < 2) return null;
