@@ -129,6 +129,30 @@ class SdpTest {
         assertFalse(ans.tracks.get(0).simulcast(), "audio has one stream");
     }
 
+    /**
+     * Firefox ESR 153's offer for the web client's three encodings (rids q, h, f): unlike
+     * Chromium's it signals an SSRC and an RTX SSRC per layer (FID groups, not tied to the rids) and
+     * offers the rid extensions sendonly. The answer receives the three rids and the track's layers
+     * are still found by rid, as Chromium's are.
+     */
+    @Test
+    void answerAcceptsFirefoxVp8Simulcast() throws IOException {
+        SessionDescription offer = SessionDescription.parse(offer("firefox-simulcast-publish-offer.sdp"));
+        MediaSection video = offer.media.get(1);
+        assertEquals(List.of("q", "h", "f"), video.simulcastRids);
+        assertEquals(6, video.ssrcs.size());
+        assertEquals(3, video.fidGroups.size());
+        PublishAnswer ans = PublishAnswer.build(offer, OURS, List.of("VP8", "H264"), 1, 1);
+        assertTrue(ans.sdp.contains("a=rid:q recv\r\na=rid:h recv\r\na=rid:f recv\r\na=simulcast:recv q;h;f\r\n"), ans.sdp);
+        assertTrue(ans.sdp.contains("a=extmap:9 " + Codecs.EXT_RID + "\r\n"), ans.sdp);
+        assertTrue(ans.sdp.contains("a=extmap:10 " + Codecs.EXT_REPAIRED_RID + "\r\n"), ans.sdp);
+        TrackInfo v = ans.tracks.get(1);
+        assertEquals(List.of("q", "h", "f"), v.rids());
+        assertEquals(120, v.payloadType());
+        assertEquals(124, v.rtxPayloadType());
+        assertFalse(video.ssrcs.contains((long) v.ssrc() & 0xFFFFFFFFL), "the track's SSRC is ours, not an offered one");
+    }
+
     /** Consumers rewrite VP8 picture ids only: another codec gets its last (the largest) encoding, found by rid. */
     @Test
     void answerTakesOneEncodingOfOtherCodecs() throws IOException {
