@@ -31,8 +31,6 @@ const { openPage, openFirefoxPage, close } = browsers({ clients: cfg.clients, or
 const names = ['alice', 'bob', 'carol'];
 const remotes = (p) => names.filter((n) => n !== p.name);
 const URL_NAME = 'weekly-sync';
-/** A large tile of Firefox's camera gets at least this wide (its fake camera: see firefoxJoins). */
-const FIREFOX_LARGE_WIDTH = 640;
 const screenshots = join(cfg.logdir, 'screenshots');
 
 try {
@@ -239,13 +237,13 @@ async function createNamedRoomOnTheHomePage(page, urlName) {
 /**
  * Simulcast by tile size: the publisher's camera (sent as three layers) shows large on one page
  * and shrinks to a thumbnail on another. Each page's own getStats must show the large tile
- * receiving at least `largeWidth` wide (640: Chromium's fake camera is 1280x720), the thumbnail
- * dropping to 320 or less while its frames keep rising, and climbing back to `largeWidth` or more
- * once the tile grows again. A switch of layer starts at a key frame of the new one: the
+ * receiving at least 640 wide (Chromium's fake camera is 1280x720), the thumbnail dropping to 320
+ * or less while its frames keep rising, and climbing back to 640 or more once the tile grows again. A switch of layer starts at a key frame of the new one: the
  * subscriber's keyFramesDecoded rises across each, and the longest stretch without a new decoded
  * frame (polled every 500 ms) is noted. Throws when a width is never reached (a minute each).
  */
-async function simulcastLayers(publisher, largePage, thumbPage, roomId, token, largeWidth = 640) {
+async function simulcastLayers(publisher, largePage, thumbPage, roomId, token) {
+  const largeWidth = 640;
   const LARGE = 960, THUMB = 160; // CSS pixels wide; tiles are 16:9
   const video = (rs) => rs.find((x) => x.kind === 'video' && x.from === publisher.name) || { frameWidth: 0, framesDecoded: 0, keyFramesDecoded: 0 };
   const resize = (p, width) => p.page.evaluate(({ name, width }) => {
@@ -474,9 +472,8 @@ async function cappedDownlink(others, capped, roomId, tokens, rounds) {
 /**
  * Firefox ESR (erin) joins the Chromium pages: she must decode and hear each of them, and each of
  * them must decode and hear her, for cfg.seconds s (the pages' own getStats on both browsers).
- * Then her camera's simulcast: what her publish offer says of it and what her encoder sends per
- * layer, and, when it is more than one layer, the Chromium pages' large tile and thumbnail of her
- * (simulcastLayers).
+ * Then her camera: its size, the simulcast lines of her publish offer and what her encoder sends
+ * (the web client sends Firefox's camera as one encoding; see media.js simulcastEncodings).
  */
 async function firefoxJoins(chromiumPages, roomId) {
   const token = await login(N.url, 'erin', 'room-pass-123');
@@ -513,9 +510,6 @@ async function firefoxJoins(chromiumPages, roomId) {
   result.firefox.publish = await publishedCamera(erin);
   figure(`Firefox ${erin.name}'s camera ${result.firefox.publish.camera}: her offer's simulcast lines ${JSON.stringify(result.firefox.publish.offer)}; `
     + `her encoder sends ${JSON.stringify(result.firefox.publish.layers)}`);
-  if (result.firefox.publish.offer.some((l) => l.startsWith('a=simulcast:'))) {
-    result.firefox.simulcast = await simulcastLayers(erin, chromiumPages[0], chromiumPages[1], roomId, token, FIREFOX_LARGE_WIDTH);
-  }
 }
 
 /**

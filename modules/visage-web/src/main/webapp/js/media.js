@@ -348,9 +348,13 @@ export class MediaClient {
 
 /**
  * The camera's simulcast encodings for this track (those at least MIN_LAYER_WIDTH wide), or null
- * for one encoding on a camera too small for two layers. Chromium and Firefox alike.
+ * for one encoding: on a camera too small for two layers, and on Firefox. Firefox 153's simulcast
+ * reaches the server intact (layers found by rid, forwarded and switched at key frames), but its
+ * encoder paused the full layer for many seconds at a time and its viewers' tiles flipped between
+ * layers (see the SFU README's Simulcast section); one encoding plays steadily.
  */
 function simulcastEncodings(track) {
+  if (/Firefox\//.test(navigator.userAgent)) return null;
   const width = (track.getSettings && track.getSettings().width) || 0;
   const layers = SIMULCAST_LAYERS.filter(([, scale]) => width / scale >= MIN_LAYER_WIDTH);
   if (layers.length < 2) return null;
