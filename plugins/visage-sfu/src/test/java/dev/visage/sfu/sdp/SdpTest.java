@@ -118,11 +118,7 @@ class SdpTest {
         assertEquals(List.of("q", "h", "f"), video.sendRids);
         assertTrue(video.ssrcs.isEmpty());
         PublishAnswer ans = PublishAnswer.build(offer, OURS, List.of("VP8", "H264"), 1, 1);
-        assertTrue(ans.sdp.contains("a=rid:q recv\r\na=rid:h recv\r\na=rid:f recv\r\na=simulcast:recv q;h;f\r\n"), ans.sdp);
-        assertTrue(ans.sdp.contains("a=extmap:10 " + Codecs.EXT_RID + "\r\n"), ans.sdp);
-        assertTrue(ans.sdp.contains("a=extmap:11 " + Codecs.EXT_REPAIRED_RID + "\r\n"), ans.sdp);
-        TrackInfo v = ans.tracks.get(1);
-        assertEquals(List.of("q", "h", "f"), v.rids());
+        TrackInfo v = receivesRidsQhf(ans, 10, 11);
         assertTrue(v.simulcast());
         assertTrue(v.ssrc() != 0 && v.rtxSsrc() != 0 && v.ssrc() != v.rtxSsrc());
         assertEquals(10, v.extensionIds().get(Codecs.EXT_RID));
@@ -142,15 +138,23 @@ class SdpTest {
         assertEquals(List.of("q", "h", "f"), video.simulcastRids);
         assertEquals(6, video.ssrcs.size());
         assertEquals(3, video.fidGroups.size());
-        PublishAnswer ans = PublishAnswer.build(offer, OURS, List.of("VP8", "H264"), 1, 1);
-        assertTrue(ans.sdp.contains("a=rid:q recv\r\na=rid:h recv\r\na=rid:f recv\r\na=simulcast:recv q;h;f\r\n"), ans.sdp);
-        assertTrue(ans.sdp.contains("a=extmap:9 " + Codecs.EXT_RID + "\r\n"), ans.sdp);
-        assertTrue(ans.sdp.contains("a=extmap:10 " + Codecs.EXT_REPAIRED_RID + "\r\n"), ans.sdp);
-        TrackInfo v = ans.tracks.get(1);
-        assertEquals(List.of("q", "h", "f"), v.rids());
+        TrackInfo v = receivesRidsQhf(PublishAnswer.build(offer, OURS, List.of("VP8", "H264"), 1, 1), 9, 10);
         assertEquals(120, v.payloadType());
         assertEquals(124, v.rtxPayloadType());
         assertFalse(video.ssrcs.contains((long) v.ssrc() & 0xFFFFFFFFL), "the track's SSRC is ours, not an offered one");
+    }
+
+    /**
+     * The answer receives rids q, h and f with the offer's rid and repaired-rid extension ids;
+     * returns its video track (the second section's).
+     */
+    private static TrackInfo receivesRidsQhf(PublishAnswer ans, int ridId, int repairedRidId) {
+        assertTrue(ans.sdp.contains("a=rid:q recv\r\na=rid:h recv\r\na=rid:f recv\r\na=simulcast:recv q;h;f\r\n"), ans.sdp);
+        assertTrue(ans.sdp.contains("a=extmap:" + ridId + " " + Codecs.EXT_RID + "\r\n"), ans.sdp);
+        assertTrue(ans.sdp.contains("a=extmap:" + repairedRidId + " " + Codecs.EXT_REPAIRED_RID + "\r\n"), ans.sdp);
+        TrackInfo v = ans.tracks.get(1);
+        assertEquals(List.of("q", "h", "f"), v.rids());
+        return v;
     }
 
     /** Consumers rewrite VP8 picture ids only: another codec gets its last (the largest) encoding, found by rid. */
