@@ -235,15 +235,15 @@ async function createNamedRoomOnTheHomePage(page, urlName) {
 }
 
 /**
- * Simulcast by tile size: the publisher's camera (sent as three layers) shows large on one page
- * and shrinks to a thumbnail on another. Each page's own getStats must show the large tile
- * receiving at least 640 wide (Chromium's fake camera is 1280x720), the thumbnail dropping to 320
- * or less while its frames keep rising, and climbing back to 640 or more once the tile grows again. A switch of layer starts at a key frame of the new one: the
- * subscriber's keyFramesDecoded rises across each, and the longest stretch without a new decoded
- * frame (polled every 500 ms) is noted. Throws when a width is never reached (a minute each).
+ * Simulcast by tile size: the publisher's camera (Chromium's fake one at 1280x720, sent as three
+ * layers) shows large on one page and shrinks to a thumbnail on another. Each page's own getStats
+ * must show the large tile receiving at least 640 wide, the thumbnail dropping to 320 or less
+ * while its frames keep rising, and climbing back to 640 or more once the tile grows again. A
+ * switch of layer starts at a key frame of the new one: the subscriber's keyFramesDecoded rises
+ * across each, and the longest stretch without a new decoded frame (polled every 500 ms) is
+ * noted. Throws when a width is never reached (a minute each).
  */
 async function simulcastLayers(publisher, largePage, thumbPage, roomId, token) {
-  const largeWidth = 640;
   const LARGE = 960, THUMB = 160; // CSS pixels wide; tiles are 16:9
   const video = (rs) => rs.find((x) => x.kind === 'video' && x.from === publisher.name) || { frameWidth: 0, framesDecoded: 0, keyFramesDecoded: 0 };
   const resize = (p, width) => p.page.evaluate(({ name, width }) => {
@@ -283,7 +283,7 @@ async function simulcastLayers(publisher, largePage, thumbPage, roomId, token) {
   const out = {};
   await resize(largePage, LARGE);
   let t = Date.now();
-  const large = await widthReached(largePage, `${largePage.name}'s large tile of ${publisher.name} at >= ${largeWidth} wide`, (w) => w >= largeWidth);
+  const large = await widthReached(largePage, `${largePage.name}'s large tile of ${publisher.name} at >= 640 wide`, (w) => w >= 640);
   out.large = { frameWidth: large.frameWidth, ms: Date.now() - t };
   const beforeDown = video(await inbound(thumbPage));
   await resize(thumbPage, THUMB);
@@ -299,14 +299,14 @@ async function simulcastLayers(publisher, largePage, thumbPage, roomId, token) {
   out.large.frameWidthMeanwhile = largeAfter.frameWidth;
   await resize(thumbPage, LARGE);
   t = Date.now();
-  const back = await widthReached(thumbPage, `${thumbPage.name}'s tile of ${publisher.name} back to >= ${largeWidth} wide`, (w) => w >= largeWidth);
+  const back = await widthReached(thumbPage, `${thumbPage.name}'s tile of ${publisher.name} back to >= 640 wide`, (w) => w >= 640);
   await sleep(2000);
   const backAfter = video(await inbound(thumbPage));
   out.grown = { frameWidth: back.frameWidth, upMs: Date.now() - t - 2000, framesIn2s: backAfter.framesDecoded - back.framesDecoded,
     keyFramesAtSwitch: back.keyFramesDecoded - lowAfter.keyFramesDecoded };
   out.longestFreezeMs = longestFreezeMs;
   out.nodeLayers = await layers();
-  out.ok = out.large.frameWidthMeanwhile >= largeWidth && plays(out.thumbnail.framesIn5s, 5) && out.thumbnail.frameWidthAfter5s <= 320
+  out.ok = out.large.frameWidthMeanwhile >= 640 && plays(out.thumbnail.framesIn5s, 5) && out.thumbnail.frameWidthAfter5s <= 320
     && out.grown.framesIn2s > 0 && out.grown.keyFramesAtSwitch > 0 && (out.thumbnail.fromWidth <= 320 || out.thumbnail.keyFramesAtSwitch > 0);
   figure(`simulcast: ${largePage.name}'s large tile of ${publisher.name} decodes ${out.large.frameWidth} wide after ${out.large.ms} ms; `
     + `${thumbPage.name}'s thumbnail drops from ${out.thumbnail.fromWidth} to ${out.thumbnail.frameWidth} wide after ${out.thumbnail.downMs} ms `
