@@ -47,7 +47,7 @@ for (const key of Object.keys(TARGET_MS)) {
 const table = lines.join('\n');
 const detail = rounds.map((r, i) => `round ${i + 1}: down in ${r.switchDownMs} ms, back in ${r.climbBackMs} ms, longest freeze `
   + `${r.longestFreezeMs} ms; under the cap ${r.cappedFrameWidths.join('/')} wide, fps decoded per page and camera ${JSON.stringify(r.fps)}, `
-  + `loss ${r.cappedLossPct.toFixed(2)} %, estimate ${r.node.estimateBps} bit/s (acked ${r.node.ackedBps}); the others ${JSON.stringify(r.othersWidths)}; `
+  + `loss ${r.cappedLossPct.toFixed(2)} %, estimate ${r.node.estimateBps} bit/s (acked ${r.node.ackedBps}); the others ${JSON.stringify(r.othersWidths)}${r.othersAt640Share === undefined ? '' : ` (all at >= 640 in ${Math.round(100 * r.othersAt640Share)} % of samples)`}; `
   + `lifted: ${r.liftedWidths.join('/')} wide, estimate ${r.nodeLifted.estimateBps} bit/s`).join('\n');
 console.log(`\n${table}\n\n${detail}\n`);
 const setting = FAR
