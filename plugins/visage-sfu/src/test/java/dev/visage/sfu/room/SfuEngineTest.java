@@ -118,6 +118,58 @@ public class SfuEngineTest {
     }
 
     /**
+     * An H.264 camera (the publisher put H.264 first) is offered to a subscriber that decodes it,
+     * in H.264, and not to one whose browser said it decodes VP8 only (Firefox without its
+     * OpenH264 plugin): that one gets the audio, and a notice naming the track and codec, whether
+     * the track was there before it said so or came after. A malformed codec list is refused.
+     */
+    @Test
+    void aTrackInACodecTheSubscriberCannotDecodeIsLeftOutWithANotice() throws Exception {
+        Inbox a = new Inbox();
+        Inbox chromium = new Inbox();
+        Inbox firefox = new Inbox();
+        String room = "room-h264";
+        MediaEndpoint ec = engine.join(new Participant(room, "sC", "uC", "Carol"), chromium.messages::add);
+        MediaEndpoint ea = engine.join(new Participant(room, "sA", "uA", "Alice"), a.messages::add);
+        String h264First = sdp("chrome-simulcast-publish-offer.sdp").replace(
+                "m=video 9 UDP/TLS/RTP/SAVPF 96 97 102 103 104 107 108 109",
+                "m=video 9 UDP/TLS/RTP/SAVPF 108 109 96 97 102 103 104 107");
+        assertTrue(ea.onClientMessage("offer", msg("type", "offer", "pc", "publish", "sdp", h264First)));
+        MediaEndpoint ef = engine.join(new Participant(room, "sF", "uF", "Fiona"), firefox.messages::add);
+        assertThrows(IllegalArgumentException.class, () -> ef.onClientMessage("media-ready",
+                msg("type", "media-ready", "videoCodecs", "VP8")));
+        assertThrows(IllegalArgumentException.class, () -> ef.onClientMessage("media-ready",
+                msg("type", "media-ready", "videoCodecs", List.of("VP8", 7))));
+        assertTrue(ef.onClientMessage("media-ready", msg("type", "media-ready", "videoCodecs", List.of("vp8", "VP9"))));
+        assertTrue(ec.onClientMessage("media-ready", msg("type", "media-ready", "videoCodecs", List.of("VP8", "H264"))));
+
+        assertEquals(List.of("audio", "video"), tracksIn(chromium.of("tracks").get(0)).stream().map(t -> t.get("kind")).toList());
+        assertTrue(((String) chromium.of("offer").get(0).get("sdp")).contains("a=rtpmap:102 H264/90000"));
+        assertEquals(List.of("audio"), tracksIn(firefox.of("tracks").get(0)).stream().map(t -> t.get("kind")).toList());
+        String firefoxOffer = (String) firefox.of("offer").get(0).get("sdp");
+        assertFalse(firefoxOffer.contains("H264"), firefoxOffer);
+        Map<String, Object> notice = firefox.of("track-unsupported").get(0);
+        assertEquals("sA", notice.get("sessionId"));
+        assertEquals("Alice", notice.get("displayName"));
+        assertEquals("video", notice.get("kind"));
+        assertEquals("camera", notice.get("source"));
+        assertEquals("H264", notice.get("codec"));
+        assertTrue(chromium.of("track-unsupported").isEmpty());
+
+        // a second H.264 publisher after the subscriber said what it decodes
+        Inbox d = new Inbox();
+        MediaEndpoint ed = engine.join(new Participant(room, "sD", "uD", "Dan"), d.messages::add);
+        answerSubscribe(ef, firefox.of("offer").get(0));
+        String otherSsrcs = h264First.replace("1352833209", "1352833211");
+        assertTrue(ed.onClientMessage("offer", msg("type", "offer", "pc", "publish", "sdp", otherSsrcs)));
+        assertEquals("sD", firefox.of("track-unsupported").get(1).get("sessionId"));
+        assertEquals(List.of("audio", "audio"), tracksIn(firefox.of("tracks").get(1)).stream().map(t -> t.get("kind")).toList());
+        for (MediaEndpoint e : List.of(ea, ec, ed, ef)) {
+            e.close();
+        }
+    }
+
+    /**
      * A simulcast publisher's packets as Chromium sends them (mid and rid header extensions, no
      * SSRC in the SDP): each layer's SSRC is learned from its first packet, and the relay gets
      * every layer's packets as they come (a far node's consumers choose among them), each known
