@@ -16,7 +16,8 @@ import java.util.Set;
  * transcoding, so a track in another codec is not offered to it (its m-section would carry a codec
  * the browser must reject, and its answer would fail or leave a black tile); the client is told
  * instead ({@link #notice}) and shows why. A client that says nothing decodes everything, as
- * before this message had the field.
+ * before this message had the field; if its answer then refuses a section (port 0), that track is
+ * dropped with the same notice ({@code SfuEndpoint#dropRefusedTracks}).
  */
 record DecodableCodecs(Set<String> video) {
     static final DecodableCodecs ALL = new DecodableCodecs(null);

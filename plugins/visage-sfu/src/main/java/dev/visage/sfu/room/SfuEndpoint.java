@@ -62,7 +62,9 @@ import java.util.Map;
  *                                                     waits for the answer to the previous one
  *   {type:"track-muted", sessionId, kind, muted}
  *   {type:"track-unsupported", sessionId, userId, displayName, kind, source, trackId, codec}
- *                                                     a track not sent: this client cannot decode its codec
+ *                                                     a track not sent: this client cannot decode its
+ *                                                     codec (said in media-ready, or its answer refused
+ *                                                     the section)
  *   {type:"media-failed", pc, reason}                 ICE/DTLS failure or consent loss on a transport
  * </pre>
  * The server's candidates are inside its SDPs (single port, host candidates, end-of-candidates);
@@ -502,6 +504,7 @@ public final class SfuEndpoint implements MediaEndpoint {
             if (acceptsOurTransportCc(answer)) {
                 t.enableTransportCc(Codecs.SUBSCRIBER_TRANSPORT_CC_ID);
             }
+            dropRefusedTracks(answer);
             awaitingAnswer = false;
             answeredVersion = subscribeVersion;
             if (t.isConnected()) {
@@ -509,6 +512,21 @@ public final class SfuEndpoint implements MediaEndpoint {
             }
             if (dirty) {
                 renegotiateSubscribe();
+            }
+        }
+    }
+
+    /**
+     * Under the room monitor: a track whose section the subscriber's answer refused (port 0: its
+     * browser has none of the codecs offered, and did not say so in media-ready) is not sent to it
+     * any more, and the client is told, as for a codec it said it cannot decode.
+     */
+    private void dropRefusedTracks(SessionDescription answer) {
+        for (MediaSection m : answer.media) {
+            Subscription refused = m.rejected() ? subscriber.consumerByMid(m.mid) : null;
+            if (refused != null) {
+                removeSubscription(refused.track);
+                send(DecodableCodecs.notice(refused.track));
             }
         }
     }

@@ -170,6 +170,41 @@ public class SfuEngineTest {
     }
 
     /**
+     * A client that did not say what it decodes and refuses the H.264 section in its answer (port
+     * 0, as a browser without that codec answers): the track is no longer sent to it, it gets the
+     * same notice, and its next offer carries that section inactive.
+     */
+    @Test
+    void aSectionTheSubscribersAnswerRefusesIsDroppedWithANotice() throws Exception {
+        Inbox a = new Inbox();
+        Inbox b = new Inbox();
+        String room = "room-refused";
+        MediaEndpoint ea = engine.join(new Participant(room, "sA", "uA", "Alice"), a.messages::add);
+        MediaEndpoint eb = engine.join(new Participant(room, "sB", "uB", "Bob"), b.messages::add);
+        String h264First = sdp("chrome-simulcast-publish-offer.sdp").replace(
+                "m=video 9 UDP/TLS/RTP/SAVPF 96 97 102 103 104 107 108 109",
+                "m=video 9 UDP/TLS/RTP/SAVPF 108 109 96 97 102 103 104 107");
+        assertTrue(ea.onClientMessage("offer", msg("type", "offer", "pc", "publish", "sdp", h264First)));
+        assertTrue(eb.onClientMessage("media-ready", msg("type", "media-ready")));
+        SessionDescription offer = SessionDescription.parse((String) b.of("offer").get(0).get("sdp"));
+        String audioMid = offer.media.get(0).mid;
+        String videoMid = offer.media.get(1).mid;
+        String answer = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\na=group:BUNDLE " + audioMid + "\r\n"
+                + "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:" + audioMid + "\r\na=ice-ufrag:bbbb\r\n"
+                + "a=ice-pwd:bbbbbbbbbbbbbbbbbbbbbbbb\r\na=fingerprint:sha-256 " + engine.fingerprint() + "\r\na=setup:active\r\n"
+                + "m=video 0 UDP/TLS/RTP/SAVPF 0\r\na=mid:" + videoMid + "\r\n";
+        assertTrue(eb.onClientMessage("answer", msg("type", "answer", "pc", "subscribe", "sdp", answer)));
+        assertEquals("H264", b.of("track-unsupported").get(0).get("codec"));
+        assertEquals("sA", b.of("track-unsupported").get(0).get("sessionId"));
+        assertEquals(1, engine.streamStats(room).stream().filter(m -> "subscribe".equals(m.get("direction"))).count(),
+                "only the audio is sent to Bob");
+        ea.leave(); // the next offer (Alice's audio gone) has the refused section inactive
+        SessionDescription next = SessionDescription.parse((String) b.of("offer").get(1).get("sdp"));
+        assertEquals("inactive", next.media.get(1).direction);
+        eb.close();
+    }
+
+    /**
      * A simulcast publisher's packets as Chromium sends them (mid and rid header extensions, no
      * SSRC in the SDP): each layer's SSRC is learned from its first packet, and the relay gets
      * every layer's packets as they come (a far node's consumers choose among them), each known
