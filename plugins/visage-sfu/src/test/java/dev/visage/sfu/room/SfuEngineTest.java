@@ -62,6 +62,13 @@ public class SfuEngineTest {
         engine.close();
     }
 
+    /** Chromium's simulcast offer with H.264 (42e01f, packetization-mode 1) first, as ?codec=h264 makes it. */
+    static String h264FirstOffer() throws Exception {
+        return sdp("chrome-simulcast-publish-offer.sdp").replace(
+                "m=video 9 UDP/TLS/RTP/SAVPF 96 97 102 103 104 107 108 109",
+                "m=video 9 UDP/TLS/RTP/SAVPF 108 109 96 97 102 103 104 107");
+    }
+
     static String chromeOffer() throws Exception {
         return sdp("chrome-publish-offer.sdp");
     }
@@ -131,9 +138,7 @@ public class SfuEngineTest {
         String room = "room-h264";
         MediaEndpoint ec = engine.join(new Participant(room, "sC", "uC", "Carol"), chromium.messages::add);
         MediaEndpoint ea = engine.join(new Participant(room, "sA", "uA", "Alice"), a.messages::add);
-        String h264First = sdp("chrome-simulcast-publish-offer.sdp").replace(
-                "m=video 9 UDP/TLS/RTP/SAVPF 96 97 102 103 104 107 108 109",
-                "m=video 9 UDP/TLS/RTP/SAVPF 108 109 96 97 102 103 104 107");
+        String h264First = h264FirstOffer();
         assertTrue(ea.onClientMessage("offer", msg("type", "offer", "pc", "publish", "sdp", h264First)));
         MediaEndpoint ef = engine.join(new Participant(room, "sF", "uF", "Fiona"), firefox.messages::add);
         assertThrows(IllegalArgumentException.class, () -> ef.onClientMessage("media-ready",
@@ -181,9 +186,7 @@ public class SfuEngineTest {
         String room = "room-refused";
         MediaEndpoint ea = engine.join(new Participant(room, "sA", "uA", "Alice"), a.messages::add);
         MediaEndpoint eb = engine.join(new Participant(room, "sB", "uB", "Bob"), b.messages::add);
-        String h264First = sdp("chrome-simulcast-publish-offer.sdp").replace(
-                "m=video 9 UDP/TLS/RTP/SAVPF 96 97 102 103 104 107 108 109",
-                "m=video 9 UDP/TLS/RTP/SAVPF 108 109 96 97 102 103 104 107");
+        String h264First = h264FirstOffer();
         assertTrue(ea.onClientMessage("offer", msg("type", "offer", "pc", "publish", "sdp", h264First)));
         assertTrue(eb.onClientMessage("media-ready", msg("type", "media-ready")));
         SessionDescription offer = SessionDescription.parse((String) b.of("offer").get(0).get("sdp"));
