@@ -14,7 +14,8 @@
 // each the layer its tile's size calls for (getStats frameWidth). Then dave's downlink (his client
 // namespace c2) is capped at 300 kbit/s: the SFU's estimate of it must bring him the low layers
 // (the others keep the large ones), and lifting the cap must bring the large ones back
-// (cappedDownlink).
+// (cappedDownlink). Then henry joins with ?codec=h264: his camera goes out as H.264 simulcast and
+// the simulcast checks hold for it (h264Simulcast).
 // VISAGE_ROOM_BWE_ROUNDS=N (./visage bench bwe): only that step, with a 4th page (dave) capped, N rounds of cap and lift, timed.
 // Prints one JSON verdict on stdout; progress and [figure] lines go to stderr.
 import { execFileSync } from 'node:child_process';
@@ -208,7 +209,8 @@ async function checkedSteps(pages, tokens, roomId) {
   result.simulcast = await simulcastLayers(pages[0], watchers[1], watchers[2], roomId, tokens.alice);
   // three pages here (carol has left): with four, the capped page lost 8-17 % of its packets (see cappedDownlink)
   result.cappedDownlink = await cappedDownlink([pages[0], pages[1]], dave, roomId, tokens, 1);
-  if (cfg.firefox) await firefoxJoins(watchers, roomId);
+  const henry = await h264Simulcast(pages[0], pages[1], roomId, tokens);
+  if (cfg.firefox) await firefoxJoins(watchers, roomId, henry);
 }
 
 /**
@@ -243,7 +245,7 @@ async function createNamedRoomOnTheHomePage(page, urlName) {
  * across each, and the longest stretch without a new decoded frame (polled every 500 ms) is
  * noted. Throws when a width is never reached (a minute each).
  */
-async function simulcastLayers(publisher, largePage, thumbPage, roomId, token) {
+async function simulcastLayers(publisher, largePage, thumbPage, roomId, token, label = 'simulcast') {
   const LARGE = 960, THUMB = 160; // CSS pixels wide; tiles are 16:9
   const video = (rs) => rs.find((x) => x.kind === 'video' && x.from === publisher.name) || { frameWidth: 0, framesDecoded: 0, keyFramesDecoded: 0 };
   const resize = (p, width) => p.page.evaluate(({ name, width }) => {
@@ -308,7 +310,7 @@ async function simulcastLayers(publisher, largePage, thumbPage, roomId, token) {
   out.nodeLayers = await layers();
   out.ok = out.large.frameWidthMeanwhile >= 640 && plays(out.thumbnail.framesIn5s, 5) && out.thumbnail.frameWidthAfter5s <= 320
     && out.grown.framesIn2s > 0 && out.grown.keyFramesAtSwitch > 0 && (out.thumbnail.fromWidth <= 320 || out.thumbnail.keyFramesAtSwitch > 0);
-  figure(`simulcast: ${largePage.name}'s large tile of ${publisher.name} decodes ${out.large.frameWidth} wide after ${out.large.ms} ms; `
+  figure(`${label}: ${largePage.name}'s large tile of ${publisher.name} decodes ${out.large.frameWidth} wide after ${out.large.ms} ms; `
     + `${thumbPage.name}'s thumbnail drops from ${out.thumbnail.fromWidth} to ${out.thumbnail.frameWidth} wide after ${out.thumbnail.downMs} ms `
     + `(${out.thumbnail.keyFramesAtSwitch} key frames decoded meanwhile) and decodes `
     + `${out.thumbnail.framesIn5s} frames in 5 s at ${out.thumbnail.frameWidthAfter5s} (the large tile meanwhile ${out.large.frameWidthMeanwhile}); `
@@ -316,6 +318,44 @@ async function simulcastLayers(publisher, largePage, thumbPage, roomId, token) {
     + `${out.grown.framesIn2s} frames in 2 s); longest stretch without a new frame ${out.longestFreezeMs} ms; `
     + `the node's layers and consumers: ${out.nodeLayers}${out.ok ? '' : '  <-- FAIL'}`);
   return out;
+}
+
+/**
+ * H.264 simulcast: henry opens the room with ?codec=h264 (the web client's publish option). His
+ * camera must go out as H.264 in every layer (his outbound-rtp), and the simulcast step's moves
+ * hold for it: `large`'s large tile decodes it (inbound codec video/H264) at >= 640 wide, `thumb`'s
+ * thumbnail at <= 320 while its frames rise, and grown again at >= 640. Whether the large tile
+ * stays at >= 640 meanwhile is the publisher's encoder's business, not asserted: on the loaded
+ * 2-core box Chromium's H.264 encoder pauses its upper layers now and then (qualityLimitationReason
+ * in the figure). Returns henry's page (he stays, so that the Firefox page meets an H.264 publisher).
+ */
+async function h264Simulcast(large, thumb, roomId, tokens) {
+  tokens.henry = await login(N.url, 'henry', 'room-pass-123');
+  const henry = await openPage('henry', 'c1', N, tokens.henry, roomId, true, '?codec=h264');
+  const fromHenry = (rs) => rs.find((x) => x.kind === 'video' && x.from === 'henry') || { codec: null, framesDecoded: 0 };
+  const t = Date.now();
+  await waitFor('henry\'s camera decoded on the others\' pages', async () => {
+    const s = await Promise.all([large, thumb].map(inbound));
+    return s.every((rs) => fromHenry(rs).framesDecoded > 0) ? s : null;
+  }, 60000, log).catch(async (e) => {
+    log(`henry sends at the timeout: ${JSON.stringify(await outbound(henry))}`);
+    for (const p of [large, thumb]) log(`${p.name} inbound at the timeout: ${JSON.stringify(await inbound(p))}`);
+    throw e;
+  });
+  const out = { firstFrameMs: Date.now() - t };
+  out.layers = await simulcastLayers(henry, large, thumb, roomId, tokens.henry, 'H.264 simulcast');
+  out.sent = await outbound(henry);
+  const seen = await Promise.all([large, thumb].map(inbound));
+  out.received = Object.fromEntries([large, thumb].map((p, i) => [p.name, fromHenry(seen[i]).codec]));
+  const l = out.layers;
+  out.ok = l.large.frameWidth >= 640 && l.thumbnail.frameWidthAfter5s <= 320 && plays(l.thumbnail.framesIn5s, 5)
+    && l.grown.frameWidth >= 640 && out.sent.length >= 2 && out.sent.every((x) => x.codec === 'video/H264')
+    && Object.values(out.received).every((c) => c === 'video/H264');
+  figure(`H.264: henry (?codec=h264) sends ${JSON.stringify(out.sent.map((x) => `${x.rid} ${x.codec} ${x.frameWidth} (limited by ${x.limitedBy})`))}; `
+    + `first decoded on the others' pages ${out.firstFrameMs} ms after he opened the room; they decode ${JSON.stringify(out.received)}`
+    + `${out.ok ? '' : '  <-- FAIL'}`);
+  result.h264 = out;
+  return henry;
 }
 
 /**
@@ -490,8 +530,12 @@ async function cappedDownlink(others, capped, roomId, tokens, rounds) {
  * them must decode and hear her, for cfg.seconds s (the pages' own getStats on both browsers).
  * Then her camera: its size, the simulcast lines of her publish offer and what her encoder sends
  * (the web client sends Firefox's camera as one encoding; see media.js simulcastEncodings).
+ *
+ * `h264Publisher` (henry, sending H.264) is in the room too: erin must hear him and either decode
+ * his camera or, where her browser says it cannot decode H.264 (no OpenH264 here), show on his tile
+ * why it is not there; nothing of that may stop the pairs above.
  */
-async function firefoxJoins(chromiumPages, roomId) {
+async function firefoxJoins(chromiumPages, roomId, h264Publisher) {
   const token = await login(N.url, 'erin', 'room-pass-123');
   const erin = await openFirefoxPage('erin', cfg.firefox, N, token, roomId);
   const all = [...chromiumPages, erin];
@@ -526,6 +570,30 @@ async function firefoxJoins(chromiumPages, roomId) {
   result.firefox.publish = await publishedCamera(erin);
   figure(`Firefox ${erin.name}'s camera ${result.firefox.publish.camera}: her offer's simulcast lines ${JSON.stringify(result.firefox.publish.offer)}; `
     + `her encoder sends ${JSON.stringify(result.firefox.publish.layers)}`);
+  if (h264Publisher) result.firefox.h264 = await firefoxMeetsH264(erin, h264Publisher.name);
+}
+
+/**
+ * What a Firefox page shows of an H.264 publisher: his audio must play; his camera either decodes
+ * or his tile says the browser cannot play it (the server leaves it out of her subscribe offer).
+ */
+async function firefoxMeetsH264(page, publisher) {
+  const seen = await waitFor(`${page.name} hears ${publisher} and decodes his H.264 camera or says why not`, async () => {
+    const rs = await inbound(page);
+    const audio = rs.find((x) => x.kind === 'audio' && x.from === publisher);
+    const video = rs.find((x) => x.kind === 'video' && x.from === publisher);
+    const note = await page.page.evaluate((name) => {
+      const sid = window.visage.members.find((m) => m.displayName === name).sessionId;
+      const tile = document.querySelector(`.tile[data-session-id="${CSS.escape(sid)}"] .tile-undecodable`);
+      return tile ? tile.textContent : '';
+    }, publisher);
+    const videoShown = video && video.framesDecoded > 0 ? 'decoded' : note ? 'notice' : null;
+    return audio && audio.packetsReceived > 0 && videoShown ? { videoShown, note, codec: video ? video.codec : null,
+      framesDecoded: video ? video.framesDecoded : 0, audioPackets: audio.packetsReceived } : null;
+  }, 60000, log);
+  figure(`Firefox ${page.name} <- ${publisher} (H.264): audio packets ${seen.audioPackets}; camera ${seen.videoShown === 'decoded'
+    ? `decoded as ${seen.codec} (${seen.framesDecoded} frames)` : `not sent, the tile says "${seen.note}"`}`);
+  return seen;
 }
 
 /**

@@ -78,7 +78,8 @@ export function browsers({ clients, origins, prefix, log, shared = false }) {
    * devices: true for the fake camera and microphone (whose beeps never stop), 'silent' for the
    * fake camera and a microphone that hears silence (someone who is not talking).
    */
-  async function openPage(name, client, node, token, roomId, devices) {
+  /** `search` is added to the room's address (e.g. '?codec=h264'). */
+  async function openPage(name, client, node, token, roomId, devices, search = '') {
     const fake = devices ? [...baseFlags, '--use-fake-device-for-media-stream'] : baseFlags;
     const args = devices === 'silent' ? [...fake, `--use-file-for-fake-audio-capture=${silenceWav()}`] : fake;
     const options = { executablePath: clients[client], headless: true, args, ignoreDefaultArgs: ['--headless'] };
@@ -94,7 +95,7 @@ export function browsers({ clients, origins, prefix, log, shared = false }) {
     }
     contexts.push(ctx);
     const page = ctx.pages()[0] || await ctx.newPage();
-    return { name, page: await enterRoom(page, name, node, token, roomId), ctx };
+    return { name, page: await enterRoom(page, name, node, token, roomId, search), ctx };
   }
   /**
    * The same on Firefox ESR (executable: firefox-esr, in the driver's own namespace: puppeteer
@@ -124,7 +125,7 @@ export function browsers({ clients, origins, prefix, log, shared = false }) {
     return { name, page: await enterRoom(page, name, node, token, roomId), browser };
   }
   /** Logs the page in through localStorage and opens /r/<roomId> or, for null, / (Playwright and Puppeteer pages alike). */
-  async function enterRoom(page, name, node, token, roomId) {
+  async function enterRoom(page, name, node, token, roomId, search = '') {
     page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning' || m.type() === 'warn') log(`${name} console.${m.type()}:`, m.text()); });
     page.on('pageerror', (e) => log(`${name} pageerror:`, e.message));
     await page.goto(`${node.url}/health`);
@@ -132,7 +133,7 @@ export function browsers({ clients, origins, prefix, log, shared = false }) {
       localStorage.setItem('visage.userToken', a.token);
       localStorage.setItem('visage.user', JSON.stringify({ username: a.name, displayName: a.name }));
     }, { token, name });
-    await page.goto(roomId === null ? `${node.url}/` : `${node.url}/r/${encodeURIComponent(roomId)}`);
+    await page.goto(roomId === null ? `${node.url}/` : `${node.url}/r/${encodeURIComponent(roomId)}${search}`);
     return page;
   }
   let silence = null;
@@ -174,7 +175,7 @@ export const view = (p) => p.page.evaluate(() => {
 /**
  * Inbound streams of the page's subscribe PeerConnection (the browser's getStats); `from` is the
  * display name of the member whose tile shows the track, "<name>:screen" for a shared screen's
- * tile (null if no tile shows it).
+ * tile (null if no tile shows it); `codec` the stream's mimeType (video/VP8, video/H264, audio/opus).
  */
 export const inbound = (p) => p.page.evaluate(async () => {
   const m = window.visage && window.visage.media;
@@ -189,9 +190,11 @@ export const inbound = (p) => p.page.evaluate(async () => {
     if (s) for (const t of s.getTracks()) owner.set(t.id, `${names.get(tile.dataset.sessionId) || tile.dataset.sessionId}:screen`);
   }
   const rs = [];
-  (await m.sub.getStats()).forEach((r) => {
+  const stats = await m.sub.getStats();
+  stats.forEach((r) => {
+    const codec = r.codecId && stats.get(r.codecId);
     if (r.type === 'inbound-rtp') rs.push({ kind: r.kind, ssrc: r.ssrc, from: owner.get(r.trackIdentifier) || null,
-      framesDecoded: r.framesDecoded || 0, frameWidth: r.frameWidth || 0,
+      codec: (codec && codec.mimeType) || null, framesDecoded: r.framesDecoded || 0, frameWidth: r.frameWidth || 0,
       frameHeight: r.frameHeight || 0, packetsReceived: r.packetsReceived || 0, packetsLost: r.packetsLost || 0, nackCount: r.nackCount || 0,
       pliCount: r.pliCount || 0, jitter: r.jitter || 0, bytesReceived: r.bytesReceived || 0, keyFramesDecoded: r.keyFramesDecoded || 0 });
   });
@@ -200,14 +203,17 @@ export const inbound = (p) => p.page.evaluate(async () => {
 
 /**
  * What the page's camera sends, per simulcast layer (the browser's outbound-rtp of its publish
- * PeerConnection): rid, frame size and rate, and why the encoder holds back (cpu, bandwidth, none).
+ * PeerConnection): rid, codec (mimeType), frame size and rate, and why the encoder holds back (cpu,
+ * bandwidth, none).
  */
 export const outbound = (p) => p.page.evaluate(async () => {
   const m = window.visage && window.visage.media;
   if (!m || !m.pub) return [];
   const rs = [];
-  (await m.pub.getStats()).forEach((r) => {
-    if (r.type === 'outbound-rtp' && r.kind === 'video') rs.push({ rid: r.rid || null, frameWidth: r.frameWidth || 0,
+  const stats = await m.pub.getStats();
+  stats.forEach((r) => {
+    const codec = r.codecId && stats.get(r.codecId);
+    if (r.type === 'outbound-rtp' && r.kind === 'video') rs.push({ rid: r.rid || null, codec: (codec && codec.mimeType) || null, frameWidth: r.frameWidth || 0,
       fps: r.framesPerSecond || 0, active: r.active !== false, limitedBy: r.qualityLimitationReason || 'none' });
   });
   return rs.sort((a, b) => a.frameWidth - b.frameWidth);

@@ -2,9 +2,11 @@
 //   publish   (browser -> SFU): the client offers sendonly audio/video, the server answers.
 //   subscribe (SFU -> browser): the server offers one m-section per remote track, the client answers.
 // Messages (all JSON with a "type"; see dev.visage.sfu.room.SfuEndpoint for the full reference):
-//   out: offer{pc:"publish",sdp,sources} answer{pc:"subscribe",sdp} candidate{pc,candidate} mute{kind,muted} media-ready
+//   out: offer{pc:"publish",sdp,sources} answer{pc:"subscribe",sdp} candidate{pc,candidate} mute{kind,muted}
+//        media-ready{videoCodecs}
 //   in : answer{pc:"publish",sdp} offer{pc:"subscribe",sdp} tracks{tracks:[{mid,sessionId,source,...}]}
-//        track-muted{sessionId,kind,muted} media-failed{pc,reason}
+//        track-muted{sessionId,kind,muted} track-unsupported{sessionId,displayName,kind,source,codec}
+//        media-failed{pc,reason}
 // The app calls handle(msg) for every incoming message; it returns true if the message was a media one.
 // Callbacks: onTrack(sessionId, MediaStream) whenever a participant's stream gains or loses a track
 // (the stream id is the publisher's sessionId); onTrackRemoved(sessionId, kind) once, when the
@@ -20,6 +22,11 @@
 // the full size) and the server sends each subscriber one of them. watchVideoSize(videoElement)
 // reports the size an element shows a remote video at (video-size{trackId,width,height}), so the
 // server picks the smallest encoding at least that large (a hidden element gets the smallest).
+// Codec: the camera is VP8 unless the app asks for videoCodec 'h264' (a publish option, as
+// LiveKit's): H.264 constrained baseline, packetization-mode 1, put first with setCodecPreferences
+// (the server takes the publisher's first codec it accepts), in the same simulcast layers; a browser
+// that cannot send it publishes VP8. media-ready tells the server which video codecs this browser
+// decodes; a remote track in another codec is not sent, and onUnsupported(info) says so instead.
 
 /**
  * The camera's simulcast encodings, smallest first as libwebrtc's own simulcast configurations
@@ -36,8 +43,10 @@ const VIDEO_SIZE_DEBOUNCE_MS = 250;
 
 export class MediaClient {
   constructor({ send, onTrack = () => {}, onTrackRemoved = () => {}, onMuted = () => {}, onLocalStream = () => {}, onFailed = () => {},
-    onScreen = () => {}, onLocalScreen = () => {}, iceServers = [] }) {
+    onScreen = () => {}, onLocalScreen = () => {}, onUnsupported = () => {}, iceServers = [], videoCodec = 'vp8' }) {
     this.send = send;
+    this.onUnsupported = onUnsupported;
+    this.videoCodec = videoCodec;
     this.onScreen = onScreen;
     this.onLocalScreen = onLocalScreen;
     this.onFailed = onFailed;
@@ -70,7 +79,7 @@ export class MediaClient {
     this.sub.ontrack = (ev) => this._onRemoteTrack(ev);
     // Watching need not wait for the camera: the server may send subscribe offers from now on,
     // while getUserMedia and the publish negotiation run (a late joiner sees others sooner).
-    this.send({ type: 'media-ready' });
+    this.send({ type: 'media-ready', videoCodecs: decodableVideoCodecs() });
     let stream = null;
     if (audio || video) {
       try {
@@ -95,6 +104,7 @@ export class MediaClient {
           t = this.pub.addTransceiver(track, init);
         }
         this.senders[track.kind] = t.sender;
+        if (track.kind === 'video') this.publishedVideoCodec = preferVideoCodec(t, this.videoCodec);
       }
       this._negotiatePublish();
     }
@@ -174,6 +184,9 @@ export class MediaClient {
       }
       case 'track-muted':
         this.onMuted(msg.sessionId, msg.kind, msg.muted);
+        return true;
+      case 'track-unsupported':
+        this.onUnsupported(msg);
         return true;
       case 'media-failed':
         console.warn('media transport failed', msg.pc, msg.reason);
@@ -359,4 +372,50 @@ function simulcastEncodings(track) {
   const layers = SIMULCAST_LAYERS.filter(([, scale]) => width / scale >= MIN_LAYER_WIDTH);
   if (layers.length < 2) return null;
   return layers.map(([rid, scaleResolutionDownBy, maxBitrate]) => ({ rid, scaleResolutionDownBy, maxBitrate }));
+}
+
+/** RTP payload formats that are no codec of their own. */
+const NOT_CODECS = new Set(['RTX', 'RED', 'ULPFEC', 'FLEXFEC-03']);
+
+/**
+ * The video codecs this browser decodes, by RTP name ('VP8', 'H264', ...), or undefined where it
+ * cannot tell (the server then assumes all). H.264 counts only with packetization-mode 1, the
+ * only one the server forwards.
+ */
+function decodableVideoCodecs() {
+  if (typeof RTCRtpReceiver === 'undefined' || typeof RTCRtpReceiver.getCapabilities !== 'function') return undefined;
+  const caps = RTCRtpReceiver.getCapabilities('video');
+  if (!caps) return undefined;
+  const names = new Set();
+  for (const c of caps.codecs) {
+    const name = c.mimeType.replace(/^video\//i, '').toUpperCase();
+    if (NOT_CODECS.has(name)) continue;
+    if (name === 'H264' && !/packetization-mode=1/.test(c.sdpFmtpLine || '')) continue;
+    names.add(name);
+  }
+  return [...names];
+}
+
+/**
+ * Makes the camera's transceiver offer codec first ('h264': constrained baseline 42e01f,
+ * packetization-mode 1, which every browser with H.264 decodes), the browser's other codecs after
+ * it; returns the codec it will publish ('vp8', the browsers' own first choice, otherwise).
+ */
+function preferVideoCodec(transceiver, codec) {
+  if (codec !== 'h264') return 'vp8';
+  const caps = typeof RTCRtpSender !== 'undefined' && RTCRtpSender.getCapabilities && RTCRtpSender.getCapabilities('video');
+  const isH264 = (c) => /^video\/h264$/i.test(c.mimeType) && /packetization-mode=1/.test(c.sdpFmtpLine || '')
+    && /profile-level-id=42e01f/i.test(c.sdpFmtpLine || '');
+  const h264 = caps ? caps.codecs.filter(isH264) : [];
+  if (!h264.length || typeof transceiver.setCodecPreferences !== 'function') {
+    console.warn('this browser cannot send H.264 (constrained baseline, packetization-mode 1): publishing VP8');
+    return 'vp8';
+  }
+  try {
+    transceiver.setCodecPreferences([...h264, ...caps.codecs.filter((c) => !isH264(c))]);
+    return 'h264';
+  } catch (e) { // codecs it sends but would not receive: older Chromium refuses those here
+    console.warn('H.264 could not be preferred, publishing VP8', e);
+    return 'vp8';
+  }
 }

@@ -41,6 +41,7 @@ const state = {
   joined: false,
   everJoined: false,
   members: new Map(),   // sessionId -> {sessionId, userId, displayName, audioMuted, videoMuted}
+  undecodable: new Map(), // sessionId -> codec of a camera this browser cannot decode (not sent to us)
   myUserId: null,
   chatIds: new Set(),
   media: null,
@@ -520,9 +521,11 @@ function startMedia(gen) {
       onScreen: (sessionId, stream) => { if (mine()) showScreen(sessionId, stream); },
       onLocalScreen: stream => { if (mine()) showScreen(state.sessionId, stream); },
       onMuted: (sessionId, kind, muted) => { if (mine()) setMemberMuted(sessionId, kind, muted); },
+      onUnsupported: info => { if (mine()) showUndecodable(info); },
       // The socket may outlive the media path (a blip longer than the consent timeout): join
       // again, which brings fresh transports, as a dropped socket would.
       onFailed: (pc, reason) => { if (mine()) scheduleReconnect(`media ${pc} failed: ${reason}`, { quick: true }); },
+      videoCodec: publishVideoCodec(),
     });
   } catch (e) {
     console.error('[visage] MediaClient failed', e);
@@ -530,6 +533,7 @@ function startMedia(gen) {
     return;
   }
   state.media = media;
+  state.undecodable.clear();
   (async () => {
     try {
       await media.start({ audio: true, video: true });
@@ -690,6 +694,29 @@ function setTileStream(tile, stream) {
   updateTileVideoState(tile);
 }
 
+/**
+ * The camera's codec, a publish option as in LiveKit Meet: ?codec=h264 in the room's address sends
+ * H.264 (constrained baseline) where the browser can; VP8 otherwise.
+ */
+function publishVideoCodec() {
+  return (new URLSearchParams(location.search).get('codec') || '').toLowerCase() === 'h264' ? 'h264' : 'vp8';
+}
+
+/**
+ * A remote track this browser cannot decode, which the server therefore does not send (an SFU
+ * does not transcode): said on the publisher's tile and once in a toast; their audio still plays.
+ */
+function showUndecodable(info) {
+  if (info.kind !== 'video') return;
+  const first = !state.undecodable.has(info.sessionId);
+  state.undecodable.set(info.sessionId, info.codec);
+  const tile = tileFor(info.sessionId);
+  const m = state.members.get(info.sessionId);
+  if (tile && m) updateTile(tile, m);
+  const what = info.source === 'screen' ? 'screen' : 'camera';
+  if (first) toast(`${info.displayName || 'Someone'}'s ${what} is sent as ${info.codec}, which this browser cannot play; you still hear them.`, 'warn', 8000);
+}
+
 /** The server sends a remote video in the layer that fits the element's size (see MediaClient). */
 function watchVideoSize(video) {
   if (state.media && typeof state.media.watchVideoSize === 'function') state.media.watchVideoSize(video);
@@ -777,7 +804,9 @@ function makeTile(m) {
     el('span', { class: 'tile-name' }),
   );
   const camOff = el('span', { class: 'tile-badge tile-mute-video', title: 'Camera off' }, icon('camOff'));
-  const tile = el('div', { class: 'tile', dataset: { sessionId: m.sessionId, self: String(self) } }, video, avatar, label, camOff);
+  const undecodable = el('span', { class: 'tile-note tile-undecodable' });
+  const tile = el('div', { class: 'tile', dataset: { sessionId: m.sessionId, self: String(self) } }, video, avatar, label, camOff,
+    undecodable);
   return tile;
 }
 
@@ -792,6 +821,9 @@ function updateTile(tile, m) {
   tile.classList.toggle('video-muted', !!m.videoMuted);
   tile.classList.toggle('reconnecting', !!m.reconnecting);
   tile.classList.toggle('self', self);
+  const codec = state.undecodable.get(m.sessionId);
+  tile.classList.toggle('undecodable', !!codec);
+  tile.querySelector('.tile-undecodable').textContent = codec ? `${codec} video: this browser cannot play it` : '';
   updateTileVideoState(tile);
 }
 

@@ -13,7 +13,8 @@ import java.util.Locale;
  * visage.media.addresses            comma-separated IPv4s to bind and advertise   (all non-loopback IPv4)
  * visage.relay.port                 UDP port of the node-to-node relay, on the first media address
  *                                   (media port + 1000); see dev.visage.sfu.relay.RelayConfig
- * visage.sfu.video-codecs           video codec preference, comma-separated       (VP8,H264,VP9,AV1)
+ * visage.sfu.video-codecs           video codecs accepted, comma-separated        (VP8,H264,VP9,AV1);
+ *                                   the publisher's offer order picks among them
  * visage.sfu.consent-timeout-ms     fail a transport after this long without consent or media (15000)
  * visage.sfu.pli-interval-ms        minimum interval between key-frame requests per stream (200)
  * visage.sfu.reconnect-grace-ms     how long subscribers keep the streams of a publisher whose

@@ -3,6 +3,7 @@ package dev.visage.sfu;
 import dev.visage.fuzz.FuzzTarget;
 import dev.visage.fuzz.FuzzTargetTests;
 import dev.visage.sfu.bwe.TransportCcFuzzTarget;
+import dev.visage.sfu.codec.H264FuzzTarget;
 import dev.visage.sfu.dtls.DtlsFuzzTarget;
 import dev.visage.sfu.ice.StunFuzzTarget;
 import dev.visage.sfu.room.RtcpFuzzTarget;
@@ -22,6 +23,7 @@ class FuzzTargetsTest extends FuzzTargetTests {
                 new FuzzTarget("rtp", RtpFuzzTarget.class, List.of(), 1600),
                 new FuzzTarget("rtcp", RtcpFuzzTarget.class, List.of(), 1600),
                 new FuzzTarget("transport-cc", TransportCcFuzzTarget.class, List.of(), 1600),
+                new FuzzTarget("h264", H264FuzzTarget.class, List.of(), 1600),
                 new FuzzTarget("dtls", DtlsFuzzTarget.class, List.of("org.bouncycastle.tls.**"), 8192),
                 new FuzzTarget("sdp", SdpFuzzTarget.class, List.of(), 16384));
     }

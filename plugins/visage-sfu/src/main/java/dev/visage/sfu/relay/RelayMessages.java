@@ -142,7 +142,7 @@ public final class RelayMessages {
             List<String> rids = new ArrayList<>();
             int[] streamSsrcs = new int[0];
             if (e.get("layers") instanceof List<?> layers) {
-                if (layers.isEmpty() || layers.size() > 4 || !"VP8".equals(codec) && layers.size() > 1) {
+                if (layers.isEmpty() || layers.size() > 4 || !Codecs.simulcastCapable(codec) && layers.size() > 1) {
                     throw new IllegalArgumentException("bad track layers");
                 }
                 streamSsrcs = new int[layers.size()];

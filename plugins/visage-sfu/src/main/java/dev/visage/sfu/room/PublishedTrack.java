@@ -53,8 +53,6 @@ public final class PublishedTrack {
     /** The SSRC subscribers know it by: the publisher's own, or for a simulcast track the SFU's. */
     public final int ssrc;
     public final boolean video;
-    /** VP8 video: its packets' descriptors carry key frames, sizes and temporal layers. */
-    final boolean vp8;
     /** Publisher extension id (1..14) -> subscriber id, 0 = strip. */
     public final byte[] extensionMap = new byte[16];
     public final int canonicalPt;
@@ -101,7 +99,6 @@ public final class PublishedTrack {
         this.info = info;
         this.ssrc = info.ssrc();
         this.video = info.kind().equals("video");
-        this.vp8 = video && "VP8".equals(info.codec());
         this.canonicalPt = Codecs.canonicalPt(info.codec());
         this.canonicalRtxPt = Codecs.canonicalRtxPt(info.codec());
         for (Map.Entry<String, Integer> e : info.extensionIds().entrySet()) {

@@ -2,6 +2,8 @@ package dev.visage.sfu.room;
 
 import dev.visage.sfu.SfuMetrics;
 import dev.visage.sfu.bwe.SendSideEstimator;
+import dev.visage.sfu.codec.H264Payload;
+import dev.visage.sfu.codec.RbspBitReader;
 import dev.visage.sfu.codec.Vp8Descriptor;
 import dev.visage.sfu.rtcp.Rtcp;
 import dev.visage.sfu.rtp.NackGenerator;
@@ -14,17 +16,23 @@ import java.nio.charset.StandardCharsets;
  * One RTP stream a track receives (mediasoup's RtpStreamRecv): the track's only stream, or one
  * simulcast layer. Its SSRCs (known from the SDP, or learned from the first packet carrying its
  * rid), the NACK packet cache, gap tracking, receive statistics for our receiver reports, its
- * last sender report, the key-frame request rate limit and, for VP8, the size of its last key
- * frame (which is how a consumer knows a layer's size).
+ * last sender report, the key-frame request rate limit and, for VP8 and H.264, the size of its
+ * last key frame (which is how a consumer knows a layer's size).
  */
 final class ReceiveStream {
     private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
-    /** {@link #inspect} facts: the first packet of a VP8 key frame (of a simulcast track). */
+    /** {@link #inspect} facts: the first packet of a VP8 or H.264 key frame (of a simulcast track). */
     static final int KEY_FRAME_START = 1 << 8;
-    /** {@link #inspect} facts: the first packet of a VP8 frame. */
+    /** {@link #inspect} facts: the first packet of a VP8 or H.264 frame. */
     static final int FRAME_START = 1 << 9;
 
+    /** How {@link #inspect} reads the payload: by the track's codec. */
+    private enum PayloadFormat { VP8, H264, OPAQUE }
+
     final PublishedTrack track;
+    private final PayloadFormat format;
+    /** Reads an H.264 key frame's SPS (receive thread; null for other codecs). */
+    private final RbspBitReader spsReader;
     /** Index in the track's layers (0 for a track without simulcast). */
     final int layer;
     /** Its rid, or null when the SDP names its SSRCs. */
@@ -101,6 +109,12 @@ final class ReceiveStream {
 
     ReceiveStream(PublishedTrack track, int layer, String rid, int ssrc, int rtxSsrc, boolean video, int cacheSize) {
         this.track = track;
+        this.format = !video ? PayloadFormat.OPAQUE : switch (track.info.codec()) {
+            case "VP8" -> PayloadFormat.VP8;
+            case "H264" -> PayloadFormat.H264;
+            default -> PayloadFormat.OPAQUE;
+        };
+        this.spsReader = format == PayloadFormat.H264 ? new RbspBitReader() : null;
         this.layer = layer;
         this.rid = rid;
         this.ridBytes = rid == null ? null : rid.getBytes(StandardCharsets.US_ASCII);
@@ -155,14 +169,14 @@ final class ReceiveStream {
     }
 
     /**
-     * Inspect step (VP8), on a canonical packet of this stream, local or relayed: notes the size
-     * of a simulcast layer's key frame (how consumers know a layer's size) and the bytes of each
-     * temporal layer; returns what the consumers need to know of the packet, packed:
-     * {@link #KEY_FRAME_START}, {@link #FRAME_START} and the temporal layer (see
-     * {@link #temporalLayer}). No allocation.
+     * Inspect step, on a canonical packet of this stream, local or relayed: notes the size of a
+     * simulcast layer's key frame (how consumers know a layer's size; VP8's key-frame header,
+     * H.264's SPS) and the bytes of each VP8 temporal layer; returns what the consumers need to
+     * know of the packet, packed: {@link #KEY_FRAME_START}, {@link #FRAME_START} and the temporal
+     * layer (see {@link #temporalLayer}; H.264 as Chromium sends it has none). No allocation.
      */
     int inspect(byte[] buf, int off, int len) {
-        if (!track.vp8) {
+        if (format == PayloadFormat.OPAQUE) {
             return 0;
         }
         int hl = RtpPacket.headerLength(buf, off, len);
@@ -170,20 +184,40 @@ final class ReceiveStream {
         if (hl <= 0 || payload <= 0) {
             return 0;
         }
+        return format == PayloadFormat.VP8 ? inspectVp8(buf, off + hl, payload, len) : inspectH264(buf, off + hl, payload);
+    }
+
+    private int inspectVp8(byte[] buf, int at, int payload, int len) {
         int facts = 0;
-        if (track.simulcast && Vp8Descriptor.isKeyFrameStart(buf, off + hl, payload)) {
+        if (track.simulcast && Vp8Descriptor.isKeyFrameStart(buf, at, payload)) {
             facts |= KEY_FRAME_START;
-            int size = Vp8Descriptor.keyFrameSize(buf, off + hl, payload);
-            if (size != 0) {
-                keyFrameSize = size;
-            }
+            noteKeyFrameSize(Vp8Descriptor.keyFrameSize(buf, at, payload));
         }
-        if (Vp8Descriptor.isFrameStart(buf, off + hl, payload)) {
+        if (Vp8Descriptor.isFrameStart(buf, at, payload)) {
             facts |= FRAME_START;
         }
-        int temporal = Vp8Descriptor.temporalLayer(buf, off + hl, payload);
+        int temporal = Vp8Descriptor.temporalLayer(buf, at, payload);
         countTemporal(temporal, len);
         return facts | (temporal + 1) & 0xFF;
+    }
+
+    private int inspectH264(byte[] buf, int at, int payload) {
+        int facts = 0;
+        if (track.simulcast && H264Payload.isKeyFrameStart(buf, at, payload)) {
+            facts |= KEY_FRAME_START;
+            noteKeyFrameSize(H264Payload.keyFrameSize(buf, at, payload, spsReader));
+        }
+        if (H264Payload.isFrameStart(buf, at, payload)) {
+            facts |= FRAME_START;
+        }
+        return facts;
+    }
+
+    /** A key frame's size as read from its first packet (0: not in this packet, keep the last). */
+    private void noteKeyFrameSize(int size) {
+        if (size != 0) {
+            keyFrameSize = size;
+        }
     }
 
     /** The temporal layer in {@link #inspect}'s facts, or {@link Vp8Descriptor#NONE}. */

@@ -39,9 +39,11 @@ import java.util.Map;
  *   {type:"answer", pc:"subscribe", sdp}              answer to the server's subscribe offer
  *   {type:"candidate", pc:"publish"|"subscribe", candidate:{candidate, sdpMid, sdpMLineIndex} | null}
  *   {type:"mute", kind:"audio"|"video", muted:bool}
- *   {type:"media-ready"}                              the client can take subscribe offers now (sent
+ *   {type:"media-ready", videoCodecs?:["VP8","H264",...]}
+ *                                                     the client can take subscribe offers now (sent
  *                                                     before its camera opens, so watching starts in
- *                                                     parallel with publishing)
+ *                                                     parallel with publishing); the video codecs it
+ *                                                     decodes, if it says (see DecodableCodecs)
  *   {type:"video-size", trackId, width, height}       the size (device pixels, whole numbers 0..16384;
  *                                                     0 x 0 when hidden) the client shows a remote
  *                                                     video track at: a simulcast track's consumer
@@ -59,6 +61,10 @@ import java.util.Map;
  *   {type:"offer",  pc:"subscribe", sdp}              (re)offer whenever tracks come or go; the next one
  *                                                     waits for the answer to the previous one
  *   {type:"track-muted", sessionId, kind, muted}
+ *   {type:"track-unsupported", sessionId, userId, displayName, kind, source, trackId, codec}
+ *                                                     a track not sent: this client cannot decode its
+ *                                                     codec (said in media-ready, or its answer refused
+ *                                                     the section)
  *   {type:"media-failed", pc, reason}                 ICE/DTLS failure or consent loss on a transport
  * </pre>
  * The server's candidates are inside its SDPs (single port, host candidates, end-of-candidates);
@@ -91,6 +97,8 @@ public final class SfuEndpoint implements MediaEndpoint {
 
     // signalling state, guarded by the room monitor
     private final List<SubscribeOffer.Section> sections = new ArrayList<>();
+    /** What the client said it decodes (under the room monitor). */
+    private DecodableCodecs decodable = DecodableCodecs.ALL;
     private int nextMid;
     /** mid of an inactive section -> the subscribe offer version that first carried it inactive. */
     private final Map<String, Long> inactiveSince = new java.util.HashMap<>();
@@ -184,7 +192,15 @@ public final class SfuEndpoint implements MediaEndpoint {
             case "mute" -> onMute(msg);
             case "video-size" -> onVideoSize(msg);
             case "media-ready" -> {
+                DecodableCodecs said = DecodableCodecs.from(msg.get("videoCodecs"));
                 synchronized (room) {
+                    decodable = said;
+                    for (Subscription s : subscriber.consumers()) {
+                        if (!decodable.decodes(s.track)) { // subscribed at join, before the client said
+                            removeSubscription(s.track);
+                            send(DecodableCodecs.notice(s.track));
+                        }
+                    }
                     clientReady = true;
                     renegotiateSubscribe();
                 }
@@ -347,6 +363,10 @@ public final class SfuEndpoint implements MediaEndpoint {
         if (subscriber.consumerOf(t) != null) {
             return;
         }
+        if (!decodable.decodes(t)) {
+            send(DecodableCodecs.notice(t));
+            return;
+        }
         Subscription heir = subscriptionToContinue(t);
         if (heir != null) {
             LOG.log(System.Logger.Level.INFO, () -> "room=" + room.id + " session=" + sessionId() + " stream mid="
@@ -484,6 +504,7 @@ public final class SfuEndpoint implements MediaEndpoint {
             if (acceptsOurTransportCc(answer)) {
                 t.enableTransportCc(Codecs.SUBSCRIBER_TRANSPORT_CC_ID);
             }
+            dropRefusedTracks(answer);
             awaitingAnswer = false;
             answeredVersion = subscribeVersion;
             if (t.isConnected()) {
@@ -491,6 +512,21 @@ public final class SfuEndpoint implements MediaEndpoint {
             }
             if (dirty) {
                 renegotiateSubscribe();
+            }
+        }
+    }
+
+    /**
+     * Under the room monitor: a track whose section the subscriber's answer refused (port 0: its
+     * browser has none of the codecs offered, and did not say so in media-ready) is not sent to it
+     * any more, and the client is told, as for a codec it said it cannot decode.
+     */
+    private void dropRefusedTracks(SessionDescription answer) {
+        for (MediaSection m : answer.media) {
+            Subscription refused = m.rejected() ? subscriber.consumerByMid(m.mid) : null;
+            if (refused != null) {
+                removeSubscription(refused.track);
+                send(DecodableCodecs.notice(refused.track));
             }
         }
     }

@@ -53,6 +53,15 @@ public final class Codecs {
         };
     }
 
+    /**
+     * Codecs whose simulcast layers a consumer can switch between: it finds their key frames and
+     * sizes (VP8's payload descriptor, H.264's SPS) and keeps the stream continuous across layers
+     * (VP8 picture ids rewritten; H.264 needs only sequence numbers and timestamps).
+     */
+    public static boolean simulcastCapable(String codec) {
+        return "VP8".equals(codec) || "H264".equals(codec);
+    }
+
     public static int canonicalRtxPt(String codec) {
         int pt = canonicalPt(codec);
         return pt < 0 || codec.equals("OPUS") ? -1 : pt + 1;

@@ -8,18 +8,20 @@ import java.util.Map;
 
 /**
  * Answers a publisher's offer (we are DTLS server, ICE controlled, receive only). Audio: Opus.
- * Video: the first codec of the preference list the offer has (VP8, H264 packetization-mode=1,
- * VP9, AV1 by default) plus its RTX. Header extensions from {@link Codecs#PUBLISH_EXTENSIONS}
+ * Video: the offer's first codec that the SFU accepts ({@code visage.sfu.video-codecs}: VP8,
+ * H264 packetization-mode=1, VP9 profile 0, AV1 by default) plus its RTX. The publisher's order
+ * decides, as with LiveKit and mediasoup: a client publishes H.264 by putting it first
+ * ({@code RTCRtpTransceiver.setCodecPreferences}); browsers list VP8 first by default. Header extensions from {@link Codecs#PUBLISH_EXTENSIONS}
  * keep the offer's ids. Feedback: nack, nack pli, ccm fir, goog-remb, and transport-cc when the
  * offer has the transport-wide sequence extension. Other m-sections
  * (data channels, unsupported codecs, anything beyond {@link #MAX_TRACKS}) are rejected with
  * port 0, which also bounds what one client can make the SFU allocate (a packet cache per video).
  *
- * <p>Simulcast (RFC 8853) is accepted for VP8 when the offer lists its send rids and has the mid
- * and rid header extensions: the answer receives every rid ({@code a=rid:<id> recv},
- * {@code a=simulcast:recv}), and the track gets SSRCs of the SFU's own for its subscribers. The
- * consumers rewrite VP8's picture ids across layers, which is why other codecs get one layer: the
- * answer receives only the last rid (the largest, as the web client and most others list their
+ * <p>Simulcast (RFC 8853) is accepted for VP8 and H.264 ({@link Codecs#simulcastCapable}) when
+ * the offer lists its send rids and has the mid and rid header extensions: the answer receives
+ * every rid ({@code a=rid:<id> recv}, {@code a=simulcast:recv}), and the track gets SSRCs of the
+ * SFU's own for its subscribers. Consumers must find key frames to switch layers and, for VP8,
+ * rewrite picture ids, which is why other codecs get one layer: the answer receives only the last rid (the largest, as the web client and most others list their
  * encodings smallest first; the offer's SSRCs are still unknown, so the stream is found by its
  * rid as a layer's is).
  */
@@ -133,7 +135,7 @@ public final class PublishAnswer {
         if (!acceptable) {
             return List.of();
         }
-        return "VP8".equals(codec) ? List.copyOf(m.simulcastRids) : List.of(m.simulcastRids.get(m.simulcastRids.size() - 1));
+        return Codecs.simulcastCapable(codec) ? List.copyOf(m.simulcastRids) : List.of(m.simulcastRids.get(m.simulcastRids.size() - 1));
     }
 
     private static int randomSsrc() {
@@ -156,35 +158,12 @@ public final class PublishAnswer {
         if (!m.kind.equals("video")) {
             return null;
         }
-        for (String want : videoPreference) {
-            int best = -1;
-            for (int pt : m.formats) {
-                if (!want.equals(m.codecName(pt))) {
-                    continue;
-                }
-                if (want.equals("H264")) {
-                    if (!"1".equals(m.fmtpParam(pt, "packetization-mode"))) {
-                        continue;
-                    }
-                    String plid = m.fmtpParam(pt, "profile-level-id");
-                    boolean baseline = plid != null && plid.toLowerCase(Locale.ROOT).startsWith("42e0");
-                    if (best < 0 || baseline) {
-                        best = pt;
-                    }
-                    if (baseline) {
-                        break;
-                    }
-                } else if (want.equals("VP9")) {
-                    String profile = m.fmtpParam(pt, "profile-id");
-                    if (profile == null || profile.equals("0")) {
-                        best = pt;
-                        break;
-                    }
-                } else {
-                    best = pt;
-                    break;
-                }
+        for (int offered : m.formats) {
+            String codec = m.codecName(offered);
+            if (codec == null || !videoPreference.contains(codec)) {
+                continue;
             }
+            int best = acceptablePt(m, codec);
             if (best >= 0) {
                 int rtx = -1;
                 for (int pt : m.formats) {
@@ -197,5 +176,40 @@ public final class PublishAnswer {
             }
         }
         return null;
+    }
+
+    /**
+     * The payload type to receive {@code codec} with, or -1: H264 needs packetization-mode=1
+     * (constrained baseline, profile-level-id 42e0.., preferred: every browser decodes it), VP9
+     * profile 0; other codecs their first payload type.
+     */
+    private static int acceptablePt(MediaSection m, String codec) {
+        int best = -1;
+        for (int pt : m.formats) {
+            if (!codec.equals(m.codecName(pt))) {
+                continue;
+            }
+            if (codec.equals("H264")) {
+                if (!"1".equals(m.fmtpParam(pt, "packetization-mode"))) {
+                    continue;
+                }
+                String plid = m.fmtpParam(pt, "profile-level-id");
+                boolean baseline = plid != null && plid.toLowerCase(Locale.ROOT).startsWith("42e0");
+                if (best < 0 || baseline) {
+                    best = pt;
+                }
+                if (baseline) {
+                    return pt;
+                }
+            } else if (codec.equals("VP9")) {
+                String profile = m.fmtpParam(pt, "profile-id");
+                if (profile == null || profile.equals("0")) {
+                    return pt;
+                }
+            } else {
+                return pt;
+            }
+        }
+        return best;
     }
 }

@@ -62,6 +62,13 @@ public class SfuEngineTest {
         engine.close();
     }
 
+    /** Chromium's simulcast offer with H.264 (42e01f, packetization-mode 1) first, as ?codec=h264 makes it. */
+    static String h264FirstOffer() throws Exception {
+        return sdp("chrome-simulcast-publish-offer.sdp").replace(
+                "m=video 9 UDP/TLS/RTP/SAVPF 96 97 102 103 104 107 108 109",
+                "m=video 9 UDP/TLS/RTP/SAVPF 108 109 96 97 102 103 104 107");
+    }
+
     static String chromeOffer() throws Exception {
         return sdp("chrome-publish-offer.sdp");
     }
@@ -114,6 +121,89 @@ public class SfuEngineTest {
                     || e.getMessage().contains("height"), e.getMessage());
         }
         ea.close();
+        eb.close();
+    }
+
+    /**
+     * An H.264 camera (the publisher put H.264 first) is offered to a subscriber that decodes it,
+     * in H.264, and not to one whose browser said it decodes VP8 only (Firefox without its
+     * OpenH264 plugin): that one gets the audio, and a notice naming the track and codec, whether
+     * the track was there before it said so or came after. A malformed codec list is refused.
+     */
+    @Test
+    void aTrackInACodecTheSubscriberCannotDecodeIsLeftOutWithANotice() throws Exception {
+        Inbox a = new Inbox();
+        Inbox chromium = new Inbox();
+        Inbox firefox = new Inbox();
+        String room = "room-h264";
+        MediaEndpoint ec = engine.join(new Participant(room, "sC", "uC", "Carol"), chromium.messages::add);
+        MediaEndpoint ea = engine.join(new Participant(room, "sA", "uA", "Alice"), a.messages::add);
+        String h264First = h264FirstOffer();
+        assertTrue(ea.onClientMessage("offer", msg("type", "offer", "pc", "publish", "sdp", h264First)));
+        MediaEndpoint ef = engine.join(new Participant(room, "sF", "uF", "Fiona"), firefox.messages::add);
+        assertThrows(IllegalArgumentException.class, () -> ef.onClientMessage("media-ready",
+                msg("type", "media-ready", "videoCodecs", "VP8")));
+        assertThrows(IllegalArgumentException.class, () -> ef.onClientMessage("media-ready",
+                msg("type", "media-ready", "videoCodecs", List.of("VP8", 7))));
+        assertTrue(ef.onClientMessage("media-ready", msg("type", "media-ready", "videoCodecs", List.of("vp8", "VP9"))));
+        assertTrue(ec.onClientMessage("media-ready", msg("type", "media-ready", "videoCodecs", List.of("VP8", "H264"))));
+
+        assertEquals(List.of("audio", "video"), tracksIn(chromium.of("tracks").get(0)).stream().map(t -> t.get("kind")).toList());
+        assertTrue(((String) chromium.of("offer").get(0).get("sdp")).contains("a=rtpmap:102 H264/90000"));
+        assertEquals(List.of("audio"), tracksIn(firefox.of("tracks").get(0)).stream().map(t -> t.get("kind")).toList());
+        String firefoxOffer = (String) firefox.of("offer").get(0).get("sdp");
+        assertFalse(firefoxOffer.contains("H264"), firefoxOffer);
+        Map<String, Object> notice = firefox.of("track-unsupported").get(0);
+        assertEquals("sA", notice.get("sessionId"));
+        assertEquals("Alice", notice.get("displayName"));
+        assertEquals("video", notice.get("kind"));
+        assertEquals("camera", notice.get("source"));
+        assertEquals("H264", notice.get("codec"));
+        assertTrue(chromium.of("track-unsupported").isEmpty());
+
+        // a second H.264 publisher after the subscriber said what it decodes
+        Inbox d = new Inbox();
+        MediaEndpoint ed = engine.join(new Participant(room, "sD", "uD", "Dan"), d.messages::add);
+        answerSubscribe(ef, firefox.of("offer").get(0));
+        String otherSsrcs = h264First.replace("1352833209", "1352833211");
+        assertTrue(ed.onClientMessage("offer", msg("type", "offer", "pc", "publish", "sdp", otherSsrcs)));
+        assertEquals("sD", firefox.of("track-unsupported").get(1).get("sessionId"));
+        assertEquals(List.of("audio", "audio"), tracksIn(firefox.of("tracks").get(1)).stream().map(t -> t.get("kind")).toList());
+        for (MediaEndpoint e : List.of(ea, ec, ed, ef)) {
+            e.close();
+        }
+    }
+
+    /**
+     * A client that did not say what it decodes and refuses the H.264 section in its answer (port
+     * 0, as a browser without that codec answers): the track is no longer sent to it, it gets the
+     * same notice, and its next offer carries that section inactive.
+     */
+    @Test
+    void aSectionTheSubscribersAnswerRefusesIsDroppedWithANotice() throws Exception {
+        Inbox a = new Inbox();
+        Inbox b = new Inbox();
+        String room = "room-refused";
+        MediaEndpoint ea = engine.join(new Participant(room, "sA", "uA", "Alice"), a.messages::add);
+        MediaEndpoint eb = engine.join(new Participant(room, "sB", "uB", "Bob"), b.messages::add);
+        String h264First = h264FirstOffer();
+        assertTrue(ea.onClientMessage("offer", msg("type", "offer", "pc", "publish", "sdp", h264First)));
+        assertTrue(eb.onClientMessage("media-ready", msg("type", "media-ready")));
+        SessionDescription offer = SessionDescription.parse((String) b.of("offer").get(0).get("sdp"));
+        String audioMid = offer.media.get(0).mid;
+        String videoMid = offer.media.get(1).mid;
+        String answer = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\na=group:BUNDLE " + audioMid + "\r\n"
+                + "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:" + audioMid + "\r\na=ice-ufrag:bbbb\r\n"
+                + "a=ice-pwd:bbbbbbbbbbbbbbbbbbbbbbbb\r\na=fingerprint:sha-256 " + engine.fingerprint() + "\r\na=setup:active\r\n"
+                + "m=video 0 UDP/TLS/RTP/SAVPF 0\r\na=mid:" + videoMid + "\r\n";
+        assertTrue(eb.onClientMessage("answer", msg("type", "answer", "pc", "subscribe", "sdp", answer)));
+        assertEquals("H264", b.of("track-unsupported").get(0).get("codec"));
+        assertEquals("sA", b.of("track-unsupported").get(0).get("sessionId"));
+        assertEquals(1, engine.streamStats(room).stream().filter(m -> "subscribe".equals(m.get("direction"))).count(),
+                "only the audio is sent to Bob");
+        ea.leave(); // the next offer (Alice's audio gone) has the refused section inactive
+        SessionDescription next = SessionDescription.parse((String) b.of("offer").get(1).get("sdp"));
+        assertEquals("inactive", next.media.get(1).direction);
         eb.close();
     }
 

@@ -247,30 +247,49 @@ class SimulcastConsumerTest {
         assertEquals(LayerSelector.ANY, LayerSelector.choose(track.layers, 1280, 720, later));
     }
 
-    /** The forwarding side of a consumer (choice, switch, rewrite) allocates nothing per packet. */
-    @Test
-    void forwardingAndSwitchingLayersAllocateNothing() {
+    /** One packet of a layer at a time: {@code i} is its number in the run, {@code layer} = i % 3. */
+    interface PacketStep {
+        void forward(int i, int layer, long nowNanos);
+    }
+
+    /**
+     * Runs 250,000 packets of three layers through {@code step} while the consumer's tile flips
+     * between large and thumbnail every 10,000 (a switch each time), and asserts that the last
+     * 200,000 switched layers and allocated (almost) nothing: the forwarding side allocates
+     * nothing per packet.
+     */
+    static void assertForwardingAllocatesNothing(Subscription consumer, long startNanos, PacketStep step) {
         var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
-        byte[][] packets = new byte[3][];
-        for (int l = 0; l < 3; l++) {
-            packets[l] = next(l, true, true, t0);
-        }
-        byte[] copy = new byte[packets[0].length];
         long before = 0;
-        long now = t0;
-        int switchesBefore = 0;
+        long now = startNanos;
+        long switchesBefore = 0;
         for (int i = 0; i < 250_000; i++) {
             if (i == 50_000) {
                 before = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
-                switchesBefore = (int) consumer.layerSwitches;
+                switchesBefore = consumer.layerSwitches;
             }
             if (i % 10_000 == 0) {
                 consumer.requestSize((i / 10_000) % 2 == 0 ? 1280 : 160, (i / 10_000) % 2 == 0 ? 720 : 90);
                 consumer.updateTargetLayer(now);
             }
-            int l = i % 3;
-            byte[] p = packets[l];
             now += 1_000_000L;
+            step.forward(i, i % 3, now);
+        }
+        long bytes = threads.getThreadAllocatedBytes(Thread.currentThread().getId()) - before;
+        assertTrue(consumer.layerSwitches - switchesBefore >= 10, "it switched layers: " + consumer.layerSwitches);
+        assertTrue(bytes < 16 * 1024, "forwarding allocated " + bytes + " bytes over 200000 packets");
+    }
+
+    /** The forwarding side of a consumer (choice, switch, rewrite) allocates nothing per packet. */
+    @Test
+    void forwardingAndSwitchingLayersAllocateNothing() {
+        byte[][] packets = new byte[3][];
+        for (int l = 0; l < 3; l++) {
+            packets[l] = next(l, true, true, t0);
+        }
+        byte[] copy = new byte[packets[0].length];
+        assertForwardingAllocatesNothing(consumer, t0, (i, l, now) -> {
+            byte[] p = packets[l];
             RtpPacket.setSequence(p, 0, (RtpPacket.sequence(p, 0) + 1) & 0xFFFF);
             p[12] = (byte) (i % 30 < 3 ? 0x90 : 0x80); // a key frame now and then
             p[18] = (byte) (i % 30 < 3 ? 0x10 : 0x11);
@@ -279,9 +298,6 @@ class SimulcastConsumerTest {
                 System.arraycopy(p, 0, copy, 0, p.length);
                 consumer.rewriteRtp(copy, 0, copy.length, now);
             }
-        }
-        long bytes = threads.getThreadAllocatedBytes(Thread.currentThread().getId()) - before;
-        assertTrue(consumer.layerSwitches - switchesBefore >= 10, "it switched layers: " + consumer.layerSwitches);
-        assertTrue(bytes < 16 * 1024, "forwarding allocated " + bytes + " bytes over 200000 packets");
+        });
     }
 }

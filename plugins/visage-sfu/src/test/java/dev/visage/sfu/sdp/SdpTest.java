@@ -157,11 +157,41 @@ class SdpTest {
         return v;
     }
 
-    /** Consumers rewrite VP8 picture ids only: another codec gets its last (the largest) encoding, found by rid. */
+    /**
+     * Chromium's simulcast offer with H.264 first, as the web client's {@code setCodecPreferences} makes it
+     * for {@code ?codec=h264}: the publisher's order decides among the codecs the SFU accepts, and
+     * its constrained-baseline, packetization-mode 1 payload type is received in all three layers.
+     */
+    @Test
+    void answerAcceptsChromiumH264SimulcastWhenTheOfferPutsItFirst() throws IOException {
+        String reordered = offer("chrome-simulcast-publish-offer.sdp").replace(
+                "m=video 9 UDP/TLS/RTP/SAVPF 96 97 102 103 104 107 108 109",
+                "m=video 9 UDP/TLS/RTP/SAVPF 108 109 96 97 102 103 104 107");
+        PublishAnswer ans = PublishAnswer.build(SessionDescription.parse(reordered), OURS, List.of("VP8", "H264"), 1, 1);
+        TrackInfo v = ans.tracks.get(1);
+        assertEquals("H264", v.codec());
+        assertEquals(108, v.payloadType(), "42e01f, packetization-mode=1");
+        assertEquals(109, v.rtxPayloadType());
+        assertEquals(List.of("q", "h", "f"), v.rids());
+        assertTrue(ans.sdp.contains("a=simulcast:recv q;h;f\r\n"), ans.sdp);
+        assertTrue(ans.sdp.contains("a=fmtp:108 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f"), ans.sdp);
+        String toSubscriber = SubscribeOffer.build(List.of(new SubscribeOffer.Section("0", "video", v, "sessA", "sessA")),
+                OURS, 5, 1);
+        assertTrue(toSubscriber.contains("m=video 9 UDP/TLS/RTP/SAVPF 102 103\r\n"), "canonical H.264 and RTX: " + toSubscriber);
+        assertTrue(toSubscriber.contains("a=rtpmap:102 H264/90000\r\n"), toSubscriber);
+        assertTrue(toSubscriber.contains("a=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f\r\n"),
+                toSubscriber);
+        assertTrue(toSubscriber.contains("a=fmtp:103 apt=102\r\n"), toSubscriber);
+        String vp8First = offer("chrome-simulcast-publish-offer.sdp");
+        assertEquals("VP8", PublishAnswer.build(SessionDescription.parse(vp8First), OURS, List.of("H264", "VP8"), 1, 1)
+                .tracks.get(1).codec(), "a browser's default order (VP8 first) keeps VP8");
+    }
+
+    /** Consumers switch layers of VP8 and H.264 only: another codec gets its last (the largest) encoding, found by rid. */
     @Test
     void answerTakesOneEncodingOfOtherCodecs() throws IOException {
         PublishAnswer ans = PublishAnswer.build(SessionDescription.parse(offer("chrome-simulcast-publish-offer.sdp")), OURS,
-                List.of("H264"), 1, 1);
+                List.of("VP9"), 1, 1);
         assertTrue(ans.sdp.contains("a=rid:f recv\r\na=simulcast:recv f\r\n"), ans.sdp);
         assertFalse(ans.sdp.contains("a=rid:h"), ans.sdp);
         assertFalse(ans.sdp.contains("a=rid:q"), ans.sdp);
