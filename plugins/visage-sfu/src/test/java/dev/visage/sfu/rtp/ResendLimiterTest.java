@@ -30,7 +30,7 @@ class ResendLimiterTest {
         return b;
     }
 
-    /** Walks the NACK bytes like SfuEndpoint.onSubscriberRtcp; returns the seqs actually resent. */
+    /** Walks the NACK bytes like SubscribeTransport.onRtcp; returns the seqs actually resent. */
     static List<Integer> answer(ResendLimiter l, byte[] b, long now, long forwarded, int[] outcomes) {
         List<Integer> sent = new ArrayList<>();
         assertEquals(Rtcp.RTPFB, Rtcp.type(b, 0));
