@@ -151,13 +151,10 @@ final class PublishTransport extends EndpointTransport {
         int seq = RtpPacket.sequence(buf, off);
         long arrivalNanos = System.nanoTime();
         if (stream.nacksGaps()) {
-            int arrival = stream.onSequence(seq, feedbackSsrc, nackSink);
+            int arrival = stream.onSequence(seq, feedbackSsrc, nackSink, metrics);
             if (retransmission && arrival == NackGenerator.DUPLICATE) {
                 metrics.dropRtx.incrementAndGet(); // a copy of a packet we already forwarded
                 return;
-            }
-            if (arrival == NackGenerator.RECOVERED) {
-                metrics.recovered.incrementAndGet();
             }
         } else if (retransmission) {
             metrics.dropRtx.incrementAndGet();

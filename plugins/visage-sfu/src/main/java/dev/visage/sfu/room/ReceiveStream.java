@@ -294,12 +294,15 @@ final class ReceiveStream {
 
     /**
      * NACK step (video only, see {@link #nacksGaps}): {@code seq} arrived; NACKs for the gaps due
-     * go to {@code sink} at once. Returns {@link NackGenerator}'s verdict (a copy of a packet
-     * already here is {@link NackGenerator#DUPLICATE}, a gap filled {@link NackGenerator#RECOVERED}).
+     * go to {@code sink} at once; a gap filled counts as recovered. Returns {@link NackGenerator}'s
+     * verdict (a copy of a packet already here is {@link NackGenerator#DUPLICATE}).
      */
-    int onSequence(int seq, int feedbackSsrc, NackSink sink) {
+    int onSequence(int seq, int feedbackSsrc, NackSink sink, SfuMetrics metrics) {
         synchronized (nacks) {
             int arrival = nacks.onPacket(seq);
+            if (arrival == NackGenerator.RECOVERED) {
+                metrics.recovered.incrementAndGet();
+            }
             if (arrival != NackGenerator.DUPLICATE) {
                 sendDueNacks(feedbackSsrc, System.nanoTime(), sink);
             }

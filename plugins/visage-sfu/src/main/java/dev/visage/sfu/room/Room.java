@@ -157,13 +157,9 @@ public final class Room {
         ReceiveStream stream = t.layers[layer];
         int seq = RtpPacket.sequence(buf, off);
         if (stream.nacksGaps() && t.upstreamNacks != null) {
-            int arrival = stream.onSequence(seq, RELAY_FEEDBACK_SSRC, t.upstreamNacks);
-            if (arrival == NackGenerator.DUPLICATE) {
+            if (stream.onSequence(seq, RELAY_FEEDBACK_SSRC, t.upstreamNacks, metrics) == NackGenerator.DUPLICATE) {
                 metrics.dropRtx.incrementAndGet(); // the origin answered our NACK and a subscriber's
                 return;
-            }
-            if (arrival == NackGenerator.RECOVERED) {
-                metrics.recovered.incrementAndGet();
             }
         }
         long arrivalNanos = System.nanoTime();
