@@ -200,7 +200,13 @@ async function farLayers(bob, [capped, thumb, free], roomId, token) {
     const session = (await view(capped)).sessionId;
     const mine = ((st.json && (st.json.streams || st.json)) || []).filter((x) => x.direction === 'subscribe' && x.sessionId === session);
     return { estimateBps: mine.length ? mine[0].estimateBps : null, ackedBps: mine.length ? mine[0].estimateAckedBps : null,
-      layers: mine.filter((x) => x.layer !== undefined).map((x) => `${x.layer}${x.maxTemporalLayer === undefined ? '' : `/t${x.maxTemporalLayer}`}`).join(' ') };
+      layers: mine.filter((x) => x.layer !== undefined).map((x) => `${x.layer}${x.maxTemporalLayer === undefined ? '' : `/t${x.maxTemporalLayer}`}`).join(' '),
+      // the estimate's parts and each camera's allocation, for the climb trace
+      detail: mine.length === 0 ? 'no subscribe rows' : `est ${mine[0].estimateBps} (delay ${mine[0].estimateDelayBasedBps}, loss `
+        + `${mine[0].estimateLossBasedBps}, acked ${mine[0].estimateAckedBps}, ${mine[0].estimateSignal}, overuses ${mine[0].estimateOveruses}, `
+        + `probes ${mine[0].estimateProbes} last ${mine[0].estimateLastProbeBps}) `
+        + mine.filter((x) => x.layer !== undefined).map((x) => `${x.relayed ? 'relayed' : 'local'} layer ${x.layer}->${x.targetLayer}`
+          + `${x.maxTemporalLayer === undefined ? '' : `/t${x.maxTemporalLayer}`} rung ${x.bandwidthRung} hold ${x.upHoldMs} ms`).join(', ') };
   };
   /**
    * One round: cap, wait for <= 320 from both cameras, 6 s in 2 s windows (sampled every 250 ms),
@@ -249,8 +255,21 @@ async function farLayers(bob, [capped, thumb, free], roomId, token) {
     round.node = await estimate();
     cap('off');
     t = Date.now();
-    const back = await sampleUntil(high, `${capped.name} back to >= 640 wide from both cameras once the cap is lifted`);
+    // node b's view once a second while the page climbs back: where a slow climb waits (estimate, probe, hold, key frame)
+    round.climbTrace = [];
+    let climbing = true;
+    const tracing = (async () => {
+      while (climbing) {
+        const e = await estimate().catch((err) => ({ detail: `stats failed: ${err.message}` }));
+        const last = samples[samples.length - 1];
+        round.climbTrace.push(`+${((Date.now() - t) / 1000).toFixed(1)} s: widths ${last.vs.map((v) => v.frameWidth).join('/')}; ${e.detail}`);
+        await sleep(1000);
+      }
+    })();
+    const back = await sampleUntil(high, `${capped.name} back to >= 640 wide from both cameras once the cap is lifted`)
+      .finally(async () => { climbing = false; await tracing; });
     round.climbBackMs = Date.now() - t;
+    if (round.climbBackMs > 10000) log(`slow climb back (${round.climbBackMs} ms), node b once a second:\n  ${round.climbTrace.join('\n  ')}`);
     round.liftedWidths = back.map((v) => v.frameWidth);
     round.nodeLifted = await estimate();
     round.longestFreezeMs = 0;

@@ -43,6 +43,7 @@ public final class SendSideEstimator implements TransportCcFeedback.Visitor {
     private boolean overuseInFeedback;
     private long feedbacks;
     private long malformedFeedbacks;
+    private long overuses;
 
     /** Send path: the transport-wide sequence number the next packet sent gets. */
     public synchronized int nextSequence() {
@@ -94,6 +95,9 @@ public final class SendSideEstimator implements TransportCcFeedback.Visitor {
         feedbacks++;
         long ackedBps = acked.bps();
         OveruseDetector.Signal signal = overuseInFeedback ? OveruseDetector.Signal.OVERUSE : lastSignal;
+        if (overuseInFeedback) {
+            overuses++;
+        }
         overuseInFeedback = false;
         long delay = delayBased.update(signal, ackedBps, nowNanos);
         long loss = lossBased.update(delay, nowNanos);
@@ -155,6 +159,21 @@ public final class SendSideEstimator implements TransportCcFeedback.Visitor {
 
     public String signal() {
         return lastSignal.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** The delay-based part of the estimate (bit/s). */
+    public synchronized long delayBasedBps() {
+        return delayBased.rateBps();
+    }
+
+    /** The loss-based part of the estimate (bit/s). */
+    public synchronized long lossBasedBps() {
+        return lossBased.rateBps();
+    }
+
+    /** Feedback packets that brought overuse (each cut the delay-based rate). */
+    public synchronized long overuses() {
+        return overuses;
     }
 
     public synchronized long probes() {

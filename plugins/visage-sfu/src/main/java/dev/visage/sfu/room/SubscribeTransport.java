@@ -376,6 +376,9 @@ final class SubscribeTransport extends EndpointTransport {
                 m.put("estimateAckedBps", estimator.ackedBps());
                 m.put("estimateLossFraction", estimator.lossFraction());
                 m.put("estimateSignal", estimator.signal());
+                m.put("estimateDelayBasedBps", estimator.delayBasedBps());
+                m.put("estimateLossBasedBps", estimator.lossBasedBps());
+                m.put("estimateOveruses", estimator.overuses());
                 m.put("estimateProbes", estimator.probes());
                 m.put("estimateLastProbeBps", estimator.lastProbeBps());
             }

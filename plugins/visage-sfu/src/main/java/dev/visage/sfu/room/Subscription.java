@@ -504,6 +504,10 @@ final class Subscription {
         m.put("retransmissions", resent);
         if (t.simulcast) {
             m.put("layer", currentLayer());
+            m.put("targetLayer", targetLayer);
+            // the allocator's view (timer thread; a stale read is fine for a row of statistics)
+            m.put("bandwidthRung", bandwidthRung);
+            m.put("upHoldMs", upHoldNanos / 1_000_000);
             m.put("layerSwitches", layerSwitches);
             if (maxTemporalLayer() != ALL_TEMPORAL_LAYERS) {
                 m.put("maxTemporalLayer", maxTemporalLayer()); // thinned: frames above it are not sent

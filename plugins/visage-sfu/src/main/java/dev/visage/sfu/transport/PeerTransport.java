@@ -368,11 +368,12 @@ public final class PeerTransport implements AutoCloseable {
         }
         synchronized (this) {
             SendSideEstimator e = estimator;
+            boolean stamped = false;
             if (e != null) {
-                int stamped = TransportWideSequence.write(buf, off, len, transportCcId, e.nextSequence(), SRTP_TAG_ROOM);
-                if (stamped > 0) {
-                    len = stamped;
-                    e.onSent(len, System.nanoTime(), cluster);
+                int stampedLen = TransportWideSequence.write(buf, off, len, transportCcId, e.nextSequence(), SRTP_TAG_ROOM);
+                if (stampedLen > 0) {
+                    len = stampedLen;
+                    stamped = true;
                 } else {
                     metrics.transportCcUnstamped.incrementAndGet();
                 }
@@ -381,7 +382,14 @@ public final class PeerTransport implements AutoCloseable {
                 metrics.sendErrors.incrementAndGet();
                 return false;
             }
-            return send(buf, off, s.protectedLength());
+            boolean sent = send(buf, off, s.protectedLength());
+            if (sent && stamped) {
+                // the send time is taken once the socket has the packet (libwebrtc's OnSentPacket):
+                // a thread descheduled during encryption would otherwise look like network delay.
+                // A packet not sent leaves its number to the next one.
+                e.onSent(len, System.nanoTime(), cluster);
+            }
+            return sent;
         }
     }
 

@@ -43,6 +43,9 @@ class SendSideEstimatorTest {
     private final TransportCcGenerator receiver = new TransportCcGenerator();
     private final byte[] feedback = new byte[1500];
     private long now = 1_000 * MS;
+    /** The receiver's thread stalls this long every {@link #stallEveryNanos} (0: never), then reads what queued at once. */
+    private long stallNanos;
+    private long stallEveryNanos = 1;
     private long sentBits;
     private long lost;
     private long delivered;
@@ -96,7 +99,12 @@ class SendSideEstimatorTest {
                 nextSend += (PACKET + SendSideEstimator.WIRE_OVERHEAD) * 8L * 1_000_000_000L / rate;
             }
             while (head < tail && arrivalAt[head] <= now) {
-                receiver.onPacket(arrivalSeq[head], arrivalAt[head] / 1000);
+                long into = arrivalAt[head] % stallEveryNanos;
+                if (into < stallNanos && now - arrivalAt[head] < stallNanos - into) {
+                    break; // the receiving thread is not running: the packet waits in its socket
+                }
+                long read = into < stallNanos ? arrivalAt[head] - into + stallNanos : arrivalAt[head];
+                receiver.onPacket(arrivalSeq[head], read / 1000);
                 delivered++;
                 head++;
             }
@@ -159,6 +167,19 @@ class SendSideEstimatorTest {
     void anUncongestedPathKeepsTheInitialEstimate() {
         long[] free = run(new Bottleneck(20_000_000, 100_000), 2_000_000, 10_000 * MS);
         assertTrue(free[0] >= 2_000_000, "no cut without congestion: lowest " + free[0]);
+    }
+
+    @Test
+    void aReceiverDescheduledNowAndThenOnAnOpenPathDoesNotCutTheEstimate() {
+        // a busy machine: the browser's network thread sleeps 40 ms every 1.5 s, then reads the
+        // packets queued meanwhile at once; their arrival times say "late, then all together",
+        // which is no queue on the path
+        stallNanos = 40 * MS;
+        stallEveryNanos = 1_500 * MS;
+        long[] free = run(new Bottleneck(20_000_000, 100_000), 2_000_000, 30_000 * MS);
+        System.out.printf("receiver stalls of 40 ms every 1.5 s on an open path: lowest %d, last %d bit/s, overuses %d%n",
+                free[0], free[1], estimator.overuses());
+        assertTrue(free[0] >= 1_500_000, "no deep cut for a descheduled receiver: lowest " + free[0]);
     }
 
     @Test
