@@ -48,7 +48,8 @@ const table = lines.join('\n');
 const detail = rounds.map((r, i) => `round ${i + 1}: down in ${r.switchDownMs} ms, back in ${r.climbBackMs} ms, longest freeze `
   + `${r.longestFreezeMs} ms; under the cap ${r.cappedFrameWidths.join('/')} wide, fps decoded per page and camera ${JSON.stringify(r.fps)}, `
   + `loss ${r.cappedLossPct.toFixed(2)} %, estimate ${r.node.estimateBps} bit/s (acked ${r.node.ackedBps}); the others ${JSON.stringify(r.othersWidths)}${r.othersAt640Share === undefined ? '' : ` (all at >= 640 in ${Math.round(100 * r.othersAt640Share)} % of samples)`}; `
-  + `lifted: ${r.liftedWidths.join('/')} wide, estimate ${r.nodeLifted.estimateBps} bit/s`).join('\n');
+  + `lifted: ${r.liftedWidths.join('/')} wide, estimate ${r.nodeLifted.estimateBps} bit/s`
+  + (r.climbTrace && r.climbBackMs > TARGET_MS.climbBackMs ? `; the node once a second during the climb:\n    ${r.climbTrace.join('\n    ')}` : '')).join('\n');
 console.log(`\n${table}\n\n${detail}\n`);
 const setting = FAR
   ? 'Two nodes joined by the relay: alice publishes on node a, bob on node b; the receive-only viewer1 on node b decodes both '
