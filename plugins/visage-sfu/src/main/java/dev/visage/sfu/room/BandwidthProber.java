@@ -11,12 +11,16 @@ import dev.visage.sfu.transport.PeerTransport;
  * drops them as duplicates), and the spread of their arrival tells the estimator what the path
  * carries (see {@link SendSideEstimator#startProbe}). One probe at a time;
  * {@value #MIN_INTERVAL_NANOS} ns apart while they find room, twice as far after each that did not
- * (up to {@value #MAX_INTERVAL_NANOS} ns), so a full link is not probed often.
+ * (up to {@value #MAX_INTERVAL_NANOS} ns), so a full link is not probed often. A probe that finds
+ * room also clears the longer holds that failed rises left ({@link LayerAllocator#forgetFailedRises}):
+ * the cap that made them fail is gone.
  */
 final class BandwidthProber {
     static final int PACKETS = 5;
     /** A probe asks for at most this many times the estimate. */
     static final long MAX_FACTOR = 4;
+    /** A probe showing this many times the estimate it started from found room, even short of its target. */
+    static final long FOUND_FACTOR = 2;
     static final long MIN_INTERVAL_NANOS = 1_000_000_000L;
     static final long MAX_INTERVAL_NANOS = 4_000_000_000L;
 
@@ -27,6 +31,8 @@ final class BandwidthProber {
     private long intervalNanos = MIN_INTERVAL_NANOS;
     /** The target of the probe out, 0 when none is waiting to be judged. */
     private long targetBps;
+    /** The estimate when the probe out was sent. */
+    private long estimateAtProbeBps;
 
     BandwidthProber(SfuMetrics metrics) {
         this.metrics = metrics;
@@ -37,7 +43,11 @@ final class BandwidthProber {
             return;
         }
         if (targetBps > 0) {
-            boolean found = estimator.lastProbeBps() >= targetBps * 9 / 10;
+            // room found: the probe reached its target, or showed at least twice the estimate it
+            // started from (a lifted cap; the spread of five packets on a busy machine often
+            // reads a little under the target). Through a cap it shows about the cap's rate.
+            long shown = estimator.lastProbeBps();
+            boolean found = shown >= targetBps * 9 / 10 || shown >= FOUND_FACTOR * estimateAtProbeBps;
             intervalNanos = found ? MIN_INTERVAL_NANOS : Math.min(MAX_INTERVAL_NANOS, 2 * intervalNanos);
             if (found) {
                 LayerAllocator.forgetFailedRises(subs);
@@ -73,6 +83,7 @@ final class BandwidthProber {
             }
             metrics.probePackets.addAndGet(sent);
             targetBps = target;
+            estimateAtProbeBps = estimate;
             nextProbeNanos = now + intervalNanos;
             return;
         }
