@@ -9,7 +9,6 @@ import dev.visage.sfu.sdp.Codecs;
 import dev.visage.sfu.sdp.MediaSection;
 import dev.visage.sfu.sdp.PublishAnswer;
 import dev.visage.sfu.sdp.SessionDescription;
-import dev.visage.sfu.sdp.SubscribeOffer;
 import dev.visage.sfu.sdp.TrackInfo;
 import dev.visage.sfu.sdp.TransportParams;
 import dev.visage.sfu.transport.PacketReceiver;
@@ -414,26 +413,7 @@ public final class SfuEndpoint implements MediaEndpoint {
             subscriber.setTransport(t);
         }
         String sdp = subscribeSdp.offer(params(t));
-        List<Object> list = new ArrayList<>();
-        for (SubscribeOffer.Section sec : subscribeSdp.activeSections()) {
-            Subscription s = subscriber.consumerByMid(sec.mid());
-            if (s == null) {
-                continue;
-            }
-            // the current source's owner: after a publisher reconnect, its new session
-            Participant o = s.track.publisher;
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("mid", sec.mid());
-            m.put("sessionId", o.sessionId());
-            m.put("userId", o.userId() != null ? o.userId() : "");
-            m.put("displayName", o.displayName() != null ? o.displayName() : "");
-            m.put("kind", sec.kind());
-            m.put("source", sec.track().source());
-            m.put("trackId", sec.track().trackId());
-            m.put("muted", s.track.muted);
-            list.add(m);
-        }
-        send(Map.of("type", "tracks", "tracks", list));
+        send(subscribeSdp.tracksMessage(subscriber));
         send(Map.of("type", "offer", "pc", "subscribe", "sdp", sdp));
     }
 

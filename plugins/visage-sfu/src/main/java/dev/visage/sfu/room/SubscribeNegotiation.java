@@ -1,5 +1,6 @@
 package dev.visage.sfu.room;
 
+import dev.visage.api.media.Participant;
 import dev.visage.sfu.sdp.Codecs;
 import dev.visage.sfu.sdp.MediaSection;
 import dev.visage.sfu.sdp.SessionDescription;
@@ -8,6 +9,7 @@ import dev.visage.sfu.sdp.TransportParams;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -104,9 +106,32 @@ final class SubscribeNegotiation {
         }
     }
 
-    /** The sections that carry a track, in m-line order (what the {@code tracks} message lists). */
-    List<SubscribeOffer.Section> activeSections() {
-        return sections.stream().filter(s -> s.track() != null).toList();
+    /**
+     * {@code {type:"tracks", tracks:[{mid, sessionId, userId, displayName, kind, source, trackId, muted}]}},
+     * sent right before each offer: which section carries whose track, in m-line order. The owner
+     * is the consumer's current source's: after a publisher reconnect, its new session under the
+     * same mid and trackId.
+     */
+    Map<String, Object> tracksMessage(SubscribeTransport consumers) {
+        List<Object> list = new ArrayList<>();
+        for (SubscribeOffer.Section sec : sections) {
+            Subscription s = sec.track() == null ? null : consumers.consumerByMid(sec.mid());
+            if (s == null) {
+                continue;
+            }
+            Participant owner = s.track.publisher;
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("mid", sec.mid());
+            m.put("sessionId", owner.sessionId());
+            m.put("userId", owner.userId() != null ? owner.userId() : "");
+            m.put("displayName", owner.displayName() != null ? owner.displayName() : "");
+            m.put("kind", sec.kind());
+            m.put("source", sec.track().source());
+            m.put("trackId", sec.track().trackId());
+            m.put("muted", s.track.muted);
+            list.add(m);
+        }
+        return Map.of("type", "tracks", "tracks", list);
     }
 
     // ---------------------------------------------------------------- offer and answer

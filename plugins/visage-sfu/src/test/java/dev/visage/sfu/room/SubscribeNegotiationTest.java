@@ -1,6 +1,8 @@
 package dev.visage.sfu.room;
 
 import dev.visage.api.media.Participant;
+import dev.visage.sfu.SfuConfig;
+import dev.visage.sfu.SfuMetrics;
 import dev.visage.sfu.sdp.Codecs;
 import dev.visage.sfu.sdp.MediaSection;
 import dev.visage.sfu.sdp.SessionDescription;
@@ -22,6 +24,30 @@ class SubscribeNegotiationTest {
             List.of("candidate:1 1 udp 2130706431 127.0.0.1 10000 typ host generation 0"));
 
     private final SubscribeNegotiation negotiation = new SubscribeNegotiation(42);
+    private final SubscribeTransport consumers = new SubscribeTransport(new RoomServices(
+            new SfuConfig(0, "", List.of("VP8", "H264"), 15_000, 200, 15_000, 512, 2_500_000, "sunjce", 0),
+            new SfuMetrics(), List.of(), null, e -> { }));
+
+    /** As the endpoint subscribes: a section, and a consumer under its mid. */
+    private String subscribe(PublishedTrack t) {
+        String mid = negotiation.openSection(t);
+        consumers.add(new Subscription(t, mid, consumers));
+        return mid;
+    }
+
+    private void unsubscribe(String mid) {
+        consumers.remove(consumers.consumerByMid(mid));
+        negotiation.closeSection(mid);
+    }
+
+    /** The tracks message's entries as "mid:sessionId:trackId". */
+    @SuppressWarnings("unchecked")
+    private List<String> tracks() {
+        Map<String, Object> message = negotiation.tracksMessage(consumers);
+        assertEquals("tracks", message.get("type"));
+        return ((List<Map<String, Object>>) message.get("tracks")).stream()
+                .map(m -> m.get("mid") + ":" + m.get("sessionId") + ":" + m.get("trackId")).toList();
+    }
 
     private static PublishedTrack track(String session, String kind, int ssrc, String codec) {
         boolean video = kind.equals("video");
@@ -53,9 +79,9 @@ class SubscribeNegotiationTest {
     @Test
     void eachTrackGetsASendonlySectionWithItsPublishersStreamInJoinOrder() {
         negotiation.clientReady();
-        assertEquals("0", negotiation.openSection(track("sA", "audio", 1000, "OPUS")));
-        assertEquals("1", negotiation.openSection(track("sA", "video", 2000, "VP8")));
-        assertEquals("2", negotiation.openSection(track("sB", "audio", 3000, "OPUS")));
+        assertEquals("0", subscribe(track("sA", "audio", 1000, "OPUS")));
+        assertEquals("1", subscribe(track("sA", "video", 2000, "VP8")));
+        assertEquals("2", subscribe(track("sB", "audio", 3000, "OPUS")));
         SessionDescription offer = offerAndAnswer();
         assertEquals(List.of("0", "1", "2"), mids(offer));
         assertEquals(List.of("0", "1", "2"), offer.bundle);
@@ -70,11 +96,11 @@ class SubscribeNegotiationTest {
     @Test
     void aTrackThatLeavesKeepsItsSectionInPlaceInactive() {
         negotiation.clientReady();
-        negotiation.openSection(track("sA", "audio", 1000, "OPUS"));
-        negotiation.openSection(track("sA", "video", 2000, "VP8"));
-        negotiation.openSection(track("sB", "audio", 3000, "OPUS"));
+        subscribe(track("sA", "audio", 1000, "OPUS"));
+        subscribe(track("sA", "video", 2000, "VP8"));
+        subscribe(track("sB", "audio", 3000, "OPUS"));
         offerAndAnswer();
-        negotiation.closeSection("1");
+        unsubscribe("1");
         SessionDescription offer = offerAndAnswer();
         assertEquals(List.of("0", "1", "2"), mids(offer), "the browser's m-line order never changes");
         MediaSection left = section(offer, "1");
@@ -82,19 +108,19 @@ class SubscribeNegotiationTest {
         assertNull(left.msidStream);
         assertTrue(left.ssrcs.isEmpty());
         assertEquals("sendonly", section(offer, "2").direction);
-        assertEquals(List.of("0", "2"), negotiation.activeSections().stream().map(s -> s.mid()).toList());
+        assertEquals(List.of("0:sA:audio-sA", "2:sB:audio-sB"), tracks(), "the client is told which mids carry a track");
     }
 
     @Test
     void aNewTrackTakesOverASectionTheBrowserAcceptedAsInactive() {
         negotiation.clientReady();
-        negotiation.openSection(track("sA", "audio", 1000, "OPUS"));
-        negotiation.openSection(track("sA", "video", 2000, "VP8"));
+        subscribe(track("sA", "audio", 1000, "OPUS"));
+        subscribe(track("sA", "video", 2000, "VP8"));
         offerAndAnswer();
-        negotiation.closeSection("1");
+        unsubscribe("1");
         offerAndAnswer(); // the browser has taken section 1 as inactive
 
-        assertEquals("1", negotiation.openSection(track("sC", "video", 5000, "VP8")));
+        assertEquals("1", subscribe(track("sC", "video", 5000, "VP8")));
         SessionDescription offer = offerAndAnswer();
         assertEquals(List.of("0", "1"), mids(offer), "the SDP does not grow with a leave and a join");
         MediaSection taken = section(offer, "1");
@@ -107,23 +133,23 @@ class SubscribeNegotiationTest {
     @Test
     void aSectionNotYetAnsweredAsInactiveIsNotTakenOver() {
         negotiation.clientReady();
-        negotiation.openSection(track("sA", "video", 2000, "VP8"));
+        subscribe(track("sA", "video", 2000, "VP8"));
         offerAndAnswer();
-        negotiation.closeSection("0");
-        assertEquals("1", negotiation.openSection(track("sB", "video", 3000, "VP8")), "never offered inactive yet");
+        unsubscribe("0");
+        assertEquals("1", subscribe(track("sB", "video", 3000, "VP8")), "never offered inactive yet");
         offer(); // carries 0 inactive; no answer yet
-        assertEquals("2", negotiation.openSection(track("sC", "video", 4000, "VP8")), "its answer is pending");
+        assertEquals("2", subscribe(track("sC", "video", 4000, "VP8")), "its answer is pending");
     }
 
     @Test
     void anInactiveSectionIsTakenOverOnlyByATrackOfItsKind() {
         negotiation.clientReady();
-        negotiation.openSection(track("sA", "video", 2000, "VP8"));
+        subscribe(track("sA", "video", 2000, "VP8"));
         offerAndAnswer();
-        negotiation.closeSection("0");
+        unsubscribe("0");
         offerAndAnswer();
-        assertEquals("1", negotiation.openSection(track("sB", "audio", 3000, "OPUS")));
-        assertEquals("0", negotiation.openSection(track("sB", "video", 4000, "VP8")));
+        assertEquals("1", subscribe(track("sB", "audio", 3000, "OPUS")));
+        assertEquals("0", subscribe(track("sB", "video", 4000, "VP8")));
         SessionDescription offer = offerAndAnswer();
         assertEquals("video", section(offer, "0").kind);
         assertEquals("audio", section(offer, "1").kind);
@@ -134,7 +160,7 @@ class SubscribeNegotiationTest {
         assertFalse(negotiation.offerWanted(), "not ready, no tracks");
         negotiation.clientReady();
         assertFalse(negotiation.offerWanted(), "ready, no tracks");
-        negotiation.openSection(track("sA", "audio", 1000, "OPUS"));
+        subscribe(track("sA", "audio", 1000, "OPUS"));
         assertTrue(negotiation.offerWanted());
     }
 
@@ -142,10 +168,10 @@ class SubscribeNegotiationTest {
     @Test
     void aChangeWhileAnAnswerIsPendingIsOfferedRightAfterIt() {
         negotiation.clientReady();
-        negotiation.openSection(track("sA", "audio", 1000, "OPUS"));
+        subscribe(track("sA", "audio", 1000, "OPUS"));
         offer();
         assertTrue(negotiation.awaitingAnswer());
-        negotiation.openSection(track("sB", "audio", 3000, "OPUS"));
+        subscribe(track("sB", "audio", 3000, "OPUS"));
         assertFalse(negotiation.offerWanted(), "the answer is pending");
         assertTrue(negotiation.answered(), "the change is due now");
         assertEquals(List.of("0", "1"), mids(offerAndAnswer()));
@@ -184,5 +210,21 @@ class SubscribeNegotiationTest {
         assertTrue(SubscribeNegotiation.keepsTransportCc(SessionDescription.parse(kept)));
         assertFalse(SubscribeNegotiation.keepsTransportCc(SessionDescription.parse(onlyRefused)));
         assertFalse(SubscribeNegotiation.keepsTransportCc(SessionDescription.parse(dropped)));
+    }
+
+    /** A publisher's new session continues its stream: the same section and trackId, now under the new session. */
+    @Test
+    void aContinuedStreamKeepsItsMidAndTrackIdUnderTheNewSession() {
+        negotiation.clientReady();
+        PublishedTrack before = track("sA", "video", 2000, "VP8");
+        subscribe(track("sB", "audio", 3000, "OPUS"));
+        subscribe(before);
+        SessionDescription first = offerAndAnswer();
+        assertEquals(List.of("0:sB:audio-sB", "1:sA:video-sA"), tracks());
+        consumers.rebind(consumers.consumerOf(before), track("sA2", "video", 2000, "VP8"));
+        SessionDescription next = offerAndAnswer();
+        assertEquals(List.of("0:sB:audio-sB", "1:sA2:video-sA"), tracks());
+        assertEquals(section(first, "1").ssrcs, section(next, "1").ssrcs, "the browser's receiver is untouched");
+        assertEquals("sA", section(next, "1").msidStream);
     }
 }
