@@ -17,7 +17,7 @@ import java.util.Set;
  * the browser must reject, and its answer would fail or leave a black tile); the client is told
  * instead ({@link #notice}) and shows why. A client that says nothing decodes everything, as
  * before this message had the field; if its answer then refuses a section (port 0), that track is
- * dropped with the same notice ({@code SfuEndpoint#dropRefusedTracks}).
+ * dropped with the same notice ({@code SfuEndpoint#dropRefusedTracks}; the choice is kept by {@link SubscribeNegotiation}).
  */
 record DecodableCodecs(Set<String> video) {
     static final DecodableCodecs ALL = new DecodableCodecs(null);

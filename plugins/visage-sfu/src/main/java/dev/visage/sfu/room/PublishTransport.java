@@ -31,6 +31,7 @@ final class PublishTransport extends EndpointTransport {
     private final Room room;
     private final RoomServices svc;
     private final SfuMetrics metrics;
+    private final KeyFrameRequestLimit keyFrameLimit;
     /** The SSRC our feedback to the publisher comes from. */
     private final int feedbackSsrc = RANDOM.nextInt() | 1;
     private final ReceiveStream.NackSink nackSink = this::sendNack;
@@ -51,6 +52,7 @@ final class PublishTransport extends EndpointTransport {
         this.room = room;
         this.svc = svc;
         this.metrics = svc.metrics();
+        this.keyFrameLimit = new KeyFrameRequestLimit(svc.config().pliIntervalMillis(), metrics);
     }
 
     PublishedTrack[] tracks() {
@@ -269,8 +271,7 @@ final class PublishTransport extends EndpointTransport {
         if (pt == null || !pt.isConnected() || ssrc == 0) {
             return;
         }
-        if (!stream.allowKeyFrameRequest(System.nanoTime(), svc.config().pliIntervalMillis() * 1_000_000L)) {
-            metrics.plisSuppressed.incrementAndGet();
+        if (!keyFrameLimit.allows(stream, System.nanoTime())) {
             return;
         }
         byte[] b = new byte[64]; // signalling-rate path (<= 5/s per stream), not per packet

@@ -9,7 +9,6 @@ import dev.visage.sfu.sdp.Codecs;
 import dev.visage.sfu.sdp.MediaSection;
 import dev.visage.sfu.sdp.PublishAnswer;
 import dev.visage.sfu.sdp.SessionDescription;
-import dev.visage.sfu.sdp.SubscribeOffer;
 import dev.visage.sfu.sdp.TrackInfo;
 import dev.visage.sfu.sdp.TransportParams;
 import dev.visage.sfu.transport.PacketReceiver;
@@ -24,8 +23,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One participant on the SFU and its signalling: the SDP negotiation of its two transports, its
- * subscribe m-sections, mute and tile-size messages, join and leave. The media itself is the two
+ * One participant on the SFU: its signalling (offers and answers of its two transports, mute and
+ * tile-size messages) and its life cycle (join, leave, a publisher's reconnect). Which subscribe
+ * m-section carries which track, and the subscribe offer/answer state, are its
+ * {@link SubscribeNegotiation}'s. The media itself is the two
  * sides': {@link PublishTransport} (browser -> SFU: its tracks, the receive steps, feedback to the
  * publisher) and {@link SubscribeTransport} (SFU -> browser: its consumers, the send steps, what
  * the subscriber's feedback drives).
@@ -96,18 +97,9 @@ public final class SfuEndpoint implements MediaEndpoint {
     private volatile boolean hasOrphans;
 
     // signalling state, guarded by the room monitor
-    private final List<SubscribeOffer.Section> sections = new ArrayList<>();
-    /** What the client said it decodes (under the room monitor). */
-    private DecodableCodecs decodable = DecodableCodecs.ALL;
-    private int nextMid;
-    /** mid of an inactive section -> the subscribe offer version that first carried it inactive. */
-    private final Map<String, Long> inactiveSince = new java.util.HashMap<>();
-    private long answeredVersion;
-    private boolean clientReady;
-    private boolean awaitingAnswer;
-    private boolean dirty;
+    /** The subscribe side's m-sections and offer/answer state. */
+    private final SubscribeNegotiation subscribeSdp = new SubscribeNegotiation(sdpSessionId);
     private long publishVersion;
-    private long subscribeVersion;
     private boolean closed;
 
     SfuEndpoint(Room room, Participant participant, SignalSink sink, RoomServices svc) {
@@ -194,14 +186,14 @@ public final class SfuEndpoint implements MediaEndpoint {
             case "media-ready" -> {
                 DecodableCodecs said = DecodableCodecs.from(msg.get("videoCodecs"));
                 synchronized (room) {
-                    decodable = said;
+                    subscribeSdp.clientDecodes(said);
                     for (Subscription s : subscriber.consumers()) {
-                        if (!decodable.decodes(s.track)) { // subscribed at join, before the client said
+                        if (!subscribeSdp.decodes(s.track)) { // subscribed at join, before the client said
                             removeSubscription(s.track);
                             send(DecodableCodecs.notice(s.track));
                         }
                     }
-                    clientReady = true;
+                    subscribeSdp.clientReady();
                     renegotiateSubscribe();
                 }
             }
@@ -274,8 +266,8 @@ public final class SfuEndpoint implements MediaEndpoint {
             updatePublishedTracks(infos, answer.tracks.stream().map(ti -> ti.extensionIds().get(Codecs.EXT_TRANSPORT_CC))
                     .filter(java.util.Objects::nonNull).findFirst().orElse(0));
             send(Map.of("type", "answer", "pc", "publish", "sdp", answer.sdp));
-            if (!clientReady) { // an older client without media-ready
-                clientReady = true;
+            if (!subscribeSdp.isClientReady()) { // an older client without media-ready
+                subscribeSdp.clientReady();
                 renegotiateSubscribe();
             }
         }
@@ -363,7 +355,7 @@ public final class SfuEndpoint implements MediaEndpoint {
         if (subscriber.consumerOf(t) != null) {
             return;
         }
-        if (!decodable.decodes(t)) {
+        if (!subscribeSdp.decodes(t)) {
             send(DecodableCodecs.notice(t));
             return;
         }
@@ -375,28 +367,7 @@ public final class SfuEndpoint implements MediaEndpoint {
             subscriber.rebind(heir, t);
             return;
         }
-        Participant owner = t.publisher;
-        // Recycle an m-section of the same kind whose inactive state the browser has already
-        // accepted (so the SDP does not grow with every join/leave); otherwise append one.
-        int reuse = -1;
-        for (int i = 0; i < sections.size() && reuse < 0; i++) {
-            SubscribeOffer.Section sec = sections.get(i);
-            Long inactiveAt = inactiveSince.get(sec.mid());
-            if (sec.track() == null && sec.kind().equals(t.info.kind()) && inactiveAt != null
-                    && inactiveAt <= answeredVersion) {
-                reuse = i;
-            }
-        }
-        String mid = reuse >= 0 ? sections.get(reuse).mid() : String.valueOf(nextMid++);
-        subscriber.add(new Subscription(t, mid, subscriber));
-        SubscribeOffer.Section section = new SubscribeOffer.Section(mid, t.info.kind(), t.info, owner.sessionId(),
-                owner.sessionId());
-        if (reuse >= 0) {
-            inactiveSince.remove(mid);
-            sections.set(reuse, section);
-        } else {
-            sections.add(section);
-        }
+        subscriber.add(new Subscription(t, subscribeSdp.openSection(t), subscriber));
     }
 
     /**
@@ -428,21 +399,12 @@ public final class SfuEndpoint implements MediaEndpoint {
             return;
         }
         subscriber.remove(s);
-        for (int i = 0; i < sections.size(); i++) {
-            SubscribeOffer.Section sec = sections.get(i);
-            if (sec.mid().equals(s.mid)) {
-                sections.set(i, new SubscribeOffer.Section(sec.mid(), sec.kind(), null, sec.streamId(), sec.cname()));
-            }
-        }
+        subscribeSdp.closeSection(s.mid);
     }
 
     /** Under the room monitor: sends a new subscribe offer now, or after the pending answer. */
     void renegotiateSubscribe() {
-        if (closed || !clientReady || sections.isEmpty()) {
-            return;
-        }
-        if (awaitingAnswer) {
-            dirty = true;
+        if (closed || !subscribeSdp.offerWanted()) {
             return;
         }
         PeerTransport t = subscriber.transport();
@@ -450,37 +412,8 @@ public final class SfuEndpoint implements MediaEndpoint {
             t = newTransport("sub", true, subscriber);
             subscriber.setTransport(t);
         }
-        String sdp = SubscribeOffer.build(sections, params(t), sdpSessionId, ++subscribeVersion);
-        for (SubscribeOffer.Section sec : sections) {
-            if (sec.track() == null) {
-                inactiveSince.putIfAbsent(sec.mid(), subscribeVersion);
-            }
-        }
-        awaitingAnswer = true;
-        dirty = false;
-        List<Object> list = new ArrayList<>();
-        for (SubscribeOffer.Section sec : sections) {
-            if (sec.track() == null) {
-                continue;
-            }
-            Subscription s = subscriber.consumerByMid(sec.mid());
-            if (s == null) {
-                continue;
-            }
-            // the current source's owner: after a publisher reconnect, its new session
-            Participant o = s.track.publisher;
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("mid", sec.mid());
-            m.put("sessionId", o.sessionId());
-            m.put("userId", o.userId() != null ? o.userId() : "");
-            m.put("displayName", o.displayName() != null ? o.displayName() : "");
-            m.put("kind", sec.kind());
-            m.put("source", sec.track().source());
-            m.put("trackId", sec.track().trackId());
-            m.put("muted", s.track.muted);
-            list.add(m);
-        }
-        send(Map.of("type", "tracks", "tracks", list));
+        String sdp = subscribeSdp.offer(params(t));
+        send(subscribeSdp.tracksMessage(subscriber));
         send(Map.of("type", "offer", "pc", "subscribe", "sdp", sdp));
     }
 
@@ -488,7 +421,7 @@ public final class SfuEndpoint implements MediaEndpoint {
         SessionDescription answer = SessionDescription.parse(sdp);
         synchronized (room) {
             PeerTransport t = subscriber.transport();
-            if (t == null || !awaitingAnswer) {
+            if (t == null || !subscribeSdp.awaitingAnswer()) {
                 throw new IllegalArgumentException("no subscribe offer is pending");
             }
             MediaSection first = answer.media.stream().filter(m -> !m.rejected() && m.iceUfrag != null).findFirst()
@@ -501,16 +434,15 @@ public final class SfuEndpoint implements MediaEndpoint {
                     }
                 }
             }
-            if (acceptsOurTransportCc(answer)) {
+            if (SubscribeNegotiation.keepsTransportCc(answer)) {
                 t.enableTransportCc(Codecs.SUBSCRIBER_TRANSPORT_CC_ID);
             }
             dropRefusedTracks(answer);
-            awaitingAnswer = false;
-            answeredVersion = subscribeVersion;
+            boolean changedMeanwhile = subscribeSdp.answered();
             if (t.isConnected()) {
                 subscriber.requestKeyFramesForNewConsumers();
             }
-            if (dirty) {
+            if (changedMeanwhile) {
                 renegotiateSubscribe();
             }
         }
@@ -522,23 +454,13 @@ public final class SfuEndpoint implements MediaEndpoint {
      * any more, and the client is told, as for a codec it said it cannot decode.
      */
     private void dropRefusedTracks(SessionDescription answer) {
-        for (MediaSection m : answer.media) {
-            Subscription refused = m.rejected() ? subscriber.consumerByMid(m.mid) : null;
+        for (String mid : SubscribeNegotiation.refusedMids(answer)) {
+            Subscription refused = subscriber.consumerByMid(mid);
             if (refused != null) {
                 removeSubscription(refused.track);
                 send(DecodableCodecs.notice(refused.track));
             }
         }
-    }
-
-    /** The subscriber's answer keeps our transport-wide sequence number extension (under our id). */
-    private static boolean acceptsOurTransportCc(SessionDescription answer) {
-        for (MediaSection m : answer.media) {
-            if (!m.rejected() && m.extensionId(Codecs.EXT_TRANSPORT_CC) == Codecs.SUBSCRIBER_TRANSPORT_CC_ID) {
-                return true;
-            }
-        }
-        return false;
     }
 
     @SuppressWarnings("unchecked")

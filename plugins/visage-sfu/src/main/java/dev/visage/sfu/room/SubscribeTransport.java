@@ -25,8 +25,8 @@ final class SubscribeTransport extends EndpointTransport {
     private static final ThreadLocal<byte[]> RESEND_SCRATCH = ThreadLocal.withInitial(() -> new byte[1700]);
     private static final ThreadLocal<byte[]> RTX_SCRATCH = ThreadLocal.withInitial(() -> new byte[1700]);
 
-    private final RoomServices svc;
     private final SfuMetrics metrics;
+    private final KeyFrameRequestLimit keyFrameLimit;
     /** Copy-on-write, changed under the room monitor. */
     private volatile Subscription[] consumers = new Subscription[0];
     /** Bandwidth probes towards this subscriber (timer thread). */
@@ -35,8 +35,8 @@ final class SubscribeTransport extends EndpointTransport {
     private final ResendLimiter resendLimiter = ResendLimiter.standard();
 
     SubscribeTransport(RoomServices svc) {
-        this.svc = svc;
         this.metrics = svc.metrics();
+        this.keyFrameLimit = new KeyFrameRequestLimit(svc.config().pliIntervalMillis(), metrics);
         this.prober = new BandwidthProber(metrics);
     }
 
@@ -297,11 +297,9 @@ final class SubscribeTransport extends EndpointTransport {
             t.owner.publisher().requestKeyFrame(stream);
             return;
         }
-        if (stream.allowKeyFrameRequest(System.nanoTime(), svc.config().pliIntervalMillis() * 1_000_000L)) {
+        if (keyFrameLimit.allows(stream, System.nanoTime())) {
             t.upstream.requestKeyFrame(t, stream.ssrc);
             metrics.plisSent.incrementAndGet();
-        } else {
-            metrics.plisSuppressed.incrementAndGet();
         }
     }
 

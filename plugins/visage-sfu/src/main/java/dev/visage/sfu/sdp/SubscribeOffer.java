@@ -3,8 +3,9 @@ package dev.visage.sfu.sdp;
 import java.util.List;
 
 /**
- * Our offer for a subscriber's receive PeerConnection: one m-section per remote track (mids are
- * never reused; a track that left stays as an inactive section), canonical payload types and
+ * Our offer for a subscriber's receive PeerConnection: one m-section per remote track (a track
+ * that left stays as an inactive section, which a later track of its kind may take over: see the
+ * room's SubscribeNegotiation), canonical payload types and
  * header extension ids, SSRCs and the FID group signalled so the browser demuxes by SSRC, and
  * msid "&lt;publisher sessionId&gt; &lt;trackId&gt;" so the MediaStream id is the publisher's session id;
  * transport-wide congestion control (our sequence number on every packet, the subscriber's
