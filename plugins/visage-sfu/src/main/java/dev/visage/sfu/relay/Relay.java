@@ -220,7 +220,7 @@ public final class Relay implements Room.Observer, AutoCloseable {
             bus.send(from, existing.answerMessage()); // our answer was lost
             return;
         }
-        if (existing != null && existing.offerer && existing.state == RelayLeg.State.OFFERING
+        if (existing != null && existing.offerer && existing.isOffering()
                 && self.compareTo(from) < 0) {
             return; // glare: the smaller node id's offer wins; the peer will answer ours
         }
@@ -549,7 +549,7 @@ public final class Relay implements Room.Observer, AutoCloseable {
         }
         for (Map.Entry<PublishedTrack, TrackRelay> e : new ArrayList<>(relays.entrySet())) {
             if (!desired.containsKey(e.getKey())) {
-                e.getValue().legs = new RelayLeg[0];
+                e.getValue().stop();
                 if (e.getKey().downstream == e.getValue()) {
                     e.getKey().downstream = null;
                 }
@@ -560,10 +560,7 @@ public final class Relay implements Room.Observer, AutoCloseable {
         for (Map.Entry<PublishedTrack, List<RelayLeg>> e : desired.entrySet()) {
             TrackRelay tr = relays.computeIfAbsent(e.getKey(), TrackRelay::new);
             RelayLeg[] ls = e.getValue().toArray(new RelayLeg[0]);
-            tr.layers = desiredLayers.get(e.getKey()).stream().mapToInt(Integer::intValue).toArray();
-            if (!java.util.Arrays.equals(ls, tr.legs)) {
-                tr.legs = ls;
-            }
+            tr.route(ls, desiredLayers.get(e.getKey()).stream().mapToInt(Integer::intValue).toArray());
             e.getKey().downstream = tr;
             for (RelayLeg l : ls) {
                 perLeg.computeIfAbsent(l, k -> new ArrayList<>()).add(tr);
@@ -571,7 +568,7 @@ public final class Relay implements Room.Observer, AutoCloseable {
         }
         for (RelayLeg l : legs.values()) {
             List<TrackRelay> out = perLeg.getOrDefault(l, List.of());
-            l.outgoing = out.toArray(new TrackRelay[0]);
+            l.setOutgoing(out.toArray(new TrackRelay[0]));
         }
     }
 
@@ -589,7 +586,7 @@ public final class Relay implements Room.Observer, AutoCloseable {
                 }
             }
         }
-        leg.incoming = in.toArray(new RemoteStream[0]);
+        leg.setIncoming(in.toArray(new RemoteStream[0]));
     }
 
     private void dropStreams(InSub sub, String peer) {
@@ -611,7 +608,7 @@ public final class Relay implements Room.Observer, AutoCloseable {
 
     private RelayLeg ensureLeg(String peer) {
         RelayLeg leg = legs.get(peer);
-        if (leg != null && leg.state != RelayLeg.State.CLOSED && leg.state != RelayLeg.State.FAILED) {
+        if (leg != null && leg.isUsable()) {
             return leg;
         }
         long now = System.currentTimeMillis();
@@ -632,21 +629,11 @@ public final class Relay implements Room.Observer, AutoCloseable {
 
     /** Streams follow a leg that is replaced (re-offer after failure, or the peer re-offered). */
     private void moveStreams(RelayLeg from, RelayLeg to) {
-        for (RemoteStream r : from.incoming) {
-            r.leg = to;
-        }
-        to.incoming = from.incoming;
-        from.incoming = new RemoteStream[0];
+        to.takeIncoming(from);
         for (TrackRelay tr : relays.values()) {
-            RelayLeg[] ls = tr.legs.clone();
-            for (int i = 0; i < ls.length; i++) {
-                if (ls[i] == from) {
-                    ls[i] = to;
-                }
-            }
-            tr.legs = ls;
+            tr.replaceLeg(from, to);
         }
-        to.outgoing = from.outgoing;
+        to.takeOutgoing(from);
     }
 
     private boolean needed(String peer) {
@@ -709,7 +696,7 @@ public final class Relay implements Room.Observer, AutoCloseable {
                 if (again != null) {
                     bus.send(leg.peer, again);
                 }
-                if (leg.state == RelayLeg.State.FAILED && now - leg.stateSinceMillis > FAILED_RETRY_MILLIS) {
+                if (leg.failedLongerThan(FAILED_RETRY_MILLIS, now)) {
                     legsFailed.incrementAndGet();
                     LOG.log(System.Logger.Level.WARNING, "relay: leg to " + leg.peer + " failed; offering again");
                     if (needed(leg.peer)) {
@@ -757,7 +744,7 @@ public final class Relay implements Room.Observer, AutoCloseable {
     public int streamsOut() {
         int n = 0;
         for (RelayLeg l : legSnapshot) {
-            n += l.outgoing.length;
+            n += l.streamsOut();
         }
         return n;
     }
@@ -807,7 +794,7 @@ public final class Relay implements Room.Observer, AutoCloseable {
         for (RelayLeg l : ls) {
             String p = "{peer=\"" + l.peer + "\"}";
             m.put("visage_relay_leg_ready" + p, l.isReady() ? 1 : 0);
-            m.put("visage_relay_leg_streams_out" + p, l.outgoing.length);
+            m.put("visage_relay_leg_streams_out" + p, l.streamsOut());
             m.put("visage_relay_leg_streams_in" + p, l.tracksIn());
             m.put("visage_relay_leg_packets_sent_total" + p, l.packetsSent.get());
             m.put("visage_relay_leg_bytes_sent_total" + p, l.bytesSent.get());
@@ -840,7 +827,7 @@ public final class Relay implements Room.Observer, AutoCloseable {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("peer", l.peer);
             m.put("ready", l.isReady());
-            m.put("streamsOut", l.outgoing.length);
+            m.put("streamsOut", l.streamsOut());
             m.put("streamsIn", l.tracksIn());
             m.put("bytesSent", l.bytesSent.get());
             m.put("bytesReceived", l.bytesReceived.get());

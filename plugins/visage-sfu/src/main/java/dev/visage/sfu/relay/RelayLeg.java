@@ -229,6 +229,50 @@ final class RelayLeg {
         return ready;
     }
 
+    /** Whether the leg is still worth keeping: neither closed nor failed. */
+    boolean isUsable() {
+        return state != State.CLOSED && state != State.FAILED;
+    }
+
+    /** Whether we offered the leg and still wait for the answer. */
+    boolean isOffering() {
+        return state == State.OFFERING;
+    }
+
+    /** Whether the leg failed more than {@code millis} ago (time to offer it anew). */
+    boolean failedLongerThan(long millis, long now) {
+        return state == State.FAILED && now - stateSinceMillis > millis;
+    }
+
+    /** Relay thread: the relayed streams received over this leg. */
+    void setIncoming(RemoteStream[] streams) {
+        incoming = streams;
+    }
+
+    /** Relay thread: the local tracks sent over this leg. */
+    void setOutgoing(TrackRelay[] tracks) {
+        outgoing = tracks;
+    }
+
+    /** Relay thread: this leg replaces {@code old}; the streams it received come over this one now. */
+    void takeIncoming(RelayLeg old) {
+        for (RemoteStream r : old.incoming) {
+            r.moveTo(this);
+        }
+        incoming = old.incoming;
+        old.incoming = new RemoteStream[0];
+    }
+
+    /** Relay thread: this leg replaces {@code old}; the local tracks it sent go over this one now. */
+    void takeOutgoing(RelayLeg old) {
+        outgoing = old.outgoing;
+    }
+
+    /** Relayed streams sent: (local track, this peer) pairs. */
+    int streamsOut() {
+        return outgoing.length;
+    }
+
     InetSocketAddress remote() {
         return remote;
     }

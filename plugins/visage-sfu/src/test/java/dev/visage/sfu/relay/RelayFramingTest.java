@@ -147,8 +147,7 @@ class RelayFramingTest {
         RelayLeg large = RelayLeg.offer("C", RelayKeys.AES_GCM, CLUSTER, socket, 0);
         RelayLeg unknown = RelayLeg.offer("D", RelayKeys.AES_GCM, CLUSTER, socket, 0);
         TrackRelay relay = new TrackRelay(track);
-        relay.layers = new int[]{0b001, 0b111};
-        relay.legs = new RelayLeg[]{thumbnails, large, unknown};
+        relay.route(new RelayLeg[]{thumbnails, large, unknown}, new int[]{0b001, 0b111});
         byte[] p = rtp(1, 1, 100);
         for (int layer = 0; layer < 3; layer++) {
             relay.onRtp(track, layer, p, 0, p.length);

@@ -103,10 +103,10 @@ class RelayLegTest {
         RemoteStream rs = new RemoteStream("r", room, b, 1000, 0);
         PublishedTrack relayed = track(1000, rs);
         rs.bind(relayed);
-        b.incoming = new RemoteStream[] {rs};
+        b.setIncoming(new RemoteStream[] {rs});
         // A's side of the same stream (a track with a cache; owner-less here)
         PublishedTrack origin = track(1000, null);
-        a.outgoing = new TrackRelay[] {new TrackRelay(origin)};
+        a.setOutgoing(new TrackRelay[] {new TrackRelay(origin)});
 
         for (int seq = 10; seq < 20; seq++) {
             if (seq == 15) {
