@@ -19,7 +19,6 @@ import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
@@ -72,13 +71,7 @@ public final class Relay implements Room.Observer, AutoCloseable {
 
     // read by metrics()
     private volatile RelayLeg[] legSnapshot = new RelayLeg[0];
-    private final AtomicLong retiredPacketsSent = new AtomicLong();
-    private final AtomicLong retiredPacketsReceived = new AtomicLong();
-    private final AtomicLong retiredBytesSent = new AtomicLong();
-    private final AtomicLong retiredBytesReceived = new AtomicLong();
-    private final AtomicLong legsOpened = new AtomicLong();
-    private final AtomicLong legsFailed = new AtomicLong();
-    private final AtomicLong signallingErrors = new AtomicLong();
+    private final RelayStats stats;
 
     /** A subscription of ours: the peer's tracks of one room, relayed here. */
     private static final class InSub {
@@ -104,6 +97,7 @@ public final class Relay implements Room.Observer, AutoCloseable {
         this.rooms = rooms;
         this.self = bus.localNodeId();
         this.socket = socket;
+        this.stats = new RelayStats(socket);
         this.exec = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "sfu-relay");
             t.setDaemon(true);
@@ -161,7 +155,7 @@ public final class Relay implements Room.Observer, AutoCloseable {
         try {
             r.run();
         } catch (RuntimeException e) {
-            signallingErrors.incrementAndGet();
+            stats.signallingError();
             LOG.log(System.Logger.Level.WARNING, "relay: " + e.getMessage(), e);
         }
     }
@@ -208,7 +202,7 @@ public final class Relay implements Room.Observer, AutoCloseable {
                 }
             }
         } catch (RuntimeException e) {
-            signallingErrors.incrementAndGet();
+            stats.signallingError();
             LOG.log(System.Logger.Level.WARNING, "relay: bad message from " + from + ": " + e.getMessage());
         }
     }
@@ -230,7 +224,7 @@ public final class Relay implements Room.Observer, AutoCloseable {
             retire(existing);
         }
         legs.put(from, leg);
-        legsOpened.incrementAndGet();
+        stats.legOpened();
         legsChanged();
         bus.send(from, leg.answerMessage());
     }
@@ -618,7 +612,7 @@ public final class Relay implements Room.Observer, AutoCloseable {
             retire(leg);
         }
         legs.put(peer, fresh);
-        legsOpened.incrementAndGet();
+        stats.legOpened();
         legsChanged();
         Map<String, Object> offer = fresh.tick(now);
         if (offer != null) {
@@ -673,10 +667,7 @@ public final class Relay implements Room.Observer, AutoCloseable {
     }
 
     private void retire(RelayLeg leg) {
-        retiredPacketsSent.addAndGet(leg.packetsSent.get());
-        retiredPacketsReceived.addAndGet(leg.packetsReceived.get());
-        retiredBytesSent.addAndGet(leg.bytesSent.get());
-        retiredBytesReceived.addAndGet(leg.bytesReceived.get());
+        stats.retired(leg);
         leg.close(System.currentTimeMillis());
     }
 
@@ -697,7 +688,7 @@ public final class Relay implements Room.Observer, AutoCloseable {
                     bus.send(leg.peer, again);
                 }
                 if (leg.failedLongerThan(FAILED_RETRY_MILLIS, now)) {
-                    legsFailed.incrementAndGet();
+                    stats.legFailed();
                     LOG.log(System.Logger.Level.WARNING, "relay: leg to " + leg.peer + " failed; offering again");
                     if (needed(leg.peer)) {
                         ensureLeg(leg.peer);
@@ -742,20 +733,12 @@ public final class Relay implements Room.Observer, AutoCloseable {
 
     /** Relayed streams this node sends: (local track, peer node) pairs. */
     public int streamsOut() {
-        int n = 0;
-        for (RelayLeg l : legSnapshot) {
-            n += l.streamsOut();
-        }
-        return n;
+        return RelayStats.streamsOut(legSnapshot);
     }
 
     /** Relayed tracks this node receives (a simulcast track's layers count once, as streamsOut's do). */
     public int streamsIn() {
-        int n = 0;
-        for (RelayLeg l : legSnapshot) {
-            n += l.tracksIn();
-        }
-        return n;
+        return RelayStats.streamsIn(legSnapshot);
     }
 
     /**
@@ -764,81 +747,12 @@ public final class Relay implements Room.Observer, AutoCloseable {
      * with the node's own labels.
      */
     public Map<String, Number> metrics() {
-        Map<String, Number> m = new LinkedHashMap<>();
-        RelayLeg[] ls = legSnapshot;
-        long ps = retiredPacketsSent.get();
-        long pr = retiredPacketsReceived.get();
-        long bs = retiredBytesSent.get();
-        long br = retiredBytesReceived.get();
-        int ready = 0;
-        for (RelayLeg l : ls) {
-            ps += l.packetsSent.get();
-            pr += l.packetsReceived.get();
-            bs += l.bytesSent.get();
-            br += l.bytesReceived.get();
-            ready += l.isReady() ? 1 : 0;
-        }
-        m.put("visage_relay_port", socket.port());
-        m.put("visage_relay_legs", ls.length);
-        m.put("visage_relay_legs_ready", ready);
-        m.put("visage_relay_legs_opened_total", legsOpened.get());
-        m.put("visage_relay_legs_failed_total", legsFailed.get());
-        m.put("visage_relay_streams_out", streamsOut());
-        m.put("visage_relay_streams_in", streamsIn());
-        m.put("visage_relay_packets_sent_total", ps);
-        m.put("visage_relay_packets_received_total", pr);
-        m.put("visage_relay_bytes_sent_total", bs);
-        m.put("visage_relay_bytes_received_total", br);
-        m.put("visage_relay_dropped_unknown_source_total", socket.dropUnknownSource.get());
-        m.put("visage_relay_signalling_errors_total", signallingErrors.get());
-        for (RelayLeg l : ls) {
-            String p = "{peer=\"" + l.peer + "\"}";
-            m.put("visage_relay_leg_ready" + p, l.isReady() ? 1 : 0);
-            m.put("visage_relay_leg_streams_out" + p, l.streamsOut());
-            m.put("visage_relay_leg_streams_in" + p, l.tracksIn());
-            m.put("visage_relay_leg_packets_sent_total" + p, l.packetsSent.get());
-            m.put("visage_relay_leg_bytes_sent_total" + p, l.bytesSent.get());
-            m.put("visage_relay_leg_packets_received_total" + p, l.packetsReceived.get());
-            m.put("visage_relay_leg_bytes_received_total" + p, l.bytesReceived.get());
-            m.put("visage_relay_leg_rtcp_sent_total" + p, l.rtcpSent.get());
-            m.put("visage_relay_leg_rtcp_received_total" + p, l.rtcpReceived.get());
-            m.put("visage_relay_leg_plis_sent_total" + p, l.plisSent.get());
-            m.put("visage_relay_leg_plis_received_total" + p, l.plisReceived.get());
-            m.put("visage_relay_leg_nacks_sent_total" + p, l.nacksSent.get());
-            m.put("visage_relay_leg_nacks_received_total" + p, l.nacksReceived.get());
-            m.put("visage_relay_leg_retransmissions_total" + p, l.retransmissions.get());
-            m.put("visage_relay_leg_dropped_not_ready_total" + p, l.dropNotReady.get());
-            m.put("visage_relay_leg_dropped_srtp_total" + p, l.dropSrtp.get());
-            m.put("visage_relay_leg_dropped_unknown_ssrc_total" + p, l.dropUnknownSsrc.get());
-            m.put("visage_relay_leg_send_errors_total" + p, l.sendErrors.get());
-            m.put("visage_relay_leg_rtt_seconds" + p, l.rttMillis / 1000.0);
-            m.put("visage_relay_leg_fraction_lost_received" + p, l.localFractionLost / 256.0);
-            m.put("visage_relay_leg_packets_lost_received" + p, l.localCumulativeLost);
-            m.put("visage_relay_leg_fraction_lost_sent" + p, l.remoteFractionLost / 256.0);
-            m.put("visage_relay_leg_packets_lost_sent" + p, l.remoteCumulativeLost);
-        }
-        return m;
+        return stats.metrics(legSnapshot);
     }
 
     /** One entry per leg: the peer, its state, what crossed it each way, RTT and loss both ways. */
     public List<Map<String, Object>> legStats() {
-        List<Map<String, Object>> out = new ArrayList<>();
-        for (RelayLeg l : legSnapshot) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("peer", l.peer);
-            m.put("ready", l.isReady());
-            m.put("streamsOut", l.streamsOut());
-            m.put("streamsIn", l.tracksIn());
-            m.put("bytesSent", l.bytesSent.get());
-            m.put("bytesReceived", l.bytesReceived.get());
-            m.put("packetsSent", l.packetsSent.get());
-            m.put("packetsReceived", l.packetsReceived.get());
-            m.put("rttMs", l.rttMillis);
-            m.put("fractionLostReceived", l.localFractionLost / 256.0);
-            m.put("fractionLostSent", l.remoteFractionLost / 256.0);
-            out.add(m);
-        }
-        return out;
+        return RelayStats.legStats(legSnapshot);
     }
 
     private static String key(String roomId, String peer) {
