@@ -169,8 +169,8 @@ final class RelayLegs {
         if (tell) {
             bus.send(leg.peer, leg.closeMessage());
         }
-        LOG.log(System.Logger.Level.INFO, () -> "relay: leg to " + leg.peer + " closed (" + leg.packetsSent.get()
-                + " packets sent, " + leg.packetsReceived.get() + " received)");
+        LOG.log(System.Logger.Level.INFO, () -> "relay: leg to " + leg.peer + " closed (" + leg.stats().packetsSent()
+                + " packets sent, " + leg.stats().packetsReceived() + " received)");
         retire(leg);
         changed();
         owner.legDropped();

@@ -41,10 +41,11 @@ final class RelayStats {
 
     /** A leg closes or is replaced: what it carried stays in the totals. */
     void retired(RelayLeg leg) {
-        retiredPacketsSent.addAndGet(leg.packetsSent.get());
-        retiredPacketsReceived.addAndGet(leg.packetsReceived.get());
-        retiredBytesSent.addAndGet(leg.bytesSent.get());
-        retiredBytesReceived.addAndGet(leg.bytesReceived.get());
+        RelayLegStats s = leg.stats();
+        retiredPacketsSent.addAndGet(s.packetsSent());
+        retiredPacketsReceived.addAndGet(s.packetsReceived());
+        retiredBytesSent.addAndGet(s.bytesSent());
+        retiredBytesReceived.addAndGet(s.bytesReceived());
     }
 
     /** Relayed streams this node sends: (local track, peer node) pairs. */
@@ -74,10 +75,11 @@ final class RelayStats {
         long br = retiredBytesReceived.get();
         int ready = 0;
         for (RelayLeg l : ls) {
-            ps += l.packetsSent.get();
-            pr += l.packetsReceived.get();
-            bs += l.bytesSent.get();
-            br += l.bytesReceived.get();
+            RelayLegStats s = l.stats();
+            ps += s.packetsSent();
+            pr += s.packetsReceived();
+            bs += s.bytesSent();
+            br += s.bytesReceived();
             ready += l.isReady() ? 1 : 0;
         }
         m.put("visage_relay_port", socket.port());
@@ -91,33 +93,14 @@ final class RelayStats {
         m.put("visage_relay_packets_received_total", pr);
         m.put("visage_relay_bytes_sent_total", bs);
         m.put("visage_relay_bytes_received_total", br);
-        m.put("visage_relay_dropped_unknown_source_total", socket.dropUnknownSource.get());
+        m.put("visage_relay_dropped_unknown_source_total", socket.droppedUnknownSource());
         m.put("visage_relay_signalling_errors_total", signallingErrors.get());
         for (RelayLeg l : ls) {
             String p = "{peer=\"" + l.peer + "\"}";
             m.put("visage_relay_leg_ready" + p, l.isReady() ? 1 : 0);
             m.put("visage_relay_leg_streams_out" + p, l.streamsOut());
             m.put("visage_relay_leg_streams_in" + p, l.tracksIn());
-            m.put("visage_relay_leg_packets_sent_total" + p, l.packetsSent.get());
-            m.put("visage_relay_leg_bytes_sent_total" + p, l.bytesSent.get());
-            m.put("visage_relay_leg_packets_received_total" + p, l.packetsReceived.get());
-            m.put("visage_relay_leg_bytes_received_total" + p, l.bytesReceived.get());
-            m.put("visage_relay_leg_rtcp_sent_total" + p, l.rtcpSent.get());
-            m.put("visage_relay_leg_rtcp_received_total" + p, l.rtcpReceived.get());
-            m.put("visage_relay_leg_plis_sent_total" + p, l.plisSent.get());
-            m.put("visage_relay_leg_plis_received_total" + p, l.plisReceived.get());
-            m.put("visage_relay_leg_nacks_sent_total" + p, l.nacksSent.get());
-            m.put("visage_relay_leg_nacks_received_total" + p, l.nacksReceived.get());
-            m.put("visage_relay_leg_retransmissions_total" + p, l.retransmissions.get());
-            m.put("visage_relay_leg_dropped_not_ready_total" + p, l.dropNotReady.get());
-            m.put("visage_relay_leg_dropped_srtp_total" + p, l.dropSrtp.get());
-            m.put("visage_relay_leg_dropped_unknown_ssrc_total" + p, l.dropUnknownSsrc.get());
-            m.put("visage_relay_leg_send_errors_total" + p, l.sendErrors.get());
-            m.put("visage_relay_leg_rtt_seconds" + p, l.rttMillis / 1000.0);
-            m.put("visage_relay_leg_fraction_lost_received" + p, l.localFractionLost / 256.0);
-            m.put("visage_relay_leg_packets_lost_received" + p, l.localCumulativeLost);
-            m.put("visage_relay_leg_fraction_lost_sent" + p, l.remoteFractionLost / 256.0);
-            m.put("visage_relay_leg_packets_lost_sent" + p, l.remoteCumulativeLost);
+            l.stats().putMetrics(m, p);
         }
         return m;
     }
@@ -131,13 +114,7 @@ final class RelayStats {
             m.put("ready", l.isReady());
             m.put("streamsOut", l.streamsOut());
             m.put("streamsIn", l.tracksIn());
-            m.put("bytesSent", l.bytesSent.get());
-            m.put("bytesReceived", l.bytesReceived.get());
-            m.put("packetsSent", l.packetsSent.get());
-            m.put("packetsReceived", l.packetsReceived.get());
-            m.put("rttMs", l.rttMillis);
-            m.put("fractionLostReceived", l.localFractionLost / 256.0);
-            m.put("fractionLostSent", l.remoteFractionLost / 256.0);
+            l.stats().putSummary(m);
             out.add(m);
         }
         return out;

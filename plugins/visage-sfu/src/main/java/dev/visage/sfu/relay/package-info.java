@@ -23,7 +23,8 @@
  * OutboundRelay    the peers subscribed to our rooms: tracks announced, layers wanted, and
  *                  per local track its TrackRelay (the legs it goes out on)
  * RelayStats       the relay's counters, for /metrics and the console
- * RelayLeg         one per peer node: state machine, SRTP session, RTP out / RTCP both ways, counters
+ * RelayLeg         one per peer node: state machine, SRTP session, RTP out / RTCP both ways;
+ *                  its counters in RelayLegStats
  * RelaySocket   the node's one relay UDP socket (visage.relay.port, default media port + 1000,
  *               bound on the first media address) and its receive thread, demux by peer address
  * TrackRelay    sending side of one local track: the legs it goes to (PublishedTrack.downstream)

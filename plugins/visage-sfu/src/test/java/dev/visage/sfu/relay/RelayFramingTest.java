@@ -153,9 +153,9 @@ class RelayFramingTest {
             relay.onRtp(track, layer, p, 0, p.length);
         }
         // the legs are not ready: every packet offered to one is counted as dropped there
-        assertEquals(1, thumbnails.dropNotReady.get(), "q only");
-        assertEquals(3, large.dropNotReady.get());
-        assertEquals(3, unknown.dropNotReady.get());
+        assertEquals(1, RelayLegTest.counter(thumbnails, "dropped_not_ready_total"), "q only");
+        assertEquals(3, RelayLegTest.counter(large, "dropped_not_ready_total"));
+        assertEquals(3, RelayLegTest.counter(unknown, "dropped_not_ready_total"));
         socket.close();
     }
 
