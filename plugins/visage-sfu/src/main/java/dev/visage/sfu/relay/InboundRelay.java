@@ -161,14 +161,8 @@ final class InboundRelay {
 
     /** The peer node is gone: every subscription to it ends with its relayed tracks. */
     void peerGone(String peer) {
-        for (Map.Entry<String, Map<String, RoomFromPeer>> e : new ArrayList<>(subscriptions.entrySet())) {
-            RoomFromPeer sub = e.getValue().remove(peer);
-            if (sub != null) {
-                dropStreams(sub, peer);
-            }
-            if (e.getValue().isEmpty()) {
-                subscriptions.remove(e.getKey());
-            }
+        for (String roomId : new ArrayList<>(subscriptions.keySet())) {
+            forget(roomId, peer);
         }
     }
 
