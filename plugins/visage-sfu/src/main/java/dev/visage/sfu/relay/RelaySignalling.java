@@ -20,7 +20,7 @@ import java.util.function.Function;
  */
 final class RelaySignalling implements RelayLegs.Owner {
     private static final System.Logger LOG = System.getLogger(RelaySignalling.class.getName());
-    static final long RECONCILE_MILLIS = 5000;
+    private static final long RECONCILE_MILLIS = 5000;
 
     private final RelayBus bus;
     private final String self;
