@@ -13,7 +13,6 @@ import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One relay leg: SRTP over UDP between this node's relay socket and one peer node's, carrying
@@ -79,29 +78,7 @@ final class RelayLeg {
     volatile int lastPeerSrNtp;
     volatile long lastPeerSrNanos;
 
-    // counters
-    final AtomicLong packetsSent = new AtomicLong();
-    final AtomicLong bytesSent = new AtomicLong();
-    final AtomicLong packetsReceived = new AtomicLong();
-    final AtomicLong bytesReceived = new AtomicLong();
-    final AtomicLong rtcpSent = new AtomicLong();
-    final AtomicLong rtcpReceived = new AtomicLong();
-    final AtomicLong dropNotReady = new AtomicLong();
-    final AtomicLong dropSrtp = new AtomicLong();
-    final AtomicLong dropUnknownSsrc = new AtomicLong();
-    final AtomicLong sendErrors = new AtomicLong();
-    final AtomicLong plisSent = new AtomicLong();
-    final AtomicLong plisReceived = new AtomicLong();
-    final AtomicLong nacksSent = new AtomicLong();
-    final AtomicLong nacksReceived = new AtomicLong();
-    final AtomicLong retransmissions = new AtomicLong();
-    volatile double rttMillis = -1;
-    /** Loss the peer reports for what we send (max over our streams): fraction 0..255 and cumulative. */
-    volatile int remoteFractionLost;
-    volatile long remoteCumulativeLost;
-    /** Loss we measure on what we receive (sum over streams, last report interval). */
-    volatile int localFractionLost;
-    volatile long localCumulativeLost;
+    private final RelayLegStats stats = new RelayLegStats();
 
     private RelayLeg(String peer, boolean offerer, String legId, int profile, RelayKeys keys, RelaySocket socket,
                      long now) {
@@ -229,6 +206,54 @@ final class RelayLeg {
         return ready;
     }
 
+    RelayLegStats stats() {
+        return stats;
+    }
+
+    /** Whether the leg is still worth keeping: neither closed nor failed. */
+    boolean isUsable() {
+        return state != State.CLOSED && state != State.FAILED;
+    }
+
+    /** Whether we offered the leg and still wait for the answer. */
+    boolean isOffering() {
+        return state == State.OFFERING;
+    }
+
+    /** Whether the leg failed more than {@code millis} ago (time to offer it anew). */
+    boolean failedLongerThan(long millis, long now) {
+        return state == State.FAILED && now - stateSinceMillis > millis;
+    }
+
+    /** Relay thread: the relayed streams received over this leg. */
+    void setIncoming(RemoteStream[] streams) {
+        incoming = streams;
+    }
+
+    /** Relay thread: the local tracks sent over this leg. */
+    void setOutgoing(TrackRelay[] tracks) {
+        outgoing = tracks;
+    }
+
+    /** Relay thread: this leg replaces {@code old}; the streams it received come over this one now. */
+    void takeIncoming(RelayLeg old) {
+        for (RemoteStream r : old.incoming) {
+            r.moveTo(this);
+        }
+        incoming = old.incoming;
+        old.incoming = new RemoteStream[0];
+    }
+
+    /** Relay thread: this leg replaces {@code old}; the local tracks it sent go over this one now. */
+    void takeOutgoing(RelayLeg old) {
+        outgoing = old.outgoing;
+    }
+
+    /** Relayed streams sent: (local track, this peer) pairs. */
+    int streamsOut() {
+        return outgoing.length;
+    }
+
     InetSocketAddress remote() {
         return remote;
     }
@@ -270,12 +295,12 @@ final class RelayLeg {
     /** ssrc: non-zero to rewrite the copy's SSRC (RTP) or sender SSRC (RTCP). */
     private boolean protectAndSend(byte[] buf, int off, int len, boolean rtcp, int ssrc) {
         if (!ready) {
-            dropNotReady.incrementAndGet();
+            stats.droppedNotReady();
             return false;
         }
         Scratch sc = SCRATCH.get();
         if (len > sc.buf.length - 32) {
-            sendErrors.incrementAndGet();
+            stats.sendError();
             return false;
         }
         System.arraycopy(buf, off, sc.buf, 0, len);
@@ -285,7 +310,7 @@ final class RelayLeg {
         synchronized (sendLock) {
             SrtpSession s = srtp;
             if (s == null || !ready) {
-                sendErrors.incrementAndGet();
+                stats.sendError();
                 return false;
             }
             SrtpErrorStatus status = rtcp
@@ -293,11 +318,10 @@ final class RelayLeg {
                     : s.protectRtp(sc.buf, 0, len, RtpPacket.ssrc(sc.buf, 0));
             int n = s.protectedLength();
             if (status != SrtpErrorStatus.OK || !socket.send(sc.bb, n, remote)) {
-                sendErrors.incrementAndGet();
+                stats.sendError();
                 return false;
             }
-            (rtcp ? rtcpSent : packetsSent).incrementAndGet();
-            bytesSent.addAndGet(n);
+            stats.sent(rtcp, n);
             return true;
         }
     }
@@ -306,7 +330,7 @@ final class RelayLeg {
         byte[] b = SCRATCH.get().rtcp;
         int n = Rtcp.writePli(b, 0, localSsrc, mediaSsrc);
         if (sendRtcp(b, 0, n)) {
-            plisSent.incrementAndGet();
+            stats.pliSent();
         }
     }
 
@@ -318,7 +342,7 @@ final class RelayLeg {
     /** A NACK written by the caller (the receive thread's NACK step for a relayed stream's gaps). */
     void sendNack(byte[] nack, int len) {
         if (sendRtcp(nack, 0, len)) {
-            nacksSent.incrementAndGet();
+            stats.nackSent();
         }
     }
 
@@ -330,7 +354,7 @@ final class RelayLeg {
         if (!ready) {
             return;
         }
-        int at = RelayRtcp.writeSr(b, 0, localSsrc, nowMillis, packetsSent.get(), bytesSent.get());
+        int at = RelayRtcp.writeSr(b, 0, localSsrc, nowMillis, stats.packetsSent(), stats.bytesSent());
         int blocks = 0;
         int ps = peerSsrc;
         if (ps != 0) {
@@ -351,8 +375,7 @@ final class RelayLeg {
             at += Rtcp.writeReportBlock(b, at, 0, r.ssrc, loss[0], loss[1], highest, 0, 0, 0);
             blocks++;
         }
-        localFractionLost = fractionMax;
-        localCumulativeLost = cumulative;
+        stats.lossOfReceived(fractionMax, cumulative);
         Rtcp.setLengthBytes(b, 0, at);
         sendRtcp(b, 0, at);
     }
@@ -363,35 +386,35 @@ final class RelayLeg {
     void receive(byte[] buf, int off, int len) {
         SrtpSession s = srtp;
         if (s == null || state == State.CLOSED) {
-            dropNotReady.incrementAndGet();
+            stats.droppedNotReady();
             return;
         }
-        bytesReceived.addAndGet(len);
+        stats.arrived(len);
         PacketKind kind = PacketKind.classify(buf, off, len);
         if (kind == PacketKind.RTP) {
             int plen = s.decryptRtp(buf, off, len);
             if (plen < 0) {
-                dropSrtp.incrementAndGet();
+                stats.droppedSrtp();
                 return;
             }
-            packetsReceived.incrementAndGet();
+            stats.rtpReceived();
             RemoteStream r = incoming(RtpPacket.ssrc(buf, off));
             PublishedTrack t = r == null ? null : r.track();
             if (t == null) {
-                dropUnknownSsrc.incrementAndGet();
+                stats.droppedUnknownSsrc();
                 return;
             }
             r.room.forwardRelayedRtp(t, r.layer, buf, off, plen);
         } else if (kind == PacketKind.RTCP) {
             int plen = s.decryptRtcp(buf, off, len);
             if (plen < 0) {
-                dropSrtp.incrementAndGet();
+                stats.droppedSrtp();
                 return;
             }
-            rtcpReceived.incrementAndGet();
+            stats.rtcpReceived();
             onRtcp(buf, off, plen);
         } else {
-            dropSrtp.incrementAndGet();
+            stats.droppedSrtp();
         }
     }
 
@@ -457,7 +480,7 @@ final class RelayLeg {
                 int ssrc = fmt == Rtcp.FMT_FIR ? Rtcp.firSsrc(buf, i, plen) : Rtcp.mediaSsrc(buf, i);
                 TrackRelay o = outgoing(ssrc);
                 if (o != null) {
-                    plisReceived.incrementAndGet();
+                    stats.pliReceived();
                     o.track.requestKeyFrame(o.track.layerOfRelaySsrc(ssrc));
                 }
             } else if (pt == Rtcp.RTPFB && fmt == Rtcp.FMT_NACK && plen >= 16) {
@@ -483,10 +506,10 @@ final class RelayLeg {
     }
 
     private void resend(PublishedTrack t, int layer, int ssrc, int seq) {
-        nacksReceived.incrementAndGet();
+        stats.nackReceived();
         int n = t.cachedPacket(layer, seq, resendBuffer);
         if (n > 0 && sendRtp(resendBuffer, 0, n, ssrc)) {
-            retransmissions.incrementAndGet();
+            stats.retransmitted();
         }
     }
 
@@ -505,7 +528,7 @@ final class RelayLeg {
             if (ssrc == localSsrc) {
                 double rtt = RelayRtcp.rttMillis(nowCompact, RelayRtcp.blockLsr(buf, b), RelayRtcp.blockDlsr(buf, b));
                 if (rtt >= 0) {
-                    rttMillis = rtt;
+                    stats.rtt(rtt);
                 }
             } else if (outgoing(ssrc) != null) {
                 any = true;
@@ -514,8 +537,7 @@ final class RelayLeg {
             }
         }
         if (any) {
-            remoteFractionLost = fraction;
-            remoteCumulativeLost = cumulative;
+            stats.lossOfSent(fraction, cumulative);
         }
     }
 }

@@ -24,7 +24,7 @@ final class RelaySocket implements AutoCloseable {
     private final Thread receiver;
     private volatile RelayLeg[] legs = new RelayLeg[0];
     private volatile boolean closed;
-    final AtomicLong dropUnknownSource = new AtomicLong();
+    private final AtomicLong dropUnknownSource = new AtomicLong();
 
     RelaySocket(InetAddress address, int port) throws IOException {
         this.address = address;
@@ -48,6 +48,11 @@ final class RelaySocket implements AutoCloseable {
 
     int port() {
         return port;
+    }
+
+    /** Datagrams from an address that is no leg's peer, dropped unread. */
+    long droppedUnknownSource() {
+        return dropUnknownSource.get();
     }
 
     /** Legs that may receive (set by the relay thread whenever legs come or go). */
@@ -93,7 +98,7 @@ final class RelaySocket implements AutoCloseable {
             try {
                 leg.receive(buf, 0, bb.position());
             } catch (RuntimeException e) {
-                leg.dropSrtp.incrementAndGet();
+                leg.stats().droppedSrtp();
             }
         }
     }

@@ -14,7 +14,7 @@ import dev.visage.sfu.room.Room;
 final class RemoteStream implements PublishedTrack.Upstream {
     final String roomId;
     final Room room;
-    volatile RelayLeg leg;
+    private volatile RelayLeg leg;
     final int ssrc;
     /** Its stream (simulcast layer) in the track. */
     final int layer;
@@ -36,6 +36,11 @@ final class RemoteStream implements PublishedTrack.Upstream {
 
     PublishedTrack track() {
         return track;
+    }
+
+    /** Relay thread: the leg was replaced; feedback goes over the new one. */
+    void moveTo(RelayLeg fresh) {
+        leg = fresh;
     }
 
     /**

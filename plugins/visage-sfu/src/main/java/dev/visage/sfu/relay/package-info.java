@@ -16,8 +16,15 @@
  *
  * <h2>Shape</h2>
  * <pre>
- * Relay         the node's controller: RelayBus signalling, per-room interest, legs, timer, metrics
- * RelayLeg      one per peer node: state machine, SRTP session, RTP out / RTCP both ways, counters
+ * Relay            the facade the engine uses: start, the one relay thread and its timers, metrics
+ * RelaySignalling  the relay-* messages on the RelayBus, per-room interest and its reconciliation
+ * RelayLegs        the legs by peer node: handshake, retries, replacement, closing when idle
+ * InboundRelay     our subscriptions (room, peer): the relayed tracks, the layers we ask for
+ * OutboundRelay    the peers subscribed to our rooms: tracks announced, layers wanted, and
+ *                  per local track its TrackRelay (the legs it goes out on)
+ * RelayStats       the relay's counters, for /metrics and the console
+ * RelayLeg         one per peer node: state machine, SRTP session, RTP out / RTCP both ways;
+ *                  its counters in RelayLegStats
  * RelaySocket   the node's one relay UDP socket (visage.relay.port, default media port + 1000,
  *               bound on the first media address) and its receive thread, demux by peer address
  * TrackRelay    sending side of one local track: the legs it goes to (PublishedTrack.downstream)

@@ -147,16 +147,15 @@ class RelayFramingTest {
         RelayLeg large = RelayLeg.offer("C", RelayKeys.AES_GCM, CLUSTER, socket, 0);
         RelayLeg unknown = RelayLeg.offer("D", RelayKeys.AES_GCM, CLUSTER, socket, 0);
         TrackRelay relay = new TrackRelay(track);
-        relay.layers = new int[]{0b001, 0b111};
-        relay.legs = new RelayLeg[]{thumbnails, large, unknown};
+        relay.route(new RelayLeg[]{thumbnails, large, unknown}, new int[]{0b001, 0b111});
         byte[] p = rtp(1, 1, 100);
         for (int layer = 0; layer < 3; layer++) {
             relay.onRtp(track, layer, p, 0, p.length);
         }
         // the legs are not ready: every packet offered to one is counted as dropped there
-        assertEquals(1, thumbnails.dropNotReady.get(), "q only");
-        assertEquals(3, large.dropNotReady.get());
-        assertEquals(3, unknown.dropNotReady.get());
+        assertEquals(1, RelayLegTest.counter(thumbnails, "dropped_not_ready_total"), "q only");
+        assertEquals(3, RelayLegTest.counter(large, "dropped_not_ready_total"));
+        assertEquals(3, RelayLegTest.counter(unknown, "dropped_not_ready_total"));
         socket.close();
     }
 

@@ -37,6 +37,13 @@ class RelayLegTest {
         sb.close();
     }
 
+    /** One of the leg's /metrics series ({@code visage_relay_leg_<name>}). */
+    static double counter(RelayLeg leg, String name) {
+        Map<String, Number> m = new java.util.HashMap<>();
+        leg.stats().putMetrics(m, "");
+        return m.get("visage_relay_leg_" + name).doubleValue();
+    }
+
     static void await(BooleanSupplier c, String what) throws InterruptedException {
         long end = System.currentTimeMillis() + 5000;
         while (!c.getAsBoolean()) {
@@ -103,10 +110,10 @@ class RelayLegTest {
         RemoteStream rs = new RemoteStream("r", room, b, 1000, 0);
         PublishedTrack relayed = track(1000, rs);
         rs.bind(relayed);
-        b.incoming = new RemoteStream[] {rs};
+        b.setIncoming(new RemoteStream[] {rs});
         // A's side of the same stream (a track with a cache; owner-less here)
         PublishedTrack origin = track(1000, null);
-        a.outgoing = new TrackRelay[] {new TrackRelay(origin)};
+        a.setOutgoing(new TrackRelay[] {new TrackRelay(origin)});
 
         for (int seq = 10; seq < 20; seq++) {
             if (seq == 15) {
@@ -115,20 +122,20 @@ class RelayLegTest {
             byte[] p = RelayFramingTest.rtp(1000, seq, 300);
             assertTrue(a.sendRtp(p, 0, 312));
         }
-        await(() -> b.packetsReceived.get() == 9, "9 packets at B");
-        assertEquals(9, a.packetsSent.get());
+        await(() -> b.stats().packetsReceived() == 9, "9 packets at B");
+        assertEquals(9, a.stats().packetsSent());
         byte[] out = new byte[1600];
         assertEquals(312, relayed.cachedPacket(0, 12, out), "B caches relayed packets for its subscribers' NACKs");
         assertEquals(-1, relayed.cachedPacket(0, 15, out));
 
         // B's NACK step asked A for 15 as soon as 16 showed the gap, before any subscriber did
-        await(() -> a.nacksReceived.get() >= 1 && b.nacksSent.get() >= 1, "B's own NACK of the gap at A");
-        long nacksBefore = a.nacksReceived.get();
+        await(() -> counter(a, "nacks_received_total") >= 1 && counter(b, "nacks_sent_total") >= 1, "B's own NACK of the gap at A");
+        double nacksBefore = counter(a, "nacks_received_total");
         // feedback B -> A: a PLI, and a NACK for what B's cache lacks
         rs.requestKeyFrame(relayed, 1000);
         rs.requestRetransmission(relayed, 1000, 15);
-        await(() -> a.plisReceived.get() == 1 && a.nacksReceived.get() == nacksBefore + 1, "PLI and NACK at A");
-        assertEquals(0, a.retransmissions.get(), "A's cache does not have 15 either (nothing resent)");
+        await(() -> counter(a, "plis_received_total") == 1 && counter(a, "nacks_received_total") == nacksBefore + 1, "PLI and NACK at A");
+        assertEquals(0, counter(a, "retransmissions_total"), "A's cache does not have 15 either (nothing resent)");
 
         // reports both ways: RTT at each end, loss measured at B and reported to A
         byte[] buf = new byte[1500];
@@ -136,18 +143,18 @@ class RelayLegTest {
         a.sendReport(buf, loss, System.currentTimeMillis());
         await(() -> b.peerSsrc == a.localSsrc, "A's SR at B");
         b.sendReport(buf, loss, System.currentTimeMillis());
-        await(() -> a.rttMillis >= 0, "RTT at A");
-        assertTrue(a.rttMillis < 1000, "loopback RTT " + a.rttMillis);
-        assertEquals(1, b.localCumulativeLost);
-        await(() -> a.remoteCumulativeLost == 1, "B's loss report at A");
-        assertTrue(a.remoteFractionLost > 0);
+        await(() -> counter(a, "rtt_seconds") >= 0, "RTT at A");
+        assertTrue(counter(a, "rtt_seconds") < 1, "loopback RTT " + counter(a, "rtt_seconds"));
+        assertEquals(1, counter(b, "packets_lost_received"));
+        await(() -> counter(a, "packets_lost_sent") == 1, "B's loss report at A");
+        assertTrue(counter(a, "fraction_lost_sent") > 0);
 
         // a datagram from an address that is no leg's peer is dropped unread
         try (java.net.DatagramSocket stranger = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress())) {
             byte[] p = RelayFramingTest.rtp(1000, 30, 20);
             stranger.send(new java.net.DatagramPacket(p, 32, InetAddress.getLoopbackAddress(), sb.port()));
         }
-        await(() -> sb.dropUnknownSource.get() == 1, "stranger dropped");
+        await(() -> sb.droppedUnknownSource() == 1, "stranger dropped");
 
         a.close(2000);
         assertTrue(!a.sendRtp(RelayFramingTest.rtp(1000, 40, 20), 0, 32));
