@@ -392,18 +392,21 @@ final class RelayLeg {
         stats.arrived(len);
         PacketKind kind = PacketKind.classify(buf, off, len);
         if (kind == PacketKind.RTP) {
+            // the stream first, from the clear header: a packet that came before the message
+            // announcing its track is dropped undecrypted, so SRTP's replay window does not
+            // refuse its retransmission once the track is known
+            RemoteStream r = len >= RtpPacket.FIXED_HEADER ? incoming(RtpPacket.ssrc(buf, off)) : null;
+            PublishedTrack t = r == null ? null : r.track();
+            if (t == null) {
+                stats.droppedUnknownSsrc();
+                return;
+            }
             int plen = s.decryptRtp(buf, off, len);
             if (plen < 0) {
                 stats.droppedSrtp();
                 return;
             }
             stats.rtpReceived();
-            RemoteStream r = incoming(RtpPacket.ssrc(buf, off));
-            PublishedTrack t = r == null ? null : r.track();
-            if (t == null) {
-                stats.droppedUnknownSsrc();
-                return;
-            }
             r.room.forwardRelayedRtp(t, r.layer, buf, off, plen);
         } else if (kind == PacketKind.RTCP) {
             int plen = s.decryptRtcp(buf, off, len);

@@ -160,4 +160,28 @@ class RelayLegTest {
         assertTrue(!a.sendRtp(RelayFramingTest.rtp(1000, 40, 20), 0, 32));
         assertNotNull(b.remote());
     }
+
+    @Test
+    void aPacketOfAStreamNotYetKnownCanStillBeRecoveredOnceItIs() throws Exception {
+        // media can reach the far node before the message announcing its track; such a packet is
+        // dropped before decryption, so its retransmission is not refused as an SRTP replay later
+        RelayLeg a = RelayLeg.offer("B", RelayKeys.AES_GCM, RelayFramingTest.CLUSTER, sa, 0);
+        RelayLeg b = RelayLeg.answer("A", a.tick(1000), RelayFramingTest.CLUSTER, sb, 1000);
+        a.onAnswer(b.answerMessage(), 1100);
+        b.onReady(1200);
+        sa.setLegs(new RelayLeg[] {a});
+        sb.setLegs(new RelayLeg[] {b});
+        assertTrue(a.sendRtp(RelayFramingTest.rtp(1000, 7, 300), 0, 312));
+        await(() -> counter(b, "dropped_unknown_ssrc_total") == 1, "a packet of an unannounced stream dropped");
+
+        Room room = new Room("r", new dev.visage.sfu.SfuMetrics());
+        RemoteStream rs = new RemoteStream("r", room, b, 1000, 0);
+        PublishedTrack relayed = track(1000, rs);
+        rs.bind(relayed);
+        b.setIncoming(new RemoteStream[] {rs});
+        assertTrue(a.sendRtp(RelayFramingTest.rtp(1000, 7, 300), 0, 312), "the same packet again (a retransmission)");
+        byte[] out = new byte[1600];
+        await(() -> relayed.cachedPacket(0, 7, out) == 312, "the retransmission taken (cached for the far subscribers)");
+        assertEquals(0, counter(b, "dropped_srtp_total"), "not refused as a replay");
+    }
 }
