@@ -232,6 +232,8 @@ async function farLayers(bob, [capped, thumb, free], roomId, token) {
     const round = { switchDownMs: Date.now() - t, framesPer2sWindow: [], others: {} };
     const start = await sample();
     let last = start, lowSamples = 0, windowSamples = 0;
+    // node b's view of the capped page once per 2 s window: why a round loses (estimate, probes, layers)
+    round.capTrace = [];
     for (let w = 0; w < 3; w++) {
       const from = last;
       const end = Date.now() + 2000;
@@ -243,11 +245,14 @@ async function farLayers(bob, [capped, thumb, free], roomId, token) {
         await watchOthers(round.others, [bob, free]);
       }
       round.framesPer2sWindow.push(last.map((v, k) => v.framesDecoded - from[k].framesDecoded));
+      round.capTrace.push(`window ${w + 1}: lost ${last.map((v, k) => v.packetsLost - from[k].packetsLost).join('/')} of `
+        + `${last.map((v, k) => v.packetsReceived - from[k].packetsReceived).join('/')} received; ${(await estimate()).detail}`);
     }
     const seconds = (samples[samples.length - 1].t - samples[samples.length - 1 - windowSamples].t) / 1000;
     const lost = last.reduce((n, v, k) => n + v.packetsLost - start[k].packetsLost, 0);
     const received = last.reduce((n, v, k) => n + v.packetsReceived - start[k].packetsReceived, 0);
     round.cappedLossPct = 100 * lost / Math.max(1, received + lost);
+    if (round.cappedLossPct >= 2) log(`${round.cappedLossPct.toFixed(2)} % lost under the cap; node b per 2 s window:\n  ${round.capTrace.join('\n  ')}`);
     round.cappedLowShare = lowSamples / Math.max(1, windowSamples);
     round.cappedFrameWidths = last.map((v) => v.frameWidth);
     round.fps = { [capped.name]: last.map((v, k) => +((v.framesDecoded - start[k].framesDecoded) / seconds).toFixed(1)) };
