@@ -34,6 +34,7 @@ public final class SendSideEstimator implements TransportCcFeedback.Visitor {
     private final LossBasedControl lossBased = new LossBasedControl(INITIAL_BPS, MIN_BPS, MAX_BPS);
     private final AckedBitrate acked = new AckedBitrate();
     private final ProbeCluster probe = new ProbeCluster();
+    private final RelativeDelay pathDelay = new RelativeDelay();
     private long lastProbeBps;
     private long probes;
     private int nextSeq;
@@ -129,11 +130,12 @@ public final class SendSideEstimator implements TransportCcFeedback.Visitor {
         }
         lossBased.onReceived();
         int size = sent.size(seq);
-        if (probed) {
-            probe.onReceived(arrivalMicros, size);
-        }
         long sendMicros = sent.sentNanos(seq) / 1000;
         sent.forget(seq);
+        long delay = pathDelay.onPacket(sendMicros, arrivalMicros);
+        if (probed) {
+            probe.onReceived(arrivalMicros, size, delay);
+        }
         acked.onReceived(arrivalMicros, size);
         if (interArrival.onPacket(sendMicros, arrivalMicros)) {
             long sendDelta = interArrival.sendDeltaMicros();

@@ -8,6 +8,7 @@ package dev.visage.sfu.codec;
  */
 public final class Vp8PictureIdRewriter {
     private static final int PID_MODULO = 0x8000;
+    private static final int PID_MASK = PID_MODULO - 1;
 
     private int pictureIdDelta;
     private int tl0Delta;
@@ -25,7 +26,7 @@ public final class Vp8PictureIdRewriter {
      * frames after it move down by one, so the decoder sees no gap.
      */
     public void skipFrame() {
-        pictureIdDelta = Math.floorMod(pictureIdDelta - 1, PID_MODULO);
+        pictureIdDelta = (pictureIdDelta - 1) & PID_MASK;
     }
 
     /** The shift now applied to picture ids (kept with each packet sent, for resending it as it was). */
@@ -49,7 +50,7 @@ public final class Vp8PictureIdRewriter {
             rebase = false;
         }
         if (pidAt != Vp8Descriptor.NONE) {
-            int out = Math.floorMod(Vp8Descriptor.pictureId(b, pidAt) + pictureIdDelta, PID_MODULO);
+            int out = (Vp8Descriptor.pictureId(b, pidAt) + pictureIdDelta) & PID_MASK;
             Vp8Descriptor.setPictureId(b, pidAt, out);
             out = Vp8Descriptor.pictureId(b, pidAt); // a 7-bit field keeps 7 bits
             if (lastPictureIdOut < 0 || isNewer(out, lastPictureIdOut, Vp8Descriptor.longPictureId(b, pidAt) ? PID_MODULO : 0x80)) {
@@ -72,7 +73,7 @@ public final class Vp8PictureIdRewriter {
     public void apply(byte[] b, int at, int payloadLen, int pidDelta) {
         int pidAt = Vp8Descriptor.pictureIdOffset(b, at, payloadLen);
         if (pidAt != Vp8Descriptor.NONE) {
-            Vp8Descriptor.setPictureId(b, pidAt, Math.floorMod(Vp8Descriptor.pictureId(b, pidAt) + pidDelta, PID_MODULO));
+            Vp8Descriptor.setPictureId(b, pidAt, (Vp8Descriptor.pictureId(b, pidAt) + pidDelta) & PID_MASK);
         }
         int tl0At = Vp8Descriptor.tl0PicIdxOffset(b, at, payloadLen);
         if (tl0At != Vp8Descriptor.NONE) {
@@ -80,8 +81,9 @@ public final class Vp8PictureIdRewriter {
         }
     }
 
+    /** a is after b in a sequence that wraps at {@code modulo}, a power of two (a mask, not a division: once per packet). */
     private static boolean isNewer(int a, int b, int modulo) {
-        int d = Math.floorMod(a - b, modulo);
-        return d != 0 && d < modulo / 2;
+        int d = (a - b) & (modulo - 1);
+        return d != 0 && d < modulo >> 1;
     }
 }
