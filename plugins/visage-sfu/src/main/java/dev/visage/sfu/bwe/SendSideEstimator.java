@@ -13,8 +13,8 @@ import dev.visage.sfu.rtcp.TransportCcFeedback;
  *       (adaptive threshold) → {@link AimdRateController};</li>
  *   <li>loss-based: {@link LossBasedControl} from the packets reported lost;</li>
  * </ul>
- * and the estimate is the smaller of the two; a probe ({@link ProbeCluster}: packets sent back to
- * back, their arrival spread showing what the path carries) can raise both at once. The send path (forwarding threads, under the
+ * and the estimate is the smaller of the two; two probes in a row ({@link ProbeCluster}: packets
+ * sent back to back, their arrival spread showing what the path carries) can raise both at once. The send path (forwarding threads, under the
  * transport's send lock) and the feedback path (the subscriber's receive thread) meet under this
  * object's monitor; neither allocates.
  */
@@ -25,6 +25,8 @@ public final class SendSideEstimator implements TransportCcFeedback.Visitor {
     public static final long MAX_BPS = 20_000_000;
     /** Bytes a packet costs on the wire beyond its RTP length: SRTP tag, UDP, IPv4, Ethernet. */
     public static final int WIRE_OVERHEAD = 16 + 8 + 20 + 14;
+    /** Two probes this close together confirm each other (the prober sends the next one a second after one that found room). */
+    static final long CONFIRM_NANOS = 3_000_000_000L;
 
     private final SentPacketHistory sent = new SentPacketHistory();
     private final InterArrivalDelta interArrival = new InterArrivalDelta();
@@ -36,6 +38,8 @@ public final class SendSideEstimator implements TransportCcFeedback.Visitor {
     private final ProbeCluster probe = new ProbeCluster();
     private final RelativeDelay pathDelay = new RelativeDelay();
     private long lastProbeBps;
+    private long previousProbeBps;
+    private long previousProbeNanos;
     private long probes;
     private int nextSeq;
     private volatile long estimateBps = INITIAL_BPS;
@@ -104,13 +108,27 @@ public final class SendSideEstimator implements TransportCcFeedback.Visitor {
         long loss = lossBased.update(delay, nowNanos);
         if (probe.active() && probe.complete(nowNanos)) {
             lastProbeBps = probe.finish();
-            if (lastProbeBps > Math.min(delay, loss) && signal != OveruseDetector.Signal.OVERUSE) {
-                delay = delayBased.raiseTo(lastProbeBps);
-                loss = lossBased.raiseTo(lastProbeBps);
+            long confirmed = confirmProbe(lastProbeBps, nowNanos);
+            if (confirmed > Math.min(delay, loss) && signal != OveruseDetector.Signal.OVERUSE) {
+                delay = delayBased.raiseTo(confirmed);
+                loss = lossBased.raiseTo(confirmed);
             }
         }
         estimateBps = Math.min(delay, loss);
         return true;
+    }
+
+    /**
+     * What two probes in a row (within {@value #CONFIRM_NANOS} ns) agree the path carries: the
+     * lower of the two readings. One probe alone can read a 300 kbit/s cap as 900 kbit/s when a
+     * busy machine (the receiver's thread, or the switch the cap is played in) delivers its
+     * packets late and together; raised on that, the layers rose into the cap and lost 9-21 %.
+     */
+    private long confirmProbe(long shownBps, long nowNanos) {
+        long previous = nowNanos - previousProbeNanos <= CONFIRM_NANOS ? previousProbeBps : 0;
+        previousProbeBps = shownBps;
+        previousProbeNanos = nowNanos;
+        return Math.min(shownBps, previous);
     }
 
     /** Visitor: one packet's status from the feedback being read (under this monitor). */
