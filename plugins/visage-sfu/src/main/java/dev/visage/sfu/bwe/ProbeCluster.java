@@ -10,12 +10,7 @@ package dev.visage.sfu.bwe;
 final class ProbeCluster {
     /** Fewer packets than this received says nothing. */
     static final int MIN_PACKETS = 4;
-    /**
-     * A probe whose first packet arrived this much later than the path's quickest says nothing:
-     * it sat behind a queue, or the receiver's thread slept and then read the probe's packets
-     * all at once, which looks like an open path (a 300 kbit/s cap read as 977 kbit/s here).
-     */
-    static final long MAX_FIRST_DELAY_MICROS = 20_000;
+
     /** A cluster not fully reported after this long is judged on what came. */
     static final long TIMEOUT_NANOS = 1_000_000_000L;
 
@@ -29,7 +24,6 @@ final class ProbeCluster {
     private long bytesAfterFirst;
     private long firstArrival;
     private long lastArrival;
-    private long firstDelayMicros;
 
     /** Starts a new cluster (forgetting one in progress); returns its id (never 0). */
     int start(long targetBps, long nowNanos) {
@@ -62,12 +56,9 @@ final class ProbeCluster {
         lost++;
     }
 
-    /** A probe packet arrived, {@code delayMicros} later than the path's quickest packet lately. */
-    void onReceived(long arrivalMicros, int size, long delayMicros) {
+    void onReceived(long arrivalMicros, int size) {
         if (received > 0) {
             bytesAfterFirst += size;
-        } else {
-            firstDelayMicros = delayMicros;
         }
         received++;
         firstArrival = Math.min(firstArrival, arrivalMicros);
@@ -81,12 +72,11 @@ final class ProbeCluster {
 
     /**
      * Ends the cluster; returns the rate it showed (bit/s, at most its target), or 0 when it
-     * says nothing (too few packets came, some were lost: the path is full; or its first came
-     * late).
+     * says nothing (too few packets came, or some were lost: the path is full).
      */
     long finish() {
         id = 0;
-        if (received < MIN_PACKETS || lost > 0 || firstDelayMicros > MAX_FIRST_DELAY_MICROS) {
+        if (received < MIN_PACKETS || lost > 0) {
             return 0;
         }
         long spanMicros = lastArrival - firstArrival;

@@ -36,7 +36,6 @@ public final class SendSideEstimator implements TransportCcFeedback.Visitor {
     private final LossBasedControl lossBased = new LossBasedControl(INITIAL_BPS, MIN_BPS, MAX_BPS);
     private final AckedBitrate acked = new AckedBitrate();
     private final ProbeCluster probe = new ProbeCluster();
-    private final RelativeDelay pathDelay = new RelativeDelay();
     private long lastProbeBps;
     private long previousProbeBps;
     private long previousProbeNanos;
@@ -150,9 +149,8 @@ public final class SendSideEstimator implements TransportCcFeedback.Visitor {
         int size = sent.size(seq);
         long sendMicros = sent.sentNanos(seq) / 1000;
         sent.forget(seq);
-        long delay = pathDelay.onPacket(sendMicros, arrivalMicros);
         if (probed) {
-            probe.onReceived(arrivalMicros, size, delay);
+            probe.onReceived(arrivalMicros, size);
         }
         acked.onReceived(arrivalMicros, size);
         if (interArrival.onPacket(sendMicros, arrivalMicros)) {
