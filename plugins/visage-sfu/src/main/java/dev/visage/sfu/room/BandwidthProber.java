@@ -9,9 +9,10 @@ import dev.visage.sfu.transport.PeerTransport;
  * layers its tiles ask for would cost more than its estimate allows (with the allocator's margin),
  * copies of the newest packets of one of its video streams go out back to back as RTX (the browser
  * drops them as duplicates), and the spread of their arrival tells the estimator what the path
- * carries (see {@link SendSideEstimator#startProbe}). One probe at a time;
- * {@value #MIN_INTERVAL_NANOS} ns apart while they find room, twice as far after each that did not
- * (up to {@value #MAX_INTERVAL_NANOS} ns), so a full link is not probed often. A probe that finds
+ * carries (see {@link SendSideEstimator#startProbe}). One probe at a time; one that found room is
+ * followed by the next as soon as it is judged (the estimate rises on two that agree); after one
+ * that did not, the next waits {@value #MIN_INTERVAL_NANOS} ns, twice as long after each further
+ * one (up to {@value #MAX_INTERVAL_NANOS} ns), so a full link is not probed often. A probe that finds
  * room also clears the longer holds that failed rises left ({@link LayerAllocator#forgetFailedRises}):
  * the cap that made them fail is gone.
  */
@@ -23,11 +24,14 @@ final class BandwidthProber {
     static final long FOUND_PERCENT = 75;
     static final long MIN_INTERVAL_NANOS = 1_000_000_000L;
     static final long MAX_INTERVAL_NANOS = 4_000_000_000L;
+    /** A probe is judged once its feedback is in, at the earliest this long after it was sent. */
+    static final long JUDGE_AFTER_NANOS = 300_000_000L;
 
     private final SfuMetrics metrics;
     private final byte[] original = new byte[1700];
     private final byte[] rtx = new byte[1700];
     private long nextProbeNanos;
+    private long lastProbeNanos;
     private long intervalNanos = MIN_INTERVAL_NANOS;
     /** The target of the probe out, 0 when none is waiting to be judged. */
     private long targetBps;
@@ -45,11 +49,18 @@ final class BandwidthProber {
             // busy machine reads an open path a little short of it; one read 939 of 1,150
             // kbit/s). Through a cap it shows about the cap's rate.
             boolean found = estimator.lastProbeBps() >= targetBps * FOUND_PERCENT / 100;
-            intervalNanos = found ? MIN_INTERVAL_NANOS : Math.min(MAX_INTERVAL_NANOS, 2 * intervalNanos);
-            if (found) {
-                LayerAllocator.forgetFailedRises(subs);
-            }
             targetBps = 0;
+            if (found) {
+                // the next probe goes at once: the estimate rises on two that agree
+                intervalNanos = MIN_INTERVAL_NANOS;
+                LayerAllocator.forgetFailedRises(subs);
+            } else {
+                intervalNanos = Math.min(MAX_INTERVAL_NANOS, 2 * intervalNanos);
+                nextProbeNanos = lastProbeNanos + intervalNanos;
+                if (now < nextProbeNanos) {
+                    return;
+                }
+            }
         }
         long wanted = (long) (LayerAllocator.wantedBps(subs, now) * LayerAllocator.UP_MARGIN);
         long estimate = estimator.estimateBps();
@@ -80,7 +91,8 @@ final class BandwidthProber {
             }
             metrics.probePackets.addAndGet(sent);
             targetBps = target;
-            nextProbeNanos = now + intervalNanos;
+            lastProbeNanos = now;
+            nextProbeNanos = now + JUDGE_AFTER_NANOS;
             return;
         }
     }
