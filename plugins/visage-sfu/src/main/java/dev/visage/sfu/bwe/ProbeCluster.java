@@ -10,7 +10,6 @@ package dev.visage.sfu.bwe;
 final class ProbeCluster {
     /** Fewer packets than this received says nothing. */
     static final int MIN_PACKETS = 4;
-
     /** A cluster not fully reported after this long is judged on what came. */
     static final long TIMEOUT_NANOS = 1_000_000_000L;
 

@@ -14,8 +14,8 @@ import dev.visage.sfu.rtcp.TransportCcFeedback;
  *   <li>loss-based: {@link LossBasedControl} from the packets reported lost;</li>
  * </ul>
  * and the estimate is the smaller of the two; two probes in a row ({@link ProbeCluster}: packets
- * sent back to back, their arrival spread showing what the path carries) can raise both at once. The send path (forwarding threads, under the
- * transport's send lock) and the feedback path (the subscriber's receive thread) meet under this
+ * sent back to back, their arrival spread showing what the path carries) can raise both at once.
+ * The send path (forwarding threads, under the transport's send lock) and the feedback path (the subscriber's receive thread) meet under this
  * object's monitor; neither allocates.
  */
 public final class SendSideEstimator implements TransportCcFeedback.Visitor {
@@ -25,7 +25,7 @@ public final class SendSideEstimator implements TransportCcFeedback.Visitor {
     public static final long MAX_BPS = 20_000_000;
     /** Bytes a packet costs on the wire beyond its RTP length: SRTP tag, UDP, IPv4, Ethernet. */
     public static final int WIRE_OVERHEAD = 16 + 8 + 20 + 14;
-    /** Two probes this close together confirm each other (the prober sends the next one a second after one that found room). */
+    /** Two probes this close together confirm each other (the prober sends the next as soon as one that found room is judged). */
     static final long CONFIRM_NANOS = 3_000_000_000L;
 
     private final SentPacketHistory sent = new SentPacketHistory();
@@ -147,11 +147,11 @@ public final class SendSideEstimator implements TransportCcFeedback.Visitor {
         }
         lossBased.onReceived();
         int size = sent.size(seq);
-        long sendMicros = sent.sentNanos(seq) / 1000;
-        sent.forget(seq);
         if (probed) {
             probe.onReceived(arrivalMicros, size);
         }
+        long sendMicros = sent.sentNanos(seq) / 1000;
+        sent.forget(seq);
         acked.onReceived(arrivalMicros, size);
         if (interArrival.onPacket(sendMicros, arrivalMicros)) {
             long sendDelta = interArrival.sendDeltaMicros();
