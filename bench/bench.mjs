@@ -440,7 +440,7 @@ function table(rows) {
 
 function profileSection(p, n) {
   const row = (x) => `| ${fmt(x.pct, 1)} | ${x.samples} | \`${x.name}\` |`;
-  return [`JFR profile of the Visage node at N=${n} (${p.seconds} s after that level's window, same load; settings=profile; `
+  return [`JFR profile of the Visage node at N=${n} (${p.seconds} s after that level's window, same load; settings=profile, -XX:+DebugNonSafepoints; `
     + `${p.hot.samples} Java execution samples; time in system calls such as the UDP send is not sampled): \`bench/results/${basename(p.file)}\`.`,
   '', 'Hot methods (own samples, top of stack):', '', '| % | samples | method |', '|---|---|---|', ...p.hot.self.map(row),
   '', 'Where Visage\'s code is (first dev.visage frame of each sample):', '', '| % | samples | method |', '|---|---|---|', ...p.hot.ours.map(row),

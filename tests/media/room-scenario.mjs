@@ -20,7 +20,7 @@
 // Prints one JSON verdict on stdout; progress and [figure] lines go to stderr.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { browsers, inbound, login, outbound, plays, rest, screenshot, shareScreen, sleep, view, waitFor, withTimeout } from '../netns/scenario-lib.mjs';
+import { browsers, inbound, login, outbound, plays, rest, screenshot, shareScreen, sleep, subscriberDetail, view, waitFor, withTimeout } from '../netns/scenario-lib.mjs';
 
 const cfg = JSON.parse(process.env.VISAGE_SCENARIO);
 const log = (...a) => console.error('[driver]', ...a);
@@ -392,7 +392,8 @@ async function cappedDownlink(others, capped, roomId, tokens, rounds) {
     const e = mine.length ? mine[0] : {};
     return { estimateBps: e.estimateBps ?? null, ackedBps: e.estimateAckedBps ?? null, loss: e.estimateLossFraction, signal: e.estimateSignal,
       probes: e.estimateProbes, lastProbeBps: e.estimateLastProbeBps,
-      layers: mine.filter((x) => x.layer !== undefined).map((x) => `${x.layer}${x.maxTemporalLayer === undefined ? '' : `/t${x.maxTemporalLayer}`}`) };
+      layers: mine.filter((x) => x.layer !== undefined).map((x) => `${x.layer}${x.maxTemporalLayer === undefined ? '' : `/t${x.maxTemporalLayer}`}`),
+      detail: subscriberDetail(mine) };
   };
   await waitFor(`${capped.name} decodes the others at >= 640 wide and they decode him`, async () => {
     const s = await Promise.all(all.map(inbound));
@@ -411,6 +412,7 @@ async function cappedDownlink(others, capped, roomId, tokens, rounds) {
       const rs = await inbound(capped);
       const vs = cameras(rs, names);
       lastSample = { t: Date.now(), widths: vs.map((v) => v.frameWidth), frames: vs.map((v) => v.framesDecoded),
+        videoReceived: vs.map((v) => v.packetsReceived), videoLost: vs.map((v) => v.packetsLost),
         videoBytes: vs.map((v) => v.bytesReceived || 0), audioBytes: rs.filter((x) => x.kind === 'audio').reduce((n, x) => n + x.bytesReceived, 0),
         received: rs.reduce((n, x) => n + x.packetsReceived, 0), lost: rs.reduce((n, x) => n + Math.max(0, x.packetsLost), 0) };
       samples.push(lastSample);
@@ -437,6 +439,7 @@ async function cappedDownlink(others, capped, roomId, tokens, rounds) {
     let othersHigh = 0;
     const othersAllHigh = (seen) => others.every((p, i) => cameras(seen[i], othersOf(p)).every((v) => v.frameWidth >= 640));
     const windows = [];
+    round.capTrace = [];
     let maxWidth = 0;
     let windowSamples = 0;
     let lowSamples = 0;
@@ -453,6 +456,11 @@ async function cappedDownlink(others, capped, roomId, tokens, rounds) {
       othersSamples++;
       if (othersAllHigh(await Promise.all(others.map(inbound)))) othersHigh++;
       windows.push(lastSample.frames.map((f, i) => f - from.frames[i]));
+      // the node's view once per window: why a round loses (estimate, probes, layers)
+      const videoLost = lastSample.videoLost.map((n, i) => n - from.videoLost[i]);
+      const audioLost = lastSample.lost - from.lost - videoLost.reduce((a, b) => a + b, 0);
+      round.capTrace.push(`window ${w + 1}: video lost ${videoLost.join('/')} of ${lastSample.videoReceived.map((n, i) => n - from.videoReceived[i]).join('/')} `
+        + `received, audio lost ${audioLost}; ${(await nodeView()).detail}`);
     }
     const end = lastSample;
     round.framesPer2sWindow = windows;

@@ -218,6 +218,17 @@ export const outbound = (p) => p.page.evaluate(async () => {
   });
   return rs.sort((a, b) => a.frameWidth - b.frameWidth);
 });
+/**
+ * The node's view of one subscriber from its room's stats rows (`mine`: that session's subscribe
+ * rows): its downlink estimate with the estimate's parts, and each camera's layer, target, rung and
+ * hold. One line, for the traces that say why a capped page lost packets or climbed slowly.
+ */
+export const subscriberDetail = (mine) => (mine.length === 0 ? 'no subscribe rows'
+  : `est ${mine[0].estimateBps} (delay ${mine[0].estimateDelayBasedBps}, loss ${mine[0].estimateLossBasedBps}, `
+    + `acked ${mine[0].estimateAckedBps}, ${mine[0].estimateSignal}, overuses ${mine[0].estimateOveruses}, `
+    + `probes ${mine[0].estimateProbes} last ${mine[0].estimateLastProbeBps}) `
+    + mine.filter((x) => x.layer !== undefined).map((x) => `${x.relayed ? 'relayed' : 'local'} layer ${x.layer}->${x.targetLayer}`
+      + `${x.maxTemporalLayer === undefined ? '' : `/t${x.maxTemporalLayer}`} rung ${x.bandwidthRung} hold ${x.upHoldMs} ms`).join(', '));
 export const sum = (rs, kind, f) => rs.filter((r) => r.kind === kind).reduce((n, r) => n + (r[f] || 0), 0);
 
 /**

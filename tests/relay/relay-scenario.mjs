@@ -13,7 +13,7 @@
 //     alice's (relayed) and bob's (local) cameras, keeps decoding both, and climbs back once lifted;
 //   - when everyone on node b has left, both nodes close the leg.
 import { execFileSync } from 'node:child_process';
-import { browsers, inbound, login, plays, rest, sleep, sum, view, waitFor as waitForLogged } from '../netns/scenario-lib.mjs';
+import { browsers, inbound, login, plays, rest, sleep, subscriberDetail, sum, view, waitFor as waitForLogged } from '../netns/scenario-lib.mjs';
 
 const cfg = JSON.parse(process.env.VISAGE_SCENARIO);
 const log = (...a) => console.error('[driver]', ...a);
@@ -201,12 +201,7 @@ async function farLayers(bob, [capped, thumb, free], roomId, token) {
     const mine = ((st.json && (st.json.streams || st.json)) || []).filter((x) => x.direction === 'subscribe' && x.sessionId === session);
     return { estimateBps: mine.length ? mine[0].estimateBps : null, ackedBps: mine.length ? mine[0].estimateAckedBps : null,
       layers: mine.filter((x) => x.layer !== undefined).map((x) => `${x.layer}${x.maxTemporalLayer === undefined ? '' : `/t${x.maxTemporalLayer}`}`).join(' '),
-      // the estimate's parts and each camera's allocation, for the climb trace
-      detail: mine.length === 0 ? 'no subscribe rows' : `est ${mine[0].estimateBps} (delay ${mine[0].estimateDelayBasedBps}, loss `
-        + `${mine[0].estimateLossBasedBps}, acked ${mine[0].estimateAckedBps}, ${mine[0].estimateSignal}, overuses ${mine[0].estimateOveruses}, `
-        + `probes ${mine[0].estimateProbes} last ${mine[0].estimateLastProbeBps}) `
-        + mine.filter((x) => x.layer !== undefined).map((x) => `${x.relayed ? 'relayed' : 'local'} layer ${x.layer}->${x.targetLayer}`
-          + `${x.maxTemporalLayer === undefined ? '' : `/t${x.maxTemporalLayer}`} rung ${x.bandwidthRung} hold ${x.upHoldMs} ms`).join(', ') };
+      detail: subscriberDetail(mine) };
   };
   /**
    * One round: cap, wait for <= 320 from both cameras, 6 s in 2 s windows (sampled every 250 ms),

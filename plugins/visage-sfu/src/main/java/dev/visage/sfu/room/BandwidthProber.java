@@ -10,11 +10,14 @@ import dev.visage.sfu.transport.PeerTransport;
  * copies of the newest packets of one of its video streams go out back to back as RTX (the browser
  * drops them as duplicates), and the spread of their arrival tells the estimator what the path
  * carries (see {@link SendSideEstimator#startProbe}). One probe at a time; one that found room is
- * followed by the next as soon as it is judged (the estimate rises on two that agree); after one
- * that did not, the next waits {@value #MIN_INTERVAL_NANOS} ns, twice as long after each further
- * one (up to {@value #MAX_INTERVAL_NANOS} ns), so a full link is not probed often. A probe that finds
- * room also clears the longer holds that failed rises left ({@link LayerAllocator#forgetFailedRises}):
- * the cap that made them fail is gone.
+ * followed by the next as soon as it is judged (the estimate rises on two that agree), and that
+ * one is twice as long: five small packets through a 300 kbit/s cap spread over about 80 ms,
+ * which a busy receiver or switch can deliver together, and two such probes read 0.8 and 1.3 Mbit/s
+ * in a row; ten spread over twice as long, and large ones overflow a short drop-tail queue (a loss
+ * reads as no room). After a probe that found no room, the next waits {@value #MIN_INTERVAL_NANOS}
+ * ns, twice as long after each further one (up to {@value #MAX_INTERVAL_NANOS} ns), so a full link
+ * is not probed often. Two that agree also clear the longer holds that failed rises left
+ * ({@link LayerAllocator#forgetFailedRises}): the cap that made them fail is gone.
  */
 final class BandwidthProber {
     static final int PACKETS = 5;
@@ -35,6 +38,8 @@ final class BandwidthProber {
     private long intervalNanos = MIN_INTERVAL_NANOS;
     /** The target of the probe out, 0 when none is waiting to be judged. */
     private long targetBps;
+    /** The last probe found room: the next one, which must agree, is longer. */
+    private boolean confirming;
 
     BandwidthProber(SfuMetrics metrics) {
         this.metrics = metrics;
@@ -50,10 +55,14 @@ final class BandwidthProber {
             // kbit/s). Through a cap it shows about the cap's rate.
             boolean found = estimator.lastProbeBps() >= targetBps * FOUND_PERCENT / 100;
             targetBps = 0;
+            boolean confirmed = found && confirming;
+            confirming = found && !confirming;
             if (found) {
                 // the next probe goes at once: the estimate rises on two that agree
                 intervalNanos = MIN_INTERVAL_NANOS;
-                LayerAllocator.forgetFailedRises(subs);
+                if (confirmed) {
+                    LayerAllocator.forgetFailedRises(subs);
+                }
             } else {
                 intervalNanos = Math.min(MAX_INTERVAL_NANOS, 2 * intervalNanos);
                 nextProbeNanos = lastProbeNanos + intervalNanos;
@@ -77,8 +86,9 @@ final class BandwidthProber {
             long target = Math.min(wanted, MAX_FACTOR * estimate);
             int cluster = estimator.startProbe(target, now);
             int newest = s.newestSeqOut();
+            int packets = confirming ? 2 * PACKETS : PACKETS;
             int sent = 0;
-            for (int back = 0; back < 4 * PACKETS && sent < PACKETS; back++) {
+            for (int back = 0; back < 4 * packets && sent < packets; back++) {
                 int seqOut = (newest - back) & 0xFFFF;
                 int seq = s.sourceSequence(seqOut);
                 int len = seq < 0 ? -1 : t.layers[layer].cachedPacket(seq, original);
