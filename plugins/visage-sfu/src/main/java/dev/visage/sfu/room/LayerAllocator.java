@@ -16,7 +16,9 @@ import java.util.List;
  * (the SFU's receive rate of each layer and temporal layer, with the per-packet overhead on the
  * wire) fits. No consumer goes above the layer its tile's size calls for ({@link LayerSelector}).
  *
- * <p>Down fast, up slowly: a consumer whose rung no longer fits the estimate drops at once; one
+ * <p>Down fast, up slowly: a consumer whose rung no longer fits the estimate drops at once (and
+ * when the layer it still forwards, waiting for the lower one's key frame, costs more than the whole
+ * budget, that layer stops at once: {@link Subscription#pauseUntilSwitch}); one
  * that would fit a higher rung with {@value #UP_MARGIN} times its bitrate moves up (to the highest
  * that fits so) only once that has held for {@value #UP_HOLD_NANOS} ns, and after a drop that soon
  * followed a rise (the higher layer did not fit after all) it waits twice as long as the time
@@ -101,6 +103,10 @@ final class LayerAllocator {
             s.bandwidthRung = chosen.key();
             s.limitTemporalLayer(chosen.temporal());
             keyFrames[i] = s.retarget(chosen.layer().layer, nowNanos);
+            int forwarded = s.currentLayer();
+            if (forwarded >= 0 && forwarded != chosen.layer().layer && s.track.layers[forwarded].wireBitrateBps > budget) {
+                s.pauseUntilSwitch();
+            }
         }
         return keyFrames;
     }

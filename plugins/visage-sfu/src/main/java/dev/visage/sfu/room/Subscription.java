@@ -66,6 +66,11 @@ final class Subscription {
      * the subscriber's downlink): the highest temporal layer to send (timer), and the one in force
      * for the frame being forwarded, fixed at each frame's first packet (forwarding thread).
      */
+    /**
+     * The layer forwarded now no longer fits the downlink at all (timer sets, see
+     * {@link #pauseUntilSwitch}): it stops at its next frame instead of at the target's key frame.
+     */
+    private volatile boolean pauseRequested;
     private volatile int maxTemporalLayer = ALL_TEMPORAL_LAYERS;
     private int frameMaxTemporalLayer = ALL_TEMPORAL_LAYERS;
     static final int ALL_TEMPORAL_LAYERS = 15;
@@ -115,6 +120,8 @@ final class Subscription {
     private volatile long resent;
     private volatile long rttNanos = -1;
     volatile long layerSwitches;
+    /** Layers stopped before their switch's key frame came ({@link #pauseUntilSwitch}). */
+    volatile long switchPauses;
     /** Frames not sent because their temporal layer was thinned out. */
     volatile long framesThinned;
     private int rtxSeq = RANDOM.nextInt(0x10000);
@@ -200,6 +207,7 @@ final class Subscription {
     int retarget(int target, long nowNanos) {
         targetLayer = target;
         if (target == LayerSelector.ANY || target == currentLayer) {
+            pauseRequested = false;
             askedLayer = LayerSelector.ANY;
             return LayerSelector.ANY;
         }
@@ -209,6 +217,19 @@ final class Subscription {
         askedLayer = target;
         askedAtNanos = nowNanos;
         return target;
+    }
+
+    /**
+     * Timer, with a switch down pending: the layer forwarded now costs more than the whole
+     * downlink carries (a cap, not a sag), so every packet of it until the target's key frame comes
+     * would only fill the bottleneck's queue, and the key frame and the other streams would be lost
+     * behind it. The layer stops at its next frame (the subscriber's picture holds still until the
+     * key frame; the numbering then continues with no gap).
+     */
+    void pauseUntilSwitch() {
+        if (currentLayer != LayerSelector.ANY && targetLayer != currentLayer) {
+            pauseRequested = true;
+        }
     }
 
     /**
@@ -290,6 +311,14 @@ final class Subscription {
         int cur = currentLayer;
         if (layer == cur) {
             if ((cur != 0 || track.simulcast) && olderThanSwitch(seq)) {
+                return false;
+            }
+            if (frameStart && pauseRequested) {
+                // as before the first key frame: the target's key frame starts the stream again
+                pauseRequested = false;
+                currentLayer = LayerSelector.ANY;
+                rebasePending = true;
+                switchPauses++;
                 return false;
             }
             if (frameStart) {
@@ -509,6 +538,7 @@ final class Subscription {
             m.put("bandwidthRung", bandwidthRung);
             m.put("upHoldMs", upHoldNanos / 1_000_000);
             m.put("layerSwitches", layerSwitches);
+            m.put("switchPauses", switchPauses);
             if (maxTemporalLayer() != ALL_TEMPORAL_LAYERS) {
                 m.put("maxTemporalLayer", maxTemporalLayer()); // thinned: frames above it are not sent
             }

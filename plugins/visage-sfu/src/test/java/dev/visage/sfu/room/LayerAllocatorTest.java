@@ -1,6 +1,7 @@
 package dev.visage.sfu.room;
 
 import dev.visage.api.media.Participant;
+import dev.visage.sfu.codec.Vp8Descriptor;
 import dev.visage.sfu.sdp.TrackInfo;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -9,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Two simulcast cameras (q 150, h 350, f 730 kbit/s, as Chromium's fake camera sends them) and
@@ -137,6 +140,31 @@ class LayerAllocatorTest {
     void theSizeAskedForStillCaps() {
         subs[0].requestSize(320, 180);
         assertEquals(List.of(0, 2), List.of(box(at(5_000_000, SECOND))));
+    }
+
+    /**
+     * Both cameras forward f (730 kbit/s) when the estimate falls: to 1.3 Mbit/s (a sag; f still
+     * fits the whole budget) the one moved to h keeps sending f until h's key frame; to 300 kbit/s
+     * (a cap: f alone is more than all of it) both stop f at its next frame.
+     */
+    @Test
+    void aLayerCostingMoreThanTheWholeEstimateStopsBeforeItsSwitchAndASagDoesNotStopIt() {
+        at(2_500_000, SECOND);
+        for (Subscription s : subs) {
+            if (s.track.simulcast) {
+                assertTrue(s.accepts(2, 1, true, Vp8Descriptor.NONE, true), "f's key frame starts it");
+            }
+        }
+        assertEquals(List.of(2, 1), List.of(box(at(1_300_000, SECOND / 10))), "one stays on f, one moves to h");
+        assertTrue(subs[1].accepts(2, 2, false, Vp8Descriptor.NONE, true), "a sag: f goes on until h's key frame");
+        assertEquals(2, subs[1].currentLayer());
+
+        assertEquals(List.of(0, 0), List.of(box(at(300_000, SECOND / 10))));
+        for (Subscription s : new Subscription[]{subs[0], subs[1]}) {
+            assertFalse(s.accepts(2, 3, false, Vp8Descriptor.NONE, true), "a cap: f's next frame is not sent");
+            assertEquals(LayerSelector.ANY, s.currentLayer());
+            assertTrue(s.accepts(0, 1, true, Vp8Descriptor.NONE, true), "q's key frame starts it again");
+        }
     }
 
     private static Integer[] box(int[] a) {

@@ -122,6 +122,62 @@ class SimulcastConsumerTest {
         assertEquals(pictureId(low), pictureId(lowNext), "the same frame");
     }
 
+    /** {@link #forward} with the frame boundary the forwarding loop knows (a frame's first packet). */
+    private byte[] forwardFrame(int layer, byte[] p, boolean frameStart, long now) {
+        boolean key = Vp8Descriptor.isKeyFrameStart(p, 12, p.length - 12);
+        if (!consumer.accepts(layer, RtpPacket.sequence(p, 0), key, Vp8Descriptor.NONE, frameStart)) {
+            return null;
+        }
+        consumer.rewriteRtp(p, 0, p.length, now);
+        return p;
+    }
+
+    /**
+     * Under a sudden cap the top layer, waiting for the low one's key frame, would only fill the
+     * bottleneck's queue: paused, it finishes the frame it is in and sends nothing more; the low
+     * layer's key frame then continues the stream with no gap in numbers or picture ids.
+     */
+    @Test
+    void aLayerPausedForItsSwitchFinishesItsFrameAndTheKeyFrameContinuesWithoutAGap() {
+        consumer.updateTargetLayer(t0);
+        byte[] first = forwardFrame(2, next(2, true, true, t0), true, t0);
+        assertEquals(2, consumer.currentLayer());
+        consumer.pauseUntilSwitch();
+        assertEquals(2, consumer.currentLayer(), "no switch pending: nothing to pause for");
+        assertTrue(forwardFrame(2, next(2, false, true, t0 + 1), true, t0 + 1) != null);
+
+        long t1 = t0 + 100_000_000L;
+        assertEquals(0, consumer.retarget(0, t1), "the low layer's key frame is asked for");
+        consumer.pauseUntilSwitch();
+        byte[] tail = forwardFrame(2, next(2, false, false, t1), false, t1);
+        assertTrue(tail != null, "the frame under way is finished");
+        assertEquals(null, forwardFrame(2, next(2, false, true, t1 + 1), true, t1 + 1), "the next frame is not sent");
+        assertEquals(null, forwardFrame(2, next(2, false, false, t1 + 2), false, t1 + 2));
+        assertEquals(LayerSelector.ANY, consumer.currentLayer());
+        assertEquals(1, consumer.switchPauses);
+        assertEquals(null, forwardFrame(0, next(0, false, true, t1 + 3), true, t1 + 3), "a delta frame cannot start it");
+        long t2 = t1 + 300_000_000L;
+        byte[] low = forwardFrame(0, next(0, true, true, t2), true, t2);
+        assertTrue(low != null);
+        assertEquals(0, consumer.currentLayer());
+        assertEquals((RtpPacket.sequence(first, 0) + 3) & 0xFFFF, RtpPacket.sequence(low, 0), "no gap the subscriber would count as loss");
+        assertEquals((pictureId(first) + 2) & 0x7FFF, pictureId(low), "picture ids continue");
+    }
+
+    /** A cap lifted before the key frame came: the target is the paused layer again, and it waits for its own key frame. */
+    @Test
+    void aPausedLayerTargetedAgainResumesAtItsOwnKeyFrame() {
+        consumer.updateTargetLayer(t0);
+        forwardFrame(2, next(2, true, true, t0), true, t0);
+        consumer.retarget(0, t0 + 1);
+        consumer.pauseUntilSwitch();
+        assertEquals(null, forwardFrame(2, next(2, false, true, t0 + 2), true, t0 + 2));
+        assertEquals(2, consumer.retarget(2, t0 + 3), "paused, the top layer needs a key frame of its own");
+        assertEquals(null, forwardFrame(2, next(2, false, true, t0 + 4), true, t0 + 4));
+        assertTrue(forwardFrame(2, next(2, true, true, t0 + 5), true, t0 + 5) != null);
+        assertEquals(2, consumer.currentLayer());
+    }
+
     @Test
     void tl0PicIdxContinuesAcrossASwitch() {
         consumer.requestSize(640, 360);
