@@ -73,6 +73,14 @@ final class Subscription {
     private volatile boolean pauseRequested;
     private volatile int maxTemporalLayer = ALL_TEMPORAL_LAYERS;
     private int frameMaxTemporalLayer = ALL_TEMPORAL_LAYERS;
+    /**
+     * Thinning's bookkeeping (forwarding thread): the newest source number seen of the layer
+     * forwarded, and the last one thinned out (-1: none since the switch). A packet behind the
+     * newest (reordered, or recovered upstream by a NACK) would be numbered with the shift of now:
+     * right only if nothing was thinned after its place.
+     */
+    private int newestSourceSeq = -1;
+    private int lastThinnedSeq = -1;
     static final int ALL_TEMPORAL_LAYERS = 15;
     /**
      * What each recent sequence number out carried (forwarding thread writes, the NACK path reads):
@@ -313,6 +321,10 @@ final class Subscription {
             if ((cur != 0 || track.simulcast) && olderThanSwitch(seq)) {
                 return false;
             }
+            if (track.simulcast && rewriting && newestSourceSeq >= 0 && ((seq - newestSourceSeq) & 0x8000) != 0) {
+                return lateFits(seq, temporalLayer);
+            }
+            newestSourceSeq = seq;
             if (frameStart && pauseRequested) {
                 // as before the first key frame: the target's key frame starts the stream again
                 pauseRequested = false;
@@ -326,6 +338,7 @@ final class Subscription {
             }
             if (temporalLayer > frameMaxTemporalLayer && track.simulcast && rewriting && !rebasePending) {
                 seqDelta = (seqDelta - 1) & 0xFFFF;
+                lastThinnedSeq = seq;
                 if (frameStart && pictureIds != null) {
                     pictureIds.skipFrame();
                     framesThinned++;
@@ -343,8 +356,23 @@ final class Subscription {
         switchSeq = seq;
         switchRecent = true;
         rebasePending = true;
+        newestSourceSeq = seq;
+        lastThinnedSeq = -1;
         layerSwitches++;
         return true;
+    }
+
+    /**
+     * A late packet of the layer forwarded: sent only if it is not of a thinned-out temporal layer
+     * and nothing was thinned after its place (else its number, shifted as of now, would take
+     * another packet's). One not sent leaves a gap the subscriber reports as a loss, which is
+     * better than a duplicate number hiding a packet; it changes no shift.
+     */
+    private boolean lateFits(int seq, int temporalLayer) {
+        if (temporalLayer > maxTemporalLayer) {
+            return false;
+        }
+        return lastThinnedSeq < 0 || ((seq - lastThinnedSeq) & 0x8000) == 0 && seq != lastThinnedSeq;
     }
 
     /** Forwarding thread: a packet of the current layer older than the key frame that started it. */

@@ -271,6 +271,46 @@ class SimulcastConsumerTest {
         assertEquals(java.util.HexFormat.of().formatHex(key), java.util.HexFormat.of().formatHex(again));
     }
 
+    /** Offers a packet of temporal layer tid of the thinned low layer; the subscriber's number, or -1. */
+    private int offerThinned(byte[] p, int tid, boolean startsFrame, long now) {
+        if (!consumer.accepts(0, RtpPacket.sequence(p, 0), false, tid, startsFrame)) {
+            return -1;
+        }
+        consumer.rewriteRtp(p, 0, p.length, now);
+        return RtpPacket.sequence(p, 0);
+    }
+
+    /**
+     * Packets that come late (reordered, or recovered from the publisher by a NACK) while frames
+     * are thinned: one whose place is before a thinned frame would be numbered with today's shift
+     * and take a number already sent, so it is not sent; one after every thinned frame fills its
+     * own gap; a late packet of a thinned layer shifts nothing.
+     */
+    @Test
+    void aLatePacketIsSentOnlyWhereItsNumberIsStillItsOwn() {
+        consumer.requestSize(0, 0);
+        consumer.updateTargetLayer(t0);
+        int key = RtpPacket.sequence(forward(0, next(0, true, true, t0), t0), 0);
+        consumer.limitTemporalLayer(0);
+        assertEquals(-1, offerThinned(temporal(2, true, t0 + 1), 2, true, t0 + 1), "a thinned frame");
+        byte[] c0 = temporal(0, true, t0 + 2);
+        byte[] c1 = temporal(0, false, t0 + 2); // lost for now
+        assertEquals((key + 1) & 0xFFFF, offerThinned(c0, 0, true, t0 + 2));
+        assertEquals((key + 3) & 0xFFFF, offerThinned(temporal(0, true, t0 + 3), 0, true, t0 + 3), "a gap where c1 goes");
+        assertEquals((key + 2) & 0xFFFF, offerThinned(c1, 0, false, t0 + 4), "late, after every thinned frame: its own number");
+
+        byte[] e0 = temporal(0, true, t0 + 5); // lost for now
+        int e1 = offerThinned(temporal(0, false, t0 + 5), 0, false, t0 + 5);
+        assertEquals((key + 5) & 0xFFFF, e1, "a gap where e0 goes");
+        byte[] thinnedLate = temporal(2, true, t0 + 6); // this thinned frame's first packet comes late
+        assertEquals(-1, offerThinned(temporal(2, false, t0 + 6), 2, false, t0 + 6));
+        int g0 = offerThinned(temporal(0, true, t0 + 7), 0, true, t0 + 7);
+        assertEquals((key + 7) & 0xFFFF, g0, "the thinned frame's missing first packet leaves a gap: no one knew to close it up");
+        assertEquals(-1, offerThinned(e0, 0, true, t0 + 8), "late, before a thinned frame: its number would be g0's");
+        assertEquals(-1, offerThinned(thinnedLate, 2, true, t0 + 8), "a late packet of a thinned layer");
+        assertEquals((g0 + 1) & 0xFFFF, offerThinned(temporal(0, false, t0 + 9), 0, false, t0 + 9), "no shift from the late ones");
+    }
+
     @Test
     void aPacketSentFromTheLayerBeforeASwitchIsNotResentFromTheNewOne() {
         consumer.updateTargetLayer(t0);
