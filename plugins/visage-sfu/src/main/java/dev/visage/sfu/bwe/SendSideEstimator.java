@@ -15,8 +15,8 @@ import dev.visage.sfu.rtcp.TransportCcFeedback;
  * </ul>
  * and the estimate is the smaller of the two; two probes in a row ({@link ProbeCluster}: packets
  * sent back to back, their arrival spread showing what the path carries) can raise both at once.
- * The send path (forwarding threads, under the transport's send lock) and the feedback path (the subscriber's receive thread) meet under this
- * object's monitor; neither allocates.
+ * The send path (forwarding threads, under the transport's send lock) and the feedback path (the
+ * subscriber's receive thread) meet under this object's monitor; neither allocates.
  */
 public final class SendSideEstimator implements TransportCcFeedback.Visitor {
     /** Where a new transport starts: high enough for the large layers, cut within a second if the path is not. */

@@ -62,15 +62,15 @@ final class Subscription {
     private volatile boolean switchRecent;
     private static final int SWITCH_HORIZON = 0x1000;
     /**
-     * Temporal thinning (a VP8 layer sent with fewer frames when even the lowest layers do not fit
-     * the subscriber's downlink): the highest temporal layer to send (timer), and the one in force
-     * for the frame being forwarded, fixed at each frame's first packet (forwarding thread).
-     */
-    /**
      * The layer forwarded now no longer fits the downlink at all (timer sets, see
      * {@link #pauseUntilSwitch}): it stops at its next frame instead of at the target's key frame.
      */
     private volatile boolean pauseRequested;
+    /**
+     * Temporal thinning (a VP8 layer sent with fewer frames when even the lowest layers do not fit
+     * the subscriber's downlink): the highest temporal layer to send (timer), and the one in force
+     * for the frame being forwarded, fixed at each frame's first packet (forwarding thread).
+     */
     private volatile int maxTemporalLayer = ALL_TEMPORAL_LAYERS;
     private int frameMaxTemporalLayer = ALL_TEMPORAL_LAYERS;
     /**
