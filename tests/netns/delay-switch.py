@@ -12,18 +12,13 @@ unknown and broadcast destinations. Offloads pass through untouched with PACKET_
     delay-switch.py hA0=eu:5 hA1=sg:35 hA2=eu:5 ...
 
 Pairwise links (optional, --links FILE): one-way delay, jitter and loss per (source, destination)
-pair, which a star of uplinks cannot express (e.g. a direct path worse than a two-hop one).
-One rule per line, '#' starts a comment; SRC and DST are a HOST name or a REGION:
-
-    SRC >  DST  DELAY_MS [JITTER_MS [LOSS_PERCENT]]     one way, SRC to DST
-    A   <> B    DELAY_MS [JITTER_MS [LOSS_PERCENT]]     the same in both directions
-
-For a frame from port i to port j the first rule found wins, in this order: (host i, host j),
-(host i, region j), (region i, host j), (region i, region j); without one the uplink delays above
-apply. Jitter: each frame's delay is drawn uniformly from DELAY +- JITTER (netem's default
-distribution), but frames of one (source, destination) pair never overtake each other (a queue,
-not a reordering network: a frame leaves no earlier than the one before it). Loss: each frame is
-dropped independently with probability LOSS_PERCENT/100.
+pair, which a star of uplinks cannot express (e.g. a direct path worse than a two-hop one), and
+per-host access links (a person's last mile, crossed on every path); the rules and how a frame's
+links are found are in link_rules.py. Pairs without a rule keep the uplink delays above. Jitter:
+each link draws a frame's delay uniformly from DELAY +- JITTER (netem's default distribution), but
+frames of one (source, destination) pair never overtake each other (a queue, not a reordering
+network: a frame leaves no earlier than the one before it). Loss: each link drops a frame
+independently with probability LOSS_PERCENT/100.
 
 --udp-blackout FILE: while FILE exists, every IPv4 UDP frame is dropped, whatever the ports (a
 media path that dies while TCP, the signalling socket, keeps going). Checked every 100 ms.
@@ -50,31 +45,14 @@ import socket
 import sys
 import time
 
+import link_rules
+
 ETH_P_ALL = 0x0003
 SOL_PACKET = 263
 PACKET_VNET_HDR = 15
 PACKET_OUTGOING = 4
 VNET_HDR = 10
 HALF_MS = 0.0005
-
-
-def parse_links(path):
-    rules = {}
-    with open(path) as f:
-        for raw in f:
-            line = raw.split('#', 1)[0].strip()
-            if not line:
-                continue
-            parts = line.split()
-            if len(parts) < 4 or parts[1] not in ('>', '<>'):
-                raise SystemExit(f'delay-switch: bad link rule: {raw.strip()!r}')
-            a, op, b = parts[0], parts[1], parts[2]
-            nums = [float(x) for x in parts[3:6]] + [0.0] * (6 - len(parts))
-            rule = (nums[0] / 1000.0, nums[1] / 1000.0, nums[2] / 100.0)
-            rules[(a, b)] = rule
-            if op == '<>':
-                rules[(b, a)] = rule
-    return rules
 
 
 def parse_caps(path):
@@ -95,11 +73,14 @@ def parse_caps(path):
 
 def main():
     args = sys.argv[1:]
-    links, stats_path, blackout_path, caps_path = {}, None, None, None
+    links, stats_path, blackout_path, caps_path = ({}, {}), None, None, None
     while args and args[0].startswith('--'):
         opt = args.pop(0)
         if opt == '--links':
-            links = parse_links(args.pop(0))
+            try:
+                links = link_rules.parse(args.pop(0))
+            except ValueError as e:
+                raise SystemExit(f'delay-switch: {e}')
         elif opt == '--stats':
             stats_path = args.pop(0)
         elif opt == '--udp-blackout':
@@ -121,18 +102,17 @@ def main():
         s.setblocking(False)
         ports.append((name, s, float(delay or 0) / 1000.0, region, host or name))
     n = len(ports)
-    # link[i][j] = (delay s, jitter s, loss probability), fixed once at start
+    # link[i][j] = (delay s, each crossed link's jitter s, loss probability), fixed once at start;
+    # configured[i][j] = the crossed links summed, as the stats report them
     link = [[None] * n for _ in range(n)]
+    configured = [[None] * n for _ in range(n)]
     for i, pi in enumerate(ports):
         for j, pj in enumerate(ports):
-            rule = None
-            for key in ((pi[4], pj[4]), (pi[4], pj[3]), (pi[3], pj[4]), (pi[3], pj[3])):
-                if key in links:
-                    rule = links[key]
-                    break
-            if rule is None:
-                rule = (0.0 if pi[3] == pj[3] else pi[2] + pj[2], 0.0, 0.0)
-            link[i][j] = rule
+            uplinks = link_rules.Link(0.0 if pi[3] == pj[3] else (pi[2] + pj[2]) * 1000.0, 0.0, 0.0)
+            path = link_rules.crossed(*links, pi[4], pi[3], pj[4], pj[3], uplinks)
+            total = configured[i][j] = link_rules.summed(path)
+            link[i][j] = (total.delay_ms / 1000.0, tuple(l.jitter_ms / 1000.0 for l in path if l.jitter_ms),
+                          total.loss_percent / 100.0)
     last_due = [[0.0] * n for _ in range(n)]
     pair_frames = [[0] * n for _ in range(n)]
     pair_lost = [[0] * n for _ in range(n)]
@@ -160,12 +140,12 @@ def main():
         for i in range(n):
             for j in range(n):
                 if pair_frames[i][j] or pair_lost[i][j]:
-                    d, jit, loss = link[i][j]
+                    c = configured[i][j]
                     out['pairs'][f'{ports[i][4]}>{ports[j][4]}'] = {
                         'frames': pair_frames[i][j], 'lost': pair_lost[i][j],
                         'meanDelayMs': round(pair_delay[i][j] / pair_frames[i][j] * 1000, 3) if pair_frames[i][j] else None,
                         'meanLateMs': round(late[i][j] / pair_frames[i][j] * 1000, 3) if pair_frames[i][j] else None,
-                        'configured': {'delayMs': d * 1000, 'jitterMs': jit * 1000, 'lossPercent': loss * 100}}
+                        'configured': {'delayMs': c.delay_ms, 'jitterMs': c.jitter_ms, 'lossPercent': c.loss_percent}}
         tmp = stats_path + '.tmp'
         with open(tmp, 'w') as f:
             json.dump(out, f)
@@ -175,8 +155,8 @@ def main():
         write_stats()
         sys.exit(0)
     signal.signal(signal.SIGTERM, stop)
-    rules = ' '.join(f'{ports[i][4]}>{ports[j][4]}={link[i][j][0] * 1000:g}+-{link[i][j][1] * 1000:g}ms/{link[i][j][2] * 100:g}%'
-                     for i in range(n) for j in range(n) if i != j and (link[i][j][1] or link[i][j][2])) if links else ''
+    rules = ' '.join(f'{ports[i][4]}>{ports[j][4]}={configured[i][j].delay_ms:g}+-{configured[i][j].jitter_ms:g}ms/{configured[i][j].loss_percent:g}%'
+                     for i in range(n) for j in range(n) if i != j and (link[i][j][1] or link[i][j][2])) if any(links) else ''
     print('delay-switch ready: ' + ' '.join(f'{p[0]}={p[3]}:{p[2] * 1000:g}ms' for p in ports)
           + (f' links: {rules}' if rules else ''), flush=True)
     poll = select.epoll()
@@ -243,12 +223,14 @@ def main():
                     if j == i:
                         continue
                     seq += 1
-                    delay, jitter, loss = link[i][j]
+                    delay, jitters, loss = link[i][j]
                     if loss and chance() < loss:
                         pair_lost[i][j] += 1
                         continue
-                    if jitter:
-                        delay = max(0.0, delay + uniform(-jitter, jitter))
+                    if jitters:
+                        for jitter in jitters:
+                            delay += uniform(-jitter, jitter)
+                        delay = max(0.0, delay)
                     if cap[j]:
                         # the capped downlink: serialised at its rate after the delay, drop-tail queue
                         rate, queue_bytes = cap[j]

@@ -36,6 +36,8 @@ import sys
 import time
 from collections import Counter, defaultdict
 
+import link_rules
+
 ETH_P_ALL = 0x0003
 SO_TIMESTAMPNS = getattr(socket, 'SO_TIMESTAMPNS', 35)
 PACKET_OUTGOING = 4
@@ -105,28 +107,17 @@ def load(path):
     return header['hosts'], regions, recs
 
 
-def parse_links(path, regions):
-    """Rules by (host, host), resolved as the delay switch does: host-host, host-region, region-host, region-region."""
-    rules = {}
+def resolve_links(path, regions):
+    """The configured links of each (host, host) hop, summed (link_rules.py), as the delay switch plays them."""
     if not path:
-        return rules
-    with open(path) as f:
-        for raw in f:
-            parts = raw.split('#', 1)[0].split()
-            if len(parts) < 4:
-                continue
-            a, op, b = parts[:3]
-            nums = [float(x) for x in parts[3:6]] + [0.0] * (6 - len(parts))
-            rules[(a, b)] = nums[:3]
-            if op == '<>':
-                rules[(b, a)] = nums[:3]
+        return {}
+    pairs, access = link_rules.parse(path)
     resolved = {}
     for a, ra in regions.items():
         for b, rb in regions.items():
-            for key in ((a, b), (a, rb), (ra, b), (ra, rb)):
-                if key in rules:
-                    resolved[(a, b)] = rules[key]
-                    break
+            crossed = link_rules.crossed(pairs, access, a, ra, b, rb)
+            if crossed:
+                resolved[(a, b)] = link_rules.summed(crossed)
     return resolved
 
 
@@ -169,7 +160,7 @@ def part_jitter(parts):
 
 def analyse(path, node_names, links_path=None):
     hosts, regions, recs = load(path)
-    rules = parse_links(links_path, regions)
+    rules = resolve_links(links_path, regions)
     # A datagram: sent by host A (seen at A's port, direction 0), delivered to host B (B's port,
     # direction 1). A retransmission from a cache is the same datagram again (same SRTP index, same
     # bytes): a delivery pairs with the latest sending before it, not with a lost first one.
@@ -199,7 +190,7 @@ def analyse(path, node_names, links_path=None):
         rule = rules.get((a, b))
         entry = {'delayMs': stats(ds)}
         if rule:
-            entry['configured'] = {'delayMs': rule[0], 'jitterMs': rule[1], 'lossPercent': rule[2]}
+            entry['configured'] = {'delayMs': rule.delay_ms, 'jitterMs': rule.jitter_ms, 'lossPercent': rule.loss_percent}
         hops[pair] = entry
     # streams per hop
     streams = defaultdict(list)  # (sender, receiver, ssrc) -> [(sent, delivered, seq, ts, pt)]
@@ -301,7 +292,7 @@ def analyse(path, node_names, links_path=None):
         configured = 0.0
         for k in chain:
             rule = rules.get((k[0], k[1]))
-            configured += rule[0] if rule else 0.0
+            configured += rule.delay_ms if rule else 0.0
         paths[name] = {
             'publisher': publisher, 'subscriber': b, 'kind': kind, 'pt': pt,
             'via': [f'{k[0]}>{k[1]}' for k in reversed(chain)],
