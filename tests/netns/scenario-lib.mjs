@@ -228,7 +228,8 @@ export const subscriberDetail = (mine) => (mine.length === 0 ? 'no subscribe row
     + `acked ${mine[0].estimateAckedBps}, ${mine[0].estimateSignal}, overuses ${mine[0].estimateOveruses}, `
     + `probes ${mine[0].estimateProbes} last ${mine[0].estimateLastProbeBps}) `
     + mine.filter((x) => x.layer !== undefined).map((x) => `${x.relayed ? 'relayed' : 'local'} layer ${x.layer}->${x.targetLayer}`
-      + `${x.maxTemporalLayer === undefined ? '' : `/t${x.maxTemporalLayer}`} rung ${x.bandwidthRung} hold ${x.upHoldMs} ms`).join(', '));
+      + `${x.maxTemporalLayer === undefined ? '' : `/t${x.maxTemporalLayer}`} rung ${x.bandwidthRung} hold ${x.upHoldMs} ms`
+      + ` resent ${x.retransmissions}`).join(', '));
 export const sum = (rs, kind, f) => rs.filter((r) => r.kind === kind).reduce((n, r) => n + (r[f] || 0), 0);
 
 /**

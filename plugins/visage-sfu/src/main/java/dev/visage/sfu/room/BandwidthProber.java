@@ -90,8 +90,9 @@ final class BandwidthProber {
             int sent = 0;
             for (int back = 0; back < 4 * packets && sent < packets; back++) {
                 int seqOut = (newest - back) & 0xFFFF;
-                int seq = s.sourceSequence(seqOut);
-                int len = seq < 0 ? -1 : t.layers[layer].cachedPacket(seq, original);
+                int source = s.resendSource(seqOut);
+                int len = source < 0 ? -1
+                        : t.layers[Subscription.layerOf(source)].cachedPacket(Subscription.sequenceOf(source), original);
                 if (len > 0) {
                     s.translateResent(original, 0, len, seqOut);
                     if (st.sendProbe(rtx, 0, s.toRtx(original, len, seqOut, rtx), cluster)) {

@@ -175,7 +175,7 @@ final class SubscribeTransport extends EndpointTransport {
                 }
             } else if (pt == Rtcp.RTPFB && fmt == Rtcp.FMT_NACK && plen >= 16) {
                 Subscription s = consumerBySsrc(Rtcp.mediaSsrc(buf, i));
-                if (s != null && s.ready()) {
+                if (s != null) {
                     int n = Rtcp.nackEntries(plen);
                     for (int k = 0; k < n; k++) {
                         int pid = Rtcp.nackPid(buf, i, k);
@@ -217,12 +217,13 @@ final class SubscribeTransport extends EndpointTransport {
     private void resend(Subscription s, int seqOut) {
         metrics.nacksReceived.incrementAndGet();
         PublishedTrack t = s.track;
-        int seq = s.sourceSequence(seqOut);
+        int source = s.resendSource(seqOut);
         PeerTransport st = transport();
-        int layer = s.currentLayer();
-        if (!t.video || st == null || layer < 0 || seq < 0) {
+        if (!t.video || st == null || source < 0) {
             return;
         }
+        int layer = Subscription.layerOf(source);
+        int seq = Subscription.sequenceOf(source);
         byte[] orig = RESEND_SCRATCH.get();
         int len = t.layers[layer].cachedPacket(seq, orig);
         if (len < 0) {

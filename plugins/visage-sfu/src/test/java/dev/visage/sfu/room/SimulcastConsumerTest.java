@@ -155,6 +155,7 @@ class SimulcastConsumerTest {
         assertEquals(null, forwardFrame(2, next(2, false, false, t1 + 2), false, t1 + 2));
         assertEquals(LayerSelector.ANY, consumer.currentLayer());
         assertEquals(1, consumer.switchPauses);
+        assertEquals(-1, consumer.resendSource(RtpPacket.sequence(tail, 0)), "a paused layer's packets are abandoned");
         assertEquals(null, forwardFrame(0, next(0, false, true, t1 + 3), true, t1 + 3), "a delta frame cannot start it");
         long t2 = t1 + 300_000_000L;
         byte[] low = forwardFrame(0, next(0, true, true, t2), true, t2);
@@ -213,7 +214,7 @@ class SimulcastConsumerTest {
             byte[] p = next(2, false, i % 10 == 0, t0);
             assertTrue(forward(2, p, t0) != null, "packet " + i + " after the switch forwarded");
         }
-        assertTrue(consumer.sourceSequence(consumer.newestSeqOut()) >= 0, "the newest packet can be resent");
+        assertTrue(consumer.resendSource(consumer.newestSeqOut()) >= 0, "the newest packet can be resent");
     }
 
     @Test
@@ -221,7 +222,7 @@ class SimulcastConsumerTest {
         consumer.updateTargetLayer(t0);
         byte[] sent = forward(2, next(2, true, true, t0), t0).clone();
         byte[] again = Vp8DescriptorTest.rtp(LAYER_SSRCS[2], seq[2], ts[2], pid[2] & 0x7FFF, tl0[2], true, 1280, 720);
-        assertEquals(seq[2], consumer.sourceSequence(RtpPacket.sequence(sent, 0)));
+        assertEquals(2 << 16 | seq[2], consumer.resendSource(RtpPacket.sequence(sent, 0)));
         consumer.translateResent(again, 0, again.length, RtpPacket.sequence(sent, 0));
         assertEquals(java.util.HexFormat.of().formatHex(sent), java.util.HexFormat.of().formatHex(again));
     }
@@ -265,7 +266,7 @@ class SimulcastConsumerTest {
         // a NACK of the key frame: found, and resent exactly as it was sent though the shifts moved on
         int keySeqOut = RtpPacket.sequence(key, 0);
         assertEquals(seq - 0, keySeqOut);
-        int source = consumer.sourceSequence(keySeqOut);
+        int source = Subscription.sequenceOf(consumer.resendSource(keySeqOut));
         byte[] again = Vp8DescriptorTest.rtp(LAYER_SSRCS[0], source, ts[0] - 8 * 3000, (pid[0] - 8) & 0x7FFF, tl0[0] - 8, true, 320, 180);
         consumer.translateResent(again, 0, again.length, keySeqOut);
         assertEquals(java.util.HexFormat.of().formatHex(key), java.util.HexFormat.of().formatHex(again));
@@ -311,15 +312,28 @@ class SimulcastConsumerTest {
         assertEquals((g0 + 1) & 0xFFFF, offerThinned(temporal(0, false, t0 + 9), 0, false, t0 + 9), "no shift from the late ones");
     }
 
+    /**
+     * A downlink that congests drops the last packets of the layer it is switched down from; the
+     * subscriber's NACKs of them come after the switch. They are not resent: those frames are
+     * abandoned, and resending them would hold back the new layer's key frame on the same
+     * congested link. Nor is a layer's earlier stint, once it is switched back to.
+     */
     @Test
-    void aPacketSentFromTheLayerBeforeASwitchIsNotResentFromTheNewOne() {
+    void packetsFromBeforeTheCurrentLayersKeyFrameAreNotResent() {
         consumer.updateTargetLayer(t0);
-        int fromTop = RtpPacket.sequence(forward(2, next(2, true, true, t0), t0), 0);
+        int firstTop = RtpPacket.sequence(forward(2, next(2, true, true, t0), t0), 0);
         consumer.requestSize(0, 0);
         consumer.updateTargetLayer(t0);
         int fromLow = RtpPacket.sequence(forward(0, next(0, true, true, t0 + 1), t0 + 1), 0);
-        assertEquals(seq[0], consumer.sourceSequence(fromLow));
-        assertEquals(-1, consumer.sourceSequence(fromTop), "the low layer's packet under that number was never sent");
+        assertEquals(0 << 16 | seq[0], consumer.resendSource(fromLow));
+        assertEquals(-1, consumer.resendSource(firstTop), "the top layer's frames are abandoned");
+
+        consumer.requestSize(1280, 720);
+        consumer.updateTargetLayer(t0 + 2);
+        int secondTop = RtpPacket.sequence(forward(2, next(2, true, true, t0 + 2), t0 + 2), 0);
+        assertEquals(2 << 16 | seq[2], consumer.resendSource(secondTop));
+        assertEquals(-1, consumer.resendSource(firstTop), "nor is the top layer's first stint, switched back to");
+        assertEquals(-1, consumer.resendSource(fromLow));
     }
 
     @Test

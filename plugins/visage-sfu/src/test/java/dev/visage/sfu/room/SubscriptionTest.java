@@ -40,7 +40,7 @@ class SubscriptionTest {
         assertEquals(OLD_SSRC, RtpPacket.ssrc(p, 0));
         assertEquals(500, RtpPacket.sequence(p, 0));
         assertEquals(123456L, RtpPacket.timestamp(p, 0));
-        assertEquals(500, s.sourceSequence(500));
+        assertEquals(500, Subscription.sequenceOf(s.resendSource(500)));
     }
 
     @Test
@@ -70,7 +70,7 @@ class SubscriptionTest {
         assertEquals(1, RtpPacket.sequence(q, 0));
         assertEquals((0xFFFFFF00 + 183_000) & 0xFFFFFFFFL, RtpPacket.timestamp(q, 0));
         // a NACK of the subscriber's sequence 1 is the new source's 4001
-        assertEquals(4001, s.sourceSequence(1));
+        assertEquals(4001, Subscription.sequenceOf(s.resendSource(1)));
 
         // the source's SR, copied for the subscriber: its SSRC and RTP time in the same terms
         byte[] sr = new byte[28];
