@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync, readFileSync, writeFileSync, appendFileSync } from
 import { tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { rest, login, sleep } from '../tests/netns/scenario-lib.mjs';
+import { applyTrace, mean, pagesOf, round } from './traced.mjs';
 
 const cfg = JSON.parse(process.env.VISAGE_EXPERIMENT);
 const { chromium } = createRequire(join(process.env.NODE_PATH, '..', 'noop.js'))('playwright-core');
@@ -98,8 +99,6 @@ function switchStats() {
   try { return JSON.parse(readFileSync(cfg.switchStats, 'utf8')); } catch { return { pairs: {} }; }
 }
 
-const mean = (xs) => { const a = xs.filter((x) => Number.isFinite(x)); return a.length ? a.reduce((s, x) => s + x, 0) / a.length : null; };
-const round = (x, d = 2) => (x === null || x === undefined || !Number.isFinite(x) ? null : Math.round(x * 10 ** d) / 10 ** d);
 
 /** Mean RTT (ms) of a candidate pair over the window: STUN requests answered in it. */
 function pairRtt(first, last, samples) {
@@ -237,15 +236,7 @@ function analyseTrace(file) {
   }
 }
 
-/** The traced path of the publisher's video to the subscriber (the one with most packets). */
-function tracedPath(trace, publisher, subscriber, kind = 'video') {
-  const ps = Object.values((trace && trace.paths) || {}).filter((p) => p.publisher === publisher && p.subscriber === subscriber && p.kind === kind && p.oneWayMs);
-  return ps.sort((a, b) => b.oneWayMs.n - a.oneWayMs.n)[0] || null;
-}
-
-/** The pages of a run: one per region (people 1) or two (people 2); the first two are "the" EU and VN pages. */
-const PAGES = [{ key: 'eu', client: 'ceu', user: 'eu-peer', region: 'eu' }, { key: 'vn', client: 'cvn', user: 'vn-peer', region: 'vn' },
-  ...(cfg.people === 2 ? [{ key: 'eu2', client: 'ceu2', user: 'eu-peer2', region: 'eu' }, { key: 'vn2', client: 'cvn2', user: 'vn-peer2', region: 'vn' }] : [])];
+const PAGES = pagesOf(cfg.people);
 
 /** What one page received over the window, all its remote video streams together. */
 function received(recv) {
@@ -262,22 +253,6 @@ function received(recv) {
     lossPercent: pkts + lost > 0 ? round(lost / (pkts + lost) * 100, 2) : null,
     freezes: d('freezeCount'), freezeSeconds: round(d('totalFreezesDuration'), 2),
   };
-}
-
-/** Traced video one-way delay and jitter per pair of regions (EU→EU, EU→VN, VN→EU, VN→VN), means over the page pairs. */
-function tracedClasses(trace) {
-  const region = Object.fromEntries(PAGES.map((p) => [p.client, p.region.toUpperCase()]));
-  const out = {};
-  for (const p of Object.values((trace && trace.paths) || {})) {
-    if (p.kind !== 'video' || !p.oneWayMs || !region[p.publisher] || !region[p.subscriber]) continue;
-    const k = `${region[p.publisher]}→${region[p.subscriber]}`;
-    (out[k] = out[k] || []).push(p);
-  }
-  return Object.fromEntries(Object.entries(out).map(([k, ps]) => [k, {
-    pairs: ps.length, via: ps[0].via, oneWayMs: round(mean(ps.map((p) => p.oneWayMs.mean)), 1), oneWayP95Ms: round(Math.max(...ps.map((p) => p.oneWayMs.p95)), 1),
-    configuredMs: round(mean(ps.map((p) => p.configuredMs)), 1), nodesMs: round(mean(ps.map((p) => Object.values(p.nodesMeanMs).reduce((a, x) => a + x, 0))), 2),
-    jitterMs: round(mean(ps.map((p) => p.jitterMs)), 2),
-  }]));
 }
 
 async function runScenario(sc, tokens) {
@@ -399,16 +374,14 @@ async function runScenario(sc, tokens) {
     res.relayLegRttMs = round(relayRtt, 1);
     if (cfg.people === 2) {
       res.pages = Object.fromEntries(PAGES.map((pg, i) => [pg.key, received(series[i])]));
-      res.classes = tracedClasses(res.trace);
+      applyTrace(res, res.trace, PAGES);
       res.ok = true;
       log(`scenario ${sc.id}: done. ${Object.entries(res.classes).map(([k, c]) => `${k} ${c.oneWayMs} ms (network ${c.configuredMs}) jitter ${c.jitterMs} ms`).join('; ')}`);
     } else {
       // vn page receives the EU peer's video and vice versa
       res.euToVn = direction(vn, eu, relayRtt);
       res.vnToEu = direction(eu, vn, relayRtt);
-      for (const [d, from, to] of [[res.euToVn, 'ceu', 'cvn'], [res.vnToEu, 'cvn', 'ceu']]) {
-        d.traced = { video: tracedPath(res.trace, from, to, 'video'), audio: tracedPath(res.trace, from, to, 'audio') };
-      }
+      applyTrace(res, res.trace, PAGES);
       res.ok = true;
       const traced = (d) => (d.traced.video ? `, traced ${d.traced.video.oneWayMs.mean} ms (network ${d.traced.video.configuredMs}) jitter ${d.traced.video.jitterMs} ms` : '');
       log(`scenario ${sc.id}: done. EU→VN ${res.euToVn.videoMbps} Mbit/s ${res.euToVn.latencyMs} ms jitter ${res.euToVn.jitterMs} ms loss ${res.euToVn.lossPercent}%${traced(res.euToVn)}; `

@@ -33,7 +33,7 @@ const CLASSES = ['EU→EU', 'EU→VN', 'VN→EU', 'VN→VN'];
 if (two) {
   md.push('Two people per region: pages eu, eu2 (EU) and vn, vn2 (VN), all publishing. Per pair of regions (publisher → subscriber), the traced video one-way delay and its jitter, '
     + 'means over the page pairs of that class (EU→EU and VN→VN: the two pages of one region; EU→VN, VN→EU: four pairs).', '');
-  md.push('| # | path | publisher → subscriber | pairs | one-way ms, traced (worst p95) | links configured ms | of which in nodes ms | traced jitter ms | via |');
+  md.push('| # | path | publisher → subscriber | pairs | one-way ms, traced (worst p95) | links configured ms | of which in nodes ms | traced jitter ms | RTP jitter at the hub ms: sent / received | via |');
   md.push('|---|---|---|---|---|---|---|---|---|');
   for (const id of order) {
     const s = r.scenarios[id];
@@ -43,7 +43,7 @@ if (two) {
     }
     for (const k of CLASSES) {
       const c = (s.classes || {})[k];
-      if (c) md.push(`| ${id} | ${PATHS[id]} | ${k} | ${c.pairs} | **${fmt(c.oneWayMs)}** (${fmt(c.oneWayP95Ms)}) | ${fmt(c.configuredMs, 0)} | ${fmt(c.nodesMs)} | ${fmt(c.jitterMs, 1)} | ${c.via.join(' ')} |`);
+      if (c) md.push(`| ${id} | ${PATHS[id]} | ${k} | ${c.pairs} | **${fmt(c.oneWayMs)}** (${fmt(c.oneWayP95Ms)}) | ${fmt(c.configuredMs, 0)} | ${fmt(c.nodesMs)} | ${fmt(c.jitterMs, 2)} | ${fmt(c.senderJitterMs, 2)} / ${fmt(c.receiverJitterMs, 2)} | ${c.via.join(' ')} |`);
     }
   }
   md.push('', 'What each page received (all its remote video streams together; getStats):', '');
@@ -58,7 +58,7 @@ if (two) {
   }
   md.push('');
 } else {
-  md.push('| # | path | direction (receiver) | video Mbit/s | one-way ms, traced (p95) | links configured ms | of which in nodes ms | traced jitter ms | one-way ms, RTT estimate | = (sender leg RTT + receiver leg RTT + relay RTT) / 2 | jitter ms (browser, RFC 3550) | jitter buffer ms | loss % | fps | resolution | freezes (s) |');
+  md.push('| # | path | direction (receiver) | video Mbit/s | one-way ms, traced (p95) | links configured ms | of which in nodes ms | traced jitter ms | RTP jitter at the hub ms: sent / received | one-way ms, RTT estimate | = (sender leg RTT + receiver leg RTT + relay RTT) / 2 | jitter ms (browser, RFC 3550) | jitter buffer ms | loss % | fps | resolution | freezes (s) |');
   md.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const id of order) {
     const s = r.scenarios[id];
@@ -69,7 +69,7 @@ if (two) {
     for (const [label, d] of [['EU → VN (VN page)', s.euToVn, 'euToVn'], ['VN → EU (EU page)', s.vnToEu, 'vnToEu']]) {
       const t = tr(d);
       const nodesMs = t ? Object.values(t.nodesMeanMs).reduce((a, x) => a + x, 0) : null;
-      md.push(`| ${id} | ${PATHS[id]} | ${label} | ${fmt(d.videoMbps, 2)} | **${fmt(t && t.oneWayMs.mean)}** (${fmt(t && t.oneWayMs.p95)}) | ${fmt(t && t.configuredMs, 0)} | ${fmt(nodesMs)} | ${fmt(t && t.jitterMs, 1)} | ${fmt(d.latencyMs)} | (${fmt(d.senderLegRttMs)} + ${fmt(d.receiverLegRttMs)}${id === 1 ? ` + ${fmt(d.relayLegRttMs)}` : ''}) / 2 | ${fmt(d.jitterMs, 1)} | ${fmt(d.jitterBufferMs)} | ${fmt(d.lossPercent, 2)} | ${fmt(d.framesPerSecond)} | ${d.resolution || '–'} | ${d.freezes} (${fmt(d.freezeSeconds)}) |`);
+      md.push(`| ${id} | ${PATHS[id]} | ${label} | ${fmt(d.videoMbps, 2)} | **${fmt(t && t.oneWayMs.mean)}** (${fmt(t && t.oneWayMs.p95)}) | ${fmt(t && t.configuredMs, 0)} | ${fmt(nodesMs)} | ${fmt(t && t.jitterMs, 2)} | ${fmt(t && t.senderJitterMs, 2)} / ${fmt(t && t.receiverJitterMs, 2)} | ${fmt(d.latencyMs)} | (${fmt(d.senderLegRttMs)} + ${fmt(d.receiverLegRttMs)}${id === 1 ? ` + ${fmt(d.relayLegRttMs)}` : ''}) / 2 | ${fmt(d.jitterMs, 1)} | ${fmt(d.jitterBufferMs)} | ${fmt(d.lossPercent, 2)} | ${fmt(d.framesPerSecond)} | ${d.resolution || '–'} | ${d.freezes} (${fmt(d.freezeSeconds)}) |`);
     }
   }
   md.push('');
@@ -156,7 +156,9 @@ md.push('Link rules (`links.conf`, one-way, per direction):', '', '```', links.t
 md.push('Definitions: **video Mbit/s** = Δ`bytesReceived` of the receiving page\'s video inbound-rtp × 8 / window. '
   + '**One-way, traced** = from the moment the publishing browser\'s RTP packet reaches the hub to the moment the subscribing browser\'s copy of it leaves the hub towards that browser, kernel timestamps of one clock, '
   + 'packet by packet through every node on the way (the copies are matched by their SSRC, sequence and timestamp offsets), mean and p95 over the traced video packets; **links configured** = the sum of the configured one-way delays of those links; '
-  + '**of which in nodes** = the part of it spent inside the nodes; **traced jitter** = the RFC 3550 interarrival jitter of that traced delay (what the network and the nodes add, without the sender\'s pacing or the receiver\'s stack). '
+  + '**of which in nodes** = the part of it spent inside the nodes; **traced jitter** = the RFC 3550 interarrival jitter of that traced delay (what the network and the nodes add, without the sender\'s pacing or the receiver\'s stack), '
+  + 'its running value averaged over the traced packets; packets a node resent after a loss are left out of both (a relay leg resends the packet itself, a node answers a browser with RTX, which the matching does not see). '
+  + '**RTP jitter at the hub** = the RFC 3550 jitter against the RTP clock at the publisher\'s port (sent: the browser\'s own pacing) and at the subscriber\'s (received: what the browser computes, without its own stack), averaged the same way. '
   + '**One-way, RTT estimate** = half the sum of the round trips of each leg: the sender\'s and the receiver\'s ICE candidate-pair RTT '
   + '(Δ`totalRoundTripTime` / Δ`responsesReceived` over the window: STUN consent checks between browser and node) plus, for scenario 1, the relay leg RTT the nodes report (includes the browsers\' and nodes\' STUN and RTCP handling). '
   + '**Jitter (browser)** = mean of the receiving page\'s inbound-rtp `jitter` (RFC 3550 interarrival jitter of the video stream, end to end since the SFU keeps RTP timestamps); '

@@ -24,7 +24,10 @@ analyse: prints JSON:
   paths  per (publisher > subscriber, kind): the one-way delay from the publishing browser to the
          subscribing browser, packet by packet, chained through every node on the way, with its
          parts (switch hops, nodes) and the RFC 3550 jitter of that delay (what the network and
-         the nodes add, without the sender's own pacing).
+         the nodes add, without the sender's own pacing), averaged over the trace; packets a node
+         resent after a loss are counted apart (resentCopies, see RESENT_NS); and the RFC 3550
+         jitter against the RTP clock at the publisher's port (senderJitterMs: its own pacing) and
+         at the subscriber's (receiverJitterMs: what a browser computes, without its own stack).
 """
 import bisect
 import json
@@ -42,6 +45,12 @@ ETH_P_ALL = 0x0003
 SO_TIMESTAMPNS = getattr(socket, 'SO_TIMESTAMPNS', 35)
 PACKET_OUTGOING = 4
 RECORD = struct.Struct('<qBB4s4sHHH28s')
+# A node's copy of a packet leaving it this long after the packet came in is a resend after a loss
+# (a relay leg resends the packet itself on the far node's NACK, so it matches as a late copy). Such
+# packets are counted apart, not in a path's delay and jitter: a browser's NACK is answered with RTX
+# on another SSRC, which the matching never sees, and a browser's own jitter leaves retransmissions
+# out too. A node holds a packet it forwards at once for ~0.1 ms (p99 0.3, max 3.4 ms seen).
+RESENT_NS = 10_000_000
 
 
 def capture(out, seconds, specs):
@@ -143,14 +152,38 @@ def rtp_header(payload):
 
 
 def rfc3550_jitter(pairs):
-    """pairs: (send time, arrival time) in send order; the interarrival jitter of their transit, ms."""
-    j, prev = 0.0, None
+    """pairs: (send time, arrival time) in send order; the RFC 3550 interarrival jitter of their
+    transit, ms, averaged over the trace: its running value taken at every packet, as a receiver
+    polled through the window sees it. The value at the end alone weighs only the last ~16
+    packets (gain 1/16), a fraction of a second of video: runs of the same path differed by half."""
+    j, prev, total, n = 0.0, None, 0.0, 0
     for s, a in pairs:
         transit = a - s
         if prev is not None:
             j += (abs(transit - prev) - j) / 16
+            total += j
+            n += 1
         prev = transit
-    return round(j, 3)
+    return round(total / n, 3) if n else 0.0
+
+
+def rtp_jitter(samples, clock_hz):
+    """samples: (time ns, seq, RTP timestamp) in the order one port saw them; the RFC 3550 jitter
+    a receiver there computes against the RTP clock (packets older than the newest left out, as
+    receivers do), averaged as rfc3550_jitter, ms. At the publisher's port it is the sender's own
+    pacing; at the subscriber's, what the subscriber's stack is handed."""
+    j, prev, total, n, newest = 0.0, None, 0.0, 0, None
+    for t, seq, ts in samples:
+        if newest is not None and (seq - newest) & 0xFFFF >= 0x8000:
+            continue
+        newest = seq
+        if prev is not None:
+            ticks = (ts - prev[1] + 0x80000000) % 0x100000000 - 0x80000000
+            j += (abs((t - prev[0]) / 1e6 - ticks * 1000.0 / clock_hz) - j) / 16
+            total += j
+            n += 1
+        prev = (t, ts)
+    return round(total / n, 3) if n else 0.0
 
 
 def part_jitter(parts):
@@ -263,7 +296,8 @@ def analyse(path, node_names, links_path=None):
         steps = sorted((q[3] - p[3]) & 0xFFFFFFFF for p, q in zip(streams[key], streams[key][1:]))
         steps = [x for x in steps if 0 < x < 0x80000000]
         kind = 'audio' if steps and steps[len(steps) // 2] == 960 else 'video'  # Opus: 20 ms at 48 kHz
-        total, hop_parts, node_parts, pairs = [], defaultdict(list), defaultdict(list), []
+        clock = 48000 if kind == 'audio' else 90000
+        total, hop_parts, node_parts, pairs, resent = [], defaultdict(list), defaultdict(list), [], 0
         for t0, t1, seq, ts, _ in streams[key]:
             cur = (seq, ts)
             times = [(key, t0, t1)]
@@ -281,6 +315,9 @@ def analyse(path, node_names, links_path=None):
             first_sent = times[-1][1]
             if not 0 <= t1 - first_sent < 5_000_000_000:
                 continue
+            if any(s0 - times[k + 1][2] > RESENT_NS for k, (_, s0, _) in enumerate(times[:-1])):
+                resent += 1
+                continue
             total.append((t1 - first_sent) / 1e6)
             pairs.append((first_sent / 1e6, t1 / 1e6))
             for k, (hk, s0, s1) in enumerate(times):
@@ -297,6 +334,7 @@ def analyse(path, node_names, links_path=None):
             'publisher': publisher, 'subscriber': b, 'kind': kind, 'pt': pt,
             'via': [f'{k[0]}>{k[1]}' for k in reversed(chain)],
             'oneWayMs': stats(total),
+            'resentCopies': resent,
             'configuredMs': configured if rules else None,
             'hopsMeanMs': {h: round(sum(d for _, d in v) / len(v), 2) for h, v in hop_parts.items() if v},
             'hopsJitterMs': {h: part_jitter(v) for h, v in hop_parts.items() if v},
@@ -304,6 +342,8 @@ def analyse(path, node_names, links_path=None):
             'nodesP95Ms': {n: stats([d for _, d in v])['p95'] for n, v in node_parts.items() if v},
             'nodesJitterMs': {n: part_jitter(v) for n, v in node_parts.items() if v},
             'jitterMs': rfc3550_jitter(pairs),
+            'senderJitterMs': rtp_jitter(sorted((t0, seq, ts) for t0, _, seq, ts, _ in streams[chain[-1]]), clock),
+            'receiverJitterMs': rtp_jitter([(t1, seq, ts) for _, t1, seq, ts, _ in streams[key]], clock),
         }
     return {'hosts': hosts, 'records': len(recs), 'hops': hops, 'nodes': nodes, 'paths': paths}
 
