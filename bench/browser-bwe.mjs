@@ -49,7 +49,7 @@ const detail = rounds.map((r, i) => `round ${i + 1}: down in ${r.switchDownMs} m
   + `${r.longestFreezeMs} ms; under the cap ${r.cappedFrameWidths.join('/')} wide, fps decoded per page and camera ${JSON.stringify(r.fps)}, `
   + `loss ${r.cappedLossPct.toFixed(2)} %, estimate ${r.node.estimateBps} bit/s (acked ${r.node.ackedBps}); the others ${JSON.stringify(r.othersWidths)}${r.othersAt640Share === undefined ? '' : ` (all at >= 640 in ${Math.round(100 * r.othersAt640Share)} % of samples)`}; `
   + `lifted: ${r.liftedWidths.join('/')} wide, estimate ${r.nodeLifted.estimateBps} bit/s`
-  + (r.capTrace && r.cappedLossPct >= 2 ? `; the node per 2 s window under the cap:\n    ${r.capTrace.join('\n    ')}` : '')
+  + (r.capTrace && r.cappedLossPct >= 1 ? `; the node per 2 s window under the cap:\n    ${r.capTrace.join('\n    ')}` : '')
   + (r.climbTrace && r.climbBackMs > TARGET_MS.climbBackMs ? `; the node once a second during the climb:\n    ${r.climbTrace.join('\n    ')}` : '')).join('\n');
 console.log(`\n${table}\n\n${detail}\n`);
 const setting = FAR

@@ -10,6 +10,7 @@
 #   netns.sh exec RUN NAME cmd ... run a command inside vis-RUN-NAME
 #   netns.sh mode RUN              netem | switch | none: how the delays are made
 #   netns.sh stats RUN             the delay switch's per-pair figures (JSON), {} without a switch
+#   netns.sh cap-drops RUN         frames the rate caps have dropped so far (all capped hosts)
 #   netns.sh udp-blackout RUN on|off   drop (on) or pass again (off) every UDP frame between the
 #                                  namespaces, TCP untouched: a dead media path (switch mode only)
 #   netns.sh rate-cap RUN NAME KBPS [QUEUE_BYTES] | rate-cap RUN NAME off
@@ -184,12 +185,25 @@ cmd_rate_cap() {
   echo "[netns] $run: $name's downlink ${kbps}${queue:+ kbit/s, queue $queue bytes}" >&2
 }
 
+# Frames the rate caps have dropped so far (drop-tail), all capped hosts together: the delay
+# switch's count in switch mode, the hub's tbf qdiscs' otherwise (reset when a cap is lifted).
+cmd_cap_drops() {
+  local dir; dir="$(state_dir "$1")"
+  if [[ "$(cat "$dir/mode")" == switch ]]; then
+    python3 -c 'import json, sys; print(json.load(open(sys.argv[1])).get("capDropped", 0))' "$dir/switch-stats.json" 2>/dev/null || echo 0
+  else
+    ip netns exec "$(ns_name "$1" hub)" tc -s qdisc show | awk '/^qdisc/ { tbf = ($2 == "tbf") }
+      tbf { for (i = 1; i < NF; i++) if ($i == "(dropped") { v = $(i + 1); gsub(",", "", v); n += v } } END { print n + 0 }'
+  fi
+}
+
 case "${1:-}" in
   up) shift; cmd_up "$@" ;;
   down) shift; cmd_down "$@" ;;
   exec) shift; run="$1"; name="$2"; shift 2; exec ip netns exec "$(ns_name "$run" "$name")" "$@" ;;
   mode) cat "$(state_dir "$2")/mode" ;;
   stats) cat "$(state_dir "$2")/switch-stats.json" 2>/dev/null || echo '{}' ;;
+  cap-drops) cmd_cap_drops "$2" ;;
   udp-blackout)
     [[ "$(cat "$(state_dir "$2")/mode")" == switch ]] || { echo "udp-blackout needs the delay switch" >&2; exit 2; }
     case "${3:-}" in

@@ -3,6 +3,7 @@
 // client, and the page's own getStats. Playwright-core (Chromium) and puppeteer-core (Firefox, over
 // WebDriver BiDi) come from NODE_PATH (tests/browser/node_modules).
 import { createRequire } from 'node:module';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -230,6 +231,25 @@ export const subscriberDetail = (mine) => (mine.length === 0 ? 'no subscribe row
     + mine.filter((x) => x.layer !== undefined).map((x) => `${x.relayed ? 'relayed' : 'local'} layer ${x.layer}->${x.targetLayer}`
       + `${x.maxTemporalLayer === undefined ? '' : `/t${x.maxTemporalLayer}`} rung ${x.bandwidthRung} hold ${x.upHoldMs} ms`
       + ` resent ${x.retransmissions}`).join(', '));
+/** Frames the rate caps have dropped so far (drop-tail at a capped downlink: `netns.sh cap-drops`). */
+export function bottleneckDrops(netns, run) {
+  try {
+    return Number(execFileSync(netns, ['cap-drops', run], { encoding: 'utf8' }).trim());
+  } catch {
+    return NaN;
+  }
+}
+/** The node's answers to NACKs so far (/metrics, every subscriber): resent, not in the cache, held back by each limit. */
+export async function nackAnswers(url) {
+  const text = (await rest(url, 'GET', '/metrics')).text;
+  const counter = (name) => Number((text.match(new RegExp(`^visage_sfu_${name}_total\\{[^}]*\\} (\\S+)`, 'm')) || [])[1]);
+  return { resent: counter('retransmissions'), missing: counter('retransmissions_missing'),
+    heldRtt: counter('retransmissions_suppressed_rtt'), heldCount: counter('retransmissions_suppressed_count'),
+    heldBudget: counter('retransmissions_suppressed_budget') };
+}
+/** What changed between two {@link nackAnswers}, as a line of the cap trace. */
+export const nackAnswersSince = (a, b) => `NACKs answered ${b.resent - a.resent}, not cached ${b.missing - a.missing}, `
+  + `held back by RTT ${b.heldRtt - a.heldRtt} / count ${b.heldCount - a.heldCount} / budget ${b.heldBudget - a.heldBudget}`;
 export const sum = (rs, kind, f) => rs.filter((r) => r.kind === kind).reduce((n, r) => n + (r[f] || 0), 0);
 
 /**
