@@ -43,6 +43,15 @@ public interface ClusterBackend extends Plugin {
     int clusterSize();
 
     /**
+     * Whether every record now has its backup on another process, so that losing one process loses
+     * none (Hazelcast: no partition migration under way). False for a few seconds after a member
+     * joins or leaves. A backend whose records live outside the nodes (Redis) is always settled.
+     */
+    default boolean settled() {
+        return true;
+    }
+
+    /**
      * Called after this node was cut off from the backend (a network split, a long pause, a backend
      * restart) and is connected again: the node registers again and reconciles its sessions, since
      * the others may have removed them meanwhile.

@@ -35,6 +35,7 @@ public class HealthServlet extends HttpServlet {
                 .add("node", node.config().nodeId())
                 .add("region", node.config().region())
                 .add("clusterSize", node.clusterSize())
+                .add("clusterSettled", node.clusterSettled())
                 .add("sessions", node.connections().size())
                 .add("media", node.media().isPresent())
                 .build().toString());

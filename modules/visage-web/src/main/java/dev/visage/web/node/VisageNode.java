@@ -394,6 +394,11 @@ public class VisageNode {
         return clusterBackend.clusterSize();
     }
 
+    /** Every cluster record has its backup on another process ({@link ClusterBackend#settled}). */
+    public boolean clusterSettled() {
+        return clusterBackend.settled();
+    }
+
     public AccountService accounts() {
         return accounts;
     }

@@ -1040,6 +1040,11 @@ class ClusterIT {
     @Test
     @Order(22)
     void aNodeKilledInTheMiddleOfJoinsLeavesEveryRetryingClientInTheRoomOnce() throws Exception {
+        // The test before ends with node B merging back after its pause. Killed while the cluster
+        // still moves partitions to their new owners, B took records with it whose backups were not
+        // in place yet (CI v25: two of node A's new sessions and their room membership): a loss no
+        // design with one backup avoids. The crash under test is one of a settled cluster.
+        awaitTrue(Duration.ofSeconds(60), () -> settled(apiA) && settled(apiB));
         String room = apiA.createRoom(tokenA, "survivors");
         try (SignalSocket before = SignalSocket.open(apiB, tokenB)) {
             before.join(apiB, room);
@@ -1185,6 +1190,15 @@ class ClusterIT {
             return sameMembers(apiA, room, clients) && sameMembers(apiB, room, clients)
                     && localSessions(apiA) + localSessions(apiB) == clients.size();
         } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** Every cluster record has its backup on another node (its /health "clusterSettled"). */
+    private static boolean settled(Api api) {
+        try {
+            return api.get("/health").json().getBoolean("clusterSettled");
+        } catch (Exception e) {
             return false;
         }
     }

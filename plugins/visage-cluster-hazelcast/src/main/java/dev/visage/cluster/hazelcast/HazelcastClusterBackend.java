@@ -118,6 +118,11 @@ public final class HazelcastClusterBackend implements ClusterBackend {
     }
 
     @Override
+    public boolean settled() {
+        return hazelcast.getPartitionService().isClusterSafe();
+    }
+
+    @Override
     public void onRejoined(Runnable listener) {
         rejoinListeners.add(listener);
     }
