@@ -99,7 +99,6 @@ function switchStats() {
   try { return JSON.parse(readFileSync(cfg.switchStats, 'utf8')); } catch { return { pairs: {} }; }
 }
 
-
 /** Mean RTT (ms) of a candidate pair over the window: STUN requests answered in it. */
 function pairRtt(first, last, samples) {
   const a = pair(first), b = pair(last);

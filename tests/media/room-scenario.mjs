@@ -20,7 +20,7 @@
 // Prints one JSON verdict on stdout; progress and [figure] lines go to stderr.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { bottleneckDrops, browsers, inbound, login, nackAnswers, nackAnswersSince, outbound, plays, rest, screenshot, shareScreen, sleep, subscriberDetail, view, waitFor, withTimeout } from '../netns/scenario-lib.mjs';
+import { browsers, capWindowCounters, inbound, login, outbound, plays, rest, screenshot, shareScreen, sleep, subscriberDetail, view, waitFor, withTimeout } from '../netns/scenario-lib.mjs';
 
 const cfg = JSON.parse(process.env.VISAGE_SCENARIO);
 const log = (...a) => console.error('[driver]', ...a);
@@ -443,8 +443,7 @@ async function cappedDownlink(others, capped, roomId, tokens, rounds) {
     let maxWidth = 0;
     let windowSamples = 0;
     let lowSamples = 0;
-    let drops = bottleneckDrops(cfg.netns, cfg.run);
-    let answers = await nackAnswers(N.url);
+    const sinceLastWindow = await capWindowCounters(cfg.netns, cfg.run, N.url);
     for (let w = 0; w < 5; w++) {
       const from = lastSample;
       const until = Date.now() + 2000;
@@ -461,12 +460,8 @@ async function cappedDownlink(others, capped, roomId, tokens, rounds) {
       // the node's view once per window: why a round loses (estimate, probes, layers)
       const videoLost = lastSample.videoLost.map((n, i) => n - from.videoLost[i]);
       const audioLost = lastSample.lost - from.lost - videoLost.reduce((a, b) => a + b, 0);
-      const dropsBefore = drops, answersBefore = answers;
-      drops = bottleneckDrops(cfg.netns, cfg.run);
-      answers = await nackAnswers(N.url);
       round.capTrace.push(`window ${w + 1}: video lost ${videoLost.join('/')} of ${lastSample.videoReceived.map((n, i) => n - from.videoReceived[i]).join('/')} `
-        + `received, audio lost ${audioLost}, the capped link dropped ${drops - dropsBefore}, ${nackAnswersSince(answersBefore, answers)}; `
-        + (await nodeView()).detail);
+        + `received, audio lost ${audioLost}, ${await sinceLastWindow()}; ${(await nodeView()).detail}`);
     }
     const end = lastSample;
     round.framesPer2sWindow = windows;

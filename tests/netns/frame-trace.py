@@ -151,39 +151,37 @@ def rtp_header(payload):
     return ssrc, seq, ts, pt
 
 
-def rfc3550_jitter(pairs):
-    """pairs: (send time, arrival time) in send order; the RFC 3550 interarrival jitter of their
-    transit, ms, averaged over the trace: its running value taken at every packet, as a receiver
-    polled through the window sees it. The value at the end alone weighs only the last ~16
-    packets (gain 1/16), a fraction of a second of video: runs of the same path differed by half."""
-    j, prev, total, n = 0.0, None, 0.0, 0
-    for s, a in pairs:
-        transit = a - s
-        if prev is not None:
-            j += (abs(transit - prev) - j) / 16
-            total += j
-            n += 1
-        prev = transit
+def averaged_jitter(differences):
+    """RFC 3550's interarrival jitter estimate (gain 1/16) over successive transit differences, ms,
+    averaged over the trace: its running value taken at every packet, as a receiver polled through
+    the window sees it. The value at the end alone weighs only the last ~16 packets, a fraction of
+    a second of video: runs of the same path differed by half."""
+    j, total, n = 0.0, 0.0, 0
+    for d in differences:
+        j += (abs(d) - j) / 16
+        total += j
+        n += 1
     return round(total / n, 3) if n else 0.0
+
+
+def rfc3550_jitter(pairs):
+    """pairs: (send time, arrival time) in send order; the jitter of their transit (averaged_jitter)."""
+    transits = [a - s for s, a in pairs]
+    return averaged_jitter(b - a for a, b in zip(transits, transits[1:]))
 
 
 def rtp_jitter(samples, clock_hz):
-    """samples: (time ns, seq, RTP timestamp) in the order one port saw them; the RFC 3550 jitter
-    a receiver there computes against the RTP clock (packets older than the newest left out, as
-    receivers do), averaged as rfc3550_jitter, ms. At the publisher's port it is the sender's own
-    pacing; at the subscriber's, what the subscriber's stack is handed."""
-    j, prev, total, n, newest = 0.0, None, 0.0, 0, None
+    """samples: (time ns, seq, RTP timestamp) in the order one port saw them; the jitter a receiver
+    there computes against the RTP clock (averaged_jitter; packets older than the newest left out,
+    as receivers do). At the publisher's port it is the sender's own pacing; at the subscriber's,
+    what the subscriber's stack is handed."""
+    in_order, newest = [], None
     for t, seq, ts in samples:
-        if newest is not None and (seq - newest) & 0xFFFF >= 0x8000:
-            continue
-        newest = seq
-        if prev is not None:
-            ticks = (ts - prev[1] + 0x80000000) % 0x100000000 - 0x80000000
-            j += (abs((t - prev[0]) / 1e6 - ticks * 1000.0 / clock_hz) - j) / 16
-            total += j
-            n += 1
-        prev = (t, ts)
-    return round(total / n, 3) if n else 0.0
+        if newest is None or (seq - newest) & 0xFFFF < 0x8000:
+            newest = seq
+            in_order.append((t, ts))
+    return averaged_jitter((t1 - t0) / 1e6 - ((ts1 - ts0 + 0x80000000) % 0x100000000 - 0x80000000) * 1000.0 / clock_hz
+                           for (t0, ts0), (t1, ts1) in zip(in_order, in_order[1:]))
 
 
 def part_jitter(parts):

@@ -186,7 +186,8 @@ cmd_rate_cap() {
 }
 
 # Frames the rate caps have dropped so far (drop-tail), all capped hosts together: the delay
-# switch's count in switch mode, the hub's tbf qdiscs' otherwise (reset when a cap is lifted).
+# switch's count in switch mode (as of its last stats write, every 2 s), the hub's tbf qdiscs'
+# otherwise (reset when a cap is lifted).
 cmd_cap_drops() {
   local dir; dir="$(state_dir "$1")"
   if [[ "$(cat "$dir/mode")" == switch ]]; then

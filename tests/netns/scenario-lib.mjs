@@ -232,7 +232,7 @@ export const subscriberDetail = (mine) => (mine.length === 0 ? 'no subscribe row
       + `${x.maxTemporalLayer === undefined ? '' : `/t${x.maxTemporalLayer}`} rung ${x.bandwidthRung} hold ${x.upHoldMs} ms`
       + ` resent ${x.retransmissions}`).join(', '));
 /** Frames the rate caps have dropped so far (drop-tail at a capped downlink: `netns.sh cap-drops`). */
-export function bottleneckDrops(netns, run) {
+function bottleneckDrops(netns, run) {
   try {
     return Number(execFileSync(netns, ['cap-drops', run], { encoding: 'utf8' }).trim());
   } catch {
@@ -240,16 +240,29 @@ export function bottleneckDrops(netns, run) {
   }
 }
 /** The node's answers to NACKs so far (/metrics, every subscriber): resent, not in the cache, held back by each limit. */
-export async function nackAnswers(url) {
+async function nackAnswers(url) {
   const text = (await rest(url, 'GET', '/metrics')).text;
   const counter = (name) => Number((text.match(new RegExp(`^visage_sfu_${name}_total\\{[^}]*\\} (\\S+)`, 'm')) || [])[1]);
   return { resent: counter('retransmissions'), missing: counter('retransmissions_missing'),
     heldRtt: counter('retransmissions_suppressed_rtt'), heldCount: counter('retransmissions_suppressed_count'),
     heldBudget: counter('retransmissions_suppressed_budget') };
 }
-/** What changed between two {@link nackAnswers}, as a line of the cap trace. */
-export const nackAnswersSince = (a, b) => `NACKs answered ${b.resent - a.resent}, not cached ${b.missing - a.missing}, `
-  + `held back by RTT ${b.heldRtt - a.heldRtt} / count ${b.heldCount - a.heldCount} / budget ${b.heldBudget - a.heldBudget}`;
+/**
+ * For a cap trace's windows: returns a function that says, each time it is called, what the capped
+ * link dropped and how the node at url answered NACKs since the call before (or since this one).
+ */
+export async function capWindowCounters(netns, run, url) {
+  let drops = bottleneckDrops(netns, run);
+  let answers = await nackAnswers(url);
+  return async () => {
+    const d = bottleneckDrops(netns, run), a = await nackAnswers(url);
+    const line = `the capped link dropped ${d - drops}, NACKs answered ${a.resent - answers.resent}, not cached ${a.missing - answers.missing}, `
+      + `held back by RTT ${a.heldRtt - answers.heldRtt} / count ${a.heldCount - answers.heldCount} / budget ${a.heldBudget - answers.heldBudget}`;
+    drops = d;
+    answers = a;
+    return line;
+  };
+}
 export const sum = (rs, kind, f) => rs.filter((r) => r.kind === kind).reduce((n, r) => n + (r[f] || 0), 0);
 
 /**

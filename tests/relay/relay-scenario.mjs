@@ -13,7 +13,7 @@
 //     alice's (relayed) and bob's (local) cameras, keeps decoding both, and climbs back once lifted;
 //   - when everyone on node b has left, both nodes close the leg.
 import { execFileSync } from 'node:child_process';
-import { bottleneckDrops, browsers, inbound, login, nackAnswers, nackAnswersSince, plays, rest, sleep, subscriberDetail, sum, view, waitFor as waitForLogged } from '../netns/scenario-lib.mjs';
+import { browsers, capWindowCounters, inbound, login, plays, rest, sleep, subscriberDetail, sum, view, waitFor as waitForLogged } from '../netns/scenario-lib.mjs';
 
 const cfg = JSON.parse(process.env.VISAGE_SCENARIO);
 const log = (...a) => console.error('[driver]', ...a);
@@ -229,8 +229,7 @@ async function farLayers(bob, [capped, thumb, free], roomId, token) {
     let last = start, lowSamples = 0, windowSamples = 0;
     // node b's view of the capped page once per 2 s window: why a round loses (estimate, probes, layers)
     round.capTrace = [];
-    let drops = bottleneckDrops(cfg.netns, cfg.run);
-    let answers = await nackAnswers(B.url);
+    const sinceLastWindow = await capWindowCounters(cfg.netns, cfg.run, B.url);
     for (let w = 0; w < 3; w++) {
       const from = last;
       const end = Date.now() + 2000;
@@ -242,12 +241,9 @@ async function farLayers(bob, [capped, thumb, free], roomId, token) {
         await watchOthers(round.others, [bob, free]);
       }
       round.framesPer2sWindow.push(last.map((v, k) => v.framesDecoded - from[k].framesDecoded));
-      const dropsBefore = drops, answersBefore = answers;
-      drops = bottleneckDrops(cfg.netns, cfg.run);
-      answers = await nackAnswers(B.url);
       round.capTrace.push(`window ${w + 1}: lost ${last.map((v, k) => v.packetsLost - from[k].packetsLost).join('/')} of `
-        + `${last.map((v, k) => v.packetsReceived - from[k].packetsReceived).join('/')} received, the capped link dropped ${drops - dropsBefore}, `
-        + `node b: ${nackAnswersSince(answersBefore, answers)}; ${(await estimate()).detail}`);
+        + `${last.map((v, k) => v.packetsReceived - from[k].packetsReceived).join('/')} received, node b: ${await sinceLastWindow()}; `
+        + (await estimate()).detail);
     }
     const seconds = (samples[samples.length - 1].t - samples[samples.length - 1 - windowSamples].t) / 1000;
     const lost = last.reduce((n, v, k) => n + v.packetsLost - start[k].packetsLost, 0);
