@@ -227,7 +227,7 @@ export const outbound = (p) => p.page.evaluate(async () => {
 export const subscriberDetail = (mine) => (mine.length === 0 ? 'no subscribe rows'
   : `est ${mine[0].estimateBps} (delay ${mine[0].estimateDelayBasedBps}, loss ${mine[0].estimateLossBasedBps}, `
     + `acked ${mine[0].estimateAckedBps}, ${mine[0].estimateSignal}, overuses ${mine[0].estimateOveruses}, `
-    + `probes ${mine[0].estimateProbes} last ${mine[0].estimateLastProbeBps}) `
+    + `probes ${mine[0].estimateProbes} last ${mine[0].estimateLastProbeBps}, queue ${mine[0].estimateStandingQueueMs} ms) `
     + mine.filter((x) => x.layer !== undefined).map((x) => `${x.relayed ? 'relayed' : 'local'} layer ${x.layer}->${x.targetLayer}`
       + `${x.maxTemporalLayer === undefined ? '' : `/t${x.maxTemporalLayer}`} rung ${x.bandwidthRung} hold ${x.upHoldMs} ms`
       + ` resent ${x.retransmissions}`).join(', '));

@@ -22,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -64,12 +63,8 @@ public final class SfuEngine implements MediaEngine {
         relayConfig = RelayConfig.from(context, config.port());
         relayAddress = addresses.get(0);
         certificate = DtlsCertificate.generate();
-        services = new RoomServices(config, metrics, harvesters, certificate, this::onEndpointClosed);
-        timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "sfu-timer");
-            t.setDaemon(true);
-            return t;
-        });
+        timer = RoomServices.newTimer("sfu-timer");
+        services = new RoomServices(config, metrics, harvesters, certificate, timer, this::onEndpointClosed);
         timer.scheduleAtFixedRate(this::tick, 100, 100, TimeUnit.MILLISECONDS);
         LOG.log(System.Logger.Level.INFO, "SFU listening on UDP " + addresses + ":" + config.port()
                 + ", DTLS fingerprint sha-256 " + certificate.fingerprint());

@@ -14,7 +14,7 @@ import dev.visage.sfu.rtcp.TransportCcFeedback;
  *   <li>loss-based: {@link LossBasedControl} from the packets reported lost;</li>
  * </ul>
  * and the estimate is the smaller of the two; two probes in a row ({@link ProbeCluster}: packets
- * sent back to back, their arrival spread showing what the path carries) can raise both at once.
+ * paced at the rate tried, their arrival showing what the path carries) can raise both at once.
  * The send path (forwarding threads, under the transport's send lock) and the feedback path (the
  * subscriber's receive thread) meet under this object's monitor; neither allocates.
  */
@@ -39,6 +39,7 @@ public final class SendSideEstimator implements TransportCcFeedback.Visitor {
     private long lastProbeBps;
     private long previousProbeBps;
     private long previousProbeNanos;
+    private final StandingQueue standingQueue = new StandingQueue();
     private long probes;
     private int nextSeq;
     private volatile long estimateBps = INITIAL_BPS;
@@ -64,17 +65,18 @@ public final class SendSideEstimator implements TransportCcFeedback.Visitor {
         sent.record(nextSeq, rtpBytes + WIRE_OVERHEAD, nowNanos, cluster);
         nextSeq = (nextSeq + 1) & 0xFFFF;
         if (cluster != 0 && cluster == probe.id()) {
-            probe.onSent();
+            probe.onSent(rtpBytes + WIRE_OVERHEAD, nowNanos);
         }
     }
 
     /**
-     * Starts a probe towards {@code targetBps}: the caller sends its packets (tagged with the id
-     * returned) back to back now. Its result, if higher, becomes the estimate.
+     * Starts a probe towards {@code targetBps}: the caller sends its {@code packets} packets
+     * (tagged with the id returned), paced at that rate. Its result, if higher and confirmed by
+     * the next, becomes the estimate.
      */
-    public synchronized int startProbe(long targetBps, long nowNanos) {
+    public synchronized int startProbe(long targetBps, int packets, long nowNanos) {
         probes++;
-        return probe.start(targetBps, nowNanos);
+        return probe.start(targetBps, packets, nowNanos);
     }
 
     /** A probe is out and not judged yet. */
@@ -85,6 +87,16 @@ public final class SendSideEstimator implements TransportCcFeedback.Visitor {
     /** What the last probe showed (bit/s), 0 if it showed nothing or none was sent. */
     public synchronized long lastProbeBps() {
         return lastProbeBps;
+    }
+
+    /** The last probe showed most of what it tried ({@link ProbeCluster#FOUND_PERCENT}). */
+    public synchronized boolean lastProbeFoundRoom() {
+        return probe.foundRoom();
+    }
+
+    /** The queue standing on the path now (us), as {@link StandingQueue} reads it. */
+    public synchronized long standingQueueMicros() {
+        return standingQueue.queueMicros();
     }
 
     /**
@@ -153,6 +165,7 @@ public final class SendSideEstimator implements TransportCcFeedback.Visitor {
         long sendMicros = sent.sentNanos(seq) / 1000;
         sent.forget(seq);
         acked.onReceived(arrivalMicros, size);
+        standingQueue.onPacket(sendMicros, arrivalMicros);
         if (interArrival.onPacket(sendMicros, arrivalMicros)) {
             long sendDelta = interArrival.sendDeltaMicros();
             double variationMs = (interArrival.arrivalDeltaMicros() - sendDelta) / 1000.0;

@@ -37,7 +37,7 @@ final class SubscribeTransport extends EndpointTransport {
     SubscribeTransport(RoomServices svc) {
         this.metrics = svc.metrics();
         this.keyFrameLimit = new KeyFrameRequestLimit(svc.config().pliIntervalMillis(), metrics);
-        this.prober = new BandwidthProber(metrics);
+        this.prober = new BandwidthProber(metrics, svc.timer());
     }
 
     Subscription[] consumers() {
@@ -331,7 +331,8 @@ final class SubscribeTransport extends EndpointTransport {
         Subscription[] subs = consumers;
         SendSideEstimator estimator = bandwidthEstimator();
         if (estimator != null && estimator.feedbacks() > 0) {
-            int[] wait = LayerAllocator.allocate(subs, estimator.estimateBps(), now);
+            boolean queueStands = estimator.standingQueueMicros() > BandwidthProber.MAX_STANDING_QUEUE_MICROS;
+            int[] wait = LayerAllocator.allocate(subs, estimator.estimateBps(), queueStands, now);
             for (int i = 0; i < subs.length; i++) {
                 if (wait[i] != LayerSelector.ANY) {
                     requestKeyFrame(subs[i].track, subs[i].track.layers[wait[i]]);
@@ -353,6 +354,10 @@ final class SubscribeTransport extends EndpointTransport {
         PeerTransport st = transport();
         if (st != null) {
             resendLimiter.tick(System.nanoTime(), forwardedTotal());
+            SendSideEstimator estimator = st.bandwidthEstimator();
+            if (estimator != null) {
+                resendLimiter.onStandingQueue(estimator.standingQueueMicros() * 1000);
+            }
         }
         updateLayers();
         if (fullSecond && st != null) {
@@ -379,6 +384,7 @@ final class SubscribeTransport extends EndpointTransport {
                 m.put("estimateLossBasedBps", estimator.lossBasedBps());
                 m.put("estimateOveruses", estimator.overuses());
                 m.put("estimateProbes", estimator.probes());
+                m.put("estimateStandingQueueMs", estimator.standingQueueMicros() / 1000);
                 m.put("estimateLastProbeBps", estimator.lastProbeBps());
             }
             out.add(m);

@@ -5,7 +5,8 @@ package dev.visage.sfu.rtp;
  * like JVB's NackHandler + PacketCache: a (stream, sequence number) is resent
  * <ul>
  *   <li>at most once per the subscriber's RTT ({@link #onRtt}; {@link #DEFAULT_RTT_NANOS} until a
- *       measurement arrives, always clamped to [{@link #MIN_INTERVAL_NANOS}, {@link #MAX_INTERVAL_NANOS}]),</li>
+ *       measurement arrives) plus the queue standing on its downlink now ({@link #onStandingQueue}),
+ *       clamped to [{@link #MIN_INTERVAL_NANOS}, {@link #MAX_INTERVAL_NANOS}],</li>
  *   <li>at most {@code maxPerSeq} times in total,</li>
  *   <li>and only while the resends of the last {@code windowNanos} stay below {@code budgetRatio} x the
  *       packets forwarded to this subscriber in that window (a sliding window of 10 buckets, rolled by
@@ -48,6 +49,7 @@ public final class ResendLimiter {
     private long lastForwardedSeen;
 
     private long rttNanos = -1;
+    private long standingQueueNanos;
 
     public ResendLimiter(int maxPerSeq, double budgetRatio, long windowNanos) {
         this.maxPerSeq = maxPerSeq;
@@ -80,9 +82,19 @@ public final class ResendLimiter {
         return rttNanos;
     }
 
+    /**
+     * The queue standing on the subscriber's downlink now (from its transport-wide feedback, every
+     * 100 ms). The RTT comes from receiver reports, about one a second, smoothed over eight: when a
+     * cap fills a 200 ms queue it lags by seconds, and a capture showed the same packets resent
+     * twice 100 ms apart into that queue, the first copy still in it.
+     */
+    public synchronized void onStandingQueue(long nanos) {
+        standingQueueNanos = Math.max(0, nanos);
+    }
+
     /** The minimum time between two resends of one packet. */
     public synchronized long resendIntervalNanos() {
-        long r = rttNanos < 0 ? DEFAULT_RTT_NANOS : rttNanos;
+        long r = (rttNanos < 0 ? DEFAULT_RTT_NANOS : rttNanos) + standingQueueNanos;
         return Math.max(MIN_INTERVAL_NANOS, Math.min(MAX_INTERVAL_NANOS, r));
     }
 
@@ -124,9 +136,7 @@ public final class ResendLimiter {
             if (counts[i] >= maxPerSeq) {
                 return TOO_MANY;
             }
-            long interval = rttNanos < 0 ? DEFAULT_RTT_NANOS : rttNanos;
-            interval = Math.max(MIN_INTERVAL_NANOS, Math.min(MAX_INTERVAL_NANOS, interval));
-            if (now - lastAt[i] < interval) {
+            if (now - lastAt[i] < resendIntervalNanos()) {
                 return TOO_SOON;
             }
         }

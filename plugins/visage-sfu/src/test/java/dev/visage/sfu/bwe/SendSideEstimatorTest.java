@@ -15,6 +15,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SendSideEstimatorTest {
     private static final long MS = 1_000_000L;
     private static final int PACKET = 1100;
+    /** A probe as the prober sends it under a 300 kbit/s estimate: five of a small layer's packets. */
+    private static final int PROBE_PACKET = 700;
+    private static final int PROBE_PACKETS = 5;
 
     /** A link: rate (bit/s), a queue of at most queueBytes, a fixed propagation delay. */
     private static final class Bottleneck {
@@ -49,52 +52,62 @@ class SendSideEstimatorTest {
     private long sentBits;
     private long lost;
     private long delivered;
+    // arrivals pending at the receiver during one run
+    private final long[] arrivalAt = new long[100_000];
+    private final int[] arrivalSeq = new int[100_000];
+    private int head;
+    private int tail;
+
+    /** Sends one packet into the link; it reaches the receiver in order (FIFO), or is lost. */
+    private void send(Bottleneck link, int size, long sendNanos, int cluster) {
+        int seq = estimator.nextSequence();
+        estimator.onSent(size, sendNanos, cluster);
+        long arrival = link.enter(sendNanos, size + SendSideEstimator.WIRE_OVERHEAD);
+        if (arrival < 0) {
+            lost++;
+        } else {
+            arrivalAt[tail] = arrival;
+            arrivalSeq[tail] = seq;
+            tail++;
+        }
+    }
 
     /** Runs the sender for a while at min(estimate, mediaBps); returns the lowest and last estimate. */
     private long[] run(Bottleneck link, long mediaBps, long durationNanos) {
         return run(link, mediaBps, durationNanos, 0);
     }
 
-    /** The same, with a probe towards probeTargetBps (five packets back to back) half a second in. */
+    /**
+     * The same, with a probe towards probeTargetBps half a second in: five packets paced at that
+     * rate, as the prober sends them.
+     */
     private long[] run(Bottleneck link, long mediaBps, long durationNanos, long probeTargetBps) {
         long probeAt = probeTargetBps > 0 ? now + 500 * MS : Long.MAX_VALUE;
+        long probeSpacing = probeTargetBps > 0 ? PROBE_PACKET * 8L * 1_000_000_000L / probeTargetBps : 0;
+        int probeSent = PROBE_PACKETS;
+        int cluster = 0;
+        long probeStart = 0;
         long end = now + durationNanos;
         long nextFeedback = now + 100 * MS;
         long lowest = Long.MAX_VALUE;
-        // pending arrivals reach the receiver in order (FIFO link)
-        long[] arrivalAt = new long[100_000];
-        int[] arrivalSeq = new int[100_000];
-        int head = 0;
-        int tail = 0;
+        head = 0;
+        tail = 0;
         long nextSend = now;
         while (now < end) {
             now += MS;
             if (now >= probeAt) {
                 probeAt = Long.MAX_VALUE;
-                int cluster = estimator.startProbe(probeTargetBps, now);
-                for (int k = 0; k < 5; k++) {
-                    int seq = estimator.nextSequence();
-                    estimator.onSent(PACKET, now, cluster);
-                    long arrival = link.enter(now, PACKET + SendSideEstimator.WIRE_OVERHEAD);
-                    if (arrival >= 0) {
-                        arrivalAt[tail] = arrival;
-                        arrivalSeq[tail] = seq;
-                        tail++;
-                    }
-                }
+                cluster = estimator.startProbe(probeTargetBps, PROBE_PACKETS, now);
+                probeSent = 0;
+                probeStart = now;
+            }
+            while (probeSent < PROBE_PACKETS && now >= probeStart + probeSent * probeSpacing) {
+                send(link, PROBE_PACKET, now, cluster);
+                probeSent++;
             }
             while (nextSend <= now) {
                 long rate = Math.min(estimator.estimateBps(), mediaBps);
-                int seq = estimator.nextSequence();
-                estimator.onSent(PACKET, nextSend);
-                long arrival = link.enter(nextSend, PACKET + SendSideEstimator.WIRE_OVERHEAD);
-                if (arrival < 0) {
-                    lost++;
-                } else {
-                    arrivalAt[tail] = arrival;
-                    arrivalSeq[tail] = seq;
-                    tail++;
-                }
+                send(link, PACKET, nextSend, 0);
                 sentBits += PACKET * 8L;
                 nextSend += (PACKET + SendSideEstimator.WIRE_OVERHEAD) * 8L * 1_000_000_000L / rate;
             }

@@ -46,7 +46,7 @@ final class FuzzRoom {
         QUIET.forEach(l -> l.setLevel(Level.WARNING));
         SfuConfig config = new SfuConfig(0, "", List.of("VP8", "H264", "VP9", "AV1"), 15_000, 200, 15_000, 512,
                 2_500_000, "sunjce", 0);
-        services = new RoomServices(config, metrics, List.of(), DtlsCertificate.generate(), e -> { });
+        services = new RoomServices(config, metrics, List.of(), DtlsCertificate.generate(), RoomServices.newTimer("fuzz-timer"), e -> { });
         room = new Room("fuzz", metrics);
         List<Map<String, Object>> toPublisher = new java.util.ArrayList<>();
         publisher = SfuEndpoint.join(room, new Participant("fuzz", "pub", "u1", "Publisher"), toPublisher::add, services);

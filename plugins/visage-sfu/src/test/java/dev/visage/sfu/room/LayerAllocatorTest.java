@@ -55,6 +55,10 @@ class LayerAllocatorTest {
 
     /** Runs the 100 ms timer for a while at one estimate; the layers (0 q, 1 h, 2 f) the cameras get. */
     private int[] at(long estimateBps, long durationNanos) {
+        return at(estimateBps, false, durationNanos);
+    }
+
+    private int[] at(long estimateBps, boolean queueStands, long durationNanos) {
         long end = now + durationNanos;
         while (now < end) {
             for (Subscription s : subs) {
@@ -62,7 +66,7 @@ class LayerAllocatorTest {
                     l.onReceived(1, now); // every layer keeps sending
                 }
             }
-            LayerAllocator.allocate(subs, estimateBps, now);
+            LayerAllocator.allocate(subs, estimateBps, queueStands, now);
             now += SECOND / 10;
         }
         return new int[]{subs[0].bandwidthRung >> 4, subs[1].bandwidthRung >> 4};
@@ -106,6 +110,16 @@ class LayerAllocatorTest {
         int[] early = at(2_000_000, SECOND);
         assertEquals(List.of(0, 0), List.of(box(early)), "no rise within a second");
         assertEquals(List.of(2, 2), List.of(box(at(2_000_000, 1_500_000_000L))), "up after ~2 s, as far as fits with margin");
+    }
+
+    @Test
+    void nothingRisesWhileAQueueStandsAndTheHoldStartsOverOnceItDrained() {
+        at(300_000, SECOND);
+        assertEquals(List.of(0, 0), List.of(box(at(2_000_000, true, 5 * SECOND))), "a queue stands: no rise");
+        assertEquals(List.of(0, 0), List.of(box(at(2_000_000, SECOND))), "drained: the 2 s hold starts now");
+        assertEquals(List.of(2, 2), List.of(box(at(2_000_000, 1_500_000_000L))));
+        // and a cut is still followed at once
+        assertEquals(List.of(0, 0), List.of(box(at(300_000, true, SECOND / 10))));
     }
 
     @Test

@@ -26,7 +26,7 @@ class SubscribeNegotiationTest {
     private final SubscribeNegotiation negotiation = new SubscribeNegotiation(42);
     private final SubscribeTransport consumers = new SubscribeTransport(new RoomServices(
             new SfuConfig(0, "", List.of("VP8", "H264"), 15_000, 200, 15_000, 512, 2_500_000, "sunjce", 0),
-            new SfuMetrics(), List.of(), null, e -> { }));
+            new SfuMetrics(), List.of(), null, RoomServices.newTimer("test-timer"), e -> { }));
 
     /** As the endpoint subscribes: a section, and a consumer under its mid. */
     private String subscribe(PublishedTrack t) {

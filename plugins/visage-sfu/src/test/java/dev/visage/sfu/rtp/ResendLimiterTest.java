@@ -85,6 +85,21 @@ class ResendLimiterTest {
     }
 
     @Test
+    void aQueueStandingOnTheDownlinkSpacesResendsOfOnePacketFurther() {
+        ResendLimiter l = ResendLimiter.standard();
+        l.onRtt(100 * MS);
+        l.onStandingQueue(150 * MS); // the first copy is still in a 150 ms queue
+        assertEquals(250 * MS, l.resendIntervalNanos());
+        long t = 1_000 * MS;
+        l.tick(t - 1000 * MS, 0);
+        assertEquals(ResendLimiter.ALLOW, l.tryResend(SSRC, 7, t, 1000));
+        assertEquals(ResendLimiter.TOO_SOON, l.tryResend(SSRC, 7, t + 120 * MS, 1000));
+        assertEquals(ResendLimiter.ALLOW, l.tryResend(SSRC, 7, t + 260 * MS, 1000));
+        l.onStandingQueue(0); // drained
+        assertEquals(100 * MS, l.resendIntervalNanos());
+    }
+
+    @Test
     void rttFloorCeilingAndDefault() {
         ResendLimiter l = ResendLimiter.standard();
         assertEquals(ResendLimiter.DEFAULT_RTT_NANOS, l.resendIntervalNanos());
