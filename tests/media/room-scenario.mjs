@@ -20,7 +20,7 @@
 // Prints one JSON verdict on stdout; progress and [figure] lines go to stderr.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { browsers, capWindowCounters, inbound, login, outbound, plays, rest, screenshot, shareScreen, sleep, subscriberDetail, view, waitFor, withTimeout } from '../netns/scenario-lib.mjs';
+import { browsers, capWindowCounters, climbTrace, inbound, login, outbound, plays, rest, screenshot, shareScreen, sleep, subscriberDetail, view, waitFor, withTimeout } from '../netns/scenario-lib.mjs';
 
 const cfg = JSON.parse(process.env.VISAGE_SCENARIO);
 const log = (...a) => console.error('[driver]', ...a);
@@ -495,14 +495,16 @@ async function cappedDownlink(others, capped, roomId, tokens, rounds) {
     round.fps[capped.name] = end.frames.map((f, k) => +((f - start.frames[k]) / seconds).toFixed(1));
     const liftedAt = Date.now();
     cap('off');
+    const climb = climbTrace(async () => `widths ${lastSample.widths.join('/')}; ${(await nodeView()).detail}`);
     await waitFor(`${capped.name} back to >= 640 wide from every camera once the cap is lifted`, async () => {
       const s = await sample();
       return s.widths.every((w) => w >= 640) ? s : null;
     }, 60000, log, 250).catch(async (e) => {
       log(`${capped.name} at the timeout: ${JSON.stringify(lastSample)}; node: ${JSON.stringify(await nodeView())}`);
       throw e;
-    });
+    }).finally(async () => { round.climbTrace = await climb.stop(); });
     round.climbBackMs = Date.now() - liftedAt;
+    if (round.climbBackMs > 10000) log(`slow climb back (${round.climbBackMs} ms), the node once a second:\n  ${round.climbTrace.join('\n  ')}`);
     round.liftedWidths = lastSample.widths;
     const othersLifted = await waitFor('the other pages back to >= 640 wide from every camera once the cap is lifted', async () => {
       const o = await Promise.all(others.map(inbound));

@@ -231,6 +231,23 @@ export const subscriberDetail = (mine) => (mine.length === 0 ? 'no subscribe row
     + mine.filter((x) => x.layer !== undefined).map((x) => `${x.relayed ? 'relayed' : 'local'} layer ${x.layer}->${x.targetLayer}`
       + `${x.maxTemporalLayer === undefined ? '' : `/t${x.maxTemporalLayer}`} rung ${x.bandwidthRung} hold ${x.upHoldMs} ms`
       + ` resent ${x.retransmissions}`).join(', '));
+/**
+ * While a capped page climbs back: `line(secondsSinceStart)` once a second (the node's view: where
+ * a slow climb waits, on the estimate, a probe, a hold or a key frame) until `stop()`, which
+ * resolves to the lines.
+ */
+export function climbTrace(line) {
+  const lines = [];
+  const startedAt = Date.now();
+  let climbing = true;
+  const tracing = (async () => {
+    while (climbing) {
+      lines.push(`+${((Date.now() - startedAt) / 1000).toFixed(1)} s: ${await line().catch((err) => `stats failed: ${err.message}`)}`);
+      await sleep(1000);
+    }
+  })();
+  return { stop: async () => { climbing = false; await tracing; return lines; } };
+}
 /** Frames the rate caps have dropped so far (drop-tail at a capped downlink: `netns.sh cap-drops`). */
 function bottleneckDrops(netns, run) {
   try {

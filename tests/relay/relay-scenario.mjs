@@ -13,7 +13,7 @@
 //     alice's (relayed) and bob's (local) cameras, keeps decoding both, and climbs back once lifted;
 //   - when everyone on node b has left, both nodes close the leg.
 import { execFileSync } from 'node:child_process';
-import { browsers, capWindowCounters, inbound, login, plays, rest, sleep, subscriberDetail, sum, view, waitFor as waitForLogged } from '../netns/scenario-lib.mjs';
+import { browsers, capWindowCounters, climbTrace, inbound, login, plays, rest, sleep, subscriberDetail, sum, view, waitFor as waitForLogged } from '../netns/scenario-lib.mjs';
 
 const cfg = JSON.parse(process.env.VISAGE_SCENARIO);
 const log = (...a) => console.error('[driver]', ...a);
@@ -257,19 +257,9 @@ async function farLayers(bob, [capped, thumb, free], roomId, token) {
     round.node = await estimate();
     cap('off');
     t = Date.now();
-    // node b's view once a second while the page climbs back: where a slow climb waits (estimate, probe, hold, key frame)
-    round.climbTrace = [];
-    let climbing = true;
-    const tracing = (async () => {
-      while (climbing) {
-        const e = await estimate().catch((err) => ({ detail: `stats failed: ${err.message}` }));
-        const last = samples[samples.length - 1];
-        round.climbTrace.push(`+${((Date.now() - t) / 1000).toFixed(1)} s: widths ${last.vs.map((v) => v.frameWidth).join('/')}; ${e.detail}`);
-        await sleep(1000);
-      }
-    })();
+    const climb = climbTrace(async () => `widths ${samples[samples.length - 1].vs.map((v) => v.frameWidth).join('/')}; ${(await estimate()).detail}`);
     const back = await sampleUntil(high, `${capped.name} back to >= 640 wide from both cameras once the cap is lifted`)
-      .finally(async () => { climbing = false; await tracing; });
+      .finally(async () => { round.climbTrace = await climb.stop(); });
     round.climbBackMs = Date.now() - t;
     if (round.climbBackMs > 10000) log(`slow climb back (${round.climbBackMs} ms), node b once a second:\n  ${round.climbTrace.join('\n  ')}`);
     round.liftedWidths = back.map((v) => v.frameWidth);

@@ -27,6 +27,8 @@ public final class SendSideEstimator implements TransportCcFeedback.Visitor {
     public static final int WIRE_OVERHEAD = 16 + 8 + 20 + 14;
     /** Two probes this close together confirm each other (the prober sends the next as soon as one that found room is judged). */
     static final long CONFIRM_NANOS = 3_000_000_000L;
+    static final long AFTER_CUT_NANOS = 5_000_000_000L;
+    static final long DRAINED_MICROS = 30_000;
 
     private final SentPacketHistory sent = new SentPacketHistory();
     private final InterArrivalDelta interArrival = new InterArrivalDelta();
@@ -41,6 +43,7 @@ public final class SendSideEstimator implements TransportCcFeedback.Visitor {
     private long previousProbeNanos;
     private final StandingQueue standingQueue = new StandingQueue();
     private long probes;
+    private long lastCutNanos;
     private int nextSeq;
     private volatile long estimateBps = INITIAL_BPS;
     private volatile OveruseDetector.Signal lastSignal = OveruseDetector.Signal.NORMAL;
@@ -100,6 +103,18 @@ public final class SendSideEstimator implements TransportCcFeedback.Visitor {
     }
 
     /**
+     * The queue a cut of the estimate (overuse, loss) left behind has not drained: within
+     * {@value #AFTER_CUT_NANOS} ns of a cut, a standing queue of over {@value #DRAINED_MICROS} us.
+     * Only after a cut: on an open path a busy browser that reads its socket late looks like a
+     * standing queue too (36-62 ms seen here after a page climbed back to three 640-wide cameras;
+     * gated on the queue alone, it took up to 18 s to climb back).
+     */
+    public synchronized boolean cutQueueStands(long nowNanos) {
+        return lastCutNanos != 0 && nowNanos - lastCutNanos < AFTER_CUT_NANOS
+                && standingQueue.queueMicros() > DRAINED_MICROS;
+    }
+
+    /**
      * Receive path: one transport-cc feedback packet at {@code b[at..at+plen)}. Returns false
      * (changing nothing) when it is malformed.
      */
@@ -125,7 +140,11 @@ public final class SendSideEstimator implements TransportCcFeedback.Visitor {
                 loss = lossBased.raiseTo(confirmed);
             }
         }
-        estimateBps = Math.min(delay, loss);
+        long estimate = Math.min(delay, loss);
+        if (estimate < estimateBps) {
+            lastCutNanos = nowNanos;
+        }
+        estimateBps = estimate;
         return true;
     }
 

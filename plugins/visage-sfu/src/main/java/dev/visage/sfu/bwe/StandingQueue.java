@@ -9,7 +9,10 @@ package dev.visage.sfu.bwe;
  * for 2.5 s after the switch down, and every extra burst (a probe, a key frame) overflowed it. A
  * packet whose send time was taken late reads too quick and deepens what this shows for as long as
  * it is the long minimum; packets the receiver read late only raise the short minimum if all of
- * them were. Buckets of minima, no allocation.
+ * them were: on this 2-core machine, with four Chromium pages decoding, a page that had just
+ * climbed back to three 640-wide cameras on an open path read 36-62 ms (its browser reading its
+ * socket late, not a network queue; hence {@link SendSideEstimator#cutQueueStands}). Buckets of
+ * minima, no allocation.
  */
 final class StandingQueue {
     static final long BUCKET_MICROS = 100_000;

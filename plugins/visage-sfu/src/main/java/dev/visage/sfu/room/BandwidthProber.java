@@ -17,9 +17,9 @@ import java.util.concurrent.TimeUnit;
  * <p>A probe is sized to the queue it may meet: at most {@value #QUEUE_BUDGET_MILLIS} ms of the
  * estimate's rate in bytes (at least {@value #MIN_PACKETS} packets). Sent back to back, ten
  * packets (9.9 KB) into a 300 kbit/s cap with a 200 ms (7.5 KB) drop-tail queue overflowed it and
- * dropped the next 60 ms of media. None goes while a queue over {@value #MAX_STANDING_QUEUE_MICROS}
- * us stands on the path ({@link SendSideEstimator#standingQueueMicros}): the link is full already,
- * and a capture showed a paced 4.4 KB probe overflow such a queue (a probe cannot show room there).
+ * dropped the next 60 ms of media. None goes while the queue a cut left stands on the path
+ * ({@link SendSideEstimator#cutQueueStands}): the link is full already, and a capture showed a
+ * paced 4.4 KB probe overflow such a queue (a probe cannot show room there).
  *
  * <p>One probe at a time; one that found room is followed by the next as soon as it is judged
  * (the estimate rises on two that agree). After a probe that found no room, the next waits
@@ -34,9 +34,8 @@ final class BandwidthProber {
     /** A probe asks for at most this many times the estimate. */
     static final long MAX_FACTOR = 4;
     static final long QUEUE_BUDGET_MILLIS = 100;
-    static final long MAX_STANDING_QUEUE_MICROS = 30_000;
     static final long MIN_INTERVAL_NANOS = 1_000_000_000L;
-    static final long MAX_INTERVAL_NANOS = 4_000_000_000L;
+    static final long MAX_INTERVAL_NANOS = 2_000_000_000L;
     /** A probe is judged once its feedback is in, at the earliest this long after it was sent. */
     static final long JUDGE_AFTER_NANOS = 300_000_000L;
 
@@ -97,7 +96,7 @@ final class BandwidthProber {
             intervalNanos = MIN_INTERVAL_NANOS;
             return;
         }
-        if (estimator.standingQueueMicros() > MAX_STANDING_QUEUE_MICROS) {
+        if (estimator.cutQueueStands(now)) {
             return;
         }
         for (Subscription s : subs) {

@@ -48,7 +48,7 @@ final class LayerAllocator {
      * Chooses each simulcast subscription's layer for an estimate of {@code estimateBps} (bit/s)
      * and moves its target there; returns, per subscription, the layer whose key frame the
      * endpoint should ask for (see {@link Subscription#retarget}), or {@link LayerSelector#ANY}.
-     * While {@code queueStands} (the downlink's queue has not drained since a cut) nothing rises,
+     * While {@code queueStands} (the queue a cut left on the downlink has not drained) nothing rises,
      * and a rise's hold starts over once it has: under a 300 kbit/s cap the queue stayed 90-190 ms
      * deep for 2.5 s after the switch down, and a temporal layer added then overflowed it.
      */

@@ -331,8 +331,7 @@ final class SubscribeTransport extends EndpointTransport {
         Subscription[] subs = consumers;
         SendSideEstimator estimator = bandwidthEstimator();
         if (estimator != null && estimator.feedbacks() > 0) {
-            boolean queueStands = estimator.standingQueueMicros() > BandwidthProber.MAX_STANDING_QUEUE_MICROS;
-            int[] wait = LayerAllocator.allocate(subs, estimator.estimateBps(), queueStands, now);
+            int[] wait = LayerAllocator.allocate(subs, estimator.estimateBps(), estimator.cutQueueStands(now), now);
             for (int i = 0; i < subs.length; i++) {
                 if (wait[i] != LayerSelector.ANY) {
                     requestKeyFrame(subs[i].track, subs[i].track.layers[wait[i]]);

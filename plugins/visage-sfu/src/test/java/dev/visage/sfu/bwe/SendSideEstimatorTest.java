@@ -52,6 +52,7 @@ class SendSideEstimatorTest {
     private long sentBits;
     private long lost;
     private long delivered;
+    private boolean queueStoodAfterACut;
     // arrivals pending at the receiver during one run
     private final long[] arrivalAt = new long[100_000];
     private final int[] arrivalSeq = new int[100_000];
@@ -129,6 +130,7 @@ class SendSideEstimatorTest {
                     assertTrue(estimator.onFeedback(feedback, 0, n, now));
                 }
                 lowest = Math.min(lowest, estimator.estimateBps());
+                queueStoodAfterACut |= estimator.cutQueueStands(now);
             }
         }
         return new long[]{lowest, estimator.estimateBps()};
@@ -143,6 +145,7 @@ class SendSideEstimatorTest {
                 cappedEstimate, capped[0], lost, lost + delivered);
         assertTrue(cappedEstimate <= 400_000, "estimate under the 300 kbit/s cap: " + cappedEstimate);
         assertTrue(cappedEstimate >= 150_000, "but not starved: " + cappedEstimate);
+        assertTrue(queueStoodAfterACut, "the queue behind the cap was seen standing after a cut");
         // settled: another 10 s under the cap keeps it there, with little loss
         long lostBefore = lost;
         long deliveredBefore = delivered;
@@ -198,6 +201,7 @@ class SendSideEstimatorTest {
         System.out.printf("receiver stalls of 40 ms every 1.5 s on an open path: lowest %d, last %d bit/s, overuses %d%n",
                 free[0], free[1], estimator.overuses());
         assertTrue(free[0] >= 1_500_000, "no deep cut for a descheduled receiver: lowest " + free[0]);
+        assertFalse(estimator.cutQueueStands(now), "late reads on an open path hold no rise");
     }
 
     @Test
