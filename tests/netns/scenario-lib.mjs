@@ -232,9 +232,9 @@ export const subscriberDetail = (mine) => (mine.length === 0 ? 'no subscribe row
       + `${x.maxTemporalLayer === undefined ? '' : `/t${x.maxTemporalLayer}`} rung ${x.bandwidthRung} hold ${x.upHoldMs} ms`
       + ` resent ${x.retransmissions}`).join(', '));
 /**
- * While a capped page climbs back: `line(secondsSinceStart)` once a second (the node's view: where
- * a slow climb waits, on the estimate, a probe, a hold or a key frame) until `stop()`, which
- * resolves to the lines.
+ * While a capped page climbs back: the line `line()` resolves to, once a second and stamped with
+ * the seconds since the start (the node's view: where a slow climb waits, on the estimate, a probe,
+ * a hold or a key frame), until `stop()`, which resolves to the lines.
  */
 export function climbTrace(line) {
   const lines = [];

@@ -39,7 +39,6 @@ final class ProbeCluster {
     private long bytesAfterFirst;
     private long firstArrival;
     private long lastArrival;
-    private long sendBps;
     private boolean foundRoom;
 
     /** Starts a new cluster of {@code planned} packets (forgetting one in progress); returns its id (never 0). */
@@ -103,14 +102,14 @@ final class ProbeCluster {
      */
     long finish() {
         id = 0;
-        sendBps = sent < 2 || lastSentNanos <= firstSentNanos ? targetBps
+        long sendBps = sent < 2 || lastSentNanos <= firstSentNanos ? targetBps
                 : (sentBytes - lastSentSize) * 8_000_000_000L / (lastSentNanos - firstSentNanos);
-        long shown = shown();
+        long shown = shown(sendBps);
         foundRoom = shown > 0 && shown * 100 >= FOUND_PERCENT * Math.min(targetBps, sendBps);
         return shown;
     }
 
-    private long shown() {
+    private long shown(long sendBps) {
         if (received < MIN_PACKETS || lost > 0) {
             return 0;
         }

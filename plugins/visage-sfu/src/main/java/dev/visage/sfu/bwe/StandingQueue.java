@@ -1,5 +1,7 @@
 package dev.visage.sfu.bwe;
 
+import java.util.Arrays;
+
 /**
  * The queue standing on a subscriber's path: how much longer the quickest packet of the last
  * {@value #SHORT_BUCKETS} buckets of {@value #BUCKET_MICROS} us took than the quickest of the last
@@ -23,13 +25,13 @@ final class StandingQueue {
     private long newestBucket = -1;
 
     StandingQueue() {
-        java.util.Arrays.fill(bucketMin, Long.MAX_VALUE);
+        Arrays.fill(bucketMin, Long.MAX_VALUE);
     }
 
     void onPacket(long sendMicros, long arrivalMicros) {
         long bucket = arrivalMicros / BUCKET_MICROS;
         if (newestBucket < 0 || bucket - newestBucket >= LONG_BUCKETS) {
-            java.util.Arrays.fill(bucketMin, Long.MAX_VALUE);
+            Arrays.fill(bucketMin, Long.MAX_VALUE);
             newestBucket = bucket;
         }
         while (newestBucket < bucket) {

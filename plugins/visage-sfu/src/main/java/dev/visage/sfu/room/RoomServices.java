@@ -6,6 +6,7 @@ import dev.visage.sfu.dtls.DtlsCertificate;
 import org.ice4j.ice.harvest.CandidateHarvester;
 
 import java.util.List;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Consumer;
 
@@ -18,7 +19,7 @@ public record RoomServices(SfuConfig config, SfuMetrics metrics, List<? extends 
 
     /** A timer thread for {@code timer} (a daemon: it never holds the JVM up). */
     public static ScheduledExecutorService newTimer(String name) {
-        return java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        return Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, name);
             t.setDaemon(true);
             return t;

@@ -17,6 +17,12 @@ class StandingQueueTest {
         }
     }
 
+    /** 3 s at the path's usual 20 ms, then 2 s behind a full drop-tail queue (150 ms). */
+    private void queueStandingSinceThreeSeconds() {
+        packets(0, 3_000, 20);
+        packets(3_000, 5_000, 150);
+    }
+
     @Test
     void noQueueOnAPathAtItsUsualDelay() {
         assertEquals(0, queue.queueMicros());
@@ -26,8 +32,7 @@ class StandingQueueTest {
 
     @Test
     void aQueueThatStaysIsSeenAndGoneOnceItDrains() {
-        packets(0, 3_000, 20);
-        packets(3_000, 5_000, 150); // a full drop-tail queue behind a cap
+        queueStandingSinceThreeSeconds();
         assertEquals(130_000, queue.queueMicros());
         packets(5_000, 5_600, 20);
         assertEquals(0, queue.queueMicros());
@@ -35,8 +40,7 @@ class StandingQueueTest {
 
     @Test
     void onePacketOfTheLastHalfSecondThroughQuicklyIsNoStandingQueue() {
-        packets(0, 3_000, 20);
-        packets(3_000, 5_000, 150);
+        queueStandingSinceThreeSeconds();
         queue.onPacket(4_950_000, OFFSET + 4_970_000); // the queue drained for a moment
         assertEquals(0, queue.queueMicros());
     }
